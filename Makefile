@@ -1,0 +1,96 @@
+# modsign: build kernel modules, sign them with your own key, enroll the key
+# through MOK, and prove in a Secure Boot VM that the kernel loads them.
+# `make help` lists the targets.
+
+# Kernel build folder. Empty: /lib/modules/$(uname -r)/build, else the newest
+# /usr/src/linux-headers-* (scripts/kdir.sh says which and why).
+KDIR ?=
+# Where the key pair lives, how big and how long-lived a new key is.
+KEYDIR ?= $(CURDIR)/keys
+KEY_BITS ?= 2048
+KEY_DAYS ?= 36500
+# Where `make install` puts modules below /lib/modules/<release>/.
+INSTALL_MOD_DIR ?= updates
+INSTALL_MOD_PATH ?= $(DESTDIR)
+
+MODULES_DIR := $(CURDIR)/modules
+KEY := $(KEYDIR)/signing_key.pem
+CERT := $(KEYDIR)/signing_key.x509
+SCRIPTS := $(CURDIR)/scripts
+
+export KEYDIR KEY_BITS KEY_DAYS
+
+# The resolved kernel build folder, for use inside recipes.
+resolve_kdir = kdir=$$($(SCRIPTS)/kdir.sh "$(KDIR)")
+
+.PHONY: all modules deps keys rotate-keys sign verify install enroll \
+	check test-deps vm-check clean help
+
+all: modules
+
+deps:
+	@KDIR="$(KDIR)" $(SCRIPTS)/setup.sh build
+
+modules: deps
+	@$(resolve_kdir) && \
+	$(MAKE) -C "$$kdir" M=$(MODULES_DIR) modules
+
+keys:
+	@$(SCRIPTS)/make-keys.sh create
+
+rotate-keys:
+	@$(SCRIPTS)/make-keys.sh rotate
+
+sign: modules
+	@$(SCRIPTS)/make-keys.sh ensure
+	@$(resolve_kdir) && \
+	$(SCRIPTS)/sign-modules.sh "$$kdir" $(KEY) $(CERT) $(MODULES_DIR)/*.ko
+
+verify:
+	@$(SCRIPTS)/verify-modules.sh $(CERT) $(MODULES_DIR)/*.ko
+
+install: verify
+	@$(resolve_kdir) && \
+	echo "Installing the signed modules into $(INSTALL_MOD_PATH)/lib/modules/<release>/$(INSTALL_MOD_DIR) and running depmod" && \
+	$(MAKE) -C "$$kdir" M=$(MODULES_DIR) modules_install \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) \
+		CONFIG_MODULE_SIG_ALL=
+
+enroll:
+	@$(CURDIR)/mok-enroll.sh --cert $(CERT)
+
+test-deps:
+	@KDIR="$(KDIR)" $(SCRIPTS)/setup.sh test
+
+check: test-deps
+	@$(CURDIR)/tests/run.sh
+
+vm-check: test-deps
+	@$(CURDIR)/tests/run.sh vm
+
+clean:
+	@$(resolve_kdir) 2>/dev/null && \
+	$(MAKE) -C "$$kdir" M=$(MODULES_DIR) clean || \
+	rm -f $(MODULES_DIR)/*.ko $(MODULES_DIR)/*.o $(MODULES_DIR)/*.mod \
+		$(MODULES_DIR)/*.mod.c $(MODULES_DIR)/.*.cmd \
+		$(MODULES_DIR)/Module.symvers $(MODULES_DIR)/modules.order
+
+help:
+	@echo 'modsign: build, sign and enroll kernel modules for UEFI Secure Boot'
+	@echo
+	@echo 'Targets:'
+	@echo '  make              build the modules in modules/ against KDIR'
+	@echo '  make sign         build, create keys/ if missing, sign every module'
+	@echo '  make verify       check every module is signed by keys/signing_key.x509'
+	@echo '  make install      verify, then install into /lib/modules/<release>/$(INSTALL_MOD_DIR) and run depmod'
+	@echo '  make enroll       register keys/signing_key.x509 with MOK (mok-enroll.sh), then reboot'
+	@echo '  make keys         create the signing key pair (refuses to overwrite one)'
+	@echo '  make rotate-keys  move the pair to keys/retired/<date>/ and create a new one'
+	@echo '  make check        run the whole test suite (builds two kernels, boots Secure Boot VMs)'
+	@echo '  make vm-check     run only the Secure Boot VM suite'
+	@echo '  make deps         install (as root) or name the packages the build needs'
+	@echo '  make clean        remove build output (never keys)'
+	@echo '  make help         this list'
+	@echo
+	@echo 'Variables: KDIR=<kernel build folder> KEY_BITS=2048|3072|4096 KEY_DAYS=<days>'
+	@echo '           DESTDIR / INSTALL_MOD_PATH, INSTALL_MOD_DIR (install), VM_KERNELS="6.1 6.12", ACCEL=kvm (vm-check)'

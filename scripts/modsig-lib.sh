@@ -1,0 +1,60 @@
+# shellcheck shell=bash
+# Shell helpers over the module signature trailer, shared by
+# sign-modules.sh and verify-modules.sh. The layout, from the end of a signed
+# module: the 28-byte magic "~Module signature appended~\n", before it the
+# 12-byte struct module_signature (algo, hash, id_type, signer_len,
+# key_id_len, 3 pad bytes, big-endian u32 sig_len), before it sig_len bytes
+# of DER PKCS#7, before that the module the signature covers.
+
+MODSIG_MAGIC='~Module signature appended~'
+
+# has_sig FILE: the file ends with the signature magic.
+has_sig() {
+	[ "$(tail -c 28 "$1" | head -c 27)" == "$MODSIG_MAGIC" ]
+}
+
+# trailer FILE: sets id_type, sig_len and body_len; fails on a trailer that
+# claims more bytes than the file has.
+trailer() {
+	local size b
+	size=$(stat -c %s "$1")
+	[ "$size" -ge 40 ] || return 1
+	read -r -a b < <(tail -c 40 "$1" | head -c 12 | od -An -v -tu1)
+	[ "${#b[@]}" == 12 ] || return 1
+	id_type=${b[2]}
+	sig_len=$(((b[8] << 24) | (b[9] << 16) | (b[10] << 8) | b[11]))
+	body_len=$((size - 40 - sig_len))
+	[ "$body_len" -ge 0 ]
+}
+
+# check_sig FILE CERT WORKDIR: succeeds when FILE carries exactly one PKCS#7
+# signature that openssl verifies against CERT (DER) over the bytes before
+# it; otherwise fails with the reason in $why (read by the caller).
+# shellcheck disable=SC2034
+check_sig() {
+	why=
+	if ! has_sig "$1"; then
+		why="not signed"
+		return 1
+	fi
+	if ! trailer "$1"; then
+		why="damaged signature trailer"
+		return 1
+	fi
+	if [ "$id_type" != 2 ]; then
+		why="signature is not PKCS#7 (id_type $id_type)"
+		return 1
+	fi
+	head -c "$body_len" "$1" >"$3/body"
+	if has_sig "$3/body"; then
+		why="signed twice (a signature on top of a signature)"
+		return 1
+	fi
+	tail -c "$((sig_len + 40))" "$1" | head -c "$sig_len" >"$3/sig"
+	if ! openssl cms -verify -binary -inform DER -in "$3/sig" \
+		-content "$3/body" -certfile "$2" -nointern -noverify \
+		-out /dev/null 2>/dev/null; then
+		why="signature does not verify with $(basename "$2") (another key, or the module changed after signing)"
+		return 1
+	fi
+}

@@ -1,0 +1,323 @@
+#!/usr/bin/env bash
+# Tests of the signed-module build: make, make sign, make keys, make verify,
+# make install, KDIR resolution. Real kernel headers, the real sign-file and
+# openssl; the only fake is a sign-file that dies half-way (an interruption
+# the real one cannot be made to have on demand).
+#
+# The expensive part, a fresh tree built and signed for Debian 12's kernel,
+# is made once (in $SUITE) and copied by the tests that need it.
+set -euo pipefail
+# shellcheck source=tests/lib/harness.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
+
+SUITE=$(mktemp -d "${TMPDIR:-/tmp}/modsign-build.XXXXXX")
+trap 'rm -rf "$SUITE"' EXIT
+export SUITE
+# kenv SERIES NAME: a value from the kernel's fetch-debian.sh env file.
+kenv() {
+	sed -n "s/^$2=//p" "$(bash "$TOP/tests/lib/fetch-debian.sh" kernel "$1")"
+}
+KDIR61=$(kenv 6.1 KDIR)
+REL61=$(kenv 6.1 RELEASE)
+KDIR612=$(kenv 6.12 KDIR)
+REL612=$(kenv 6.12 RELEASE)
+[ -n "$KDIR61" ] && [ -n "$KDIR612" ] || exit 1
+export KDIR61 REL61 KDIR612 REL612
+MAGIC='~Module signature appended~'
+
+# The modules the kit promises (file names as make builds them).
+EXPECTED_MODULES="chardev hello-1 hello-2 hello-3 hello-4 hello-5 procfs startstop sysfs workqueue"
+
+echo "building and signing a fresh tree against Debian 12's kernel"
+fresh_tree "$SUITE/signed"
+make -C "$SUITE/signed" KDIR="$KDIR61" sign >"$SUITE/sign.log" 2>&1 || {
+	cat "$SUITE/sign.log"
+	echo "build: 0 passed, 1 failed"
+	exit 1
+}
+
+# signed_tree: a copy of the signed tree in ./tree (keys and all).
+signed_tree() {
+	cp -a "$SUITE/signed" tree
+}
+
+cert_cn() {
+	openssl x509 -inform DER -in "$1" -noout -subject -nameopt multiline |
+		sed -n 's/^ *commonName *= //p'
+}
+
+# openssl_verifies MODULE CERT: checks a trailer by hand, without the kit's
+# own scripts: one PKCS#7 signature that openssl verifies over the module.
+openssl_verifies() {
+	local size len
+	size=$(stat -c %s "$1")
+	[ "$(tail -c 28 "$1" | head -c 27)" == "$MAGIC" ] || fail "$1 has no signature magic"
+	len=$((0x$(tail -c 32 "$1" | head -c 4 | od -An -tx1 | tr -d ' \n')))
+	head -c $((size - 40 - len)) "$1" >body
+	tail -c $((len + 40)) "$1" | head -c "$len" >sig
+	[ "$(tail -c 28 body | head -c 27)" != "$MAGIC" ] || fail "$1 is signed twice"
+	openssl cms -verify -binary -inform DER -in sig -content body \
+		-certfile "$2" -nointern -noverify -out /dev/null 2>err ||
+		fail "openssl cms -verify rejects $1: $(cat err)"
+}
+
+test_fresh_tree_builds_and_signs_every_module() {
+	signed_tree
+	local n=0 m cn
+	cn=$(cert_cn tree/keys/signing_key.x509)
+	[ -n "$cn" ] || fail "certificate has no CN"
+	for m in $EXPECTED_MODULES; do
+		[ -f "tree/modules/$m.ko" ] || fail "modules/$m.ko was not built"
+	done
+	for m in tree/modules/*.ko; do
+		openssl_verifies "$m" tree/keys/signing_key.x509
+		expect_eq "$cn" "$(modinfo -F signer "$m")" "signer of $m"
+		expect_eq sha256 "$(modinfo -F sig_hashalgo "$m")" "hash of $m"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 10 ] || fail "only $n modules signed"
+}
+
+test_build_has_no_compiler_warning_on_6_1() {
+	if grep -i 'warning' "$SUITE/sign.log"; then
+		fail "the build printed warnings"
+	fi
+}
+
+test_builds_and_signs_for_6_12_without_warning() {
+	fresh_tree tree
+	make -C tree KDIR="$KDIR612" sign >log 2>&1 || fail "make sign for 6.12 failed: $(tail -n 20 log)"
+	! grep -i warning log || fail "the 6.12 build printed warnings"
+	local m n=0
+	for m in tree/modules/*.ko; do
+		modinfo -F vermagic "$m" | grep -q "^$REL612 " || fail "$m not built for $REL612"
+		openssl_verifies "$m" tree/keys/signing_key.x509
+		n=$((n + 1))
+	done
+	[ "$n" -ge 10 ] || fail "only $n modules for 6.12"
+}
+
+test_make_verify_accepts_signed_and_rejects_tampered() {
+	signed_tree
+	expect_exit 0 make -s -C tree verify
+	expect_file_contains out "OK $PWD/tree/modules/hello-1.ko"
+	# One byte changed in the module's code: the signature no longer holds.
+	printf 'X' | dd of=tree/modules/hello-2.ko bs=1 seek=200 conv=notrunc 2>/dev/null
+	expect_exit 2 make -s -C tree verify
+	expect_file_contains out "FAIL $PWD/tree/modules/hello-2.ko: signature does not verify"
+}
+
+test_second_sign_changes_no_byte() {
+	signed_tree
+	(cd tree && find modules keys -type f -exec stat -c '%n %s %Y' {} + | sort && sha256sum modules/*.ko) >before
+	make -C tree KDIR="$KDIR61" sign >log 2>&1 || fail "second make sign failed: $(tail log)"
+	(cd tree && find modules keys -type f -exec stat -c '%n %s %Y' {} + | sort && sha256sum modules/*.ko) >after
+	diff before after >&2 || fail "a second make sign changed files"
+	expect_file_contains log "KEEP"
+	expect_file_lacks log "SIGN  "
+}
+
+test_key_is_private() {
+	signed_tree
+	expect_eq 600 "$(stat -c %a tree/keys/signing_key.pem)" "key mode"
+	expect_eq 700 "$(stat -c %a tree/keys)" "keys folder mode"
+	openssl x509 -inform DER -in tree/keys/signing_key.x509 -noout -text >text
+	expect_file_contains text "1.3.6.1.4.1.2312.16.1.2"
+	expect_file_contains text "CA:FALSE"
+	expect_file_contains text "Digital Signature"
+	expect_file_contains text "X509v3 Subject Key Identifier"
+	expect_file_contains text "X509v3 Authority Key Identifier"
+	expect_file_contains text "Public-Key: (2048 bit)"
+	# The key is ignored by git, so `git add -A` cannot commit it.
+	(cd tree && git init -q && git add -A && git ls-files) >tracked
+	expect_file_lacks tracked "signing_key"
+}
+
+test_make_keys_refuses_to_overwrite() {
+	signed_tree
+	sha256sum tree/keys/signing_key.pem tree/keys/signing_key.x509 >before
+	expect_exit 2 make -s -C tree keys
+	expect_file_contains err "already exists"
+	expect_file_contains err "make rotate-keys"
+	sha256sum -c --quiet before || fail "make keys changed the key pair"
+	# Half a pair is not silently completed either.
+	rm tree/keys/signing_key.x509
+	expect_exit 1 env KEYDIR="$PWD/tree/keys" "$PWD/tree/scripts/make-keys.sh" ensure
+	expect_file_contains err "only half of the key pair"
+}
+
+test_rotate_keys_keeps_the_old_pair() {
+	signed_tree
+	sha256sum tree/keys/signing_key.pem tree/keys/signing_key.x509 | awk '{print $1}' >old
+	expect_exit 0 make -s -C tree rotate-keys KEY_BITS=3072
+	local retired
+	retired=$(find tree/keys/retired -mindepth 1 -maxdepth 1 -type d)
+	[ -n "$retired" ] || fail "no retired/ folder"
+	sha256sum "$retired/signing_key.pem" "$retired/signing_key.x509" | awk '{print $1}' >kept
+	diff old kept || fail "the retired pair differs from the old one"
+	expect_eq 600 "$(stat -c %a "$retired/signing_key.pem")" "retired key mode"
+	cmp -s tree/keys/signing_key.pem "$retired/signing_key.pem" && fail "no new key was made"
+	openssl x509 -inform DER -in tree/keys/signing_key.x509 -noout -text | grep -q '(3072 bit)' ||
+		fail "KEY_BITS=3072 was not honoured"
+}
+
+test_bad_key_variables_are_refused() {
+	fresh_tree tree
+	expect_exit 2 make -s -C tree keys KEY_BITS=1024
+	expect_file_contains err "KEY_BITS=1024"
+	expect_exit 2 make -s -C tree keys KEY_DAYS=soon
+	expect_file_contains err "KEY_DAYS=soon"
+	[ ! -e tree/keys/signing_key.pem ] || fail "a key was made anyway"
+}
+
+test_key_validity_follows_key_days() {
+	fresh_tree tree
+	expect_exit 0 make -s -C tree keys KEY_DAYS=30
+	local end
+	end=$(openssl x509 -inform DER -in tree/keys/signing_key.x509 -noout -enddate | cut -d= -f2)
+	expect_eq "$(date -u -d '+30 days' +%Y-%m-%d)" "$(date -u -d "$end" +%Y-%m-%d)" "notAfter"
+}
+
+test_module_signed_by_another_key_is_resigned_once() {
+	signed_tree
+	local m=tree/modules/hello-3.ko
+	openssl req -new -x509 -nodes -batch -subj "/CN=someone else" -days 2 \
+		-newkey rsa:2048 -keyout other.pem -outform DER -out other.x509 2>/dev/null
+	"$KDIR61/scripts/sign-file" sha256 other.pem other.x509 "$m"
+	expect_eq "someone else" "$(modinfo -F signer "$m")" "signer after foreign signing"
+	make -C tree KDIR="$KDIR61" sign >log 2>&1 || fail "make sign failed: $(tail log)"
+	expect_file_contains log "RESIGN  $PWD/$m"
+	openssl_verifies "$m" tree/keys/signing_key.x509
+	expect_eq "$(cert_cn tree/keys/signing_key.x509)" "$(modinfo -F signer "$m")" "signer"
+}
+
+test_double_signed_module_is_stripped_to_one_signature() {
+	signed_tree
+	local m=tree/modules/hello-4.ko
+	"$KDIR61/scripts/sign-file" sha256 tree/keys/signing_key.pem tree/keys/signing_key.x509 "$m"
+	make -C tree KDIR="$KDIR61" sign >log 2>&1 || fail "make sign failed"
+	expect_file_contains log "RESIGN  $PWD/$m"
+	openssl_verifies "$m" tree/keys/signing_key.x509
+	cmp "$m" "$SUITE/signed/modules/hello-4.ko" || fail "re-signed module differs from the once-signed one"
+}
+
+test_hash_comes_from_the_target_kernel_config() {
+	signed_tree
+	local kdir=$KDIR61
+	mkdir fakekdir
+	sed 's/^CONFIG_MODULE_SIG_HASH=.*/CONFIG_MODULE_SIG_HASH="sha512"/' "$kdir/.config" >fakekdir/.config
+	ln -s "$kdir/scripts" fakekdir/scripts
+	expect_exit 0 tree/scripts/sign-modules.sh fakekdir tree/keys/signing_key.pem tree/keys/signing_key.x509 tree/modules/hello-5.ko
+	expect_eq sha512 "$(modinfo -F sig_hashalgo tree/modules/hello-5.ko)" "hash"
+	openssl_verifies tree/modules/hello-5.ko tree/keys/signing_key.x509
+}
+
+# A sign-file that corrupts the file it was given and dies with SIGKILL, as a
+# crash or power cut half-way through writing would.
+test_interrupted_signing_leaves_the_module_intact() {
+	fresh_tree tree
+	make -C tree KDIR="$KDIR61" >log 2>&1 || fail "build failed"
+	make -s -C tree keys >/dev/null
+	mkdir -p fakekdir/scripts
+	cat >fakekdir/scripts/sign-file <<-'EOF'
+		#!/bin/sh
+		# FAKE sign-file for the test: half-writes its target, then dies.
+		truncate -s 100 "$4"
+		kill -9 $$
+	EOF
+	chmod +x fakekdir/scripts/sign-file
+	echo 'CONFIG_MODULE_SIG_HASH="sha256"' >fakekdir/.config
+	sha256sum tree/modules/*.ko >before
+	expect_exit 1 tree/scripts/sign-modules.sh fakekdir tree/keys/signing_key.pem tree/keys/signing_key.x509 tree/modules/hello-1.ko
+	expect_file_contains err "sign-file failed (the module is unchanged)"
+	sha256sum -c --quiet before || fail "a module changed"
+	local left
+	left=$(find tree/modules -name '.hello-1.ko.*')
+	[ -z "$left" ] || fail "a temporary file was left behind: $left"
+}
+
+test_missing_kdir_is_a_clear_error() {
+	fresh_tree tree
+	expect_exit 2 make -s -C tree KDIR=/nonexistent sign
+	expect_file_contains err "KDIR=/nonexistent is not a kernel build folder"
+	# No headers anywhere: the error names the package.
+	mkdir -p empty-lib empty-src
+	expect_exit 1 env MODSIGN_MODULES_ROOT="$PWD/empty-lib" MODSIGN_SRC_ROOT="$PWD/empty-src" tree/scripts/kdir.sh
+	expect_file_contains err "no kernel headers"
+	expect_file_contains err "apt-get install linux-headers-$(uname -r)"
+}
+
+test_kdir_falls_back_to_newest_headers() {
+	fresh_tree tree
+	local d
+	for d in linux-headers-6.1.0-9-amd64 linux-headers-6.1.0-10-amd64 linux-headers-6.1.0-10-common; do
+		mkdir -p "src/$d"
+		touch "src/$d/Makefile"
+	done
+	touch src/linux-headers-6.1.0-9-amd64/.config src/linux-headers-6.1.0-10-amd64/.config
+	mkdir lib
+	expect_exit 0 env MODSIGN_MODULES_ROOT="$PWD/lib" MODSIGN_SRC_ROOT="$PWD/src" tree/scripts/kdir.sh
+	expect_eq "$PWD/src/linux-headers-6.1.0-10-amd64" "$(cat out)" "fallback KDIR"
+	expect_file_contains err "notice: $PWD/lib/$(uname -r)/build does not exist"
+	# The running kernel's own build folder wins when it exists.
+	mkdir -p "lib/$(uname -r)/build"
+	touch "lib/$(uname -r)/build/Makefile" "lib/$(uname -r)/build/.config"
+	expect_exit 0 env MODSIGN_MODULES_ROOT="$PWD/lib" MODSIGN_SRC_ROOT="$PWD/src" tree/scripts/kdir.sh
+	expect_eq "$PWD/lib/$(uname -r)/build" "$(cat out)" "default KDIR"
+	[ ! -s err ] || fail "a notice was printed for the default: $(cat err)"
+}
+
+test_install_puts_signed_modules_under_destdir() {
+	signed_tree
+	local release=$REL61
+	make -C tree KDIR="$KDIR61" install DESTDIR="$PWD/root" >log 2>&1 || fail "make install failed: $(tail log)"
+	local m
+	for m in $EXPECTED_MODULES; do
+		cmp "tree/modules/$m.ko" "root/lib/modules/$release/updates/$m.ko" ||
+			fail "$m.ko not installed as signed"
+	done
+}
+
+test_install_refuses_unsigned_modules() {
+	fresh_tree tree
+	make -C tree KDIR="$KDIR61" >log 2>&1 || fail "build failed"
+	make -s -C tree keys >/dev/null
+	expect_exit 2 make -s -C tree install DESTDIR="$PWD/root"
+	expect_file_contains out "FAIL $PWD/tree/modules/hello-1.ko: not signed"
+	[ ! -e root ] || fail "something was installed"
+}
+
+test_clean_removes_build_output_but_keeps_keys() {
+	signed_tree
+	make -C tree KDIR="$KDIR61" clean >log 2>&1 || fail "make clean failed"
+	ls tree/modules/*.ko 2>/dev/null && fail "modules left after clean"
+	[ -f tree/keys/signing_key.pem ] || fail "make clean removed the key"
+}
+
+test_help_lists_every_target() {
+	fresh_tree tree
+	expect_exit 0 make -s -C tree help
+	local t
+	for t in "make sign" "make verify" "make install" "make enroll" "make keys" \
+		"make rotate-keys" "make check" "make vm-check" "make clean" "make help"; do
+		expect_file_contains out "  $t "
+	done
+}
+
+test_deps_names_the_apt_line_when_not_root() {
+	fresh_tree tree
+	chmod -R a+rX tree
+	expect_exit 1 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env KDIR=/nonexistent bash tree/scripts/setup.sh build
+	expect_file_contains err "sudo apt-get install -y --no-install-recommends"
+	expect_file_contains err "linux-headers-"
+}
+
+test_shell_scripts_are_shellcheck_clean() {
+	cd "$TOP"
+	local files
+	mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.sh' .ci/run)
+	shellcheck -S style -x "${files[@]}" >"$T/sc" 2>&1 || fail "shellcheck: $(head -c 1500 "$T/sc")"
+}
+
+run_tests "$@"
