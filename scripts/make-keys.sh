@@ -31,7 +31,7 @@ command -v openssl >/dev/null ||
 	die "openssl is not installed: apt-get install openssl"
 
 create() {
-	local name cn tmp
+	local name cn
 	if [ -e "$key" ] || [ -e "$cert" ]; then
 		die "$(basename "$key") or $(basename "$cert") already exists in $KEYDIR: refusing to overwrite a key; run 'make rotate-keys' to retire the pair and make a new one"
 	fi

@@ -10,7 +10,7 @@ MODSIG_MAGIC='~Module signature appended~'
 
 # has_sig FILE: the file ends with the signature magic.
 has_sig() {
-	[ "$(tail -c 28 "$1" | head -c 27)" == "$MODSIG_MAGIC" ]
+	tail -c 28 "$1" | cmp -s - <(printf '%s\n' "$MODSIG_MAGIC")
 }
 
 # trailer FILE: sets id_type, sig_len and body_len; fails on a trailer that

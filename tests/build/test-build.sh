@@ -51,11 +51,11 @@ cert_cn() {
 openssl_verifies() {
 	local size len
 	size=$(stat -c %s "$1")
-	[ "$(tail -c 28 "$1" | head -c 27)" == "$MAGIC" ] || fail "$1 has no signature magic"
+	tail -c 28 "$1" | cmp -s - <(printf '%s\n' "$MAGIC") || fail "$1 has no signature magic"
 	len=$((0x$(tail -c 32 "$1" | head -c 4 | od -An -tx1 | tr -d ' \n')))
 	head -c $((size - 40 - len)) "$1" >body
 	tail -c $((len + 40)) "$1" | head -c "$len" >sig
-	[ "$(tail -c 28 body | head -c 27)" != "$MAGIC" ] || fail "$1 is signed twice"
+	! tail -c 28 body | cmp -s - <(printf '%s\n' "$MAGIC") || fail "$1 is signed twice"
 	openssl cms -verify -binary -inform DER -in sig -content body \
 		-certfile "$2" -nointern -noverify -out /dev/null 2>err ||
 		fail "openssl cms -verify rejects $1: $(cat err)"

@@ -1,0 +1,278 @@
+#!/bin/bash
+# /init of the Secure Boot test VM. The kernel is Debian's signed kernel,
+# booted by shim and grub under OVMF with Secure Boot on, so the kernel
+# itself decides what loads. The host picks the stage on the kernel command
+# line (modsign_stage=pre|post); every check prints one line,
+# `PASS name` or `FAIL name: detail`, and the guest powers off.
+#
+#   pre:  Secure Boot and lockdown are on; unsigned and kit-signed modules
+#         are rejected; mok-enroll.sh queues the kit's key (MokNew).
+#   post: (after MokManager enrolled the key) the key is trusted; every kit
+#         module loads, works and unloads; tampered, foreign-key and
+#         unsigned modules are still rejected.
+# shellcheck disable=SC2317  # functions are called indirectly via `check`
+
+export PATH=/sbin:/bin
+KIT=/opt/modsign
+LOG=/run/check.log
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /run
+mount -t securityfs securityfs /sys/kernel/security
+# Keep kernel messages off the console so PASS/FAIL lines stay whole; the
+# checks read them with dmesg.
+dmesg -n 1
+insmod /lib/modules/*/efivarfs.ko* 2>/run/efivarfs.err ||
+	echo "FAIL efivarfs: $(cat /run/efivarfs.err)"
+mount -t efivarfs efivarfs /sys/firmware/efi/efivars
+
+stage=$(sed -n 's/.*modsign_stage=\([a-z]*\).*/\1/p' /proc/cmdline)
+password=$(head -n 1 "$KIT/mok-password")
+cn=$(cat "$KIT/signer-cn")
+
+# check NAME FUNCTION [ARGS...]: runs the function (its output in $LOG);
+# it reports failure by printing the detail and returning non-zero.
+check() {
+	local name=$1 detail
+	shift
+	if detail=$("$@" 2>&1); then
+		echo "PASS $name"
+	else
+		echo "FAIL $name: $(echo "$detail" | tr '\n' ' ' | head -c 600)"
+	fi
+}
+
+contains() { # TEXT NEEDLE
+	case "$1" in
+	*"$2"*) return 0 ;;
+	esac
+	echo "'$2' not in: $1"
+	return 1
+}
+
+secure_boot_on() {
+	local out
+	out=$(mokutil --sb-state 2>&1)
+	contains "$out" "SecureBoot enabled"
+}
+
+locked_down() {
+	local mode
+	mode=$(cat /sys/kernel/security/lockdown)
+	case "$mode" in
+	*"[integrity]"* | *"[confidentiality]"*) return 0 ;;
+	esac
+	echo "lockdown is: $mode"
+	return 1
+}
+
+# rejected FILE INSMOD_ERROR DMESG_TEXT: the kernel refuses the module,
+# insmod says why and, if DMESG_TEXT is given, the kernel log does too.
+rejected() {
+	local out log name
+	dmesg -c >/dev/null
+	if out=$(insmod "$1" 2>&1); then
+		name=$(modinfo -F name "$1")
+		rmmod "$name"
+		echo "$1 was loaded"
+		return 1
+	fi
+	contains "$out" "$2" || {
+		echo "dmesg: $(dmesg | tail -n 3)"
+		return 1
+	}
+	[ -z "$3" ] && return 0
+	log=$(dmesg)
+	contains "$log" "$3"
+}
+
+enroll_status() { # WANT
+	local out
+	out=$("$KIT/mok-enroll.sh" --status 2>&1) || {
+		echo "--status failed: $out"
+		return 1
+	}
+	echo "$out" >>"$LOG"
+	contains "$out" "status: $1 (Secure Boot enabled)"
+}
+
+enroll_import() {
+	local out rc=0
+	out=$("$KIT/mok-enroll.sh" --password-file "$KIT/mok-password" 2>&1) || rc=$?
+	echo "$out" >>"$LOG"
+	[ "$rc" == 0 ] || {
+		echo "exit $rc: $out"
+		return 1
+	}
+	contains "$out" "Enroll MOK" || return 1
+	password_unseen "$out"
+}
+
+enroll_again_is_noop() {
+	local out rc=0
+	out=$("$KIT/mok-enroll.sh" --password-file "$KIT/mok-password" 2>&1) || rc=$?
+	echo "$out" >>"$LOG"
+	[ "$rc" == 0 ] || {
+		echo "exit $rc: $out"
+		return 1
+	}
+	contains "$out" "already enrolled" || return 1
+	password_unseen "$out"
+}
+
+password_unseen() {
+	case "$1" in
+	*"$password"*)
+		echo "the MOK password was printed"
+		return 1
+		;;
+	esac
+}
+
+key_trusted() {
+	contains "$(cat /proc/keys)" "$cn"
+}
+
+# loads FILE NAME [PARAMS...]: insmod succeeds and the module says hello.
+loads() {
+	local file=$1 name=$2 out
+	shift 2
+	dmesg -c >/dev/null
+	out=$(insmod "$file" "$@" 2>&1) || {
+		echo "insmod: $out; dmesg: $(dmesg | tail -n 5)"
+		return 1
+	}
+	contains "$(dmesg)" "$name: loaded"
+}
+
+unloads() { # NAME
+	local out
+	dmesg -c >/dev/null
+	out=$(rmmod "$1" 2>&1) || {
+		echo "rmmod: $out"
+		return 1
+	}
+	if grep -q "^$1 " /proc/modules; then
+		echo "$1 still in /proc/modules"
+		return 1
+	fi
+	contains "$(dmesg)" "$1: unloaded"
+}
+
+logged() { # TEXT: the kernel log since the last load has TEXT
+	contains "$(dmesg)" "$1"
+}
+
+reads() { # FILE WANT
+	local got
+	got=$(cat "$1") || return 1
+	[ "$got" == "$2" ] || {
+		echo "$1 reads '$got', want '$2'"
+		return 1
+	}
+}
+
+write_reads_back() { # FILE VALUE
+	echo "$2" >"$1" || return 1
+	reads "$1" "$2"
+}
+
+write_refused() { # FILE VALUE
+	if echo "$2" 2>/dev/null >"$1"; then
+		echo "writing '$2' to $1 succeeded"
+		return 1
+	fi
+}
+
+not_tainted_unsigned() {
+	local t
+	t=$(cat /proc/sys/kernel/tainted)
+	# Bit 13 (E, 8192): an unsigned module was loaded.
+	[ $((t & 8192)) == 0 ] || {
+		echo "kernel tainted $t (unsigned module)"
+		return 1
+	}
+}
+
+stage_pre() {
+	check pre/secure-boot-on secure_boot_on
+	check pre/locked-down locked_down
+	check pre/status-not-enrolled enroll_status not-enrolled
+	# Debian's kernel turns module.sig_enforce on by itself under Secure
+	# Boot, so a bad signature gives the error users search for.
+	check pre/sig-enforced-by-secure-boot reads /sys/module/module/parameters/sig_enforce Y
+	check pre/rejects-unsigned rejected "$KIT/unsigned/hello-1.ko" \
+		"Key was rejected by service" "Loading of unsigned module is rejected"
+	check pre/rejects-kit-key-before-enroll rejected "$KIT/signed/hello-1.ko" \
+		"Key was rejected by service" "Loading of module with unavailable key is rejected"
+	check pre/enroll-import enroll_import
+	check pre/status-pending enroll_status pending
+}
+
+stage_post() {
+	check post/secure-boot-on secure_boot_on
+	check post/locked-down locked_down
+	check post/sig-enforced-by-secure-boot reads /sys/module/module/parameters/sig_enforce Y
+	check post/status-enrolled enroll_status enrolled
+	check post/enroll-again-is-noop enroll_again_is_noop
+	check post/key-in-kernel-keyring key_trusted
+
+	local m name
+	for m in hello-1 hello-2 hello-3 hello-4 startstop workqueue_demo; do
+		name=${m//-/_}
+		check "post/load/$m" loads "$KIT/signed/$m.ko" "$name"
+		case "$m" in
+		hello-3) check "post/works/$m" logged "hello_3: initdata value 3" ;;
+		workqueue_demo) check "post/works/$m" logged "workqueue_demo: work ran" ;;
+		esac
+		check "post/unload/$m" unloads "$name"
+	done
+
+	check post/load/hello-5 loads "$KIT/signed/hello-5.ko" hello_5 \
+		myint=7 mystring=guest myintarray=3,4
+	check post/works/hello-5-log logged "hello_5: myint=7"
+	check post/works/hello-5-array-log logged "hello_5: myintarray has 2 elements"
+	check post/works/hello-5-param-int reads /sys/module/hello_5/parameters/myint 7
+	check post/works/hello-5-param-short reads /sys/module/hello_5/parameters/myshort 1
+	check post/works/hello-5-param-long reads /sys/module/hello_5/parameters/mylong 9999
+	check post/works/hello-5-param-charp reads /sys/module/hello_5/parameters/mystring guest
+	check post/works/hello-5-param-array reads /sys/module/hello_5/parameters/myintarray 3,4
+	check post/unload/hello-5 unloads hello_5
+
+	check post/load/chardev loads "$KIT/signed/chardev.ko" chardev
+	check post/works/chardev-first-read reads /dev/chardev "opened 1 times"
+	check post/works/chardev-second-read reads /dev/chardev "opened 2 times"
+	check post/works/chardev-no-write write_refused /dev/chardev x
+	check post/unload/chardev unloads chardev
+
+	check post/load/procfs loads "$KIT/signed/procfs.ko" procfs
+	check post/works/procfs-write-read write_reads_back /proc/procfs_demo "written in the guest"
+	check post/unload/procfs unloads procfs
+
+	check post/load/sysfs loads "$KIT/signed/sysfs.ko" sysfs
+	check post/works/sysfs-initial reads /sys/kernel/sysfs_demo/value 0
+	check post/works/sysfs-write-read write_reads_back /sys/kernel/sysfs_demo/value 42
+	check post/works/sysfs-rejects-text write_refused /sys/kernel/sysfs_demo/value forty-two
+	check post/unload/sysfs unloads sysfs
+
+	check post/no-unsigned-taint not_tainted_unsigned
+
+	check post/rejects-tampered rejected "$KIT/tampered/hello-2.ko" \
+		"Key was rejected by service" ""
+	check post/rejects-foreign-key rejected "$KIT/foreign/hello-3.ko" \
+		"Key was rejected by service" "Loading of module with unavailable key is rejected"
+	check post/rejects-unsigned rejected "$KIT/unsigned/hello-1.ko" \
+		"Key was rejected by service" "Loading of unsigned module is rejected"
+}
+
+echo "GUEST stage=$stage kernel=$(uname -r) sig_enforce=$(cat /sys/module/module/parameters/sig_enforce)"
+case "$stage" in
+pre) stage_pre ;;
+post) stage_post ;;
+*) echo "FAIL stage: unknown stage '$stage' on the command line" ;;
+esac
+echo "GUEST done"
+sync
+poweroff -f

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Builds the guest's initramfs: busybox-static, the real bash, kmod, mokutil
+# and openssl with their libraries, efivarfs from the kernel package, the
+# kit's mok-enroll.sh and public certificate, the test modules, and
+# guest-init.sh as /init.
+#
+#   make-initramfs.sh OUT.cpio MODDIR PAYLOAD
+#
+# MODDIR is the kernel package's /lib/modules/<release>; PAYLOAD a folder
+# copied to /opt/modsign in the guest (modules, certificate, password file).
+# The archive is left uncompressed so that the suite can search it for the
+# private key.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+out=$1 moddir=$2 payload=$3
+
+root=$(mktemp -d "${TMPDIR:-/tmp}/modsign-initramfs.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,run,tmp,opt,lib64,usr/bin,usr/lib/ssl}
+
+# copy_bin BINARY DEST: the binary and every library it links.
+copy_bin() {
+	local bin lib
+	bin=$(command -v "$1") || {
+		echo "make-initramfs: ERROR: $1 is not installed" >&2
+		exit 1
+	}
+	cp -L "$bin" "$root/$2"
+	while read -r lib; do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done < <(ldd "$bin" | grep -oE '/[^ ]+')
+}
+
+cp /bin/busybox "$root/bin/busybox"
+for applet in $(/bin/busybox --list); do
+	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+done
+# Scripts start with #!/usr/bin/env bash.
+ln -s ../../bin/busybox "$root/usr/bin/env"
+copy_bin bash bin/bash
+copy_bin openssl bin/openssl
+copy_bin mokutil bin/mokutil
+copy_bin kmod bin/kmod
+# The real kmod tools, ahead of busybox's on PATH (/sbin first).
+for tool in insmod rmmod modinfo lsmod modprobe depmod; do
+	ln -s ../bin/kmod "$root/sbin/$tool"
+done
+[ ! -e /usr/lib/ssl/openssl.cnf ] || cp -L /usr/lib/ssl/openssl.cnf "$root/usr/lib/ssl/"
+
+# efivarfs is a module in Debian's kernels (signed by Debian, so it loads
+# under lockdown); mokutil needs it mounted.
+release=$(basename "$moddir")
+efivarfs=$(find "$moddir/kernel/fs/efivarfs" -name 'efivarfs.ko*' | head -n 1)
+[ -n "$efivarfs" ] || {
+	echo "make-initramfs: ERROR: no efivarfs module in $moddir" >&2
+	exit 1
+}
+mkdir -p "$root/lib/modules/$release"
+cp "$efivarfs" "$root/lib/modules/$release/"
+
+cp -a "$payload" "$root/opt/modsign"
+cp "$top/mok-enroll.sh" "$root/opt/modsign/mok-enroll.sh"
+cp "$here/guest-init.sh" "$root/init"
+chmod 0755 "$root/init" "$root/opt/modsign/mok-enroll.sh"
+
+(cd "$root" && find . -print0 | sort -z | cpio -0 -o -H newc --quiet) >"$out"
