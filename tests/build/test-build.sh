@@ -26,7 +26,7 @@ export KDIR61 REL61 KDIR612 REL612
 MAGIC='~Module signature appended~'
 
 # The modules the kit promises (file names as make builds them).
-EXPECTED_MODULES="chardev hello-1 hello-2 hello-3 hello-4 hello-5 procfs startstop sysfs workqueue"
+EXPECTED_MODULES="chardev hello-1 hello-2 hello-3 hello-4 hello-5 procfs startstop sysfs workqueue_demo"
 
 echo "building and signing a fresh tree against Debian 12's kernel"
 fresh_tree "$SUITE/signed"

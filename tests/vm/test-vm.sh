@@ -1,0 +1,286 @@
+#!/usr/bin/env bash
+# The end-to-end proof: boots the real Secure Boot chain in QEMU (OVMF with
+# Microsoft's keys and Secure Boot on, Debian's shim, MokManager, Debian's
+# signed grub and signed kernel) and lets the kernel judge our modules.
+#
+# For each kernel in VM_KERNELS (default "6.1 6.12"):
+#   1. build the modules from a fresh copy of the tree and sign them with
+#      `make sign`, as a user would (the tree's own new key);
+#   2. boot with modsign_stage=pre: the kernel is locked down and rejects
+#      the modules; mok-enroll.sh queues the key (MokNew);
+#   3. boot again: MokManager appears, run-qemu.exp enrolls the key, the
+#      machine reboots into modsign_stage=post: every module loads and
+#      works; tampered, foreign-key and unsigned ones are rejected.
+# The guest prints PASS/FAIL lines; this script checks each expected one is
+# there, prints `PASS vm/<release>/<check>` lines and `vm: N passed,
+# N failed`. Serial logs are kept in .cache/vm/<release>/.
+#
+# Variables: VM_KERNELS, ACCEL=kvm (real hardware only; TCG by default),
+# VM_TIMEOUT (seconds per boot, default 420),
+# VM_SABOTAGE=unenrolled-key (sign the kit's modules with a key that is not
+# enrolled: the suite must then fail; see docs/testing.md).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/lib/harness.sh
+. "$here/../lib/harness.sh"
+
+VM_KERNELS=${VM_KERNELS:-6.1 6.12}
+ACCEL=${ACCEL:-tcg}
+VM_TIMEOUT=${VM_TIMEOUT:-420}
+VM_SABOTAGE=${VM_SABOTAGE:-}
+WORK=$TOP/.cache/vm
+KIT_MODULES=(hello-1 hello-2 hello-3 hello-4 hello-5 startstop chardev procfs sysfs workqueue_demo)
+
+PRE_CHECKS=(secure-boot-on locked-down sig-enforced-by-secure-boot
+	status-not-enrolled rejects-unsigned rejects-kit-key-before-enroll
+	enroll-import status-pending)
+POST_CHECKS=(secure-boot-on locked-down sig-enforced-by-secure-boot
+	status-enrolled enroll-again-is-noop key-in-kernel-keyring
+	works/hello-3 works/workqueue_demo
+	works/hello-5-log works/hello-5-array-log works/hello-5-param-int
+	works/hello-5-param-short works/hello-5-param-long
+	works/hello-5-param-charp works/hello-5-param-array
+	works/chardev-first-read works/chardev-second-read works/chardev-no-write
+	works/procfs-write-read
+	works/sysfs-initial works/sysfs-write-read works/sysfs-rejects-text
+	load/hello-1.ko.xz unload/hello-1.ko.xz
+	no-unsigned-taint rejects-tampered rejects-foreign-key rejects-unsigned)
+for m in "${KIT_MODULES[@]}"; do
+	POST_CHECKS+=("load/$m" "unload/$m")
+done
+
+passed=0 failed=0 timings=()
+
+pass() {
+	echo "PASS vm/$1"
+	passed=$((passed + 1))
+}
+
+flunk() {
+	echo "FAIL vm/$1"
+	failed=$((failed + 1))
+}
+
+# show_log FILE: the serial log without terminal escapes, for a failure.
+show_log() {
+	echo "---- last lines of $1 ----"
+	sed -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g' -e 's/\r//g' "$1" | grep -av '^[[:space:]]*$' | tail -n 80
+	echo "---- end of $1 ----"
+}
+
+# leaks_key KEY FILE: the private key's PEM text or its DER bytes are in FILE.
+leaks_key() {
+	local line der hay
+	while IFS= read -r line; do
+		[[ "$line" == -----* ]] && continue
+		grep -qaF -- "$line" "$2" && return 0
+	done < <(head -n 6 "$1")
+	# 48 bytes from the middle of the DER key (private exponent and primes).
+	der=$(openssl pkey -in "$1" -outform DER | od -An -v -tx1 | tr -d ' \n')
+	hay=$(od -An -v -tx1 "$2" | tr -d ' \n')
+	[[ "$hay" == *"${der:1000:96}"* ]]
+}
+
+# check_results STAGE LOG NAME...: every named check passed in the log.
+check_results() {
+	local stage=$1 log=$2 rel=$3 name ok=0 line results
+	shift 3
+	results=$(tr -d '\r' <"$log" | grep -aE '^(PASS|FAIL) ' || true)
+	while IFS= read -r line; do
+		flunk "$rel/${line#FAIL }"
+		ok=1
+	done < <(grep '^FAIL ' <<<"$results" || true)
+	for name in "$@"; do
+		if grep -qxF "PASS $stage/$name" <<<"$results"; then
+			pass "$rel/$stage/$name"
+		elif ! grep -qF "FAIL $stage/$name:" <<<"$results"; then
+			flunk "$rel/$stage/$name: no result (the guest did not get there)"
+			ok=1
+		fi
+	done
+	return "$ok"
+}
+
+qemu_cmd() { # VARS ESP
+	local accel=(-accel tcg)
+	[ "$ACCEL" != kvm ] || accel=(-accel kvm -cpu host)
+	echo timeout --signal=KILL "$((VM_TIMEOUT + 30))" qemu-system-x86_64 \
+		"${accel[@]}" -machine q35,smm=on -m 1024 \
+		-global driver=cfi.pflash01,property=secure,value=on \
+		-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE" \
+		-drive "if=pflash,format=raw,unit=1,file=$1" \
+		-drive "file=fat:rw:$2,format=raw" \
+		-display none -vga none -serial stdio -monitor none -net none
+}
+
+# boot STAGE: sets the stage in grub.cfg, runs QEMU through run-qemu.exp.
+boot() {
+	local stage=$1 out rc=0
+	sed -i "s/modsign_stage=[a-z]*/modsign_stage=$stage/" "$w/esp/EFI/BOOT/grub.cfg"
+	# shellcheck disable=SC2046  # qemu_cmd prints words without spaces in them
+	out=$(MOK_PASSWORD=$password expect "$here/run-qemu.exp" "$w/serial-$stage.log" \
+		"$VM_TIMEOUT" $(qemu_cmd "$w/vars.fd" "$w/esp")) || rc=$?
+	echo "$out" >"$w/run-qemu-$stage.txt"
+	[ "$rc" == 0 ] || {
+		flunk "$rel/$stage/boot: QEMU timed out or failed (exit $rc): $out"
+		return 1
+	}
+}
+
+prepare() { # SERIES
+	local env kdir moddir vmlinuz m
+	env=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel "$1")
+	rel=$(sed -n 's/^RELEASE=//p' "$env")
+	kdir=$(sed -n 's/^KDIR=//p' "$env")
+	moddir=$(sed -n 's/^MODDIR=//p' "$env")
+	vmlinuz=$(sed -n 's/^VMLINUZ=//p' "$env")
+	w=$WORK/$rel
+	rm -rf "$w"
+	mkdir -p "$w"
+	local p=$w/payload
+	mkdir -p "$p"/{unsigned,signed,tampered,foreign,keys}
+
+	echo "vm: $rel: building and signing the modules (make sign KDIR=$kdir)"
+	fresh_tree "$w/tree"
+	make -C "$w/tree" KDIR="$kdir" >"$w/build.log" 2>&1 || {
+		tail -n 30 "$w/build.log"
+		return 1
+	}
+	cp "$w/tree/modules/"*.ko "$p/unsigned/"
+	make -C "$w/tree" KDIR="$kdir" sign >>"$w/build.log" 2>&1 || {
+		tail -n 30 "$w/build.log"
+		return 1
+	}
+	for m in "${KIT_MODULES[@]}"; do
+		cp "$w/tree/modules/$m.ko" "$p/signed/"
+	done
+	cp "$w/tree/keys/signing_key.x509" "$p/keys/"
+	openssl x509 -inform DER -in "$p/keys/signing_key.x509" -noout -subject \
+		-nameopt multiline | sed -n 's/^ *commonName *= //p' >"$p/signer-cn"
+	# The kernel's own decompression path: an xz module as 6.12 ships them.
+	xz --check=crc32 --lzma2=dict=1MiB -c "$p/signed/hello-1.ko" >"$p/signed/hello-1.ko.xz"
+
+	# A second key that nobody enrolls.
+	openssl req -new -x509 -nodes -batch -days 2 -subj "/CN=modsign test key nobody enrolled" \
+		-newkey rsa:2048 -keyout "$w/foreign.pem" -outform DER -out "$w/foreign.x509" 2>/dev/null
+	cp "$p/unsigned/hello-3.ko" "$p/foreign/"
+	"$kdir/scripts/sign-file" sha256 "$w/foreign.pem" "$w/foreign.x509" "$p/foreign/hello-3.ko"
+	if [ "$VM_SABOTAGE" == unenrolled-key ]; then
+		echo "vm: VM_SABOTAGE=unenrolled-key: the kit's modules are signed with a key that is never enrolled"
+		for m in "${KIT_MODULES[@]}"; do
+			cp "$p/unsigned/$m.ko" "$p/signed/"
+			"$kdir/scripts/sign-file" sha256 "$w/foreign.pem" "$w/foreign.x509" "$p/signed/$m.ko"
+		done
+		xz --check=crc32 -c "$p/signed/hello-1.ko" >"$p/signed/hello-1.ko.xz"
+	fi
+	# One byte changed after signing, in the middle of the signed part.
+	cp "$p/signed/hello-2.ko" "$p/tampered/"
+	local size off byte
+	size=$(stat -c %s "$p/tampered/hello-2.ko")
+	off=$((size / 2))
+	byte=$(od -An -tu1 -j "$off" -N 1 "$p/tampered/hello-2.ko" | tr -d ' ')
+	printf '%b' "\\$(printf %03o $(((byte + 1) % 256)))" |
+		dd of="$p/tampered/hello-2.ko" bs=1 seek="$off" conv=notrunc 2>/dev/null
+
+	# The MokManager password for this run only.
+	password=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	echo "$password" >"$p/mok-password"
+
+	bash "$here/make-initramfs.sh" "$w/initrd.img" "$moddir" "$p"
+
+	mkdir -p "$w/esp/EFI/BOOT"
+	cp "$SHIM" "$w/esp/EFI/BOOT/BOOTX64.EFI"
+	cp "$MOKMANAGER" "$w/esp/EFI/BOOT/mmx64.efi"
+	cp "$GRUB" "$w/esp/EFI/BOOT/grubx64.efi"
+	cp "$vmlinuz" "$w/esp/vmlinuz"
+	cp "$w/initrd.img" "$w/esp/initrd.img"
+	cat >"$w/esp/EFI/BOOT/grub.cfg" <<-EOF
+		set timeout=0
+		set default=0
+		menuentry "modsign end-to-end test" {
+			linux /vmlinuz console=ttyS0,115200 modsign_stage=pre panic=-1
+			initrd /initrd.img
+		}
+	EOF
+	# A fresh variable store: Microsoft's keys enrolled, Secure Boot on.
+	cp "$OVMF_VARS" "$w/vars.fd"
+
+	# The private key never enters the guest. The check is checked too: it
+	# must find a key planted in a copy of the initramfs.
+	local f leaked=
+	while IFS= read -r -d '' f; do
+		leaks_key "$w/tree/keys/signing_key.pem" "$f" && leaked+=" $f"
+	done < <(find "$w/esp" -type f -print0)
+	if [ -z "$leaked" ]; then
+		pass "$rel/host/private-key-not-in-initramfs-or-esp"
+	else
+		flunk "$rel/host/private-key-not-in-initramfs-or-esp: found in$leaked"
+	fi
+	cat "$w/initrd.img" "$w/tree/keys/signing_key.pem" >"$w/planted"
+	openssl pkey -in "$w/tree/keys/signing_key.pem" -outform DER >"$w/planted.der"
+	if leaks_key "$w/tree/keys/signing_key.pem" "$w/planted" &&
+		leaks_key "$w/tree/keys/signing_key.pem" "$w/planted.der"; then
+		pass "$rel/host/key-search-finds-a-planted-key"
+	else
+		flunk "$rel/host/key-search-finds-a-planted-key: the search missed it"
+	fi
+	rm -f "$w/planted" "$w/planted.der"
+}
+
+run_kernel() { # SERIES
+	local series=$1 t0 t1 t2 t3 ok=0
+	t0=$SECONDS
+	prepare "$series" || {
+		flunk "$series/prepare: building or signing failed"
+		return 0
+	}
+	t1=$SECONDS
+	echo "vm: $rel: boot 1 (modsign_stage=pre)"
+	boot pre && check_results pre "$w/serial-pre.log" "$rel" "${PRE_CHECKS[@]}" || ok=1
+	if grep -q MOKMANAGER "$w/run-qemu-pre.txt"; then
+		flunk "$rel/pre/no-mokmanager: MokManager appeared before any request"
+		ok=1
+	fi
+	[ "$ok" == 0 ] || show_log "$w/serial-pre.log"
+	t2=$SECONDS
+	echo "vm: $rel: boot 2 (MokManager, then modsign_stage=post)"
+	ok=0
+	if boot post; then
+		if grep -q "MOKMANAGER enrolled" "$w/run-qemu-post.txt"; then
+			pass "$rel/post/mokmanager-enrolled-the-key"
+		else
+			flunk "$rel/post/mokmanager-enrolled-the-key: MokManager did not appear or was not answered"
+			ok=1
+		fi
+		check_results post "$w/serial-post.log" "$rel" "${POST_CHECKS[@]}" || ok=1
+	else
+		ok=1
+	fi
+	if grep -aqF "$password" "$w/serial-pre.log" "$w/serial-post.log" "$w/run-qemu-pre.txt" "$w/run-qemu-post.txt"; then
+		flunk "$rel/host/password-not-in-logs: the MOK password is in a log"
+	else
+		pass "$rel/host/password-not-in-logs"
+	fi
+	[ "$ok" == 0 ] || show_log "$w/serial-post.log"
+	t3=$SECONDS
+	timings+=("$rel: $((t3 - t0)) s (build+sign $((t1 - t0)) s, boot 1 $((t2 - t1)) s, MokManager+boot 2 $((t3 - t2)) s)")
+}
+
+boot_env=$(bash "$TOP/tests/lib/fetch-debian.sh" boot)
+OVMF_CODE=$(sed -n 's/^OVMF_CODE=//p' "$boot_env")
+OVMF_VARS=$(sed -n 's/^OVMF_VARS=//p' "$boot_env")
+SHIM=$(sed -n 's/^SHIM=//p' "$boot_env")
+MOKMANAGER=$(sed -n 's/^MOKMANAGER=//p' "$boot_env")
+GRUB=$(sed -n 's/^GRUB=//p' "$boot_env")
+command -v expect >/dev/null || {
+	echo "vm: ERROR: expect is not installed (apt-get install expect)"
+	echo "vm: 0 passed, 1 failed"
+	exit 1
+}
+for series in $VM_KERNELS; do
+	run_kernel "$series"
+done
+echo "vm: serial logs and work files are in $WORK/<release>/"
+printf 'vm: time %s\n' "${timings[@]}"
+echo "vm: $passed passed, $failed failed"
+[ "$failed" == 0 ]
