@@ -50,11 +50,7 @@ verify:
 	@$(SCRIPTS)/verify-modules.sh $(CERT) $(MODULES_DIR)/*.ko
 
 install: verify
-	@$(resolve_kdir) && \
-	echo "Installing the signed modules into $(INSTALL_MOD_PATH)/lib/modules/<release>/$(INSTALL_MOD_DIR) and running depmod" && \
-	$(MAKE) -C "$$kdir" M=$(MODULES_DIR) modules_install \
-		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) \
-		CONFIG_MODULE_SIG_ALL=
+	@$(SCRIPTS)/install-modules.sh "$(INSTALL_MOD_PATH)" "$(INSTALL_MOD_DIR)" $(MODULES_DIR)/*.ko
 
 enroll:
 	@$(CURDIR)/mok-enroll.sh --cert $(CERT)

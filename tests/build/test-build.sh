@@ -107,11 +107,13 @@ test_make_verify_accepts_signed_and_rejects_tampered() {
 	expect_file_contains out "FAIL $PWD/tree/modules/hello-2.ko: signature does not verify"
 }
 
+# In place: Kbuild rebuilds a tree that moved (its commands name the path).
 test_second_sign_changes_no_byte() {
-	signed_tree
+	ln -s "$SUITE/signed" tree
 	(cd tree && find modules keys -type f -exec stat -c '%n %s %Y' {} + | sort && sha256sum modules/*.ko) >before
 	make -C tree KDIR="$KDIR61" sign >log 2>&1 || fail "second make sign failed: $(tail log)"
 	(cd tree && find modules keys -type f -exec stat -c '%n %s %Y' {} + | sort && sha256sum modules/*.ko) >after
+	rm tree
 	diff before after >&2 || fail "a second make sign changed files"
 	expect_file_contains log "KEEP"
 	expect_file_lacks log "SIGN  "
@@ -178,8 +180,14 @@ test_key_validity_follows_key_days() {
 	expect_eq "$(date -u -d '+30 days' +%Y-%m-%d)" "$(date -u -d "$end" +%Y-%m-%d)" "notAfter"
 }
 
+# built_tree: a tree built and signed here (make sign must not rebuild).
+built_tree() {
+	fresh_tree tree
+	make -C tree KDIR="$KDIR61" sign >build.log 2>&1 || fail "make sign failed: $(tail build.log)"
+}
+
 test_module_signed_by_another_key_is_resigned_once() {
-	signed_tree
+	built_tree
 	local m=tree/modules/hello-3.ko
 	openssl req -new -x509 -nodes -batch -subj "/CN=someone else" -days 2 \
 		-newkey rsa:2048 -keyout other.pem -outform DER -out other.x509 2>/dev/null
@@ -192,13 +200,14 @@ test_module_signed_by_another_key_is_resigned_once() {
 }
 
 test_double_signed_module_is_stripped_to_one_signature() {
-	signed_tree
+	built_tree
+	cp tree/modules/hello-4.ko once-signed.ko
 	local m=tree/modules/hello-4.ko
 	"$KDIR61/scripts/sign-file" sha256 tree/keys/signing_key.pem tree/keys/signing_key.x509 "$m"
 	make -C tree KDIR="$KDIR61" sign >log 2>&1 || fail "make sign failed"
 	expect_file_contains log "RESIGN  $PWD/$m"
 	openssl_verifies "$m" tree/keys/signing_key.x509
-	cmp "$m" "$SUITE/signed/modules/hello-4.ko" || fail "re-signed module differs from the once-signed one"
+	cmp "$m" once-signed.ko || fail "re-signed module differs from the once-signed one"
 }
 
 test_hash_comes_from_the_target_kernel_config() {
@@ -232,7 +241,7 @@ test_interrupted_signing_leaves_the_module_intact() {
 	expect_file_contains err "sign-file failed (the module is unchanged)"
 	sha256sum -c --quiet before || fail "a module changed"
 	local left
-	left=$(find tree/modules -name '.hello-1.ko.*')
+	left=$(find tree/modules -name '.hello-1.ko.??????*')
 	[ -z "$left" ] || fail "a temporary file was left behind: $left"
 }
 
@@ -276,6 +285,8 @@ test_install_puts_signed_modules_under_destdir() {
 		cmp "tree/modules/$m.ko" "root/lib/modules/$release/updates/$m.ko" ||
 			fail "$m.ko not installed as signed"
 	done
+	grep -q "^updates/hello-1.ko:" "root/lib/modules/$release/modules.dep" ||
+		fail "depmod did not index the modules"
 }
 
 test_install_refuses_unsigned_modules() {
@@ -306,9 +317,11 @@ test_help_lists_every_target() {
 
 test_deps_names_the_apt_line_when_not_root() {
 	fresh_tree tree
-	chmod -R a+rX tree
+	chmod -R a+rX "$T"
+	# No headers anywhere: the headers package is what is missing.
 	expect_exit 1 setpriv --reuid=65534 --regid=65534 --clear-groups \
-		env KDIR=/nonexistent bash tree/scripts/setup.sh build
+		env MODSIGN_MODULES_ROOT=/nonexistent MODSIGN_SRC_ROOT=/nonexistent \
+		bash tree/scripts/setup.sh build
 	expect_file_contains err "sudo apt-get install -y --no-install-recommends"
 	expect_file_contains err "linux-headers-"
 }

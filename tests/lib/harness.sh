@@ -48,13 +48,14 @@ expect_exit() {
 # fresh_tree DIR: a copy of the repository as a fresh clone would have it
 # (tracked and new, not ignored, files), without build output or keys.
 fresh_tree() {
+	local f dest
 	mkdir -p "$1"
-	local f
+	dest=$(cd "$1" && pwd)
 	(cd "$TOP" && git ls-files -z --cached --others --exclude-standard |
 		while IFS= read -r -d '' f; do
 			# Deleted but not yet committed files are not in a clone.
 			[ ! -e "$f" ] || printf '%s\0' "$f"
-		done | cpio -0 -pdm --quiet "$1")
+		done | cpio -0 -pdm --quiet "$dest")
 }
 
 run_tests() {
