@@ -9,6 +9,11 @@ KDIR ?=
 KEYDIR ?= $(CURDIR)/keys
 KEY_BITS ?= 2048
 KEY_DAYS ?= 36500
+# sign-kernel: the image to sign, where to write it, and whether to drop
+# its existing signatures first.
+KERNEL ?=
+OUT ?= $(CURDIR)/build/$(notdir $(KERNEL)).signed
+REPLACE_SIGNATURES ?=
 # Where `make install` puts modules below /lib/modules/<release>/.
 INSTALL_MOD_DIR ?= updates
 INSTALL_MOD_PATH ?= $(DESTDIR)
@@ -18,15 +23,20 @@ KEY := $(KEYDIR)/signing_key.pem
 CERT := $(KEYDIR)/signing_key.x509
 SCRIPTS := $(CURDIR)/scripts
 
-export KEYDIR KEY_BITS KEY_DAYS
+export KEYDIR KEY_BITS KEY_DAYS REPLACE_SIGNATURES
 
 # The resolved kernel build folder, for use inside recipes.
 resolve_kdir = kdir=$$($(SCRIPTS)/kdir.sh "$(KDIR)")
 
-.PHONY: all modules deps keys rotate-keys sign verify install enroll \
-	check test-deps vm-check clean help
+.PHONY: all modules modsign deps keys rotate-keys kernel-keys rotate-kernel-keys \
+	sign sign-kernel verify install enroll enroll-kernel check test-deps \
+	vm-check clean help
 
-all: modules
+all: modules modsign
+
+# modsign, the C tool (sign/): inspects, signs, verifies, strips signatures.
+modsign: deps
+	@$(MAKE) -s -C sign
 
 deps:
 	@KDIR="$(KDIR)" $(SCRIPTS)/setup.sh build
@@ -40,6 +50,15 @@ keys:
 
 rotate-keys:
 	@$(SCRIPTS)/make-keys.sh rotate
+
+kernel-keys:
+	@$(SCRIPTS)/make-keys.sh create kernel
+
+rotate-kernel-keys:
+	@$(SCRIPTS)/make-keys.sh rotate kernel
+
+sign-kernel:
+	@$(SCRIPTS)/sign-kernel.sh "$(KERNEL)" "$(OUT)" $(KEYDIR)/kernel_key.pem $(KEYDIR)/kernel_key.crt
 
 sign: modules
 	@$(SCRIPTS)/make-keys.sh ensure
@@ -55,6 +74,9 @@ install: verify
 enroll:
 	@$(CURDIR)/mok-enroll.sh --cert $(CERT)
 
+enroll-kernel:
+	@$(CURDIR)/mok-enroll.sh --cert $(KEYDIR)/kernel_key.der
+
 test-deps:
 	@KDIR="$(KDIR)" $(SCRIPTS)/setup.sh test
 
@@ -65,6 +87,7 @@ vm-check: test-deps
 	@$(CURDIR)/tests/run.sh vm
 
 clean:
+	@$(MAKE) -s -C sign clean
 	@$(resolve_kdir) 2>/dev/null && \
 	$(MAKE) -C "$$kdir" M=$(MODULES_DIR) clean || \
 	rm -f $(MODULES_DIR)/*.ko $(MODULES_DIR)/*.o $(MODULES_DIR)/*.mod \
@@ -75,13 +98,17 @@ help:
 	@echo 'modsign: build, sign and enroll kernel modules for UEFI Secure Boot'
 	@echo
 	@echo 'Targets:'
-	@echo '  make              build the modules in modules/ against KDIR'
+	@echo '  make              build the modules in modules/ against KDIR, and sign/modsign'
 	@echo '  make sign         build, create keys/ if missing, sign every module'
 	@echo '  make verify       check every module is signed by keys/signing_key.x509'
 	@echo '  make install      verify, then install into /lib/modules/<release>/$(INSTALL_MOD_DIR) and run depmod'
 	@echo '  make enroll       register keys/signing_key.x509 with MOK (mok-enroll.sh), then reboot'
 	@echo '  make keys         create the signing key pair (refuses to overwrite one)'
 	@echo '  make rotate-keys  move the pair to keys/retired/<date>/ and create a new one'
+	@echo '  make kernel-keys  create the second pair, for boot images (keys/kernel_key.*)'
+	@echo '  make rotate-kernel-keys  retire the kernel pair and create a new one'
+	@echo '  make sign-kernel  sign KERNEL=path/to/vmlinuz with the kernel key into OUT=build/<name>.signed'
+	@echo '  make enroll-kernel  register keys/kernel_key.der with MOK (same reboot as make enroll)'
 	@echo '  make check        run the whole test suite (builds two kernels, boots Secure Boot VMs)'
 	@echo '  make vm-check     run only the Secure Boot VM suite'
 	@echo '  make deps         install (as root) or name the packages the build needs'
@@ -90,3 +117,4 @@ help:
 	@echo
 	@echo 'Variables: KDIR=<kernel build folder> KEY_BITS=2048|3072|4096 KEY_DAYS=<days>'
 	@echo '           DESTDIR / INSTALL_MOD_PATH, INSTALL_MOD_DIR (install), VM_KERNELS="6.1 6.12", ACCEL=kvm (vm-check)'
+	@echo '           KERNEL=, OUT=, REPLACE_SIGNATURES=1 (sign-kernel)'

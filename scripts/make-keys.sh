@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Creates the kit's module-signing key pair, never overwriting one.
+# Creates one of the kit's key pairs, never overwriting one.
 #
-#   make-keys.sh create   make the pair; refuse if any part of it exists
-#   make-keys.sh ensure   make the pair only if there is none (make sign)
-#   make-keys.sh rotate   move the pair to KEYDIR/retired/<date>/, make anew
+#   make-keys.sh create [module|kernel]   make the pair; refuse if any part exists
+#   make-keys.sh ensure [module|kernel]   make the pair only if there is none
+#   make-keys.sh rotate [module|kernel]   move the pair to KEYDIR/retired/<date>/,
+#                                         then make a new one
 #
+# module (default): signing_key.pem + signing_key.x509 (DER), for modules.
+# kernel: kernel_key.pem + kernel_key.crt (PEM, as sbsign takes it) +
+#         kernel_key.der (for mokutil), for boot images.
 # Environment: KEYDIR (default: keys/ beside this script's folder),
 # KEY_BITS (2048, 3072 or 4096), KEY_DAYS (validity in days).
 set -euo pipefail
@@ -13,13 +17,32 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KEYDIR=${KEYDIR:-$here/keys}
 KEY_BITS=${KEY_BITS:-2048}
 KEY_DAYS=${KEY_DAYS:-36500}
-key=$KEYDIR/signing_key.pem
-cert=$KEYDIR/signing_key.x509
 
 die() {
 	echo "modsign: ERROR: $*" >&2
 	exit 1
 }
+
+kind=${2:-module}
+case "$kind" in
+module)
+	key=$KEYDIR/signing_key.pem
+	certs=("$KEYDIR/signing_key.x509")
+	profile=module_signing
+	what="module-signing"
+	;;
+kernel)
+	key=$KEYDIR/kernel_key.pem
+	certs=("$KEYDIR/kernel_key.crt" "$KEYDIR/kernel_key.der")
+	profile=kernel_signing
+	what="kernel (boot image) signing"
+	;;
+*)
+	echo "usage: make-keys.sh create|ensure|rotate [module|kernel]" >&2
+	exit 2
+	;;
+esac
+files=("$key" "${certs[@]}")
 
 case "$KEY_BITS" in
 2048 | 3072 | 4096) ;;
@@ -30,62 +53,73 @@ esac
 command -v openssl >/dev/null ||
 	die "openssl is not installed: apt-get install openssl"
 
+# present: how many files of the pair exist.
+present() {
+	local f n=0
+	for f in "${files[@]}"; do
+		[ ! -e "$f" ] || n=$((n + 1))
+	done
+	echo "$n"
+}
+
 create() {
-	local name cn
-	if [ -e "$key" ] || [ -e "$cert" ]; then
-		die "$(basename "$key") or $(basename "$cert") already exists in $KEYDIR: refusing to overwrite a key; run 'make rotate-keys' to retire the pair and make a new one"
+	local name cn f
+	if [ "$(present)" != 0 ]; then
+		die "$(basename "$key") or its certificate already exists in $KEYDIR: refusing to overwrite a key; run 'make rotate-keys' (or rotate-kernel-keys) to retire the pair and make a new one"
 	fi
 	# The key is private from its first byte: a 0700 folder, 0600 files.
 	umask 077
 	mkdir -p "$KEYDIR"
 	chmod 0700 "$KEYDIR"
 	name=$(uname -n)
-	cn="modsign module signing key for ${name:-this machine}"
+	cn="modsign $kind signing key for ${name:-this machine}"
 	tmp=$(mktemp -d "$KEYDIR/.new.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
-	echo "Creating a $KEY_BITS-bit RSA module-signing key in $KEYDIR ($KEY_DAYS days): CN=$cn"
+	echo "Creating a $KEY_BITS-bit RSA $what key in $KEYDIR ($KEY_DAYS days): CN=$cn"
 	MODSIGN_CN=$cn openssl req -new -x509 -nodes -utf8 -sha256 -batch \
-		-config "$here/keys/openssl.cnf" -days "$KEY_DAYS" \
-		-newkey "rsa:$KEY_BITS" -keyout "$tmp/key.pem" \
-		-outform DER -out "$tmp/cert.x509" 2>"$tmp/log" ||
+		-config "$here/keys/openssl.cnf" -extensions "$profile" -days "$KEY_DAYS" \
+		-newkey "rsa:$KEY_BITS" -keyout "$tmp/key" \
+		-outform DER -out "$tmp/der" 2>"$tmp/log" ||
 		die "openssl could not create the key: $(cat "$tmp/log")"
-	chmod 0600 "$tmp/key.pem"
-	chmod 0644 "$tmp/cert.x509"
+	openssl x509 -inform DER -in "$tmp/der" -outform PEM -out "$tmp/pem"
+	chmod 0600 "$tmp/key"
+	chmod 0644 "$tmp/der" "$tmp/pem"
 	# ln refuses an existing name: a pair made meanwhile is never replaced.
-	ln "$tmp/key.pem" "$key" || die "$key appeared meanwhile: left as it is"
-	ln "$tmp/cert.x509" "$cert" || {
-		rm -f "$key"
-		die "$cert appeared meanwhile: left as it is"
-	}
-	echo "Created $key (private, mode 0600) and $cert (certificate, DER)"
+	ln "$tmp/key" "$key" || die "$key appeared meanwhile: left as it is"
+	for f in "${certs[@]}"; do
+		case "$f" in
+		*.crt) ln "$tmp/pem" "$f" ;;
+		*) ln "$tmp/der" "$f" ;;
+		esac || die "$f appeared meanwhile: left as it is"
+	done
+	echo "Created $key (private, mode 0600) and ${certs[*]} (certificate)"
 }
 
 case "${1:-}" in
 create) create ;;
 ensure)
-	if [ -e "$key" ] && [ -e "$cert" ]; then
-		exit 0
-	fi
-	if [ -e "$key" ] || [ -e "$cert" ]; then
-		die "only half of the key pair is in $KEYDIR (signing_key.pem and signing_key.x509 belong together): restore the other half, or run 'make rotate-keys'"
-	fi
-	create
+	case "$(present)" in
+	0) create ;;
+	"${#files[@]}") ;;
+	*) die "only half of the key pair is in $KEYDIR ($(basename "$key") and its certificate belong together): restore the other half, or run 'make rotate-keys'" ;;
+	esac
 	;;
 rotate)
-	if [ -e "$key" ] || [ -e "$cert" ]; then
+	if [ "$(present)" != 0 ]; then
 		old=$KEYDIR/retired/$(date +%Y%m%d-%H%M%S)
-		[ ! -e "$old" ] || die "$old exists already: wait a second and try again"
-		mkdir -p "$old"
-		chmod 0700 "$KEYDIR/retired" "$old"
+		mkdir -p "$KEYDIR/retired"
+		chmod 0700 "$KEYDIR/retired"
+		mkdir "$old" 2>/dev/null || die "$old exists already: wait a second and try again"
+		chmod 0700 "$old"
 		echo "Retiring the current pair to $old"
-		for f in "$key" "$cert"; do
+		for f in "${files[@]}"; do
 			[ ! -e "$f" ] || mv -n "$f" "$old/"
 		done
 	fi
 	create
 	;;
 *)
-	echo "usage: make-keys.sh create|ensure|rotate" >&2
+	echo "usage: make-keys.sh create|ensure|rotate [module|kernel]" >&2
 	exit 2
 	;;
 esac

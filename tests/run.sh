@@ -1,48 +1,54 @@
 #!/usr/bin/env bash
 # Runs the test suites and adds up their results.
 #
-#   tests/run.sh [SUITE...]    SUITE: build enroll modsign fuzz vm (default all)
+#   tests/run.sh [SUITE...]    SUITE: build enroll kernel modsign fuzz vm
+#                              (default: all, in that order)
 #
-# Each suite prints PASS/FAIL lines and closes with `<name>: N passed,
-# N failed`; this script prints every suite's output, its time, and closes
-# with the total. It exits 1 when any suite failed or printed no result.
+# Each suite prints PASS/FAIL lines and result lines `<name>: N passed,
+# N failed` (modsign has two: its C unit tests and its command tests); this
+# script prints every suite's output and time, adds up the result lines, and
+# closes with the total. It exits 1 when any suite failed or printed no
+# result.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/.." && pwd)
 
 declare -A suites=(
-	[build]=$here/build/test-build.sh
-	[enroll]=$here/enroll/test-enroll.sh
-	[modsign]=$here/modsign/run.sh
-	[fuzz]=$here/modsign/fuzz.sh
-	[vm]=$here/vm/test-vm.sh
+	[build]="bash $here/build/test-build.sh"
+	[enroll]="bash $here/enroll/test-enroll.sh"
+	[kernel]="bash $here/kernel/test-sign-kernel.sh"
+	[modsign]="make -s -C $top/sign check"
+	[fuzz]="bash $here/modsign/fuzz.sh"
+	[vm]="bash $here/vm/test-vm.sh"
 )
-order=(build enroll modsign fuzz vm)
+order=(build enroll kernel modsign fuzz vm)
 [ $# -eq 0 ] || order=("$@")
 
 total_pass=0 total_fail=0 summary=()
 for name in "${order[@]}"; do
-	script=${suites[$name]:-}
-	[ -n "$script" ] || {
+	cmd=${suites[$name]:-}
+	[ -n "$cmd" ] || {
 		echo "tests/run.sh: unknown suite '$name' (one of: ${!suites[*]})" >&2
 		exit 2
 	}
-	echo "=== suite $name ($script)"
+	echo "=== suite $name ($cmd)"
 	start=$SECONDS
 	log=$(mktemp)
 	rc=0
-	bash "$script" 2>&1 | tee "$log" || rc=$?
+	# shellcheck disable=SC2086  # the command is words without spaces
+	$cmd 2>&1 | tee "$log" || rc=$?
 	secs=$((SECONDS - start))
-	line=$(grep -E '^[A-Za-z0-9_-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)
+	lines=$(grep -E '^[A-Za-z0-9_-]+: [0-9]+ passed, [0-9]+ failed' "$log" || true)
 	rm -f "$log"
-	if [ -z "$line" ]; then
+	if [ -z "$lines" ]; then
 		echo "FAIL $name: the suite printed no result line (exit $rc)"
 		total_fail=$((total_fail + 1))
 		summary+=("$name: no result (exit $rc), ${secs}s")
 		continue
 	fi
-	p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
-	f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+	p=$(awk '{ for (i = 2; i <= NF; i++) if ($i == "passed,") n += $(i - 1) } END { print n + 0 }' <<<"$lines")
+	f=$(awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^failed/) n += $(i - 1) } END { print n + 0 }' <<<"$lines")
 	if [ "$rc" != 0 ] && [ "$f" == 0 ]; then
 		echo "FAIL $name: the suite exited $rc"
 		f=1

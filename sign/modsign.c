@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * modsign - inspect, verify, sign and strip the signatures of Linux kernel
+ * modules. One binary, one subcommand per file, dispatched from this table.
+ */
+#include "modsign.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef MODSIGN_VERSION
+#define MODSIGN_VERSION "0.1"
+#endif
+
+static const struct modsign_cmd *const cmds[] = {
+	&cmd_info,
+	&cmd_verify,
+	&cmd_sign,
+	&cmd_strip,
+};
+
+#define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+void modsign_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout); /* keep stdout and stderr in order on a terminal */
+	fputs("modsign: ERROR: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int modsign_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "modsign: ERROR: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'modsign %s --help'.\n", cmd);
+	return EXIT_USAGE;
+}
+
+int modsign_bad_option(const char *cmd, int c, char *argv[])
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+
+	if (c == ':')
+		return modsign_usage_error(cmd, "option '%s' needs a value",
+					   arg);
+	if (optopt)
+		return modsign_usage_error(cmd, "unknown option '-%c'", optopt);
+	return modsign_usage_error(cmd, "unknown option '%s'", arg);
+}
+
+static void help(FILE *out)
+{
+	size_t i;
+
+	fputs("Usage: modsign COMMAND [OPTIONS] FILE...\n"
+	      "Inspect, verify, sign and strip Linux kernel module signatures.\n"
+	      "\n"
+	      "Commands:\n",
+	      out);
+	for (i = 0; i < N_CMDS; i++)
+		fprintf(out, "  %-8s %s\n", cmds[i]->name, cmds[i]->help);
+	fputs("\n"
+	      "Options:\n"
+	      "  -h, --help     show this help\n"
+	      "  -V, --version  show the version\n"
+	      "\n"
+	      "'modsign COMMAND --help' describes a command. Exit status: 0 when\n"
+	      "every file is fine, 1 when any failed, 2 for a usage error.\n",
+	      out);
+}
+
+int main(int argc, char *argv[])
+{
+	size_t i;
+
+	if (argc < 2) {
+		help(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		help(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("modsign %s\n", MODSIGN_VERSION);
+		return EXIT_OK;
+	}
+	opterr = 0; /* the commands explain bad options themselves */
+	for (i = 0; i < N_CMDS; i++)
+		if (!strcmp(argv[1], cmds[i]->name))
+			return cmds[i]->fn(argc - 1, argv + 1);
+
+	fprintf(stderr,
+		"modsign: ERROR: unknown command '%s'\nTry 'modsign --help'.\n",
+		argv[1]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * util.h - small helpers with no I/O: a growable string, an error message
+ * buffer that can swallow OpenSSL's error queue, and text/JSON escaping.
+ */
+#ifndef MODSIGN_UTIL_H
+#define MODSIGN_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A growable NUL-terminated string. On allocation failure it stops growing
+ * and sets oom; the text written so far stays valid. */
+struct strbuf {
+	char *s;
+	size_t len, cap;
+	int oom;
+};
+
+void sb_init(struct strbuf *sb);
+void sb_free(struct strbuf *sb);
+void sb_add(struct strbuf *sb, const char *s, size_t n);
+void sb_puts(struct strbuf *sb, const char *s);
+void sb_printf(struct strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "AB:CD:01", uppercase, colon separated, as modinfo prints key ids */
+void sb_hex_colon(struct strbuf *sb, const uint8_t *p, size_t n);
+/* s[0..n) as the inside of a JSON string (quotes not included) */
+void sb_json_str(struct strbuf *sb, const char *s, size_t n);
+/* s[0..n) for a terminal: control bytes and invalid UTF-8 as \xNN */
+void sb_text_str(struct strbuf *sb, const char *s, size_t n);
+
+/* An error message in a fixed buffer. */
+#define ERRBUF_SIZE 1024
+struct errbuf {
+	char msg[ERRBUF_SIZE];
+};
+
+void eb_set(struct errbuf *eb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * eb_ossl - set the message to fmt, then append every entry of OpenSSL's
+ * error queue (": reason (library); reason ..."), emptying the queue.
+ * Like the kernel's sign-file ERR(): no OpenSSL failure goes unexplained.
+ */
+void eb_ossl(struct errbuf *eb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Empties OpenSSL's error queue (before an operation whose failure will be
+ * explained with eb_ossl, so that old entries do not leak into it). */
+void ossl_clear(void);
+
+/* The OpenSSL check, in the spirit of sign-file's ERR(): when cond is
+ * false, explain with the drained error queue and jump to `out`. */
+#define OSSL_CHECK(cond, eb, ...)                 \
+	do {                                      \
+		if (!(cond)) {                    \
+			eb_ossl((eb), __VA_ARGS__); \
+			goto out;                 \
+		}                                 \
+	} while (0)
+
+#endif

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Fuzzes modsign's trailer parser and `info` logic with libFuzzer:
+#
+#   tests/modsign/fuzz.sh            FUZZ_SECONDS (default 60) in all,
+#                                    split between the two targets
+#
+# Needs clang and libclang-rt-14-dev (scripts/setup.sh test installs them).
+# Fails when a target crashes; the input is kept in sign/build/fuzz/crashes-*.
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+seconds=${FUZZ_SECONDS:-60}
+[[ "$seconds" =~ ^[1-9][0-9]*$ ]] || {
+	echo "modsign: ERROR: FUZZ_SECONDS=$seconds: give a whole number of seconds" >&2
+	exit 2
+}
+echo "fuzz: building and running the modsign fuzzers for $seconds s"
+# One result line for tests/run.sh: the fuzz run is one test.
+if nice make -C "$top/sign" -j2 fuzz FUZZ_SECONDS="$seconds"; then
+	echo "fuzz: 1 passed, 0 failed"
+else
+	echo "fuzz: 0 passed, 1 failed"
+	exit 1
+fi
