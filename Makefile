@@ -104,7 +104,7 @@ help:
 	@echo '  make install      verify, then install into /lib/modules/<release>/$(INSTALL_MOD_DIR) and run depmod'
 	@echo '  make enroll       register keys/signing_key.x509 with MOK (mok-enroll.sh), then reboot'
 	@echo '  make keys         create the signing key pair (refuses to overwrite one)'
-	@echo '  make rotate-keys  move the pair to keys/retired/<date>/ and create a new one'
+	@echo '  make rotate-keys  move the pair to keys/retired/<date>-module/ and create a new one'
 	@echo '  make kernel-keys  create the second pair, for boot images (keys/kernel_key.*)'
 	@echo '  make rotate-kernel-keys  retire the kernel pair and create a new one'
 	@echo '  make sign-kernel  sign KERNEL=path/to/vmlinuz with the kernel key into OUT=build/<name>.signed'

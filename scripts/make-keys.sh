@@ -3,7 +3,7 @@
 #
 #   make-keys.sh create [module|kernel]   make the pair; refuse if any part exists
 #   make-keys.sh ensure [module|kernel]   make the pair only if there is none
-#   make-keys.sh rotate [module|kernel]   move the pair to KEYDIR/retired/<date>/,
+#   make-keys.sh rotate [module|kernel]   move the pair to KEYDIR/retired/<date>-<kind>/,
 #                                         then make a new one
 #
 # module (default): signing_key.pem + signing_key.x509 (DER), for modules.
@@ -30,12 +30,14 @@ module)
 	certs=("$KEYDIR/signing_key.x509")
 	profile=module_signing
 	what="module-signing"
+	rotate_target="make rotate-keys"
 	;;
 kernel)
 	key=$KEYDIR/kernel_key.pem
 	certs=("$KEYDIR/kernel_key.crt" "$KEYDIR/kernel_key.der")
 	profile=kernel_signing
 	what="kernel (boot image) signing"
+	rotate_target="make rotate-kernel-keys"
 	;;
 *)
 	echo "usage: make-keys.sh create|ensure|rotate [module|kernel]" >&2
@@ -65,14 +67,16 @@ present() {
 create() {
 	local name cn f
 	if [ "$(present)" != 0 ]; then
-		die "$(basename "$key") or its certificate already exists in $KEYDIR: refusing to overwrite a key; run 'make rotate-keys' (or rotate-kernel-keys) to retire the pair and make a new one"
+		die "$(basename "$key") or its certificate already exists in $KEYDIR: refusing to overwrite a key; run '$rotate_target' to retire the pair and make a new one"
 	fi
 	# The key is private from its first byte: a 0700 folder, 0600 files.
 	umask 077
 	mkdir -p "$KEYDIR"
 	chmod 0700 "$KEYDIR"
 	name=$(uname -n)
-	cn="modsign $kind signing key for ${name:-this machine}"
+	# The date tells a rotated key from the one before it in modinfo's
+	# signer field.
+	cn="modsign $kind signing key for ${name:-this machine} $(date +%Y-%m-%d)"
 	tmp=$(mktemp -d "$KEYDIR/.new.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
 	echo "Creating a $KEY_BITS-bit RSA $what key in $KEYDIR ($KEY_DAYS days): CN=$cn"
@@ -101,12 +105,12 @@ ensure)
 	case "$(present)" in
 	0) create ;;
 	"${#files[@]}") ;;
-	*) die "only half of the key pair is in $KEYDIR ($(basename "$key") and its certificate belong together): restore the other half, or run 'make rotate-keys'" ;;
+	*) die "only half of the key pair is in $KEYDIR ($(basename "$key") and its certificate belong together): restore the other half, or run '$rotate_target'" ;;
 	esac
 	;;
 rotate)
 	if [ "$(present)" != 0 ]; then
-		old=$KEYDIR/retired/$(date +%Y%m%d-%H%M%S)
+		old=$KEYDIR/retired/$(date +%Y%m%d-%H%M%S)-$kind
 		mkdir -p "$KEYDIR/retired"
 		chmod 0700 "$KEYDIR/retired"
 		mkdir "$old" 2>/dev/null || die "$old exists already: wait a second and try again"

@@ -12,10 +12,13 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev)
+# build: Kbuild, keys, modinfo, modsign's libcrypto, make enroll, sign-kernel.
+build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config mokutil sbsigntool)
+# test: the fetcher and the 6.12 build (dwarves: pahole for BTF), the VM
+# (qemu, expect, busybox, cpio, xz), lint, and modsign's fuzzers (clang,
+# libFuzzer from libclang-rt).
 test_pkgs=(git linux-headers-amd64 dwarves cpio xz-utils zstd
-	busybox-static qemu-system-x86 expect mtools dosfstools mokutil
-	shellcheck clang libclang-rt-14-dev llvm sbsigntool)
+	busybox-static qemu-system-x86 expect shellcheck clang libclang-rt-14-dev)
 
 # headers_pkg: the package with headers for the running kernel.
 headers_pkg() {

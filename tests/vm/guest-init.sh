@@ -2,18 +2,22 @@
 # /init of the Secure Boot test VM. The kernel is Debian's signed kernel,
 # booted by shim and grub under OVMF with Secure Boot on, so the kernel
 # itself decides what loads. The host picks the stage on the kernel command
-# line (modsign_stage=pre|post); every check prints one line,
+# line (modsign_stage=pre|post|kernel); every check prints one line,
 # `PASS name` or `FAIL name: detail`, and the guest powers off.
 #
-#   pre:  Secure Boot and lockdown are on; unsigned and kit-signed modules
-#         are rejected; mok-enroll.sh queues the kit's key (MokNew).
-#   post: (after MokManager enrolled the key) the key is trusted; every kit
-#         module loads, works and unloads; tampered, foreign-key and
-#         unsigned modules are still rejected.
+#   pre:    Secure Boot and lockdown are on; unsigned and kit-signed modules
+#           are rejected; mok-enroll.sh queues the kit's key (MokNew), and
+#           the kernel key too when the payload has one.
+#   post:   (after MokManager enrolled the keys) the key is trusted; every
+#           kit module loads, works and unloads; tampered, foreign-key and
+#           unsigned modules are still rejected.
+#   kernel: this kernel is the kit-signed one: it booted, is locked down and
+#           loads a kit module.
 # shellcheck disable=SC2317  # functions are called indirectly via `check`
 
-export PATH=/sbin:/bin
+export PATH=/sbin:/bin:/opt/modsign/bin
 KIT=/opt/modsign
+KERNEL_CERT=$KIT/keys/kernel_key.der
 LOG=/run/check.log
 
 mount -t proc proc /proc
@@ -88,9 +92,9 @@ rejected() {
 	contains "$log" "$3"
 }
 
-enroll_status() { # WANT
+enroll_status() { # WANT [CERT]
 	local out
-	out=$("$KIT/mok-enroll.sh" --status 2>&1) || {
+	out=$("$KIT/mok-enroll.sh" --status ${2:+--cert "$2"} 2>&1) || {
 		echo "--status failed: $out"
 		return 1
 	}
@@ -98,9 +102,9 @@ enroll_status() { # WANT
 	contains "$out" "status: $1 (Secure Boot enabled)"
 }
 
-enroll_import() {
+enroll_import() { # [CERT]
 	local out rc=0
-	out=$("$KIT/mok-enroll.sh" --password-file "$KIT/mok-password" 2>&1) || rc=$?
+	out=$("$KIT/mok-enroll.sh" ${1:+--cert "$1"} --password-file "$KIT/mok-password" 2>&1) || rc=$?
 	echo "$out" >>"$LOG"
 	[ "$rc" == 0 ] || {
 		echo "exit $rc: $out"
@@ -186,6 +190,25 @@ write_refused() { # FILE VALUE
 	fi
 }
 
+# modsign_verifies CERT FILE...: the kit's own verifier agrees with the kernel.
+modsign_verifies() {
+	local cert=$1 out
+	shift
+	out=$(modsign verify --cert "$cert" "$@" 2>&1) || {
+		echo "$out"
+		return 1
+	}
+}
+
+modsign_refuses() { # CERT FILE REASON
+	local out
+	if out=$(modsign verify --cert "$1" "$2" 2>&1); then
+		echo "modsign verify accepted $2: $out"
+		return 1
+	fi
+	contains "$out" "$3"
+}
+
 not_tainted_unsigned() {
 	local t
 	t=$(cat /proc/sys/kernel/tainted)
@@ -207,8 +230,25 @@ stage_pre() {
 		"Key was rejected by service" "Loading of unsigned module is rejected"
 	check pre/rejects-kit-key-before-enroll rejected "$KIT/signed/hello-1.ko" \
 		"Key was rejected by service" "Loading of module with unavailable key is rejected"
+	check pre/modsign-verifies-kit-modules modsign_verifies "$KIT/keys/signing_key.x509" "$KIT"/signed/*.ko
 	check pre/enroll-import enroll_import
 	check pre/status-pending enroll_status pending
+	if [ -e "$KERNEL_CERT" ]; then
+		# A second request before the reboot joins the first: one
+		# MokManager visit confirms both keys.
+		check pre/enroll-import-kernel-key enroll_import "$KERNEL_CERT"
+		check pre/status-pending-kernel-key enroll_status pending "$KERNEL_CERT"
+		check pre/status-still-pending enroll_status pending
+	fi
+}
+
+stage_kernel() {
+	check kernel/booted-kit-signed-kernel true
+	check kernel/secure-boot-on secure_boot_on
+	check kernel/locked-down locked_down
+	check kernel/kernel-key-enrolled enroll_status enrolled "$KERNEL_CERT"
+	check kernel/loads-kit-module loads "$KIT/signed/hello-1.ko" hello_1
+	check kernel/unloads-kit-module unloads hello_1
 }
 
 stage_post() {
@@ -218,6 +258,9 @@ stage_post() {
 	check post/status-enrolled enroll_status enrolled
 	check post/enroll-again-is-noop enroll_again_is_noop
 	check post/key-in-kernel-keyring key_trusted
+	if [ -e "$KERNEL_CERT" ]; then
+		check post/kernel-key-enrolled enroll_status enrolled "$KERNEL_CERT"
+	fi
 
 	local m name
 	for m in hello-1 hello-2 hello-3 hello-4 startstop workqueue_demo; do
@@ -266,6 +309,8 @@ stage_post() {
 
 	check post/rejects-tampered rejected "$KIT/tampered/hello-2.ko" \
 		"Key was rejected by service" ""
+	check post/modsign-refuses-tampered modsign_refuses "$KIT/keys/signing_key.x509" \
+		"$KIT/tampered/hello-2.ko" "digest mismatch"
 	check post/rejects-foreign-key rejected "$KIT/foreign/hello-3.ko" \
 		"Key was rejected by service" "Loading of module with unavailable key is rejected"
 	check post/rejects-unsigned rejected "$KIT/unsigned/hello-1.ko" \
@@ -276,6 +321,7 @@ echo "GUEST stage=$stage kernel=$(uname -r) sig_enforce=$(cat /sys/module/module
 case "$stage" in
 pre) stage_pre ;;
 post) stage_post ;;
+kernel) stage_kernel ;;
 *) echo "FAIL stage: unknown stage '$stage' on the command line" ;;
 esac
 echo "GUEST done"

@@ -20,19 +20,25 @@ root=$(mktemp -d "${TMPDIR:-/tmp}/modsign-initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,run,tmp,opt,lib64,usr/bin,usr/lib/ssl}
 
-# copy_bin BINARY DEST: the binary and every library it links.
+# copy_libs BINARY: every library BINARY links, at the same path.
+copy_libs() {
+	local lib
+	while read -r lib; do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done < <(ldd "$1" | grep -oE '/[^ ]+')
+}
+
+# copy_bin COMMAND DEST: an installed command and its libraries.
 copy_bin() {
-	local bin lib
+	local bin
 	bin=$(command -v "$1") || {
 		echo "make-initramfs: ERROR: $1 is not installed" >&2
 		exit 1
 	}
 	cp -L "$bin" "$root/$2"
-	while read -r lib; do
-		[ -e "$root$lib" ] && continue
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
-	done < <(ldd "$bin" | grep -oE '/[^ ]+')
+	copy_libs "$bin"
 }
 
 cp /bin/busybox "$root/bin/busybox"
@@ -63,6 +69,12 @@ mkdir -p "$root/lib/modules/$release"
 cp "$efivarfs" "$root/lib/modules/$release/"
 
 cp -a "$payload" "$root/opt/modsign"
+# The kit's own binaries (modsign) need their libraries too.
+if [ -d "$payload/bin" ]; then
+	for f in "$payload"/bin/*; do
+		copy_libs "$f"
+	done
+fi
 cp "$top/mok-enroll.sh" "$root/opt/modsign/mok-enroll.sh"
 cp "$here/guest-init.sh" "$root/init"
 chmod 0755 "$root/init" "$root/opt/modsign/mok-enroll.sh"

@@ -11,11 +11,19 @@
 #   3. boot again: MokManager appears, run-qemu.exp enrolls the key, the
 #      machine reboots into modsign_stage=post: every module loads and
 #      works; tampered, foreign-key and unsigned ones are rejected.
+# For the kernel named by VM_KERNEL_SIGNING (default: the first one) the kit
+# also signs that kernel image with its kernel key (make sign-kernel,
+# Debian's signature removed) and with the module key: before enrollment
+# grub (through shim) refuses the kit-signed kernel; stage 2 enrolls the
+# kernel key with the module key in one MokManager visit; then the
+# kit-signed kernel boots (modsign_stage=kernel), and the one signed with
+# the module key is still refused although that key is enrolled.
 # The guest prints PASS/FAIL lines; this script checks each expected one is
 # there, prints `PASS vm/<release>/<check>` lines and `vm: N passed,
 # N failed`. Serial logs are kept in .cache/vm/<release>/.
 #
-# Variables: VM_KERNELS, ACCEL=kvm (real hardware only; TCG by default),
+# Variables: VM_KERNELS, VM_KERNEL_SIGNING (a series, or none),
+# ACCEL=kvm (real hardware only; TCG by default),
 # VM_TIMEOUT (seconds per boot, default 420),
 # VM_SABOTAGE=unenrolled-key (sign the kit's modules with a key that is not
 # enrolled: the suite must then fail; see docs/testing.md).
@@ -28,12 +36,18 @@ VM_KERNELS=${VM_KERNELS:-6.1 6.12}
 ACCEL=${ACCEL:-tcg}
 VM_TIMEOUT=${VM_TIMEOUT:-420}
 VM_SABOTAGE=${VM_SABOTAGE:-}
+read -r first_kernel _ <<<"$VM_KERNELS"
+VM_KERNEL_SIGNING=${VM_KERNEL_SIGNING:-$first_kernel}
 WORK=$TOP/.cache/vm
 KIT_MODULES=(hello-1 hello-2 hello-3 hello-4 hello-5 startstop chardev procfs sysfs workqueue_demo)
 
 PRE_CHECKS=(secure-boot-on locked-down sig-enforced-by-secure-boot
 	status-not-enrolled rejects-unsigned rejects-kit-key-before-enroll
-	enroll-import status-pending)
+	modsign-verifies-kit-modules enroll-import status-pending)
+PRE_KERNEL_KEY_CHECKS=(enroll-import-kernel-key status-pending-kernel-key
+	status-still-pending)
+KERNEL_CHECKS=(booted-kit-signed-kernel secure-boot-on locked-down
+	kernel-key-enrolled loads-kit-module unloads-kit-module)
 POST_CHECKS=(secure-boot-on locked-down sig-enforced-by-secure-boot
 	status-enrolled enroll-again-is-noop key-in-kernel-keyring
 	works/hello-3 works/workqueue_demo
@@ -44,7 +58,8 @@ POST_CHECKS=(secure-boot-on locked-down sig-enforced-by-secure-boot
 	works/procfs-write-read
 	works/sysfs-initial works/sysfs-write-read works/sysfs-rejects-text
 	load/hello-1.ko.xz unload/hello-1.ko.xz
-	no-unsigned-taint rejects-tampered rejects-foreign-key rejects-unsigned)
+	no-unsigned-taint rejects-tampered modsign-refuses-tampered
+	rejects-foreign-key rejects-unsigned)
 for m in "${KIT_MODULES[@]}"; do
 	POST_CHECKS+=("load/$m" "unload/$m")
 done
@@ -113,18 +128,40 @@ qemu_cmd() { # VARS ESP
 		-display none -vga none -serial stdio -monitor none -net none
 }
 
-# boot STAGE: sets the stage in grub.cfg, runs QEMU through run-qemu.exp.
+# boot NAME KERNEL STAGE: grub.cfg boots KERNEL (a file in the ESP) with
+# modsign_stage=STAGE; QEMU runs through run-qemu.exp; the serial log is
+# serial-NAME.log, run-qemu's own output run-qemu-NAME.txt.
 boot() {
-	local stage=$1 out rc=0
-	sed -i "s/modsign_stage=[a-z]*/modsign_stage=$stage/" "$w/esp/EFI/BOOT/grub.cfg"
+	local name=$1 out rc=0
+	cat >"$w/esp/EFI/BOOT/grub.cfg" <<-EOF
+		set timeout=0
+		set default=0
+		menuentry "modsign end-to-end test" {
+			linux /$2 console=ttyS0,115200 modsign_stage=$3 panic=-1
+			initrd /initrd.img
+		}
+	EOF
 	# shellcheck disable=SC2046  # qemu_cmd prints words without spaces in them
-	out=$(MOK_PASSWORD=$password expect "$here/run-qemu.exp" "$w/serial-$stage.log" \
-		"$VM_TIMEOUT" $(qemu_cmd "$w/vars.fd" "$w/esp")) || rc=$?
-	echo "$out" >"$w/run-qemu-$stage.txt"
+	out=$(MOK_PASSWORD=$password MOK_KEYS=$mok_keys expect "$here/run-qemu.exp" \
+		"$w/serial-$name.log" "$VM_TIMEOUT" $(qemu_cmd "$w/vars.fd" "$w/esp")) || rc=$?
+	echo "$out" >"$w/run-qemu-$name.txt"
 	[ "$rc" == 0 ] || {
-		flunk "$rel/$stage/boot: QEMU timed out or failed (exit $rc): $out"
+		flunk "$rel/$name/boot: QEMU timed out or failed (exit $rc): $out"
 		return 1
 	}
+}
+
+# boot_refused NAME KERNEL: shim (asked by grub) must refuse KERNEL: grub
+# says so on the console and the kernel prints nothing.
+boot_refused() {
+	boot "$1" "$2" kernel || return 0
+	if grep -q '^REFUSED' "$w/run-qemu-$1.txt" &&
+		! grep -aq 'Linux version' "$w/serial-$1.log"; then
+		pass "$rel/$1/refused-by-shim ($(sed -n 's/^REFUSED //p' "$w/run-qemu-$1.txt" | tr -d '\r'))"
+	else
+		flunk "$rel/$1/refused-by-shim: the kernel was not refused"
+		show_log "$w/serial-$1.log"
+	fi
 }
 
 prepare() { # SERIES
@@ -136,13 +173,13 @@ prepare() { # SERIES
 	vmlinuz=$(sed -n 's/^VMLINUZ=//p' "$env")
 	w=$WORK/$rel
 	rm -rf "$w"
-	mkdir -p "$w"
+	mkdir -p "$w/esp"
 	local p=$w/payload
 	mkdir -p "$p"/{unsigned,signed,tampered,foreign,keys}
 
 	echo "vm: $rel: building and signing the modules (make sign KDIR=$kdir)"
 	fresh_tree "$w/tree"
-	make -C "$w/tree" KDIR="$kdir" >"$w/build.log" 2>&1 || {
+	make -C "$w/tree" KDIR="$kdir" modules >"$w/build.log" 2>&1 || {
 		tail -n 30 "$w/build.log"
 		return 1
 	}
@@ -155,6 +192,8 @@ prepare() { # SERIES
 		cp "$w/tree/modules/$m.ko" "$p/signed/"
 	done
 	cp "$w/tree/keys/signing_key.x509" "$p/keys/"
+	mkdir -p "$p/bin"
+	cp "$MODSIGN" "$p/bin/modsign"
 	openssl x509 -inform DER -in "$p/keys/signing_key.x509" -noout -subject \
 		-nameopt multiline | sed -n 's/^ *commonName *= //p' >"$p/signer-cn"
 	# The kernel's own decompression path: an xz module as 6.12 ships them.
@@ -182,6 +221,28 @@ prepare() { # SERIES
 	printf '%b' "\\$(printf %03o $(((byte + 1) % 256)))" |
 		dd of="$p/tampered/hello-2.ko" bs=1 seek="$off" conv=notrunc 2>/dev/null
 
+	if [ "$1" == "$VM_KERNEL_SIGNING" ]; then
+		echo "vm: $rel: signing the kernel image with the kit's kernel key and with its module key"
+		{
+			make -C "$w/tree" kernel-keys &&
+				make -C "$w/tree" sign-kernel KERNEL="$vmlinuz" \
+					OUT="$w/esp/vmlinuz-kit" REPLACE_SIGNATURES=1
+		} >>"$w/build.log" 2>&1 || {
+			tail -n 30 "$w/build.log"
+			return 1
+		}
+		cp "$w/tree/keys/kernel_key.der" "$p/keys/"
+		# The module key cannot be used through the kit (sbverify refuses
+		# it), so sbsign is called by hand, as a user might.
+		openssl x509 -inform DER -in "$w/tree/keys/signing_key.x509" -out "$w/module.crt"
+		cp "$vmlinuz" "$w/vmlinuz-unsigned"
+		sbattach --remove "$w/vmlinuz-unsigned" >/dev/null
+		mkdir -p "$w/esp"
+		sbsign --key "$w/tree/keys/signing_key.pem" --cert "$w/module.crt" \
+			--output "$w/esp/vmlinuz-modkey" "$w/vmlinuz-unsigned" >>"$w/build.log" 2>&1
+		rm -f "$w/vmlinuz-unsigned"
+	fi
+
 	# The MokManager password for this run only.
 	password=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 	echo "$password" >"$p/mok-password"
@@ -194,14 +255,6 @@ prepare() { # SERIES
 	cp "$GRUB" "$w/esp/EFI/BOOT/grubx64.efi"
 	cp "$vmlinuz" "$w/esp/vmlinuz"
 	cp "$w/initrd.img" "$w/esp/initrd.img"
-	cat >"$w/esp/EFI/BOOT/grub.cfg" <<-EOF
-		set timeout=0
-		set default=0
-		menuentry "modsign end-to-end test" {
-			linux /vmlinuz console=ttyS0,115200 modsign_stage=pre panic=-1
-			initrd /initrd.img
-		}
-	EOF
 	# A fresh variable store: Microsoft's keys enrolled, Secure Boot on.
 	cp "$OVMF_VARS" "$w/vars.fd"
 
@@ -228,15 +281,22 @@ prepare() { # SERIES
 }
 
 run_kernel() { # SERIES
-	local series=$1 t0 t1 t2 t3 ok=0
+	local series=$1 t0 t1 t2 t3 ok=0 ks=0 pre_checks=("${PRE_CHECKS[@]}")
+	[ "$series" != "$VM_KERNEL_SIGNING" ] || ks=1
+	mok_keys=1
 	t0=$SECONDS
 	prepare "$series" || {
 		flunk "$series/prepare: building or signing failed"
 		return 0
 	}
 	t1=$SECONDS
+	if [ "$ks" == 1 ]; then
+		echo "vm: $rel: boot 0, the kit-signed kernel before enrollment"
+		boot_refused kernel-before vmlinuz-kit
+		pre_checks+=("${PRE_KERNEL_KEY_CHECKS[@]}")
+	fi
 	echo "vm: $rel: boot 1 (modsign_stage=pre)"
-	boot pre && check_results pre "$w/serial-pre.log" "$rel" "${PRE_CHECKS[@]}" || ok=1
+	boot pre vmlinuz pre && check_results pre "$w/serial-pre.log" "$rel" "${pre_checks[@]}" || ok=1
 	if grep -q MOKMANAGER "$w/run-qemu-pre.txt"; then
 		flunk "$rel/pre/no-mokmanager: MokManager appeared before any request"
 		ok=1
@@ -245,25 +305,38 @@ run_kernel() { # SERIES
 	t2=$SECONDS
 	echo "vm: $rel: boot 2 (MokManager, then modsign_stage=post)"
 	ok=0
-	if boot post; then
+	[ "$ks" == 0 ] || mok_keys=2
+	if boot post vmlinuz post; then
 		if grep -q "MOKMANAGER enrolled" "$w/run-qemu-post.txt"; then
 			pass "$rel/post/mokmanager-enrolled-the-key"
 		else
 			flunk "$rel/post/mokmanager-enrolled-the-key: MokManager did not appear or was not answered"
 			ok=1
 		fi
-		check_results post "$w/serial-post.log" "$rel" "${POST_CHECKS[@]}" || ok=1
+		local post_checks=("${POST_CHECKS[@]}")
+		[ "$ks" == 0 ] || post_checks+=(kernel-key-enrolled)
+		check_results post "$w/serial-post.log" "$rel" "${post_checks[@]}" || ok=1
 	else
 		ok=1
 	fi
-	if grep -aqF "$password" "$w/serial-pre.log" "$w/serial-post.log" "$w/run-qemu-pre.txt" "$w/run-qemu-post.txt"; then
+	[ "$ok" == 0 ] || show_log "$w/serial-post.log"
+	mok_keys=1
+	t3=$SECONDS
+	if [ "$ks" == 1 ]; then
+		echo "vm: $rel: boot 3, the kit-signed kernel after enrollment"
+		ok=0
+		boot kernel vmlinuz-kit kernel &&
+			check_results kernel "$w/serial-kernel.log" "$rel" "${KERNEL_CHECKS[@]}" || ok=1
+		[ "$ok" == 0 ] || show_log "$w/serial-kernel.log"
+		echo "vm: $rel: boot 4, a kernel signed with the (enrolled) module key"
+		boot_refused modkey vmlinuz-modkey
+	fi
+	if cat "$w"/serial-*.log "$w"/run-qemu-*.txt | grep -aqF "$password"; then
 		flunk "$rel/host/password-not-in-logs: the MOK password is in a log"
 	else
 		pass "$rel/host/password-not-in-logs"
 	fi
-	[ "$ok" == 0 ] || show_log "$w/serial-post.log"
-	t3=$SECONDS
-	timings+=("$rel: $((t3 - t0)) s (build+sign $((t1 - t0)) s, boot 1 $((t2 - t1)) s, MokManager+boot 2 $((t3 - t2)) s)")
+	timings+=("$rel: $((SECONDS - t0)) s (build+sign $((t1 - t0)) s, boot 1 (and 0) $((t2 - t1)) s, MokManager+boot 2 $((t3 - t2)) s, kernel signing boots $((SECONDS - t3)) s)")
 }
 
 boot_env=$(bash "$TOP/tests/lib/fetch-debian.sh" boot)
@@ -277,6 +350,14 @@ command -v expect >/dev/null || {
 	echo "vm: 0 passed, 1 failed"
 	exit 1
 }
+echo "vm: building modsign for the guest"
+fresh_tree "$WORK/tools"
+make -s -C "$WORK/tools/sign" >"$WORK/tools/build.log" 2>&1 || {
+	cat "$WORK/tools/build.log"
+	echo "vm: 0 passed, 1 failed"
+	exit 1
+}
+MODSIGN=$WORK/tools/sign/modsign
 for series in $VM_KERNELS; do
 	run_kernel "$series"
 done

@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * compress.c - xz (liblzma), zstd (libzstd) and gzip (zlib) for compressed
+ * modules.
+ *
+ * The writers use what the 6.12 kernel's scripts/Makefile.modinst runs:
+ *   xz --check=crc32 --lzma2=dict=1MiB   the kernel's XZ decoder checks
+ *                                        CRC32 only, and 1 MiB is the
+ *                                        dictionary Kbuild picks
+ *   zstd -q                              level 3, content size and
+ *                                        checksum in the frame header
+ *   gzip -n -9                           no name, no time stamp (the
+ *                                        kernel skips only a name field)
+ * The xz writer gives exactly the bytes of the xz command (and of Debian's
+ * own .ko.xz files); the tests check that.
+ *
+ * The readers accept exactly one stream (xz), frame (zstd) or member (gzip)
+ * with nothing after it, as the kernel's decompressor does.
+ */
+#include "compress.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lzma.h>
+#include <zlib.h>
+#include <zstd.h>
+
+static const uint8_t xz_magic[] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
+static const uint8_t zstd_magic[] = { 0x28, 0xb5, 0x2f, 0xfd };
+static const uint8_t gzip_magic[] = { 0x1f, 0x8b };
+
+enum comp_type comp_detect(const uint8_t *data, size_t len)
+{
+	if (len >= sizeof(xz_magic) && !memcmp(data, xz_magic, sizeof(xz_magic)))
+		return COMP_XZ;
+	if (len >= sizeof(zstd_magic) &&
+	    !memcmp(data, zstd_magic, sizeof(zstd_magic)))
+		return COMP_ZSTD;
+	if (len >= sizeof(gzip_magic) &&
+	    !memcmp(data, gzip_magic, sizeof(gzip_magic)))
+		return COMP_GZIP;
+	return COMP_NONE;
+}
+
+const char *comp_name(enum comp_type c)
+{
+	switch (c) {
+	case COMP_XZ:
+		return "xz";
+	case COMP_ZSTD:
+		return "zstd";
+	case COMP_GZIP:
+		return "gzip";
+	case COMP_NONE:
+		break;
+	}
+	return "none";
+}
+
+/* ---- an output buffer that grows up to COMP_MAX_OUT ---- */
+
+struct outbuf {
+	uint8_t *p;
+	size_t cap, used;
+};
+
+static int outbuf_init(struct outbuf *o, size_t hint, struct errbuf *eb)
+{
+	/* one spare byte: a buffer filled exactly to a right size hint is
+	 * then never mistaken for "more output follows" */
+	if (hint >= COMP_MAX_OUT)
+		hint = COMP_MAX_OUT - 1;
+	o->cap = hint + 1 < 4096 ? 4096 : hint + 1;
+	o->used = 0;
+	o->p = malloc(o->cap);
+	if (!o->p) {
+		eb_set(eb, "out of memory (%zu bytes)", o->cap);
+		return -1;
+	}
+	return 0;
+}
+
+static int outbuf_grow(struct outbuf *o, struct errbuf *eb)
+{
+	size_t ncap;
+	uint8_t *n;
+
+	if (o->cap >= COMP_MAX_OUT) {
+		eb_set(eb, "decompresses to more than %zu bytes", COMP_MAX_OUT);
+		return -1;
+	}
+	ncap = o->cap > COMP_MAX_OUT / 2 ? COMP_MAX_OUT : o->cap * 2;
+	n = realloc(o->p, ncap);
+	if (!n) {
+		eb_set(eb, "out of memory (%zu bytes)", ncap);
+		return -1;
+	}
+	o->p = n;
+	o->cap = ncap;
+	return 0;
+}
+
+static void outbuf_free(struct outbuf *o)
+{
+	free(o->p);
+	o->p = NULL;
+}
+
+static size_t iov_total(const struct iovec *iov, int iovcnt)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < iovcnt; i++)
+		n += iov[i].iov_len;
+	return n;
+}
+
+/* ---- xz ---- */
+
+static const char *lzma_why(lzma_ret r)
+{
+	switch (r) {
+	case LZMA_MEM_ERROR:
+		return "out of memory";
+	case LZMA_FORMAT_ERROR:
+		return "not an xz stream";
+	case LZMA_OPTIONS_ERROR:
+		return "unsupported xz options";
+	case LZMA_DATA_ERROR:
+		return "damaged xz data";
+	case LZMA_BUF_ERROR:
+		return "truncated xz data";
+	case LZMA_UNSUPPORTED_CHECK:
+		return "unsupported xz integrity check";
+	default:
+		return "xz error";
+	}
+}
+
+/* The uncompressed size from the stream's index, or 0 when unknown. */
+static size_t xz_size_hint(const uint8_t *in, size_t inlen)
+{
+	lzma_stream_flags flags;
+	lzma_index *idx = NULL;
+	uint64_t memlimit = UINT64_MAX, size;
+	size_t pos = 0;
+
+	if (inlen < 2 * LZMA_STREAM_HEADER_SIZE ||
+	    lzma_stream_footer_decode(&flags, in + inlen -
+						      LZMA_STREAM_HEADER_SIZE) !=
+		    LZMA_OK ||
+	    flags.backward_size > inlen - 2 * LZMA_STREAM_HEADER_SIZE)
+		return 0;
+	if (lzma_index_buffer_decode(&idx, &memlimit, NULL,
+				     in + inlen - LZMA_STREAM_HEADER_SIZE -
+					     flags.backward_size,
+				     &pos, flags.backward_size) != LZMA_OK)
+		return 0;
+	size = lzma_index_uncompressed_size(idx);
+	lzma_index_end(idx, NULL);
+	return size < COMP_MAX_OUT ? (size_t)size : 0;
+}
+
+static int xz_decompress(const uint8_t *in, size_t inlen, struct outbuf *o,
+			 struct errbuf *eb)
+{
+	lzma_stream s = LZMA_STREAM_INIT;
+	lzma_ret r;
+	int ret = -1;
+
+	/* one stream: without LZMA_CONCATENATED, decoding stops at its end */
+	r = lzma_stream_decoder(&s, UINT64_MAX, 0);
+	if (r != LZMA_OK) {
+		eb_set(eb, "cannot start the xz decoder: %s", lzma_why(r));
+		return -1;
+	}
+	if (outbuf_init(o, xz_size_hint(in, inlen), eb))
+		goto out;
+	s.next_in = in;
+	s.avail_in = inlen;
+	for (;;) {
+		s.next_out = o->p + o->used;
+		s.avail_out = o->cap - o->used;
+		r = lzma_code(&s, LZMA_FINISH);
+		o->used = o->cap - s.avail_out;
+		if (r == LZMA_STREAM_END)
+			break;
+		if (r != LZMA_OK) {
+			eb_set(eb, "cannot decompress (xz): %s", lzma_why(r));
+			goto out;
+		}
+		if (s.avail_out == 0 && outbuf_grow(o, eb))
+			goto out;
+	}
+	if (s.avail_in) {
+		eb_set(eb, "%zu bytes follow the xz stream", s.avail_in);
+		goto out;
+	}
+	ret = 0;
+out:
+	lzma_end(&s);
+	return ret;
+}
+
+static int xz_compress(const struct iovec *iov, int iovcnt, struct outbuf *o,
+		       struct errbuf *eb)
+{
+	lzma_stream s = LZMA_STREAM_INIT;
+	lzma_options_lzma opt;
+	lzma_filter filters[2];
+	lzma_ret r;
+	int i, ret = -1;
+
+	/* xz --lzma2=dict=1MiB: the default preset, then the dictionary */
+	if (lzma_lzma_preset(&opt, LZMA_PRESET_DEFAULT)) {
+		eb_set(eb, "liblzma has no default preset");
+		return -1;
+	}
+	opt.dict_size = 1u << 20;
+	filters[0].id = LZMA_FILTER_LZMA2;
+	filters[0].options = &opt;
+	filters[1].id = LZMA_VLI_UNKNOWN;
+	filters[1].options = NULL;
+	r = lzma_stream_encoder(&s, filters, LZMA_CHECK_CRC32);
+	if (r != LZMA_OK) {
+		eb_set(eb, "cannot start the xz encoder: %s", lzma_why(r));
+		return -1;
+	}
+	o->cap = lzma_stream_buffer_bound(iov_total(iov, iovcnt));
+	o->used = 0;
+	o->p = malloc(o->cap ? o->cap : 1);
+	if (!o->cap || !o->p) {
+		eb_set(eb, "out of memory compressing (xz)");
+		goto out;
+	}
+	s.next_out = o->p;
+	s.avail_out = o->cap;
+	for (i = 0; i <= iovcnt; i++) {
+		lzma_action act = i < iovcnt ? LZMA_RUN : LZMA_FINISH;
+
+		s.next_in = i < iovcnt ? iov[i].iov_base : NULL;
+		s.avail_in = i < iovcnt ? iov[i].iov_len : 0;
+		do {
+			r = lzma_code(&s, act);
+			if (r != LZMA_OK && r != LZMA_STREAM_END) {
+				eb_set(eb, "cannot compress (xz): %s",
+				       lzma_why(r));
+				goto out;
+			}
+		} while (act == LZMA_FINISH ? r != LZMA_STREAM_END
+					    : s.avail_in != 0);
+	}
+	o->used = o->cap - s.avail_out;
+	ret = 0;
+out:
+	lzma_end(&s);
+	return ret;
+}
+
+/* ---- zstd ---- */
+
+static int zstd_decompress(const uint8_t *in, size_t inlen, struct outbuf *o,
+			   struct errbuf *eb)
+{
+	ZSTD_DStream *ds = NULL;
+	unsigned long long size;
+	size_t fsize, r;
+	ZSTD_inBuffer ib = { in, inlen, 0 };
+	int ret = -1;
+
+	fsize = ZSTD_findFrameCompressedSize(in, inlen);
+	if (ZSTD_isError(fsize)) {
+		eb_set(eb, "cannot decompress (zstd): %s",
+		       ZSTD_getErrorName(fsize));
+		return -1;
+	}
+	if (fsize != inlen) {
+		eb_set(eb, "%zu bytes follow the zstd frame", inlen - fsize);
+		return -1;
+	}
+	size = ZSTD_getFrameContentSize(in, inlen);
+	if (size == ZSTD_CONTENTSIZE_ERROR) {
+		eb_set(eb, "cannot decompress (zstd): damaged frame header");
+		return -1;
+	}
+	if (size != ZSTD_CONTENTSIZE_UNKNOWN && size >= COMP_MAX_OUT) {
+		eb_set(eb, "decompresses to more than %zu bytes", COMP_MAX_OUT);
+		return -1;
+	}
+	if (outbuf_init(o, size == ZSTD_CONTENTSIZE_UNKNOWN ? 4 * inlen
+							    : (size_t)size,
+			eb))
+		return -1;
+	ds = ZSTD_createDStream();
+	if (!ds) {
+		eb_set(eb, "out of memory (zstd)");
+		return -1;
+	}
+	for (;;) {
+		ZSTD_outBuffer ob = { o->p, o->cap, o->used };
+
+		r = ZSTD_decompressStream(ds, &ob, &ib);
+		o->used = ob.pos;
+		if (ZSTD_isError(r)) {
+			eb_set(eb, "cannot decompress (zstd): %s",
+			       ZSTD_getErrorName(r));
+			goto out;
+		}
+		if (r == 0)
+			break; /* the frame is complete and checked */
+		if (o->used == o->cap) {
+			if (outbuf_grow(o, eb))
+				goto out;
+		} else if (ib.pos == ib.size) {
+			eb_set(eb, "cannot decompress (zstd): truncated frame");
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	ZSTD_freeDStream(ds);
+	return ret;
+}
+
+static int zstd_compress(const struct iovec *iov, int iovcnt,
+			 struct outbuf *o, struct errbuf *eb)
+{
+	ZSTD_CCtx *cc = ZSTD_createCCtx();
+	size_t total = iov_total(iov, iovcnt), r;
+	ZSTD_outBuffer ob;
+	int i, ret = -1;
+
+	if (!cc) {
+		eb_set(eb, "out of memory (zstd)");
+		return -1;
+	}
+	/* what the zstd command does for a file: default level, frame
+	 * checksum, content size in the header */
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel,
+						ZSTD_CLEVEL_DEFAULT)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 1)) ||
+	    ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(cc, total))) {
+		eb_set(eb, "cannot set up the zstd encoder");
+		goto out;
+	}
+	o->cap = ZSTD_compressBound(total);
+	o->used = 0;
+	o->p = malloc(o->cap);
+	if (!o->p) {
+		eb_set(eb, "out of memory compressing (zstd)");
+		goto out;
+	}
+	ob.dst = o->p;
+	ob.size = o->cap;
+	ob.pos = 0;
+	for (i = 0; i <= iovcnt; i++) {
+		ZSTD_EndDirective end = i < iovcnt ? ZSTD_e_continue : ZSTD_e_end;
+		ZSTD_inBuffer ib = { i < iovcnt ? iov[i].iov_base : NULL,
+				     i < iovcnt ? iov[i].iov_len : 0, 0 };
+
+		do {
+			r = ZSTD_compressStream2(cc, &ob, &ib, end);
+			if (ZSTD_isError(r)) {
+				eb_set(eb, "cannot compress (zstd): %s",
+				       ZSTD_getErrorName(r));
+				goto out;
+			}
+		} while (end == ZSTD_e_end ? r != 0 : ib.pos < ib.size);
+	}
+	o->used = ob.pos;
+	ret = 0;
+out:
+	ZSTD_freeCCtx(cc);
+	return ret;
+}
+
+/* ---- gzip ---- */
+
+static int gzip_decompress(const uint8_t *in, size_t inlen, struct outbuf *o,
+			   struct errbuf *eb)
+{
+	z_stream z;
+	size_t hint = 0;
+	int r, ret = -1;
+
+	if (inlen > UINT_MAX) {
+		eb_set(eb, "too large for gzip");
+		return -1;
+	}
+	/* ISIZE, the size modulo 2^32, ends the member: a hint only */
+	if (inlen >= 18)
+		hint = (size_t)in[inlen - 4] | (size_t)in[inlen - 3] << 8 |
+		       (size_t)in[inlen - 2] << 16 | (size_t)in[inlen - 1] << 24;
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
+		eb_set(eb, "cannot start the gzip decoder");
+		return -1;
+	}
+	if (outbuf_init(o, hint, eb))
+		goto out;
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)inlen;
+	for (;;) {
+		size_t room = o->cap - o->used;
+
+		z.next_out = o->p + o->used;
+		z.avail_out = room > UINT_MAX ? UINT_MAX : (uInt)room;
+		r = inflate(&z, Z_FINISH);
+		o->used = (size_t)(z.next_out - o->p);
+		if (r == Z_STREAM_END)
+			break;
+		if (r == Z_NEED_DICT || r == Z_DATA_ERROR || r == Z_MEM_ERROR ||
+		    r == Z_STREAM_ERROR) {
+			eb_set(eb, "cannot decompress (gzip): %s",
+			       z.msg ? z.msg : "damaged data");
+			goto out;
+		}
+		if (o->used == o->cap) {
+			if (outbuf_grow(o, eb))
+				goto out;
+		} else if (z.avail_in == 0) {
+			eb_set(eb, "cannot decompress (gzip): truncated data");
+			goto out;
+		}
+	}
+	if (z.avail_in) {
+		eb_set(eb, "%u bytes follow the gzip member", z.avail_in);
+		goto out;
+	}
+	ret = 0;
+out:
+	inflateEnd(&z);
+	return ret;
+}
+
+static int gzip_compress(const struct iovec *iov, int iovcnt,
+			 struct outbuf *o, struct errbuf *eb)
+{
+	size_t total = iov_total(iov, iovcnt);
+	z_stream z;
+	int i, r, ret = -1;
+
+	if (total > UINT_MAX / 2) {
+		eb_set(eb, "too large for gzip");
+		return -1;
+	}
+	memset(&z, 0, sizeof(z));
+	/* windowBits 15 + 16: a gzip wrapper with no name and time 0, the
+	 * header gzip -n writes */
+	if (deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK) {
+		eb_set(eb, "cannot start the gzip encoder");
+		return -1;
+	}
+	o->cap = deflateBound(&z, (uLong)total);
+	o->used = 0;
+	o->p = malloc(o->cap);
+	if (!o->p) {
+		eb_set(eb, "out of memory compressing (gzip)");
+		goto out;
+	}
+	z.next_out = o->p;
+	z.avail_out = (uInt)o->cap;
+	for (i = 0; i <= iovcnt; i++) {
+		int flush = i < iovcnt ? Z_NO_FLUSH : Z_FINISH;
+
+		z.next_in = i < iovcnt ? iov[i].iov_base : NULL;
+		z.avail_in = i < iovcnt ? (uInt)iov[i].iov_len : 0;
+		do {
+			r = deflate(&z, flush);
+			if (r != Z_OK && r != Z_STREAM_END) {
+				eb_set(eb, "cannot compress (gzip): %s",
+				       z.msg ? z.msg : "zlib error");
+				goto out;
+			}
+		} while (flush == Z_FINISH ? r != Z_STREAM_END : z.avail_in != 0);
+	}
+	o->used = o->cap - z.avail_out;
+	ret = 0;
+out:
+	deflateEnd(&z);
+	return ret;
+}
+
+int comp_decompress(enum comp_type c, const uint8_t *in, size_t inlen,
+		    uint8_t **out, size_t *outlen, struct errbuf *eb)
+{
+	struct outbuf o = { NULL, 0, 0 };
+	int r;
+
+	switch (c) {
+	case COMP_XZ:
+		r = xz_decompress(in, inlen, &o, eb);
+		break;
+	case COMP_ZSTD:
+		r = zstd_decompress(in, inlen, &o, eb);
+		break;
+	case COMP_GZIP:
+		r = gzip_decompress(in, inlen, &o, eb);
+		break;
+	default:
+		eb_set(eb, "not compressed");
+		r = -1;
+	}
+	if (r) {
+		outbuf_free(&o);
+		return -1;
+	}
+	*out = o.p;
+	*outlen = o.used;
+	return 0;
+}
+
+int comp_compress(enum comp_type c, const struct iovec *iov, int iovcnt,
+		  uint8_t **out, size_t *outlen, struct errbuf *eb)
+{
+	struct outbuf o = { NULL, 0, 0 };
+	int r;
+
+	switch (c) {
+	case COMP_XZ:
+		r = xz_compress(iov, iovcnt, &o, eb);
+		break;
+	case COMP_ZSTD:
+		r = zstd_compress(iov, iovcnt, &o, eb);
+		break;
+	case COMP_GZIP:
+		r = gzip_compress(iov, iovcnt, &o, eb);
+		break;
+	default:
+		eb_set(eb, "no compression to apply");
+		r = -1;
+	}
+	if (r) {
+		outbuf_free(&o);
+		return -1;
+	}
+	*out = o.p;
+	*outlen = o.used;
+	return 0;
+}
