@@ -209,6 +209,38 @@ modsign_refuses() { # CERT FILE REASON
 	contains "$out" "$3"
 }
 
+# verdict_agrees FILE NAME WANT: `modsign check` says WANT about FILE, and
+# the kernel then does what it said (loads it only if it said "will load").
+verdict_agrees() {
+	local out rc=0 line said
+	out=$(modsign check "$1" 2>&1) || rc=$?
+	echo "$out" >>"$LOG"
+	line=$(grep -F "$1: " <<<"$out" | head -n 1)
+	contains "$line" "$3" || return 1
+	case "$line" in
+	*": will load"*) said=load ;;
+	*) said=reject ;;
+	esac
+	if [ "$said" == load ] && [ "$rc" != 0 ]; then
+		echo "modsign check exited $rc for a module it says will load"
+		return 1
+	fi
+	if [ "$said" == reject ] && [ "$rc" == 0 ]; then
+		echo "modsign check exited 0 for a module it says will not load"
+		return 1
+	fi
+	if insmod "$1" 2>/dev/null; then
+		rmmod "$2"
+		[ "$said" == load ] || {
+			echo "modsign check said '$line', but the kernel loaded it"
+			return 1
+		}
+	elif [ "$said" == load ]; then
+		echo "modsign check said '$line', but the kernel rejected it: $(dmesg | tail -n 2)"
+		return 1
+	fi
+}
+
 not_tainted_unsigned() {
 	local t
 	t=$(cat /proc/sys/kernel/tainted)
@@ -230,9 +262,15 @@ stage_pre() {
 		"Key was rejected by service" "Loading of unsigned module is rejected"
 	check pre/rejects-kit-key-before-enroll rejected "$KIT/signed/hello-1.ko" \
 		"Key was rejected by service" "Loading of module with unavailable key is rejected"
+	check pre/check-agrees-untrusted verdict_agrees "$KIT/signed/hello-1.ko" hello_1 \
+		"will be rejected: signed by $cn, which this kernel does not trust"
+	check pre/check-agrees-unsigned verdict_agrees "$KIT/unsigned/hello-1.ko" hello_1 \
+		"will be rejected: unsigned"
 	check pre/modsign-verifies-kit-modules modsign_verifies "$KIT/keys/signing_key.x509" "$KIT"/signed/*.ko
 	check pre/enroll-import enroll_import
 	check pre/status-pending enroll_status pending
+	check pre/check-agrees-pending verdict_agrees "$KIT/signed/hello-1.ko" hello_1 \
+		"enrollment pending: reboot and confirm in MokManager"
 	if [ -e "$KERNEL_CERT" ]; then
 		# A second request before the reboot joins the first: one
 		# MokManager visit confirms both keys.
@@ -258,6 +296,14 @@ stage_post() {
 	check post/status-enrolled enroll_status enrolled
 	check post/enroll-again-is-noop enroll_again_is_noop
 	check post/key-in-kernel-keyring key_trusted
+	check post/check-agrees-trusted verdict_agrees "$KIT/signed/hello-2.ko" hello_2 \
+		"will load: signed by $cn, a key this kernel trusts"
+	check post/check-agrees-unsigned verdict_agrees "$KIT/unsigned/hello-1.ko" hello_1 \
+		"will be rejected: unsigned"
+	check post/check-agrees-tampered verdict_agrees "$KIT/tampered/hello-2.ko" hello_2 \
+		"will be rejected: the signature does not match the module"
+	check post/check-agrees-foreign verdict_agrees "$KIT/foreign/hello-3.ko" hello_3 \
+		"which this kernel does not trust"
 	if [ -e "$KERNEL_CERT" ]; then
 		check post/kernel-key-enrolled enroll_status enrolled "$KERNEL_CERT"
 	fi

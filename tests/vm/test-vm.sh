@@ -43,13 +43,17 @@ KIT_MODULES=(hello-1 hello-2 hello-3 hello-4 hello-5 startstop chardev procfs sy
 
 PRE_CHECKS=(secure-boot-on locked-down sig-enforced-by-secure-boot
 	status-not-enrolled rejects-unsigned rejects-kit-key-before-enroll
-	modsign-verifies-kit-modules enroll-import status-pending)
+	check-agrees-untrusted check-agrees-unsigned
+	modsign-verifies-kit-modules enroll-import status-pending
+	check-agrees-pending)
 PRE_KERNEL_KEY_CHECKS=(enroll-import-kernel-key status-pending-kernel-key
 	status-still-pending)
 KERNEL_CHECKS=(booted-kit-signed-kernel secure-boot-on locked-down
 	kernel-key-enrolled loads-kit-module unloads-kit-module)
 POST_CHECKS=(secure-boot-on locked-down sig-enforced-by-secure-boot
 	status-enrolled enroll-again-is-noop key-in-kernel-keyring
+	check-agrees-trusted check-agrees-unsigned check-agrees-tampered
+	check-agrees-foreign
 	works/hello-3 works/workqueue_demo
 	works/hello-5-log works/hello-5-array-log works/hello-5-param-int
 	works/hello-5-param-short works/hello-5-param-long
