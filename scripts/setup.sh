@@ -12,13 +12,19 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-# build: Kbuild, keys, modinfo, modsign's libcrypto, make enroll, sign-kernel.
-build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config mokutil sbsigntool)
+# build: Kbuild, keys, modinfo, modsign (libcrypto; liblzma, libzstd and
+# zlib for compressed modules; the libp11 engine for pkcs11: keys),
+# make enroll, make sign-kernel.
+build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
+	liblzma-dev libzstd-dev zlib1g-dev libengine-pkcs11-openssl
+	mokutil sbsigntool)
 # test: the fetcher and the 6.12 build (dwarves: pahole for BTF), the VM
 # (qemu, expect, busybox, cpio, xz), lint, and modsign's fuzzers (clang,
-# libFuzzer from libclang-rt).
-test_pkgs=(git linux-headers-amd64 dwarves cpio xz-utils zstd
-	busybox-static qemu-system-x86 expect shellcheck clang libclang-rt-14-dev)
+# libFuzzer from libclang-rt), a real PKCS#11 token (SoftHSM2), and
+# /usr/bin/time for the benchmark's peak memory.
+test_pkgs=(git linux-headers-amd64 dwarves cpio xz-utils zstd gzip
+	busybox-static qemu-system-x86 expect shellcheck clang libclang-rt-14-dev
+	softhsm2 time)
 
 # headers_pkg: the package with headers for the running kernel.
 headers_pkg() {

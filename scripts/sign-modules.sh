@@ -9,6 +9,8 @@
 # another hash) is stripped and signed again, never signed on top.
 # Each module is signed in a temporary copy beside it and renamed over the
 # original, so an interruption leaves either the old module or the new one.
+# SIGNER=sign-file (default, the kernel's reference) or SIGNER=modsign (the
+# kit's sign/modsign; the same bytes).
 set -euo pipefail
 
 # shellcheck source=scripts/modsig-lib.sh
@@ -26,9 +28,28 @@ die() {
 kdir=$1 key=$2 cert=$3
 shift 3
 
-signfile=$kdir/scripts/sign-file
-[ -x "$signfile" ] ||
-	die "$signfile: not found: the headers in $kdir lack scripts/sign-file; install the complete headers package (linux-headers-<release>)"
+signer=${SIGNER:-sign-file}
+case "$signer" in
+sign-file)
+	signfile=$kdir/scripts/sign-file
+	[ -x "$signfile" ] ||
+		die "$signfile: not found: the headers in $kdir lack scripts/sign-file; install the complete headers package (linux-headers-<release>)"
+	;;
+modsign)
+	modsign=${MODSIGN:-$(dirname "${BASH_SOURCE[0]}")/../sign/modsign}
+	[ -x "$modsign" ] || die "$modsign: not built: run 'make modsign' first"
+	;;
+*) die "SIGNER=$signer: choose sign-file or modsign" ;;
+esac
+
+# sign_one FILE: appends the signature to FILE (already stripped).
+sign_one() {
+	if [ "$signer" == modsign ]; then
+		"$modsign" sign --hash "$hash" "$key" "$cert" "$1" >/dev/null
+	else
+		"$signfile" "$hash" "$key" "$cert" "$1"
+	fi
+}
 [ -r "$key" ] || die "$key: cannot read the private key: run 'make keys' first"
 [ -r "$cert" ] || die "$cert: cannot read the certificate: run 'make keys' first"
 openssl x509 -inform DER -in "$cert" -noout 2>/dev/null ||
@@ -78,8 +99,7 @@ for mod in "$@"; do
 		truncate -s "$body_len" "$tmp"
 		what=RESIGN
 	done
-	"$signfile" "$hash" "$key" "$cert" "$tmp" ||
-		die "$mod: sign-file failed (the module is unchanged)"
+	sign_one "$tmp" || die "$mod: $signer failed (the module is unchanged)"
 	mv -f "$tmp" "$mod"
 	tmp=
 	echo "  $what  $mod ($hash)"

@@ -51,7 +51,7 @@ static int info_main(int argc, char *argv[])
 		const char *why = NULL;
 
 		sb_init(&out);
-		if (read_file(argv[i], &fb, &eb)) {
+		if (read_module(argv[i], &fb, &eb)) {
 			why = eb.msg;
 		} else {
 			if (describe_buf(fb.data, fb.len, &d))

@@ -1,131 +1,272 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * modsign sign [--hash H] KEY CERT FILE... - sign modules in place, with the
- * bytes the kernel's scripts/sign-file would append.
+ * modsign sign [--hash H] [-j N] [-r DIR] KEY CERT FILE... - sign modules in
+ * place, with the bytes the kernel's scripts/sign-file would append; many
+ * at once, compressed ones too, with a key in a file or in a PKCS#11 token.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 
+#include "batch.h"
+#include "compress.h"
 #include "fileio.h"
+#include "keyload.h"
 #include "modsign.h"
 #include "sigcms.h"
+#include "sigfast.h"
 #include "trailer.h"
 
 static const char usage[] =
-	"Usage: modsign sign [--hash sha256|sha384|sha512] KEY CERT FILE...\n"
+	"Usage: modsign sign [OPTIONS] KEY CERT [FILE...]\n"
 	"Sign each module in place. Any signature it already carries (stacked\n"
 	"ones too) is removed first, so the result carries exactly one; for the\n"
 	"same key, certificate, hash and module it is byte for byte what the\n"
 	"kernel's scripts/sign-file makes. Each file is replaced atomically\n"
-	"(temporary file, fsync, rename) and keeps its mode.\n"
+	"(temporary file, fsync, rename) and keeps its mode. Compressed modules\n"
+	"(.ko.xz, .ko.zst, .ko.gz) are decompressed, signed and compressed\n"
+	"again the way Kbuild does it.\n"
 	"\n"
 	"  KEY   private key, PEM or DER (an encrypted one takes its passphrase\n"
-	"        from $KBUILD_SIGN_PIN)\n"
+	"        from $KBUILD_SIGN_PIN), or a PKCS#11 URI 'pkcs11:token=...;\n"
+	"        object=...' whose PIN comes from $MODSIGN_PIN (or pin-value)\n"
 	"  CERT  its X.509 certificate, DER or PEM\n"
 	"\n"
-	"  -a, --hash HASH  sha256 (default), sha384 or sha512\n"
-	"  -h, --help       show this help\n"
+	"  -a, --hash HASH      sha256 (default), sha384 or sha512\n"
+	"  -j, --jobs N         sign N modules at a time (default: the number\n"
+	"                       of online CPUs)\n"
+	"  -r, --recursive DIR  also every *.ko, *.ko.xz, *.ko.zst and *.ko.gz\n"
+	"                       below DIR (repeatable; links are not followed)\n"
+	"  -h, --help           show this help\n"
 	"\n"
 	"A key that does not match the certificate is refused before any file\n"
-	"is touched.\n";
+	"is touched. One bad module fails alone; the others are signed. A\n"
+	"module that already carries exactly the signature it would get is left\n"
+	"untouched (skipped). At the end: 'modsign: N signed, N skipped, N\n"
+	"failed'; on a terminal, a progress line while it runs.\n";
 
 static const char *const hashes[] = { "sha256", "sha384", "sha512" };
 
-/* Signs one file in place. Returns 0 on success. */
-static int sign_file(const char *path, EVP_PKEY *key, X509 *cert,
-		     const EVP_MD *md)
-{
-	struct file_buf fb;
-	struct errbuf eb;
-	struct trailer t;
-	enum trailer_status inner, st;
-	uint8_t *der = NULL, tail[TRAILER_FIXED_LEN];
-	size_t base_len, derlen;
-	struct iovec iov[3];
-	int ret = -1;
+struct sign_ctx {
+	EVP_PKEY *key;
+	X509 *cert;
+	const EVP_MD *md;
+	/* a key in a token signs one module at a time */
+	int serialize;
+	pthread_mutex_t token_lock;
+	/* the signature of every module but for its value (RSA keys) */
+	const struct sig_template *tmpl;
+};
 
-	if (read_file(path, &fb, &eb)) {
-		modsign_error("%s: %s", path, eb.msg);
-		return -1;
-	}
+/* Whether buf[0..len) is already base[0..base_len) + der + tail. */
+static int same_signature(const uint8_t *buf, size_t len, size_t base_len,
+			  const uint8_t *der, size_t derlen, const uint8_t *tail)
+{
+	return len == base_len + derlen + TRAILER_FIXED_LEN &&
+	       !memcmp(buf + base_len, der, derlen) &&
+	       !memcmp(buf + base_len + derlen, tail, TRAILER_FIXED_LEN);
+}
+
+/* Signs one file: writes its temporary file and hands it to the committer. */
+static enum batch_result sign_one(struct batch_job *job, const char *path,
+				  void *arg, struct errbuf *eb)
+{
+	struct sign_ctx *ctx = arg;
+	struct file_buf fb;
+	struct trailer t;
+	struct pending_replace pr;
+	enum trailer_status inner, st;
+	enum batch_result res = BATCH_FAILED;
+	uint8_t *der = NULL, *z = NULL, tail[TRAILER_FIXED_LEN];
+	size_t base_len, derlen, zlen;
+	struct iovec iov[3];
+	int iovcnt = 3, r;
+
+	if (read_module(path, &fb, eb))
+		return BATCH_FAILED;
 	trailer_count(fb.data, fb.len, &base_len, &inner);
 	if (inner != TRAILER_UNSIGNED) {
 		/* explain what lies under the signatures that parsed */
 		st = trailer_parse(fb.data, base_len, &t);
-		trailer_explain(st, &t, base_len, eb.msg, sizeof(eb.msg));
-		modsign_error("%s: %s", path, eb.msg);
+		trailer_explain(st, &t, base_len, eb->msg, sizeof(eb->msg));
 		goto out;
 	}
-	if (sig_sign(fb.data, base_len, key, cert, md, &der, &derlen, &eb)) {
-		modsign_error("%s: cannot sign: %s", path, eb.msg);
+	if (ctx->tmpl) {
+		/* takes the token's lock itself, for the key operation */
+		r = sig_template_sign(ctx->tmpl, fb.data, base_len, &der,
+				      &derlen, eb);
+	} else {
+		if (ctx->serialize)
+			pthread_mutex_lock(&ctx->token_lock);
+		r = sig_sign(fb.data, base_len, ctx->key, ctx->cert, ctx->md,
+			     &der, &derlen, eb);
+		if (ctx->serialize)
+			pthread_mutex_unlock(&ctx->token_lock);
+	}
+	if (r) {
+		char why[ERRBUF_SIZE];
+
+		snprintf(why, sizeof(why), "%s", eb->msg);
+		eb_set(eb, "cannot sign: %s", why);
 		goto out;
 	}
 	if (derlen > UINT32_MAX) {
-		modsign_error("%s: a %zu-byte signature does not fit sig_len",
-			      path, derlen);
+		eb_set(eb, "a %zu-byte signature does not fit sig_len", derlen);
 		goto out;
 	}
 	trailer_build_info((uint32_t)derlen, tail);
+	/* nothing to do, unless the kernel could not decompress the file */
+	if (same_signature(fb.data, fb.len, base_len, der, derlen, tail) &&
+	    (fb.comp == COMP_NONE || fb.comp_kernel_ok)) {
+		res = BATCH_SKIPPED;
+		goto out;
+	}
 	iov[0].iov_base = fb.data;
 	iov[0].iov_len = base_len;
 	iov[1].iov_base = der;
 	iov[1].iov_len = derlen;
 	iov[2].iov_base = tail;
 	iov[2].iov_len = sizeof(tail);
-	if (replace_file(path, &fb.st, iov, 3, &eb)) {
-		modsign_error("%s: %s", path, eb.msg);
-		goto out;
+	if (fb.comp != COMP_NONE) {
+		if (comp_compress(fb.comp, iov, 3, &z, &zlen, eb))
+			goto out;
+		iov[0].iov_base = z;
+		iov[0].iov_len = zlen;
+		iovcnt = 1;
 	}
-	ret = 0;
+	if (replace_begin(path, &fb.st, iov, iovcnt, &pr, eb))
+		goto out;
+	res = BATCH_PENDING;
 out:
+	/* nothing is held while the committer's queue may make us wait */
+	free(z);
 	OPENSSL_free(der);
 	file_buf_free(&fb);
-	return ret;
+	return res == BATCH_PENDING ? batch_commit(job, &pr) : res;
+}
+
+/* -j N: a whole number from 1 to 1024 */
+static int parse_jobs(const char *s, int *jobs)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > 1024)
+		return -1;
+	*jobs = (int)v;
+	return 0;
 }
 
 static int sign_main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "hash", required_argument, NULL, 'a' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "recursive", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *hash = "sha256", *keyfile, *certfile;
-	EVP_PKEY *key = NULL;
+	const char *hash = "sha256", *keyspec, *certfile;
+	struct path_list trees = { 0 }, files = { 0 };
+	struct signing_key key = { 0 };
+	struct sign_ctx ctx;
+	struct sig_template tmpl = { 0 };
+	struct batch_counts cnt;
 	X509 *cert = NULL;
 	EVP_MD *md = NULL;
 	struct errbuf eb;
+	char *keyname = NULL;
 	size_t k;
-	int c, i, known = 0, rc = EXIT_OK;
+	int c, i, known = 0, jobs = 0, removed, lock_made = 0, rc = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, ":a:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":a:j:r:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			hash = optarg;
 			break;
+		case 'j':
+			if (parse_jobs(optarg, &jobs)) {
+				rc = modsign_usage_error(
+					"sign",
+					"-j takes a number of jobs from 1 to 1024, not '%s'",
+					optarg);
+				goto out;
+			}
+			break;
+		case 'r':
+			if (path_list_add(&trees, optarg)) {
+				modsign_error("out of memory");
+				rc = EXIT_FAILED;
+				goto out;
+			}
+			break;
 		case 'h':
 			fputs(usage, stdout);
-			return EXIT_OK;
+			goto out;
 		default:
-			return modsign_bad_option("sign", c, argv);
+			rc = modsign_bad_option("sign", c, argv);
+			goto out;
 		}
 	}
 	for (k = 0; k < sizeof(hashes) / sizeof(hashes[0]); k++)
 		known |= !strcmp(hash, hashes[k]);
-	if (!known)
-		return modsign_usage_error(
+	if (!known) {
+		rc = modsign_usage_error(
 			"sign", "unknown hash '%s' (use sha256, sha384 or sha512)",
 			hash);
-	if (argc - optind < 3)
-		return modsign_usage_error(
-			"sign", "give a key, a certificate and at least one module");
-	keyfile = argv[optind];
+		goto out;
+	}
+	if (argc - optind < 2 || (argc - optind < 3 && !trees.n)) {
+		rc = modsign_usage_error(
+			"sign",
+			"give a key, a certificate and at least one module (or -r DIR)");
+		goto out;
+	}
+	keyspec = argv[optind];
 	certfile = argv[optind + 1];
+	keyname = signing_key_display(keyspec);
+	if (!keyname) {
+		modsign_error("out of memory");
+		rc = EXIT_FAILED;
+		goto out;
+	}
+
+	/* The modules to sign: those named, then those found below each
+	 * -r folder. A folder that cannot be read stops everything. */
+	for (i = optind + 2; i < argc; i++)
+		if (path_list_add(&files, argv[i])) {
+			modsign_error("out of memory");
+			rc = EXIT_FAILED;
+			goto out;
+		}
+	for (k = 0; k < trees.n; k++) {
+		long found = path_list_add_tree(&files, trees.v[k], &eb);
+
+		if (found < 0) {
+			modsign_error("%s; no module was touched", eb.msg);
+			rc = EXIT_FAILED;
+			goto out;
+		}
+		if (found == 0)
+			fprintf(stderr, "modsign: no module below %s\n",
+				trees.v[k]);
+	}
+	/* a module named twice (by hand and by -r) is signed once */
+	if (path_list_dedupe(&files) < 0) {
+		modsign_error("out of memory");
+		rc = EXIT_FAILED;
+		goto out;
+	}
 
 	/* Everything that can be wrong with the key is found out before any
 	 * module is touched. */
@@ -133,11 +274,11 @@ static int sign_main(int argc, char *argv[])
 	if (!md) {
 		eb_ossl(&eb, "hash %s is not available", hash);
 		modsign_error("%s", eb.msg);
-		return EXIT_FAILED;
+		rc = EXIT_FAILED;
+		goto out;
 	}
-	key = load_key(keyfile, &eb);
-	if (!key) {
-		modsign_error("%s: %s", keyfile, eb.msg);
+	if (signing_key_load(keyspec, &key, &eb)) {
+		modsign_error("%s: %s; no module was touched", keyname, eb.msg);
 		rc = EXIT_FAILED;
 		goto out;
 	}
@@ -148,21 +289,74 @@ static int sign_main(int argc, char *argv[])
 		goto out;
 	}
 	ossl_clear();
-	if (X509_check_private_key(cert, key) != 1) {
+	if (X509_check_private_key(cert, key.pkey) != 1) {
 		eb_ossl(&eb, "the private key does not match the certificate %s",
 			certfile);
-		modsign_error("%s: %s; no module was touched", keyfile, eb.msg);
+		modsign_error("%s: %s; no module was touched", keyname, eb.msg);
+		rc = EXIT_FAILED;
+		goto out;
+	}
+	if (!files.n)
+		goto out; /* -r found nothing: said above */
+
+	ctx.key = key.pkey;
+	ctx.cert = cert;
+	ctx.md = md;
+	ctx.serialize = key.in_token;
+	ctx.tmpl = NULL;
+	pthread_mutex_init(&ctx.token_lock, NULL);
+	lock_made = 1;
+	switch (sig_template_init(&tmpl, key.pkey, cert, md, &eb)) {
+	case 0:
+		if (key.in_token)
+			tmpl.key_lock = &ctx.token_lock;
+		ctx.tmpl = &tmpl;
+		break;
+	case 1:
+		break; /* not an RSA key: a CMS message for each module */
+	default:
+		modsign_error("%s: cannot sign: %s; no module was touched",
+			      keyname, eb.msg);
 		rc = EXIT_FAILED;
 		goto out;
 	}
 
-	for (i = optind + 2; i < argc; i++)
-		if (sign_file(argv[i], key, cert, md))
-			rc = EXIT_FAILED;
+	/* Leftovers of a killed run (temporary files no process holds). */
+	removed = clean_stale_temps_of(&files);
+
+	if (jobs == 0)
+		jobs = batch_default_jobs();
+	if (batch_run(files.v, files.n, jobs, "signing", sign_one, &ctx,
+		      &cnt))
+		rc = EXIT_FAILED;
+	if (cnt.failed || cnt.not_started)
+		rc = EXIT_FAILED;
+
+	printf("modsign: %zu signed, %zu skipped, %zu failed", cnt.done,
+	       cnt.skipped, cnt.failed);
+	if (cnt.not_started)
+		printf(", %zu not started (%s)", cnt.not_started,
+		       cnt.interrupted ? "interrupted" : "no thread");
+	printf(" (%zu module%s in %.1f s", files.n, files.n == 1 ? "" : "s",
+	       cnt.seconds);
+	if (removed)
+		printf("; removed %d stale temporary file%s", removed,
+		       removed == 1 ? "" : "s");
+	printf(")\n");
+	if (fflush(stdout)) {
+		modsign_error("cannot write the output");
+		rc = EXIT_FAILED;
+	}
 out:
+	free(keyname);
+	path_list_free(&trees);
+	path_list_free(&files);
 	EVP_MD_free(md);
 	X509_free(cert);
-	EVP_PKEY_free(key);
+	sig_template_free(&tmpl);
+	if (lock_made)
+		pthread_mutex_destroy(&ctx.token_lock);
+	signing_key_free(&key);
 	return rc;
 }
 

@@ -32,7 +32,7 @@ static int strip_file(const char *path, int all)
 	struct iovec iov;
 	int ret = -1;
 
-	if (read_file(path, &fb, &eb)) {
+	if (read_module(path, &fb, &eb)) {
 		modsign_error("%s: %s", path, eb.msg);
 		return -1;
 	}
@@ -64,7 +64,7 @@ static int strip_file(const char *path, int all)
 	}
 	iov.iov_base = fb.data;
 	iov.iov_len = keep;
-	if (replace_file(path, &fb.st, &iov, 1, &eb)) {
+	if (replace_module(path, &fb, &iov, 1, &eb)) {
 		modsign_error("%s: %s", path, eb.msg);
 		goto out;
 	}

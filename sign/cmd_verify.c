@@ -45,7 +45,7 @@ static int verify_file(const char *path, STACK_OF(X509) *certs)
 	struct strbuf sb;
 	int bad_input = 1;
 
-	if (read_file(path, &fb, &eb)) {
+	if (read_module(path, &fb, &eb)) {
 		snprintf(why, sizeof(why), "%s", eb.msg);
 		goto fail;
 	}

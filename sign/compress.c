@@ -44,6 +44,14 @@ enum comp_type comp_detect(const uint8_t *data, size_t len)
 	return COMP_NONE;
 }
 
+int comp_kernel_ok(enum comp_type c, const uint8_t *data, size_t len)
+{
+	/* the stream header: magic, then flags 0x00 and the check ID */
+	if (c == COMP_XZ)
+		return len >= 8 && data[6] == 0 && data[7] <= 0x01;
+	return 1;
+}
+
 const char *comp_name(enum comp_type c)
 {
 	switch (c) {
@@ -161,7 +169,8 @@ static size_t xz_size_hint(const uint8_t *in, size_t inlen)
 		return 0;
 	size = lzma_index_uncompressed_size(idx);
 	lzma_index_end(idx, NULL);
-	return size < COMP_MAX_OUT ? (size_t)size : 0;
+	/* a claim out of all proportion is not believed: grow instead */
+	return size < COMP_MAX_OUT && size / 1024 <= inlen ? (size_t)size : 0;
 }
 
 static int xz_decompress(const uint8_t *in, size_t inlen, struct outbuf *o,
@@ -169,6 +178,7 @@ static int xz_decompress(const uint8_t *in, size_t inlen, struct outbuf *o,
 {
 	lzma_stream s = LZMA_STREAM_INIT;
 	lzma_ret r;
+	size_t hint;
 	int ret = -1;
 
 	/* one stream: without LZMA_CONCATENATED, decoding stops at its end */
@@ -177,7 +187,8 @@ static int xz_decompress(const uint8_t *in, size_t inlen, struct outbuf *o,
 		eb_set(eb, "cannot start the xz decoder: %s", lzma_why(r));
 		return -1;
 	}
-	if (outbuf_init(o, xz_size_hint(in, inlen), eb))
+	hint = xz_size_hint(in, inlen);
+	if (outbuf_init(o, hint ? hint : 4 * inlen, eb))
 		goto out;
 	s.next_in = in;
 	s.avail_in = inlen;
@@ -290,9 +301,11 @@ static int zstd_decompress(const uint8_t *in, size_t inlen, struct outbuf *o,
 		eb_set(eb, "decompresses to more than %zu bytes", COMP_MAX_OUT);
 		return -1;
 	}
-	if (outbuf_init(o, size == ZSTD_CONTENTSIZE_UNKNOWN ? 4 * inlen
-							    : (size_t)size,
-			eb))
+	/* the size in the header is a hint: a claim out of all proportion is
+	 * not believed, the buffer grows instead */
+	if (size == ZSTD_CONTENTSIZE_UNKNOWN || size / 1024 > inlen)
+		size = 4 * (unsigned long long)inlen;
+	if (outbuf_init(o, (size_t)size, eb))
 		return -1;
 	ds = ZSTD_createDStream();
 	if (!ds) {
@@ -395,6 +408,8 @@ static int gzip_decompress(const uint8_t *in, size_t inlen, struct outbuf *o,
 	if (inlen >= 18)
 		hint = (size_t)in[inlen - 4] | (size_t)in[inlen - 3] << 8 |
 		       (size_t)in[inlen - 2] << 16 | (size_t)in[inlen - 1] << 24;
+	if (hint / 1024 > inlen)
+		hint = 4 * inlen;
 	memset(&z, 0, sizeof(z));
 	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
 		eb_set(eb, "cannot start the gzip decoder");

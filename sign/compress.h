@@ -31,6 +31,14 @@ enum comp_type {
 /* The format of data[0..len), from its magic bytes. */
 enum comp_type comp_detect(const uint8_t *data, size_t len);
 
+/*
+ * Whether the kernel's decompressor takes data[0..len) of format c as it
+ * is: for xz, a stream whose integrity check is CRC32 or none (the
+ * kernel's XZ decoder knows no other; the xz command's default is CRC64).
+ * The other formats: always.
+ */
+int comp_kernel_ok(enum comp_type c, const uint8_t *data, size_t len);
+
 /* "xz", "zstd", "gzip", or "none". */
 const char *comp_name(enum comp_type c);
 

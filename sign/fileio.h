@@ -14,17 +14,37 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "compress.h"
 #include "util.h"
 
 struct file_buf {
 	uint8_t *data; /* malloc'ed, len bytes (at least 1 allocated) */
 	size_t len;
 	struct stat st;
+	/* read_module: how the file is compressed (data is then the
+	 * decompressed module) and how many bytes it has on disk */
+	enum comp_type comp;
+	size_t file_len;
+	int comp_kernel_ok; /* comp_kernel_ok() of the bytes on disk */
 };
 
 /* Reads a whole regular file. Returns 0, or -1 with the reason in *eb. */
 int read_file(const char *path, struct file_buf *fb, struct errbuf *eb);
 void file_buf_free(struct file_buf *fb);
+
+/*
+ * read_module - read_file, then, when the bytes are xz, zstd or gzip data
+ * (told by their magic, as kmod and the kernel do), the decompressed module
+ * in data/len and the format in comp.
+ */
+int read_module(const char *path, struct file_buf *fb, struct errbuf *eb);
+
+/*
+ * replace_module - replace_file for a module read with read_module: the
+ * new bytes are compressed again in the file's format (fb->comp) first.
+ */
+int replace_module(const char *path, const struct file_buf *fb,
+		   const struct iovec *iov, int iovcnt, struct errbuf *eb);
 
 /*
  * replace_file - atomically replace path with the concatenation of iov: a
@@ -35,6 +55,41 @@ void file_buf_free(struct file_buf *fb);
  */
 int replace_file(const char *path, const struct stat *orig,
 		 const struct iovec *iov, int iovcnt, struct errbuf *eb);
+
+/*
+ * replace_file in two steps, for callers that sync many files at once.
+ *
+ * replace_begin writes the temporary file (".NAME.modsign-XXXXXX" next to
+ * the target), holding an flock(2) on it while it exists under that name;
+ * nothing is synced yet. replace_sync syncs it
+ * (fsync), replace_finish renames it over the target and closes it; the
+ * caller then syncs the folder (sync_dir on r->dir), then frees the paths
+ * with replace_abort. replace_abort removes the temporary file if it is
+ * still there. On failure, each step cleans up as replace_abort does.
+ *
+ * A process killed between the two leaves the temporary file behind, never
+ * half a module; clean_stale_temps removes such leftovers: a temporary
+ * file nobody holds a lock on belongs to no running modsign.
+ */
+struct pending_replace {
+	int fd;
+	char *tmp;  /* the temporary file's path */
+	char *real; /* the target, symbolic links resolved */
+	char *dir;  /* the folder both are in */
+};
+
+int replace_begin(const char *path, const struct stat *orig,
+		  const struct iovec *iov, int iovcnt,
+		  struct pending_replace *r, struct errbuf *eb);
+int replace_sync(struct pending_replace *r, struct errbuf *eb);
+int replace_finish(struct pending_replace *r, struct errbuf *eb);
+void replace_abort(struct pending_replace *r);
+/* fsync of a folder, so that a rename in it is durable */
+int sync_dir(const char *dir, struct errbuf *eb);
+
+/* Removes the stale temporary files of replace_begin in folder dir, those
+ * that no process holds a lock on. Returns how many it removed. */
+int clean_stale_temps(const char *dir);
 
 /* Appends the certificates in path (one DER certificate, several DER ones
  * back to back, or a PEM bundle) to certs. Returns how many, or -1. */

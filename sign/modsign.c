@@ -19,6 +19,7 @@ static const struct modsign_cmd *const cmds[] = {
 	&cmd_verify,
 	&cmd_sign,
 	&cmd_strip,
+	&cmd_check,
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))

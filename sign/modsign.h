@@ -24,6 +24,7 @@ extern const struct modsign_cmd cmd_info;
 extern const struct modsign_cmd cmd_verify;
 extern const struct modsign_cmd cmd_sign;
 extern const struct modsign_cmd cmd_strip;
+extern const struct modsign_cmd cmd_check;
 
 /* "modsign: ERROR: <message>" on stderr */
 void modsign_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

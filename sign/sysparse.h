@@ -54,13 +54,13 @@ int bool_param_parse(const char *buf, size_t len);
 
 /* What modsign check wants from the kernel's .config. */
 struct kconfig {
-	int valid;	      /* at least one CONFIG_ line was seen */
-	int module_sig;	      /* CONFIG_MODULE_SIG: TRI_YES / TRI_NO */
+	int valid; /* at least one CONFIG_ line was seen */
+	int module_sig; /* CONFIG_MODULE_SIG: TRI_YES / TRI_NO */
 	int module_sig_force; /* CONFIG_MODULE_SIG_FORCE */
-	int lock_down_efi;    /* CONFIG_LOCK_DOWN_IN_EFI_SECURE_BOOT */
+	int lock_down_efi; /* CONFIG_LOCK_DOWN_IN_EFI_SECURE_BOOT */
 	int platform_keyring; /* CONFIG_INTEGRITY_PLATFORM_KEYRING */
-	int machine_keyring;  /* CONFIG_INTEGRITY_MACHINE_KEYRING */
-	char sig_hash[32];    /* CONFIG_MODULE_SIG_HASH without quotes, or "" */
+	int machine_keyring; /* CONFIG_INTEGRITY_MACHINE_KEYRING */
+	char sig_hash[32]; /* CONFIG_MODULE_SIG_HASH without quotes, or "" */
 };
 
 /*
@@ -77,8 +77,8 @@ void kconfig_parse(const char *buf, size_t len, struct kconfig *k);
 #define PKEY_ID_MAX 64
 
 enum pkey_type {
-	PKEY_OTHER = 0,	 /* a line of another key type, or one not understood */
-	PKEY_KEYRING,	 /* "keyring": name is the keyring's description */
+	PKEY_OTHER = 0, /* a line of another key type, or one not understood */
+	PKEY_KEYRING, /* "keyring": name is the keyring's description */
 	PKEY_ASYMMETRIC, /* "asymmetri[c]": name and id from "<name>: <id hex>" */
 };
 
@@ -114,18 +114,18 @@ extern const uint8_t efi_cert_x509_guid[EFI_GUID_LEN];
 struct siglist_iter {
 	const uint8_t *buf;
 	size_t len;
-	size_t list_off;  /* the EFI_SIGNATURE_LIST being walked */
-	size_t list_end;  /* where it ends */
+	size_t list_off; /* the EFI_SIGNATURE_LIST being walked */
+	size_t list_end; /* where it ends */
 	size_t entry_off; /* the next EFI_SIGNATURE_DATA in it */
-	size_t sig_size;  /* its SignatureSize */
-	size_t err_off;	  /* for -1: where the damage is */
-	const char *err;  /* for -1: what is wrong */
+	size_t sig_size; /* its SignatureSize */
+	size_t err_off; /* for -1: where the damage is */
+	const char *err; /* for -1: what is wrong */
 };
 
 struct siglist_entry {
-	const uint8_t *type;  /* the list's SignatureType GUID, 16 bytes */
+	const uint8_t *type; /* the list's SignatureType GUID, 16 bytes */
 	const uint8_t *owner; /* the entry's SignatureOwner GUID, 16 bytes */
-	const uint8_t *data;  /* the signature data (a DER cert for X509) */
+	const uint8_t *data; /* the signature data (a DER cert for X509) */
 	size_t data_len;
 	size_t offset; /* of the entry in the buffer */
 };

@@ -97,6 +97,26 @@ test_builds_and_signs_for_6_12_without_warning() {
 	[ "$n" -ge 10 ] || fail "only $n modules for 6.12"
 }
 
+test_signer_modsign_gives_the_same_bytes() {
+	built_tree
+	cp -a tree/modules by-sign-file
+	# Every module signed by another key: modsign re-signs them all.
+	openssl req -new -x509 -nodes -batch -subj "/CN=someone else" -days 2 \
+		-newkey rsa:2048 -keyout other.pem -outform DER -out other.x509 2>/dev/null
+	local m
+	for m in tree/modules/*.ko; do
+		"$KDIR61/scripts/sign-file" sha256 other.pem other.x509 "$m"
+	done
+	make -C tree KDIR="$KDIR61" sign SIGNER=modsign >log 2>&1 || fail "make sign SIGNER=modsign failed: $(tail log)"
+	expect_file_contains log "RESIGN  $PWD/tree/modules/hello-1.ko"
+	expect_file_contains log "modsign: 10 signed, 0 already signed"
+	for m in by-sign-file/*.ko; do
+		cmp "$m" "tree/modules/$(basename "$m")" || fail "$(basename "$m") differs between sign-file and modsign"
+	done
+	expect_exit 2 make -s -C tree sign SIGNER=openssl KDIR="$KDIR61"
+	expect_file_contains err "SIGNER=openssl: choose sign-file or modsign"
+}
+
 test_make_verify_accepts_signed_and_rejects_tampered() {
 	signed_tree
 	expect_exit 0 make -s -C tree verify

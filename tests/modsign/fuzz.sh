@@ -2,7 +2,7 @@
 # Fuzzes modsign's trailer parser and `info` logic with libFuzzer:
 #
 #   tests/modsign/fuzz.sh            FUZZ_SECONDS (default 60) in all,
-#                                    split between the two targets
+#                                    split between the targets
 #
 # Needs clang and libclang-rt-14-dev (scripts/setup.sh test installs them).
 # Fails when a target crashes; the input is kept in sign/build/fuzz/crashes-*.

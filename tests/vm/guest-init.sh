@@ -323,6 +323,10 @@ stage_post() {
 	# is checked on the decompressed module.
 	check post/load/hello-1.ko.xz loads "$KIT/signed/hello-1.ko.xz" hello_1
 	check post/unload/hello-1.ko.xz unloads hello_1
+	check post/load/hello-4.ko.xz-by-modsign loads "$KIT/signed/hello-4.ko.xz" hello_4
+	check post/unload/hello-4.ko.xz-by-modsign unloads hello_4
+	check post/load/startstop.ko.zst-by-modsign loads "$KIT/signed/startstop.ko.zst" startstop
+	check post/unload/startstop.ko.zst-by-modsign unloads startstop
 
 	check post/load/hello-5 loads "$KIT/signed/hello-5.ko" hello_5 \
 		myint=7 mystring=guest myintarray=3,4

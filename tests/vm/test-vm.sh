@@ -62,6 +62,8 @@ POST_CHECKS=(secure-boot-on locked-down sig-enforced-by-secure-boot
 	works/procfs-write-read
 	works/sysfs-initial works/sysfs-write-read works/sysfs-rejects-text
 	load/hello-1.ko.xz unload/hello-1.ko.xz
+	load/hello-4.ko.xz-by-modsign unload/hello-4.ko.xz-by-modsign
+	load/startstop.ko.zst-by-modsign unload/startstop.ko.zst-by-modsign
 	no-unsigned-taint rejects-tampered modsign-refuses-tampered
 	rejects-foreign-key rejects-unsigned)
 for m in "${KIT_MODULES[@]}"; do
@@ -202,6 +204,15 @@ prepare() { # SERIES
 		-nameopt multiline | sed -n 's/^ *commonName *= //p' >"$p/signer-cn"
 	# The kernel's own decompression path: an xz module as 6.12 ships them.
 	xz --check=crc32 --lzma2=dict=1MiB -c "$p/signed/hello-1.ko" >"$p/signed/hello-1.ko.xz"
+	# Compressed modules signed by modsign itself (it decompresses, signs,
+	# recompresses); kmod decompresses xz and zstd before the kernel checks.
+	xz -c "$p/unsigned/hello-4.ko" >"$p/signed/hello-4.ko.xz"
+	zstd -q -c "$p/unsigned/startstop.ko" >"$p/signed/startstop.ko.zst"
+	"$MODSIGN" sign -j 2 "$w/tree/keys/signing_key.pem" "$w/tree/keys/signing_key.x509" \
+		"$p/signed/hello-4.ko.xz" "$p/signed/startstop.ko.zst" >>"$w/build.log" 2>&1 || {
+		tail -n 5 "$w/build.log"
+		return 1
+	}
 
 	# A second key that nobody enrolls.
 	openssl req -new -x509 -nodes -batch -days 2 -subj "/CN=modsign test key nobody enrolled" \

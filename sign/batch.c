@@ -1,0 +1,600 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * batch.c - the file list, the worker pool and the committers of `modsign
+ * sign -j N`.
+ *
+ * Work flows one way:
+ *
+ *   workers (N)   take the next file, do the work (read, hash, sign,
+ *                 write a temporary file), hand the file to the committer
+ *   committers (N) each take all the files handed over so far, fsync each,
+ *                 rename each over its module, fsync each folder once
+ *   main          reports, in the order the files were given
+ *
+ * So the disk waits of fsync overlap the CPU work instead of adding to it,
+ * and a module is counted done only once its rename is durable. Memory is
+ * what the N workers hold for their current file: the committers' queue
+ * holds file descriptors, not data.
+ */
+#include "batch.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "modsign.h"
+
+/* ---- the file list ---- */
+
+void path_list_free(struct path_list *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->n; i++)
+		free(pl->v[i]);
+	free(pl->v);
+	memset(pl, 0, sizeof(*pl));
+}
+
+int path_list_add(struct path_list *pl, const char *path)
+{
+	char *s;
+
+	if (pl->n == pl->cap) {
+		size_t ncap = pl->cap ? pl->cap * 2 : 64;
+		char **nv = realloc(pl->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -1;
+		pl->v = nv;
+		pl->cap = ncap;
+	}
+	s = strdup(path);
+	if (!s)
+		return -1;
+	pl->v[pl->n++] = s;
+	return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n > m && !strcmp(s + n - m, suffix);
+}
+
+int is_module_name(const char *name)
+{
+	return ends_with(name, ".ko") || ends_with(name, ".ko.xz") ||
+	       ends_with(name, ".ko.zst") || ends_with(name, ".ko.gz");
+}
+
+/* nftw has no user pointer: the walk in progress (main thread only) */
+static struct {
+	struct path_list *pl;
+	struct errbuf *eb;
+	long added;
+} walk;
+
+static int walk_one(const char *path, const struct stat *st, int type,
+		    struct FTW *ftw)
+{
+	switch (type) {
+	case FTW_F:
+		if (S_ISREG(st->st_mode) &&
+		    is_module_name(path + ftw->base)) {
+			if (path_list_add(walk.pl, path)) {
+				eb_set(walk.eb, "out of memory");
+				return 1;
+			}
+			walk.added++;
+		}
+		return 0;
+	case FTW_DNR:
+		eb_set(walk.eb, "cannot read the folder %s", path);
+		return 1;
+	case FTW_NS:
+		eb_set(walk.eb, "cannot stat %s", path);
+		return 1;
+	default:
+		return 0; /* folders, and links that are not followed */
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+long path_list_add_tree(struct path_list *pl, const char *dir,
+			struct errbuf *eb)
+{
+	struct stat st;
+	size_t first = pl->n;
+	int r;
+
+	if (stat(dir, &st)) {
+		eb_set(eb, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		eb_set(eb, "%s: not a folder", dir);
+		return -1;
+	}
+	walk.pl = pl;
+	walk.eb = eb;
+	walk.added = 0;
+	/* FTW_PHYS: a link is not followed (a module tree's build/ link
+	 * points at the kernel headers) */
+	r = nftw(dir, walk_one, 32, FTW_PHYS);
+	if (r < 0) {
+		eb_set(eb, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (r > 0)
+		return -1;
+	if (pl->n > first)
+		qsort(pl->v + first, pl->n - first, sizeof(*pl->v), cmp_str);
+	return walk.added;
+}
+
+static int cmp_index(const void *a, const void *b, void *v)
+{
+	char **paths = v;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = strcmp(paths[i], paths[j]);
+
+	return c ? c : i < j ? -1 : i > j;
+}
+
+int path_list_dedupe(struct path_list *pl)
+{
+	size_t *idx, i, k;
+	char *dup_mark;
+	int dropped = 0;
+
+	if (pl->n < 2)
+		return 0;
+	idx = malloc(pl->n * sizeof(*idx));
+	dup_mark = calloc(pl->n, 1);
+	if (!idx || !dup_mark) {
+		free(idx);
+		free(dup_mark);
+		return -1;
+	}
+	for (i = 0; i < pl->n; i++)
+		idx[i] = i;
+	qsort_r(idx, pl->n, sizeof(*idx), cmp_index, pl->v);
+	for (i = 1; i < pl->n; i++)
+		if (!strcmp(pl->v[idx[i]], pl->v[idx[i - 1]]))
+			dup_mark[idx[i]] = 1; /* a later one of the same */
+	for (i = k = 0; i < pl->n; i++) {
+		if (dup_mark[i]) {
+			free(pl->v[i]);
+			dropped++;
+		} else {
+			pl->v[k++] = pl->v[i];
+		}
+	}
+	pl->n = k;
+	free(idx);
+	free(dup_mark);
+	return dropped;
+}
+
+int clean_stale_temps_of(const struct path_list *pl)
+{
+	char **dirs;
+	size_t i, n = 0;
+	int removed = 0;
+
+	if (!pl->n)
+		return 0;
+	dirs = calloc(pl->n, sizeof(*dirs));
+	if (!dirs)
+		return 0;
+	for (i = 0; i < pl->n; i++) {
+		const char *slash = strrchr(pl->v[i], '/');
+
+		if (!slash)
+			dirs[n] = strdup(".");
+		else if (slash == pl->v[i])
+			dirs[n] = strdup("/");
+		else
+			dirs[n] = strndup(pl->v[i],
+					  (size_t)(slash - pl->v[i]));
+		if (dirs[n])
+			n++;
+	}
+	qsort(dirs, n, sizeof(*dirs), cmp_str);
+	for (i = 0; i < n; i++)
+		if (i == 0 || strcmp(dirs[i], dirs[i - 1]))
+			removed += clean_stale_temps(dirs[i]);
+	for (i = 0; i < n; i++)
+		free(dirs[i]);
+	free(dirs);
+	return removed;
+}
+
+int batch_default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
+}
+
+/* ---- the pool ---- */
+
+/* Files waiting for a committer (each committer then holds at most as
+ * many): enough to sync them in groups, few enough that a killed run
+ * leaves few temporary files behind (at most 16 + 17 per job). */
+#define QUEUE_MAX 16
+
+struct batch_job {
+	struct batch *b;
+	const char *path;
+	enum batch_result result;
+	int finished;
+	char *msg; /* malloc'ed reason for BATCH_FAILED */
+	struct pending_replace pr;
+};
+
+struct batch {
+	pthread_mutex_t lock;
+	pthread_cond_t done_cv;	 /* main: a job finished */
+	pthread_cond_t queue_cv; /* committers: a job was queued, or the end */
+	pthread_cond_t space_cv; /* workers: the queue has room */
+	struct batch_job *jobs;
+	size_t n, next, finished;
+	batch_fn fn;
+	void *arg;
+	struct batch_job *queue[QUEUE_MAX];
+	size_t qlen;
+	int workers_left;
+};
+
+/* Set by the signal handler, which may run on any thread: a lock-free
+ * atomic is both async-signal-safe and safe across threads. */
+static atomic_int stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&stop_requested, 1);
+}
+
+/* Called with b->lock held. */
+static void finish_locked(struct batch_job *job, enum batch_result r,
+			  const char *why)
+{
+	job->result = r;
+	job->msg = NULL;
+	if (r == BATCH_FAILED)
+		job->msg = strdup(why && *why ? why : "failed");
+	job->finished = 1;
+	job->b->finished++;
+	pthread_cond_signal(&job->b->done_cv);
+}
+
+enum batch_result batch_commit(struct batch_job *job,
+			       struct pending_replace *r)
+{
+	struct batch *b = job->b;
+
+	pthread_mutex_lock(&b->lock);
+	while (b->qlen == QUEUE_MAX)
+		pthread_cond_wait(&b->space_cv, &b->lock);
+	job->pr = *r;
+	b->queue[b->qlen++] = job;
+	pthread_cond_signal(&b->queue_cv);
+	pthread_mutex_unlock(&b->lock);
+	r->fd = -1;
+	r->tmp = r->real = r->dir = NULL;
+	return BATCH_PENDING;
+}
+
+static void *worker(void *p)
+{
+	struct batch *b = p;
+	struct errbuf eb;
+
+	for (;;) {
+		struct batch_job *job;
+		enum batch_result r;
+
+		pthread_mutex_lock(&b->lock);
+		if (atomic_load(&stop_requested) || b->next >= b->n) {
+			if (--b->workers_left == 0)
+				pthread_cond_broadcast(&b->queue_cv);
+			pthread_mutex_unlock(&b->lock);
+			return NULL;
+		}
+		job = &b->jobs[b->next++];
+		pthread_mutex_unlock(&b->lock);
+
+		eb.msg[0] = '\0';
+		r = b->fn(job, job->path, b->arg, &eb);
+		if (r == BATCH_PENDING)
+			continue;
+		pthread_mutex_lock(&b->lock);
+		finish_locked(job, r, eb.msg);
+		pthread_mutex_unlock(&b->lock);
+	}
+}
+
+static void *committer(void *p)
+{
+	struct batch *b = p;
+	struct batch_job *take[QUEUE_MAX];
+	enum batch_result res[QUEUE_MAX];
+	char *why[QUEUE_MAX];
+	struct errbuf eb;
+	size_t n, i, j;
+
+	pthread_mutex_lock(&b->lock);
+	for (;;) {
+		while (b->qlen == 0 && b->workers_left > 0)
+			pthread_cond_wait(&b->queue_cv, &b->lock);
+		if (b->qlen == 0)
+			break;
+		n = b->qlen;
+		memcpy(take, b->queue, n * sizeof(*take));
+		b->qlen = 0;
+		pthread_cond_broadcast(&b->space_cv);
+		pthread_mutex_unlock(&b->lock);
+
+		/* All the fsyncs first, then the renames, then each folder
+		 * once. An fsync per file, not one syncfs: that would also
+		 * write out whatever else is dirty on the file system (a
+		 * 400 MB copy made just before, say), and measured slower. */
+		for (i = 0; i < n; i++) {
+			res[i] = BATCH_DONE;
+			why[i] = NULL;
+			if (replace_sync(&take[i]->pr, &eb)) {
+				res[i] = BATCH_FAILED;
+				why[i] = strdup(eb.msg);
+			}
+		}
+		for (i = 0; i < n; i++)
+			if (res[i] == BATCH_DONE &&
+			    replace_finish(&take[i]->pr, &eb)) {
+				res[i] = BATCH_FAILED;
+				why[i] = strdup(eb.msg);
+			}
+		for (i = 0; i < n; i++) {
+			const char *dir = take[i]->pr.dir;
+
+			if (res[i] != BATCH_DONE || !dir)
+				continue;
+			for (j = 0; j < i; j++)
+				if (res[j] == BATCH_DONE && take[j]->pr.dir &&
+				    !strcmp(take[j]->pr.dir, dir))
+					break;
+			if (j == i && sync_dir(dir, &eb)) {
+				/* the renames in it happened, but may not
+				 * last a crash: say so for each */
+				for (j = i; j < n; j++)
+					if (res[j] == BATCH_DONE &&
+					    take[j]->pr.dir &&
+					    !strcmp(take[j]->pr.dir, dir)) {
+						res[j] = BATCH_FAILED;
+						why[j] = strdup(eb.msg);
+					}
+			}
+		}
+		for (i = 0; i < n; i++)
+			replace_abort(&take[i]->pr); /* frees the paths */
+
+		pthread_mutex_lock(&b->lock);
+		for (i = 0; i < n; i++) {
+			finish_locked(take[i], res[i], why[i]);
+			free(why[i]);
+		}
+	}
+	pthread_mutex_unlock(&b->lock);
+	return NULL;
+}
+
+/* How long a run must last before the progress line appears: a second, or
+ * $MODSIGN_PROGRESS_AFTER seconds (the tests set it to 0). */
+static double progress_after(void)
+{
+	const char *s = getenv("MODSIGN_PROGRESS_AFTER");
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return 1.0;
+	v = strtod(s, &end);
+	return *end || v < 0 ? 1.0 : v;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress(const char *what, size_t done, size_t n, double elapsed)
+{
+	double rate = elapsed > 0 ? (double)done / elapsed : 0;
+
+	fprintf(stderr, "\r\033[Kmodsign: %s %zu/%zu", what, done, n);
+	if (done && rate > 0)
+		fprintf(stderr, ", %.0f modules/s, %.0f s left", rate,
+			(double)(n - done) / rate + 0.5);
+	fflush(stderr);
+}
+
+int batch_run(char *const *paths, size_t n, int jobs, const char *what,
+	      batch_fn fn, void *arg, struct batch_counts *c)
+{
+	struct batch b;
+	pthread_t *tids = NULL, *ctids = NULL;
+	pthread_condattr_t ca;
+	struct sigaction sa, old[3];
+	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+	int tty = isatty(STDERR_FILENO), shown = 0, started = 0, ncommit = 0, i;
+	size_t reported = 0, k;
+	double t0 = now(), last = 0, after = progress_after();
+	int ret = -1;
+
+	memset(c, 0, sizeof(*c));
+	memset(&b, 0, sizeof(b));
+	if (n == 0)
+		return 0;
+	if (jobs < 1)
+		jobs = 1;
+	if ((size_t)jobs > n)
+		jobs = (int)n;
+	b.jobs = calloc(n, sizeof(*b.jobs));
+	tids = calloc((size_t)jobs, sizeof(*tids));
+	ctids = calloc((size_t)jobs, sizeof(*ctids));
+	if (!b.jobs || !tids || !ctids) {
+		modsign_error("out of memory for %zu modules", n);
+		goto out_free;
+	}
+	for (k = 0; k < n; k++) {
+		b.jobs[k].b = &b;
+		b.jobs[k].path = paths[k];
+		b.jobs[k].pr.fd = -1;
+	}
+	b.n = n;
+	b.fn = fn;
+	b.arg = arg;
+	b.workers_left = jobs;
+	pthread_mutex_init(&b.lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&b.done_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&b.queue_cv, NULL);
+	pthread_cond_init(&b.space_cv, NULL);
+
+	atomic_store(&stop_requested, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < 3; i++) {
+		sigaction(sigs[i], &sa, &old[i]);
+		/* what was ignored (nohup, a background job) stays ignored */
+		if (old[i].sa_handler == SIG_IGN)
+			sigaction(sigs[i], &old[i], NULL);
+	}
+
+	/* as many committers as workers: a rename over a module frees the
+	 * old file's blocks, which costs CPU time of its own, and the
+	 * fsyncs of different groups can be under way together */
+	for (ncommit = 0; ncommit < jobs; ncommit++)
+		if (pthread_create(&ctids[ncommit], NULL, committer, &b))
+			break;
+	if (ncommit == 0) {
+		modsign_error("cannot start a thread");
+		c->not_started = n;
+		goto out_sig;
+	}
+	for (started = 0; started < jobs; started++)
+		if (pthread_create(&tids[started], NULL, worker, &b))
+			break;
+	if (started < jobs) {
+		/* run with the threads that did start */
+		pthread_mutex_lock(&b.lock);
+		b.workers_left -= jobs - started;
+		if (started == 0)
+			pthread_cond_broadcast(&b.queue_cv);
+		pthread_mutex_unlock(&b.lock);
+		if (started == 0)
+			modsign_error("cannot start a thread");
+	}
+
+	pthread_mutex_lock(&b.lock);
+	for (;;) {
+		struct timespec until;
+		double t;
+
+		while (reported < n && b.jobs[reported].finished) {
+			struct batch_job *job = &b.jobs[reported++];
+
+			if (job->result != BATCH_FAILED)
+				continue;
+			pthread_mutex_unlock(&b.lock);
+			if (shown) {
+				fputs("\r\033[K", stderr);
+				shown = 0;
+			}
+			modsign_error("%s: %s", job->path,
+				      job->msg ? job->msg : "out of memory");
+			pthread_mutex_lock(&b.lock);
+		}
+		if (reported == n)
+			break;
+		/* stopped early: the workers are gone and everything they
+		 * started is finished; the rest never started */
+		if (b.workers_left == 0 && b.finished == b.next)
+			break;
+		t = now();
+		if (tty && t - t0 >= after && t - last >= 0.25) {
+			progress(what, b.finished, n, t - t0);
+			shown = 1;
+			last = t;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += 250 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&b.done_cv, &b.lock, &until);
+	}
+	pthread_mutex_unlock(&b.lock);
+	if (shown)
+		fputs("\r\033[K", stderr);
+
+	for (i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	for (i = 0; i < ncommit; i++)
+		pthread_join(ctids[i], NULL);
+
+	/* failures not yet reported (after a stop, in the unreported tail) */
+	for (k = reported; k < n; k++)
+		if (b.jobs[k].finished && b.jobs[k].result == BATCH_FAILED)
+			modsign_error("%s: %s", b.jobs[k].path,
+				      b.jobs[k].msg ? b.jobs[k].msg
+						    : "out of memory");
+	for (k = 0; k < n; k++) {
+		if (!b.jobs[k].finished)
+			c->not_started++;
+		else if (b.jobs[k].result == BATCH_DONE)
+			c->done++;
+		else if (b.jobs[k].result == BATCH_SKIPPED)
+			c->skipped++;
+		else
+			c->failed++;
+		free(b.jobs[k].msg);
+	}
+	c->interrupted = atomic_load(&stop_requested) != 0;
+	c->seconds = now() - t0;
+	ret = started > 0 ? 0 : -1;
+out_sig:
+	for (i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	pthread_cond_destroy(&b.done_cv);
+	pthread_cond_destroy(&b.queue_cv);
+	pthread_cond_destroy(&b.space_cv);
+	pthread_mutex_destroy(&b.lock);
+out_free:
+	free(b.jobs);
+	free(tids);
+	free(ctids);
+	return ret;
+}

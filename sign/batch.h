@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * batch.h - many modules in one process: the list of files (named, or found
+ * below folders with -r), a pool of worker threads, and as many committer
+ * threads that sync and rename the files the workers wrote.
+ *
+ * The main thread only reports: error messages in the order the files were
+ * given (so the output does not depend on the timing), a progress line on
+ * a terminal, the counts at the end. Workers never print.
+ */
+#ifndef MODSIGN_BATCH_H
+#define MODSIGN_BATCH_H
+
+#include <stddef.h>
+
+#include "fileio.h"
+#include "util.h"
+
+struct path_list {
+	char **v;
+	size_t n, cap;
+};
+
+void path_list_free(struct path_list *pl);
+int path_list_add(struct path_list *pl, const char *path);
+
+/* Whether a file name is a module's: *.ko, *.ko.xz, *.ko.zst, *.ko.gz. */
+int is_module_name(const char *name);
+
+/*
+ * path_list_add_tree - every regular file with a module's name below dir,
+ * in a stable (sorted) order. Symbolic links are not followed. Returns how
+ * many were added, or -1 with the reason in *eb.
+ */
+long path_list_add_tree(struct path_list *pl, const char *dir,
+			struct errbuf *eb);
+
+/* Drops the paths named a second time (the same string), keeping the
+ * first, in order. Returns how many were dropped, or -1 (no memory). */
+int path_list_dedupe(struct path_list *pl);
+
+/* clean_stale_temps in the folder of each path, each folder once. Returns
+ * how many leftovers were removed. */
+int clean_stale_temps_of(const struct path_list *pl);
+
+enum batch_result {
+	BATCH_DONE,    /* the work was done */
+	BATCH_SKIPPED, /* there was nothing to do */
+	BATCH_FAILED,  /* the error buffer says why */
+	BATCH_PENDING, /* from batch_commit: the committer will decide */
+};
+
+struct batch_job;
+
+/* The work for one file. Runs on a worker thread, many at once: it must
+ * only touch its own data and what arg shares read-only (or locks). */
+typedef enum batch_result (*batch_fn)(struct batch_job *job, const char *path,
+				      void *arg, struct errbuf *eb);
+
+/*
+ * batch_commit - from inside a batch_fn: hand over a file written with
+ * replace_begin. A committer syncs the files it takes together, renames
+ * each over its module, syncs each folder once, and only then counts the
+ * job done. Blocks while the committers' queue is full. Returns
+ * BATCH_PENDING, for the batch_fn to return.
+ */
+enum batch_result batch_commit(struct batch_job *job,
+			       struct pending_replace *r);
+
+struct batch_counts {
+	size_t done, skipped, failed, not_started;
+	double seconds;
+	int interrupted; /* SIGINT, SIGTERM or SIGHUP stopped the batch */
+};
+
+/*
+ * batch_run - fn over every path with `jobs` worker threads. `what` names
+ * the work in the progress line ("signing"). Failures are printed as
+ * "modsign: ERROR: PATH: WHY". The progress line appears only when stderr
+ * is a terminal and the run lasts more than a second.
+ *
+ * SIGINT, SIGTERM and SIGHUP stop it gently: no new file is started, the
+ * files under way are finished. Returns 0, or -1 when the threads could
+ * not be started.
+ */
+int batch_run(char *const *paths, size_t n, int jobs, const char *what,
+	      batch_fn fn, void *arg, struct batch_counts *c);
+
+/* The number of online CPUs (at least 1). */
+int batch_default_jobs(void);
+
+#endif

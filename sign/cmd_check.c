@@ -1,0 +1,583 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * modsign check [--json] [--cert CERT]... FILE... - will each module load
+ * on this machine, and if not, what to do. Reads the machine state through
+ * sysstate.c (under --root for tests and mounted images), decides through
+ * verdict.c, and prints here.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fileio.h"
+#include "modsign.h"
+#include "sysstate.h"
+#include "verdict.h"
+
+static const char usage[] =
+	"Usage: modsign check [--json] [--cert CERT]... FILE...\n"
+	"Tell, before you try, whether each module will load on this machine,\n"
+	"and the one next step when it will not. Reads Secure Boot and setup\n"
+	"mode (EFI variables), lockdown, module.sig_enforce, the kernel's\n"
+	"config and release, the keys the kernel trusts (/proc/keys; root sees\n"
+	"all of them), MokListRT and a pending enrollment (MokNew). The signer\n"
+	"is matched by certificate (issuer and serial, or key id), not by name.\n"
+	"What cannot be read is reported as unknown.\n"
+	"\n"
+	"  -j, --json          one JSON object per file, one per line\n"
+	"  -c, --cert CERT     the signer's certificate, when it is not in MOK:\n"
+	"                      lets modsign match it to a key in /proc/keys\n"
+	"                      (repeatable; DER or PEM)\n"
+	"      --root DIR      read /sys, /proc and /boot under DIR instead of /\n"
+	"                      (for tests, and for inspecting a mounted image)\n"
+	"      --release REL   assume the running kernel is REL (default: uname,\n"
+	"                      or DIR/proc/sys/kernel/osrelease under --root)\n"
+	"  -h, --help          show this help\n"
+	"\n"
+	"Exit status: 0 when every module will load (with or without a taint\n"
+	"warning), 1 otherwise (rejected, pending, unknown, unreadable), 2 for\n"
+	"a usage error.\n";
+
+/* ---- text ---- */
+
+static void put_text(struct strbuf *sb, const char *s)
+{
+	sb_text_str(sb, s, strlen(s));
+}
+
+static void field(struct strbuf *sb, const char *label)
+{
+	sb_printf(sb, "  %-13s", label);
+}
+
+static void machine_text(const struct machine *m, const struct policy *p,
+			 struct strbuf *sb)
+{
+	const struct kconfig *kc = &m->kc;
+
+	sb_puts(sb, "this machine:\n");
+	field(sb, "Secure Boot:");
+	if (m->secure_boot == TRI_UNKNOWN) {
+		sb_puts(sb, "unknown (");
+		put_text(sb, m->sb_why);
+		sb_puts(sb, ")\n");
+	} else if (m->efi == TRI_NO) {
+		sb_puts(sb, "off (");
+		put_text(sb, m->sb_why);
+		sb_puts(sb, ")\n");
+	} else {
+		sb_puts(sb, m->secure_boot == TRI_YES ? "enabled" : "disabled");
+		if (m->setup_mode == TRI_YES)
+			sb_puts(sb, " (firmware in setup mode)");
+		else if (m->setup_mode == TRI_NO)
+			sb_puts(sb, " (SetupMode 0)");
+		if (m->secure_boot == TRI_NO && m->sb_why[0]) {
+			sb_puts(sb, ": ");
+			put_text(sb, m->sb_why);
+		}
+		sb_puts(sb, "\n");
+	}
+
+	field(sb, "lockdown:");
+	put_text(sb, lockdown_name(m->lockdown));
+	if (m->lockdown_why[0]) {
+		sb_puts(sb, " (");
+		put_text(sb, m->lockdown_why);
+		sb_puts(sb, ")");
+	}
+	sb_puts(sb, "\n");
+
+	field(sb, "sig_enforce:");
+	if (m->sig_param == TRI_NO)
+		sb_puts(sb, "absent");
+	else
+		sb_puts(sb, m->sig_enforce == TRI_YES ? "Y" :
+			    m->sig_enforce == TRI_NO  ? "N" :
+							"unknown");
+	if (m->enforce_why[0]) {
+		sb_puts(sb, " (");
+		put_text(sb, m->enforce_why);
+		sb_puts(sb, ")");
+	}
+	sb_puts(sb, "\n");
+
+	field(sb, "kernel:");
+	if (m->has_release) {
+		put_text(sb, m->release);
+		sb_puts(sb, " (");
+		put_text(sb, m->release_src);
+		sb_puts(sb, ")\n");
+	} else {
+		sb_puts(sb, "unknown (");
+		put_text(sb, m->release_src);
+		sb_puts(sb, ")\n");
+	}
+
+	field(sb, "config:");
+	if (kc->valid) {
+		sb_printf(sb,
+			  "CONFIG_MODULE_SIG=%s, CONFIG_MODULE_SIG_FORCE=%s",
+			  kc->module_sig == TRI_YES ? "y" : "n",
+			  kc->module_sig_force == TRI_YES ? "y" : "n");
+		if (kc->sig_hash[0]) {
+			sb_puts(sb, ", hash ");
+			put_text(sb, kc->sig_hash);
+		}
+		sb_puts(sb, " (");
+		put_text(sb, m->config_src);
+		sb_puts(sb, ")\n");
+	} else {
+		sb_puts(sb, "unknown (");
+		put_text(sb, m->config_why);
+		sb_puts(sb, ")\n");
+	}
+
+	field(sb, "kernel keys:");
+	if (m->keys.status == KEYS_OK) {
+		size_t i, n = 0;
+
+		for (i = 0; i < m->keys.n; i++)
+			n += !m->keys.keys[i].ring || m->keys.keys[i].ring[0];
+		sb_printf(sb, "%zu key%s in ", n, n == 1 ? "" : "s");
+		put_text(sb, m->keys.rings);
+		sb_puts(sb, m->keys.attributed ? " (/proc/keys, keyctl)\n" :
+						 " (/proc/keys)\n");
+	} else {
+		sb_puts(sb, "unknown (");
+		put_text(sb, m->keys.why);
+		sb_puts(sb, ")\n");
+	}
+
+	field(sb, "MokListRT:");
+	switch (m->moklist.status) {
+	case LIST_OK:
+		sb_printf(sb, "%zu certificate%s (", m->moklist.n,
+			  m->moklist.n == 1 ? "" : "s");
+		put_text(sb, m->moklist.src);
+		sb_puts(sb, ")\n");
+		break;
+	case LIST_ABSENT:
+		sb_puts(sb, "none (");
+		put_text(sb, m->moklist.why);
+		sb_puts(sb, ")\n");
+		break;
+	case LIST_DAMAGED:
+		sb_printf(sb, "damaged, %zu certificate%s read (", m->moklist.n,
+			  m->moklist.n == 1 ? "" : "s");
+		put_text(sb, m->moklist.why);
+		sb_puts(sb, ")\n");
+		break;
+	default:
+		sb_puts(sb, "unknown (");
+		put_text(sb, m->moklist.why);
+		sb_puts(sb, ")\n");
+	}
+
+	field(sb, "MokNew:");
+	switch (m->moknew.status) {
+	case LIST_OK:
+		sb_printf(sb, "%zu certificate%s waiting for MokManager\n",
+			  m->moknew.n, m->moknew.n == 1 ? "" : "s");
+		break;
+	case LIST_ABSENT:
+		sb_puts(sb, "no enrollment pending");
+		if (m->moknew.why[0]) {
+			sb_puts(sb, " (");
+			put_text(sb, m->moknew.why);
+			sb_puts(sb, ")");
+		}
+		sb_puts(sb, "\n");
+		break;
+	case LIST_DAMAGED:
+		sb_printf(sb, "damaged, %zu certificate%s read (", m->moknew.n,
+			  m->moknew.n == 1 ? "" : "s");
+		put_text(sb, m->moknew.why);
+		sb_puts(sb, ")\n");
+		break;
+	default:
+		sb_puts(sb, "unknown (");
+		put_text(sb, m->moknew.why);
+		sb_puts(sb, ")\n");
+	}
+
+	field(sb, "signatures:");
+	if (p->checks == TRI_NO)
+		sb_puts(sb, "not checked (");
+	else if (p->enforced == TRI_YES)
+		sb_puts(sb, "enforced (");
+	else if (p->enforced == TRI_NO)
+		sb_puts(sb,
+			"checked, not enforced: a bad one taints the kernel (");
+	else
+		sb_puts(sb, "enforcement unknown (");
+	put_text(sb, p->why);
+	sb_puts(sb, ")\n");
+}
+
+static void module_text(const char *name, const struct modfacts *f,
+			const struct machine *m, const struct decision *d,
+			struct strbuf *sb)
+{
+	sb_puts(sb, "\n");
+	put_text(sb, name);
+	sb_puts(sb, ": ");
+	put_text(sb, d->line);
+	sb_puts(sb, "\n");
+	if (d->v == V_ERROR || f->compressed)
+		goto next;
+
+	if (f->container) {
+		field(sb, "compressed:");
+		put_text(sb, f->container);
+		sb_puts(sb,
+			" (checked decompressed, as the kernel and kmod read it)\n");
+	}
+	field(sb, "signature:");
+	switch (f->sig) {
+	case MODSIG_SIGNED:
+		put_text(sb, f->desc.hash);
+		sb_puts(sb, ", signer ");
+		if (f->desc.has_signer)
+			sb_text_str(sb, f->desc.signer, f->desc.signer_len);
+		else
+			sb_puts(sb, "-");
+		sb_puts(sb, ", sig_key ");
+		if (f->desc.has_serial)
+			sb_hex_colon(sb, f->desc.serial, f->desc.serial_len);
+		else if (f->desc.has_skid)
+			sb_hex_colon(sb, f->desc.skid, f->desc.skid_len);
+		else
+			sb_puts(sb, "-");
+		sb_puts(sb, "\n");
+		break;
+	case MODSIG_UNSIGNED:
+		sb_puts(sb, "none");
+		if (f->sig_note[0]) {
+			sb_puts(sb, " (");
+			put_text(sb, f->sig_note);
+			sb_puts(sb, ")");
+		}
+		sb_puts(sb, "\n");
+		break;
+	default:
+		sb_puts(sb, f->sig == MODSIG_DAMAGED ? "damaged: " :
+						       "unsupported: ");
+		put_text(sb, f->sig_note);
+		sb_puts(sb, "\n");
+	}
+	if (f->sig == MODSIG_SIGNED) {
+		field(sb, "key:");
+		put_text(sb, d->key);
+		sb_puts(sb, "\n");
+		if (d->sig_check[0]) {
+			field(sb, "check:");
+			put_text(sb, d->sig_check);
+			sb_puts(sb, "\n");
+		}
+	}
+	field(sb, "vermagic:");
+	if (f->has_vermagic == 1) {
+		put_text(sb, f->vermagic);
+		if (d->vermagic_ok == TRI_YES)
+			sb_puts(sb, " (matches the running kernel)");
+		else if (d->vermagic_ok == TRI_NO) {
+			sb_puts(sb, " (running ");
+			put_text(sb, m->release);
+			sb_puts(sb, ")");
+		} else {
+			sb_puts(sb, " (running kernel unknown)");
+		}
+	} else {
+		sb_puts(sb,
+			f->has_vermagic == 0 ? "none" : "none (no .modinfo)");
+	}
+	sb_puts(sb, "\n");
+next:
+	field(sb, "next step:");
+	put_text(sb, d->next);
+	sb_puts(sb, "\n");
+}
+
+/* ---- JSON ---- */
+
+static void json_str(struct strbuf *sb, const char *key, const char *s)
+{
+	sb_printf(sb, ",\"%s\":", key);
+	if (!s) {
+		sb_puts(sb, "null");
+		return;
+	}
+	sb_puts(sb, "\"");
+	sb_json_str(sb, s, strlen(s));
+	sb_puts(sb, "\"");
+}
+
+static void json_tri(struct strbuf *sb, const char *key, int v)
+{
+	sb_printf(sb, ",\"%s\":%s", key,
+		  v == TRI_YES ? "true" :
+		  v == TRI_NO  ? "false" :
+				 "null");
+}
+
+static const char *list_name(enum list_status s)
+{
+	switch (s) {
+	case LIST_OK:
+		return "ok";
+	case LIST_ABSENT:
+		return "absent";
+	case LIST_DAMAGED:
+		return "damaged";
+	default:
+		return "unknown";
+	}
+}
+
+static void machine_json(const struct machine *m, const struct policy *p,
+			 struct strbuf *sb)
+{
+	size_t i, n = 0;
+
+	sb_puts(sb, ",\"machine\":{\"root\":\"");
+	sb_json_str(sb, m->live ? "/" : m->root,
+		    strlen(m->live ? "/" : m->root));
+	sb_puts(sb, "\"");
+	json_tri(sb, "efi", m->efi);
+	json_tri(sb, "secure_boot", m->secure_boot);
+	json_tri(sb, "setup_mode", m->setup_mode);
+	json_str(sb, "lockdown",
+		 m->lockdown == LOCKDOWN_UNKNOWN ? NULL :
+						   lockdown_name(m->lockdown));
+	json_tri(sb, "sig_enforce", m->sig_enforce);
+	json_str(sb, "release", m->has_release ? m->release : NULL);
+	json_tri(sb, "module_sig",
+		 m->kc.valid ? m->kc.module_sig : TRI_UNKNOWN);
+	json_tri(sb, "module_sig_force",
+		 m->kc.valid ? m->kc.module_sig_force : TRI_UNKNOWN);
+	json_str(sb, "sig_hash",
+		 m->kc.valid && m->kc.sig_hash[0] ? m->kc.sig_hash : NULL);
+	json_str(sb, "config", m->kc.valid ? m->config_src : NULL);
+	json_str(sb, "keys",
+		 m->keys.status == KEYS_OK	   ? "ok" :
+		 m->keys.status == KEYS_INCOMPLETE ? "incomplete" :
+						     "unreadable");
+	if (m->keys.status == KEYS_OK) {
+		for (i = 0; i < m->keys.n; i++)
+			n += !m->keys.keys[i].ring || m->keys.keys[i].ring[0];
+		sb_printf(sb, ",\"trusted_keys\":%zu", n);
+	} else {
+		sb_puts(sb, ",\"trusted_keys\":null");
+	}
+	json_str(sb, "moklist", list_name(m->moklist.status));
+	sb_printf(sb, ",\"moklist_certs\":%zu", m->moklist.n);
+	json_str(sb, "moknew", list_name(m->moknew.status));
+	sb_printf(sb, ",\"moknew_certs\":%zu", m->moknew.n);
+	json_tri(sb, "sig_checked", p->checks);
+	json_tri(sb, "sig_enforced", p->enforced);
+	sb_puts(sb, "}");
+}
+
+static void module_json(const char *name, const struct modfacts *f,
+			const struct machine *m, const struct policy *p,
+			const struct decision *d, struct strbuf *sb)
+{
+	sb_puts(sb, "{\"file\":\"");
+	sb_json_str(sb, name, strlen(name));
+	sb_puts(sb, "\"");
+	json_str(sb, "verdict", verdict_name(d->v));
+	json_str(sb, "reason", d->reason);
+	json_str(sb, "message", d->line);
+	json_str(sb, "next", d->next);
+	if (d->v != V_ERROR && !f->compressed) {
+		json_str(sb, "compressed", f->container);
+		sb_printf(sb, ",\"signed\":%s",
+			  f->sig == MODSIG_SIGNED ? "true" : "false");
+		if (f->sig == MODSIG_SIGNED) {
+			sb_puts(sb, ",\"signer\":");
+			if (f->desc.has_signer) {
+				sb_puts(sb, "\"");
+				sb_json_str(sb, f->desc.signer,
+					    f->desc.signer_len);
+				sb_puts(sb, "\"");
+			} else {
+				sb_puts(sb, "null");
+			}
+			sb_puts(sb, ",\"sig_key\":\"");
+			if (f->desc.has_serial)
+				sb_hex_colon(sb, f->desc.serial,
+					     f->desc.serial_len);
+			sb_puts(sb, "\",\"sig_skid\":");
+			if (f->desc.has_skid) {
+				sb_puts(sb, "\"");
+				sb_hex_colon(sb, f->desc.skid,
+					     f->desc.skid_len);
+				sb_puts(sb, "\"");
+			} else {
+				sb_puts(sb, "null");
+			}
+			json_str(sb, "sig_hashalgo", f->desc.hash);
+		}
+		if (f->sig == MODSIG_DAMAGED || f->sig == MODSIG_UNSUPPORTED)
+			json_str(sb, "signature_error", f->sig_note);
+		json_str(sb, "key", trust_name(d->trust));
+		json_str(sb, "key_detail", d->key[0] ? d->key : NULL);
+		sb_printf(sb, ",\"key_enrolled\":%s,\"key_pending\":%s",
+			  d->enrolled ? "true" : "false",
+			  d->pending ? "true" : "false");
+		json_tri(sb, "signature_verified", d->sig_ok);
+		json_str(sb, "vermagic",
+			 f->has_vermagic == 1 ? f->vermagic : NULL);
+		json_tri(sb, "vermagic_match", d->vermagic_ok);
+	}
+	machine_json(m, p, sb);
+	sb_puts(sb, "}\n");
+}
+
+/* ---- the command ---- */
+
+static int check_file(const char *path, const struct machine *m,
+		      const struct policy *p, int json, struct strbuf *out)
+{
+	struct file_buf fb;
+	struct errbuf eb;
+	struct modfacts f;
+	struct decision d;
+
+	if (read_module(path, &fb, &eb)) {
+		modsign_error("%s: %s", path, eb.msg);
+		memset(&f, 0, sizeof(f));
+		memset(&d, 0, sizeof(d));
+		f.error = eb.msg;
+		d.v = V_ERROR;
+		d.reason = "unreadable";
+		snprintf(d.line, sizeof(d.line), "error: %.600s", eb.msg);
+		snprintf(d.next, sizeof(d.next), "check the file name");
+		if (json)
+			module_json(path, &f, m, p, &d, out);
+		else
+			module_text(path, &f, m, &d, out);
+		return -1;
+	}
+	modfacts_read(fb.data, fb.len, &f);
+	if (fb.comp != COMP_NONE)
+		f.container = comp_name(fb.comp);
+	decide(m, p, &f, &d);
+	if (d.v == V_ERROR)
+		modsign_error("%s: %s", path, f.error);
+	if (json)
+		module_json(path, &f, m, p, &d, out);
+	else
+		module_text(path, &f, m, &d, out);
+	file_buf_free(&fb);
+	return d.v == V_LOAD || d.v == V_LOAD_WARN ? 0 : -1;
+}
+
+static int check_main(int argc, char *argv[])
+{
+	enum { OPT_ROOT = 256, OPT_RELEASE };
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "release", required_argument, NULL, OPT_RELEASE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *root = NULL, *release = NULL;
+	const char **certs;
+	struct machine *m = NULL;
+	struct policy p;
+	struct strbuf out;
+	struct errbuf eb;
+	int json = 0, c, i, ncerts = 0, rc = EXIT_OK;
+
+	certs = calloc((size_t)argc + 1, sizeof(*certs));
+	if (!certs) {
+		modsign_error("out of memory");
+		return EXIT_FAILED;
+	}
+	while ((c = getopt_long(argc, argv, ":jc:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = 1;
+			break;
+		case 'c':
+			certs[ncerts++] = optarg;
+			break;
+		case OPT_ROOT:
+			root = optarg;
+			break;
+		case OPT_RELEASE:
+			release = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			free(certs);
+			return EXIT_OK;
+		default:
+			free(certs);
+			return modsign_bad_option("check", c, argv);
+		}
+	}
+	if (optind >= argc) {
+		free(certs);
+		return modsign_usage_error("check", "no module given");
+	}
+	if (root && !*root) {
+		free(certs);
+		return modsign_usage_error("check", "--root needs a folder");
+	}
+	m = malloc(sizeof(*m));
+	if (!m) {
+		free(certs);
+		modsign_error("out of memory");
+		return EXIT_FAILED;
+	}
+	machine_read(m, root, release);
+	if (release && !m->has_release) {
+		rc = modsign_usage_error(
+			"check", "--release '%s' is not a kernel release",
+			release);
+		goto out;
+	}
+	for (i = 0; i < ncerts; i++)
+		if (machine_add_certs(m, certs[i], &eb) < 0) {
+			modsign_error("%s: %s", certs[i], eb.msg);
+			rc = EXIT_FAILED;
+		}
+	if (rc != EXIT_OK)
+		goto out; /* a certificate could not be read: decide nothing */
+	machine_policy(m, &p);
+
+	sb_init(&out);
+	if (!json)
+		machine_text(m, &p, &out);
+	for (i = optind; i < argc; i++) {
+		if (check_file(argv[i], m, &p, json, &out))
+			rc = EXIT_FAILED;
+		if (out.oom) {
+			modsign_error("%s: out of memory", argv[i]);
+			rc = EXIT_FAILED;
+		} else if (out.len) {
+			fwrite(out.s, 1, out.len, stdout);
+		}
+		sb_free(&out);
+	}
+	if (fflush(stdout)) {
+		modsign_error("cannot write the output");
+		rc = EXIT_FAILED;
+	}
+out:
+	machine_free(m);
+	free(m);
+	free(certs);
+	return rc;
+}
+
+const struct modsign_cmd cmd_check = {
+	.name = "check",
+	.fn = check_main,
+	.help = "tell whether each module will load on this machine, and why",
+};

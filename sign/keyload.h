@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * keyload.h - the signing key of `modsign sign`: a key file (fileio.c's
+ * load_key), or a key in a PKCS#11 token named by a "pkcs11:" URI
+ * (RFC 7512), reached through the libp11 engine of OpenSSL
+ * (libengine-pkcs11-openssl).
+ */
+#ifndef MODSIGN_KEYLOAD_H
+#define MODSIGN_KEYLOAD_H
+
+#include <openssl/evp.h>
+
+#include "util.h"
+
+struct signing_key {
+	EVP_PKEY *pkey;
+	/* the key lives in a token: signatures go through the engine one at
+	 * a time (a PKCS#11 session does one operation at a time) */
+	int in_token;
+	void *engine; /* ENGINE *, kept until signing_key_free */
+};
+
+/*
+ * signing_key_load - spec is a key file, or a "pkcs11:" URI. For a URI the
+ * PIN is its pin-value attribute, else $MODSIGN_PIN, else $KBUILD_SIGN_PIN
+ * (what sign-file reads); module-path=... in its query picks the PKCS#11
+ * module (default: libp11's, p11-kit's proxy of every registered module).
+ * Returns 0, or -1 with the reason in *eb (the PIN never appears in it).
+ */
+int signing_key_load(const char *spec, struct signing_key *k,
+		     struct errbuf *eb);
+void signing_key_free(struct signing_key *k);
+
+/* spec with any PIN in it replaced by "***", for messages (malloc'ed) */
+char *signing_key_display(const char *spec);
+
+#endif

@@ -1,0 +1,678 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * sysstate.c - read the machine state `modsign check` decides with, under a
+ * root prefix. The parsing is sysparse.c's and keymatch.c's; this file only
+ * finds and reads the files, and records why something is unknown.
+ */
+#include "sysstate.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <linux/keyctl.h>
+
+#include "compress.h"
+#include "fileio.h"
+
+#define EFI_GLOBAL "8be4df61-93ca-11d2-aa0d-00e098032b8c"
+#define SHIM_GUID "605dab50-e046-4300-abb6-3dd810dd8b23"
+#define EFIVARS "/sys/firmware/efi/efivars"
+#define MOKVARS "/sys/firmware/efi/mok-variables"
+#define MAX_READ (64u << 20) /* no file read here is anywhere near this */
+
+/* The keyrings whose keys the kernel checks module signatures against:
+ * builtin and secondary upstream; Debian's kernels also take .platform (MOK
+ * keys on 6.1) and .machine (MOK keys on 6.12, linked to secondary). */
+static const char *const trusted_rings[] = {
+	".builtin_trusted_keys",
+	".secondary_trusted_keys",
+	".machine",
+	".platform",
+};
+#define N_RINGS (sizeof(trusted_rings) / sizeof(trusted_rings[0]))
+
+static void full_path(const struct machine *m, const char *path, char *out,
+		      size_t size)
+{
+	snprintf(out, size, "%s%s", m->root, path);
+}
+
+/*
+ * Reads root+path whole. Files in /proc and /sys report no useful size, so
+ * this reads until end of file. Returns 0 with a malloc'ed *buf (one spare
+ * NUL byte after len), or -1 with errno set.
+ */
+static int slurp(const struct machine *m, const char *path, uint8_t **buf,
+		 size_t *len)
+{
+	char p[MS_PATH + 256];
+	size_t cap = 4096, n = 0;
+	uint8_t *b;
+	int fd, e;
+
+	*buf = NULL;
+	*len = 0;
+	full_path(m, path, p, sizeof(p));
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	b = malloc(cap);
+	if (!b) {
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (cap - n < 2) {
+			uint8_t *nb;
+
+			if (cap >= MAX_READ) {
+				e = EFBIG;
+				goto fail;
+			}
+			nb = realloc(b, cap * 2);
+			if (!nb) {
+				e = ENOMEM;
+				goto fail;
+			}
+			b = nb;
+			cap *= 2;
+		}
+		r = read(fd, b + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			e = errno;
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	b[n] = 0;
+	*buf = b;
+	*len = n;
+	return 0;
+fail:
+	close(fd);
+	free(b);
+	errno = e;
+	return -1;
+}
+
+static int path_exists(const struct machine *m, const char *path)
+{
+	char p[MS_PATH + 256];
+	struct stat st;
+
+	full_path(m, path, p, sizeof(p));
+	return stat(p, &st) == 0;
+}
+
+/* 1: a folder with entries, 0: missing or empty, -1: not listable */
+static int dir_has_entries(const struct machine *m, const char *path)
+{
+	char p[MS_PATH + 256];
+	struct dirent *d;
+	DIR *dir;
+	int found = 0;
+
+	full_path(m, path, p, sizeof(p));
+	dir = opendir(p);
+	if (!dir)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+	while ((d = readdir(dir)) != NULL)
+		if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..")) {
+			found = 1;
+			break;
+		}
+	closedir(dir);
+	return found;
+}
+
+/* ---- EFI: Secure Boot, setup mode ---- */
+
+static int read_efivar_u8(const struct machine *m, const char *name, int *val,
+			  char *why, size_t whysize)
+{
+	char path[256];
+	uint8_t *b;
+	size_t n;
+	int v;
+
+	snprintf(path, sizeof(path), EFIVARS "/%s-" EFI_GLOBAL, name);
+	if (slurp(m, path, &b, &n)) {
+		if (errno == ENOENT) {
+			*val = TRI_NO;
+			snprintf(why, whysize, "no %s variable", name);
+			return 0;
+		}
+		snprintf(why, whysize, "cannot read %.180s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	v = efivar_u8(b, n);
+	free(b);
+	if (v < 0 || v > 1) {
+		snprintf(why, whysize, "%.180s is not a 1-byte 0/1 variable",
+			 path);
+		return -1;
+	}
+	*val = v;
+	return 0;
+}
+
+static void read_efi(struct machine *m)
+{
+	char why[MS_WHY];
+	int v;
+
+	m->efi = m->efivars = m->secure_boot = m->setup_mode = TRI_UNKNOWN;
+	if (path_exists(m, "/sys/firmware/efi")) {
+		m->efi = TRI_YES;
+	} else if (path_exists(m, "/sys/firmware")) {
+		m->efi = m->efivars = TRI_NO;
+		m->secure_boot = m->setup_mode = TRI_NO;
+		snprintf(m->sb_why, sizeof(m->sb_why),
+			 "no /sys/firmware/efi: not booted through UEFI");
+		return;
+	} else {
+		snprintf(m->sb_why, sizeof(m->sb_why),
+			 "no /sys/firmware: cannot tell how it booted");
+		return;
+	}
+	v = dir_has_entries(m, EFIVARS);
+	if (v <= 0) {
+		snprintf(
+			m->sb_why, sizeof(m->sb_why),
+			"no EFI variables readable: %s",
+			v == 0 ? EFIVARS
+				" is empty or missing (efivarfs not mounted?)" :
+				 "cannot list " EFIVARS);
+		m->efivars = TRI_NO;
+		return;
+	}
+	m->efivars = TRI_YES;
+	if (read_efivar_u8(m, "SecureBoot", &m->secure_boot, m->sb_why,
+			   sizeof(m->sb_why)))
+		m->secure_boot = TRI_UNKNOWN;
+	if (read_efivar_u8(m, "SetupMode", &m->setup_mode, why, sizeof(why)))
+		m->setup_mode = TRI_UNKNOWN;
+}
+
+/* ---- lockdown and sig_enforce ---- */
+
+static void read_lockdown(struct machine *m)
+{
+	static const char path[] = "/sys/kernel/security/lockdown";
+	uint8_t *b;
+	size_t n;
+
+	m->lockdown = LOCKDOWN_UNKNOWN;
+	if (slurp(m, path, &b, &n)) {
+		int e = errno;
+
+		if (e == ENOENT &&
+		    dir_has_entries(m, "/sys/kernel/security") == 1) {
+			/* securityfs is mounted, but without the lockdown
+			 * LSM nothing ever locks the kernel down */
+			m->lockdown = LOCKDOWN_NONE;
+			snprintf(m->lockdown_why, sizeof(m->lockdown_why),
+				 "no lockdown LSM in this kernel");
+			return;
+		}
+		snprintf(m->lockdown_why, sizeof(m->lockdown_why),
+			 "cannot read %s: %s", path, strerror(e));
+		return;
+	}
+	m->lockdown = lockdown_parse((const char *)b, n);
+	if (m->lockdown == LOCKDOWN_UNKNOWN)
+		snprintf(
+			m->lockdown_why, sizeof(m->lockdown_why),
+			"%s says something else than none/[integrity]/[confidentiality]",
+			path);
+	free(b);
+}
+
+static void read_sig_enforce(struct machine *m)
+{
+	static const char dir[] = "/sys/module/module/parameters";
+	static const char path[] = "/sys/module/module/parameters/sig_enforce";
+	uint8_t *b;
+	size_t n;
+
+	m->sig_enforce = m->sig_param = TRI_UNKNOWN;
+	if (slurp(m, path, &b, &n)) {
+		int e = errno;
+
+		if (e == ENOENT && dir_has_entries(m, dir) == 1) {
+			/* the parameter exists exactly when the kernel
+			 * checks module signatures (CONFIG_MODULE_SIG) */
+			m->sig_param = TRI_NO;
+			m->sig_enforce = TRI_NO;
+			snprintf(
+				m->enforce_why, sizeof(m->enforce_why),
+				"no sig_enforce parameter: this kernel does not check module signatures");
+			return;
+		}
+		snprintf(m->enforce_why, sizeof(m->enforce_why),
+			 "cannot read %s: %s", path, strerror(e));
+		return;
+	}
+	m->sig_param = TRI_YES;
+	m->sig_enforce = bool_param_parse((const char *)b, n);
+	if (m->sig_enforce == TRI_UNKNOWN)
+		snprintf(m->enforce_why, sizeof(m->enforce_why),
+			 "%s is neither Y nor N", path);
+	free(b);
+}
+
+/* ---- release and config ---- */
+
+static void set_release(struct machine *m, const char *r, size_t n,
+			const char *src)
+{
+	while (n && (r[n - 1] == '\n' || r[n - 1] == ' '))
+		n--;
+	if (n == 0 || n >= sizeof(m->release) || memchr(r, '/', n) ||
+	    memchr(r, '\0', n))
+		return;
+	memcpy(m->release, r, n);
+	m->release[n] = '\0';
+	m->has_release = 1;
+	snprintf(m->release_src, sizeof(m->release_src), "%s", src);
+}
+
+static void read_release(struct machine *m, const char *release)
+{
+	static const char path[] = "/proc/sys/kernel/osrelease";
+	struct utsname u;
+	uint8_t *b;
+	size_t n;
+
+	if (release) {
+		set_release(m, release, strlen(release), "--release");
+		if (!m->has_release)
+			snprintf(m->release_src, sizeof(m->release_src),
+				 "--release %s is not a kernel release",
+				 release);
+		return;
+	}
+	if (slurp(m, path, &b, &n) == 0) {
+		set_release(m, (const char *)b, n, path);
+		free(b);
+		if (m->has_release)
+			return;
+	}
+	if (m->live && uname(&u) == 0) {
+		set_release(m, u.release, strlen(u.release), "uname");
+		if (m->has_release)
+			return;
+	}
+	snprintf(m->release_src, sizeof(m->release_src), "cannot read %s%s",
+		 path, m->live ? "" : " (give it with --release)");
+}
+
+static void read_config(struct machine *m)
+{
+	char path[300];
+	uint8_t *b;
+	size_t n;
+	int e;
+
+	memset(&m->kc, 0, sizeof(m->kc));
+	kconfig_parse(NULL, 0, &m->kc);
+	if (!m->has_release) {
+		snprintf(
+			m->config_why, sizeof(m->config_why),
+			"the kernel release is unknown, so /boot/config-RELEASE is too");
+		return;
+	}
+	snprintf(path, sizeof(path), "/boot/config-%s", m->release);
+	if (slurp(m, path, &b, &n) == 0) {
+		kconfig_parse((const char *)b, n, &m->kc);
+		free(b);
+		if (m->kc.valid) {
+			snprintf(m->config_src, sizeof(m->config_src), "%s",
+				 path);
+			return;
+		}
+		snprintf(m->config_why, sizeof(m->config_why),
+			 "%s holds no CONFIG_ line", path);
+		return;
+	}
+	e = errno;
+	/* CONFIG_IKCONFIG_PROC: the config, gzip-compressed */
+	if (slurp(m, "/proc/config.gz", &b, &n) == 0) {
+		uint8_t *plain;
+		size_t plen;
+		struct errbuf eb;
+
+		if (comp_decompress(COMP_GZIP, b, n, &plain, &plen, &eb)) {
+			snprintf(m->config_why, sizeof(m->config_why),
+				 "no %.200s; /proc/config.gz: %.200s", path,
+				 eb.msg);
+			free(b);
+			return;
+		}
+		free(b);
+		kconfig_parse((const char *)plain, plen, &m->kc);
+		free(plain);
+		if (m->kc.valid) {
+			snprintf(m->config_src, sizeof(m->config_src),
+				 "/proc/config.gz");
+			return;
+		}
+		snprintf(m->config_why, sizeof(m->config_why),
+			 "no %s; /proc/config.gz holds no CONFIG_ line", path);
+		return;
+	}
+	snprintf(m->config_why, sizeof(m->config_why),
+		 "cannot read %s: %s; no /proc/config.gz", path, strerror(e));
+}
+
+/* ---- /proc/keys ---- */
+
+static int ring_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_RINGS; i++)
+		if (!strcmp(name, trusted_rings[i]))
+			return (int)i;
+	return -1;
+}
+
+/* The members of keyring serial through keyctl(KEYCTL_READ); this machine
+ * only. Returns how many, or -1. *out is malloc'ed. */
+static long ring_members(uint32_t serial, int32_t **out)
+{
+	long need, got;
+	int32_t *ids;
+
+	*out = NULL;
+	need = syscall(SYS_keyctl, KEYCTL_READ, (long)(int32_t)serial, NULL,
+		       0L);
+	if (need < 0)
+		return -1;
+	ids = malloc(need > 0 ? (size_t)need : 1);
+	if (!ids)
+		return -1;
+	got = syscall(SYS_keyctl, KEYCTL_READ, (long)(int32_t)serial, ids,
+		      need);
+	if (got < 0 || got > need) {
+		free(ids);
+		return -1;
+	}
+	*out = ids;
+	return got / (long)sizeof(int32_t);
+}
+
+/* On this machine, as root: which trusted keyring holds each key. */
+static void attribute_keys(struct machine *m, const uint32_t *ring_serial)
+{
+	size_t i, k;
+
+	for (i = 0; i < N_RINGS; i++) {
+		int32_t *ids;
+		long n, j;
+
+		if (!ring_serial[i])
+			continue;
+		n = ring_members(ring_serial[i], &ids);
+		if (n < 0)
+			goto undo;
+		for (j = 0; j < n; j++)
+			for (k = 0; k < m->keys.n; k++)
+				if (m->keys.keys[k].k.serial ==
+					    (uint32_t)ids[j] &&
+				    !m->keys.keys[k].ring)
+					m->keys.keys[k].ring = trusted_rings[i];
+		free(ids);
+	}
+	for (k = 0; k < m->keys.n; k++)
+		if (!m->keys.keys[k].ring)
+			m->keys.keys[k].ring = "";
+	m->keys.attributed = 1;
+	return;
+undo:
+	for (k = 0; k < m->keys.n; k++)
+		m->keys.keys[k].ring = NULL;
+}
+
+static void read_keys(struct machine *m)
+{
+	static const char path[] = "/proc/keys";
+	uint32_t ring_serial[N_RINGS] = { 0 };
+	struct pkey k;
+	uint8_t *b;
+	size_t n, off = 0;
+	int r;
+
+	m->keys.status = KEYS_UNREADABLE;
+	if (slurp(m, path, &b, &n)) {
+		snprintf(m->keys.why, sizeof(m->keys.why), "cannot read %s: %s",
+			 path, strerror(errno));
+		return;
+	}
+	while (proc_keys_next((const char *)b, n, &off, &k)) {
+		if (k.type == PKEY_KEYRING && (r = ring_index(k.name)) >= 0) {
+			ring_serial[r] = k.serial;
+			continue;
+		}
+		if (k.type != PKEY_ASYMMETRIC)
+			continue;
+		if (m->keys.n % 16 == 0) {
+			struct mkey *p = realloc(m->keys.keys,
+						 (m->keys.n + 16) * sizeof(*p));
+
+			if (!p) {
+				snprintf(m->keys.why, sizeof(m->keys.why),
+					 "out of memory reading %s", path);
+				free(b);
+				return;
+			}
+			m->keys.keys = p;
+		}
+		m->keys.keys[m->keys.n].k = k;
+		m->keys.keys[m->keys.n].ring = NULL;
+		m->keys.n++;
+	}
+	free(b);
+	for (r = 0; r < (int)N_RINGS; r++) {
+		size_t used = strlen(m->keys.rings);
+
+		if (ring_serial[r])
+			snprintf(m->keys.rings + used,
+				 sizeof(m->keys.rings) - used, "%s%s",
+				 used ? ", " : "", trusted_rings[r]);
+	}
+	if (!ring_serial[0]) {
+		m->keys.status = KEYS_INCOMPLETE;
+		snprintf(
+			m->keys.why, sizeof(m->keys.why),
+			"%s does not show the kernel's keyrings (.builtin_trusted_keys); it shows them to root only",
+			path);
+		return;
+	}
+	m->keys.status = KEYS_OK;
+	if (m->live)
+		attribute_keys(m, ring_serial);
+}
+
+/* ---- MokListRT, MokNew ---- */
+
+/* An EFI variable as efivarfs shows it: 4 attribute bytes, then the data.
+ * 1: read and parsed into l, 0: absent, -1: not readable (why in l). */
+static int read_efivar_list(struct machine *m, struct cert_list *l,
+			    const char *name)
+{
+	char path[256];
+	uint8_t *b;
+	size_t n;
+
+	snprintf(path, sizeof(path), EFIVARS "/%s-" SHIM_GUID, name);
+	if (slurp(m, path, &b, &n)) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(l->why, sizeof(l->why), "cannot read %.180s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	if (n < 4) {
+		l->status = LIST_DAMAGED;
+		snprintf(l->why, sizeof(l->why),
+			 "%.180s is shorter than its 4 attribute bytes", path);
+	} else {
+		cert_list_parse(l, b + 4, n - 4, name);
+	}
+	free(b);
+	if (!l->src[0])
+		snprintf(l->src, sizeof(l->src), "%s", path);
+	return 1;
+}
+
+static void read_moklist(struct machine *m)
+{
+	static const char mokvar[] = MOKVARS "/MokListRT";
+	struct cert_list *l = &m->moklist;
+	char denied[MS_WHY] = "";
+	uint8_t *b;
+	size_t n;
+	int i, r;
+
+	l->status = LIST_UNKNOWN;
+	if (m->efi == TRI_NO) {
+		l->status = LIST_ABSENT;
+		snprintf(l->why, sizeof(l->why), "not booted through UEFI");
+		return;
+	}
+	/* the EFI MOK config table, as the kernel exports it (root only) */
+	if (slurp(m, mokvar, &b, &n) == 0) {
+		snprintf(l->src, sizeof(l->src), "%s", mokvar);
+		cert_list_parse(l, b, n, "MokListRT");
+		free(b);
+		return;
+	}
+	if (errno != ENOENT)
+		snprintf(denied, sizeof(denied), "cannot read %s: %s", mokvar,
+			 strerror(errno));
+	if (m->efivars != TRI_YES) {
+		snprintf(l->why, sizeof(l->why), "%s",
+			 denied[0] ? denied : "no EFI variables readable");
+		return;
+	}
+	/* shim splits a long list into MokListRT, MokListRT1, ... */
+	r = read_efivar_list(m, l, "MokListRT");
+	for (i = 1; r == 1 && i < 64; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "MokListRT%d", i);
+		if (read_efivar_list(m, l, name) != 1)
+			break;
+	}
+	if (r == 0) {
+		if (denied[0]) {
+			snprintf(l->why, sizeof(l->why), "%s", denied);
+			return;
+		}
+		l->status = LIST_ABSENT;
+		snprintf(l->why, sizeof(l->why),
+			 "no MokListRT variable: not booted through shim?");
+	}
+	/* r < 0: LIST_UNKNOWN with why set */
+}
+
+static void read_moknew(struct machine *m)
+{
+	struct cert_list *l = &m->moknew;
+	int r;
+
+	l->status = LIST_UNKNOWN;
+	if (m->efi == TRI_NO) {
+		l->status = LIST_ABSENT;
+		snprintf(l->why, sizeof(l->why), "not booted through UEFI");
+		return;
+	}
+	if (m->efivars != TRI_YES) {
+		snprintf(l->why, sizeof(l->why), "no EFI variables readable");
+		return;
+	}
+	r = read_efivar_list(m, l, "MokNew");
+	if (r == 0)
+		l->status = LIST_ABSENT;
+}
+
+/* ---- the whole machine ---- */
+
+void machine_read(struct machine *m, const char *root, const char *release)
+{
+	memset(m, 0, sizeof(*m));
+	if (root && *root && strcmp(root, "/")) {
+		size_t n = strlen(root);
+
+		while (n > 1 && root[n - 1] == '/')
+			n--;
+		snprintf(m->root, sizeof(m->root), "%.*s", (int)n, root);
+	} else {
+		m->live = 1;
+	}
+	read_efi(m);
+	read_lockdown(m);
+	read_sig_enforce(m);
+	read_release(m, release);
+	read_config(m);
+	read_keys(m);
+	read_moklist(m);
+	read_moknew(m);
+	m->given.status = LIST_ABSENT;
+}
+
+int machine_add_certs(struct machine *m, const char *path, struct errbuf *eb)
+{
+	STACK_OF(X509) *certs = sk_X509_new_null();
+	int i, n, ret = -1;
+
+	if (!certs) {
+		eb_set(eb, "out of memory");
+		return -1;
+	}
+	n = load_certs(path, certs, eb);
+	if (n < 0)
+		goto out;
+	for (i = 0; i < sk_X509_num(certs); i++) {
+		struct cert_id c;
+
+		if (cert_id_from_x509(sk_X509_value(certs, i), path, &c, eb))
+			goto out;
+		if (cert_list_add(&m->given, &c)) {
+			eb_set(eb, "out of memory");
+			goto out;
+		}
+	}
+	m->given.status = LIST_OK;
+	ret = sk_X509_num(certs);
+out:
+	sk_X509_pop_free(certs, X509_free);
+	return ret;
+}
+
+void machine_free(struct machine *m)
+{
+	free(m->keys.keys);
+	m->keys.keys = NULL;
+	cert_list_free(&m->moklist);
+	cert_list_free(&m->moknew);
+	cert_list_free(&m->given);
+}

@@ -1,0 +1,689 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * verdict.c - decide whether a module will load on a machine, from the
+ * module's bytes and the machine state sysstate.c read. No I/O.
+ *
+ * The kernel's rules this follows (kernel/module/signing.c,
+ * module_sig_check, and Debian's patches):
+ *  - without CONFIG_MODULE_SIG nothing is checked;
+ *  - a good signature by a key in .builtin_trusted_keys or
+ *    .secondary_trusted_keys (on Debian also .platform and .machine, where
+ *    MOK keys land) loads;
+ *  - a signature that cannot be parsed, or whose key is found but does not
+ *    verify, is refused whenever signatures are checked;
+ *  - an unsigned module, or one whose key is unknown, is refused when
+ *    signatures are enforced (sig_enforce, CONFIG_MODULE_SIG_FORCE) or the
+ *    kernel is locked down (integrity or confidentiality); otherwise it
+ *    loads and taints the kernel;
+ *  - the vermagic release must be the running kernel's.
+ */
+#include "verdict.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "sysparse.h"
+
+#define ENROLLED_BUT_NOT_LOADED                                             \
+	"the key is enrolled (MokListRT) but this kernel did not load it: " \
+	"see \"The key was enrolled but modules still fail\" in "           \
+	"docs/troubleshooting.md"
+
+/* Appends to the NUL-terminated text in buf[0..size). */
+static void appendf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void appendf(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	if (used + 1 >= size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, size - used, fmt, ap);
+	va_end(ap);
+}
+
+static void add_why(char *buf, size_t size, const char *what)
+{
+	size_t used = strlen(buf);
+
+	if (used < size)
+		snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
+			 what);
+}
+
+void machine_policy(const struct machine *m, struct policy *p)
+{
+	const struct kconfig *kc = &m->kc;
+	int lockdown = m->lockdown == LOCKDOWN_INTEGRITY ||
+		       m->lockdown == LOCKDOWN_CONFIDENTIALITY;
+
+	memset(p, 0, sizeof(*p));
+	if (m->sig_param == TRI_YES || (kc->valid && kc->module_sig == TRI_YES))
+		p->checks = TRI_YES;
+	else if (m->sig_param == TRI_NO ||
+		 (kc->valid && kc->module_sig == TRI_NO))
+		p->checks = TRI_NO;
+	else
+		p->checks = TRI_UNKNOWN;
+
+	p->enforced = TRI_UNKNOWN;
+	if (p->checks == TRI_NO) {
+		p->enforced = TRI_NO;
+		add_why(p->why, sizeof(p->why),
+			"this kernel does not check module signatures");
+		return;
+	}
+	if (m->sig_enforce == TRI_YES)
+		add_why(p->why, sizeof(p->why), "sig_enforce=Y");
+	if (kc->valid && kc->module_sig_force == TRI_YES)
+		add_why(p->why, sizeof(p->why), "CONFIG_MODULE_SIG_FORCE=y");
+	if (lockdown) {
+		char l[64];
+
+		snprintf(l, sizeof(l), "lockdown %s",
+			 lockdown_name(m->lockdown));
+		add_why(p->why, sizeof(p->why), l);
+	}
+	if (m->sig_enforce == TRI_YES ||
+	    (kc->valid && kc->module_sig_force == TRI_YES) ||
+	    (lockdown && p->checks == TRI_YES)) {
+		p->enforced = TRI_YES;
+		return;
+	}
+	if (p->checks == TRI_YES && m->sig_enforce == TRI_NO &&
+	    m->lockdown == LOCKDOWN_NONE) {
+		p->enforced = TRI_NO;
+		add_why(p->why, sizeof(p->why), "sig_enforce=N");
+		add_why(p->why, sizeof(p->why), "lockdown none");
+		return;
+	}
+	/* say what is missing */
+	p->why[0] = '\0';
+	if (p->checks == TRI_UNKNOWN)
+		add_why(p->why, sizeof(p->why),
+			"whether it checks signatures at all is unknown (no sig_enforce parameter readable, no config)");
+	if (m->sig_enforce == TRI_UNKNOWN)
+		add_why(p->why, sizeof(p->why), "sig_enforce unknown");
+	else if (m->sig_enforce == TRI_NO)
+		add_why(p->why, sizeof(p->why), "sig_enforce=N");
+	if (m->lockdown == LOCKDOWN_UNKNOWN)
+		add_why(p->why, sizeof(p->why), "lockdown unknown");
+}
+
+/* ---- the module ---- */
+
+void modfacts_read(const uint8_t *buf, size_t len, struct modfacts *f)
+{
+	static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	struct errbuf eb;
+	const char *val;
+	size_t vlen, elf_len = len;
+	enum trailer_status st;
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	f->buf = buf;
+	f->len = len;
+	if (len >= sizeof(xz_magic) && !memcmp(buf, xz_magic, sizeof(xz_magic)))
+		f->compressed = "xz";
+	else if (len >= 4 && !memcmp(buf, "\x28\xb5\x2f\xfd", 4))
+		f->compressed = "zstd";
+	else if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)
+		f->compressed = "gzip";
+	if (f->compressed)
+		return;
+
+	st = trailer_parse(buf, len, &f->t);
+	switch (st) {
+	case TRAILER_EMPTY:
+		f->error = "empty file";
+		return;
+	case TRAILER_NOT_ELF:
+		f->error = "not an ELF file";
+		return;
+	case TRAILER_UNSIGNED:
+	case TRAILER_TRAILING:
+		f->sig = MODSIG_UNSIGNED;
+		break;
+	case TRAILER_BAD_MAGIC:
+	case TRAILER_TRUNCATED:
+		/* the kernel looks for the exact magic at the very end */
+		f->sig = MODSIG_UNSIGNED;
+		snprintf(
+			f->sig_note, sizeof(f->sig_note),
+			"the end of the file looks like a damaged signature; the kernel sees none");
+		break;
+	case TRAILER_BAD_ID_TYPE:
+		f->sig = MODSIG_UNSUPPORTED;
+		snprintf(f->sig_note, sizeof(f->sig_note),
+			 "id type %u is not PKCS#7", f->t.id_type);
+		elf_len = f->t.module_len;
+		break;
+	case TRAILER_OK:
+		elf_len = f->t.module_len;
+		if (sig_describe(buf + f->t.sig_off, f->t.sig_len, &f->desc,
+				 &eb) ||
+		    signer_id_get(buf + f->t.sig_off, f->t.sig_len, &f->sid,
+				  &eb)) {
+			f->sig = MODSIG_DAMAGED;
+			snprintf(f->sig_note, sizeof(f->sig_note), "%.200s",
+				 eb.msg);
+			break;
+		}
+		f->sig = MODSIG_SIGNED;
+		break;
+	default: {
+		char why[200];
+
+		trailer_explain(st, &f->t, len, why, sizeof(why));
+		f->sig = MODSIG_DAMAGED;
+		snprintf(f->sig_note, sizeof(f->sig_note), "%s", why);
+		if (f->t.module_len && f->t.module_len <= len)
+			elf_len = f->t.module_len;
+		break;
+	}
+	}
+	r = modinfo_get(buf, elf_len, "vermagic", &val, &vlen);
+	if (r < 0 && elf_len != len)
+		r = modinfo_get(buf, len, "vermagic", &val, &vlen);
+	f->has_vermagic = r;
+	if (r == 1) {
+		if (vlen >= sizeof(f->vermagic))
+			vlen = sizeof(f->vermagic) - 1;
+		/* the kernel's own ends in a space: not worth showing */
+		while (vlen && val[vlen - 1] == ' ')
+			vlen--;
+		memcpy(f->vermagic, val, vlen);
+		f->vermagic[vlen] = '\0';
+	}
+}
+
+/* ---- the signing key ---- */
+
+static int name_matches(const char *keyname, const struct sig_desc *d)
+{
+	size_t kn = strlen(keyname);
+
+	if (!d->has_signer || d->signer_len == 0)
+		return 0;
+	if (kn == d->signer_len && !memcmp(keyname, d->signer, kn))
+		return 1;
+	/* the kernel names a key "O: CN" when the CN does not start with
+	 * the organisation */
+	return kn > d->signer_len + 2 &&
+	       !memcmp(keyname + kn - d->signer_len, d->signer,
+		       d->signer_len) &&
+	       !memcmp(keyname + kn - d->signer_len - 2, ": ", 2);
+}
+
+/* A key the kernel checks module signatures against. */
+static int key_usable(const struct mkey *k)
+{
+	return !k->ring || k->ring[0];
+}
+
+static void describe_kkey(char *out, size_t size, const struct mkey *k)
+{
+	char hex[2 * PKEY_ID_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < k->k.id_len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", k->k.id[i]);
+	hex[2 * k->k.id_len] = '\0';
+	if (k->ring)
+		snprintf(out, size, "%s: %s in %s", k->k.name, hex, k->ring);
+	else
+		snprintf(out, size, "%s: %s in /proc/keys", k->k.name, hex);
+}
+
+static const struct cert_id *find_cert(const struct cert_list *l,
+				       const struct signer_id *s)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (cert_names_signer(&l->certs[i], s))
+			return &l->certs[i];
+	return NULL;
+}
+
+/* Whether key k is one of the certificates modsign knows (it then is not
+ * the signer's, which none of them names). */
+static int key_identified(const struct machine *m, const struct mkey *k)
+{
+	const struct cert_list *lists[] = { &m->moklist, &m->moknew,
+					    &m->given };
+	size_t i, j;
+
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < lists[i]->n; j++)
+			if (pkey_is_cert(&k->k, &lists[i]->certs[j]))
+				return 1;
+	return 0;
+}
+
+static void find_trust(const struct machine *m, const struct modfacts *f,
+		       struct decision *d)
+{
+	const struct cert_id *mok = find_cert(&m->moklist, &f->sid);
+	const struct cert_id *pend = find_cert(&m->moknew, &f->sid);
+	const struct cert_id *given = find_cert(&m->given, &f->sid);
+	const struct mkey *same_name = NULL, *ambiguous = NULL;
+	char kdesc[400];
+	size_t i;
+
+	d->enrolled = mok != NULL;
+	d->pending = pend != NULL;
+	d->cert = mok ? mok : pend ? pend : given;
+
+	if (m->keys.status != KEYS_OK) {
+		d->trust = TRUST_UNKNOWN;
+		snprintf(
+			d->key, sizeof(d->key), "unknown: %s%s", m->keys.why,
+			mok ? "; its certificate is enrolled in MOK (MokListRT)" :
+			pend ? "; its certificate is waiting in MokNew" :
+			       "");
+		return;
+	}
+	for (i = 0; i < m->keys.n && !d->kkey; i++) {
+		const struct mkey *k = &m->keys.keys[i];
+
+		if (!key_usable(k) || k->k.type != PKEY_ASYMMETRIC)
+			continue;
+		if (d->cert) {
+			if (pkey_is_cert(&k->k, d->cert))
+				d->kkey = k;
+			else if (name_matches(k->k.name, &f->desc))
+				same_name = k;
+			continue;
+		}
+		/* no certificate: the signature's own key id, or the serial
+		 * number the kernel names a key without SKID by */
+		if (f->sid.has_skid && k->k.id_len == f->sid.skid_len &&
+		    !memcmp(k->k.id, f->sid.skid, f->sid.skid_len)) {
+			d->kkey = k;
+		} else if (f->sid.has_issuer &&
+			   k->k.id_len == f->sid.serial_len &&
+			   !memcmp(k->k.id, f->sid.serial, f->sid.serial_len) &&
+			   name_matches(k->k.name, &f->desc)) {
+			d->kkey = k;
+		} else if (name_matches(k->k.name, &f->desc)) {
+			if (key_identified(m, k))
+				same_name = k;
+			else if (!ambiguous)
+				ambiguous = k;
+		}
+	}
+	if (d->kkey) {
+		d->trust = TRUST_YES;
+		describe_kkey(kdesc, sizeof(kdesc), d->kkey);
+		snprintf(
+			d->key, sizeof(d->key), "trusted: %s%s", kdesc,
+			d->cert ?
+				"" :
+			f->sid.has_skid ?
+				" (matched by the signature's key id)" :
+				" (matched by name and serial number: the certificate has no key id)");
+		return;
+	}
+	if (ambiguous) {
+		d->trust = TRUST_UNKNOWN;
+		describe_kkey(kdesc, sizeof(kdesc), ambiguous);
+		snprintf(
+			d->key, sizeof(d->key),
+			"unknown: a key of that name is trusted (%s), but without the signer's certificate modsign cannot tell whether it is the same key",
+			kdesc);
+		return;
+	}
+	d->trust = TRUST_NO;
+	snprintf(d->key, sizeof(d->key),
+		 "not trusted: not in the kernel's keyrings (%s)",
+		 m->keys.rings);
+	if (same_name) {
+		describe_kkey(kdesc, sizeof(kdesc), same_name);
+		appendf(d->key, sizeof(d->key),
+			"; a different key with the same name is (%s)", kdesc);
+	}
+	if (mok)
+		appendf(d->key, sizeof(d->key),
+			"; enrolled in MOK (MokListRT) all the same");
+	else if (pend)
+		appendf(d->key, sizeof(d->key),
+			"; enrollment pending (MokNew)");
+	else if (m->moklist.status == LIST_OK ||
+		 m->moklist.status == LIST_ABSENT)
+		appendf(d->key, sizeof(d->key), "; not in MokListRT%s",
+			m->moknew.status == LIST_ABSENT ?
+				", no enrollment pending" :
+			m->moknew.status == LIST_OK ? ", not in MokNew" :
+						      "");
+}
+
+/* The signature checked against the signer's certificate, when known. */
+static void check_signature(const struct modfacts *f, struct decision *d)
+{
+	STACK_OF(X509) * certs;
+	struct errbuf eb;
+	char signer[SIG_MAX_NAME];
+	enum sig_verdict v;
+
+	d->sig_ok = TRI_UNKNOWN;
+	if (!d->cert || f->sig != MODSIG_SIGNED)
+		return;
+	certs = sk_X509_new_null();
+	if (!certs || !sk_X509_push(certs, d->cert->x)) {
+		sk_X509_free(certs);
+		ERR_clear_error();
+		return;
+	}
+	v = sig_verify(f->buf + f->t.sig_off, f->t.sig_len, f->buf,
+		       f->t.module_len, certs, signer, sizeof(signer), &eb);
+	sk_X509_free(certs);
+	if (v == SIG_GOOD) {
+		d->sig_ok = TRI_YES;
+		snprintf(d->sig_check, sizeof(d->sig_check),
+			 "good (checked against the certificate from %s)",
+			 d->cert->source);
+	} else if (v == SIG_BAD) {
+		d->sig_ok = TRI_NO;
+		snprintf(d->sig_check, sizeof(d->sig_check), "%.200s", eb.msg);
+	} else {
+		snprintf(d->sig_check, sizeof(d->sig_check),
+			 "not checked: %.200s", eb.msg);
+	}
+}
+
+/* ---- the verdict ---- */
+
+static void set(struct decision *d, enum verdict v, const char *reason)
+{
+	d->v = v;
+	d->reason = reason;
+}
+
+/* Who signed, for a sentence: the issuer CN the signature names (what
+ * modinfo shows as signer); for a signature that names its key by key id,
+ * the name of the key or certificate found for it, else the id. */
+static const char *signer_name(const struct modfacts *f,
+			       const struct decision *d, char *buf, size_t size)
+{
+	size_t i, used;
+
+	if (f->desc.has_signer) {
+		snprintf(buf, size, "%.*s", (int)f->desc.signer_len,
+			 f->desc.signer);
+		return buf;
+	}
+	if (d->cert && d->cert->cn[0]) {
+		snprintf(buf, size, "%s", d->cert->cn);
+		return buf;
+	}
+	if (d->kkey && d->kkey->k.name[0]) {
+		snprintf(buf, size, "%s", d->kkey->k.name);
+		return buf;
+	}
+	if (!f->desc.has_skid || size < 8)
+		return "an unnamed key";
+	used = (size_t)snprintf(buf, size, "key id ");
+	for (i = 0; i < f->desc.skid_len && used + 3 < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%02X",
+					 i ? ":" : "", f->desc.skid[i]);
+	return buf;
+}
+
+void decide(const struct machine *m, const struct policy *p,
+	    const struct modfacts *f, struct decision *d)
+{
+	char who[SIG_MAX_NAME + 1];
+	const char *signer;
+	size_t rlen;
+	enum { PASS, HARD, SOFT, TRUST_UNSURE } sig;
+
+	memset(d, 0, sizeof(*d));
+	d->sig_ok = TRI_UNKNOWN;
+	d->vermagic_ok = TRI_UNKNOWN;
+	if (f->error) {
+		set(d, V_ERROR, "not-a-module");
+		snprintf(d->line, sizeof(d->line), "error: %s", f->error);
+		snprintf(d->next, sizeof(d->next),
+			 "check the file name: this is not a kernel module");
+		return;
+	}
+	if (f->compressed) {
+		set(d, V_UNKNOWN, "compressed");
+		snprintf(
+			d->line, sizeof(d->line),
+			"unknown: still %s-compressed after decompression; not a module modsign can read",
+			f->compressed);
+		snprintf(d->next, sizeof(d->next),
+			 "decompress a copy (%s) and check the .ko",
+			 !strcmp(f->compressed, "xz")	? "xz -dk FILE" :
+			 !strcmp(f->compressed, "zstd") ? "zstd -d FILE" :
+							  "gzip -dk FILE");
+		return;
+	}
+
+	/* the signature and its key */
+	if (f->sig == MODSIG_SIGNED) {
+		find_trust(m, f, d);
+		check_signature(f, d);
+	} else {
+		d->trust = TRUST_NA;
+	}
+	signer = signer_name(f, d, who, sizeof(who));
+	if (f->sig == MODSIG_DAMAGED)
+		sig = HARD;
+	else if (f->sig != MODSIG_SIGNED)
+		sig = SOFT;
+	else if (d->trust == TRUST_YES)
+		sig = d->sig_ok == TRI_NO ? HARD : PASS;
+	else if (d->trust == TRUST_NO)
+		sig = SOFT;
+	else
+		sig = TRUST_UNSURE;
+
+	/* vermagic first: a module for another kernel never loads */
+	if (f->has_vermagic != 1) {
+		d->vermagic_ok = TRI_NO;
+		set(d, V_REJECTED, "no-vermagic");
+		snprintf(
+			d->line, sizeof(d->line),
+			"will be rejected: no vermagic in .modinfo (not built by Kbuild for a kernel)");
+		goto rebuild;
+	}
+	rlen = first_word_len(f->vermagic, strlen(f->vermagic));
+	if (m->has_release) {
+		d->vermagic_ok = rlen == strlen(m->release) &&
+				 !memcmp(f->vermagic, m->release, rlen);
+		if (!d->vermagic_ok) {
+			set(d, V_REJECTED, "vermagic");
+			snprintf(d->line, sizeof(d->line),
+				 "will be rejected: built for %.*s, running %s",
+				 (int)rlen, f->vermagic, m->release);
+			goto rebuild;
+		}
+	}
+
+	if (sig == PASS) {
+		set(d, V_LOAD, "trusted-key");
+		snprintf(d->line, sizeof(d->line),
+			 "will load: signed by %s, a key this kernel trusts",
+			 signer);
+	} else if (p->checks == TRI_NO) {
+		set(d, V_LOAD, "not-checked");
+		snprintf(
+			d->line, sizeof(d->line),
+			"will load: this kernel does not check module signatures");
+	} else if (sig == HARD) {
+		const char *what =
+			f->sig == MODSIG_DAMAGED ?
+				"damaged signature" :
+				"the signature does not match the module (changed after signing?)";
+
+		set(d, p->checks == TRI_YES ? V_REJECTED : V_UNKNOWN,
+		    f->sig == MODSIG_DAMAGED ? "damaged-signature" :
+					       "bad-signature");
+		snprintf(
+			d->line, sizeof(d->line), "%s: %s%s",
+			p->checks == TRI_YES ? "will be rejected" : "unknown",
+			what,
+			p->checks == TRI_YES ?
+				"" :
+				", and whether this kernel checks module signatures is unknown");
+		snprintf(d->next, sizeof(d->next), "%s",
+			 f->sig == MODSIG_DAMAGED ? "make clean sign" :
+						    "make sign");
+		return;
+	} else if (sig == SOFT) {
+		char what[SIG_MAX_NAME + 128];
+
+		if (f->sig == MODSIG_UNSIGNED)
+			snprintf(what, sizeof(what), "unsigned");
+		else if (f->sig == MODSIG_UNSUPPORTED)
+			snprintf(
+				what, sizeof(what),
+				"signed in a form this kernel cannot check (%.200s)",
+				f->sig_note);
+		else
+			snprintf(
+				what, sizeof(what),
+				"signed by %s, which this kernel does not trust",
+				signer);
+		if (p->enforced == TRI_NO) {
+			set(d, V_LOAD_WARN,
+			    f->sig == MODSIG_SIGNED ? "untrusted-key" :
+						      "unsigned");
+			snprintf(
+				d->line, sizeof(d->line),
+				"will load with a warning (taints the kernel): %s",
+				what);
+			snprintf(
+				d->next, sizeof(d->next), "optional: %s",
+				f->sig != MODSIG_SIGNED ?
+					"make sign, so that it loads without tainting the kernel" :
+				d->pending ?
+					"reboot and confirm the key in MokManager, so that it loads without tainting the kernel" :
+					"make enroll and reboot, so that it loads without tainting the kernel");
+			goto release;
+		}
+		if (f->sig == MODSIG_SIGNED && d->pending) {
+			set(d, V_PENDING, "pending");
+			snprintf(
+				d->line, sizeof(d->line),
+				"enrollment pending: reboot and confirm in MokManager");
+			snprintf(d->next, sizeof(d->next),
+				 "reboot and confirm the key in MokManager");
+			return;
+		}
+		if (p->enforced == TRI_YES) {
+			set(d, V_REJECTED,
+			    f->sig == MODSIG_SIGNED ? "untrusted-key" :
+						      "unsigned");
+			snprintf(d->line, sizeof(d->line),
+				 "will be rejected: %s", what);
+		} else {
+			set(d, V_UNKNOWN, "enforcement-unknown");
+			snprintf(
+				d->line, sizeof(d->line),
+				"unknown: %.300s, and whether this kernel enforces module signatures is unknown (%.200s)",
+				what, p->why);
+		}
+		if (f->sig != MODSIG_SIGNED)
+			snprintf(d->next, sizeof(d->next), "make sign");
+		else if (d->enrolled)
+			snprintf(d->next, sizeof(d->next), "%s",
+				 ENROLLED_BUT_NOT_LOADED);
+		else
+			snprintf(
+				d->next, sizeof(d->next),
+				"make enroll, then reboot and confirm the key in MokManager");
+		return;
+	} else { /* TRUST_UNSURE */
+		if (p->enforced == TRI_NO) {
+			set(d, V_LOAD, "not-enforced");
+			snprintf(
+				d->line, sizeof(d->line),
+				"will load: signatures are not enforced (it taints the kernel unless %s is trusted, which is unknown)",
+				signer);
+			snprintf(d->next, sizeof(d->next), "none");
+			goto release;
+		}
+		if (d->pending && !d->enrolled) {
+			set(d, V_PENDING, "pending");
+			snprintf(
+				d->line, sizeof(d->line),
+				"enrollment pending: reboot and confirm in MokManager");
+			snprintf(d->next, sizeof(d->next),
+				 "reboot and confirm the key in MokManager");
+			return;
+		}
+		set(d, V_UNKNOWN, "trust-unknown");
+		snprintf(
+			d->line, sizeof(d->line),
+			"unknown: signed by %s; whether this kernel trusts that key is unknown",
+			signer);
+		if (m->keys.status != KEYS_OK)
+			snprintf(
+				d->next, sizeof(d->next),
+				"run modsign check as root on the machine that will load it (only root sees the kernel's keyrings in /proc/keys)");
+		else
+			snprintf(
+				d->next, sizeof(d->next),
+				"give the signer's certificate: modsign check --cert CERT FILE (the kit's is keys/signing_key.x509)");
+		return;
+	}
+	snprintf(d->next, sizeof(d->next), "none");
+release:
+	if (!m->has_release) {
+		set(d, V_UNKNOWN, "release-unknown");
+		snprintf(
+			d->line, sizeof(d->line),
+			"unknown: the running kernel's release is unknown, so the vermagic cannot be compared");
+		snprintf(d->next, sizeof(d->next),
+			 "give the release: --release RELEASE");
+	}
+	return;
+rebuild:
+	snprintf(
+		d->next, sizeof(d->next),
+		"rebuild it for the running kernel: make clean sign KDIR=/lib/modules/%s/build",
+		m->has_release ? m->release : "RELEASE");
+}
+
+const char *verdict_name(enum verdict v)
+{
+	switch (v) {
+	case V_LOAD:
+		return "load";
+	case V_LOAD_WARN:
+		return "load-with-warning";
+	case V_REJECTED:
+		return "rejected";
+	case V_PENDING:
+		return "pending";
+	case V_UNKNOWN:
+		return "unknown";
+	default:
+		return "error";
+	}
+}
+
+const char *trust_name(enum trust t)
+{
+	switch (t) {
+	case TRUST_YES:
+		return "trusted";
+	case TRUST_NO:
+		return "untrusted";
+	case TRUST_UNKNOWN:
+		return "unknown";
+	default:
+		return "n/a";
+	}
+}

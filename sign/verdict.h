@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * verdict.h - the decision of `modsign check`: will this module load on
+ * the machine described by a struct machine, and what to do if not.
+ *
+ * No I/O: the module's bytes and the machine state go in, a verdict, its
+ * reasons and the next step come out, so that the unit tests can drive
+ * every branch.
+ */
+#ifndef MODSIGN_VERDICT_H
+#define MODSIGN_VERDICT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keymatch.h"
+#include "sigcms.h"
+#include "sysstate.h"
+#include "trailer.h"
+
+/* How the kernel would treat module signatures on that machine. */
+struct policy {
+	int checks; /* TRI: it checks module signatures at all */
+	int enforced; /* TRI: a missing or untrusted signature is refused */
+	char why[KM_WHY]; /* what says so: "sig_enforce=Y, lockdown integrity" */
+};
+
+void machine_policy(const struct machine *m, struct policy *p);
+
+enum modsig {
+	MODSIG_UNSIGNED, /* no signature the kernel would see */
+	MODSIG_SIGNED, /* a PKCS#7 signature the kernel would check */
+	MODSIG_DAMAGED, /* a signature the kernel refuses to parse */
+	MODSIG_UNSUPPORTED, /* id type not PKCS#7: "unsupported crypto" */
+};
+
+/* What a module's bytes say. */
+struct modfacts {
+	const uint8_t *buf; /* the whole file, for the signature check */
+	size_t len;
+	const char *error; /* not a module at all: why (then nothing else) */
+	const char *compressed; /* "xz", "zstd", "gzip": still compressed */
+	const char *container; /* the caller's: the file was compressed so,
+				 * buf is what it decompressed to */
+	enum modsig sig;
+	char sig_note[KM_WHY]; /* why damaged, or what the kernel ignores */
+	struct trailer t;
+	struct sig_desc desc; /* MODSIG_SIGNED */
+	struct signer_id sid; /* MODSIG_SIGNED */
+	int has_vermagic; /* 1, 0: no vermagic=, -1: no .modinfo */
+	char vermagic[256];
+};
+
+/* Fills *f from a module file's bytes (kept by pointer: buf must outlive
+ * the decision). */
+void modfacts_read(const uint8_t *buf, size_t len, struct modfacts *f);
+
+enum verdict {
+	V_LOAD = 0, /* loads cleanly */
+	V_LOAD_WARN, /* loads, taints the kernel */
+	V_REJECTED,
+	V_PENDING, /* rejected until the pending MOK enrollment is done */
+	V_UNKNOWN, /* cannot be told from what is readable */
+	V_ERROR, /* not a module */
+};
+
+enum trust {
+	TRUST_NA = 0, /* no signature to trust */
+	TRUST_YES,
+	TRUST_NO,
+	TRUST_UNKNOWN,
+};
+
+struct decision {
+	enum verdict v;
+	const char *reason; /* a fixed word for scripts: "unsigned", ... */
+	char line[640]; /* "will be rejected: unsigned" */
+	char next[640]; /* the one next step */
+	enum trust trust;
+	char key[768]; /* where the signing key was (not) found */
+	int pending; /* its certificate is in MokNew */
+	int enrolled; /* its certificate is in MokListRT */
+	int sig_ok; /* TRI: checked against its certificate */
+	char sig_check[KM_WHY];
+	int vermagic_ok; /* TRI */
+	const struct cert_id *cert; /* the signer's certificate, if known */
+	const struct mkey *kkey; /* the kernel's key for it, if found */
+};
+
+void decide(const struct machine *m, const struct policy *p,
+	    const struct modfacts *f, struct decision *d);
+
+/* "load", "load-with-warning", "rejected", "pending", "unknown", "error" */
+const char *verdict_name(enum verdict v);
+/* "n/a", "trusted", "untrusted", "unknown" */
+const char *trust_name(enum trust t);
+
+#endif

@@ -1,0 +1,659 @@
+#!/usr/bin/env bash
+# Command tests for `modsign check`: every verdict, its next step, the exit
+# codes, --json, and "unknown" when the machine does not say.
+#
+#   tests/modsign/verdicts.sh [NAME...]   run all tests, or the named ones
+#
+# Each test builds a fake root (efivars files with their 4 attribute bytes,
+# /proc/keys, lockdown, sig_enforce, MokListRT/MokNew signature lists, a
+# /boot/config) and runs `modsign check --root` on a real module of Debian's
+# 6.1 kernel (tests/lib/fetch-debian.sh), stripped and signed again with
+# throwaway keys made here by the kernel's own scripts/sign-file. The suite
+# is named after this file: `verdicts: N passed, N failed`. MODSIGN names the
+# binary (make -C sign check passes its ASan+UBSan build).
+# The test_* functions and their helpers are called through the harness:
+# shellcheck disable=SC2317
+set -uo pipefail
+
+# shellcheck source=tests/lib/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
+
+MODSIGN=${MODSIGN:-$TOP/sign/modsign}
+if [ ! -x "$MODSIGN" ]; then
+	echo "verdicts: ERROR: $MODSIGN is not built: run 'make -C sign' first" >&2
+	exit 1
+fi
+MODSIGN=$(cd "$(dirname "$MODSIGN")" && pwd)/$(basename "$MODSIGN")
+export MODSIGN
+# A sanitizer report must never pass for modsign's own exit codes (1 and 2).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=86:detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-exitcode=87:print_stacktrace=1:halt_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-exitcode=88}
+
+if ! kernel_env=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.1); then
+	echo "verdicts: ERROR: cannot fetch Debian's 6.1 kernel (tests/lib/fetch-debian.sh kernel 6.1)" >&2
+	exit 1
+fi
+# shellcheck disable=SC1090
+source "$kernel_env"
+SIGN_FILE=$KDIR/scripts/sign-file
+for tool in "$SIGN_FILE" openssl perl xz gzip; do
+	command -v "$tool" >/dev/null || {
+		echo "verdicts: ERROR: $tool is missing (see scripts/setup.sh test)" >&2
+		exit 1
+	}
+done
+
+SB_GUID=8be4df61-93ca-11d2-aa0d-00e098032b8c
+SHIM_GUID=605dab50-e046-4300-abb6-3dd810dd8b23
+CN_A="modsign verdicts key A"
+CN_B="modsign verdicts key B"
+
+# Shared by all tests of a run: keys, certificates, modules.
+SHARED=$(mktemp -d "${TMPDIR:-/tmp}/modsign-verdicts.XXXXXX")
+trap 'rm -rf "$SHARED"' EXIT
+export SHARED
+
+# make_pair NAME CN: NAME.key (PEM) and NAME.der (certificate)
+make_pair() {
+	openssl req -new -x509 -nodes -newkey rsa:2048 -sha256 -days 30 \
+		-subj "/CN=$2" -addext "subjectKeyIdentifier=hash" \
+		-keyout "$SHARED/$1.key" -outform DER -out "$SHARED/$1.der" \
+		2>"$SHARED/openssl.log" || {
+		cat "$SHARED/openssl.log" >&2
+		exit 1
+	}
+}
+make_pair A "$CN_A"
+make_pair B "$CN_B"
+# A2: another key with A's name, as after `make rotate-keys`
+make_pair A2 "$CN_A"
+
+# The module: Debian's crc7.ko, its signature cut off, then signed again.
+DEBIAN_KO=$(find "$MODDIR" -name crc7.ko | head -n 1)
+[ -n "$DEBIAN_KO" ] || {
+	echo "verdicts: ERROR: no crc7.ko in $MODDIR" >&2
+	exit 1
+}
+n=$(stat -c %s "$DEBIAN_KO")
+l=$(od -An -tu1 -j $((n - 32)) -N4 "$DEBIAN_KO" |
+	awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }')
+head -c $((n - 40 - l)) "$DEBIAN_KO" >"$SHARED/unsigned.ko"
+cp "$DEBIAN_KO" "$SHARED/debian.ko"
+for k in A B A2; do
+	cp "$SHARED/unsigned.ko" "$SHARED/$k.ko"
+	"$SIGN_FILE" sha256 "$SHARED/$k.key" "$SHARED/$k.der" "$SHARED/$k.ko"
+done
+# signed by A, naming the key by its subject key identifier
+cp "$SHARED/unsigned.ko" "$SHARED/Ak.ko"
+"$SIGN_FILE" -k sha256 "$SHARED/A.key" "$SHARED/A.der" "$SHARED/Ak.ko"
+
+# ---- helpers ----
+
+# skid_hex CERT.der: its subject key identifier, lower-case hex
+skid_hex() {
+	openssl x509 -inform DER -in "$1" -noout -ext subjectKeyIdentifier |
+		sed -n '2p' | tr -d ' :' | tr '[:upper:]' '[:lower:]'
+}
+
+# key_line ID CN CERT.der: the /proc/keys line of an asymmetric key
+key_line() {
+	local skid
+	skid=$(skid_hex "$3")
+	printf '%s I------     1 perm 1f010000     0     0 asymmetri %s: %s X509.rsa %s []\n' \
+		"$1" "$2" "$skid" "${skid: -8}"
+}
+
+keyring_line() {
+	printf '%s I------     1 perm 1f0b0000     0     0 keyring   %s: %s\n' "$1" "$2" "$3"
+}
+
+# siglist CERT.der...: one EFI_SIGNATURE_LIST (X.509) per certificate
+siglist() {
+	perl -e '
+		my $x509 = pack("H*", "a159c0a5e494a74a87b5ab155c2bf072");
+		my $owner = pack("H*", "50ab5d6046e00043abb63dd810dd8b23");
+		local $/;
+		for my $f (@ARGV) {
+			open(my $fh, "<:raw", $f) or die "$f: $!";
+			my $c = <$fh>;
+			print $x509, pack("VVV", 28 + 16 + length($c), 0,
+				16 + length($c)), $owner, $c;
+		}' "$@"
+}
+
+# efivar ROOT NAME-GUID ATTRS: stdin, behind the 4 attribute bytes (octal)
+efivar() {
+	mkdir -p "$1/sys/firmware/efi/efivars"
+	{
+		# shellcheck disable=SC2059
+		printf "$3"
+		cat
+	} >"$1/sys/firmware/efi/efivars/$2"
+}
+
+set_secure_boot() { # ROOT 0|1
+	# shellcheck disable=SC2059
+	printf "\\00$2" | efivar "$1" "SecureBoot-$SB_GUID" '\006\000\000\000'
+}
+
+set_setup_mode() { # ROOT 0|1
+	# shellcheck disable=SC2059
+	printf "\\00$2" | efivar "$1" "SetupMode-$SB_GUID" '\006\000\000\000'
+}
+
+set_lockdown() { # ROOT none|integrity|confidentiality
+	mkdir -p "$1/sys/kernel/security"
+	case $2 in
+	none) echo '[none] integrity confidentiality' ;;
+	integrity) echo 'none [integrity] confidentiality' ;;
+	confidentiality) echo 'none integrity [confidentiality]' ;;
+	esac >"$1/sys/kernel/security/lockdown"
+}
+
+set_sig_enforce() { # ROOT Y|N|absent
+	mkdir -p "$1/sys/module/module/parameters"
+	echo 0 >"$1/sys/module/module/parameters/async_probe"
+	if [ "$2" == absent ]; then
+		rm -f "$1/sys/module/module/parameters/sig_enforce"
+	else
+		echo "$2" >"$1/sys/module/module/parameters/sig_enforce"
+	fi
+}
+
+set_release() { # ROOT RELEASE
+	mkdir -p "$1/proc/sys/kernel" "$1/boot"
+	echo "$2" >"$1/proc/sys/kernel/osrelease"
+	cp "$CONFIG" "$1/boot/config-$2"
+}
+
+set_moklist() { # ROOT CERT.der...
+	local root=$1
+	shift
+	siglist "$@" | efivar "$root" "MokListRT-$SHIM_GUID" '\006\000\000\000'
+}
+
+set_moknew() { # ROOT CERT.der...
+	local root=$1
+	shift
+	siglist "$@" | efivar "$root" "MokNew-$SHIM_GUID" '\007\000\000\000'
+}
+
+# set_keys ROOT [CN CERT.der]...: /proc/keys with the kernel's keyrings and
+# the Debian build key, plus the given keys
+set_keys() {
+	local root=$1 i=10
+	shift
+	mkdir -p "$root/proc"
+	{
+		keyring_line 0b1c2d3e .builtin_trusted_keys 1
+		printf '1d2e3f4a I------     1 perm 1f030000     0     0 asymmetri Build time autogenerated kernel key: 5a1e0c0ffee0ddba11de7ec7ab1e5eed0fab1e00 X509.rsa 0fab1e00 []\n'
+		keyring_line 2a3b4c5d .secondary_trusted_keys 2
+		keyring_line 2a3b4c5e .platform 1
+		keyring_line 3b4c5d6e .blacklist 12
+		while [ $# -ge 2 ]; do
+			key_line "3c4d5e$i" "$1" "$2"
+			shift 2
+			i=$((i + 1))
+		done
+		printf '4e5f6a7b I--Q---    12 perm 3f030000  1000  1000 keyring   _ses: 1\n'
+	} >"$root/proc/keys"
+}
+
+# sb_root ROOT: Debian 12 under Secure Boot, key A enrolled and loaded
+sb_root() {
+	set_secure_boot "$1" 1
+	set_setup_mode "$1" 0
+	set_lockdown "$1" integrity
+	set_sig_enforce "$1" Y
+	set_release "$1" "$RELEASE"
+	set_keys "$1" "$CN_A" "$SHARED/A.der"
+	set_moklist "$1" "$SHARED/A.der"
+}
+
+# open_root ROOT: a machine without EFI, not locked down, not enforcing
+open_root() {
+	mkdir -p "$1/sys/firmware/acpi"
+	set_lockdown "$1" none
+	set_sig_enforce "$1" N
+	set_release "$1" "$RELEASE"
+	set_keys "$1"
+}
+
+# check ROOT FILE...: modsign check --root ROOT, output in $T/out
+check() {
+	local want=$1
+	shift
+	expect_exit "$want" "$MODSIGN" check "$@"
+}
+
+# expect_line TEXT: a whole line of $T/out is exactly TEXT
+expect_line() {
+	grep -qxF -- "$1" "$T/out" || fail "no line '$1' in: $(cat "$T/out")"
+}
+
+# ---- the verdicts ----
+
+test_trusted_mok_key_loads() {
+	sb_root r
+	cp "$SHARED/A.ko" a.ko
+	check 0 --root r a.ko
+	expect_line "a.ko: will load: signed by $CN_A, a key this kernel trusts"
+	expect_line "  next step:   none"
+	expect_line "  check:       good (checked against the certificate from MokListRT)"
+	expect_file_contains "$T/out" "  key:         trusted: $CN_A: $(skid_hex "$SHARED/A.der") in /proc/keys"
+	expect_line "  Secure Boot: enabled (SetupMode 0)"
+	expect_line "  lockdown:    integrity"
+	expect_line "  sig_enforce: Y"
+	expect_line "  kernel:      $RELEASE (/proc/sys/kernel/osrelease)"
+	expect_line "  config:      CONFIG_MODULE_SIG=y, CONFIG_MODULE_SIG_FORCE=n, hash sha256 (/boot/config-$RELEASE)"
+	expect_line "  kernel keys: 2 keys in .builtin_trusted_keys, .secondary_trusted_keys, .platform (/proc/keys)"
+	expect_line "  MokListRT:   1 certificate (/sys/firmware/efi/efivars/MokListRT-$SHIM_GUID)"
+	expect_line "  MokNew:      no enrollment pending"
+	expect_line "  signatures:  enforced (sig_enforce=Y, lockdown integrity)"
+	expect_file_contains "$T/out" "  vermagic:    $RELEASE SMP preempt mod_unload modversions (matches the running kernel)"
+	expect_file_lacks "$T/err" "ERROR"
+}
+
+test_unsigned_rejected() {
+	sb_root r
+	cp "$SHARED/unsigned.ko" u.ko
+	check 1 --root r u.ko
+	expect_line "u.ko: will be rejected: unsigned"
+	expect_line "  signature:   none"
+	expect_line "  next step:   make sign"
+	expect_file_lacks "$T/out" "  key:"
+	# the file is fine, the verdict is not: no error message
+	[ ! -s "$T/err" ] || fail "stderr: $(cat "$T/err")"
+}
+
+test_untrusted_key_rejected() {
+	sb_root r
+	cp "$SHARED/B.ko" b.ko
+	check 1 --root r b.ko
+	expect_line "b.ko: will be rejected: signed by $CN_B, which this kernel does not trust"
+	expect_line "  next step:   make enroll, then reboot and confirm the key in MokManager"
+	expect_file_contains "$T/out" "  key:         not trusted: not in the kernel's keyrings (.builtin_trusted_keys, .secondary_trusted_keys, .platform); not in MokListRT, no enrollment pending"
+	expect_file_contains "$T/out" "sig_key $(openssl x509 -inform DER -in "$SHARED/B.der" -noout -serial | sed 's/^serial=//; s/../&:/g; s/:$//')"
+}
+
+test_enrollment_pending() {
+	sb_root r
+	set_moknew r "$SHARED/B.der"
+	cp "$SHARED/B.ko" b.ko
+	check 1 --root r b.ko
+	expect_line "b.ko: enrollment pending: reboot and confirm in MokManager"
+	expect_line "  next step:   reboot and confirm the key in MokManager"
+	expect_line "  MokNew:      1 certificate waiting for MokManager"
+	expect_line "  check:       good (checked against the certificate from MokNew)"
+	# the already enrolled key still loads
+	cp "$SHARED/A.ko" a.ko
+	check 0 --root r a.ko
+}
+
+test_wrong_vermagic() {
+	sb_root r
+	echo 6.12.95+deb12-amd64 >r/proc/sys/kernel/osrelease
+	cp "$SHARED/A.ko" a.ko
+	check 1 --root r a.ko
+	expect_line "a.ko: will be rejected: built for $RELEASE, running 6.12.95+deb12-amd64"
+	expect_line "  next step:   rebuild it for the running kernel: make clean sign KDIR=/lib/modules/6.12.95+deb12-amd64/build"
+	expect_line "  vermagic:    $RELEASE SMP preempt mod_unload modversions (running 6.12.95+deb12-amd64)"
+	# --release wins over the file
+	check 0 --root r --release "$RELEASE" a.ko
+	expect_line "  kernel:      $RELEASE (--release)"
+	check 1 --root r --release 6.1.0-99-amd64 a.ko
+	expect_line "a.ko: will be rejected: built for $RELEASE, running 6.1.0-99-amd64"
+}
+
+test_taint_warning_when_not_enforced() {
+	open_root r
+	cp "$SHARED/unsigned.ko" u.ko
+	cp "$SHARED/B.ko" b.ko
+	check 0 --root r u.ko b.ko
+	expect_line "u.ko: will load with a warning (taints the kernel): unsigned"
+	expect_line "  next step:   optional: make sign, so that it loads without tainting the kernel"
+	expect_line "b.ko: will load with a warning (taints the kernel): signed by $CN_B, which this kernel does not trust"
+	expect_line "  next step:   optional: make enroll and reboot, so that it loads without tainting the kernel"
+	expect_line "  Secure Boot: off (no /sys/firmware/efi: not booted through UEFI)"
+	expect_line "  MokListRT:   none (not booted through UEFI)"
+	expect_line "  signatures:  checked, not enforced: a bad one taints the kernel (sig_enforce=N, lockdown none)"
+}
+
+test_lockdown_alone_rejects() {
+	open_root r
+	set_lockdown r integrity
+	cp "$SHARED/unsigned.ko" u.ko
+	check 1 --root r u.ko
+	expect_line "u.ko: will be rejected: unsigned"
+	expect_line "  signatures:  enforced (lockdown integrity)"
+	set_lockdown r confidentiality
+	check 1 --root r u.ko
+	expect_line "  signatures:  enforced (lockdown confidentiality)"
+}
+
+test_signatures_not_checked() {
+	open_root r
+	set_sig_enforce r absent
+	sed -i 's/^CONFIG_MODULE_SIG=y$/# CONFIG_MODULE_SIG is not set/' "r/boot/config-$RELEASE"
+	cp "$SHARED/unsigned.ko" u.ko
+	check 0 --root r u.ko
+	expect_line "u.ko: will load: this kernel does not check module signatures"
+	expect_line "  sig_enforce: absent (no sig_enforce parameter: this kernel does not check module signatures)"
+	expect_line "  signatures:  not checked (this kernel does not check module signatures)"
+}
+
+test_config_from_proc_config_gz() {
+	open_root r
+	rm "r/boot/config-$RELEASE"
+	gzip -c "$CONFIG" >r/proc/config.gz
+	cp "$SHARED/unsigned.ko" u.ko
+	check 0 --root r u.ko
+	expect_line "  config:      CONFIG_MODULE_SIG=y, CONFIG_MODULE_SIG_FORCE=n, hash sha256 (/proc/config.gz)"
+	rm r/proc/config.gz
+	check 0 --root r u.ko
+	expect_file_contains "$T/out" "  config:      unknown (cannot read /boot/config-$RELEASE: No such file or directory; no /proc/config.gz)"
+}
+
+# ---- unknown, never guessed ----
+
+test_unknown_when_nothing_is_readable() {
+	mkdir r
+	cp "$SHARED/unsigned.ko" u.ko
+	cp "$SHARED/A.ko" a.ko
+	check 1 --root r --release "$RELEASE" u.ko a.ko
+	expect_line "  Secure Boot: unknown (no /sys/firmware: cannot tell how it booted)"
+	expect_line "  lockdown:    unknown (cannot read /sys/kernel/security/lockdown: No such file or directory)"
+	expect_line "  kernel keys: unknown (cannot read /proc/keys: No such file or directory)"
+	expect_line "  signatures:  enforcement unknown (whether it checks signatures at all is unknown (no sig_enforce parameter readable, no config), sig_enforce unknown, lockdown unknown)"
+	expect_file_contains "$T/out" "u.ko: unknown: unsigned, and whether this kernel enforces module signatures is unknown"
+	expect_line "a.ko: unknown: signed by $CN_A; whether this kernel trusts that key is unknown"
+	expect_line "  next step:   run modsign check as root on the machine that will load it (only root sees the kernel's keyrings in /proc/keys)"
+	# no release either: not even a loading module is "will load"
+	set_sig_enforce r absent
+	check 1 --root r u.ko
+	expect_line "u.ko: unknown: the running kernel's release is unknown, so the vermagic cannot be compared"
+	expect_line "  kernel:      unknown (cannot read /proc/sys/kernel/osrelease (give it with --release))"
+	expect_line "  next step:   give the release: --release RELEASE"
+}
+
+test_unknown_without_efi_variables() {
+	sb_root r
+	rm -rf r/sys/firmware/efi/efivars
+	mkdir r/sys/firmware/efi/efivars
+	cp "$SHARED/A.ko" a.ko
+	check 1 --root r a.ko
+	expect_line "  Secure Boot: unknown (no EFI variables readable: /sys/firmware/efi/efivars is empty or missing (efivarfs not mounted?))"
+	expect_line "  MokListRT:   unknown (no EFI variables readable)"
+	expect_line "  MokNew:      unknown (no EFI variables readable)"
+	# without MokListRT's certificate, the name alone proves nothing
+	expect_line "a.ko: unknown: signed by $CN_A; whether this kernel trusts that key is unknown"
+}
+
+test_keys_hidden_from_users() {
+	sb_root r
+	printf '4e5f6a7b I--Q---    12 perm 3f030000  1000  1000 keyring   _ses: 1\n' >r/proc/keys
+	cp "$SHARED/A.ko" a.ko
+	check 1 --root r a.ko
+	expect_line "a.ko: unknown: signed by $CN_A; whether this kernel trusts that key is unknown"
+	expect_line "  kernel keys: unknown (/proc/keys does not show the kernel's keyrings (.builtin_trusted_keys); it shows them to root only)"
+	expect_file_contains "$T/out" "its certificate is enrolled in MOK (MokListRT)"
+	expect_line "  next step:   run modsign check as root on the machine that will load it (only root sees the kernel's keyrings in /proc/keys)"
+	# the same, without lockdown and sig_enforce: it loads either way
+	set_lockdown r none
+	set_sig_enforce r N
+	check 0 --root r a.ko
+	expect_line "a.ko: will load: signatures are not enforced (it taints the kernel unless $CN_A is trusted, which is unknown)"
+}
+
+# ---- matching by certificate, not by name ----
+
+test_rotated_key_with_the_same_name() {
+	sb_root r
+	cp "$SHARED/A2.ko" a2.ko
+	check 1 --root r a2.ko
+	expect_line "a2.ko: will be rejected: signed by $CN_A, which this kernel does not trust"
+	expect_file_contains "$T/out" "; a different key with the same name is ($CN_A: $(skid_hex "$SHARED/A.der") in /proc/keys)"
+	# no MOK list to tell them apart: unknown, and how to find out
+	rm r/sys/firmware/efi/efivars/MokListRT-*
+	check 1 --root r a2.ko
+	expect_line "a2.ko: unknown: signed by $CN_A; whether this kernel trusts that key is unknown"
+	expect_line "  next step:   give the signer's certificate: modsign check --cert CERT FILE (the kit's is keys/signing_key.x509)"
+	expect_file_contains "$T/out" "a key of that name is trusted ($CN_A: $(skid_hex "$SHARED/A.der") in /proc/keys), but without the signer's certificate modsign cannot tell whether it is the same key"
+	# --cert with the signer's certificate (DER or PEM) settles it
+	check 1 --root r --cert "$SHARED/A2.der" a2.ko
+	expect_line "a2.ko: will be rejected: signed by $CN_A, which this kernel does not trust"
+	openssl x509 -inform DER -in "$SHARED/A.der" -out a.pem
+	cp "$SHARED/A.ko" a.ko
+	check 0 --root r --cert a.pem a.ko
+	expect_line "a.ko: will load: signed by $CN_A, a key this kernel trusts"
+	expect_line "  check:       good (checked against the certificate from a.pem)"
+}
+
+test_enrolled_but_not_loaded() {
+	sb_root r
+	set_keys r
+	cp "$SHARED/A.ko" a.ko
+	check 1 --root r a.ko
+	expect_line "a.ko: will be rejected: signed by $CN_A, which this kernel does not trust"
+	expect_line "  next step:   the key is enrolled (MokListRT) but this kernel did not load it: see \"The key was enrolled but modules still fail\" in docs/troubleshooting.md"
+}
+
+test_signature_naming_the_key_id() {
+	sb_root r
+	rm r/sys/firmware/efi/efivars/MokListRT-*
+	cp "$SHARED/Ak.ko" ak.ko
+	check 0 --root r ak.ko
+	expect_line "ak.ko: will load: signed by $CN_A, a key this kernel trusts"
+	expect_file_contains "$T/out" "(matched by the signature's key id)"
+}
+
+test_changed_after_signing() {
+	sb_root r
+	cp "$SHARED/A.ko" a.ko
+	# one byte of the license string in .modinfo
+	off=$(grep -obUaF 'license=GPL' a.ko | head -n 1 | cut -d: -f1)
+	printf 'X' | dd of=a.ko bs=1 seek=$((off + 8)) conv=notrunc status=none
+	check 1 --root r a.ko
+	expect_line "a.ko: will be rejected: the signature does not match the module (changed after signing?)"
+	expect_line "  next step:   make sign"
+	expect_file_contains "$T/out" "  check:       digest mismatch"
+}
+
+test_damaged_signature() {
+	open_root r
+	cp "$SHARED/A.ko" a.ko
+	n=$(stat -c %s a.ko)
+	l=$(od -An -tu1 -j $((n - 32)) -N4 a.ko | awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }')
+	printf '\004' | dd of=a.ko bs=1 seek=$((n - 40 - l)) conv=notrunc status=none
+	# refused even where signatures are not enforced
+	check 1 --root r a.ko
+	expect_file_contains "$T/out" "a.ko: will be rejected: damaged signature"
+	expect_line "  next step:   make clean sign"
+}
+
+# builtin_cert: the certificate built into Debian's vmlinuz (the one its
+# modules are signed with), found once per run: the image carries an xz
+# payload whose decompressed bytes hold the DER certificate.
+builtin_cert() {
+	local out=$SHARED/builtin.der bin=$SHARED/vmlinux.bin off at
+	if [ -s "$out" ]; then
+		echo "$out"
+		return
+	fi
+	off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$VMLINUZ" | head -n 1 | cut -d: -f1)
+	[ -n "$off" ] || fail "no xz payload in $VMLINUZ"
+	tail -c +$((off + 1)) "$VMLINUZ" | xz -dc >"$bin" 2>/dev/null || true
+	# try each DER SEQUENCE header shortly before the CN
+	while read -r at; do
+		tail -c +$((at + 1)) "$bin" | head -c 4096 >"$out.try"
+		if openssl x509 -inform DER -in "$out.try" -outform DER -out "$out" 2>/dev/null &&
+			openssl x509 -inform DER -in "$out" -noout -subject |
+			grep -q 'Build time autogenerated kernel key'; then
+			rm -f "$bin" "$out.try"
+			echo "$out"
+			return
+		fi
+	done < <(cn=$(LC_ALL=C grep -obUa 'Build time autogenerated kernel key' "$bin" | head -n 1 | cut -d: -f1)
+		LC_ALL=C grep -obUaP '(?s)\x30\x82..\x30\x82' "$bin" | cut -d: -f1 |
+			awk -v cn="${cn:-0}" '$1 < cn && $1 > cn - 1024')
+	rm -f "$out"
+	fail "no certificate found in $VMLINUZ"
+}
+
+test_debian_module_and_builtin_key() {
+	local cert
+	cert=$(builtin_cert)
+	sb_root r
+	set_keys r "$CN_A" "$SHARED/A.der" "Build time autogenerated kernel key" "$cert"
+	cp "$SHARED/debian.ko" d.ko
+	# a key of that name is there, but nothing says it is the signer's
+	check 1 --root r d.ko
+	expect_line "d.ko: unknown: signed by Build time autogenerated kernel key; whether this kernel trusts that key is unknown"
+	expect_line "  next step:   give the signer's certificate: modsign check --cert CERT FILE (the kit's is keys/signing_key.x509)"
+	# another certificate settles nothing
+	check 1 --root r --cert "$SHARED/B.der" d.ko
+	expect_line "d.ko: unknown: signed by Build time autogenerated kernel key; whether this kernel trusts that key is unknown"
+	# the kernel's own certificate does
+	check 0 --root r --cert "$cert" d.ko
+	expect_line "d.ko: will load: signed by Build time autogenerated kernel key, a key this kernel trusts"
+	expect_file_contains "$T/out" "  check:       good (checked against the certificate from $cert)"
+	# and without that key in the kernel, it is not trusted
+	set_keys r "$CN_A" "$SHARED/A.der"
+	check 1 --root r --cert "$cert" d.ko
+	expect_line "d.ko: will be rejected: signed by Build time autogenerated kernel key, which this kernel does not trust"
+}
+
+test_mok_config_table() {
+	sb_root r
+	rm r/sys/firmware/efi/efivars/MokListRT-*
+	mkdir -p r/sys/firmware/efi/mok-variables
+	siglist "$SHARED/B.der" "$SHARED/A.der" >r/sys/firmware/efi/mok-variables/MokListRT
+	cp "$SHARED/A.ko" a.ko
+	check 0 --root r a.ko
+	expect_line "  MokListRT:   2 certificates (/sys/firmware/efi/mok-variables/MokListRT)"
+	expect_line "a.ko: will load: signed by $CN_A, a key this kernel trusts"
+}
+
+test_damaged_mok_list() {
+	sb_root r
+	printf '\006\000\000\000garbage, not a signature list' >"r/sys/firmware/efi/efivars/MokListRT-$SHIM_GUID"
+	cp "$SHARED/B.ko" b.ko
+	check 1 --root r b.ko
+	expect_file_contains "$T/out" "  MokListRT:   damaged, 0 certificates read (damaged EFI signature list at byte 0: "
+	expect_line "b.ko: will be rejected: signed by $CN_B, which this kernel does not trust"
+}
+
+test_secure_boot_off_and_setup_mode() {
+	sb_root r
+	set_secure_boot r 0
+	cp "$SHARED/A.ko" a.ko
+	check 0 --root r a.ko
+	expect_line "  Secure Boot: disabled (SetupMode 0)"
+	set_setup_mode r 1
+	check 0 --root r a.ko
+	expect_line "  Secure Boot: disabled (firmware in setup mode)"
+	rm r/sys/firmware/efi/efivars/SecureBoot-*
+	check 0 --root r a.ko
+	expect_line "  Secure Boot: disabled (firmware in setup mode): no SecureBoot variable"
+}
+
+test_compressed_modules() {
+	sb_root r
+	cp "$SHARED/A.ko" a.ko
+	cp "$SHARED/unsigned.ko" u.ko
+	xz -k --check=crc32 a.ko
+	gzip -k -n u.ko
+	check 1 --root r a.ko.xz u.ko.gz
+	expect_line "a.ko.xz: will load: signed by $CN_A, a key this kernel trusts"
+	expect_line "  compressed:  xz (checked decompressed, as the kernel and kmod read it)"
+	expect_line "u.ko.gz: will be rejected: unsigned"
+	expect_line "  compressed:  gzip (checked decompressed, as the kernel and kmod read it)"
+}
+
+# ---- output for scripts, and the command line ----
+
+test_json() {
+	sb_root r
+	cp "$SHARED/A.ko" a.ko
+	cp "$SHARED/unsigned.ko" u.ko
+	check 1 --root r --json a.ko u.ko
+	[ "$(wc -l <"$T/out")" == 2 ] || fail "want 2 lines: $(cat "$T/out")"
+	head -n 1 "$T/out" >a.json
+	tail -n 1 "$T/out" >u.json
+	expect_file_contains a.json '{"file":"a.ko","verdict":"load","reason":"trusted-key","message":"will load: signed by '"$CN_A"', a key this kernel trusts","next":"none"'
+	expect_file_contains a.json '"signed":true,"signer":"'"$CN_A"'"'
+	expect_file_contains a.json '"key":"trusted"'
+	expect_file_contains a.json '"key_enrolled":true,"key_pending":false,"signature_verified":true'
+	expect_file_contains a.json '"vermagic":"'"$RELEASE"' SMP preempt mod_unload modversions","vermagic_match":true'
+	expect_file_contains a.json '"machine":{"root":"r","efi":true,"secure_boot":true,"setup_mode":false,"lockdown":"integrity","sig_enforce":true,"release":"'"$RELEASE"'"'
+	expect_file_contains a.json '"keys":"ok","trusted_keys":2,"moklist":"ok","moklist_certs":1,"moknew":"absent","moknew_certs":0,"sig_checked":true,"sig_enforced":true}}'
+	expect_file_contains u.json '"verdict":"rejected","reason":"unsigned","message":"will be rejected: unsigned","next":"make sign"'
+	expect_file_contains u.json '"signed":false'
+	expect_file_contains u.json '"key":"n/a"'
+	if command -v python3 >/dev/null; then
+		python3 -c 'import json, sys
+for line in open(sys.argv[1]):
+    json.loads(line)' "$T/out" || fail "not JSON: $(cat "$T/out")"
+	fi
+	# unknowns are null
+	mkdir e
+	check 1 --root e --release "$RELEASE" --json u.ko
+	expect_file_contains "$T/out" '"machine":{"root":"e","efi":null,"secure_boot":null,"setup_mode":null,"lockdown":null,"sig_enforce":null'
+	expect_file_contains "$T/out" '"keys":"unreadable","trusted_keys":null'
+	expect_file_contains "$T/out" '"verdict":"unknown","reason":"enforcement-unknown"'
+}
+
+test_exit_status_is_the_worst() {
+	sb_root r
+	cp "$SHARED/A.ko" a.ko
+	cp "$SHARED/unsigned.ko" u.ko
+	check 0 --root r a.ko a.ko
+	check 1 --root r a.ko u.ko
+	check 1 --root r u.ko a.ko
+	expect_line "a.ko: will load: signed by $CN_A, a key this kernel trusts"
+}
+
+test_usage_and_bad_files() {
+	mkdir r
+	expect_exit 0 "$MODSIGN" check --help
+	expect_file_contains "$T/out" "Usage: modsign check"
+	expect_exit 0 "$MODSIGN" --help
+	expect_file_contains "$T/out" "  check    tell whether each module will load on this machine"
+	check 2 --root r
+	expect_file_contains "$T/err" "modsign: ERROR: check: no module given"
+	check 2 --bogus x.ko
+	expect_file_contains "$T/err" "unknown option '--bogus'"
+	check 2 --root '' x.ko
+	expect_file_contains "$T/err" "--root needs a folder"
+	check 2 --root r --release 'a/b' x.ko
+	expect_file_contains "$T/err" "--release 'a/b' is not a kernel release"
+	check 1 --root r --cert missing.der x.ko
+	expect_file_contains "$T/err" "modsign: ERROR: missing.der: "
+	# a missing file and a file that is no module: errors, and the rest
+	# is still checked
+	echo hello >notelf.ko
+	cp "$SHARED/A.ko" a.ko
+	check 1 --root r --release "$RELEASE" missing.ko notelf.ko a.ko
+	expect_line "missing.ko: error: cannot open: No such file or directory"
+	expect_line "notelf.ko: error: not an ELF file"
+	expect_file_contains "$T/err" "modsign: ERROR: missing.ko: cannot open: No such file or directory"
+	expect_file_contains "$T/err" "modsign: ERROR: notelf.ko: not an ELF file"
+	expect_file_contains "$T/out" "a.ko: unknown: signed by $CN_A"
+	check 1 --root r --release "$RELEASE" --json missing.ko
+	expect_file_contains "$T/out" '{"file":"missing.ko","verdict":"error","reason":"unreadable"'
+}
+
+test_this_machine_runs() {
+	# no --root: whatever this machine is, the command must not crash,
+	# and an unsigned module is never said to load cleanly
+	cp "$SHARED/unsigned.ko" u.ko
+	"$MODSIGN" check u.ko >"$T/out" 2>"$T/err" || true
+	rc=0
+	"$MODSIGN" check u.ko >/dev/null 2>&1 || rc=$?
+	[ "$rc" == 0 ] || [ "$rc" == 1 ] || fail "exit $rc: $(cat "$T/err")"
+	expect_file_contains "$T/out" "this machine:"
+	expect_file_lacks "$T/out" "u.ko: will load: signed"
+}
+
+run_tests "$@"
