@@ -26,7 +26,9 @@ KEY := $(KEYDIR)/signing_key.pem
 CERT := $(KEYDIR)/signing_key.x509
 SCRIPTS := $(CURDIR)/scripts
 
-export KEYDIR KEY_BITS KEY_DAYS REPLACE_SIGNATURES SIGNER
+# What the scripts read from the environment; given per recipe, not
+# exported, so that nothing leaks into the test suite's own make runs.
+KEYENV = KEYDIR="$(KEYDIR)" KEY_BITS="$(KEY_BITS)" KEY_DAYS="$(KEY_DAYS)"
 
 # The resolved kernel build folder, for use inside recipes.
 resolve_kdir = kdir=$$($(SCRIPTS)/kdir.sh "$(KDIR)")
@@ -49,23 +51,23 @@ modules: deps
 	$(MAKE) -C "$$kdir" M=$(MODULES_DIR) modules
 
 keys:
-	@$(SCRIPTS)/make-keys.sh create
+	@$(KEYENV) $(SCRIPTS)/make-keys.sh create
 
 rotate-keys:
-	@$(SCRIPTS)/make-keys.sh rotate
+	@$(KEYENV) $(SCRIPTS)/make-keys.sh rotate
 
 kernel-keys:
-	@$(SCRIPTS)/make-keys.sh create kernel
+	@$(KEYENV) $(SCRIPTS)/make-keys.sh create kernel
 
 rotate-kernel-keys:
-	@$(SCRIPTS)/make-keys.sh rotate kernel
+	@$(KEYENV) $(SCRIPTS)/make-keys.sh rotate kernel
 
 sign-kernel:
-	@$(SCRIPTS)/sign-kernel.sh "$(KERNEL)" "$(OUT)" $(KEYDIR)/kernel_key.pem $(KEYDIR)/kernel_key.crt
+	@REPLACE_SIGNATURES="$(REPLACE_SIGNATURES)" $(SCRIPTS)/sign-kernel.sh "$(KERNEL)" "$(OUT)" $(KEYDIR)/kernel_key.pem $(KEYDIR)/kernel_key.crt
 
 sign: modules $(if $(filter modsign,$(SIGNER)),modsign)
-	@$(SCRIPTS)/make-keys.sh ensure
-	@$(resolve_kdir) && \
+	@$(KEYENV) $(SCRIPTS)/make-keys.sh ensure
+	@$(resolve_kdir) && SIGNER="$(SIGNER)" \
 	$(SCRIPTS)/sign-modules.sh "$$kdir" $(KEY) $(CERT) $(MODULES_DIR)/*.ko
 
 verify:

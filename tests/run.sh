@@ -11,6 +11,10 @@
 # result.
 set -euo pipefail
 
+# The suites run make themselves: nothing of the make that called this
+# (its flags, command-line variables, exported settings) may leak into them.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES KEYDIR KEY_BITS KEY_DAYS SIGNER \
+	REPLACE_SIGNATURES KDIR
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
 

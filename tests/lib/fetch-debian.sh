@@ -19,6 +19,7 @@ set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${MODSIGN_CACHE:-$TOP/.cache}
 APTDIR=$CACHE/apt
+mkdir -p "$CACHE"
 
 die() {
 	echo "fetch-debian: ERROR: $*" >&2

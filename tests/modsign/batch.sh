@@ -14,43 +14,15 @@
 # shellcheck disable=SC2317
 set -uo pipefail
 
-# shellcheck source-path=SCRIPTDIR source=../lib/harness.sh disable=SC1091
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
-
-MODSIGN=${MODSIGN:-$TOP/sign/modsign}
-if [ ! -x "$MODSIGN" ]; then
-	echo "batch: ERROR: $MODSIGN is not built: run 'make -C sign' first" >&2
-	exit 1
-fi
-MODSIGN=$(cd "$(dirname "$MODSIGN")" && pwd)/$(basename "$MODSIGN")
-export MODSIGN
-# A sanitizer report must never pass for modsign's own exit codes (1 and 2).
-export ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=86:detect_leaks=1:abort_on_error=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-exitcode=87:print_stacktrace=1:halt_on_error=1}
-export LSAN_OPTIONS=${LSAN_OPTIONS:-exitcode=88}
-
-for series in 6.1 6.12; do
-	env_file=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel "$series") || {
-		echo "batch: ERROR: cannot fetch Debian's $series kernel (tests/lib/fetch-debian.sh kernel $series)" >&2
-		exit 1
-	}
-	# shellcheck disable=SC1090
-	source "$env_file"
-	# MODDIR and KDIR come from the env file
-	if [ "$series" == 6.1 ]; then
-		# shellcheck disable=SC2153
-		MODDIR61=$MODDIR KDIR61=$KDIR
-	else
-		MODDIR612=$MODDIR
-	fi
-done
-SIGN_FILE=$KDIR61/scripts/sign-file
-for tool in "$SIGN_FILE" openssl modinfo xz zstd gzip script; do
-	command -v "$tool" >/dev/null || {
-		echo "batch: ERROR: $tool is missing (see scripts/setup.sh test)" >&2
-		exit 1
-	}
-done
+# shellcheck source=tests/modsign/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# MODDIR comes from each kernel's env file: 6.1's, which common.sh sourced
+# (SIGN_FILE is its sign-file), then 6.12's.
+# shellcheck disable=SC2153
+MODDIR61=$MODDIR
+fetch_kernel 6.12
+MODDIR612=$MODDIR
+need_tools "$SIGN_FILE" openssl modinfo xz zstd gzip script
 
 # Shared by all tests of this run: a key pair, and 300 modules of the 6.1
 # kernel spread over its tree, with Debian's signatures stripped.
@@ -72,10 +44,8 @@ find "$MODDIR61" -name '*.ko' | LC_ALL=C sort | awk 'NR % 13 == 5' |
 	mkdir -p "$d"
 	cp "$m" "$d/"
 done
-find "$SHARED/plain" -name '*.ko' -print0 | xargs -0 "$MODSIGN" strip -- >/dev/null || {
-	echo "batch: ERROR: cannot strip Debian's signatures" >&2
-	exit 1
-}
+find "$SHARED/plain" -name '*.ko' -print0 | xargs -0 "$MODSIGN" strip -- >/dev/null ||
+	suite_error "cannot strip Debian's signatures"
 NPLAIN=$(find "$SHARED/plain" -name '*.ko' | wc -l)
 
 exec 3>&1

@@ -12,7 +12,6 @@
  * Prints `PASS name` / `FAIL name: why` per test and closes with
  * `unit-check: N passed, N failed`; exits 1 when any failed.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,70 +28,13 @@
 #include "trailer.h"
 #include "verdict.h"
 
-static int passed, failed;
-static const char *current;
-static int current_failed;
-
-static void check(int ok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok || current_failed)
-		return;
-	current_failed = 1;
-	printf("FAIL %s: ", current);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
-
-#define TEST(name) static void test_##name(void)
-#define RUN(name)                                     \
-	do {                                          \
-		current = #name;                      \
-		current_failed = 0;                   \
-		test_##name();                        \
-		if (current_failed) {                 \
-			failed++;                     \
-		} else {                              \
-			printf("PASS %s\n", current); \
-			passed++;                     \
-		}                                     \
-	} while (0)
+#include "unit.h"
 
 /* ---- buffers ---- */
-
-struct buf {
-	uint8_t *p;
-	size_t len;
-};
-
-static struct buf from_bytes(const void *p, size_t len)
-{
-	struct buf b;
-
-	b.len = len;
-	b.p = malloc(len ? len : 1);
-	if (len)
-		memcpy(b.p, p, len);
-	return b;
-}
 
 static struct buf from_str(const char *s)
 {
 	return from_bytes(s, strlen(s));
-}
-
-static void append(struct buf *b, const void *p, size_t len)
-{
-	b->p = realloc(b->p, b->len + len);
-	if (len)
-		memcpy(b->p + b->len, p, len);
-	b->len += len;
 }
 
 static void put(uint8_t *p, uint64_t v, unsigned w, int big)

@@ -8,7 +8,6 @@
  * the file fails the run. Prints `PASS name` / `FAIL name: why` per test and
  * closes with `unit: N passed, N failed`; exits 1 when any failed.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,44 +18,9 @@
 #include "describe.h"
 #include "trailer.h"
 
-static int passed, failed;
-static const char *current;
-static int current_failed;
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok || current_failed)
-		return;
-	current_failed = 1;
-	printf("FAIL %s: ", current);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
-
-#define TEST(name) static void test_##name(void)
-#define RUN(name)                              \
-	do {                                   \
-		current = #name;               \
-		current_failed = 0;            \
-		test_##name();                 \
-		if (current_failed) {          \
-			failed++;              \
-		} else {                       \
-			printf("PASS %s\n", current); \
-			passed++;              \
-		}                              \
-	} while (0)
+#include "unit.h"
 
 /* ---- building inputs ---- */
-
-struct buf {
-	uint8_t *p;
-	size_t len;
-};
 
 static void put_le(uint8_t *p, uint64_t v, unsigned w)
 {
@@ -127,25 +91,6 @@ static struct buf elf32be(size_t payload)
 	return b;
 }
 
-static struct buf from_bytes(const void *p, size_t len)
-{
-	struct buf b;
-
-	b.len = len;
-	b.p = malloc(len ? len : 1);
-	if (len)
-		memcpy(b.p, p, len);
-	return b;
-}
-
-/* b + extra bytes, reallocated to the exact new length */
-static void append(struct buf *b, const void *p, size_t len)
-{
-	b->p = realloc(b->p, b->len + len);
-	memcpy(b->p + b->len, p, len);
-	b->len += len;
-}
-
 static void truncate_to(struct buf *b, size_t len)
 {
 	struct buf n = from_bytes(b->p, len);
@@ -154,16 +99,23 @@ static void truncate_to(struct buf *b, size_t len)
 	*b = n;
 }
 
+/* Appends the info block and magic that close a `siglen`-byte signature. */
+static void append_trailer(struct buf *b, uint32_t siglen)
+{
+	uint8_t tail[TRAILER_FIXED_LEN];
+
+	trailer_build_info(siglen, tail);
+	append(b, tail, sizeof(tail));
+}
+
 /* Appends a signature trailer around `siglen` bytes of fake signature. */
 static void sign_fake(struct buf *b, uint32_t siglen)
 {
-	uint8_t tail[TRAILER_FIXED_LEN];
 	uint8_t *sig = malloc(siglen ? siglen : 1);
 
 	memset(sig, 0x30, siglen);
 	append(b, sig, siglen);
-	trailer_build_info(siglen, tail);
-	append(b, tail, sizeof(tail));
+	append_trailer(b, siglen);
 	free(sig);
 }
 
@@ -567,6 +519,21 @@ static int describe(const struct buf *b, struct describe *d)
 	return r;
 }
 
+/*
+ * The DER of a CMS message of type data (valid DER, not a signature) in
+ * *der, for OPENSSL_free; returns its length, <= 0 on failure.
+ */
+static int cms_data_der(unsigned char **der)
+{
+	BIO *in = BIO_new_mem_buf("content", 7);
+	CMS_ContentInfo *cms = CMS_data_create(in, CMS_BINARY);
+	int n = i2d_CMS_ContentInfo(cms, der);
+
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	return n;
+}
+
 TEST(garbage_der)
 {
 	struct buf b = elf64(10);
@@ -584,22 +551,16 @@ TEST(der_not_signed_data)
 	/* valid DER, a CMS message of type data: not a signature */
 	struct buf b = elf64(10);
 	struct describe d;
-	uint8_t tail[TRAILER_FIXED_LEN];
 	unsigned char *der = NULL;
-	BIO *in = BIO_new_mem_buf("content", 7);
-	CMS_ContentInfo *cms = CMS_data_create(in, CMS_BINARY);
-	int n = i2d_CMS_ContentInfo(cms, &der);
+	int n = cms_data_der(&der);
 
 	check(n > 0, "could not make a CMS data message");
 	append(&b, der, (size_t)n);
-	trailer_build_info((uint32_t)n, tail);
-	append(&b, tail, sizeof(tail));
+	append_trailer(&b, (uint32_t)n);
 	check(describe(&b, &d) == -1, "accepted CMS data");
 	check(strstr(d.err.msg, "not SignedData") != NULL, "message: %s",
 	      d.err.msg);
 	OPENSSL_free(der);
-	CMS_ContentInfo_free(cms);
-	BIO_free(in);
 	free(b.p);
 }
 
@@ -608,22 +569,16 @@ TEST(der_with_stray_bytes)
 	/* a real DER message followed by junk inside sig_len */
 	struct buf b = elf64(10);
 	struct describe d;
-	uint8_t tail[TRAILER_FIXED_LEN];
 	unsigned char *der = NULL;
-	BIO *in = BIO_new_mem_buf("content", 7);
-	CMS_ContentInfo *cms = CMS_data_create(in, CMS_BINARY);
-	int n = i2d_CMS_ContentInfo(cms, &der);
+	int n = cms_data_der(&der);
 
 	append(&b, der, (size_t)n);
 	append(&b, "\0\0\0", 3);
-	trailer_build_info((uint32_t)n + 3, tail);
-	append(&b, tail, sizeof(tail));
+	append_trailer(&b, (uint32_t)n + 3);
 	check(describe(&b, &d) == -1, "accepted stray bytes");
 	check(strstr(d.err.msg, "stray bytes") != NULL, "message: %s",
 	      d.err.msg);
 	OPENSSL_free(der);
-	CMS_ContentInfo_free(cms);
-	BIO_free(in);
 	free(b.p);
 }
 

@@ -15,34 +15,9 @@
 # shellcheck disable=SC2317
 set -uo pipefail
 
-# shellcheck source=tests/lib/harness.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
-
-MODSIGN=${MODSIGN:-$TOP/sign/modsign}
-if [ ! -x "$MODSIGN" ]; then
-	echo "verdicts: ERROR: $MODSIGN is not built: run 'make -C sign' first" >&2
-	exit 1
-fi
-MODSIGN=$(cd "$(dirname "$MODSIGN")" && pwd)/$(basename "$MODSIGN")
-export MODSIGN
-# A sanitizer report must never pass for modsign's own exit codes (1 and 2).
-export ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=86:detect_leaks=1:abort_on_error=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-exitcode=87:print_stacktrace=1:halt_on_error=1}
-export LSAN_OPTIONS=${LSAN_OPTIONS:-exitcode=88}
-
-if ! kernel_env=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.1); then
-	echo "verdicts: ERROR: cannot fetch Debian's 6.1 kernel (tests/lib/fetch-debian.sh kernel 6.1)" >&2
-	exit 1
-fi
-# shellcheck disable=SC1090
-source "$kernel_env"
-SIGN_FILE=$KDIR/scripts/sign-file
-for tool in "$SIGN_FILE" openssl perl xz gzip; do
-	command -v "$tool" >/dev/null || {
-		echo "verdicts: ERROR: $tool is missing (see scripts/setup.sh test)" >&2
-		exit 1
-	}
-done
+# shellcheck source=tests/modsign/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+need_tools "$SIGN_FILE" openssl perl xz gzip
 
 SB_GUID=8be4df61-93ca-11d2-aa0d-00e098032b8c
 SHIM_GUID=605dab50-e046-4300-abb6-3dd810dd8b23
@@ -54,16 +29,6 @@ SHARED=$(mktemp -d "${TMPDIR:-/tmp}/modsign-verdicts.XXXXXX")
 trap 'rm -rf "$SHARED"' EXIT
 export SHARED
 
-# make_pair NAME CN: NAME.key (PEM) and NAME.der (certificate)
-make_pair() {
-	openssl req -new -x509 -nodes -newkey rsa:2048 -sha256 -days 30 \
-		-subj "/CN=$2" -addext "subjectKeyIdentifier=hash" \
-		-keyout "$SHARED/$1.key" -outform DER -out "$SHARED/$1.der" \
-		2>"$SHARED/openssl.log" || {
-		cat "$SHARED/openssl.log" >&2
-		exit 1
-	}
-}
 make_pair A "$CN_A"
 make_pair B "$CN_B"
 # A2: another key with A's name, as after `make rotate-keys`
@@ -71,10 +36,7 @@ make_pair A2 "$CN_A"
 
 # The module: Debian's crc7.ko, its signature cut off, then signed again.
 DEBIAN_KO=$(find "$MODDIR" -name crc7.ko | head -n 1)
-[ -n "$DEBIAN_KO" ] || {
-	echo "verdicts: ERROR: no crc7.ko in $MODDIR" >&2
-	exit 1
-}
+[ -n "$DEBIAN_KO" ] || suite_error "no crc7.ko in $MODDIR"
 n=$(stat -c %s "$DEBIAN_KO")
 l=$(od -An -tu1 -j $((n - 32)) -N4 "$DEBIAN_KO" |
 	awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }')
@@ -476,14 +438,12 @@ test_damaged_signature() {
 # modules are signed with), found once per run: the image carries an xz
 # payload whose decompressed bytes hold the DER certificate.
 builtin_cert() {
-	local out=$SHARED/builtin.der bin=$SHARED/vmlinux.bin off at
+	local out=$SHARED/builtin.der bin=$SHARED/vmlinux.bin at
 	if [ -s "$out" ]; then
 		echo "$out"
 		return
 	fi
-	off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$VMLINUZ" | head -n 1 | cut -d: -f1)
-	[ -n "$off" ] || fail "no xz payload in $VMLINUZ"
-	tail -c +$((off + 1)) "$VMLINUZ" | xz -dc >"$bin" 2>/dev/null || true
+	vmlinuz_payload "$bin"
 	# try each DER SEQUENCE header shortly before the CN
 	while read -r at; do
 		tail -c +$((at + 1)) "$bin" | head -c 4096 >"$out.try"
