@@ -10,7 +10,7 @@ KEYDIR ?= $(CURDIR)/keys
 KEY_BITS ?= 2048
 KEY_DAYS ?= 36500
 # Who signs in `make sign`: sign-file (the kernel's own, the reference) or
-# modsign (sign/modsign, the same bytes, one process for all modules).
+# modsign (sign/modsign; the same bytes).
 SIGNER ?= sign-file
 # sign-kernel: the image to sign, where to write it, and whether to drop
 # its existing signatures first.

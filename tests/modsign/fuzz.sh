@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes modsign's trailer parser and `info` logic with libFuzzer:
+# Fuzzes modsign's parsers with libFuzzer: the trailer parser, `info` on whole
+# files, and `check`'s machine-state parsers (sign/fuzz/).
 #
 #   tests/modsign/fuzz.sh            FUZZ_SECONDS (default 60) in all,
 #                                    split between the targets

@@ -202,31 +202,32 @@ prepare() { # SERIES
 	cp "$MODSIGN" "$p/bin/modsign"
 	openssl x509 -inform DER -in "$p/keys/signing_key.x509" -noout -subject \
 		-nameopt multiline | sed -n 's/^ *commonName *= //p' >"$p/signer-cn"
-	# The kernel's own decompression path: an xz module as 6.12 ships them.
-	xz --check=crc32 --lzma2=dict=1MiB -c "$p/signed/hello-1.ko" >"$p/signed/hello-1.ko.xz"
-	# Compressed modules signed by modsign itself (it decompresses, signs,
-	# recompresses); kmod decompresses xz and zstd before the kernel checks.
-	xz -c "$p/unsigned/hello-4.ko" >"$p/signed/hello-4.ko.xz"
-	zstd -q -c "$p/unsigned/startstop.ko" >"$p/signed/startstop.ko.zst"
-	"$MODSIGN" sign -j 2 "$w/tree/keys/signing_key.pem" "$w/tree/keys/signing_key.x509" \
-		"$p/signed/hello-4.ko.xz" "$p/signed/startstop.ko.zst" >>"$w/build.log" 2>&1 || {
-		tail -n 5 "$w/build.log"
-		return 1
-	}
-
 	# A second key that nobody enrolls.
 	openssl req -new -x509 -nodes -batch -days 2 -subj "/CN=modsign test key nobody enrolled" \
 		-newkey rsa:2048 -keyout "$w/foreign.pem" -outform DER -out "$w/foreign.x509" 2>/dev/null
 	cp "$p/unsigned/hello-3.ko" "$p/foreign/"
 	"$kdir/scripts/sign-file" sha256 "$w/foreign.pem" "$w/foreign.x509" "$p/foreign/hello-3.ko"
+	local key=$w/tree/keys/signing_key.pem cert=$w/tree/keys/signing_key.x509
 	if [ "$VM_SABOTAGE" == unenrolled-key ]; then
 		echo "vm: VM_SABOTAGE=unenrolled-key: the kit's modules are signed with a key that is never enrolled"
+		key=$w/foreign.pem cert=$w/foreign.x509
 		for m in "${KIT_MODULES[@]}"; do
 			cp "$p/unsigned/$m.ko" "$p/signed/"
-			"$kdir/scripts/sign-file" sha256 "$w/foreign.pem" "$w/foreign.x509" "$p/signed/$m.ko"
+			"$kdir/scripts/sign-file" sha256 "$key" "$cert" "$p/signed/$m.ko"
 		done
-		xz --check=crc32 -c "$p/signed/hello-1.ko" >"$p/signed/hello-1.ko.xz"
 	fi
+	# Compressed as Debian's 6.12 ships its modules: kmod (30 in Debian 12)
+	# decompresses xz and zstd in user space; the kernel then checks the
+	# signature inside. One made by the xz tool from a signed module, two
+	# signed by modsign itself (it decompresses, signs, recompresses).
+	xz --check=crc32 --lzma2=dict=1MiB -c "$p/signed/hello-1.ko" >"$p/signed/hello-1.ko.xz"
+	xz -c "$p/unsigned/hello-4.ko" >"$p/signed/hello-4.ko.xz"
+	zstd -q -c "$p/unsigned/startstop.ko" >"$p/signed/startstop.ko.zst"
+	"$MODSIGN" sign -j 2 "$key" "$cert" \
+		"$p/signed/hello-4.ko.xz" "$p/signed/startstop.ko.zst" >>"$w/build.log" 2>&1 || {
+		tail -n 5 "$w/build.log"
+		return 1
+	}
 	# One byte changed after signing, in the middle of the signed part.
 	cp "$p/signed/hello-2.ko" "$p/tampered/"
 	local size off byte
@@ -273,11 +274,14 @@ prepare() { # SERIES
 	# A fresh variable store: Microsoft's keys enrolled, Secure Boot on.
 	cp "$OVMF_VARS" "$w/vars.fd"
 
-	# The private key never enters the guest. The check is checked too: it
-	# must find a key planted in a copy of the initramfs.
-	local f leaked=
+	# No private key enters the guest: not the kit's module key, nor its
+	# kernel key, nor the foreign one. The check is checked too: it must
+	# find a key planted in a copy of the initramfs.
+	local f k leaked=
 	while IFS= read -r -d '' f; do
-		leaks_key "$w/tree/keys/signing_key.pem" "$f" && leaked+=" $f"
+		for k in "$w/tree/keys/signing_key.pem" "$w/tree/keys/kernel_key.pem" "$w/foreign.pem"; do
+			[ ! -e "$k" ] || ! leaks_key "$k" "$f" || leaked+=" $(basename "$k") in $f"
+		done
 	done < <(find "$w/esp" -type f -print0)
 	if [ -z "$leaked" ]; then
 		pass "$rel/host/private-key-not-in-initramfs-or-esp"
