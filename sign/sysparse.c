@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "util.h"
+
 const uint8_t efi_cert_x509_guid[EFI_GUID_LEN] = {
 	0xa1, 0x59, 0xc0, 0xa5, 0xe4, 0x94, 0xa7, 0x4a,
 	0x87, 0xb5, 0xab, 0x15, 0x5c, 0x2b, 0xf0, 0x72,
@@ -203,17 +205,6 @@ void kconfig_parse(const char *buf, size_t len, struct kconfig *k)
 
 /* ---- /proc/keys ---- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The next space-separated field of line[*i..n). */
 static int next_field(const char *line, size_t n, size_t *i, const char **f,
 		      size_t *flen)
@@ -237,7 +228,7 @@ static int parse_u32(const char *p, size_t n, int base, uint32_t *out)
 	if (n == 0 || n > 10)
 		return -1;
 	for (i = 0; i < n; i++) {
-		int d = hexval(p[i]);
+		int d = hex_digit(p[i]);
 
 		if (d < 0 || d >= base)
 			return -1;
@@ -272,7 +263,7 @@ static void parse_asymmetric(const char *d, size_t n, struct pkey *k)
 
 		if (d[i] != ':' || d[i + 1] != ' ')
 			continue;
-		for (j = i + 2; j < n && hexval(d[j]) >= 0; j++)
+		for (j = i + 2; j < n && hex_digit(d[j]) >= 0; j++)
 			;
 		if (j - (i + 2) < 2 || (j - (i + 2)) % 2 ||
 		    (j < n && d[j] != ' ' && d[j] != ':'))
@@ -286,8 +277,8 @@ static void parse_asymmetric(const char *d, size_t n, struct pkey *k)
 	}
 	copy_name(k, d, best);
 	for (i = 0; i < best_len / 2; i++)
-		k->id[i] = (uint8_t)(hexval(d[best + 2 + 2 * i]) << 4 |
-				     hexval(d[best + 3 + 2 * i]));
+		k->id[i] = (uint8_t)(hex_digit(d[best + 2 + 2 * i]) << 4 |
+				     hex_digit(d[best + 3 + 2 * i]));
 	k->id_len = best_len / 2;
 }
 

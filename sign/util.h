@@ -10,6 +10,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The value of one hexadecimal digit, or -1 if c is not one. */
+static inline int hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* A growable NUL-terminated string. On allocation failure it stops growing
  * and sets oom; the text written so far stays valid. */
 struct strbuf {

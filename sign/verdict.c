@@ -407,6 +407,16 @@ static void set(struct decision *d, enum verdict v, const char *reason)
 	d->reason = reason;
 }
 
+/* The signer's key waits in MokNew: the next boot's MokManager decides. */
+static void set_pending(struct decision *d)
+{
+	set(d, V_PENDING, "pending");
+	snprintf(d->line, sizeof(d->line),
+		 "enrollment pending: reboot and confirm in MokManager");
+	snprintf(d->next, sizeof(d->next),
+		 "reboot and confirm the key in MokManager");
+}
+
 /* Who signed, for a sentence: the issuer CN the signature names (what
  * modinfo shows as signer); for a signature that names its key by key id,
  * the name of the key or certificate found for it, else the id. */
@@ -573,12 +583,7 @@ void decide(const struct machine *m, const struct policy *p,
 			goto release;
 		}
 		if (f->sig == MODSIG_SIGNED && d->pending) {
-			set(d, V_PENDING, "pending");
-			snprintf(
-				d->line, sizeof(d->line),
-				"enrollment pending: reboot and confirm in MokManager");
-			snprintf(d->next, sizeof(d->next),
-				 "reboot and confirm the key in MokManager");
+			set_pending(d);
 			return;
 		}
 		if (p->enforced == TRI_YES) {
@@ -615,12 +620,7 @@ void decide(const struct machine *m, const struct policy *p,
 			goto release;
 		}
 		if (d->pending && !d->enrolled) {
-			set(d, V_PENDING, "pending");
-			snprintf(
-				d->line, sizeof(d->line),
-				"enrollment pending: reboot and confirm in MokManager");
-			snprintf(d->next, sizeof(d->next),
-				 "reboot and confirm the key in MokManager");
+			set_pending(d);
 			return;
 		}
 		set(d, V_UNKNOWN, "trust-unknown");
