@@ -119,7 +119,7 @@ help:
 	@echo '  make rotate-kernel-keys  retire the kernel pair and create a new one'
 	@echo '  make sign-kernel  sign KERNEL=path/to/vmlinuz with the kernel key into OUT=build/<name>.signed'
 	@echo '  make enroll-kernel  register keys/kernel_key.der with MOK (same reboot as make enroll)'
-	@echo '  make check        run the whole test suite (builds two kernels, boots Secure Boot VMs)'
+	@echo '  make check        run the whole test suite (builds for two Debian kernels, boots Secure Boot VMs)'
 	@echo '  make vm-check     run only the Secure Boot VM suite'
 	@echo '  make bench        time modsign against sign-file on 4023 Debian modules (docs/benchmarks.md)'
 	@echo '  make deps         install (as root) or name the packages the build needs'
