@@ -557,18 +557,11 @@ static int check_main(int argc, char *argv[])
 	for (i = optind; i < argc; i++) {
 		if (check_file(argv[i], m, &p, json, &out))
 			rc = EXIT_FAILED;
-		if (out.oom) {
-			modsign_error("%s: out of memory", argv[i]);
+		if (modsign_emit(&out, argv[i]))
 			rc = EXIT_FAILED;
-		} else if (out.len) {
-			fwrite(out.s, 1, out.len, stdout);
-		}
-		sb_free(&out);
 	}
-	if (fflush(stdout)) {
-		modsign_error("cannot write the output");
+	if (modsign_flush())
 		rc = EXIT_FAILED;
-	}
 out:
 	machine_free(m);
 	free(m);

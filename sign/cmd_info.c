@@ -68,18 +68,11 @@ static int info_main(int argc, char *argv[])
 		} else if (!json && i + 1 < argc) {
 			sb_puts(&out, "\n");
 		}
-		if (out.oom) {
-			modsign_error("%s: out of memory", argv[i]);
+		if (modsign_emit(&out, argv[i]))
 			rc = EXIT_FAILED;
-		} else if (out.len) {
-			fwrite(out.s, 1, out.len, stdout);
-		}
-		sb_free(&out);
 	}
-	if (fflush(stdout)) {
-		modsign_error("cannot write the output");
+	if (modsign_flush())
 		rc = EXIT_FAILED;
-	}
 	return rc;
 }
 

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util.h"
+
 #ifndef MODSIGN_VERSION
 #define MODSIGN_VERSION "0.1"
 #endif
@@ -34,6 +36,29 @@ void modsign_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int modsign_emit(struct strbuf *out, const char *file)
+{
+	int rc = 0;
+
+	if (out->oom) {
+		modsign_error("%s: out of memory", file);
+		rc = -1;
+	} else if (out->len) {
+		fwrite(out->s, 1, out->len, stdout);
+	}
+	sb_free(out);
+	return rc;
+}
+
+int modsign_flush(void)
+{
+	if (fflush(stdout)) {
+		modsign_error("cannot write the output");
+		return -1;
+	}
+	return 0;
 }
 
 int modsign_usage_error(const char *cmd, const char *fmt, ...)

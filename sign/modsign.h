@@ -28,6 +28,11 @@ extern const struct modsign_cmd cmd_check;
 
 /* "modsign: ERROR: <message>" on stderr */
 void modsign_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Writes one file's report (or says it ran out of memory) and frees it;
+ * then, after the last file, modsign_flush. Both return -1 on failure. */
+struct strbuf;
+int modsign_emit(struct strbuf *out, const char *file);
+int modsign_flush(void);
 /* "modsign <cmd>: <message>" and a hint to --help, on stderr; returns
  * EXIT_USAGE */
 int modsign_usage_error(const char *cmd, const char *fmt, ...)
