@@ -21,10 +21,11 @@ build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
 # test: the fetcher and the 6.12 build (dwarves: pahole for BTF), the VM
 # (qemu, expect, busybox, cpio, xz), lint, and modsign's fuzzers (clang,
 # libFuzzer from libclang-rt), a real PKCS#11 token (SoftHSM2), and
-# /usr/bin/time for the benchmark's peak memory.
+# /usr/bin/time for the benchmark's peak memory, setfattr (attr) for the
+# test that a module's extended attributes never reach another one.
 test_pkgs=(git linux-headers-amd64 dwarves cpio xz-utils zstd gzip
 	busybox-static qemu-system-x86 expect shellcheck clang libclang-rt-14-dev
-	softhsm2 time)
+	softhsm2 time attr)
 
 # headers_pkg: the package with headers for the running kernel.
 headers_pkg() {

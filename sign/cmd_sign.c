@@ -23,6 +23,7 @@
 #include "modsign.h"
 #include "sigcms.h"
 #include "sigfast.h"
+#include "spare.h"
 #include "trailer.h"
 
 static const char usage[] =
@@ -52,6 +53,10 @@ static const char usage[] =
 	"module that already carries exactly the signature it would get is left\n"
 	"untouched (skipped). At the end: 'modsign: N signed, N skipped, N\n"
 	"failed'; on a terminal, a progress line while it runs.\n";
+
+/* Spare inodes kept for the next modules (spare.h): a few per job is all
+ * the pipeline needs; more would only be removed at the end. */
+#define SPARES_MAX 64
 
 static const char *const hashes[] = { "sha256", "sha384", "sha512" };
 
@@ -326,9 +331,12 @@ static int sign_main(int argc, char *argv[])
 
 	if (jobs == 0)
 		jobs = batch_default_jobs();
+	/* enough spares for the files between a swap and the next write */
+	spare_pool_open(SPARES_MAX);
 	if (batch_run(files.v, files.n, jobs, "signing", sign_one, &ctx,
 		      &cnt))
 		rc = EXIT_FAILED;
+	spare_pool_close();
 	if (cnt.failed || cnt.not_started)
 		rc = EXIT_FAILED;
 

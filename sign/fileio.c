@@ -5,6 +5,7 @@
  * certificates.
  */
 #include "fileio.h"
+#include "spare.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -106,9 +107,6 @@ static int write_all(int fd, const struct iovec *iov, int iovcnt)
 	return 0;
 }
 
-/* The temporary files of replace_begin are ".NAME" TEMP_MARK "XXXXXX". */
-#define TEMP_MARK ".modsign-"
-
 void replace_abort(struct pending_replace *r)
 {
 	if (r->fd >= 0)
@@ -127,7 +125,7 @@ int replace_begin(const char *path, const struct stat *orig,
 		  struct pending_replace *r, struct errbuf *eb)
 {
 	const char *base;
-	char *slash;
+	char *slash, *spare;
 	size_t n;
 	int tries;
 	struct stat st;
@@ -148,6 +146,15 @@ int replace_begin(const char *path, const struct stat *orig,
 	if (!r->dir || !r->tmp) {
 		eb_set(eb, "out of memory");
 		goto fail;
+	}
+	/* in a batch, the inode of a module replaced before (spare.h) */
+	if (spare_pool_is_open()) {
+		r->fd = spare_take(orig->st_dev, r->dir, base, &spare);
+		if (r->fd >= 0) {
+			free(r->tmp);
+			r->tmp = spare;
+			goto write;
+		}
 	}
 	for (tries = 0;; tries++) {
 		snprintf(r->tmp, n, "%s/.%s" TEMP_MARK "XXXXXX", r->dir, base);
@@ -171,6 +178,7 @@ int replace_begin(const char *path, const struct stat *orig,
 			goto fail;
 		}
 	}
+write:
 	/* The owner first: fchown may clear set-id bits that fchmod sets.
 	 * Only root may give a file away; others keep their own. */
 	if (fchown(r->fd, orig->st_uid, orig->st_gid) && errno != EPERM) {
@@ -208,15 +216,25 @@ int replace_sync(struct pending_replace *r, struct errbuf *eb)
 
 int replace_finish(struct pending_replace *r, struct errbuf *eb)
 {
-	int fd = r->fd;
+	int fd = r->fd, swapped = 0;
 
-	if (rename(r->tmp, r->real)) {
-		eb_set(eb, "cannot rename %s over the module: %s", r->tmp,
-		       strerror(errno));
-		goto fail;
+	/* in a batch, swap: the old inode stays, as the next spare */
+	if (spare_pool_is_open()) {
+		if (renameat2(AT_FDCWD, r->tmp, AT_FDCWD, r->real,
+			      RENAME_EXCHANGE) == 0)
+			swapped = 1;
+		else if (errno != EINVAL && errno != ENOENT)
+			goto rename_failed;
+		/* else: no RENAME_EXCHANGE here, or no module any more */
 	}
+	if (!swapped && rename(r->tmp, r->real))
+		goto rename_failed;
 	/* the lock goes with the last descriptor; the name is the module's */
 	r->fd = -1;
+	if (swapped) {
+		spare_give(r->tmp); /* the old module's inode */
+		r->tmp = NULL;
+	}
 	if (close(fd)) {
 		eb_set(eb, "replaced, but closing %s failed: %s", r->real,
 		       strerror(errno));
@@ -228,7 +246,9 @@ int replace_finish(struct pending_replace *r, struct errbuf *eb)
 	free(r->tmp);
 	r->tmp = NULL;
 	return 0;
-fail:
+rename_failed:
+	eb_set(eb, "cannot rename %s over the module: %s", r->tmp,
+	       strerror(errno));
 	replace_abort(r);
 	return -1;
 }

@@ -71,6 +71,9 @@ int replace_file(const char *path, const struct stat *orig,
  * half a module; clean_stale_temps removes such leftovers: a temporary
  * file nobody holds a lock on belongs to no running modsign.
  */
+/* The temporary files of replace_begin are ".NAME" TEMP_MARK "XXXXXX". */
+#define TEMP_MARK ".modsign-"
+
 struct pending_replace {
 	int fd;
 	char *tmp;  /* the temporary file's path */

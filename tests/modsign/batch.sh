@@ -404,6 +404,51 @@ check_tree() {
 	echo "$signed"
 }
 
+# ---- the inodes of replaced modules (sign/spare.h) ----
+
+# A batch reuses the inode a replaced module leaves behind as its next
+# temporary file, but never one that is still seen elsewhere.
+test_replaced_modules_stay_whole_elsewhere() {
+	local mods linked held pid
+	plain_tree t
+	plain_tree ref
+	mapfile -t mods < <(find t -name '*.ko' | LC_ALL=C sort)
+	linked=${mods[3]} held=${mods[7]}
+	ln "$linked" linked.ko # a second name outside the tree
+	sleep 120 3<"$held" &  # a process with the module open
+	pid=$!
+	expect_exit 0 "$MODSIGN" sign -j 2 -r t "$KEY" "$CERT"
+	expect_summary "$NPLAIN" 0 0
+	cmp -s linked.ko "ref/${linked#t/}" ||
+		fail "the other name of $linked no longer holds the original"
+	cmp -s "/proc/$pid/fd/3" "ref/${held#t/}" ||
+		fail "the process holding $held open no longer reads the original"
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	expect_eq "$NPLAIN" "$(check_tree t ref)" "signed"
+	expect_eq "" "$(temps t)" "temporary files"
+}
+
+test_replaced_modules_pass_nothing_on() {
+	local mods before
+	plain_tree t
+	mapfile -t mods < <(find t -name '*.ko' | LC_ALL=C sort)
+	setfattr -n user.modsign_test -v "from ${mods[2]}" "${mods[2]}" ||
+		fail "cannot set an extended attribute in $T"
+	chmod 0600 "${mods[5]}"
+	chmod 0444 "${mods[6]}"
+	[ "$(id -u)" != 0 ] || chown nobody:nogroup "${mods[9]}"
+	before=$(find t -name '*.ko' -printf '%p %m %u:%g\n' | LC_ALL=C sort)
+	expect_exit 0 "$MODSIGN" sign -j 1 -r t "$KEY" "$CERT"
+	expect_summary "$NPLAIN" 0 0
+	expect_eq "$before" "$(find t -name '*.ko' -printf '%p %m %u:%g\n' | LC_ALL=C sort)" \
+		"modes and owners"
+	# the module's new file starts without it, as with sign-file; no
+	# other module may have inherited it
+	expect_eq "" "$(getfattr -R -d t 2>/dev/null | grep modsign_test)" \
+		"extended attributes after signing"
+}
+
 test_sigkill_leaves_whole_modules() {
 	local start end full ms pct pid signed stale partial=0 line=""
 	plain_tree ref
@@ -463,15 +508,21 @@ test_sigterm_stops_cleanly() {
 # ---- the terminal ----
 
 test_progress_only_on_a_terminal() {
-	plain_tree t
+	local i
+	mkdir t
+	# eight copies of the modules: the run must outlast a few refreshes
+	# of the line (every 0.25 s), however fast the machine is
+	for i in 1 2 3 4 5 6 7 8; do
+		plain_tree "t/$i"
+	done
 	plain_tree u
 	# a terminal: script(1) gives modsign a pseudo-terminal
 	MODSIGN_PROGRESS_AFTER=0 script -qec \
 		"'$MODSIGN' sign -j 1 -r t '$KEY' '$CERT'" /dev/null >tty.out ||
 		fail "modsign under script failed: $(tail -c 300 tty.out)"
-	grep -qa "modsign: signing [0-9]*/$NPLAIN" tty.out || fail "no progress line on a terminal: $(head -c 300 tty.out)"
+	grep -qa "modsign: signing [0-9]*/$((8 * NPLAIN))" tty.out || fail "no progress line on a terminal: $(head -c 300 tty.out)"
 	grep -qa "modules/s, [0-9]* s left" tty.out || fail "no rate or time left: $(head -c 300 tty.out)"
-	grep -qa "modsign: $NPLAIN signed, 0 skipped, 0 failed" tty.out || fail "no summary on a terminal"
+	grep -qa "modsign: $((8 * NPLAIN)) signed, 0 skipped, 0 failed" tty.out || fail "no summary on a terminal"
 	# not a terminal: no progress line, only the summary
 	MODSIGN_PROGRESS_AFTER=0 "$MODSIGN" sign -j 1 -r u "$KEY" "$CERT" >out 2>err
 	expect_eq "" "$(cat err)" "stderr when not a terminal"
