@@ -189,6 +189,49 @@ int path_list_dedupe(struct path_list *pl)
 	return dropped;
 }
 
+int path_list_gather(struct path_list *files, char *const *names, int n,
+		     const struct path_list *trees, const char *consequence)
+{
+	struct errbuf eb;
+	size_t k;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (path_list_add(files, names[i]))
+			goto oom;
+	for (k = 0; k < trees->n; k++) {
+		long found = path_list_add_tree(files, trees->v[k], &eb);
+
+		if (found < 0) {
+			modsign_error("%s; %s", eb.msg, consequence);
+			return -1;
+		}
+		if (found == 0)
+			fprintf(stderr, "modsign: no module below %s\n",
+				trees->v[k]);
+	}
+	/* a module named twice (by hand and by -r) is done once */
+	if (path_list_dedupe(files) < 0)
+		goto oom;
+	return 0;
+oom:
+	modsign_error("out of memory");
+	return -1;
+}
+
+int batch_parse_jobs(const char *s, int *jobs)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > 1024)
+		return -1;
+	*jobs = (int)v;
+	return 0;
+}
+
 int clean_stale_temps_of(const struct path_list *pl)
 {
 	char **dirs;
@@ -435,8 +478,14 @@ static void progress(const char *what, size_t done, size_t n, double elapsed)
 	fflush(stderr);
 }
 
+size_t batch_job_index(const struct batch_job *job)
+{
+	return (size_t)(job - job->b->jobs);
+}
+
 int batch_run(char *const *paths, size_t n, int jobs, const char *what,
-	      batch_fn fn, void *arg, struct batch_counts *c)
+	      batch_fn fn, batch_report_fn report, void *arg,
+	      struct batch_counts *c)
 {
 	struct batch b;
 	pthread_t *tids = NULL, *ctids = NULL;
@@ -525,15 +574,19 @@ int batch_run(char *const *paths, size_t n, int jobs, const char *what,
 		while (reported < n && b.jobs[reported].finished) {
 			struct batch_job *job = &b.jobs[reported++];
 
-			if (job->result != BATCH_FAILED)
+			if (job->result != BATCH_FAILED && !report)
 				continue;
 			pthread_mutex_unlock(&b.lock);
 			if (shown) {
 				fputs("\r\033[K", stderr);
 				shown = 0;
 			}
-			modsign_error("%s: %s", job->path,
-				      job->msg ? job->msg : "out of memory");
+			if (report)
+				report(reported - 1, arg);
+			if (job->result == BATCH_FAILED)
+				modsign_error("%s: %s", job->path,
+					      job->msg ? job->msg
+						       : "out of memory");
 			pthread_mutex_lock(&b.lock);
 		}
 		if (reported == n)
@@ -565,12 +618,17 @@ int batch_run(char *const *paths, size_t n, int jobs, const char *what,
 	for (i = 0; i < ncommit; i++)
 		pthread_join(ctids[i], NULL);
 
-	/* failures not yet reported (after a stop, in the unreported tail) */
-	for (k = reported; k < n; k++)
-		if (b.jobs[k].finished && b.jobs[k].result == BATCH_FAILED)
+	/* what is not yet reported (after a stop, in the unreported tail) */
+	for (k = reported; k < n; k++) {
+		if (!b.jobs[k].finished)
+			continue;
+		if (report)
+			report(k, arg);
+		if (b.jobs[k].result == BATCH_FAILED)
 			modsign_error("%s: %s", b.jobs[k].path,
 				      b.jobs[k].msg ? b.jobs[k].msg
 						    : "out of memory");
+	}
 	for (k = 0; k < n; k++) {
 		if (!b.jobs[k].finished)
 			c->not_started++;

@@ -39,6 +39,19 @@ long path_list_add_tree(struct path_list *pl, const char *dir,
  * first, in order. Returns how many were dropped, or -1 (no memory). */
 int path_list_dedupe(struct path_list *pl);
 
+/*
+ * path_list_gather - the files a command works on: those named (n of
+ * them), then every module below each folder in trees, each path once.
+ * Prints the error, ending with "; <consequence>" for a folder that cannot
+ * be read, and returns -1; a folder with no module is only noted.
+ */
+int path_list_gather(struct path_list *files, char *const *names, int n,
+		     const struct path_list *trees, const char *consequence);
+
+/* -j N: a whole number from 1 to 1024. Returns 0, or -1 for anything
+ * else. */
+int batch_parse_jobs(const char *s, int *jobs);
+
 /* clean_stale_temps in the folder of each path, each folder once. Returns
  * how many leftovers were removed. */
 int clean_stale_temps_of(const struct path_list *pl);
@@ -67,6 +80,13 @@ typedef enum batch_result (*batch_fn)(struct batch_job *job, const char *path,
 enum batch_result batch_commit(struct batch_job *job,
 			       struct pending_replace *r);
 
+/* The position of a job's file in the list given to batch_run. */
+size_t batch_job_index(const struct batch_job *job);
+
+/* Called on the main thread for each finished file, in the order the files
+ * were given, before the error message of a failed one. */
+typedef void (*batch_report_fn)(size_t index, void *arg);
+
 struct batch_counts {
 	size_t done, skipped, failed, not_started;
 	double seconds;
@@ -75,16 +95,18 @@ struct batch_counts {
 
 /*
  * batch_run - fn over every path with `jobs` worker threads. `what` names
- * the work in the progress line ("signing"). Failures are printed as
- * "modsign: ERROR: PATH: WHY". The progress line appears only when stderr
- * is a terminal and the run lasts more than a second.
+ * the work in the progress line ("signing"). report, when not NULL, sees
+ * each finished file in order. Failures are printed as "modsign: ERROR:
+ * PATH: WHY". The progress line appears only when stderr is a terminal and
+ * the run lasts more than a second.
  *
  * SIGINT, SIGTERM and SIGHUP stop it gently: no new file is started, the
  * files under way are finished. Returns 0, or -1 when the threads could
  * not be started.
  */
 int batch_run(char *const *paths, size_t n, int jobs, const char *what,
-	      batch_fn fn, void *arg, struct batch_counts *c);
+	      batch_fn fn, batch_report_fn report, void *arg,
+	      struct batch_counts *c);
 
 /* The number of online CPUs (at least 1). */
 int batch_default_jobs(void);

@@ -158,20 +158,6 @@ out:
 	return res == BATCH_PENDING ? batch_commit(job, &pr) : res;
 }
 
-/* -j N: a whole number from 1 to 1024 */
-static int parse_jobs(const char *s, int *jobs)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > 1024)
-		return -1;
-	*jobs = (int)v;
-	return 0;
-}
-
 static int sign_main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -192,7 +178,7 @@ static int sign_main(int argc, char *argv[])
 	struct errbuf eb;
 	char *keyname = NULL;
 	size_t k;
-	int c, i, known = 0, jobs = 0, removed, lock_made = 0, rc = EXIT_OK;
+	int c, known = 0, jobs = 0, removed, lock_made = 0, rc = EXIT_OK;
 
 	while ((c = getopt_long(argc, argv, ":a:j:r:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -200,7 +186,7 @@ static int sign_main(int argc, char *argv[])
 			hash = optarg;
 			break;
 		case 'j':
-			if (parse_jobs(optarg, &jobs)) {
+			if (batch_parse_jobs(optarg, &jobs)) {
 				rc = modsign_usage_error(
 					"sign",
 					"-j takes a number of jobs from 1 to 1024, not '%s'",
@@ -246,29 +232,9 @@ static int sign_main(int argc, char *argv[])
 		goto out;
 	}
 
-	/* The modules to sign: those named, then those found below each
-	 * -r folder. A folder that cannot be read stops everything. */
-	for (i = optind + 2; i < argc; i++)
-		if (path_list_add(&files, argv[i])) {
-			modsign_error("out of memory");
-			rc = EXIT_FAILED;
-			goto out;
-		}
-	for (k = 0; k < trees.n; k++) {
-		long found = path_list_add_tree(&files, trees.v[k], &eb);
-
-		if (found < 0) {
-			modsign_error("%s; no module was touched", eb.msg);
-			rc = EXIT_FAILED;
-			goto out;
-		}
-		if (found == 0)
-			fprintf(stderr, "modsign: no module below %s\n",
-				trees.v[k]);
-	}
-	/* a module named twice (by hand and by -r) is signed once */
-	if (path_list_dedupe(&files) < 0) {
-		modsign_error("out of memory");
+	/* A folder that cannot be read stops everything. */
+	if (path_list_gather(&files, argv + optind + 2, argc - optind - 2,
+			     &trees, "no module was touched")) {
 		rc = EXIT_FAILED;
 		goto out;
 	}
@@ -333,7 +299,7 @@ static int sign_main(int argc, char *argv[])
 		jobs = batch_default_jobs();
 	/* enough spares for the files between a swap and the next write */
 	spare_pool_open(SPARES_MAX);
-	if (batch_run(files.v, files.n, jobs, "signing", sign_one, &ctx,
+	if (batch_run(files.v, files.n, jobs, "signing", sign_one, NULL, &ctx,
 		      &cnt))
 		rc = EXIT_FAILED;
 	spare_pool_close();

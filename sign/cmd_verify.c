@@ -3,24 +3,35 @@
  * modsign verify --cert CERT... FILE... - check each module's signature
  * against the given certificates over the bytes the kernel hashes.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <openssl/x509v3.h>
+
+#include "batch.h"
 #include "fileio.h"
 #include "modsign.h"
 #include "sigcms.h"
 #include "trailer.h"
 
 static const char usage[] =
-	"Usage: modsign verify --cert CERT [--cert CERT...] FILE...\n"
+	"Usage: modsign verify [OPTIONS] --cert CERT [FILE...]\n"
 	"Check each module's signature cryptographically against the given\n"
 	"certificates (DER or PEM; a file may hold several), over exactly the\n"
 	"bytes the kernel hashes: the module before its outermost signature.\n"
-	"Prints 'OK FILE (SIGNER)' or 'FAIL FILE: REASON' for each module.\n"
+	"Compressed modules (.ko.xz, .ko.zst, .ko.gz) are decompressed first.\n"
+	"Prints 'OK FILE (SIGNER)' or 'FAIL FILE: REASON' for each module, in\n"
+	"the order given.\n"
 	"\n"
-	"  -c, --cert CERT  a certificate to trust (repeatable, at least one)\n"
-	"  -h, --help       show this help\n"
+	"  -c, --cert CERT      a certificate to trust (repeatable, at least one)\n"
+	"  -j, --jobs N         check N modules at a time (default: the number\n"
+	"                       of online CPUs)\n"
+	"  -r, --recursive DIR  also every *.ko, *.ko.xz, *.ko.zst and *.ko.gz\n"
+	"                       below DIR (repeatable; links are not followed)\n"
+	"  -h, --help           show this help\n"
 	"\n"
 	"Exit status: 0 when every module is OK, 1 otherwise, 2 for a usage\n"
 	"error.\n";
@@ -33,20 +44,57 @@ static int trailer_damage(enum trailer_status st)
 	       st != TRAILER_TRAILING;
 }
 
-/* Verifies one file; prints its OK/FAIL line. Returns 0 when OK. */
-static int verify_file(const char *path, STACK_OF(X509) *certs)
+/* What verifying one file found: its line for stdout, and whether it is
+ * OK. Filled by a worker, printed by the main thread in order. */
+struct verify_result {
+	char *line; /* malloc'ed; NULL when out of memory */
+	int ok;
+};
+
+struct verify_ctx {
+	STACK_OF(X509) *certs; /* shared, read only */
+	struct verify_result *res;
+};
+
+/* "OK FILE (SIGNER)\n" or "FAIL FILE: WHY\n"; names and signers as text,
+ * so that a control byte cannot fake a line */
+static char *result_line(const char *path, const char *signer,
+			 const char *why)
 {
+	struct strbuf sb;
+
+	sb_init(&sb);
+	sb_puts(&sb, why ? "FAIL " : "OK ");
+	sb_text_str(&sb, path, strlen(path));
+	if (why) {
+		sb_puts(&sb, ": ");
+		sb_puts(&sb, why);
+	} else {
+		sb_puts(&sb, " (");
+		sb_text_str(&sb, signer, strlen(signer));
+		sb_puts(&sb, ")");
+	}
+	sb_puts(&sb, "\n");
+	return sb.s;
+}
+
+/* Verifies one file, on a worker thread. A file that is bad input (not
+ * readable, a damaged trailer) fails with the reason; a verdict, good or
+ * not, is done. */
+static enum batch_result verify_one(struct batch_job *job, const char *path,
+				    void *arg, struct errbuf *eb)
+{
+	struct verify_ctx *ctx = arg;
+	struct verify_result *r = &ctx->res[batch_job_index(job)];
 	struct file_buf fb;
-	struct errbuf eb;
 	struct trailer t;
 	enum trailer_status st;
 	enum sig_verdict v;
 	char why[ERRBUF_SIZE + 32], signer[512];
-	struct strbuf sb;
 	int bad_input = 1;
 
-	if (read_module(path, &fb, &eb)) {
-		snprintf(why, sizeof(why), "%s", eb.msg);
+	if (read_module(path, &fb, eb)) {
+		snprintf(why, sizeof(why), "%s", eb->msg);
 		goto fail;
 	}
 	st = trailer_parse(fb.data, fb.len, &t);
@@ -56,68 +104,92 @@ static int verify_file(const char *path, STACK_OF(X509) *certs)
 				 "unsigned: no signature trailer");
 			bad_input = 0;
 		} else {
-			trailer_explain(st, &t, fb.len, eb.msg,
-					sizeof(eb.msg));
+			trailer_explain(st, &t, fb.len, eb->msg,
+					sizeof(eb->msg));
 			snprintf(why, sizeof(why), "%s%s",
 				 trailer_damage(st) ? "damaged trailer: " : "",
-				 eb.msg);
+				 eb->msg);
 		}
 		file_buf_free(&fb);
 		goto fail;
 	}
 	v = sig_verify(fb.data + t.sig_off, t.sig_len, fb.data, t.module_len,
-		       certs, signer, sizeof(signer), &eb);
+		       ctx->certs, signer, sizeof(signer), eb);
 	file_buf_free(&fb);
 	if (v != SIG_GOOD) {
 		snprintf(why, sizeof(why), "%s%s",
-			 v == SIG_MALFORMED ? "damaged trailer: " : "", eb.msg);
+			 v == SIG_MALFORMED ? "damaged trailer: " : "", eb->msg);
 		bad_input = v == SIG_MALFORMED || v == SIG_ERROR;
 		goto fail;
 	}
-	/* names and signers as text: a control byte cannot fake a line */
-	sb_init(&sb);
-	sb_puts(&sb, "OK ");
-	sb_text_str(&sb, path, strlen(path));
-	sb_puts(&sb, " (");
-	sb_text_str(&sb, signer, strlen(signer));
-	sb_puts(&sb, ")\n");
-	fputs(sb.s ? sb.s : "OK\n", stdout);
-	sb_free(&sb);
-	return 0;
+	r->ok = 1;
+	r->line = result_line(path, signer, NULL);
+	return BATCH_DONE;
 fail:
-	sb_init(&sb);
-	sb_puts(&sb, "FAIL ");
-	sb_text_str(&sb, path, strlen(path));
-	printf("%s: %s\n", sb.s ? sb.s : "FAIL", why);
-	sb_free(&sb);
-	if (bad_input)
-		modsign_error("%s: %s", path, why);
-	return -1;
+	r->line = result_line(path, NULL, why);
+	if (!bad_input)
+		return BATCH_DONE;
+	eb_set(eb, "%s", why);
+	return BATCH_FAILED;
+}
+
+/* Prints one file's line, on the main thread, in order. */
+static void verify_report(size_t index, void *arg)
+{
+	struct verify_ctx *ctx = arg;
+	struct verify_result *r = &ctx->res[index];
+
+	fputs(r->line ? r->line : "FAIL (out of memory)\n", stdout);
+	fflush(stdout);
+	free(r->line);
+	r->line = NULL;
 }
 
 static int verify_main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "cert", required_argument, NULL, 'c' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "recursive", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct path_list trees = { 0 }, files = { 0 };
+	struct verify_ctx ctx = { 0 };
+	struct batch_counts cnt;
 	STACK_OF(X509) *certs;
 	struct errbuf eb;
-	int c, i, rc = EXIT_OK, ncertfiles = 0;
+	size_t k;
+	int c, i, rc = EXIT_OK, ncertfiles = 0, jobs = 0;
 
 	certs = sk_X509_new_null();
 	if (!certs) {
 		modsign_error("out of memory");
 		return EXIT_FAILED;
 	}
-	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:j:r:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			ncertfiles++;
 			if (load_certs(optarg, certs, &eb) < 0) {
 				modsign_error("%s: %s", optarg, eb.msg);
 				rc = EXIT_FAILED;
+			}
+			break;
+		case 'j':
+			if (batch_parse_jobs(optarg, &jobs)) {
+				rc = modsign_usage_error(
+					"verify",
+					"-j takes a number of jobs from 1 to 1024, not '%s'",
+					optarg);
+				goto out;
+			}
+			break;
+		case 'r':
+			if (path_list_add(&trees, optarg)) {
+				modsign_error("out of memory");
+				rc = EXIT_FAILED;
+				goto out;
 			}
 			break;
 		case 'h':
@@ -133,21 +205,54 @@ static int verify_main(int argc, char *argv[])
 					 "no certificate given (--cert CERT)");
 		goto out;
 	}
-	if (optind >= argc) {
-		rc = modsign_usage_error("verify", "no module given");
+	if (optind >= argc && !trees.n) {
+		rc = modsign_usage_error("verify",
+					 "no module given (FILE..., or -r DIR)");
 		goto out;
 	}
 	if (rc != EXIT_OK)
 		goto out; /* a certificate could not be read: check nothing */
+	if (path_list_gather(&files, argv + optind, argc - optind, &trees,
+			     "nothing was checked")) {
+		rc = EXIT_FAILED;
+		goto out;
+	}
+	if (!files.n)
+		goto out; /* -r found nothing: said above */
+	/* the threads share the certificates: fill their caches now */
+	for (i = 0; i < sk_X509_num(certs); i++)
+		X509_check_purpose(sk_X509_value(certs, i), -1, 0);
 
-	for (i = optind; i < argc; i++)
-		if (verify_file(argv[i], certs))
+	ctx.certs = certs;
+	ctx.res = calloc(files.n, sizeof(*ctx.res));
+	if (!ctx.res) {
+		modsign_error("out of memory for %zu modules", files.n);
+		rc = EXIT_FAILED;
+		goto out;
+	}
+	if (jobs == 0)
+		jobs = batch_default_jobs();
+	if (batch_run(files.v, files.n, jobs, "verifying", verify_one,
+		      verify_report, &ctx, &cnt))
+		rc = EXIT_FAILED;
+	for (k = 0; k < files.n; k++)
+		if (!ctx.res[k].ok)
 			rc = EXIT_FAILED;
+	if (cnt.not_started)
+		modsign_error("%zu of %zu modules not checked (%s)",
+			      cnt.not_started, files.n,
+			      cnt.interrupted ? "interrupted" : "no thread");
 	if (fflush(stdout)) {
 		modsign_error("cannot write the output");
 		rc = EXIT_FAILED;
 	}
 out:
+	if (ctx.res)
+		for (k = 0; k < files.n; k++)
+			free(ctx.res[k].line);
+	free(ctx.res);
+	path_list_free(&trees);
+	path_list_free(&files);
 	sk_X509_pop_free(certs, X509_free);
 	return rc;
 }

@@ -14,14 +14,17 @@
 
 #include "keyload.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
 #include <openssl/crypto.h>
 #include <openssl/engine.h>
 #include <openssl/err.h>
+#include <openssl/ui.h>
 
 #include "fileio.h"
 
@@ -167,13 +170,25 @@ static int pin_refused(const char *msg)
 	       strstr(msg, "PIN locked") || strstr(msg, "PIN_LOCKED");
 }
 
+/* Whether this process has a terminal to ask on (OpenSSL's UI reads
+ * /dev/tty, with echo off). */
+static int have_terminal(void)
+{
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
 static int load_from_token(const char *spec, struct signing_key *k,
 			   struct errbuf *eb)
 {
 	struct uri_parts u;
 	ENGINE *e = NULL;
 	const char *pin;
-	int inited = 0, ret = -1;
+	int inited = 0, ask, ret = -1;
 
 	if (uri_split(spec, &u)) {
 		eb_set(eb, "out of memory");
@@ -184,9 +199,12 @@ static int load_from_token(const char *spec, struct signing_key *k,
 		pin = getenv("MODSIGN_PIN");
 	if (!pin)
 		pin = getenv("KBUILD_SIGN_PIN");
-	if (!pin && !strstr(u.uri, "pin-source=")) {
+	/* no PIN given: libp11 asks for it on the terminal (no echo), when
+	 * there is one; never on a pipe */
+	ask = !pin && !strstr(u.uri, "pin-source=") && have_terminal();
+	if (!pin && !ask && !strstr(u.uri, "pin-source=")) {
 		eb_set(eb,
-		       "no PIN for the token: set MODSIGN_PIN (or put pin-value in the URI)");
+		       "no PIN for the token and no terminal to ask on: set MODSIGN_PIN (or put pin-value in the URI)");
 		goto out;
 	}
 	ossl_clear();
@@ -209,7 +227,8 @@ static int load_from_token(const char *spec, struct signing_key *k,
 		   "cannot start the pkcs11 engine (PKCS#11 module %s)",
 		   u.module ? u.module : "p11-kit-proxy, libp11's default");
 	inited = 1;
-	k->pkey = ENGINE_load_private_key(e, u.uri, NULL, NULL);
+	k->pkey = ENGINE_load_private_key(e, u.uri, ask ? UI_OpenSSL() : NULL,
+					  NULL);
 	if (!k->pkey) {
 		eb_ossl(eb, "no private key at that URI");
 		if (pin_refused(eb->msg)) {

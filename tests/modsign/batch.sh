@@ -198,6 +198,41 @@ test_damaged_module_fails_alone() {
 	expect_eq "" "$(temps t)" "temporary files"
 }
 
+# verify -j: the same lines as -j 1, in the order given, whatever finishes
+# first; damage is reported once, on stderr, and the status says so
+test_parallel_verify_reports_in_order() {
+	local mods victims n
+	plain_tree t
+	expect_exit 0 "$MODSIGN" sign -j 2 -r t "$KEY" "$CERT"
+	mapfile -t victims < <(find t -name '*.ko' | LC_ALL=C sort | awk 'NR == 5 || NR == 120 || NR == 260')
+	"$MODSIGN" strip "${victims[0]}" >/dev/null
+	n=$(stat -c %s "${victims[1]}")
+	head -c $((n - 10)) "${victims[1]}" >short.ko && cat short.ko >"${victims[1]}"
+	printf 'x' | dd of="${victims[2]}" bs=1 seek=100 conv=notrunc status=none
+	expect_exit 1 "$MODSIGN" verify -j 1 --cert "$CERT" -r t
+	cp "$T/out" one.out
+	cp "$T/err" one.err
+	expect_exit 1 "$MODSIGN" verify -j 4 --cert "$CERT" -r t
+	expect_eq "$(cat one.out)" "$(cat "$T/out")" "-j 4 output, next to -j 1"
+	expect_eq "$(cat one.err)" "$(cat "$T/err")" "-j 4 errors, next to -j 1"
+	expect_eq "$NPLAIN" "$(wc -l <"$T/out")" "lines"
+	expect_eq "$(find t -name '*.ko' | LC_ALL=C sort)" \
+		"$(sed -E 's/^(OK|FAIL) //; s/( \(|: ).*//' "$T/out")" "order of the lines"
+	expect_eq 3 "$(grep -c '^FAIL ' "$T/out")" "FAIL lines"
+	expect_file_contains "$T/out" "FAIL ${victims[0]}: unsigned"
+	expect_file_contains "$T/out" "FAIL ${victims[1]}: damaged trailer"
+	expect_file_contains "$T/out" "FAIL ${victims[2]}: digest mismatch"
+	# only the damaged trailer is bad input, an error of its own
+	expect_eq 1 "$(grep -c 'modsign: ERROR' "$T/err")" "error lines"
+	# files named and found below a folder: each once, in the order given
+	mapfile -t mods < <(find t -name '*.ko' | LC_ALL=C sort | head -n 3)
+	expect_exit 0 "$MODSIGN" verify --cert "$CERT" "${mods[2]}" "${mods[0]}" "${mods[2]}"
+	expect_eq "OK ${mods[2]} (modsign batch test key)
+OK ${mods[0]} (modsign batch test key)" "$(cat "$T/out")" "named files"
+	expect_exit 2 "$MODSIGN" verify -j 0 --cert "$CERT" -r t
+	expect_file_contains "$T/err" "-j takes a number of jobs from 1 to 1024"
+}
+
 # ---- compressed modules ----
 
 test_compressed_round_trip() {
@@ -376,13 +411,43 @@ test_pkcs11_wrong_pin_touches_nothing() {
 	expect_exit 1 env "${P11_ENV[@]}" "$MODSIGN" sign -r d "$uri;pin-value=1111" "$CERT"
 	expect_file_contains "$T/err" "modsign: ERROR: $uri;pin-value=***: wrong PIN"
 	expect_file_lacks "$T/err" "1111"
-	expect_exit 1 env -u MODSIGN_PIN -u KBUILD_SIGN_PIN "${P11_ENV[@]}" "$MODSIGN" sign -r d "$uri" "$CERT"
-	expect_file_contains "$T/err" "no PIN for the token: set MODSIGN_PIN"
+	# no PIN and no terminal (setsid: a session without one)
+	expect_exit 1 setsid -w env -u MODSIGN_PIN -u KBUILD_SIGN_PIN "${P11_ENV[@]}" "$MODSIGN" sign -r d "$uri" "$CERT"
+	expect_file_contains "$T/err" "no PIN for the token and no terminal to ask on: set MODSIGN_PIN"
 	expect_exit 1 env "${P11_ENV[@]}" MODSIGN_PIN=4321 "$MODSIGN" sign -r d "pkcs11:token=modsign;object=nosuchkey;type=private" "$CERT"
 	expect_file_contains "$T/err" "no private key at that URI"
 	diff -r d before >/dev/null || fail "a module changed"
 	[ -z "$(find d -name '*.ko' -newermt '2001-01-02')" ] || fail "a module was rewritten"
 	expect_eq "" "$(temps d)" "temporary files"
+}
+
+# No PIN given, but a terminal: libp11 asks on it, with echo off.
+test_pkcs11_pin_asked_on_a_terminal() {
+	local uri="pkcs11:token=modsign;object=signer;type=private" small
+	make_token
+	mkdir d
+	mapfile -t small < <(smallest 2)
+	cp "${small[@]}" d/
+	# expect(1) gives modsign a terminal, waits for the question, answers
+	cat >pin.exp <<'EOF'
+set timeout 60
+spawn -noecho {*}$argv
+expect {
+	-re {PIN[^\r\n]*:} {}
+	timeout { puts "no PIN prompt"; exit 3 }
+	eof { puts "ended without asking for the PIN"; exit 3 }
+}
+# the question is out; the terminal's echo goes off right after it
+sleep 0.5
+send "4321\r"
+expect eof
+exit [lindex [wait] 3]
+EOF
+	expect_exit 0 env -u MODSIGN_PIN -u KBUILD_SIGN_PIN "${P11_ENV[@]}" \
+		expect -f pin.exp "$MODSIGN" sign -r d "$uri" "$CERT"
+	expect_file_contains "$T/out" "modsign: 2 signed, 0 skipped, 0 failed"
+	expect_file_lacks "$T/out" "4321"
+	expect_exit 0 "$MODSIGN" verify --cert "$CERT" -r d
 }
 
 # ---- interruptions ----

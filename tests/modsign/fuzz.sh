@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes modsign's parsers with libFuzzer: the trailer parser, `info` on whole
-# files, and `check`'s machine-state parsers (sign/fuzz/).
+# files, `check`'s machine-state parsers, and the decompress/compress round
+# trip of .ko.xz, .ko.zst and .ko.gz (sign/fuzz/).
 #
 #   tests/modsign/fuzz.sh            FUZZ_SECONDS (default 60) in all,
 #                                    split between the targets
