@@ -15,8 +15,10 @@
 #   (c) modsign sign -j $(nproc) -r TREE
 #   (d) modsign verify -r TREE, with -j 1 and with -j $(nproc) (its default)
 #
-# and, from `openssl speed` on this machine, the floor: RSA-2048 sign time
-# x modules + module bytes / SHA-256 throughput (verify: the bytes alone).
+# and, from `openssl speed` on this machine, measured in each run, the
+# floor: RSA-2048 sign time x modules + module bytes / SHA-256 throughput
+# (verify: the bytes alone). Ratios are taken within a run; the medians of
+# the times and of the ratios are reported.
 # Every signing run starts from a fresh copy of the unsigned tree, after a
 # sync, so that none pays for the previous one's write-back. The outputs of
 # (a), (b) and (c) are compared byte for byte.
@@ -111,12 +113,24 @@ cp "$(xargs -a "$W/list" -d '\n' stat -c '%s %n' | sort -n | tail -n 1 | cut -d'
 	die "sign-file failed on the largest module"
 RSS_SIGNFILE=$(tail -n 1 "$W/rss1")
 
-log "floor: openssl speed (RSA-2048 sign, SHA-256), 3 s each"
-speed_rsa=$(openssl speed -seconds 3 -mr rsa2048 2>/dev/null | awk -F: '$1 == "+F2" { print $4 }')
-speed_sha=$(openssl speed -seconds 3 -mr -evp sha256 2>/dev/null | awk -F: '$1 == "+F" { print $NF }')
-if [ -z "$speed_rsa" ] || [ -z "$speed_sha" ]; then
-	die "cannot read openssl speed's output"
-fi
+# speed: this machine's RSA-2048 sign rate and SHA-256 bytes/s right now,
+# from openssl speed (the floor is measured in every run, next to the runs
+# it is compared with: a shared machine's speed drifts)
+speed() {
+	local rsa sha
+	rsa=$(openssl speed -seconds 1 -mr rsa2048 2>/dev/null | awk -F: '$1 == "+F2" { print $4 }')
+	sha=$(openssl speed -seconds 1 -mr -evp sha256 2>/dev/null | awk -F: '$1 == "+F" { print $NF }')
+	if [ -z "$rsa" ] || [ -z "$sha" ]; then
+		echo "bench: ERROR: cannot read openssl speed's output" >&2
+		return 1
+	fi
+	echo "$rsa $sha"
+}
+
+# last NAME: the seconds of NAME's latest run
+last() {
+	tail -n 1 "$W/$1.times" | cut -d' ' -f1
+}
 
 for run in $(seq 1 "$RUNS"); do
 	log "run $run/$RUNS: sign-file loop"
@@ -127,6 +141,10 @@ for run in $(seq 1 "$RUNS"); do
 	echo "$(awk -v ns=$((end - start)) 'BEGIN { printf "%.4f", ns / 1e9 }') $RSS_SIGNFILE" \
 		>>"$W/signfile.times"
 	[ "$run" != 1 ] || cp -a "$W/tree" "$W/by-signfile"
+
+	log "run $run/$RUNS: the floor (openssl speed, RSA-2048 sign and SHA-256, 1 s each)"
+	rates=$(speed) || die "openssl speed failed"
+	read -r rate_rsa rate_sha <<<"$rates"
 
 	log "run $run/$RUNS: modsign sign -j 1"
 	fresh_copy
@@ -153,18 +171,16 @@ for run in $(seq 1 "$RUNS"); do
 	log "run $run/$RUNS: modsign verify -j $JOBS"
 	timed verifyn "$MODSIGN" verify -j "$JOBS" --cert "$CERT" -r "$W/tree"
 	[ "$(grep -c '^OK ' "$W/cmd.out")" == "$N" ] || die "verify -j $JOBS: not all $N OK"
+
+	# one line per run: the five times, then the floor's two rates
+	echo "$(last signfile) $(last j1) $(last jn) $(last verify1) $(last verifyn) $rate_rsa $rate_sha" \
+		>>"$W/runs"
 done
 
-# median of column 1 (seconds) and its peak RSS (column 2, KiB)
-median() {
-	sort -n "$W/$1.times" | awk '{ t[NR] = $1; r[NR] = $2 }
-		END { m = int((NR + 1) / 2); print t[m], r[m] }'
+# the peak RSS (KiB) of NAME's median run
+median_rss() {
+	sort -n "$W/$1.times" | awk '{ r[NR] = $2 } END { print r[int((NR + 1) / 2)] }'
 }
-read -r t_sf rss_sf < <(median signfile)
-read -r t_j1 rss_j1 < <(median j1)
-read -r t_jn rss_jn < <(median jn)
-read -r t_v1 rss_v1 < <(median verify1)
-read -r t_vn rss_vn < <(median verifyn)
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 rev=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -172,40 +188,63 @@ if [ -n "$(git -C "$TOP" status --porcelain -- sign 2>/dev/null)" ]; then
 	rev="$rev with uncommitted changes in sign/"
 fi
 
+# Every ratio is taken within one run, then the median over the runs is
+# reported: a time and the time it is compared with were measured together.
 awk -v n="$N" -v bytes="$BYTES" -v largest="$LARGEST" -v jobs="$JOBS" \
-	-v rsa="$speed_rsa" -v sha="$speed_sha" -v runs="$RUNS" \
-	-v t_sf="$t_sf" -v t_j1="$t_j1" -v t_jn="$t_jn" -v t_v1="$t_v1" -v t_vn="$t_vn" \
-	-v rss_sf="$rss_sf" -v rss_j1="$rss_j1" -v rss_jn="$rss_jn" \
-	-v rss_v1="$rss_v1" -v rss_vn="$rss_vn" \
+	-v runs="$RUNS" -v rss_sf="$(median_rss signfile)" -v rss_j1="$(median_rss j1)" \
+	-v rss_jn="$(median_rss jn)" -v rss_v1="$(median_rss verify1)" \
+	-v rss_vn="$(median_rss verifyn)" \
 	-v release="$RELEASE" -v cpu="$cpu" -v rev="$rev" \
 	-v date="$(date -u +%Y-%m-%d)" '
-function row(name, t, rss, floor) {
-	printf "| %s | %.2f | %.0f | %.3f | %.1fx | %.2fx | %.1f |\n", name, t,
-		n / t, 1000 * t / n, t_sf / t, t / floor, rss / 1024
+function median(a, k,   i, j, t, c) {
+	for (i = 1; i <= k; i++) c[i] = a[i]
+	for (i = 2; i <= k; i++)
+		for (j = i; j > 1 && c[j - 1] > c[j]; j--) { t = c[j]; c[j] = c[j - 1]; c[j - 1] = t }
+	return c[int((k + 1) / 2)]
+}
+function all(a, k, fmt,   i, s) {
+	for (i = 1; i <= k; i++) s = s (i > 1 ? ", " : "") sprintf(fmt, a[i])
+	return s
+}
+# a row: median seconds, then the medians of the per-run ratios
+function row(name, t, rss, r_sf, r_floor) {
+	printf "| %s | %.2f | %.0f | %.3f | %s | %s | %s |\n", name, median(t, k),
+		n / median(t, k), 1000 * median(t, k) / n,
+		r_sf == "" ? "" : sprintf("%.1fx", r_sf), sprintf("%.2fx", r_floor),
+		rss == "" ? "" : sprintf("%.1f", rss / 1024)
 }
 function yes(c) { return c ? "met" : "**not met**" }
-BEGIN {
-	t_rsa = 1 / rsa; t_hash = bytes / sha
-	floor = n * t_rsa + t_hash
+{
+	k++
+	sf[k] = $1; j1[k] = $2; jn[k] = $3; v1[k] = $4; vn[k] = $5
+	hash[k] = bytes / $7; floor[k] = n / $6 + hash[k]
+	sf_jn[k] = $1 / $3; sf_j1[k] = $1 / $2; sf_floor[k] = $1 / floor[k]
+	sf_v1[k] = $1 / $4; sf_vn[k] = $1 / $5
+	j1_floor[k] = $2 / floor[k]; jn_floor[k] = $3 / floor[k]
+	v1_hash[k] = $4 / hash[k]; vn_hash[k] = $5 / hash[k]
+	rsa_ms[k] = 1000 / $6; sha_mb[k] = $7 / 1e6
+}
+END {
 	mb = 1024 * 1024
 	printf "# modsign benchmarks\n\n"
 	printf "Written by `bench/run.sh` (`make bench`) on %s, modsign %s.\n", date, rev
 	printf "Machine: %s, %d online CPUs. Modules: all %d of Debian'\''s %s\n", cpu, jobs, n, release
 	printf "linux-image package, Debian'\''s signatures stripped (%.1f MB to hash, largest\n", bytes / 1e6
-	printf "module %.1f MiB); a throwaway RSA-2048 key, sha256. Each figure is the median\n", largest / mb
-	printf "of %d runs; every signing run starts from a fresh, synced copy of the tree.\n\n", runs
+	printf "module %.1f MiB); a throwaway RSA-2048 key, sha256. %d runs; every signing\n", largest / mb, runs
+	printf "run starts from a fresh, synced copy of the tree. Seconds are medians over the\n"
+	printf "runs; each ratio is taken within a run (a time and the one it is compared\n"
+	printf "with were measured together), and its median is shown.\n\n"
 	printf "| case | seconds | modules/s | ms/module | vs sign-file | vs floor | peak RSS (MiB) |\n"
 	printf "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
-	row("sign-file loop (a process per module)", t_sf, rss_sf, floor)
-	row("modsign sign -j 1", t_j1, rss_j1, floor)
-	row("modsign sign -j " jobs, t_jn, rss_jn, floor)
-	printf "| floor: RSA-2048 sign x %d + SHA-256 of the bytes | %.2f | %.0f | %.3f | %.1fx | 1.00x | |\n",
-		n, floor, n / floor, 1000 * floor / n, t_sf / floor
-	row("modsign verify -j 1 (vs floor: hashing the bytes once)", t_v1, rss_v1, t_hash)
-	row("modsign verify -j " jobs " (the default)", t_vn, rss_vn, t_hash)
-	printf "| floor for verify: SHA-256 of the bytes | %.2f | %.0f | %.3f | | 1.00x | |\n\n",
-		t_hash, n / t_hash, 1000 * t_hash / n
-	printf "From `openssl speed` here: RSA-2048 sign %.3f ms, SHA-256 %.0f MB/s (16 KB blocks).\n", 1000 * t_rsa, sha / 1e6
+	row("sign-file loop (a process per module)", sf, rss_sf, 1, median(sf_floor, k))
+	row("modsign sign -j 1", j1, rss_j1, median(sf_j1, k), median(j1_floor, k))
+	row("modsign sign -j " jobs, jn, rss_jn, median(sf_jn, k), median(jn_floor, k))
+	row("floor: RSA-2048 sign x " n " + SHA-256 of the bytes", floor, "", median(sf_floor, k), 1)
+	row("modsign verify -j 1 (vs floor: hashing the bytes once)", v1, rss_v1, median(sf_v1, k), median(v1_hash, k))
+	row("modsign verify -j " jobs " (the default)", vn, rss_vn, median(sf_vn, k), median(vn_hash, k))
+	row("floor for verify: SHA-256 of the bytes", hash, "", "", 1)
+	printf "\nFrom `openssl speed` here, in each run: RSA-2048 sign %s ms; SHA-256 %s MB/s\n", all(rsa_ms, k, "%.3f"), all(sha_mb, k, "%.0f")
+	printf "(16 KB blocks).\n"
 	printf "The peak RSS of the sign-file loop is that of one sign-file process on the\n"
 	printf "largest module.\n"
 	printf "modsign fsyncs every module and its folder before counting it signed;\n"
@@ -214,14 +253,15 @@ BEGIN {
 	printf "PKCS#7 message and does one RSA public-key operation per module, which\n"
 	printf "that floor leaves out.\n\n"
 	printf "## Targets\n\n"
-	printf "| target | measured | |\n| --- | --- | --- |\n"
-	printf "| `-j %d` at least 15x faster than the sign-file loop | %.1fx | %s |\n", jobs, t_sf / t_jn, yes(t_sf / t_jn >= 15)
-	printf "| `-j 1` within 2x of the floor | %.2fx | %s |\n", t_j1 / floor, yes(t_j1 / floor <= 2)
-	printf "| verify (as run: `modsign verify -r`, -j %d) within 2x of hashing the bytes once | %.2fx (-j 1: %.2fx) | %s |\n", jobs, t_vn / t_hash, t_v1 / t_hash, yes(t_vn / t_hash <= 2)
-	printf "| memory bounded by largest module x jobs (-j %d: %.1f MiB x %d = %.1f MiB, over a baseline of -j 1 minus one module) | %.1f MiB at -j %d, %.1f MiB at -j 1 | %s |\n",
+	printf "| target | median | each run | |\n| --- | --- | --- | --- |\n"
+	printf "| `-j %d` at least 15x faster than the sign-file loop | %.1fx | %s | %s |\n", jobs, median(sf_jn, k), all(sf_jn, k, "%.1fx"), yes(median(sf_jn, k) >= 15)
+	printf "| `-j 1` within 2x of the floor | %.2fx | %s | %s |\n", median(j1_floor, k), all(j1_floor, k, "%.2fx"), yes(median(j1_floor, k) <= 2)
+	printf "| verify (as run: `modsign verify -r`, -j %d) within 2x of hashing the bytes once | %.2fx | %s | %s |\n", jobs, median(vn_hash, k), all(vn_hash, k, "%.2fx"), yes(median(vn_hash, k) <= 2)
+	printf "| the same with -j 1 | %.2fx | %s | %s |\n", median(v1_hash, k), all(v1_hash, k, "%.2fx"), yes(median(v1_hash, k) <= 2)
+	printf "| memory bounded by largest module x jobs (-j %d: %.1f MiB x %d = %.1f MiB, over a baseline of -j 1 minus one module) | %.1f MiB at -j %d, %.1f MiB at -j 1 | | %s |\n",
 		jobs, largest / mb, jobs, largest * jobs / mb, rss_jn / 1024, jobs, rss_j1 / 1024,
 		yes(rss_jn * 1024 - (rss_j1 * 1024 - largest) <= largest * jobs * 1.1)
-}' >"$W/benchmarks.md"
+}' "$W/runs" >"$W/benchmarks.md"
 
 mkdir -p "$(dirname "$OUT")"
 cp "$W/benchmarks.md" "$OUT"

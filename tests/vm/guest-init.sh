@@ -2,7 +2,7 @@
 # /init of the Secure Boot test VM. The kernel is Debian's signed kernel,
 # booted by shim and grub under OVMF with Secure Boot on, so the kernel
 # itself decides what loads. The host picks the stage on the kernel command
-# line (modsign_stage=pre|post|kernel); every check prints one line,
+# line (modsign_stage=pre|post|kernel|revoked); every check prints one line,
 # `PASS name` or `FAIL name: detail`, and the guest powers off.
 #
 #   pre:    Secure Boot and lockdown are on; unsigned and kit-signed modules
@@ -13,6 +13,9 @@
 #           unsigned modules are still rejected.
 #   kernel: this kernel is the kit-signed one: it booted, is locked down and
 #           loads a kit module.
+#   revoked: (post ran with modsign_revoke=1, which queued the key's deletion
+#           with mok-enroll.sh --revoke, and MokManager deleted it) the key
+#           is gone and the kit's modules are rejected again.
 # shellcheck disable=SC2317  # functions are called indirectly via `check`
 
 export PATH=/sbin:/bin:/opt/modsign/bin
@@ -102,17 +105,18 @@ enroll_status() { # WANT [CERT]
 	contains "$out" "status: $1 (Secure Boot enabled)"
 }
 
-# enroll_says WANT [CERT]: mok-enroll.sh with the password file exits 0,
-# says WANT, and never prints the password.
-enroll_says() {
-	local out rc=0
-	out=$("$KIT/mok-enroll.sh" ${2:+--cert "$2"} --password-file "$KIT/mok-password" 2>&1) || rc=$?
+# mok_says WANT [ARG...]: mok-enroll.sh ARG... with the password file exits
+# 0, says WANT, and never prints the password.
+mok_says() {
+	local want=$1 out rc=0
+	shift
+	out=$("$KIT/mok-enroll.sh" "$@" --password-file "$KIT/mok-password" 2>&1) || rc=$?
 	echo "$out" >>"$LOG"
 	[ "$rc" == 0 ] || {
 		echo "exit $rc: $out"
 		return 1
 	}
-	contains "$out" "$1" || return 1
+	contains "$out" "$want" || return 1
 	password_unseen "$out"
 }
 
@@ -127,6 +131,13 @@ password_unseen() {
 
 key_trusted() {
 	contains "$(cat /proc/keys)" "$cn"
+}
+
+key_untrusted() {
+	! key_trusted >/dev/null || {
+		echo "$cn is still in /proc/keys"
+		return 1
+	}
 }
 
 # loads FILE NAME [PARAMS...]: insmod succeeds and the module says hello.
@@ -257,14 +268,14 @@ stage_pre() {
 	check pre/check-agrees-unsigned verdict_agrees "$KIT/unsigned/hello-1.ko" hello_1 \
 		"will be rejected: unsigned"
 	check pre/modsign-verifies-kit-modules modsign_verifies "$KIT/keys/signing_key.x509" "$KIT"/signed/*.ko
-	check pre/enroll-import enroll_says "Enroll MOK"
+	check pre/enroll-import mok_says "Enroll MOK"
 	check pre/status-pending enroll_status pending
 	check pre/check-agrees-pending verdict_agrees "$KIT/signed/hello-1.ko" hello_1 \
 		"enrollment pending: reboot and confirm in MokManager"
 	if [ -e "$KERNEL_CERT" ]; then
 		# A second request before the reboot joins the first: one
 		# MokManager visit confirms both keys.
-		check pre/enroll-import-kernel-key enroll_says "Enroll MOK" "$KERNEL_CERT"
+		check pre/enroll-import-kernel-key mok_says "Enroll MOK" --cert "$KERNEL_CERT"
 		check pre/status-pending-kernel-key enroll_status pending "$KERNEL_CERT"
 		check pre/status-still-pending enroll_status pending
 	fi
@@ -284,7 +295,7 @@ stage_post() {
 	check post/locked-down locked_down
 	check post/sig-enforced-by-secure-boot reads /sys/module/module/parameters/sig_enforce Y
 	check post/status-enrolled enroll_status enrolled
-	check post/enroll-again-is-noop enroll_says "already enrolled"
+	check post/enroll-again-is-noop mok_says "already enrolled"
 	check post/key-in-kernel-keyring key_trusted
 	check post/check-agrees-trusted verdict_agrees "$KIT/signed/hello-2.ko" hello_2 \
 		"will load: signed by $cn, a key this kernel trusts"
@@ -355,6 +366,27 @@ stage_post() {
 		"Key was rejected by service" "Loading of module with unavailable key is rejected"
 	check post/rejects-unsigned rejected "$KIT/unsigned/hello-1.ko" \
 		"Key was rejected by service" "Loading of unsigned module is rejected"
+
+	# The host asks for the way back on one kernel: queue the key's
+	# deletion (MokDel); the next boot's MokManager confirms it.
+	if grep -qw modsign_revoke=1 /proc/cmdline; then
+		check post/revoke-queued mok_says \
+			"Done: the certificate is in the deletion request (pending)" --revoke
+		check post/status-enrolled-deletion-queued enroll_status enrolled
+		check post/revoke-again-is-noop mok_says "already in the deletion request" --revoke
+	fi
+}
+
+# revoked: MokManager deleted the key; the kernel no longer trusts it.
+stage_revoked() {
+	check revoked/secure-boot-on secure_boot_on
+	check revoked/status-not-enrolled enroll_status not-enrolled
+	check revoked/key-not-in-kernel-keyring key_untrusted
+	check revoked/rejects-kit-key rejected "$KIT/signed/hello-1.ko" \
+		"Key was rejected by service" "Loading of module with unavailable key is rejected"
+	check revoked/check-agrees-untrusted verdict_agrees "$KIT/signed/hello-1.ko" hello_1 \
+		"will be rejected: signed by $cn, which this kernel does not trust"
+	check revoked/revoke-again-is-noop mok_says "is not enrolled: nothing to revoke" --revoke
 }
 
 echo "GUEST stage=$stage kernel=$(uname -r) sig_enforce=$(cat /sys/module/module/parameters/sig_enforce)"
@@ -362,6 +394,7 @@ case "$stage" in
 pre) stage_pre ;;
 post) stage_post ;;
 kernel) stage_kernel ;;
+revoked) stage_revoked ;;
 *) echo "FAIL stage: unknown stage '$stage' on the command line" ;;
 esac
 echo "GUEST done"

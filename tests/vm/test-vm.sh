@@ -18,11 +18,17 @@
 # kernel key with the module key in one MokManager visit; then the
 # kit-signed kernel boots (modsign_stage=kernel), and the one signed with
 # the module key is still refused although that key is enrolled.
+# For the kernel named by VM_REVOKE (default: the last one, unless it is
+# also the kernel-signing one) the post stage then queues the module key's
+# deletion with mok-enroll.sh --revoke; one more boot goes through
+# MokManager's "Delete MOK", and the guest (modsign_stage=revoked) finds the
+# key gone and the kit's modules rejected again.
 # The guest prints PASS/FAIL lines; this script checks each expected one is
 # there, prints `PASS vm/<release>/<check>` lines and `vm: N passed,
 # N failed`. Serial logs are kept in .cache/vm/<release>/.
 #
-# Variables: VM_KERNELS, VM_KERNEL_SIGNING (a series, or none),
+# Variables: VM_KERNELS, VM_KERNEL_SIGNING (a series, or none), VM_REVOKE
+# (a series, or none),
 # ACCEL=kvm (real hardware only; TCG by default),
 # VM_TIMEOUT (seconds per boot, default 420),
 # VM_SABOTAGE=unenrolled-key (sign the kit's modules with a key that is not
@@ -38,6 +44,14 @@ VM_TIMEOUT=${VM_TIMEOUT:-420}
 VM_SABOTAGE=${VM_SABOTAGE:-}
 read -r first_kernel _ <<<"$VM_KERNELS"
 VM_KERNEL_SIGNING=${VM_KERNEL_SIGNING:-$first_kernel}
+# the revoke boots need the module key to stay out of the kernel boots
+last_kernel=${VM_KERNELS##* }
+[ "$last_kernel" != "$VM_KERNEL_SIGNING" ] || last_kernel=none
+VM_REVOKE=${VM_REVOKE:-$last_kernel}
+if [ "$VM_REVOKE" != none ] && [ "$VM_REVOKE" == "$VM_KERNEL_SIGNING" ]; then
+	echo "vm: ERROR: VM_REVOKE and VM_KERNEL_SIGNING name the same kernel ($VM_REVOKE): the kit-signed kernel's boot needs the module key that the revoke removes; pick another, or none" >&2
+	exit 2
+fi
 WORK=$TOP/.cache/vm
 KIT_MODULES=(hello-1 hello-2 hello-3 hello-4 hello-5 startstop chardev procfs sysfs workqueue_demo)
 
@@ -69,6 +83,10 @@ POST_CHECKS=(secure-boot-on locked-down sig-enforced-by-secure-boot
 for m in "${KIT_MODULES[@]}"; do
 	POST_CHECKS+=("load/$m" "unload/$m")
 done
+POST_REVOKE_CHECKS=(revoke-queued status-enrolled-deletion-queued
+	revoke-again-is-noop)
+REVOKED_CHECKS=(secure-boot-on status-not-enrolled key-not-in-kernel-keyring
+	rejects-kit-key check-agrees-untrusted revoke-again-is-noop)
 
 passed=0 failed=0 timings=()
 
@@ -134,16 +152,16 @@ qemu_cmd() { # VARS ESP
 		-display none -vga none -serial stdio -monitor none -net none
 }
 
-# boot NAME KERNEL STAGE: grub.cfg boots KERNEL (a file in the ESP) with
-# modsign_stage=STAGE; QEMU runs through run-qemu.exp; the serial log is
-# serial-NAME.log, run-qemu's own output run-qemu-NAME.txt.
+# boot NAME KERNEL STAGE [ARG]: grub.cfg boots KERNEL (a file in the ESP)
+# with modsign_stage=STAGE (and ARG); QEMU runs through run-qemu.exp; the
+# serial log is serial-NAME.log, run-qemu's own output run-qemu-NAME.txt.
 boot() {
 	local name=$1 out rc=0
 	cat >"$w/esp/EFI/BOOT/grub.cfg" <<-EOF
 		set timeout=0
 		set default=0
 		menuentry "modsign end-to-end test" {
-			linux /$2 console=ttyS0,115200 modsign_stage=$3 panic=-1
+			linux /$2 console=ttyS0,115200 modsign_stage=$3 ${4:-} panic=-1
 			initrd /initrd.img
 		}
 	EOF
@@ -300,8 +318,9 @@ prepare() { # SERIES
 }
 
 run_kernel() { # SERIES
-	local series=$1 t0 t1 t2 t3 ok=0 ks=0 pre_checks=("${PRE_CHECKS[@]}")
+	local series=$1 t0 t1 t2 t3 t4 ok=0 ks=0 rv=0 pre_checks=("${PRE_CHECKS[@]}")
 	[ "$series" != "$VM_KERNEL_SIGNING" ] || ks=1
+	[ "$series" != "$VM_REVOKE" ] || rv=1
 	mok_keys=1
 	t0=$SECONDS
 	prepare "$series" || {
@@ -325,7 +344,7 @@ run_kernel() { # SERIES
 	echo "vm: $rel: boot 2 (MokManager, then modsign_stage=post)"
 	ok=0
 	[ "$ks" == 0 ] || mok_keys=2
-	if boot post vmlinuz post; then
+	if boot post vmlinuz post "$([ "$rv" == 0 ] || echo modsign_revoke=1)"; then
 		if grep -q "MOKMANAGER enrolled" "$w/run-qemu-post.txt"; then
 			pass "$rel/post/mokmanager-enrolled-the-key"
 		else
@@ -334,6 +353,7 @@ run_kernel() { # SERIES
 		fi
 		local post_checks=("${POST_CHECKS[@]}")
 		[ "$ks" == 0 ] || post_checks+=(kernel-key-enrolled)
+		[ "$rv" == 0 ] || post_checks+=("${POST_REVOKE_CHECKS[@]}")
 		check_results post "$w/serial-post.log" "$rel" "${post_checks[@]}" || ok=1
 	else
 		ok=1
@@ -350,12 +370,29 @@ run_kernel() { # SERIES
 		echo "vm: $rel: boot 4, a kernel signed with the (enrolled) module key"
 		boot_refused modkey vmlinuz-modkey
 	fi
+	t4=$SECONDS
+	if [ "$rv" == 1 ]; then
+		echo "vm: $rel: boot 5 (MokManager deletes the key, then modsign_stage=revoked)"
+		ok=0
+		if boot revoked vmlinuz revoked; then
+			if grep -q "MOKMANAGER deleted" "$w/run-qemu-revoked.txt"; then
+				pass "$rel/revoked/mokmanager-deleted-the-key"
+			else
+				flunk "$rel/revoked/mokmanager-deleted-the-key: MokManager did not appear or was not answered"
+				ok=1
+			fi
+			check_results revoked "$w/serial-revoked.log" "$rel" "${REVOKED_CHECKS[@]}" || ok=1
+		else
+			ok=1
+		fi
+		[ "$ok" == 0 ] || show_log "$w/serial-revoked.log"
+	fi
 	if cat "$w"/serial-*.log "$w"/run-qemu-*.txt | grep -aqF "$password"; then
 		flunk "$rel/host/password-not-in-logs: the MOK password is in a log"
 	else
 		pass "$rel/host/password-not-in-logs"
 	fi
-	timings+=("$rel: $((SECONDS - t0)) s (build+sign $((t1 - t0)) s, boot 1 (and 0) $((t2 - t1)) s, MokManager+boot 2 $((t3 - t2)) s, kernel signing boots $((SECONDS - t3)) s)")
+	timings+=("$rel: $((SECONDS - t0)) s (build+sign $((t1 - t0)) s, boot 1 (and 0) $((t2 - t1)) s, MokManager+boot 2 $((t3 - t2)) s, kernel signing boots $((t4 - t3)) s, revoke boot $((SECONDS - t4)) s)")
 }
 
 boot_env=$(bash "$TOP/tests/lib/fetch-debian.sh" boot)
