@@ -47,6 +47,7 @@ expect_exit() {
 
 # fresh_tree DIR: a copy of the repository as a fresh clone would have it
 # (tracked and new, not ignored, files), without build output or keys.
+# Files already in DIR are replaced (-u), keeping the tree's times (-m).
 fresh_tree() {
 	local f dest
 	mkdir -p "$1"
@@ -55,7 +56,7 @@ fresh_tree() {
 		while IFS= read -r -d '' f; do
 			# Deleted but not yet committed files are not in a clone.
 			[ ! -e "$f" ] || printf '%s\0' "$f"
-		done | cpio -0 -pdm --quiet "$dest")
+		done | cpio -0 -pdmu --quiet "$dest")
 }
 
 run_tests() {
