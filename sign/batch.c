@@ -219,17 +219,27 @@ oom:
 	return -1;
 }
 
-int batch_parse_jobs(const char *s, int *jobs)
+int batch_option(const char *cmd, int c, const char *arg, int *jobs,
+		 struct path_list *trees)
 {
 	char *end;
 	long v;
 
+	if (c == 'r') {
+		if (path_list_add(trees, arg)) {
+			modsign_error("out of memory");
+			return EXIT_FAILED;
+		}
+		return EXIT_OK;
+	}
 	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > 1024)
-		return -1;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 1 || v > 1024)
+		return modsign_usage_error(
+			cmd, "-j takes a number of jobs from 1 to 1024, not '%s'",
+			arg);
 	*jobs = (int)v;
-	return 0;
+	return EXIT_OK;
 }
 
 int clean_stale_temps_of(const struct path_list *pl)

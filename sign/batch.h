@@ -48,9 +48,12 @@ int path_list_dedupe(struct path_list *pl);
 int path_list_gather(struct path_list *files, char *const *names, int n,
 		     const struct path_list *trees, const char *consequence);
 
-/* -j N: a whole number from 1 to 1024. Returns 0, or -1 for anything
- * else. */
-int batch_parse_jobs(const char *s, int *jobs);
+/* The options of a command that works in batches: c is 'j' (-j N, a
+ * whole number from 1 to 1024, into *jobs) or 'r' (-r DIR, added to
+ * trees). Returns EXIT_OK, or the exit status after saying what is
+ * wrong. */
+int batch_option(const char *cmd, int c, const char *arg, int *jobs,
+		 struct path_list *trees);
 
 /* clean_stale_temps in the folder of each path, each folder once. Returns
  * how many leftovers were removed. */

@@ -178,7 +178,7 @@ static int sign_main(int argc, char *argv[])
 	struct errbuf eb;
 	char *keyname = NULL;
 	size_t k;
-	int c, known = 0, jobs = 0, removed, lock_made = 0, rc = EXIT_OK;
+	int c, r, known = 0, jobs = 0, removed, lock_made = 0, rc = EXIT_OK;
 
 	while ((c = getopt_long(argc, argv, ":a:j:r:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -186,18 +186,10 @@ static int sign_main(int argc, char *argv[])
 			hash = optarg;
 			break;
 		case 'j':
-			if (batch_parse_jobs(optarg, &jobs)) {
-				rc = modsign_usage_error(
-					"sign",
-					"-j takes a number of jobs from 1 to 1024, not '%s'",
-					optarg);
-				goto out;
-			}
-			break;
 		case 'r':
-			if (path_list_add(&trees, optarg)) {
-				modsign_error("out of memory");
-				rc = EXIT_FAILED;
+			r = batch_option("sign", c, optarg, &jobs, &trees);
+			if (r != EXIT_OK) {
+				rc = r;
 				goto out;
 			}
 			break;

@@ -160,7 +160,7 @@ static int verify_main(int argc, char *argv[])
 	STACK_OF(X509) *certs;
 	struct errbuf eb;
 	size_t k;
-	int c, i, rc = EXIT_OK, ncertfiles = 0, jobs = 0;
+	int c, i, r, rc = EXIT_OK, ncertfiles = 0, jobs = 0;
 
 	certs = sk_X509_new_null();
 	if (!certs) {
@@ -177,18 +177,10 @@ static int verify_main(int argc, char *argv[])
 			}
 			break;
 		case 'j':
-			if (batch_parse_jobs(optarg, &jobs)) {
-				rc = modsign_usage_error(
-					"verify",
-					"-j takes a number of jobs from 1 to 1024, not '%s'",
-					optarg);
-				goto out;
-			}
-			break;
 		case 'r':
-			if (path_list_add(&trees, optarg)) {
-				modsign_error("out of memory");
-				rc = EXIT_FAILED;
+			r = batch_option("verify", c, optarg, &jobs, &trees);
+			if (r != EXIT_OK) {
+				rc = r;
 				goto out;
 			}
 			break;

@@ -374,6 +374,15 @@ make_token() {
 	rm "$T/hsm/key8.pem"
 }
 
+# token_and_modules N: make_token, and the N smallest modules in ./d
+token_and_modules() {
+	local small
+	make_token
+	mkdir d
+	mapfile -t small < <(smallest "$1")
+	cp "${small[@]}" d/
+}
+
 test_pkcs11_token_equals_file_key() {
 	local uri="pkcs11:token=modsign;object=signer;type=private" f
 	command -v softhsm2-util >/dev/null || fail "softhsm2 is not installed"
@@ -398,11 +407,8 @@ test_pkcs11_token_equals_file_key() {
 }
 
 test_pkcs11_wrong_pin_touches_nothing() {
-	local uri="pkcs11:token=modsign;object=signer;type=private" small
-	make_token
-	mkdir d
-	mapfile -t small < <(smallest 3)
-	cp "${small[@]}" d/
+	local uri="pkcs11:token=modsign;object=signer;type=private"
+	token_and_modules 3
 	cp -a d before
 	touch -d '2001-01-01' d/*.ko
 	expect_exit 1 env "${P11_ENV[@]}" MODSIGN_PIN=1111 "$MODSIGN" sign -r d "$uri" "$CERT"
@@ -423,11 +429,8 @@ test_pkcs11_wrong_pin_touches_nothing() {
 
 # No PIN given, but a terminal: libp11 asks on it, with echo off.
 test_pkcs11_pin_asked_on_a_terminal() {
-	local uri="pkcs11:token=modsign;object=signer;type=private" small
-	make_token
-	mkdir d
-	mapfile -t small < <(smallest 2)
-	cp "${small[@]}" d/
+	local uri="pkcs11:token=modsign;object=signer;type=private"
+	token_and_modules 2
 	# expect(1) gives modsign a terminal, waits for the question, answers
 	cat >pin.exp <<'EOF'
 set timeout 60
