@@ -133,6 +133,8 @@ static const char *lzma_why(lzma_ret r)
 	switch (r) {
 	case LZMA_MEM_ERROR:
 		return "out of memory";
+	case LZMA_MEMLIMIT_ERROR:
+		return "it needs more than 128 MiB of memory to decode (damaged, or xz options no module uses)";
 	case LZMA_FORMAT_ERROR:
 		return "not an xz stream";
 	case LZMA_OPTIONS_ERROR:
@@ -148,12 +150,18 @@ static const char *lzma_why(lzma_ret r)
 	}
 }
 
+/* What liblzma may allocate to decode one stream (its dictionary and its
+ * index). Kbuild's modules need a 1 MiB dictionary and xz -9 one of 64 MiB;
+ * without a limit, a damaged index can ask for terabytes (found by
+ * fuzz_compress). */
+#define XZ_MEMLIMIT ((uint64_t)128 << 20)
+
 /* The uncompressed size from the stream's index, or 0 when unknown. */
 static size_t xz_size_hint(const uint8_t *in, size_t inlen)
 {
 	lzma_stream_flags flags;
 	lzma_index *idx = NULL;
-	uint64_t memlimit = UINT64_MAX, size;
+	uint64_t memlimit = XZ_MEMLIMIT, size;
 	size_t pos = 0;
 
 	if (inlen < 2 * LZMA_STREAM_HEADER_SIZE ||
@@ -182,7 +190,7 @@ static int xz_decompress(const uint8_t *in, size_t inlen, struct outbuf *o,
 	int ret = -1;
 
 	/* one stream: without LZMA_CONCATENATED, decoding stops at its end */
-	r = lzma_stream_decoder(&s, UINT64_MAX, 0);
+	r = lzma_stream_decoder(&s, XZ_MEMLIMIT, 0);
 	if (r != LZMA_OK) {
 		eb_set(eb, "cannot start the xz decoder: %s", lzma_why(r));
 		return -1;

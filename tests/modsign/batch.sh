@@ -341,9 +341,12 @@ test_compressed_damage() {
 	{ cat good.ko.xz; echo trailing; } >trail.ko.xz
 	zstd -q -c "$m" | head -c 200 >cut.ko.zst
 	printf '\037\213\010\000garbage-garbage-garbage' >bad.ko.gz
+	# found by fuzz_compress: an xz index that asks liblzma for 48 TB
+	printf '\xfd\x37\x7a\x58\x5a\x00\x00\x01\x69\x22\xde\x00\x61\x00\x00\x81\x81\x81\x81\x81\x58\x5a\x00\x00\x01\x69\x3e\x30\x0d\x8b\x02\x00\x00\x00\x00\x01\x59\x5a' >huge-index.ko.xz
 	cp cut.ko.xz cut.before
-	expect_exit 1 "$MODSIGN" sign "$KEY" "$CERT" good.ko.xz cut.ko.xz trail.ko.xz cut.ko.zst bad.ko.gz
-	expect_summary 1 0 4
+	expect_exit 1 "$MODSIGN" sign "$KEY" "$CERT" good.ko.xz cut.ko.xz trail.ko.xz cut.ko.zst bad.ko.gz huge-index.ko.xz
+	expect_summary 1 0 5
+	expect_file_contains "$T/err" "modsign: ERROR: huge-index.ko.xz: cannot decompress (xz)"
 	expect_file_contains "$T/err" "modsign: ERROR: cut.ko.xz: cannot decompress (xz)"
 	expect_file_contains "$T/err" "modsign: ERROR: trail.ko.xz: 9 bytes follow the xz stream"
 	expect_file_contains "$T/err" "modsign: ERROR: cut.ko.zst: cannot decompress (zstd)"
