@@ -149,7 +149,7 @@ int replace_begin(const char *path, const struct stat *orig,
 	}
 	/* in a batch, the inode of a module replaced before (spare.h) */
 	if (spare_pool_is_open()) {
-		r->fd = spare_take(orig->st_dev, r->dir, base, &spare);
+		r->fd = spare_take(r->dir, base, &spare);
 		if (r->fd >= 0) {
 			free(r->tmp);
 			r->tmp = spare;
@@ -232,7 +232,7 @@ int replace_finish(struct pending_replace *r, struct errbuf *eb)
 	/* the lock goes with the last descriptor; the name is the module's */
 	r->fd = -1;
 	if (swapped) {
-		spare_give(r->tmp); /* the old module's inode */
+		spare_give(r->tmp, r->dir); /* the old module's inode */
 		r->tmp = NULL;
 	}
 	if (close(fd)) {

@@ -7,13 +7,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -21,10 +24,18 @@
 
 #include "fileio.h"
 
+/* What a new file takes from the folder it is made in, besides its
+ * name: a spare moves only between folders that give the same. */
+struct dir_profile {
+	dev_t dev;
+	unsigned flags; /* the folder's inode flags (chattr), inherited */
+	int plain;	/* no set-group-ID bit, no default ACL */
+};
+
 struct spare {
 	int fd;
 	char *path;
-	dev_t dev;
+	struct dir_profile from;
 };
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -76,6 +87,43 @@ int spare_pool_is_open(void)
 	return r;
 }
 
+/* The profile of folder dir; the last one is remembered per thread, as
+ * a batch goes through its files folder by folder. Returns 0, or -1 when
+ * it cannot be told (then no spare is used there). */
+static int dir_profile_of(const char *dir, struct dir_profile *p)
+{
+	/* in place: a thread's heap memory would outlive the thread */
+	static __thread char last_dir[PATH_MAX];
+	static __thread struct dir_profile last;
+	struct stat st;
+	int fd, flags = 0;
+	ssize_t acl;
+
+	if (last_dir[0] && !strcmp(last_dir, dir)) {
+		*p = last;
+		return 0;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || ioctl(fd, FS_IOC_GETFLAGS, &flags)) {
+		close(fd);
+		return -1;
+	}
+	acl = fgetxattr(fd, "system.posix_acl_default", NULL, 0);
+	close(fd);
+	if (acl < 0 && errno != ENODATA && errno != ENOTSUP)
+		return -1;
+	p->dev = st.st_dev;
+	p->flags = (unsigned)flags;
+	p->plain = !(st.st_mode & S_ISGID) && acl <= 0;
+	if (strlen(dir) < sizeof(last_dir)) {
+		strcpy(last_dir, dir);
+		last = *p;
+	}
+	return 0;
+}
+
 /* Whether nobody else has the file open: a write lease is granted only
  * then. It is given back at once; nobody can find the file afterwards but
  * under its temporary name. */
@@ -108,18 +156,22 @@ static void random_suffix(char out[7])
 	out[6] = '\0';
 }
 
-int spare_take(dev_t dev, const char *dir, const char *base, char **tmp)
+int spare_take(const char *dir, const char *base, char **tmp)
 {
 	struct spare s = { .fd = -1 };
+	struct dir_profile to;
 	size_t i, n;
 	char sfx[7];
 	char *name;
 	int tries;
 
 	*tmp = NULL;
+	if (dir_profile_of(dir, &to) || !to.plain)
+		return -1;
 	pthread_mutex_lock(&pool_lock);
 	for (i = pool_n; i-- > 0;)
-		if (pool[i].dev == dev) {
+		if (pool[i].from.dev == to.dev &&
+		    pool[i].from.flags == to.flags) {
 			s = pool[i];
 			pool[i] = pool[--pool_n];
 			break;
@@ -160,14 +212,16 @@ int spare_take(dev_t dev, const char *dir, const char *base, char **tmp)
 	return s.fd;
 }
 
-void spare_give(char *tmp)
+void spare_give(char *tmp, const char *dir)
 {
+	struct dir_profile from;
 	struct stat st;
 	int fd;
 
 	fd = open(tmp, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) ||
 	    st.st_nlink != 1 || flistxattr(fd, NULL, 0) != 0 ||
+	    dir_profile_of(dir, &from) || !from.plain ||
 	    flock(fd, LOCK_EX | LOCK_NB) || !open_nowhere_else(fd)) {
 		discard(fd, tmp);
 		return;
@@ -176,7 +230,7 @@ void spare_give(char *tmp)
 	if (pool_open && pool_n < pool_max) {
 		pool[pool_n].fd = fd;
 		pool[pool_n].path = tmp;
-		pool[pool_n].dev = st.st_dev;
+		pool[pool_n].from = from;
 		pool_n++;
 		fd = -1;
 	}

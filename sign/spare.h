@@ -17,8 +17,11 @@
  * invisible: a regular file with one link, no extended attributes (no
  * ACL, no security label, no IMA signature to carry over), owned by the
  * caller (or the caller has CAP_LEASE), and open nowhere else, which a
- * write lease (fcntl F_SETLEASE) proves at the moment it is taken. Any
- * doubt, and the spare is simply removed, as rename(2) would have done.
+ * write lease (fcntl F_SETLEASE) proves at the moment it is taken. And
+ * since a new file takes things from its folder, it moves only between
+ * folders of one file system with the same inheritable inode flags, none
+ * of them set-group-ID or with a default ACL. Any doubt, and the spare is
+ * simply removed, as rename(2) would have done.
  *
  * Spares are temporary files by name (".NAME.modsign-XXXXXX") and are
  * locked while in the pool, so a run killed with spares in hand leaves
@@ -39,17 +42,17 @@ void spare_pool_close(void);
 int spare_pool_is_open(void);
 
 /*
- * spare_take - a spare on device dev, renamed to a fresh temporary name
- * next to the file base in folder dir, emptied and locked. Returns its
- * descriptor (open for writing) and the name in *tmp (malloc'ed), or -1
- * when there is none to use.
+ * spare_take - a spare for folder dir, renamed to a fresh temporary name
+ * next to the file base there, emptied and locked. Returns its descriptor
+ * (open for writing) and the name in *tmp (malloc'ed), or -1 when there is
+ * none to use.
  */
-int spare_take(dev_t dev, const char *dir, const char *base, char **tmp);
+int spare_take(const char *dir, const char *base, char **tmp);
 
 /*
- * spare_give - tmp names the inode a RENAME_EXCHANGE just took out of
- * place: keep it as a spare, or remove it. Frees tmp.
+ * spare_give - tmp, in folder dir, names the inode a RENAME_EXCHANGE just
+ * took out of place: keep it as a spare, or remove it. Frees tmp.
  */
-void spare_give(char *tmp);
+void spare_give(char *tmp, const char *dir);
 
 #endif

@@ -520,6 +520,26 @@ test_replaced_modules_pass_nothing_on() {
 		"extended attributes after signing"
 }
 
+# A new file takes a default ACL from its folder; a spare from another
+# folder has none to give, so it is not used there.
+test_replaced_modules_keep_the_folders_acl() {
+	local dir n f missing=""
+	plain_tree t
+	# the last folder: by then, spares from the others are at hand
+	dir=$(find t -name '*.ko' -printf '%h\n' | LC_ALL=C sort -u | tail -n 1)
+	n=$(find "$dir" -name '*.ko' | wc -l)
+	# default ACL: owner rw, user nobody r, group r, mask r, other r
+	setfattr -n system.posix_acl_default \
+		-v 0x0200000001000600ffffffff02000400feff000004000400ffffffff10000400ffffffff20000400ffffffff \
+		"$dir" || fail "cannot set a default ACL in $T"
+	expect_exit 0 "$MODSIGN" sign -j 1 -r t "$KEY" "$CERT"
+	expect_summary "$NPLAIN" 0 0
+	for f in "$dir"/*.ko; do
+		getfattr -n system.posix_acl_access "$f" >/dev/null 2>&1 || missing+=" $f"
+	done
+	expect_eq "" "$missing" "modules of $dir ($n) without the folder's ACL"
+}
+
 test_sigkill_leaves_whole_modules() {
 	local start end full ms pct pid signed stale partial=0 line=""
 	plain_tree ref
