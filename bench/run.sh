@@ -24,13 +24,14 @@
 # (a), (b) and (c) are compared byte for byte.
 #
 # Environment: RUNS (default 5, at least 3), MODSIGN (default sign/modsign,
-# built if missing), OUT (default docs/benchmarks.md), BENCH_TMP (where the
+# brought up to date with make first), OUT (default docs/benchmarks.md), BENCH_TMP (where the
 # two copies of the tree go, about 800 MB; default $TMPDIR or /tmp).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNS=${RUNS:-5}
 OUT=${OUT:-$TOP/docs/benchmarks.md}
+OWN_BUILD=${MODSIGN:+no}
 MODSIGN=${MODSIGN:-$TOP/sign/modsign}
 JOBS=$(nproc)
 
@@ -43,10 +44,18 @@ log() {
 }
 
 [ "$RUNS" -ge 3 ] 2>/dev/null || die "RUNS=$RUNS: at least 3 runs, for a median"
-if [ ! -x "$MODSIGN" ]; then
-	log "building modsign (make -C sign)"
-	make -s -C "$TOP/sign" >&2 || die "cannot build modsign"
+# the code measured: the checkout as it is when the bench starts, built
+# from it (unless MODSIGN names another binary)
+rev=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git -C "$TOP" status --porcelain -- sign 2>/dev/null)" ]; then
+	rev="$rev with uncommitted changes in sign/"
 fi
+if [ "${OWN_BUILD:-yes}" == yes ]; then
+	make -s -C "$TOP/sign" >&2 || die "cannot build modsign (make -C sign)"
+else
+	rev="$MODSIGN (not built from this checkout)"
+fi
+[ -x "$MODSIGN" ] || die "$MODSIGN is not an executable"
 for tool in openssl /usr/bin/time awk sort; do
 	command -v "$tool" >/dev/null || die "$tool is missing (package: ${tool##*/})"
 done
@@ -183,10 +192,6 @@ median_rss() {
 }
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-rev=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git -C "$TOP" status --porcelain -- sign 2>/dev/null)" ]; then
-	rev="$rev with uncommitted changes in sign/"
-fi
 
 # Every ratio is taken within one run, then the median over the runs is
 # reported: a time and the time it is compared with were measured together.

@@ -33,8 +33,8 @@ static const char usage[] =
 	"                       below DIR (repeatable; links are not followed)\n"
 	"  -h, --help           show this help\n"
 	"\n"
-	"Exit status: 0 when every module is OK, 1 otherwise, 2 for a usage\n"
-	"error.\n";
+	"Exit status: 0 when every module is OK, 1 otherwise (also when -r\n"
+	"found no module at all), 2 for a usage error.\n";
 
 /* Trailer problems that make the file bad input rather than a verdict. */
 static int trailer_damage(enum trailer_status st)
@@ -209,8 +209,12 @@ static int verify_main(int argc, char *argv[])
 		rc = EXIT_FAILED;
 		goto out;
 	}
-	if (!files.n)
-		goto out; /* -r found nothing: said above */
+	if (!files.n) {
+		/* a wrong folder must not pass for a good tree */
+		modsign_error("no module to check; nothing was checked");
+		rc = EXIT_FAILED;
+		goto out;
+	}
 	/* the threads share the certificates: fill their caches now */
 	for (i = 0; i < sk_X509_num(certs); i++)
 		X509_check_purpose(sk_X509_value(certs, i), -1, 0);

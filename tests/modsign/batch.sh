@@ -231,6 +231,11 @@ test_parallel_verify_reports_in_order() {
 OK ${mods[0]} (modsign batch test key)" "$(cat "$T/out")" "named files"
 	expect_exit 2 "$MODSIGN" verify -j 0 --cert "$CERT" -r t
 	expect_file_contains "$T/err" "-j takes a number of jobs from 1 to 1024"
+	# a folder with no module in it is not a tree that passed
+	mkdir empty
+	expect_exit 1 "$MODSIGN" verify --cert "$CERT" -r empty
+	expect_file_contains "$T/err" "modsign: no module below empty"
+	expect_file_contains "$T/err" "modsign: ERROR: no module to check; nothing was checked"
 }
 
 # ---- compressed modules ----
