@@ -446,12 +446,18 @@ EOF
 # ---------------------------------------------------------------------------
 # Actions
 
-do_status() {
-	local word
+# read_state: the tools, the certificate and its description, and the
+# Secure Boot state: what every action starts from.
+read_state() {
 	check_tools
 	prepare_cert
 	describe_cert
 	read_sb_state
+}
+
+do_status() {
+	local word
+	read_state
 	test_key
 	case $STATE in
 	enrolled)
@@ -481,10 +487,7 @@ do_status() {
 do_enroll() {
 	local said
 	check_root
-	check_tools
-	prepare_cert
-	describe_cert
-	read_sb_state
+	read_state
 	if [ "$SB" = disabled ]; then
 		note "Secure Boot is disabled: enrolling works and is kept, but it is not needed until Secure Boot is turned on (until then the kernel loads unsigned modules too)"
 	fi
@@ -548,10 +551,7 @@ do_enroll() {
 do_revoke() {
 	local said
 	check_root
-	check_tools
-	prepare_cert
-	describe_cert
-	read_sb_state
+	read_state
 	test_key
 	case $STATE in
 	not-enrolled | blocked)

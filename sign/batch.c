@@ -488,6 +488,18 @@ static void progress(const char *what, size_t done, size_t n, double elapsed)
 	fflush(stderr);
 }
 
+/* A finished job, on the main thread: the caller's report, then the
+ * error of a failed one. */
+static void report_job(const struct batch_job *job, size_t index,
+		       batch_report_fn report, void *arg)
+{
+	if (report)
+		report(index, arg);
+	if (job->result == BATCH_FAILED)
+		modsign_error("%s: %s", job->path,
+			      job->msg ? job->msg : "out of memory");
+}
+
 size_t batch_job_index(const struct batch_job *job)
 {
 	return (size_t)(job - job->b->jobs);
@@ -591,12 +603,7 @@ int batch_run(char *const *paths, size_t n, int jobs, const char *what,
 				fputs("\r\033[K", stderr);
 				shown = 0;
 			}
-			if (report)
-				report(reported - 1, arg);
-			if (job->result == BATCH_FAILED)
-				modsign_error("%s: %s", job->path,
-					      job->msg ? job->msg
-						       : "out of memory");
+			report_job(job, reported - 1, report, arg);
 			pthread_mutex_lock(&b.lock);
 		}
 		if (reported == n)
@@ -630,14 +637,8 @@ int batch_run(char *const *paths, size_t n, int jobs, const char *what,
 
 	/* what is not yet reported (after a stop, in the unreported tail) */
 	for (k = reported; k < n; k++) {
-		if (!b.jobs[k].finished)
-			continue;
-		if (report)
-			report(k, arg);
-		if (b.jobs[k].result == BATCH_FAILED)
-			modsign_error("%s: %s", b.jobs[k].path,
-				      b.jobs[k].msg ? b.jobs[k].msg
-						    : "out of memory");
+		if (b.jobs[k].finished)
+			report_job(&b.jobs[k], k, report, arg);
 	}
 	for (k = 0; k < n; k++) {
 		if (!b.jobs[k].finished)
