@@ -296,6 +296,7 @@ struct batch_job {
 	enum batch_result result;
 	int finished;
 	char *msg; /* malloc'ed reason for BATCH_FAILED */
+	char *warnings; /* from replace_begin, printed if it is done */
 	struct pending_replace pr;
 };
 
@@ -345,11 +346,13 @@ enum batch_result batch_commit(struct batch_job *job,
 	while (b->qlen == QUEUE_MAX)
 		pthread_cond_wait(&b->space_cv, &b->lock);
 	job->pr = *r;
+	job->warnings = r->warnings;
+	job->pr.warnings = NULL;
 	b->queue[b->qlen++] = job;
 	pthread_cond_signal(&b->queue_cv);
 	pthread_mutex_unlock(&b->lock);
 	r->fd = -1;
-	r->tmp = r->real = r->dir = NULL;
+	r->tmp = r->real = r->dir = r->warnings = NULL;
 	return BATCH_PENDING;
 }
 
@@ -495,6 +498,8 @@ static void report_job(const struct batch_job *job, size_t index,
 {
 	if (report)
 		report(index, arg);
+	if (job->result == BATCH_DONE)
+		print_warnings(job->path, job->warnings);
 	if (job->result == BATCH_FAILED)
 		modsign_error("%s: %s", job->path,
 			      job->msg ? job->msg : "out of memory");
@@ -596,7 +601,8 @@ int batch_run(char *const *paths, size_t n, int jobs, const char *what,
 		while (reported < n && b.jobs[reported].finished) {
 			struct batch_job *job = &b.jobs[reported++];
 
-			if (job->result != BATCH_FAILED && !report)
+			if (job->result != BATCH_FAILED && !job->warnings &&
+			    !report)
 				continue;
 			pthread_mutex_unlock(&b.lock);
 			if (shown) {
@@ -650,6 +656,7 @@ int batch_run(char *const *paths, size_t n, int jobs, const char *what,
 		else
 			c->failed++;
 		free(b.jobs[k].msg);
+		free(b.jobs[k].warnings);
 	}
 	c->interrupted = atomic_load(&stop_requested) != 0;
 	c->seconds = now() - t0;

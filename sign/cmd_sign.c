@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 
 #include <openssl/crypto.h>
@@ -23,7 +26,6 @@
 #include "modsign.h"
 #include "sigcms.h"
 #include "sigfast.h"
-#include "spare.h"
 #include "trailer.h"
 
 static const char usage[] =
@@ -53,10 +55,6 @@ static const char usage[] =
 	"module that already carries exactly the signature it would get is left\n"
 	"untouched (skipped). At the end: 'modsign: N signed, N skipped, N\n"
 	"failed'; on a terminal, a progress line while it runs.\n";
-
-/* Spare inodes kept for the next modules (spare.h): a few per job is all
- * the pipeline needs; more would only be removed at the end. */
-#define SPARES_MAX 64
 
 static const char *const hashes[] = { "sha256", "sha384", "sha512" };
 
@@ -158,6 +156,19 @@ out:
 	return res == BATCH_PENDING ? batch_commit(job, &pr) : res;
 }
 
+/* Like ssh: a private key others can read is said to be one. */
+static void warn_key_mode(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) || !(st.st_mode & 077))
+		return;
+	fprintf(stderr,
+		"modsign: warning: %s is readable by %s (mode %04o): chmod 600 %s\n",
+		path, st.st_mode & 007 ? "others" : "its group",
+		(unsigned)(st.st_mode & 07777), path);
+}
+
 static int sign_main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -173,6 +184,8 @@ static int sign_main(int argc, char *argv[])
 	struct sign_ctx ctx;
 	struct sig_template tmpl = { 0 };
 	struct batch_counts cnt;
+	struct folder_locks locks = { 0 };
+	const struct rlimit no_core = { 0, 0 };
 	X509 *cert = NULL;
 	EVP_MD *md = NULL;
 	struct errbuf eb;
@@ -240,17 +253,29 @@ static int sign_main(int argc, char *argv[])
 		rc = EXIT_FAILED;
 		goto out;
 	}
+	/* No core dump may hold the private key (a SIGQUIT, a crash);
+	 * this also keeps other users' debuggers out. */
+	if (prctl(PR_SET_DUMPABLE, 0) || setrlimit(RLIMIT_CORE, &no_core)) {
+		modsign_error("cannot turn core dumps off: %s; no module was touched",
+			      strerror(errno));
+		rc = EXIT_FAILED;
+		goto out;
+	}
 	if (signing_key_load(keyspec, &key, &eb)) {
 		modsign_error("%s: %s; no module was touched", keyname, eb.msg);
 		rc = EXIT_FAILED;
 		goto out;
 	}
+	if (!key.in_token)
+		warn_key_mode(keyspec);
 	cert = load_cert(certfile, &eb);
 	if (!cert) {
 		modsign_error("%s: %s", certfile, eb.msg);
 		rc = EXIT_FAILED;
 		goto out;
 	}
+	if (cert_problem(cert, eb.msg, sizeof(eb.msg)))
+		fprintf(stderr, "modsign: warning: %s: %s\n", certfile, eb.msg);
 	ossl_clear();
 	if (X509_check_private_key(cert, key.pkey) != 1) {
 		eb_ossl(&eb, "the private key does not match the certificate %s",
@@ -284,17 +309,21 @@ static int sign_main(int argc, char *argv[])
 		goto out;
 	}
 
+	/* One run at a time in a folder: two runs with different keys
+	 * would each overwrite part of the other's work. */
+	if (lock_folders(files.v, files.n, &locks, &eb)) {
+		modsign_error("%s; no module was touched", eb.msg);
+		rc = EXIT_FAILED;
+		goto out;
+	}
 	/* Leftovers of a killed run (temporary files no process holds). */
 	removed = clean_stale_temps_of(&files);
 
 	if (jobs == 0)
 		jobs = batch_default_jobs();
-	/* enough spares for the files between a swap and the next write */
-	spare_pool_open(SPARES_MAX);
 	if (batch_run(files.v, files.n, jobs, "signing", sign_one, NULL, &ctx,
 		      &cnt))
 		rc = EXIT_FAILED;
-	spare_pool_close();
 	if (cnt.failed || cnt.not_started)
 		rc = EXIT_FAILED;
 
@@ -314,6 +343,7 @@ static int sign_main(int argc, char *argv[])
 		rc = EXIT_FAILED;
 	}
 out:
+	unlock_folders(&locks);
 	free(keyname);
 	path_list_free(&trees);
 	path_list_free(&files);
@@ -323,6 +353,9 @@ out:
 	if (lock_made)
 		pthread_mutex_destroy(&ctx.token_lock);
 	signing_key_free(&key);
+	/* the key is gone (libcrypto clears its numbers when it frees
+	 * them): LeakSanitizer's tracer may attach again */
+	prctl(PR_SET_DUMPABLE, 1);
 	return rc;
 }
 

@@ -81,6 +81,8 @@ static int strip_main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct folder_locks locks;
+	struct errbuf eb;
 	int all = 0, c, i, rc = EXIT_OK;
 
 	while ((c = getopt_long(argc, argv, ":ah", opts, NULL)) != -1) {
@@ -97,9 +99,15 @@ static int strip_main(int argc, char *argv[])
 	}
 	if (optind >= argc)
 		return modsign_usage_error("strip", "no module given");
+	/* the folder locks of sign: a strip and a sign do not interleave */
+	if (lock_folders(argv + optind, (size_t)(argc - optind), &locks, &eb)) {
+		modsign_error("%s; no module was touched", eb.msg);
+		return EXIT_FAILED;
+	}
 	for (i = optind; i < argc; i++)
 		if (strip_file(argv[i], all))
 			rc = EXIT_FAILED;
+	unlock_folders(&locks);
 	if (fflush(stdout)) {
 		modsign_error("cannot write the output");
 		rc = EXIT_FAILED;

@@ -53,6 +53,7 @@ struct verify_result {
 
 struct verify_ctx {
 	STACK_OF(X509) *certs; /* shared, read only */
+	int doubtful_certs;    /* some cert_problem() among them */
 	struct verify_result *res;
 };
 
@@ -115,6 +116,17 @@ static enum batch_result verify_one(struct batch_job *job, const char *path,
 	}
 	v = sig_verify(fb.data + t.sig_off, t.sig_len, fb.data, t.module_len,
 		       ctx->certs, signer, sizeof(signer), eb);
+	if (v == SIG_GOOD && ctx->doubtful_certs) {
+		/* an expired certificate still verifies: say it in the line */
+		X509 *x = sig_signer_cert(fb.data + t.sig_off, t.sig_len,
+					  ctx->certs);
+		size_t used = strlen(signer);
+
+		if (x && used + 2 < sizeof(signer) &&
+		    cert_problem(x, signer + used + 2,
+				 sizeof(signer) - used - 2))
+			memcpy(signer + used, "; ", 2);
+	}
 	file_buf_free(&fb);
 	if (v != SIG_GOOD) {
 		snprintf(why, sizeof(why), "%s%s",
@@ -216,8 +228,13 @@ static int verify_main(int argc, char *argv[])
 		goto out;
 	}
 	/* the threads share the certificates: fill their caches now */
-	for (i = 0; i < sk_X509_num(certs); i++)
+	for (i = 0; i < sk_X509_num(certs); i++) {
+		char why[160];
+
 		X509_check_purpose(sk_X509_value(certs, i), -1, 0);
+		ctx.doubtful_certs |=
+			cert_problem(sk_X509_value(certs, i), why, sizeof(why));
+	}
 
 	ctx.certs = certs;
 	ctx.res = calloc(files.n, sizeof(*ctx.res));

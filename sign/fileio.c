@@ -5,15 +5,18 @@
  * certificates.
  */
 #include "fileio.h"
-#include "spare.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -116,8 +119,149 @@ void replace_abort(struct pending_replace *r)
 	free(r->tmp);
 	free(r->real);
 	free(r->dir);
+	free(r->warnings);
 	r->fd = -1;
-	r->tmp = r->real = r->dir = NULL;
+	r->tmp = r->real = r->dir = r->warnings = NULL;
+}
+
+/* Adds one line to the warnings of a replacement. */
+static void add_warning(struct pending_replace *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void add_warning(struct pending_replace *r, const char *fmt, ...)
+{
+	struct strbuf sb;
+	va_list ap;
+	char line[ERRBUF_SIZE];
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	sb_init(&sb);
+	if (r->warnings) {
+		sb_puts(&sb, r->warnings);
+		sb_puts(&sb, "\n");
+	}
+	sb_puts(&sb, line);
+	if (sb.oom) {
+		sb_free(&sb);
+		return; /* a warning lost to a lack of memory */
+	}
+	free(r->warnings);
+	r->warnings = sb.s;
+}
+
+/* The attributes that describe the bytes themselves: kept, they would
+ * vouch for the unsigned module (and IMA appraisal would refuse it). */
+static int describes_the_bytes(const char *name)
+{
+	return !strcmp(name, "security.ima") || !strcmp(name, "security.evm");
+}
+
+/*
+ * Copies the extended attributes of the module (ACLs, SELinux label,
+ * user.*) onto its replacement, but for those describing the old bytes,
+ * which are dropped with a warning. Returns 0, or -1 with the reason.
+ */
+static int copy_xattrs(struct pending_replace *r, struct errbuf *eb)
+{
+	char *names = NULL, *name;
+	uint8_t *val = NULL;
+	ssize_t nlen, vlen;
+	int ret = -1;
+
+	nlen = llistxattr(r->real, NULL, 0);
+	if (nlen < 0 && (errno == ENOTSUP || errno == ENODATA))
+		return 0;
+	if (nlen < 0)
+		goto failed;
+	if (nlen == 0)
+		return 0;
+	names = malloc((size_t)nlen);
+	if (!names)
+		goto oom;
+	nlen = llistxattr(r->real, names, (size_t)nlen);
+	if (nlen < 0)
+		goto failed; /* changed meanwhile (ERANGE): say so */
+	for (name = names; name < names + nlen; name += strlen(name) + 1) {
+		if (describes_the_bytes(name)) {
+			add_warning(r,
+				    "its %s described the unsigned bytes and was dropped; sign it again with evmctl",
+				    name);
+			continue;
+		}
+		vlen = lgetxattr(r->real, name, NULL, 0);
+		if (vlen < 0)
+			goto failed_name;
+		free(val);
+		val = malloc(vlen ? (size_t)vlen : 1);
+		if (!val)
+			goto oom;
+		vlen = lgetxattr(r->real, name, val, (size_t)vlen);
+		if (vlen < 0 || fsetxattr(r->fd, name, val, (size_t)vlen, 0))
+			goto failed_name;
+	}
+	ret = 0;
+	goto out;
+failed_name:
+	eb_set(eb, "cannot keep its extended attribute %s: %s", name,
+	       strerror(errno));
+	goto out;
+failed:
+	eb_set(eb, "cannot read its extended attributes: %s", strerror(errno));
+	goto out;
+oom:
+	eb_set(eb, "out of memory");
+out:
+	free(names);
+	free(val);
+	return ret;
+}
+
+/*
+ * The new file looks like the module it replaces: the same owner, group
+ * and mode, the same extended attributes (copy_xattrs). An owner this
+ * process cannot give (not root) is refused rather than silently taken
+ * over. A module with other hard links loses them: only the name given
+ * gets the new bytes, and a warning says so.
+ */
+static int keep_attributes(struct pending_replace *r, const struct stat *orig,
+			   struct errbuf *eb)
+{
+	struct stat st;
+
+	/* The owner first: fchown may clear set-id bits that fchmod sets.
+	 * Only root may give a file away; others may only choose among
+	 * their own groups. */
+	if (fchown(r->fd, orig->st_uid, orig->st_gid)) {
+		if (errno != EPERM) {
+			eb_set(eb, "cannot set the owner of %s: %s", r->tmp,
+			       strerror(errno));
+			return -1;
+		}
+		if (fstat(r->fd, &st)) {
+			eb_set(eb, "cannot stat %s: %s", r->tmp,
+			       strerror(errno));
+			return -1;
+		}
+		if (st.st_uid != orig->st_uid || st.st_gid != orig->st_gid) {
+			eb_set(eb,
+			       "owned by uid %u gid %u, which only root can keep: sign it as root or as its owner; the module is unchanged",
+			       (unsigned)orig->st_uid, (unsigned)orig->st_gid);
+			return -1;
+		}
+	}
+	if (fchmod(r->fd, orig->st_mode & 07777)) {
+		eb_set(eb, "cannot set the mode of %s: %s", r->tmp,
+		       strerror(errno));
+		return -1;
+	}
+	if (copy_xattrs(r, eb))
+		return -1;
+	if (orig->st_nlink > 1)
+		add_warning(r,
+			    "it had %lu hard links; only this name holds the signed module, the other names keep the old bytes",
+			    (unsigned long)orig->st_nlink);
+	return 0;
 }
 
 int replace_begin(const char *path, const struct stat *orig,
@@ -125,13 +269,13 @@ int replace_begin(const char *path, const struct stat *orig,
 		  struct pending_replace *r, struct errbuf *eb)
 {
 	const char *base;
-	char *slash, *spare;
+	char *slash;
 	size_t n;
 	int tries;
 	struct stat st;
 
 	r->fd = -1;
-	r->tmp = r->dir = NULL;
+	r->tmp = r->dir = r->warnings = NULL;
 	r->real = realpath(path, NULL);
 	if (!r->real) {
 		eb_set(eb, "cannot resolve the path: %s", strerror(errno));
@@ -146,15 +290,6 @@ int replace_begin(const char *path, const struct stat *orig,
 	if (!r->dir || !r->tmp) {
 		eb_set(eb, "out of memory");
 		goto fail;
-	}
-	/* in a batch, the inode of a module replaced before (spare.h) */
-	if (spare_pool_is_open()) {
-		r->fd = spare_take(r->dir, base, &spare);
-		if (r->fd >= 0) {
-			free(r->tmp);
-			r->tmp = spare;
-			goto write;
-		}
 	}
 	for (tries = 0;; tries++) {
 		snprintf(r->tmp, n, "%s/.%s" TEMP_MARK "XXXXXX", r->dir, base);
@@ -178,19 +313,8 @@ int replace_begin(const char *path, const struct stat *orig,
 			goto fail;
 		}
 	}
-write:
-	/* The owner first: fchown may clear set-id bits that fchmod sets.
-	 * Only root may give a file away; others keep their own. */
-	if (fchown(r->fd, orig->st_uid, orig->st_gid) && errno != EPERM) {
-		eb_set(eb, "cannot set the owner of %s: %s", r->tmp,
-		       strerror(errno));
+	if (keep_attributes(r, orig, eb))
 		goto fail;
-	}
-	if (fchmod(r->fd, orig->st_mode & 07777)) {
-		eb_set(eb, "cannot set the mode of %s: %s", r->tmp,
-		       strerror(errno));
-		goto fail;
-	}
 	if (write_all(r->fd, iov, iovcnt)) {
 		eb_set(eb, "cannot write %s: %s", r->tmp, strerror(errno));
 		goto fail;
@@ -216,25 +340,16 @@ int replace_sync(struct pending_replace *r, struct errbuf *eb)
 
 int replace_finish(struct pending_replace *r, struct errbuf *eb)
 {
-	int fd = r->fd, swapped = 0;
+	int fd = r->fd;
 
-	/* in a batch, swap: the old inode stays, as the next spare */
-	if (spare_pool_is_open()) {
-		if (renameat2(AT_FDCWD, r->tmp, AT_FDCWD, r->real,
-			      RENAME_EXCHANGE) == 0)
-			swapped = 1;
-		else if (errno != EINVAL && errno != ENOENT)
-			goto rename_failed;
-		/* else: no RENAME_EXCHANGE here, or no module any more */
+	if (rename(r->tmp, r->real)) {
+		eb_set(eb, "cannot rename %s over the module: %s", r->tmp,
+		       strerror(errno));
+		replace_abort(r);
+		return -1;
 	}
-	if (!swapped && rename(r->tmp, r->real))
-		goto rename_failed;
 	/* the lock goes with the last descriptor; the name is the module's */
 	r->fd = -1;
-	if (swapped) {
-		spare_give(r->tmp, r->dir); /* the old module's inode */
-		r->tmp = NULL;
-	}
 	if (close(fd)) {
 		eb_set(eb, "replaced, but closing %s failed: %s", r->real,
 		       strerror(errno));
@@ -246,11 +361,6 @@ int replace_finish(struct pending_replace *r, struct errbuf *eb)
 	free(r->tmp);
 	r->tmp = NULL;
 	return 0;
-rename_failed:
-	eb_set(eb, "cannot rename %s over the module: %s", r->tmp,
-	       strerror(errno));
-	replace_abort(r);
-	return -1;
 }
 
 int sync_dir(const char *dir, struct errbuf *eb)
@@ -269,6 +379,18 @@ int sync_dir(const char *dir, struct errbuf *eb)
 	return 0;
 }
 
+void print_warnings(const char *path, const char *warnings)
+{
+	const char *p = warnings, *nl;
+
+	while (p && *p) {
+		nl = strchr(p, '\n');
+		fprintf(stderr, "modsign: warning: %s: %.*s\n", path,
+			(int)(nl ? nl - p : (ptrdiff_t)strlen(p)), p);
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
 int replace_file(const char *path, const struct stat *orig,
 		 const struct iovec *iov, int iovcnt, struct errbuf *eb)
 {
@@ -279,10 +401,117 @@ int replace_file(const char *path, const struct stat *orig,
 		return -1;
 	if (replace_sync(&r, eb) || replace_finish(&r, eb))
 		return -1;
+	print_warnings(path, r.warnings);
 	/* make the rename itself durable */
 	ret = sync_dir(r.dir, eb);
 	replace_abort(&r); /* frees the paths; the temporary name is gone */
 	return ret;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The real folder of path (links resolved), malloc'ed; NULL when the
+ * path does not resolve (the module's own error will say why). */
+static char *real_folder(const char *path)
+{
+	char *real = realpath(path, NULL), *slash, *dir;
+
+	if (!real)
+		return NULL;
+	slash = strrchr(real, '/');
+	dir = slash == real ? strdup("/") : strndup(real, (size_t)(slash - real));
+	free(real);
+	return dir;
+}
+
+/* Room for n more descriptors: the soft limit raised towards the hard
+ * one (a tree of kernel modules has some 400 folders). */
+static void room_for_descriptors(size_t n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= n + 256)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > n + 256
+			      ? n + 256
+			      : rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+int lock_folders(char *const *paths, size_t n, struct folder_locks *fl,
+		 struct errbuf *eb)
+{
+	const char *skip = getenv("MODSIGN_NO_LOCK");
+	char **dirs;
+	size_t i, nd = 0;
+	int ret = -1;
+
+	memset(fl, 0, sizeof(*fl));
+	if (skip && !strcmp(skip, "1"))
+		return 0; /* the caller holds them (sign-modules.sh) */
+	dirs = calloc(n ? n : 1, sizeof(*dirs));
+	fl->fds = calloc(n ? n : 1, sizeof(*fl->fds));
+	if (!dirs || !fl->fds) {
+		eb_set(eb, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		dirs[nd] = real_folder(paths[i]);
+		if (dirs[nd])
+			nd++;
+	}
+	/* one order for every run: two runs never wait for each other */
+	qsort(dirs, nd, sizeof(*dirs), cmp_str);
+	room_for_descriptors(nd);
+	for (i = 0; i < nd; i++) {
+		int fd;
+
+		if (i && !strcmp(dirs[i], dirs[i - 1]))
+			continue;
+		fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			eb_set(eb, "cannot lock the folder %s: %s", dirs[i],
+			       strerror(errno));
+			goto out;
+		}
+		fl->fds[fl->n++] = fd;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			continue;
+		if (errno == EWOULDBLOCK) {
+			fprintf(stderr,
+				"modsign: waiting for another signing run in %s (it holds the folder's lock)\n",
+				dirs[i]);
+			while (flock(fd, LOCK_EX) && errno == EINTR)
+				;
+			if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+				continue;
+		}
+		eb_set(eb, "cannot lock the folder %s: %s", dirs[i],
+		       strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	for (i = 0; i < nd; i++)
+		free(dirs[i]);
+	free(dirs);
+	if (ret)
+		unlock_folders(fl);
+	return ret;
+}
+
+void unlock_folders(struct folder_locks *fl)
+{
+	size_t i;
+
+	for (i = 0; i < fl->n; i++)
+		close(fl->fds[i]);
+	free(fl->fds);
+	memset(fl, 0, sizeof(*fl));
 }
 
 /* ".NAME.modsign-XXXXXX", the shape of replace_begin's file names */

@@ -48,10 +48,16 @@ int replace_module(const char *path, const struct file_buf *fb,
 
 /*
  * replace_file - atomically replace path with the concatenation of iov: a
- * temporary file in the same folder, the original's mode (and owner, when
- * allowed), fsync, rename over the original, fsync of the folder. The
- * original is untouched when anything fails. A symbolic link is followed:
- * the file it points to is replaced, the link stays.
+ * temporary file in the same folder, the original's owner, group, mode and
+ * extended attributes, fsync, rename over the original, fsync of the
+ * folder. The original is untouched when anything fails. A symbolic link
+ * is followed: the file it points to is replaced, the link stays.
+ *
+ * What cannot be kept: an owner only root could give (refused: the module
+ * stays as it is); security.ima and security.evm, which describe the old
+ * bytes (dropped); other hard links (they keep the old bytes). The last
+ * two are warnings, printed by replace_file as "modsign: warning: PATH:
+ * ..." and left by replace_begin in r->warnings for its caller.
  */
 int replace_file(const char *path, const struct stat *orig,
 		 const struct iovec *iov, int iovcnt, struct errbuf *eb);
@@ -79,6 +85,7 @@ struct pending_replace {
 	char *tmp;  /* the temporary file's path */
 	char *real; /* the target, symbolic links resolved */
 	char *dir;  /* the folder both are in */
+	char *warnings; /* NULL, or lines of what could not be kept */
 };
 
 int replace_begin(const char *path, const struct stat *orig,
@@ -87,8 +94,28 @@ int replace_begin(const char *path, const struct stat *orig,
 int replace_sync(struct pending_replace *r, struct errbuf *eb);
 int replace_finish(struct pending_replace *r, struct errbuf *eb);
 void replace_abort(struct pending_replace *r);
+/* Prints each line of warnings as "modsign: warning: PATH: LINE". */
+void print_warnings(const char *path, const char *warnings);
 /* fsync of a folder, so that a rename in it is durable */
 int sync_dir(const char *dir, struct errbuf *eb);
+
+/*
+ * lock_folders - one signing run at a time in a folder: an exclusive
+ * flock(2) on the (real) folder of each path, taken in sorted order and
+ * held until unlock_folders. A folder another run holds is waited for,
+ * after "modsign: waiting for another signing run in DIR" on stderr.
+ * sign-modules.sh takes the same locks; it sets MODSIGN_NO_LOCK=1 for
+ * the modsign it runs, which then takes none. Returns 0, or -1 with the
+ * reason in *eb.
+ */
+struct folder_locks {
+	int *fds;
+	size_t n;
+};
+
+int lock_folders(char *const *paths, size_t n, struct folder_locks *fl,
+		 struct errbuf *eb);
+void unlock_folders(struct folder_locks *fl);
 
 /* Removes the stale temporary files of replace_begin in folder dir, those
  * that no process holds a lock on. Returns how many it removed. */

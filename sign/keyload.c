@@ -14,6 +14,7 @@
 
 #include "keyload.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,11 @@ static int uri_split(const char *spec, struct uri_parts *u)
 			u->module = pct_decode(spec + start + 12, n - 12);
 			if (!u->module)
 				return -1;
+		} else if (n && !memchr(spec + start, '=', n)) {
+			/* not an attribute: maybe the tail of a PIN with a
+			 * raw ';' or '&' in it, so never shown or passed on */
+			errno = EINVAL;
+			return -1;
 		} else if (n) {
 			if (in_query)
 				*o++ = kept_query++ ? '&' : '?';
@@ -134,18 +140,18 @@ static int uri_split(const char *spec, struct uri_parts *u)
 char *signing_key_display(const char *spec)
 {
 	struct strbuf sb;
-	const char *p = spec, *v;
+	const char *v;
 
 	if (strncmp(spec, URI_PREFIX, strlen(URI_PREFIX)) != 0)
 		return strdup(spec);
+	/* Nothing after pin-value= is shown: a PIN with a raw ';', '&' or
+	 * '?' in it would otherwise show its tail as further attributes. */
+	v = strstr(spec, "pin-value=");
+	if (!v)
+		return strdup(spec);
 	sb_init(&sb);
-	while ((v = strstr(p, "pin-value=")) != NULL) {
-		v += strlen("pin-value=");
-		sb_add(&sb, p, (size_t)(v - p));
-		sb_puts(&sb, "***");
-		p = v + strcspn(v, ";&?");
-	}
-	sb_puts(&sb, p);
+	sb_add(&sb, spec, (size_t)(v - spec));
+	sb_puts(&sb, "pin-value=***");
 	if (sb.oom) {
 		sb_free(&sb);
 		return NULL;
@@ -191,7 +197,11 @@ static int load_from_token(const char *spec, struct signing_key *k,
 	int inited = 0, ask, ret = -1;
 
 	if (uri_split(spec, &u)) {
-		eb_set(eb, "out of memory");
+		if (errno == EINVAL)
+			eb_set(eb,
+			       "a part of the URI is not a name=value attribute: write ';' as %%3B, '&' as %%26 and '?' as %%3F inside a value (a PIN, say)");
+		else
+			eb_set(eb, "out of memory");
 		goto out;
 	}
 	pin = u.pin;

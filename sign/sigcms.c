@@ -6,7 +6,9 @@
 #include "sigcms.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -14,6 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pkcs7.h>
+#include <openssl/x509v3.h>
 
 int sig_hash_supported(int nid)
 {
@@ -679,4 +682,89 @@ out:
 	BIO_free(in);
 	CMS_ContentInfo_free(cms);
 	return ret;
+}
+
+X509 *sig_signer_cert(const uint8_t *der, size_t derlen,
+		      STACK_OF(X509) *certs)
+{
+	struct errbuf eb;
+	CMS_ContentInfo *cms = parse(der, derlen, &eb);
+	STACK_OF(CMS_SignerInfo) * sis;
+	X509 *found = NULL;
+	int i, j;
+
+	if (!cms)
+		return NULL;
+	sis = CMS_get0_SignerInfos(cms);
+	for (i = 0; i < sk_CMS_SignerInfo_num(sis) && !found; i++)
+		for (j = 0; j < sk_X509_num(certs) && !found; j++)
+			if (names_cert(sk_CMS_SignerInfo_value(sis, i),
+				       sk_X509_value(certs, j)))
+				found = sk_X509_value(certs, j);
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return found;
+}
+
+/* The OID of the kernel's own module-signing extended key usage, which
+ * keys/openssl.cnf puts in the kit's certificates. */
+#define OID_MODULE_SIGNING "1.3.6.1.4.1.2312.16.1.2"
+
+/* Whether an extended key usage allows signing modules. */
+static int eku_allows_modules(const ASN1_OBJECT *o)
+{
+	char txt[80];
+	int nid = OBJ_obj2nid(o);
+
+	if (nid == NID_code_sign || nid == NID_anyExtendedKeyUsage)
+		return 1;
+	return OBJ_obj2txt(txt, sizeof(txt), o, 1) > 0 &&
+	       !strcmp(txt, OID_MODULE_SIGNING);
+}
+
+static void asn1_date(const ASN1_TIME *t, char *out, size_t size)
+{
+	struct tm tm;
+
+	if (!t || ASN1_TIME_to_tm(t, &tm) != 1 ||
+	    !strftime(out, size, "%Y-%m-%d", &tm))
+		snprintf(out, size, "an unreadable date");
+}
+
+int cert_problem(X509 *x, char *out, size_t size)
+{
+	EXTENDED_KEY_USAGE *eku;
+	char date[32];
+	int crit = 0, ok = 0, i;
+
+	if (X509_cmp_current_time(X509_get0_notAfter(x)) <= 0) {
+		asn1_date(X509_get0_notAfter(x), date, sizeof(date));
+		snprintf(out, size, "the certificate expired on %s", date);
+		ERR_clear_error();
+		return 1;
+	}
+	if (X509_cmp_current_time(X509_get0_notBefore(x)) >= 0) {
+		asn1_date(X509_get0_notBefore(x), date, sizeof(date));
+		snprintf(out, size, "the certificate is not valid before %s",
+			 date);
+		ERR_clear_error();
+		return 1;
+	}
+	eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit, NULL);
+	if (!eku) {
+		ERR_clear_error();
+		if (crit == -1)
+			return 0; /* no extended key usage: any use */
+		snprintf(out, size,
+			 "the certificate's extended key usage cannot be read");
+		return 1;
+	}
+	for (i = 0; i < sk_ASN1_OBJECT_num(eku) && !ok; i++)
+		ok = eku_allows_modules(sk_ASN1_OBJECT_value(eku, i));
+	sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+	if (ok)
+		return 0;
+	snprintf(out, size,
+		 "the certificate's extended key usage allows neither code signing nor module signing");
+	return 1;
 }

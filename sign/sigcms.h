@@ -90,6 +90,20 @@ int sig_sign(const uint8_t *content, size_t clen, EVP_PKEY *key, X509 *cert,
 /* The subject CN of a certificate, UTF-8, NUL-terminated ("" if none). */
 void cert_subject_cn(X509 *x, char *out, size_t size);
 
+/* The certificate in certs that the signature der[0..derlen) names, or
+ * NULL. */
+X509 *sig_signer_cert(const uint8_t *der, size_t derlen,
+		      STACK_OF(X509) *certs);
+
+/*
+ * cert_problem - what makes x a doubtful module-signing certificate now:
+ * expired, not yet valid, or an extended key usage that lists neither
+ * codeSigning nor the module-signing OID (no such extension at all is
+ * fine). Returns 1 with a phrase in out ("the certificate expired on
+ * 2026-01-31"), or 0.
+ */
+int cert_problem(X509 *x, char *out, size_t size);
+
 /* Whether the kernel can check a module signature made with this digest. */
 int sig_hash_supported(int nid);
 

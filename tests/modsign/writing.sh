@@ -12,4 +12,286 @@ set -uo pipefail
 # shellcheck source=tests/modsign/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
+need_tools openssl setfattr getfattr setpriv
+
+# Shared by all tests of this run: two key pairs, and 120 of Debian's 6.1
+# modules with their signatures stripped, in two folders.
+SHARED=$(mktemp -d "${TMPDIR:-/tmp}/modsign-writing.XXXXXX")
+trap 'rm -rf "$SHARED"' EXIT
+chmod 755 "$SHARED" # the tests that run as nobody read the keys here
+make_pair a "modsign writing test key A"
+make_pair b "modsign writing test key B"
+chmod 600 "$SHARED"/*.key
+mkdir -p "$SHARED/plain/one" "$SHARED/plain/two"
+find "$MODDIR" -name '*.ko' | LC_ALL=C sort | awk 'NR % 31 == 7' | head -n 120 |
+	while read -r m; do
+		case $((RANDOM % 2)) in
+		0) cp "$m" "$SHARED/plain/one/" ;;
+		*) cp "$m" "$SHARED/plain/two/" ;;
+		esac
+	done
+find "$SHARED/plain" -name '*.ko' -print0 | xargs -0 "$MODSIGN" strip -- >/dev/null ||
+	suite_error "cannot strip Debian's signatures"
+NPLAIN=$(find "$SHARED/plain" -name '*.ko' | wc -l)
+
+# plain_tree DIR: a fresh copy of the unsigned modules
+plain_tree() {
+	cp -a "$SHARED/plain" "$1"
+}
+
+# first_module DIR: the first module below DIR, in a stable order
+first_module() {
+	find "$1" -name '*.ko' | LC_ALL=C sort | head -n 1
+}
+
+# signed_by NAME DIR: how many modules below DIR verify with key NAME
+signed_by() {
+	"$MODSIGN" verify --cert "$SHARED/$1.der" -r "$2" 2>/dev/null | grep -c '^OK ' || true
+}
+
+# ---- the PIN (point 3) ----
+
+# The libp11 engine leaks after a failed load (see lsan-libp11.supp).
+P11_ENV=(ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
+	LSAN_OPTIONS="$LSAN_OPTIONS:suppressions=$TOP/tests/modsign/lsan-libp11.supp")
+
+# A PIN with a raw ';', '&' or '?' in it: no part of it may be printed,
+# neither by our messages nor through the URI handed to libp11.
+test_pin_never_printed() {
+	local uri
+	plain_tree t
+	for uri in "pkcs11:token=x;object=y?pin-value=TOP&SECRET6" \
+		"pkcs11:token=x;pin-value=TOP;SECRET6;object=y" \
+		"pkcs11:token=x;object=y?pin-value=TOP?SECRET6" \
+		"pkcs11:token=x;object=y?pin-value=TOPSECRET6&module-path=/nonexistent.so"; do
+		expect_exit 1 env "${P11_ENV[@]}" "$MODSIGN" sign -r t "$uri" "$SHARED/a.der"
+		expect_file_lacks "$T/err" "SECRET6"
+		expect_file_lacks "$T/err" "TOP"
+		expect_file_contains "$T/err" "pin-value=***"
+	done
+	expect_eq "$NPLAIN" "$(cmp_tree t)" "modules unchanged"
+}
+
+# cmp_tree DIR: how many modules below DIR are still the unsigned ones
+cmp_tree() {
+	local f n=0
+	while read -r f; do
+		cmp -s "$f" "$SHARED/plain/${f#*/}" && n=$((n + 1))
+	done < <(find "$1" -name '*.ko')
+	echo "$n"
+}
+
+# ---- one run at a time in a folder (point 8) ----
+
+# wait_for TEXT FILE: waits (up to 20 s) until FILE holds TEXT
+wait_for() {
+	for _ in $(seq 400); do
+		grep -qF -- "$1" "$2" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "'$1' never showed in $2: $(cat "$2")"
+}
+
+# Two runs with different keys on one tree: the second waits for the
+# first, so every module ends up signed by one key, the second's. The
+# first is held up on the tree's second folder (a lock taken here) until
+# the second has started and waits on the first folder, which run A holds.
+test_concurrent_runs_take_turns() {
+	local pa pb ra=0 rb=0 one two
+	plain_tree t
+	one=$(cd t/one && pwd -P) two=$(cd t/two && pwd -P)
+	flock "$two" sleep 60 &
+	hold=$!
+	sleep 0.2
+	"$MODSIGN" sign -j 1 -r t "$SHARED/a.key" "$SHARED/a.der" >a.out 2>a.err &
+	pa=$!
+	wait_for "modsign: waiting for another signing run in $two (it holds the folder's lock)" a.err
+	"$MODSIGN" sign -j 1 -r t "$SHARED/b.key" "$SHARED/b.der" >b.out 2>b.err &
+	pb=$!
+	wait_for "modsign: waiting for another signing run in $one (it holds the folder's lock)" b.err
+	kill "$hold"
+	wait "$pa" || ra=$?
+	wait "$pb" || rb=$?
+	expect_eq 0 "$ra" "exit status of run A ($(cat a.err))"
+	expect_eq 0 "$rb" "exit status of run B ($(cat b.err))"
+	expect_file_contains a.out "modsign: $NPLAIN signed"
+	expect_file_contains b.out "modsign: $NPLAIN signed"
+	expect_eq "$NPLAIN" "$(signed_by b t)" "modules signed by B, the last run"
+}
+
+# sign-modules.sh holds the locks itself and tells the modsign it runs.
+test_no_lock_when_the_caller_holds_it() {
+	local dir
+	plain_tree t
+	dir=$(cd t/one && pwd -P)
+	# a caller holding the folder's lock, as sign-modules.sh does
+	expect_exit 0 flock "$dir" env MODSIGN_NO_LOCK=1 timeout 60 \
+		"$MODSIGN" sign "$SHARED/a.key" "$SHARED/a.der" "$(first_module t/one)"
+	expect_file_lacks "$T/err" "waiting"
+	# without the variable, the same call would wait: the lock is real
+	expect_exit 124 flock "$dir" timeout 3 \
+		"$MODSIGN" sign "$SHARED/a.key" "$SHARED/a.der" "$(first_module t/one)"
+	expect_file_contains "$T/err" "modsign: waiting for another signing run in $dir"
+}
+
+# ---- what a replaced module keeps (point 7) ----
+
+test_extended_attributes_kept_ima_dropped() {
+	local m1 m2 m3 other
+	plain_tree t
+	mapfile -t mods < <(find t -name '*.ko' | LC_ALL=C sort)
+	m1=${mods[0]} m2=${mods[1]} m3=${mods[2]}
+	setfattr -n user.origin -v "from $m1" "$m1" || fail "cannot set user.origin in $T"
+	setfattr -n security.ima -v 0x0302 "$m2" || fail "cannot set security.ima in $T"
+	setfattr -n security.evm -v 0x0501 "$m2"
+	setfattr -n user.kept -v yes "$m2"
+	expect_exit 0 "$MODSIGN" sign -j 2 -r t "$SHARED/a.key" "$SHARED/a.der"
+	expect_eq "from $m1" "$(getfattr --only-values -n user.origin "$m1")" "user.origin of $m1"
+	expect_eq "yes" "$(getfattr --only-values -n user.kept "$m2")" "user.kept of $m2"
+	getfattr -n security.ima "$m2" >/dev/null 2>&1 && fail "security.ima of $m2 was kept"
+	getfattr -n security.evm "$m2" >/dev/null 2>&1 && fail "security.evm of $m2 was kept"
+	expect_file_contains "$T/err" "modsign: warning: $m2: its security.ima described the unsigned bytes and was dropped"
+	expect_file_contains "$T/err" "modsign: warning: $m2: its security.evm described the unsigned bytes"
+	expect_file_lacks "$T/err" "$m3"
+	# nothing passed on to another module
+	other=$(getfattr -R -d -m - t 2>/dev/null | grep -c 'user\.' || true)
+	expect_eq 2 "$other" "user.* attributes in the tree"
+	expect_eq "$NPLAIN" "$(signed_by a t)" "signed"
+	# strip replaces files the same way
+	expect_exit 0 "$MODSIGN" strip "$m1"
+	expect_eq "from $m1" "$(getfattr --only-values -n user.origin "$m1")" "user.origin after strip"
+}
+
+test_hard_link_broken_with_a_warning() {
+	local m
+	plain_tree t
+	m=$(first_module t)
+	ln "$m" other-name.ko
+	expect_exit 0 "$MODSIGN" sign "$SHARED/a.key" "$SHARED/a.der" "$m"
+	expect_file_contains "$T/err" "modsign: warning: $m: it had 2 hard links; only this name holds the signed module, the other names keep the old bytes"
+	cmp -s other-name.ko "$SHARED/plain/${m#t/}" || fail "the other name changed"
+	expect_eq 1 "$(signed_by a "$(dirname "$m")" | head -c 1)" "signed under its name"
+}
+
+test_symlink_target_signed_link_kept() {
+	local m
+	plain_tree t
+	m=$(first_module t)
+	ln -s "$PWD/$m" link.ko
+	expect_exit 0 "$MODSIGN" sign "$SHARED/a.key" "$SHARED/a.der" link.ko
+	[ -L link.ko ] || fail "link.ko is no longer a symbolic link"
+	expect_exit 0 "$MODSIGN" verify --cert "$SHARED/a.der" "$m"
+}
+
+# A signer that is not root cannot give the new file away: it refuses
+# rather than take the module over.
+test_foreign_owner_refused() {
+	local m before
+	plain_tree t
+	m=$(first_module t)
+	chmod 755 "$T" t && chmod 0777 "$(dirname "$m")"
+	install -m 600 -o nobody "$SHARED/a.key" nobody.key
+	before=$(stat -c '%u:%g %a' "$m")
+	expect_exit 1 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$MODSIGN" sign nobody.key "$SHARED/a.der" "$m"
+	expect_file_contains "$T/err" "modsign: ERROR: $m: owned by uid 0 gid 0, which only root can keep: sign it as root or as its owner; the module is unchanged"
+	cmp -s "$m" "$SHARED/plain/${m#t/}" || fail "$m changed"
+	expect_eq "$before" "$(stat -c '%u:%g %a' "$m")" "owner and mode"
+	expect_eq "" "$(find "$(dirname "$m")" -name '.*.modsign-*')" "temporary files"
+	# its own module, nobody signs
+	chown nobody:nogroup "$m"
+	expect_exit 0 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$MODSIGN" sign nobody.key "$SHARED/a.der" "$m"
+	expect_eq "65534:65534" "$(stat -c '%u:%g' "$m")" "owner after signing"
+}
+
+# ---- key hygiene (point 9) ----
+
+test_key_readable_by_others_warned() {
+	local m
+	plain_tree t
+	m=$(first_module t)
+	cp "$SHARED/a.key" k.pem
+	chmod 600 k.pem
+	expect_exit 0 "$MODSIGN" sign k.pem "$SHARED/a.der" "$m"
+	expect_file_lacks "$T/err" "warning"
+	chmod 640 k.pem
+	expect_exit 0 "$MODSIGN" sign k.pem "$SHARED/a.der" "$m"
+	expect_file_contains "$T/err" "modsign: warning: k.pem is readable by its group (mode 0640): chmod 600 k.pem"
+	chmod 644 k.pem
+	expect_exit 0 "$MODSIGN" sign k.pem "$SHARED/a.der" "$m"
+	expect_file_contains "$T/err" "modsign: warning: k.pem is readable by others (mode 0644): chmod 600 k.pem"
+}
+
+# make_cert NAME START END [EKU]: a self-signed pair valid from START to
+# END (YYYYMMDDHHMMSSZ), through `openssl ca`, which can date the past
+make_cert() {
+	mkdir -p ca/new
+	: >ca/index.txt
+	printf '[ca]\ndefault_ca=c\n[c]\ndatabase=ca/index.txt\nnew_certs_dir=ca/new\nserial=ca/serial\ndefault_md=sha256\npolicy=p\nx509_extensions=x\n[p]\ncommonName=supplied\n[x]\nsubjectKeyIdentifier=hash\n%s\n' \
+		"${4:+extendedKeyUsage=$4}" >ca.cnf
+	openssl rand -hex 8 >ca/serial
+	openssl req -new -nodes -newkey rsa:2048 -subj "/CN=$1" -keyout "$1.key" \
+		-out "$1.csr" 2>/dev/null || fail "openssl req"
+	openssl ca -batch -config ca.cnf -selfsign -keyfile "$1.key" \
+		-startdate "$2" -enddate "$3" -notext -in "$1.csr" -out "$1.pem" \
+		2>ca.log || fail "openssl ca: $(cat ca.log)"
+	chmod 600 "$1.key"
+}
+
+test_doubtful_certificates_warned() {
+	local m
+	plain_tree t
+	m=$(first_module t)
+	make_cert expired 20200101000000Z 20210131000000Z
+	expect_exit 0 "$MODSIGN" sign expired.key expired.pem "$m"
+	expect_file_contains "$T/err" "modsign: warning: expired.pem: the certificate expired on 2021-01-31"
+	expect_exit 0 "$MODSIGN" verify --cert expired.pem "$m"
+	expect_file_contains "$T/out" "OK $m (expired; the certificate expired on 2021-01-31)"
+	make_cert future 20990101000000Z 21000101000000Z
+	expect_exit 0 "$MODSIGN" sign future.key future.pem "$m"
+	expect_file_contains "$T/err" "modsign: warning: future.pem: the certificate is not valid before 2099-01-01"
+	make_cert server 20200101000000Z 20991231000000Z serverAuth
+	expect_exit 0 "$MODSIGN" sign server.key server.pem "$m"
+	expect_file_contains "$T/err" "modsign: warning: server.pem: the certificate's extended key usage allows neither code signing nor module signing"
+	expect_exit 0 "$MODSIGN" verify --cert server.pem "$m"
+	expect_file_contains "$T/out" "OK $m (server; the certificate's extended key usage allows neither"
+	# what is fine: codeSigning, the module-signing OID, no such extension
+	make_cert code 20200101000000Z 20991231000000Z codeSigning
+	expect_exit 0 "$MODSIGN" sign code.key code.pem "$m"
+	expect_file_lacks "$T/err" "warning"
+	make_cert modules 20200101000000Z 20991231000000Z 1.3.6.1.4.1.2312.16.1.2
+	expect_exit 0 "$MODSIGN" sign modules.key modules.pem "$m"
+	expect_file_lacks "$T/err" "warning"
+	expect_exit 0 "$MODSIGN" verify --cert modules.pem "$m"
+	expect_file_contains "$T/out" "OK $m (modules)"
+	make_cert any 20200101000000Z 20991231000000Z
+	expect_exit 0 "$MODSIGN" sign any.key any.pem "$m"
+	expect_file_lacks "$T/err" "warning"
+}
+
+# While the private key is in memory the process is not dumpable: no core
+# file, and /proc/PID/environ belongs to root, not to the user who runs it. The
+# run is held, key loaded, on a folder lock taken here.
+test_no_core_dump_with_the_key_in_memory() {
+	local pid hold dir owner
+	plain_tree t
+	chmod 755 "$T"
+	chown -R nobody:nogroup t
+	install -m 600 -o nobody "$SHARED/a.key" nobody.key
+	dir=$(cd t/one && pwd -P)
+	flock "$dir" sleep 60 &
+	hold=$!
+	sleep 0.2
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$MODSIGN" sign -j 1 -r t nobody.key "$SHARED/a.der" >out 2>err &
+	pid=$!
+	wait_for "modsign: waiting for another signing run in $dir" err
+	owner=$(stat -c %U "/proc/$pid/environ")
+	kill "$hold"
+	wait "$pid" || fail "the run failed: $(cat err)"
+	expect_eq root "$owner" "owner of /proc/PID/environ with the key loaded (nobody: dumpable)"
+	expect_eq "$NPLAIN" "$(signed_by a t)" "signed"
+}
+
 run_tests "$@"
