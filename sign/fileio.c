@@ -157,6 +157,24 @@ static int describes_the_bytes(const char *name)
 	return !strcmp(name, "security.ima") || !strcmp(name, "security.evm");
 }
 
+/* Whether fd already carries name = val: a label the new file was given
+ * by policy (SELinux) need not be set again, and may not be settable. */
+static int has_xattr(int fd, const char *name, const uint8_t *val,
+		     size_t len)
+{
+	int saved = errno, same = 0;
+	uint8_t *have = malloc(len + 1);
+	ssize_t n;
+
+	if (have) {
+		n = fgetxattr(fd, name, have, len + 1);
+		same = n >= 0 && (size_t)n == len && !memcmp(have, val, len);
+		free(have);
+	}
+	errno = saved;
+	return same;
+}
+
 /*
  * Copies the extended attributes of the module (ACLs, SELinux label,
  * user.*) onto its replacement, but for those describing the old bytes,
@@ -197,7 +215,10 @@ static int copy_xattrs(struct pending_replace *r, struct errbuf *eb)
 		if (!val)
 			goto oom;
 		vlen = lgetxattr(r->real, name, val, (size_t)vlen);
-		if (vlen < 0 || fsetxattr(r->fd, name, val, (size_t)vlen, 0))
+		if (vlen < 0)
+			goto failed_name;
+		if (fsetxattr(r->fd, name, val, (size_t)vlen, 0) &&
+		    !has_xattr(r->fd, name, val, (size_t)vlen))
 			goto failed_name;
 	}
 	ret = 0;
