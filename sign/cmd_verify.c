@@ -90,7 +90,7 @@ static enum batch_result verify_one(struct batch_job *job, const char *path,
 	struct trailer t;
 	enum trailer_status st;
 	enum sig_verdict v;
-	char why[ERRBUF_SIZE + 32], signer[512];
+	char why[ERRBUF_SIZE + 32], signer[SIG_MAX_NAME + 1];
 	int bad_input = 1;
 
 	if (read_module(path, &fb, eb)) {
