@@ -34,7 +34,8 @@ static const char usage[] =
 	"  -h, --help           show this help\n"
 	"\n"
 	"Exit status: 0 when every module is OK, 1 otherwise (also when -r\n"
-	"found no module at all), 2 for a usage error.\n";
+	"found no module at all), 2 for a usage error. SIGINT, SIGTERM or\n"
+	"SIGHUP stops it after the modules under way; a second signal at once.\n";
 
 /* Trailer problems that make the file bad input rather than a verdict. */
 static int trailer_damage(enum trailer_status st)
