@@ -134,8 +134,7 @@ static int read_regular(const char *path, int flags, struct file_buf *fb,
 	memset(fb, 0, sizeof(*fb));
 	fb->fault = "unreadable";
 	fd = open_regular(path,
-			  flags & READ_MODULE ? "module files" :
-						"key and certificate files",
+			  flags & READ_MODULE ? "module files" : "regular files",
 			  &fb->st, &fb->fault, eb);
 	if (fd < 0)
 		return -1;
@@ -492,6 +491,7 @@ int read_module(const char *path, struct file_buf *fb, struct errbuf *eb)
 		file_buf_free(fb);
 		return -1;
 	}
+	fb->fault = NULL;
 	return 0;
 }
 

@@ -26,8 +26,9 @@ struct file_buf {
 	enum comp_type comp;
 	size_t file_len;
 	int comp_kernel_ok; /* comp_kernel_ok() of the bytes on disk */
-	/* why reading failed, a word for scripts: "unreadable", "not-a-file",
-	 * "busy", "too-large", "being-written", "truncated", "damaged" */
+	/* why read_module failed, a word for scripts: "unreadable",
+	 * "not-a-file", "busy", "too-large", "being-written", "truncated",
+	 * "damaged"; NULL when it did not */
 	const char *fault;
 };
 

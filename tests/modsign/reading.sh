@@ -117,6 +117,15 @@ test_fifo_refused_by_every_command() {
 	run_each d/f.ko 1 "not a regular file (a FIFO): modsign reads only module files"
 	# nothing was written next to it either
 	expect_eq "f.ko" "$(ls -A d)" "files in d"
+	# nor do a key or a certificate given as a FIFO wait for a writer
+	cp "$PLAIN" m.ko
+	expect_exit 1 timeout -k 2 20 "$MODSIGN" verify --cert d/f.ko m.ko
+	expect_file_contains "$T/err" "d/f.ko: not a regular file (a FIFO): modsign reads only regular files"
+	expect_exit 1 timeout -k 2 20 "$MODSIGN" sign d/f.ko "$CERT" m.ko
+	expect_file_contains "$T/err" "not a regular file (a FIFO): modsign reads only regular files"
+	expect_exit 1 timeout -k 2 20 "$MODSIGN" sign "$KEY" d/f.ko m.ko
+	expect_file_contains "$T/err" "d/f.ko: not a regular file (a FIFO): modsign reads only regular files"
+	cmp m.ko "$PLAIN" || fail "m.ko changed"
 }
 
 test_device_refused_by_every_command() {
