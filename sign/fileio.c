@@ -85,7 +85,8 @@ static int open_regular(const char *path, const char *what, struct stat *st,
 		close(fd);
 		goto not_regular;
 	}
-	/* from here on, a regular file's reads as usual */
+	/* reads as usual: O_NONBLOCK means nothing to most file systems,
+	 * but may to FUSE or NFS */
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK)) {
 		eb_set(eb, "cannot clear O_NONBLOCK: %s", strerror(errno));
@@ -106,9 +107,9 @@ not_regular:
  * then. Taking one needs the file's owner or CAP_LEASE, and a file system
  * with leases; where it cannot be taken (EACCES, EPERM, EINVAL...),
  * nothing can be told and the answer is no. It is released at once; in
- * that instant a writer's open waits for us, and the lease break would
- * signal us: SIGURG, whose default is to be ignored, not SIGIO's, to end
- * the process.
+ * that instant a writer's open waits for us, and its lease break would
+ * signal us: with SIGURG, ignored by default, rather than SIGIO, which by
+ * default ends the process.
  */
 static int open_for_writing(int fd)
 {
