@@ -559,7 +559,10 @@ int batch_run(char *const *paths, size_t n, int jobs, const char *what,
 	atomic_store(&stop_requested, 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;
-	sa.sa_flags = SA_RESTART;
+	/* The first signal stops gently; SA_RESETHAND gives the next one
+	 * the default action, so a call that blocks (a stuck NFS server, a
+	 * reader that does not read our output) cannot make it ignored. */
+	sa.sa_flags = SA_RESTART | SA_RESETHAND;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < 3; i++) {
 		sigaction(sigs[i], &sa, &old[i]);

@@ -104,8 +104,9 @@ struct batch_counts {
  * the run lasts more than a second.
  *
  * SIGINT, SIGTERM and SIGHUP stop it gently: no new file is started, the
- * files under way are finished. Returns 0, or -1 when the threads could
- * not be started.
+ * files under way are finished. A second one (of any of them) ends the
+ * process at once, with the signal's default action. Returns 0, or -1
+ * when the threads could not be started.
  */
 int batch_run(char *const *paths, size_t n, int jobs, const char *what,
 	      batch_fn fn, batch_report_fn report, void *arg,

@@ -437,6 +437,20 @@ static void module_json(const char *name, const struct modfacts *f,
 
 /* ---- the command ---- */
 
+/* What to do about a module read_module refused, by its fault. */
+static const char *read_next_step(const char *fault)
+{
+	if (!strcmp(fault, "truncated") || !strcmp(fault, "being-written"))
+		return "wait until it is fully built or copied (or rebuild it), then check it again";
+	if (!strcmp(fault, "busy"))
+		return "try again when the process holding its lease lets go";
+	if (!strcmp(fault, "damaged"))
+		return "rebuild it: this is not a module the kernel can load";
+	if (!strcmp(fault, "too-large") || !strcmp(fault, "not-a-file"))
+		return "check the file name: this is not a kernel module";
+	return "check the file name";
+}
+
 static int check_file(const char *path, const struct machine *m,
 		      const struct policy *p, int json, struct strbuf *out)
 {
@@ -451,9 +465,9 @@ static int check_file(const char *path, const struct machine *m,
 		memset(&d, 0, sizeof(d));
 		f.error = eb.msg;
 		d.v = V_ERROR;
-		d.reason = "unreadable";
+		d.reason = fb.fault;
 		snprintf(d.line, sizeof(d.line), "error: %.600s", eb.msg);
-		snprintf(d.next, sizeof(d.next), "check the file name");
+		snprintf(d.next, sizeof(d.next), "%s", read_next_step(fb.fault));
 		if (json)
 			module_json(path, &f, m, p, &d, out);
 		else

@@ -34,7 +34,8 @@ static const char usage[] =
 	"  -h, --help           show this help\n"
 	"\n"
 	"Exit status: 0 when every module is OK, 1 otherwise (also when -r\n"
-	"found no module at all), 2 for a usage error.\n";
+	"found no module at all), 2 for a usage error. SIGINT, SIGTERM or\n"
+	"SIGHUP stops it after the modules under way; a second signal at once.\n";
 
 /* Trailer problems that make the file bad input rather than a verdict. */
 static int trailer_damage(enum trailer_status st)
@@ -91,7 +92,7 @@ static enum batch_result verify_one(struct batch_job *job, const char *path,
 	struct trailer t;
 	enum trailer_status st;
 	enum sig_verdict v;
-	char why[ERRBUF_SIZE + 32], signer[512];
+	char why[ERRBUF_SIZE + 32], signer[SIG_MAX_NAME + 1];
 	int bad_input = 1;
 
 	if (read_module(path, &fb, eb)) {

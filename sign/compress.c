@@ -67,19 +67,34 @@ const char *comp_name(enum comp_type c)
 	return "none";
 }
 
-/* ---- an output buffer that grows up to COMP_MAX_OUT ---- */
+/* ---- an output buffer that grows up to MODULE_MAX (+1) ---- */
 
 struct outbuf {
 	uint8_t *p;
 	size_t cap, used;
+	int over; /* refused for MODULE_MAX */
 };
+
+/* "it decompresses to [N bytes,] more than modsign's limit..."; size 0:
+ * not known, only that it is more */
+static void too_large(struct outbuf *o, struct errbuf *eb, const char *how,
+		      uint64_t size)
+{
+	o->over = 1;
+	if (size)
+		eb_set(eb, "%s it decompresses to %llu bytes, " MODULE_LIMIT_FMT,
+		       how, (unsigned long long)size, MODULE_LIMIT_ARGS);
+	else
+		eb_set(eb, "it decompresses to " MODULE_LIMIT_FMT,
+		       MODULE_LIMIT_ARGS);
+}
 
 static int outbuf_init(struct outbuf *o, size_t hint, struct errbuf *eb)
 {
 	/* one spare byte: a buffer filled exactly to a right size hint is
 	 * then never mistaken for "more output follows" */
-	if (hint >= COMP_MAX_OUT)
-		hint = COMP_MAX_OUT - 1;
+	if (hint > MODULE_MAX)
+		hint = MODULE_MAX;
 	o->cap = hint + 1 < 4096 ? 4096 : hint + 1;
 	o->used = 0;
 	o->p = malloc(o->cap);
@@ -95,11 +110,12 @@ static int outbuf_grow(struct outbuf *o, struct errbuf *eb)
 	size_t ncap;
 	uint8_t *n;
 
-	if (o->cap >= COMP_MAX_OUT) {
-		eb_set(eb, "decompresses to more than %zu bytes", COMP_MAX_OUT);
+	/* full at MODULE_MAX + 1 bytes: more than the limit, stop here */
+	if (o->cap > MODULE_MAX) {
+		too_large(o, eb, NULL, 0);
 		return -1;
 	}
-	ncap = o->cap > COMP_MAX_OUT / 2 ? COMP_MAX_OUT : o->cap * 2;
+	ncap = o->cap > MODULE_MAX / 2 ? MODULE_MAX + 1 : o->cap * 2;
 	n = realloc(o->p, ncap);
 	if (!n) {
 		eb_set(eb, "out of memory (%zu bytes)", ncap);
@@ -157,7 +173,7 @@ static const char *lzma_why(lzma_ret r)
 #define XZ_MEMLIMIT ((uint64_t)128 << 20)
 
 /* The uncompressed size from the stream's index, or 0 when unknown. */
-static size_t xz_size_hint(const uint8_t *in, size_t inlen)
+static uint64_t xz_index_size(const uint8_t *in, size_t inlen)
 {
 	lzma_stream_flags flags;
 	lzma_index *idx = NULL;
@@ -177,8 +193,7 @@ static size_t xz_size_hint(const uint8_t *in, size_t inlen)
 		return 0;
 	size = lzma_index_uncompressed_size(idx);
 	lzma_index_end(idx, NULL);
-	/* a claim out of all proportion is not believed: grow instead */
-	return size < COMP_MAX_OUT && size / 1024 <= inlen ? (size_t)size : 0;
+	return size;
 }
 
 static int xz_decompress(const uint8_t *in, size_t inlen, struct outbuf *o,
@@ -186,17 +201,25 @@ static int xz_decompress(const uint8_t *in, size_t inlen, struct outbuf *o,
 {
 	lzma_stream s = LZMA_STREAM_INIT;
 	lzma_ret r;
+	uint64_t size = xz_index_size(in, inlen);
 	size_t hint;
 	int ret = -1;
 
+	/* the index is checked (CRC32) when it is decoded: more than the
+	 * limit, or a damaged stream, refused either way */
+	if (size > MODULE_MAX) {
+		too_large(o, eb, "its xz index says", size);
+		return -1;
+	}
+	/* a claim out of all proportion is not believed: grow instead */
+	hint = size && size / 1024 <= inlen ? (size_t)size : 4 * inlen;
 	/* one stream: without LZMA_CONCATENATED, decoding stops at its end */
 	r = lzma_stream_decoder(&s, XZ_MEMLIMIT, 0);
 	if (r != LZMA_OK) {
 		eb_set(eb, "cannot start the xz decoder: %s", lzma_why(r));
 		return -1;
 	}
-	hint = xz_size_hint(in, inlen);
-	if (outbuf_init(o, hint ? hint : 4 * inlen, eb))
+	if (outbuf_init(o, hint, eb))
 		goto out;
 	s.next_in = in;
 	s.avail_in = inlen;
@@ -281,6 +304,10 @@ out:
 
 /* ---- zstd ---- */
 
+/* 128 MiB, libzstd's default limit, stated: a frame asking for more is
+ * refused (frameParameter_windowTooLarge) before it allocates */
+#define ZSTD_WINDOW_LOG_MAX 27
+
 static int zstd_decompress(const uint8_t *in, size_t inlen, struct outbuf *o,
 			   struct errbuf *eb)
 {
@@ -305,8 +332,8 @@ static int zstd_decompress(const uint8_t *in, size_t inlen, struct outbuf *o,
 		eb_set(eb, "cannot decompress (zstd): damaged frame header");
 		return -1;
 	}
-	if (size != ZSTD_CONTENTSIZE_UNKNOWN && size >= COMP_MAX_OUT) {
-		eb_set(eb, "decompresses to more than %zu bytes", COMP_MAX_OUT);
+	if (size != ZSTD_CONTENTSIZE_UNKNOWN && size > MODULE_MAX) {
+		too_large(o, eb, "its zstd frame header says", size);
 		return -1;
 	}
 	/* the size in the header is a hint: a claim out of all proportion is
@@ -319,6 +346,14 @@ static int zstd_decompress(const uint8_t *in, size_t inlen, struct outbuf *o,
 	if (!ds) {
 		eb_set(eb, "out of memory (zstd)");
 		return -1;
+	}
+	/* the window (memory besides the output) as the zstd command allows
+	 * it without --long: enough for every level up to --ultra -22 */
+	r = ZSTD_DCtx_setParameter(ds, ZSTD_d_windowLogMax, ZSTD_WINDOW_LOG_MAX);
+	if (ZSTD_isError(r)) {
+		eb_set(eb, "cannot set up the zstd decoder: %s",
+		       ZSTD_getErrorName(r));
+		goto out;
 	}
 	for (;;) {
 		ZSTD_outBuffer ob = { o->p, o->cap, o->used };
@@ -512,7 +547,7 @@ out:
 int comp_decompress(enum comp_type c, const uint8_t *in, size_t inlen,
 		    uint8_t **out, size_t *outlen, struct errbuf *eb)
 {
-	struct outbuf o = { NULL, 0, 0 };
+	struct outbuf o = { NULL, 0, 0, 0 };
 	int r;
 
 	switch (c) {
@@ -529,9 +564,14 @@ int comp_decompress(enum comp_type c, const uint8_t *in, size_t inlen,
 		eb_set(eb, "not compressed");
 		r = -1;
 	}
+	/* the spare byte of a full buffer was used: one byte too many */
+	if (r == 0 && o.used > MODULE_MAX) {
+		too_large(&o, eb, NULL, 0);
+		r = -1;
+	}
 	if (r) {
 		outbuf_free(&o);
-		return -1;
+		return o.over ? -2 : -1;
 	}
 	*out = o.p;
 	*outlen = o.used;
@@ -541,7 +581,7 @@ int comp_decompress(enum comp_type c, const uint8_t *in, size_t inlen,
 int comp_compress(enum comp_type c, const struct iovec *iov, int iovcnt,
 		  uint8_t **out, size_t *outlen, struct errbuf *eb)
 {
-	struct outbuf o = { NULL, 0, 0 };
+	struct outbuf o = { NULL, 0, 0, 0 };
 	int r;
 
 	switch (c) {

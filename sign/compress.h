@@ -24,9 +24,26 @@ enum comp_type {
 	COMP_GZIP, /* zlib; written as gzip -n -9 */
 };
 
-/* A decompressed module larger than this is refused (a corrupt or hostile
- * file must not make the tool allocate without bound). */
-#define COMP_MAX_OUT ((size_t)1 << 31)
+/*
+ * MODULE_MAX_MIB - modsign's limit on a module, in MiB: on the size of its
+ * file and on what a compressed one decompresses to. A file, or a 50 KB
+ * zstd bomb, of a few GiB must not make it allocate (or, at -j N, write)
+ * as much: what is larger is refused before any allocation (files, and
+ * compressed modules whose headers say their size) or as soon as the
+ * decompressed bytes pass it. Debian's largest module is amdgpu.ko: 28 MiB
+ * stripped (6.12; 19 MiB in 6.1), but 567 MiB with its debug information
+ * (6.12's -dbg package; 339 MiB in 6.1), which is how Kbuild installs and
+ * signs it when INSTALL_MOD_STRIP is not set. 1 GiB is far above the first
+ * and leaves the second room to grow; it stays below the 2 GiB the kernel
+ * reads at most (INT_MAX).
+ */
+#define MODULE_MAX_MIB 1024
+#define MODULE_MAX ((size_t)MODULE_MAX_MIB << 20)
+#define MODULE_LARGEST_MIB 567
+/* the end of every message about the limit */
+#define MODULE_LIMIT_FMT \
+	"more than modsign's limit of %d MiB for a module (Debian's largest is %d MiB); not a module?"
+#define MODULE_LIMIT_ARGS MODULE_MAX_MIB, MODULE_LARGEST_MIB
 
 /* The format of data[0..len), from its magic bytes. */
 enum comp_type comp_detect(const uint8_t *data, size_t len);
@@ -46,7 +63,9 @@ const char *comp_name(enum comp_type c);
  * comp_decompress - the whole of in[0..inlen), one stream/frame/member of
  * format c, with nothing after it. On success *out is malloc'ed (*outlen
  * bytes, at least one byte allocated). Returns 0, or -1 with the reason in
- * *eb (damaged data, wrong check, trailing bytes, too large).
+ * *eb (damaged data, wrong check, trailing bytes), -2 for more than
+ * MODULE_MAX bytes (found from the headers, or as soon as decoding passes
+ * it).
  */
 int comp_decompress(enum comp_type c, const uint8_t *in, size_t inlen,
 		    uint8_t **out, size_t *outlen, struct errbuf *eb);

@@ -5,11 +5,13 @@
  * certificates.
  */
 #include "fileio.h"
+#include "trailer.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,27 +29,135 @@
 /* Keys and certificates are small; refuse anything silly. */
 #define MAX_KEYFILE (16u << 20)
 
-int read_file(const char *path, struct file_buf *fb, struct errbuf *eb)
+/* "a FIFO", "a character device"...: what a file that is not one is */
+static const char *file_type_name(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFDIR:
+		return "a folder";
+	case S_IFLNK:
+		return "a symbolic link";
+	}
+	return "of an unknown type";
+}
+
+/*
+ * Opens path for reading without ever waiting. What is not a regular file
+ * is refused from stat, before it is opened: a FIFO's open waits for a
+ * writer (and no signal gets modsign out of that), a device's may do
+ * anything. O_NONBLOCK covers what stat cannot: a FIFO put in the file's
+ * place since, and another process's lease on the file, for which open
+ * would wait up to /proc/sys/fs/lease-break-time seconds (45 by default).
+ */
+static int open_regular(const char *path, const char *what, struct stat *st,
+			const char **fault, struct errbuf *eb)
+{
+	int fd, fl;
+
+	if (stat(path, st)) {
+		eb_set(eb, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode))
+		goto not_regular;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == EWOULDBLOCK) {
+			*fault = "busy";
+			eb_set(eb,
+			       "busy: another process holds a lease on it, and opening it would wait until that process lets go; try again later");
+		} else {
+			eb_set(eb, "cannot open: %s", strerror(errno));
+		}
+		return -1;
+	}
+	if (fstat(fd, st)) {
+		eb_set(eb, "cannot stat: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		goto not_regular;
+	}
+	/* reads as usual: O_NONBLOCK means nothing to most file systems,
+	 * but may to FUSE or NFS */
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK)) {
+		eb_set(eb, "cannot clear O_NONBLOCK: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+not_regular:
+	*fault = "not-a-file";
+	eb_set(eb, "not a regular file (%s): modsign reads only %s",
+	       file_type_name(st->st_mode), what);
+	return -1;
+}
+
+/*
+ * Whether another process has the file open for writing (a module still
+ * being built or copied): a read lease is refused with EAGAIN exactly
+ * then. Taking one needs the file's owner or CAP_LEASE, and a file system
+ * with leases; where it cannot be taken (EACCES, EPERM, EINVAL...),
+ * nothing can be told and the answer is no. It is released at once; in
+ * that instant a writer's open waits for us, and its lease break would
+ * signal us: with SIGURG, ignored by default, rather than SIGIO, which by
+ * default ends the process.
+ */
+static int open_for_writing(int fd)
+{
+	if (fcntl(fd, F_SETSIG, SIGURG))
+		return 0;
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+		/* a failure leaves it until close, which changes nothing */
+		(void)fcntl(fd, F_SETLEASE, F_UNLCK);
+		return 0;
+	}
+	return errno == EAGAIN;
+}
+
+/* read_file's flag: the file is a module (its limit, its writers) */
+#define READ_MODULE 1
+
+static int read_regular(const char *path, int flags, struct file_buf *fb,
+			struct errbuf *eb)
 {
 	size_t got = 0;
 	int fd;
 
 	memset(fb, 0, sizeof(*fb));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		eb_set(eb, "cannot open: %s", strerror(errno));
+	fb->fault = "unreadable";
+	fd = open_regular(path,
+			  flags & READ_MODULE ? "module files" : "regular files",
+			  &fb->st, &fb->fault, eb);
+	if (fd < 0)
 		return -1;
-	}
-	if (fstat(fd, &fb->st)) {
-		eb_set(eb, "cannot stat: %s", strerror(errno));
+	/* the limit before any allocation: a 2 GiB sparse file is not read */
+	if ((flags & READ_MODULE) && (uint64_t)fb->st.st_size > MODULE_MAX) {
+		fb->fault = "too-large";
+		eb_set(eb, "%llu bytes is " MODULE_LIMIT_FMT,
+		       (unsigned long long)fb->st.st_size, MODULE_LIMIT_ARGS);
 		goto fail;
 	}
-	if (!S_ISREG(fb->st.st_mode)) {
-		eb_set(eb, "not a regular file");
+	if (!(flags & READ_MODULE) && (uint64_t)fb->st.st_size > MAX_KEYFILE) {
+		eb_set(eb, "%llu bytes is too large for a key or certificate",
+		       (unsigned long long)fb->st.st_size);
 		goto fail;
 	}
-	if ((uint64_t)fb->st.st_size > (uint64_t)SIZE_MAX - 1) {
-		eb_set(eb, "too large to read into memory");
+	if ((flags & READ_MODULE) && open_for_writing(fd)) {
+		fb->fault = "being-written";
+		eb_set(eb,
+		       "another process has it open for writing (still being built or copied?): try again when it is done");
 		goto fail;
 	}
 	fb->len = (size_t)fb->st.st_size;
@@ -79,6 +189,11 @@ fail:
 	free(fb->data);
 	fb->data = NULL;
 	return -1;
+}
+
+int read_file(const char *path, struct file_buf *fb, struct errbuf *eb)
+{
+	return read_regular(path, 0, fb, eb);
 }
 
 void file_buf_free(struct file_buf *fb)
@@ -571,26 +686,63 @@ int clean_stale_temps(const char *dir)
 	return removed;
 }
 
+/*
+ * The module bytes (before its signatures) must hold the whole ELF image
+ * its headers describe: a module cut short, or still being written, is
+ * refused here rather than signed or called good.
+ */
+static int check_whole(struct file_buf *fb, struct errbuf *eb)
+{
+	enum trailer_status inner;
+	enum elf_fit fit;
+	struct elf_cut cut;
+	size_t base;
+
+	trailer_count(fb->data, fb->len, &base, &inner);
+	/* a damaged trailer, or no ELF at all: the commands say so */
+	if (inner != TRAILER_UNSIGNED)
+		return 0;
+	fit = elf_check_whole(fb->data, base, &cut);
+	if (fit != ELF_CUT && fit != ELF_BAD_IDENT)
+		return 0;
+	fb->fault = fit == ELF_CUT ? "truncated" : "damaged";
+	elf_explain(fit, &cut, base,
+		    base < fb->len     ? "the module before its signature" :
+		    fb->comp != COMP_NONE ? "the decompressed module" :
+					    "the file",
+		    eb->msg, sizeof(eb->msg));
+	return -1;
+}
+
 int read_module(const char *path, struct file_buf *fb, struct errbuf *eb)
 {
 	uint8_t *plain;
 	size_t plain_len;
 	enum comp_type c;
+	int r;
 
-	if (read_file(path, fb, eb))
+	if (read_regular(path, READ_MODULE, fb, eb))
 		return -1;
 	c = comp_detect(fb->data, fb->len);
-	if (c == COMP_NONE)
-		return 0;
-	if (comp_decompress(c, fb->data, fb->len, &plain, &plain_len, eb)) {
+	if (c != COMP_NONE) {
+		r = comp_decompress(c, fb->data, fb->len, &plain, &plain_len,
+				    eb);
+		if (r) {
+			fb->fault = r == -2 ? "too-large" : "damaged";
+			file_buf_free(fb);
+			return -1;
+		}
+		fb->comp_kernel_ok = comp_kernel_ok(c, fb->data, fb->len);
+		free(fb->data);
+		fb->data = plain;
+		fb->len = plain_len;
+		fb->comp = c;
+	}
+	if (check_whole(fb, eb)) {
 		file_buf_free(fb);
 		return -1;
 	}
-	fb->comp_kernel_ok = comp_kernel_ok(c, fb->data, fb->len);
-	free(fb->data);
-	fb->data = plain;
-	fb->len = plain_len;
-	fb->comp = c;
+	fb->fault = NULL;
 	return 0;
 }
 
@@ -622,12 +774,6 @@ static uint8_t *slurp(const char *path, size_t *len, struct errbuf *eb)
 		return NULL;
 	if (fb.len == 0) {
 		eb_set(eb, "empty file");
-		file_buf_free(&fb);
-		return NULL;
-	}
-	if (fb.len > MAX_KEYFILE) {
-		eb_set(eb, "%zu bytes is too large for a key or certificate",
-		       fb.len);
 		file_buf_free(&fb);
 		return NULL;
 	}

@@ -26,16 +26,30 @@ struct file_buf {
 	enum comp_type comp;
 	size_t file_len;
 	int comp_kernel_ok; /* comp_kernel_ok() of the bytes on disk */
+	/* why read_module failed, a word for scripts: "unreadable",
+	 * "not-a-file", "busy", "too-large", "being-written", "truncated",
+	 * "damaged"; NULL when it did not */
+	const char *fault;
 };
 
-/* Reads a whole regular file. Returns 0, or -1 with the reason in *eb. */
+/*
+ * Reads a whole regular file (a key or certificate: at most 16 MiB).
+ * Anything else (FIFO, device, socket, folder) is refused without being
+ * opened, and opening never waits (O_NONBLOCK): a file another process
+ * holds a lease on is "busy". Returns 0, or -1 with the reason in *eb.
+ */
 int read_file(const char *path, struct file_buf *fb, struct errbuf *eb);
 void file_buf_free(struct file_buf *fb);
 
 /*
- * read_module - read_file, then, when the bytes are xz, zstd or gzip data
- * (told by their magic, as kmod and the kernel do), the decompressed module
- * in data/len and the format in comp.
+ * read_module - read_file for a module, then, when the bytes are xz, zstd
+ * or gzip data (told by their magic, as kmod and the kernel do), the
+ * decompressed module in data/len and the format in comp. Refused, with
+ * fb->fault saying why: a file or decompressed module of more than
+ * MODULE_MAX bytes (before it is allocated, or as soon as decompression
+ * passes it); a file another process has open for writing, when a read
+ * lease can tell; a module whose ELF image (before its signatures) is not
+ * whole (elf_check_whole).
  */
 int read_module(const char *path, struct file_buf *fb, struct errbuf *eb);
 

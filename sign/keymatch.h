@@ -41,7 +41,7 @@ int signer_id_get(const uint8_t *der, size_t len, struct signer_id *s,
 /* A certificate and the names the kernel and a signature know it by. */
 struct cert_id {
 	X509 *x; /* owned: cert_id_free releases it */
-	char cn[SIG_MAX_NAME]; /* subject CN (the whole subject if none) */
+	char cn[SIG_MAX_NAME + 1]; /* subject CN (the whole subject if none) */
 	uint8_t issuer[KM_MAX_ISSUER];
 	size_t issuer_len;
 	uint8_t serial[KM_MAX_SERIAL];

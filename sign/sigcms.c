@@ -50,7 +50,9 @@ static int sig_algo_supported(int nid)
 	}
 }
 
-/* The UTF-8 text of the first CN in name; returns its length, or -1. */
+/* The UTF-8 text of the first CN in name; returns its length, or -1. A
+ * name longer than size is cut at a character boundary and ends in "...",
+ * so that every command shows the same one. */
 static int name_cn(const X509_NAME *name, char *out, size_t size)
 {
 	const X509_NAME_ENTRY *e;
@@ -71,8 +73,20 @@ static int name_cn(const X509_NAME *name, char *out, size_t size)
 		ERR_clear_error();
 		return -1;
 	}
-	len = (size_t)n < size ? (size_t)n : size;
-	memcpy(out, utf8, len);
+	len = (size_t)n;
+	if (len <= size) {
+		memcpy(out, utf8, len);
+	} else if (size < 3) {
+		len = 0;
+	} else {
+		/* not inside a character: back over continuation bytes */
+		len = size - 3;
+		while (len > 0 && (utf8[len] & 0xc0) == 0x80)
+			len--;
+		memcpy(out, utf8, len);
+		memcpy(out + len, "...", 3);
+		len += 3;
+	}
 	OPENSSL_free(utf8);
 	return (int)len;
 }

@@ -18,7 +18,10 @@
 #include "util.h"
 
 #define SIG_MAX_ID 128	  /* bytes of a serial number or key identifier */
-#define SIG_MAX_NAME 256  /* bytes of a common name, UTF-8 */
+/* Bytes of a common name, UTF-8. A longer one is cut at a character
+ * boundary and ends in "..." within these bytes: info, verify and check
+ * print the same name. */
+#define SIG_MAX_NAME 1024
 
 /* What the first SignerInfo of a module signature says. */
 struct sig_desc {
@@ -70,7 +73,8 @@ enum sig_verdict {
  * and its signature must match the digest of content.
  *
  * On SIG_GOOD the subject CN of the certificate that verified is copied to
- * signer (NUL-terminated, at most signer_size bytes). Otherwise *eb says why.
+ * signer (NUL-terminated, at most signer_size bytes: SIG_MAX_NAME + 1 for
+ * the whole name). Otherwise *eb says why.
  */
 enum sig_verdict sig_verify(const uint8_t *der, size_t derlen,
 			    const uint8_t *content, size_t clen,
@@ -87,7 +91,9 @@ int sig_sign(const uint8_t *content, size_t clen, EVP_PKEY *key, X509 *cert,
 	     const EVP_MD *md, uint8_t **der, size_t *derlen,
 	     struct errbuf *eb);
 
-/* The subject CN of a certificate, UTF-8, NUL-terminated ("" if none). */
+/* The subject CN of a certificate, UTF-8, NUL-terminated (the whole
+ * subject if none); size SIG_MAX_NAME + 1 holds it as sig_desc.signer
+ * does. */
 void cert_subject_cn(X509 *x, char *out, size_t size);
 
 /* The certificate in certs that the signature der[0..derlen) names, or

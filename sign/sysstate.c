@@ -61,7 +61,8 @@ static int slurp(const struct machine *m, const char *path, uint8_t **buf,
 	*buf = NULL;
 	*len = 0;
 	full_path(m, path, p, sizeof(p));
-	fd = open(p, O_RDONLY | O_CLOEXEC);
+	/* never wait: a FIFO under --root reads as empty, not forever */
+	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
 	b = malloc(cap);

@@ -71,30 +71,48 @@ static uint64_t max64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
-uint64_t elf_image_end(const uint8_t *buf, size_t len)
+/*
+ * Walks the headers of the ELF image in buf[0..len): where the image ends
+ * (*end, 0 when the headers cannot be read) and, in *cut, the first part
+ * that reaches past len, in the order a reader needs them: the ELF header,
+ * the section header table, the program header table, then each section's
+ * data by index.
+ */
+static enum elf_fit elf_walk(const uint8_t *buf, size_t len, uint64_t *end_out,
+			     struct elf_cut *cut)
 {
 	struct elf_reader r = { buf, len, 0 };
 	int is64;
-	uint64_t ehsize, phoff, shoff, end, shnum, i;
+	uint64_t ehsize, phoff, shoff, end, shnum, i, phend, shend;
 	unsigned phentsize, phnum, shentsize, shmin;
 	/* offsets of fields that differ between ELFCLASS32 and ELFCLASS64 */
 	unsigned o_phoff, o_shoff, o_phent, w_off, o_sh_type, o_sh_off,
 		o_sh_size;
+	enum elf_fit fit = ELF_FITS;
 
-	if (!is_elf(buf, len) || len < 16)
-		return 0;
+	*end_out = 0;
+	memset(cut, 0, sizeof(*cut));
+	if (!is_elf(buf, len))
+		return ELF_NOT_ELF;
+	if (len < 16) {
+		/* not even e_ident: which header (52 or 64 bytes) is unknown */
+		cut->part = ELF_PART_HEADER;
+		return ELF_CUT;
+	}
+	cut->ei_class = buf[4];
+	cut->ei_data = buf[5];
 	if (buf[4] == 1)
 		is64 = 0;
 	else if (buf[4] == 2)
 		is64 = 1;
 	else
-		return 0;
+		return ELF_BAD_IDENT;
 	if (buf[5] == 1)
 		r.big_endian = 0;
 	else if (buf[5] == 2)
 		r.big_endian = 1;
 	else
-		return 0;
+		return ELF_BAD_IDENT;
 
 	if (is64) {
 		ehsize = 64;
@@ -117,8 +135,11 @@ uint64_t elf_image_end(const uint8_t *buf, size_t len)
 		o_sh_off = 0x10;
 		o_sh_size = 0x14;
 	}
-	if (len < ehsize)
-		return 0;
+	if (len < ehsize) {
+		cut->part = ELF_PART_HEADER;
+		cut->end = ehsize;
+		return ELF_CUT;
+	}
 
 	phoff = rd(&r, o_phoff, w_off);
 	shoff = rd(&r, o_shoff, w_off);
@@ -129,26 +150,40 @@ uint64_t elf_image_end(const uint8_t *buf, size_t len)
 	shnum = rd(&r, o_phent + 6, 2);
 
 	end = ehsize;
-	if (phoff != 0 && phnum != 0)
-		end = max64(end, add_sat(phoff, (uint64_t)phnum * phentsize));
+	phend = 0;
+	if (phoff != 0 && phnum != 0) {
+		phend = add_sat(phoff, (uint64_t)phnum * phentsize);
+		end = max64(end, phend);
+	}
 	if (shoff == 0 || shentsize == 0)
-		return end;
+		goto program_headers;
 
-	/* Extended numbering: e_shnum 0, the count in section 0's sh_size. */
-	if (shnum == 0 && shentsize >= shmin && shoff < len &&
-	    len - shoff >= shentsize)
-		shnum = rd(&r, shoff + o_sh_size, w_off);
+	/* Extended numbering: e_shnum 0, the count in section 0's sh_size;
+	 * section 0 is there either way. */
+	if (shnum == 0) {
+		if (shentsize >= shmin && shoff < len &&
+		    len - shoff >= shentsize)
+			shnum = rd(&r, shoff + o_sh_size, w_off);
+		if (shnum == 0)
+			shnum = 1;
+	}
 
-	if (shnum > UINT64_MAX / shentsize)
-		return UINT64_MAX;
-	end = max64(end, add_sat(shoff, shnum * shentsize));
-	if (shentsize < shmin)
-		return end;
+	shend = shnum > UINT64_MAX / shentsize ?
+			UINT64_MAX :
+			add_sat(shoff, shnum * shentsize);
+	end = max64(end, shend);
+	if (shend > len) {
+		cut->part = ELF_PART_SHDRS;
+		cut->end = shend;
+		fit = ELF_CUT;
+	}
+	if (shend == UINT64_MAX || shentsize < shmin)
+		goto program_headers;
 
 	/* Sections whose header lies inside the buffer; NOBITS takes no room. */
 	for (i = 0; i < shnum; i++) {
 		uint64_t h = shoff + i * shentsize; /* no overflow: checked */
-		uint64_t type, off, size;
+		uint64_t type, off, size, send;
 
 		if (h >= len || len - h < shentsize)
 			break;
@@ -157,9 +192,94 @@ uint64_t elf_image_end(const uint8_t *buf, size_t len)
 			continue;
 		off = rd(&r, h + o_sh_off, w_off);
 		size = rd(&r, h + o_sh_size, w_off);
-		end = max64(end, add_sat(off, size));
+		send = add_sat(off, size);
+		end = max64(end, send);
+		if (send > len && fit == ELF_FITS) {
+			cut->part = ELF_PART_SECTION;
+			cut->section = i;
+			cut->end = send;
+			fit = ELF_CUT;
+		}
 	}
+program_headers:
+	*end_out = end;
+	if (phend > len && (fit == ELF_FITS || cut->part == ELF_PART_SECTION)) {
+		cut->part = ELF_PART_PHDRS;
+		cut->section = 0;
+		cut->end = phend;
+		fit = ELF_CUT;
+	}
+	return fit;
+}
+
+uint64_t elf_image_end(const uint8_t *buf, size_t len)
+{
+	struct elf_cut cut;
+	uint64_t end;
+
+	elf_walk(buf, len, &end, &cut);
 	return end;
+}
+
+enum elf_fit elf_check_whole(const uint8_t *buf, size_t len,
+			     struct elf_cut *cut)
+{
+	uint64_t end;
+
+	return elf_walk(buf, len, &end, cut);
+}
+
+static const char *elf_part_name(const struct elf_cut *cut, char *buf,
+				 size_t size)
+{
+	switch (cut->part) {
+	case ELF_PART_HEADER:
+		return "ELF header";
+	case ELF_PART_SHDRS:
+		return "section table";
+	case ELF_PART_PHDRS:
+		return "program header table";
+	case ELF_PART_SECTION:
+		snprintf(buf, size, "section %llu",
+			 (unsigned long long)cut->section);
+		return buf;
+	}
+	return "image";
+}
+
+char *elf_explain(enum elf_fit fit, const struct elf_cut *cut, size_t len,
+		  const char *what, char *out, size_t size)
+{
+	char part[48];
+
+	if (size == 0)
+		return out;
+	switch (fit) {
+	case ELF_FITS:
+		snprintf(out, size, "a whole ELF image");
+		break;
+	case ELF_NOT_ELF:
+		snprintf(out, size,
+			 "not an ELF file: it does not start with \\x7fELF");
+		break;
+	case ELF_BAD_IDENT:
+		snprintf(out, size,
+			 "damaged ELF header: class %u and data encoding %u (1 or 2 each) say neither where its sections are nor how to read them; rebuild it",
+			 cut->ei_class, cut->ei_data);
+		break;
+	case ELF_CUT:
+		if (cut->part == ELF_PART_HEADER && !cut->ei_class)
+			snprintf(out, size,
+				 "truncated: %s has %zu bytes, fewer than an ELF header (52 or 64); is it still being built or copied? rebuild it",
+				 what, len);
+		else
+			snprintf(out, size,
+				 "truncated: its %s ends at byte %llu but %s has %zu bytes; is it still being built or copied? rebuild it",
+				 elf_part_name(cut, part, sizeof(part)),
+				 (unsigned long long)cut->end, what, len);
+		break;
+	}
+	return out;
 }
 
 /* ---- the trailer ---- */

@@ -117,4 +117,50 @@ void trailer_build_info(uint32_t sig_len, uint8_t out[TRAILER_FIXED_LEN]);
  */
 uint64_t elf_image_end(const uint8_t *buf, size_t len);
 
+/*
+ * Is the ELF image whole? A module still being written or copied, or cut
+ * short, has headers that name bytes it does not have. The kernel refuses
+ * such a module (ENOEXEC), so modsign must not sign it or call it good.
+ */
+enum elf_fit {
+	ELF_FITS = 0,  /* every part its headers name lies inside the buffer */
+	ELF_CUT,       /* a part reaches past the end (which: struct elf_cut) */
+	ELF_NOT_ELF,   /* no \x7fELF at the start */
+	ELF_BAD_IDENT, /* class or data encoding unknown: nothing can be read */
+};
+
+enum elf_part {
+	ELF_PART_HEADER,  /* the ELF header itself */
+	ELF_PART_SHDRS,	  /* the section header table */
+	ELF_PART_PHDRS,	  /* the program header table */
+	ELF_PART_SECTION, /* the data of one section (not SHT_NOBITS) */
+};
+
+struct elf_cut {
+	enum elf_part part;
+	uint64_t section; /* ELF_PART_SECTION: its index */
+	uint64_t end;	  /* the byte where that part ends */
+	uint8_t ei_class, ei_data; /* e_ident[4], e_ident[5]; 0: not read */
+};
+
+/*
+ * elf_check_whole - whether the ELF header, the program and section header
+ * tables and every section's data (but SHT_NOBITS) lie in buf[0..len).
+ * Give it the module bytes alone (before any signature). Fills *cut for
+ * ELF_CUT (the first part found outside, in the order: header, section
+ * table, program headers, sections by index) and the e_ident bytes for
+ * ELF_BAD_IDENT. Reads only inside buf[0..len).
+ */
+enum elf_fit elf_check_whole(const uint8_t *buf, size_t len,
+			     struct elf_cut *cut);
+
+/*
+ * elf_explain - the result in words, with what to do: "truncated: its
+ * section table ends at byte N but WHAT has M bytes; ...". what names the
+ * len bytes ("the file", "the module before its signature"). Writes a
+ * NUL-terminated string of at most size bytes; returns out.
+ */
+char *elf_explain(enum elf_fit fit, const struct elf_cut *cut, size_t len,
+		  const char *what, char *out, size_t size);
+
 #endif

@@ -370,7 +370,7 @@ static void check_signature(const struct modfacts *f, struct decision *d)
 {
 	STACK_OF(X509) * certs;
 	struct errbuf eb;
-	char signer[SIG_MAX_NAME];
+	char signer[SIG_MAX_NAME + 1];
 	enum sig_verdict v;
 
 	d->sig_ok = TRI_UNKNOWN;
@@ -596,7 +596,7 @@ void decide(const struct machine *m, const struct policy *p,
 			set(d, V_UNKNOWN, "enforcement-unknown");
 			snprintf(
 				d->line, sizeof(d->line),
-				"unknown: %.300s, and whether this kernel enforces module signatures is unknown (%.200s)",
+				"unknown: %s, and whether this kernel enforces module signatures is unknown (%.200s)",
 				what, p->why);
 		}
 		if (f->sig != MODSIG_SIGNED)

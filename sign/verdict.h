@@ -74,7 +74,7 @@ enum trust {
 struct decision {
 	enum verdict v;
 	const char *reason; /* a fixed word for scripts: "unsigned", ... */
-	char line[640]; /* "will be rejected: unsigned" */
+	char line[SIG_MAX_NAME + 512]; /* "will be rejected: unsigned"; names a signer */
 	char next[640]; /* the one next step */
 	enum trust trust;
 	char key[768]; /* where the signing key was (not) found */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * fuzz_trailer.c - libFuzzer target for the trailer parser: any byte string
- * as a whole module file. ASan catches any read outside it.
+ * fuzz_trailer.c - libFuzzer target for the trailer parser and the ELF
+ * image checks: any byte string as a whole module file. ASan catches any
+ * read outside it.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned n;
 	char msg[512];
 	uint8_t *copy;
+	struct elf_cut cut;
+	enum elf_fit fit;
 
 	/* A private copy: ASan knows its exact bounds even for size 0. */
 	copy = malloc(size ? size : 1);
@@ -38,7 +41,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = trailer_count(copy, size, &base, &inner);
 	if (base > size || (n == 0) != (st != TRAILER_OK))
 		abort();
-	(void)elf_image_end(copy, size);
+	/* an image that fits ends inside the buffer */
+	fit = elf_check_whole(copy, size, &cut);
+	elf_explain(fit, &cut, size, "the file", msg, sizeof(msg));
+	if (fit == ELF_FITS && elf_image_end(copy, size) > size)
+		abort();
+	if (fit == ELF_CUT && cut.end <= size && cut.part != ELF_PART_HEADER)
+		abort();
 	free(copy);
 	return 0;
 }

@@ -784,7 +784,7 @@ static void sb_machine(struct machine *m)
 	m->keys.keys = calloc(4, sizeof(struct mkey));
 	m->keys.n = 1;
 	m->keys.keys[0].k.type = PKEY_ASYMMETRIC;
-	snprintf(m->keys.keys[0].k.name, sizeof(m->keys.keys[0].k.name), "%s",
+	snprintf(m->keys.keys[0].k.name, sizeof(m->keys.keys[0].k.name), "%.200s",
 		 W.ca.cn);
 	memcpy(m->keys.keys[0].k.id, W.ca.skid, W.ca.skid_len);
 	m->keys.keys[0].k.id_len = W.ca.skid_len;

@@ -507,6 +507,164 @@ TEST(every_truncation_is_safe)
 	free(b.p);
 }
 
+/* ---- elf_check_whole: is the ELF image all there? ---- */
+
+static enum elf_fit fit(const struct buf *b, size_t len, struct elf_cut *cut)
+{
+	struct buf exact = from_bytes(b->p, len);
+	enum elf_fit f = elf_check_whole(exact.p, exact.len, cut);
+	char msg[512];
+
+	/* every result can be explained, in any buffer size */
+	elf_explain(f, cut, len, "the file", msg, sizeof(msg));
+	check(msg[0] != '\0', "empty explanation for %d", f);
+	elf_explain(f, cut, len, "the file", msg, 1);
+	check(msg[0] == '\0', "explanation overflowed a 1-byte buffer");
+	free(exact.p);
+	return f;
+}
+
+TEST(elf_whole_images_fit)
+{
+	struct elf_cut cut;
+	struct buf b = elf64(100);
+
+	check(fit(&b, b.len, &cut) == ELF_FITS, "elf64");
+	free(b.p);
+	b = elf32be(33);
+	check(fit(&b, b.len, &cut) == ELF_FITS, "elf32be");
+	/* bytes after the image (a signature) do not matter */
+	sign_fake(&b, 20);
+	check(fit(&b, b.len, &cut) == ELF_FITS, "with a trailer");
+	free(b.p);
+}
+
+TEST(elf_every_cut_is_found)
+{
+	/* a module still being written: every prefix is cut, and the part
+	 * named is the header, then the section table at the end */
+	struct buf b = elf64(100);
+	struct elf_cut cut;
+	enum elf_fit f;
+	size_t len;
+
+	for (len = 0; len < b.len; len++) {
+		f = fit(&b, len, &cut);
+		if (len < 4) {
+			check(f == ELF_NOT_ELF, "len %zu: %d", len, f);
+		} else if (len < 64) {
+			check(f == ELF_CUT && cut.part == ELF_PART_HEADER,
+			      "len %zu: %d part %d", len, f, cut.part);
+			check(len < 16 || cut.end == 64, "len %zu: end %llu",
+			      len, (unsigned long long)cut.end);
+		} else {
+			check(f == ELF_CUT && cut.part == ELF_PART_SHDRS &&
+				      cut.end == b.len,
+			      "len %zu: %d part %d end %llu", len, f, cut.part,
+			      (unsigned long long)cut.end);
+		}
+	}
+	free(b.p);
+}
+
+TEST(elf_cut_message)
+{
+	struct buf b = elf64(100);
+	struct elf_cut cut;
+	char msg[512], want[160];
+
+	check(fit(&b, 200, &cut) == ELF_CUT, "not cut");
+	elf_explain(ELF_CUT, &cut, 200, "the file", msg, sizeof(msg));
+	snprintf(want, sizeof(want),
+		 "truncated: its section table ends at byte %zu but the file has 200 bytes; ",
+		 b.len);
+	check(strstr(msg, want) == msg, "message: %s", msg);
+	check(strstr(msg, "rebuild it") != NULL, "no advice: %s", msg);
+	check(fit(&b, 10, &cut) == ELF_CUT, "10 bytes");
+	elf_explain(ELF_CUT, &cut, 10, "the file", msg, sizeof(msg));
+	check(strstr(msg, "fewer than an ELF header") != NULL, "message: %s",
+	      msg);
+	free(b.p);
+}
+
+TEST(elf_section_data_past_the_end)
+{
+	/* the section table is whole, but a section's data is not there */
+	struct buf b = elf64(100);
+	uint8_t *sh1 = b.p + 64 + 100 + 64;
+	struct elf_cut cut;
+
+	put_le(sh1 + 0x20, b.len - 64 + 1, 8);
+	check(fit(&b, b.len, &cut) == ELF_CUT, "one byte too many");
+	check(cut.part == ELF_PART_SECTION && cut.section == 1 &&
+		      cut.end == b.len + 1,
+	      "part %d section %llu end %llu", cut.part,
+	      (unsigned long long)cut.section, (unsigned long long)cut.end);
+	put_le(sh1 + 0x18, UINT64_MAX - 5, 8); /* offset near 2^64 */
+	check(fit(&b, b.len, &cut) == ELF_CUT && cut.end == UINT64_MAX,
+	      "saturated end %llu", (unsigned long long)cut.end);
+	put_le(sh1 + 4, 8, 4); /* SHT_NOBITS takes no room in the file */
+	check(fit(&b, b.len, &cut) == ELF_FITS, "NOBITS");
+	put_le(sh1 + 4, 0, 4); /* nor does SHT_NULL */
+	check(fit(&b, b.len, &cut) == ELF_FITS, "NULL");
+	free(b.p);
+}
+
+TEST(elf_program_headers_past_the_end)
+{
+	struct buf b = elf64(100);
+	struct elf_cut cut;
+
+	put_le(b.p + 0x20, 64, 8);	/* e_phoff */
+	put_le(b.p + 0x36, 56, 2);	/* e_phentsize */
+	put_le(b.p + 0x38, 1, 2);	/* e_phnum: inside the payload */
+	check(fit(&b, b.len, &cut) == ELF_FITS, "one program header");
+	put_le(b.p + 0x38, 100, 2);	/* 5600 bytes of them */
+	check(fit(&b, b.len, &cut) == ELF_CUT &&
+		      cut.part == ELF_PART_PHDRS && cut.end == 64 + 5600,
+	      "part %d end %llu", cut.part, (unsigned long long)cut.end);
+	/* the section table comes first when both are cut */
+	check(fit(&b, 100, &cut) == ELF_CUT && cut.part == ELF_PART_SHDRS,
+	      "part %d", cut.part);
+	free(b.p);
+}
+
+TEST(elf_extended_numbering_cut)
+{
+	/* e_shnum 0: the count is in section 0, which is past the end */
+	struct buf b = elf64(100);
+	struct elf_cut cut;
+
+	put_le(b.p + 0x3c, 0, 2);
+	put_le(b.p + 64 + 100 + 0x20, 2, 8); /* section 0's sh_size */
+	check(fit(&b, b.len, &cut) == ELF_FITS, "whole");
+	check(fit(&b, 64 + 100 + 10, &cut) == ELF_CUT &&
+		      cut.part == ELF_PART_SHDRS,
+	      "cut inside section 0: part %d", cut.part);
+	free(b.p);
+}
+
+TEST(elf_bad_ident)
+{
+	struct buf b = elf64(10);
+	struct elf_cut cut;
+	char msg[512];
+
+	b.p[4] = 9; /* no such class */
+	check(fit(&b, b.len, &cut) == ELF_BAD_IDENT && cut.ei_class == 9,
+	      "class");
+	elf_explain(ELF_BAD_IDENT, &cut, b.len, "the file", msg, sizeof(msg));
+	check(strstr(msg, "damaged ELF header: class 9") == msg, "message: %s",
+	      msg);
+	b.p[4] = 2;
+	b.p[5] = 0; /* no such data encoding */
+	check(fit(&b, b.len, &cut) == ELF_BAD_IDENT, "data");
+	free(b.p);
+	b = from_bytes("hello, world", 12);
+	check(fit(&b, b.len, &cut) == ELF_NOT_ELF, "not ELF");
+	free(b.p);
+}
+
 /* ---- the PKCS#7 part, on crafted blobs ---- */
 
 static int describe(const struct buf *b, struct describe *d)
@@ -640,6 +798,13 @@ int main(void)
 	RUN(hostile_elf_headers);
 	RUN(build_info_round_trip);
 	RUN(every_truncation_is_safe);
+	RUN(elf_whole_images_fit);
+	RUN(elf_every_cut_is_found);
+	RUN(elf_cut_message);
+	RUN(elf_section_data_past_the_end);
+	RUN(elf_program_headers_past_the_end);
+	RUN(elf_extended_numbering_cut);
+	RUN(elf_bad_ident);
 	RUN(garbage_der);
 	RUN(der_not_signed_data);
 	RUN(der_with_stray_bytes);
