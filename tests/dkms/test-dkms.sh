@@ -217,7 +217,7 @@ test_kernel_upgrade_to_612() {
 	sandbox_run test ! -e "/usr/src/linux-headers-$REL612" || fail "6.12's headers were there before the upgrade"
 	step upgrade_612
 	local log=$SUITE/headers-612.log hook=$SUITE/hook-612.log mods check intree sig61
-	note "dpkg -i of 6.12's headers (linux-base, kbuild, -common, -amd64; DKMS's hook switched off): $(cat "$log.secs") s"
+	note "dpkg -i of 6.12's headers (kbuild, -common, -amd64; DKMS's hook switched off): $(cat "$log.secs") s"
 	note "/etc/kernel/header_postinst.d/dkms $REL612 (build v4l2loopback, sign, xz, depmod): $(cat "$hook.secs") s"
 	# The headers' postinst calls DKMS's hook with the new release.
 	expect_file_contains "$log" "Setting up linux-headers-$REL612 "
