@@ -23,6 +23,10 @@ build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
 # libFuzzer from libclang-rt), a real PKCS#11 token (SoftHSM2), and
 # /usr/bin/time for the benchmark's peak memory, setfattr (attr) for the
 # test that a module's extended attributes never reach another one.
+# The dkms suite needs nothing more: its sandbox is the kernel's overlayfs
+# in a mount namespace (unshare is in util-linux), and dkms and its
+# dependencies are installed only inside it, from .debs fetch-debian.sh
+# downloads.
 test_pkgs=(git linux-headers-amd64 dwarves cpio xz-utils zstd gzip
 	busybox-static qemu-system-x86 expect shellcheck clang libclang-rt-14-dev
 	softhsm2 time attr)

@@ -9,11 +9,22 @@
 #                                 installed linux-headers-amd64
 #   fetch-debian.sh kernel 6.12   the kernel of bookworm-backports
 #   fetch-debian.sh boot          OVMF, shim, MokManager and grub
+#   fetch-debian.sh dkms          the .debs the DKMS sandbox installs with
+#                                 dpkg -i (tests/dkms): bookworm's dkms,
+#                                 bookworm-backports' v4l2loopback-dkms,
+#                                 the 6.12 headers, and what of their
+#                                 dependencies the host lacks
 #
 # Each prints the path of an env file to source: for a kernel RELEASE, KDIR
 # (headers to build against), VMLINUZ, MODDIR (its /lib/modules/RELEASE) and
-# CONFIG; for boot OVMF_CODE, OVMF_VARS, SHIM, MOKMANAGER, GRUB.
-# FETCH_REFRESH=1 looks the backports version up again.
+# CONFIG; for boot OVMF_CODE, OVMF_VARS, SHIM, MOKMANAGER, GRUB; for dkms
+# DKMS_DEB, DKMS_VERSION, V4L2LOOPBACK_DEB, V4L2LOOPBACK_VERSION, DEPS_DIR
+# (dependencies missing on the host, maybe none), HEADERS612_DIR (kbuild,
+# -common and -amd64 headers of 6.12), RELEASE61, RELEASE612, and for
+# each of the two kernels IMAGE61/IMAGE612 (the unpacked image's
+# /lib/modules/RELEASE) and DEPMOD61/DEPMOD612 (the modules.* files that
+# the image's postinst would have made with depmod).
+# FETCH_REFRESH=1 looks the backports versions up again.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -177,11 +188,153 @@ boot_env() {
 	echo "$env"
 }
 
+# download DEST PKG=VERSION...: the .debs themselves, into DEST.
+download() {
+	local dest=$1
+	shift
+	mkdir -p "$dest"
+	log "downloading $*"
+	(cd "$dest" && apt_private apt-get download -qq "$@" >&2) ||
+		die "the archive does not serve $*"
+}
+
+# archive_version PKG SUITE-REGEX: the newest version of PKG that a suite
+# matching the extended regular expression serves, or nothing.
+archive_version() {
+	apt_private apt-cache madison "$1" |
+		awk -F'|' -v re="$2" '{ split($3, w, " "); if (w[2] ~ re) { gsub(/ /, "", $2); print $2; exit } }'
+}
+
+# missing_deps PKG=VERSION...: the packages (as PKG=VERSION, one a line)
+# that the given ones depend on, directly or through each other, and that
+# neither the host has installed nor the list itself holds. An alternative
+# (a | b) is met by any of its names; the first is fetched. Version
+# constraints are not compared. A dependency on a linux-image package is
+# left out on purpose: the sandbox installs headers without their image.
+missing_deps() {
+	local -A have=()
+	local queue=("$@") spec name group alt met first v
+	while read -r name; do
+		have[$name]=1
+	done < <(dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Provides}\n' |
+		awk '$1 == "ii" { for (i = 2; i <= NF; i++) if ($i !~ /^[(=<>]/ && $i !~ /\)/) { sub(/,$/, "", $i); sub(/:.*/, "", $i); print $i } }')
+	for spec in "$@"; do
+		have[${spec%%=*}]=1
+	done
+	while [ "${#queue[@]}" -gt 0 ]; do
+		spec=${queue[0]}
+		queue=("${queue[@]:1}")
+		while IFS= read -r group; do
+			[ -n "$group" ] || continue
+			met="" first=""
+			while IFS= read -r alt; do
+				alt=${alt%% *}
+				alt=${alt%%:*}
+				first=${first:-$alt}
+				case "$alt" in linux-image-*) met=1 ;; esac
+				[ -z "${have[$alt]:-}" ] || met=1
+			done < <(tr '|' '\n' <<<"$group" | sed 's/^ *//')
+			[ -z "$met" ] || continue
+			v=$(apt_private apt-cache policy "$first" | sed -n 's/^ *Candidate: //p')
+			if [ -z "$v" ] || [ "$v" == "(none)" ]; then
+				die "$spec depends on $group, which the archive does not serve"
+			fi
+			have[$first]=1
+			queue+=("$first=$v")
+			echo "$first=$v"
+		done < <(apt_private apt-cache show "$spec" |
+			awk '/^$/ { exit } /^(Pre-)?Depends: / { sub(/^[^:]*: /, ""); print }' |
+			sed 's/ *, */\n/g')
+	done
+}
+
+# depmod_outputs MODDIR RELEASE DEST: the files `depmod RELEASE` writes
+# for an installed image whose modules are MODDIR, made in DEST (through a
+# farm of symbolic links, so the cached image stays as it is).
+depmod_outputs() {
+	local farm f
+	farm=$(mktemp -d "$CACHE/depmod.XXXXXX")
+	mkdir -p "$farm/lib/modules" "$3"
+	cp -as "$1" "$farm/lib/modules/$2"
+	log "running depmod for $2 (as the image's postinst would)"
+	depmod -b "$farm" "$2" || {
+		rm -rf "$farm"
+		die "depmod -b failed for $2"
+	}
+	for f in "$farm/lib/modules/$2"/modules.*; do
+		[ -L "$f" ] || cp "$f" "$3/"
+	done
+	rm -rf "$farm"
+	[ -s "$3/modules.dep" ] || die "depmod made no modules.dep for $2"
+}
+
+dkms_env() {
+	local dir=$CACHE/dkms env env61 env612 rel61 rel612 ver612 dkms_v v4l_v
+	env=$dir/env
+	if [ -e "$env" ] && [ -z "${FETCH_REFRESH:-}" ]; then
+		echo "$env"
+		return
+	fi
+	env61=$(kernel_env 6.1)
+	env612=$(kernel_env 6.12)
+	rel61=$(sed -n 's/^RELEASE=//p' "$env61")
+	rel612=$(sed -n 's/^RELEASE=//p' "$env612")
+	ver612=$(sed -n 's/^VERSION=//p' "$env612")
+	if [ -z "$rel61" ] || [ -z "$rel612" ] || [ -z "$ver612" ]; then
+		die "$env61 or $env612 lacks RELEASE or VERSION"
+	fi
+	# bookworm's own dkms (not a backport), backports' v4l2loopback-dkms.
+	dkms_v=$(archive_version dkms '^bookworm(-security|-updates)?/')
+	[ -n "$dkms_v" ] || die "bookworm serves no dkms"
+	v4l_v=$(archive_version v4l2loopback-dkms '^bookworm-backports/')
+	[ -n "$v4l_v" ] || die "bookworm-backports serves no v4l2loopback-dkms"
+	dpkg --compare-versions "$v4l_v" ge 0.13 ||
+		die "bookworm-backports' v4l2loopback-dkms is $v4l_v; 0.13 or newer is needed to build on 6.12"
+	local hdr=linux-headers-$rel612 kbuild=linux-kbuild-${rel612%-amd64}
+	local common=${hdr%-amd64}-common
+	local wanted=("dkms=$dkms_v" "v4l2loopback-dkms=$v4l_v"
+		"$hdr=$ver612" "$common=$ver612" "$kbuild=$ver612") deps
+	mapfile -t deps < <(missing_deps "${wanted[@]}")
+	rm -rf "$dir"
+	mkdir -p "$dir/deps"
+	download "$dir/dkms" "dkms=$dkms_v" "v4l2loopback-dkms=$v4l_v"
+	download "$dir/headers-$rel612" "$hdr=$ver612" "$common=$ver612" "$kbuild=$ver612"
+	[ "${#deps[@]}" == 0 ] || download "$dir/deps" "${deps[@]}"
+	local image61 image612
+	image61=$(sed -n 's/^MODDIR=//p' "$env61")
+	image612=$(sed -n 's/^MODDIR=//p' "$env612")
+	depmod_outputs "$image61" "$rel61" "$dir/depmod-$rel61"
+	depmod_outputs "$image612" "$rel612" "$dir/depmod-$rel612"
+	local d v
+	d=$(find "$dir/dkms" -name 'dkms_*.deb')
+	v=$(find "$dir/dkms" -name 'v4l2loopback-dkms_*.deb')
+	if [ ! -f "$d" ] || [ ! -f "$v" ]; then
+		die "the downloaded dkms or v4l2loopback-dkms .deb is missing in $dir/dkms"
+	fi
+	cat >"$dir/env.tmp" <<-EOF
+		DKMS_DEB=$d
+		DKMS_VERSION=$dkms_v
+		V4L2LOOPBACK_DEB=$v
+		V4L2LOOPBACK_VERSION=$v4l_v
+		DEPS_DIR=$dir/deps
+		HEADERS612_DIR=$dir/headers-$rel612
+		RELEASE61=$rel61
+		RELEASE612=$rel612
+		IMAGE61=$image61
+		IMAGE612=$image612
+		DEPMOD61=$dir/depmod-$rel61
+		DEPMOD612=$dir/depmod-$rel612
+	EOF
+	mv "$dir/env.tmp" "$env"
+	echo "$env"
+}
+
 case "${1:-}" in
 kernel) kernel_env "${2:-}" ;;
 boot) boot_env ;;
+dkms) dkms_env ;;
 *)
-	echo "usage: fetch-debian.sh kernel 6.1|6.12 | boot" >&2
+	echo "usage: fetch-debian.sh kernel 6.1|6.12 | boot | dkms" >&2
 	exit 2
 	;;
 esac

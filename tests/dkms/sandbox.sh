@@ -1,0 +1,158 @@
+# shellcheck shell=bash
+# A throwaway root for DKMS: dpkg -i, dkms, depmod and the /etc/kernel
+# hooks run as root, for real, but every file they write lands in a folder
+# of ours, never on the host.
+#
+# Each sandbox_run starts a private mount namespace (unshare -m, private
+# propagation) and mounts overlayfs over /etc, /var, /usr and /boot there:
+# the host's folders are the read-only lower layers, the upper and work
+# folders live in the sandbox folder. Debian 12 is merged-/usr, so the /usr
+# overlay also covers /lib/modules and /usr/src; the /var overlay covers
+# /var/lib/dpkg and /var/lib/dkms. The mounts exist only in that namespace
+# and vanish with its last process; what was written stays in the upper
+# folders, so the next sandbox_run in the same folder sees it.
+#
+#   . tests/dkms/sandbox.sh
+#   sandbox_start DIR                 make DIR a new, empty sandbox
+#   sandbox_layer TARGET LOWER...     from the next run on, the LOWER
+#                                     folders (read-only to us, e.g. an
+#                                     unpacked kernel's /lib/modules/RELEASE)
+#                                     show through under TARGET, below
+#                                     what TARGET already holds and above
+#                                     each next LOWER; writes go to the
+#                                     sandbox
+#   sandbox_run CMD...                run CMD as root in the sandbox
+#   sandbox_stop                      remove the sandbox folder
+#   host_fingerprint                  a line per file of what the host must
+#                                     keep (see below), to compare
+#
+# As a command: sandbox.sh DIR -- CMD... runs CMD in the sandbox DIR (made
+# if missing, kept afterwards).
+#
+# DIR must be on a file system that can carry an overlay's upper layer
+# (ext4, xfs, tmpfs; not an overlay itself), and its path must not hold
+# ',', ':' or '\' (they would split overlayfs's options).
+
+# The host folders the sandbox overlays.
+SANDBOX_TREES=(/etc /var /usr /boot)
+
+sandbox_die() {
+	echo "dkms: ERROR: $*" >&2
+	return 1
+}
+
+# sandbox_start DIR
+sandbox_start() {
+	local dir t fstype
+	[ "$EUID" == 0 ] || sandbox_die "the sandbox needs root (mount namespaces and overlayfs)" || return
+	command -v unshare >/dev/null || sandbox_die "unshare (util-linux) is missing" || return
+	grep -qw overlay /proc/filesystems ||
+		sandbox_die "this kernel has no overlayfs (modprobe overlay)" || return
+	mkdir -p "$1"
+	dir=$(cd "$1" && pwd)
+	case "$dir" in
+	*,* | *:* | *\\*) sandbox_die "the sandbox path $dir holds ',', ':' or '\\'" || return ;;
+	esac
+	fstype=$(stat -f -c %T "$dir")
+	case "$fstype" in
+	overlayfs | fuseblk | fuse | nfs) sandbox_die "$dir is on $fstype, which cannot hold an overlay's upper layer" || return ;;
+	esac
+	[ -z "$(ls -A "$dir")" ] || sandbox_die "$dir is not empty" || return
+	for t in "${SANDBOX_TREES[@]}"; do
+		mkdir -p "$dir/root$t/upper" "$dir/root$t/work"
+	done
+	: >"$dir/layers"
+	SANDBOX_DIR=$dir
+	export SANDBOX_DIR
+}
+
+# sandbox_layer TARGET LOWER...
+sandbox_layer() {
+	[ -n "${SANDBOX_DIR:-}" ] || sandbox_die "sandbox_layer before sandbox_start" || return
+	local target=$1 lowers="" l
+	shift
+	for l in "$target" "$@"; do
+		case "$l" in
+		/*) ;;
+		*) sandbox_die "layer paths must be absolute: $l" || return ;;
+		esac
+		case "$l" in
+		*,* | *:* | *\\* | *$'\t'* | *$'\n'*) sandbox_die "layer paths must not hold ',', ':', '\\', tabs or newlines: $l" || return ;;
+		esac
+	done
+	for l in "$@"; do
+		[ -d "$l" ] || sandbox_die "layer $l is not a folder" || return
+		lowers+=:$l
+	done
+	printf '%s\t%s\n' "$target" "${lowers#:}" >>"$SANDBOX_DIR/layers"
+}
+
+# _sandbox_inside DIR CMD...: runs in the new mount namespace.
+_sandbox_inside() {
+	set -euo pipefail
+	local dir=$1 t target lower n=0
+	shift
+	for t in /etc /var /usr /boot; do
+		mount -t overlay "modsign-sandbox" \
+			-o "lowerdir=$t,upperdir=$dir/root$t/upper,workdir=$dir/root$t/work" "$t"
+	done
+	while IFS=$'\t' read -r target lower; do
+		n=$((n + 1))
+		mkdir -p "$target" "$dir/layer$n/upper" "$dir/layer$n/work"
+		mount -t overlay "modsign-sandbox" \
+			-o "lowerdir=$target:$lower,upperdir=$dir/layer$n/upper,workdir=$dir/layer$n/work" "$target"
+	done <"$dir/layers"
+	exec "$@"
+}
+
+# sandbox_run CMD...
+sandbox_run() {
+	[ -n "${SANDBOX_DIR:-}" ] || sandbox_die "sandbox_run before sandbox_start" || return
+	[ -f "$SANDBOX_DIR/layers" ] || sandbox_die "$SANDBOX_DIR is not a sandbox" || return
+	unshare --mount --propagation private -- \
+		bash -c "$(declare -f _sandbox_inside)"'; _sandbox_inside "$@"' \
+		sandbox "$SANDBOX_DIR" "$@"
+}
+
+# sandbox_stop: the mounts are gone with the namespace; this removes the
+# folder, after checking that no sandbox mount is visible on the host.
+sandbox_stop() {
+	[ -n "${SANDBOX_DIR:-}" ] || return 0
+	if grep -q modsign-sandbox /proc/self/mountinfo; then
+		sandbox_die "a sandbox overlay is mounted on the host: $(grep modsign-sandbox /proc/self/mountinfo | head -n 3)" || return
+	fi
+	rm -rf "$SANDBOX_DIR"
+	unset SANDBOX_DIR
+}
+
+# host_fingerprint: path, type, size, mtime, mode and link target of every
+# file under the folders DKMS, dpkg and the kernel hooks write to (those
+# that exist, and dpkg's per-package files), then the hash of dpkg's status
+# file. Equal before and
+# after means the host was left as it was.
+host_fingerprint() {
+	local p paths=()
+	for p in /etc/dkms /etc/kernel /etc/modprobe.d /var/lib/dkms /usr/src \
+		/usr/lib/modules /boot /usr/sbin/dkms /usr/lib/dkms /usr/share/doc/dkms \
+		/var/lib/dpkg/info; do
+		[ ! -e "$p" ] || paths+=("$p")
+	done
+	find "${paths[@]}" -xdev -printf '%p %y %s %T@ %m %l\n' 2>/dev/null | LC_ALL=C sort
+	sha256sum /var/lib/dpkg/status
+}
+
+# As a command: sandbox.sh DIR -- CMD...
+if [ "${BASH_SOURCE[0]}" == "$0" ]; then
+	set -euo pipefail
+	if [ $# -lt 3 ] || [ "$2" != -- ]; then
+		echo "usage: sandbox.sh DIR -- CMD..." >&2
+		exit 2
+	fi
+	if [ -f "$1/layers" ]; then
+		SANDBOX_DIR=$(cd "$1" && pwd)
+	else
+		sandbox_start "$1"
+	fi
+	shift 2
+	sandbox_run "$@"
+fi

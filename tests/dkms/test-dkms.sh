@@ -1,0 +1,271 @@
+#!/usr/bin/env bash
+# DKMS as a user meets it, in a sandbox (tests/dkms/sandbox.sh): Debian's
+# real dkms and bookworm-backports' real v4l2loopback-dkms installed with
+# dpkg -i, whose maintainer scripts run DKMS; then a kernel upgrade, where
+# installing 6.12's headers runs Debian's /etc/kernel/header_postinst.d/dkms
+# hook. Nothing is faked, and nothing reaches the host: host_untouched
+# compares the host's DKMS, module, header and dpkg files with what they
+# were when the suite started.
+#
+# The tests share one sandbox and run in the order at the end; a test whose
+# predecessors were not run (a single test named on the command line) runs
+# their steps first. Timings go to the output as `# ...` lines.
+set -euo pipefail
+# shellcheck source=tests/lib/harness.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
+# shellcheck source=tests/dkms/sandbox.sh
+. "$TOP/tests/dkms/sandbox.sh"
+
+suite_error() {
+	echo "dkms: ERROR: $*" >&2
+	echo "test-dkms: 0 passed, 1 failed"
+	exit 1
+}
+
+[ "$EUID" == 0 ] || suite_error "the DKMS suite needs root (mount namespaces, overlayfs, dpkg -i in the sandbox)"
+ENVF=$(bash "$TOP/tests/lib/fetch-debian.sh" dkms) || suite_error "fetch-debian.sh dkms failed"
+# denv NAME: a value from the env file.
+denv() {
+	local v
+	v=$(sed -n "s/^$1=//p" "$ENVF")
+	[ -n "$v" ] || suite_error "$ENVF has no $1"
+	echo "$v"
+}
+DKMS_DEB=$(denv DKMS_DEB)
+V4L2LOOPBACK_DEB=$(denv V4L2LOOPBACK_DEB)
+V4L2LOOPBACK_VERSION=$(denv V4L2LOOPBACK_VERSION)
+DEPS_DIR=$(denv DEPS_DIR)
+HEADERS612_DIR=$(denv HEADERS612_DIR)
+REL61=$(denv RELEASE61)
+REL612=$(denv RELEASE612)
+IMAGE61=$(denv IMAGE61)
+IMAGE612=$(denv IMAGE612)
+DEPMOD61=$(denv DEPMOD61)
+DEPMOD612=$(denv DEPMOD612)
+export DKMS_DEB V4L2LOOPBACK_DEB V4L2LOOPBACK_VERSION DEPS_DIR HEADERS612_DIR \
+	REL61 REL612 IMAGE61 IMAGE612 DEPMOD61 DEPMOD612
+
+SUITE=$(mktemp -d "${TMPDIR:-/tmp}/modsign-dkms.XXXXXX")
+export SUITE
+cleanup() {
+	if [ -z "${KEEP_TMP:-}" ]; then
+		SANDBOX_DIR=$SUITE/sandbox sandbox_stop || true
+		rm -rf "$SUITE"
+	fi
+}
+trap cleanup EXIT
+host_fingerprint >"$SUITE/host.before"
+
+# The shared sandbox: the host's files, plus Debian 12's 6.1 image as
+# installed (its modules and what its postinst's depmod writes). The host
+# has the 6.1 headers installed, so the sandbox does too.
+sandbox_start "$SUITE/sandbox" || suite_error "cannot make the sandbox in $SUITE"
+sandbox_layer "/usr/lib/modules/$REL61" "$DEPMOD61" "$IMAGE61" || suite_error "cannot layer the 6.1 image"
+
+# Timings and facts go to the suite's output, not to a test's log.
+exec 3>&1
+note() {
+	echo "# $*" >&3
+}
+
+# One job and a lower priority for every build: the machine is shared.
+# dkms reads parallel_jobs from the environment (dpkg passes it on).
+in_sandbox() {
+	sandbox_run env parallel_jobs=1 nice -n 10 "$@"
+}
+
+# timed LOG CMD...: runs CMD with its output in LOG; prints the seconds.
+timed() {
+	local log=$1 start rc=0
+	shift
+	start=$(date +%s.%N)
+	"$@" >"$log" 2>&1 || rc=$?
+	awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f\n", e - s }' >"$log.secs"
+	return "$rc"
+}
+
+# step NAME: runs step_NAME once per suite; a step that failed fails every
+# test that needs it. Steps run where errexit is off (in an if): each
+# command that can fail says so itself.
+step() {
+	if [ -e "$SUITE/step-$1.failed" ]; then
+		fail "an earlier step, $1, failed: $(tail -n 15 "$SUITE/step-$1.log")"
+	fi
+	[ -e "$SUITE/step-$1.done" ] && return 0
+	if "step_$1" >"$SUITE/step-$1.log" 2>&1; then
+		touch "$SUITE/step-$1.done"
+	else
+		touch "$SUITE/step-$1.failed"
+		fail "step $1 failed: $(tail -n 15 "$SUITE/step-$1.log")"
+	fi
+}
+
+# dkms, if the host lacks it, with whatever else the host lacks, then
+# v4l2loopback-dkms, whose postinst builds and installs for 6.1.
+step_install_61() {
+	local debs=()
+	if ! dpkg-query -W -f='${Status}\n' dkms 2>/dev/null | grep -q '^install ok installed$'; then
+		mapfile -t debs < <(find "$DEPS_DIR" -name '*.deb')
+		debs+=("$DKMS_DEB")
+		in_sandbox dpkg -i "${debs[@]}" || return 1
+	fi
+	timed "$SUITE/v4l2loopback-61.log" in_sandbox dpkg -i "$V4L2LOOPBACK_DEB" || {
+		cat "$SUITE/v4l2loopback-61.log"
+		return 1
+	}
+}
+
+# The kernel upgrade: 6.12's image shows up as installed (modules and
+# depmod's files), then its headers are installed with dpkg -i; their
+# postinst runs /etc/kernel/header_postinst.d/*, DKMS's hook among them.
+# The hook is then run by hand, as `HOOK RELEASE`, the way the postinst
+# ran it, to time the rebuild alone; while dpkg runs, DKMS's own switch
+# /etc/dkms/no-autoinstall keeps the postinst's call from building (it
+# would build the same thing twice). --force-depends: the headers depend
+# on the image package, whose files are there but which dpkg does not know.
+step_upgrade_612() {
+	step_ok install_61 || return 1
+	sandbox_layer "/usr/lib/modules/$REL612" "$DEPMOD612" "$IMAGE612" || return 1
+	sandbox_run touch /etc/dkms/no-autoinstall || return 1
+	timed "$SUITE/headers-612.log" in_sandbox dpkg -i --force-depends "$HEADERS612_DIR"/*.deb || {
+		cat "$SUITE/headers-612.log"
+		return 1
+	}
+	sandbox_run rm /etc/dkms/no-autoinstall || return 1
+	timed "$SUITE/hook-612.log" in_sandbox /etc/kernel/header_postinst.d/dkms "$REL612" || {
+		cat "$SUITE/hook-612.log"
+		return 1
+	}
+}
+
+# step_ok NAME: inside a step, a step it needs (no `fail`: not in a test).
+step_ok() {
+	[ ! -e "$SUITE/step-$1.failed" ] || return 1
+	[ ! -e "$SUITE/step-$1.done" ] || return 0
+	if "step_$1" >"$SUITE/step-$1.log" 2>&1; then
+		touch "$SUITE/step-$1.done"
+	else
+		touch "$SUITE/step-$1.failed"
+		return 1
+	fi
+}
+
+# from_sandbox PATH DEST: a copy of a file of the sandbox.
+from_sandbox() {
+	sandbox_run cat "$1" >"$2" || fail "$1 is not in the sandbox"
+}
+
+# signature_verifies MODULE CERT_DER: the module's appended PKCS#7
+# signature holds over its bytes for that certificate.
+signature_verifies() {
+	local size len
+	size=$(stat -c %s "$1")
+	tail -c 28 "$1" | cmp -s - <(printf '~Module signature appended~\n') || fail "$1 has no signature"
+	len=$((0x$(tail -c 32 "$1" | head -c 4 | od -An -tx1 | tr -d ' \n')))
+	head -c $((size - 40 - len)) "$1" >body
+	tail -c $((len + 40)) "$1" | head -c "$len" >sig
+	openssl cms -verify -binary -inform DER -in sig -content body \
+		-certfile "$2" -nointern -noverify -out /dev/null 2>err ||
+		fail "openssl cms -verify rejects $1 with $2: $(cat err)"
+}
+
+test_sandbox_keeps_writes_to_itself() {
+	sandbox_start "$T/box"
+	# shellcheck disable=SC2016 # $d is the sandbox's shell's
+	sandbox_run sh -c 'for d in /etc /var/lib /usr/lib/modules /usr/src /boot; do echo x >"$d/modsign-probe"; done'
+	local d
+	for d in /etc /var/lib /usr/lib/modules /usr/src /boot; do
+		[ ! -e "$d/modsign-probe" ] || fail "$d/modsign-probe reached the host"
+		sandbox_run test -e "$d/modsign-probe" || fail "$d/modsign-probe did not persist to a second run"
+	done
+	[ -e "$T/box/root/usr/upper/lib/modules/modsign-probe" ] || fail "the /usr write is not in the upper folder"
+	! grep -q modsign-sandbox /proc/self/mountinfo || fail "a sandbox mount is visible on the host"
+	sandbox_stop
+	[ ! -e "$T/box" ] || fail "sandbox_stop left $T/box"
+}
+
+test_v4l2loopback_installs_for_61() {
+	# Only 6.1 is a kernel here, and only its headers are installed.
+	expect_eq "$REL61" "$(sandbox_run ls /lib/modules)" "kernels in the fresh sandbox"
+	[ ! -e "/usr/src/linux-headers-$REL612" ] || fail "the host has 6.12's headers"
+	step install_61
+	local log=$SUITE/v4l2loopback-61.log mods
+	note "dpkg -i v4l2loopback-dkms $V4L2LOOPBACK_VERSION (build for $REL61): $(cat "$log.secs") s"
+	expect_file_contains "$log" "Setting up v4l2loopback-dkms ($V4L2LOOPBACK_VERSION)"
+	expect_file_contains "$log" "Building for $REL61"
+	expect_file_contains "$log" "Installing to /lib/modules/$REL61/updates/dkms/"
+	mods=$(sandbox_run ls "/lib/modules/$REL61/updates/dkms")
+	expect_eq v4l2loopback.ko "$mods" "DKMS's modules for 6.1 (6.1's own are not compressed)"
+	from_sandbox "/lib/modules/$REL61/updates/dkms/v4l2loopback.ko" v61.ko
+	from_sandbox /var/lib/dkms/mok.pub mok.pub
+	sandbox_run test -s /var/lib/dkms/mok.key || fail "no /var/lib/dkms/mok.key in the sandbox"
+	expect_eq "DKMS module signing key" "$(modinfo -F signer v61.ko)" "signer"
+	expect_eq sha256 "$(modinfo -F sig_hashalgo v61.ko)" "hash"
+	modinfo -F vermagic v61.ko | grep -q "^$REL61 " || fail "not built for $REL61: $(modinfo -F vermagic v61.ko)"
+	signature_verifies v61.ko mok.pub
+	sandbox_run grep "^updates/dkms/v4l2loopback.ko:" "/lib/modules/$REL61/modules.dep" >dep ||
+		fail "depmod did not index the module"
+	expect_file_contains dep "kernel/drivers/media/v4l2-core/videodev.ko"
+	sandbox_run dkms status >dkms-status
+	grep -q "^v4l2loopback/[^,]*, $REL61, x86_64: installed" dkms-status ||
+		fail "dkms status: $(cat dkms-status)"
+	[ ! -e "/usr/lib/modules/$REL61/updates" ] || fail "the host got /lib/modules/$REL61/updates"
+}
+
+test_kernel_upgrade_to_612() {
+	step install_61
+	sandbox_run test ! -e "/usr/src/linux-headers-$REL612" || fail "6.12's headers were there before the upgrade"
+	step upgrade_612
+	local log=$SUITE/headers-612.log hook=$SUITE/hook-612.log mods check intree sig61
+	note "dpkg -i of 6.12's headers (kbuild, -common, -amd64; DKMS's hook switched off): $(cat "$log.secs") s"
+	note "/etc/kernel/header_postinst.d/dkms $REL612 (build v4l2loopback, sign, xz, depmod): $(cat "$hook.secs") s"
+	# The headers' postinst calls DKMS's hook with the new release.
+	expect_file_contains "$log" "Setting up linux-headers-$REL612 "
+	expect_file_contains "$log" "/etc/kernel/header_postinst.d/dkms:"
+	expect_file_contains "$log" "dkms: autoinstall for dkms modules has been disabled"
+	expect_file_contains "$hook" "dkms: running auto installation service for kernel $REL612"
+	expect_file_contains "$hook" "Signing module /var/lib/dkms/v4l2loopback/"
+	expect_file_contains "$hook" "Installing to /lib/modules/$REL612/updates/dkms/"
+	expect_file_contains "$hook" "dkms: autoinstall for kernel: $REL612."
+	sandbox_run test -L "/lib/modules/$REL612/build" || fail "no /lib/modules/$REL612/build"
+	# 6.12's modules.dep lists .ko.xz modules, so DKMS compresses with xz.
+	mods=$(sandbox_run ls "/lib/modules/$REL612/updates/dkms")
+	expect_eq v4l2loopback.ko.xz "$mods" "DKMS's modules for 6.12"
+	from_sandbox "/lib/modules/$REL612/updates/dkms/v4l2loopback.ko.xz" v612.ko.xz
+	from_sandbox "/lib/modules/$REL61/updates/dkms/v4l2loopback.ko" v61.ko
+	from_sandbox /var/lib/dkms/mok.pub mok.pub
+	xz -t v612.ko.xz || fail "not a valid xz file"
+	check=$(xz --list --robot v612.ko.xz | awk -F'\t' '$1 == "file" { print $7 }')
+	intree=$(xz --list --robot "$IMAGE612/kernel/fs/efivarfs/efivarfs.ko.xz" | awk -F'\t' '$1 == "file" { print $7 }')
+	note "xz check of DKMS's 6.12 module: $check (Debian's own 6.12 modules: $intree)"
+	expect_eq CRC64 "$check" "xz check of DKMS's module (its plain xz -f)"
+	expect_eq CRC32 "$intree" "xz check of Debian's modules"
+	xz -dc v612.ko.xz >v612.ko
+	expect_eq "DKMS module signing key" "$(modinfo -F signer v612.ko)" "signer"
+	modinfo -F vermagic v612.ko | grep -q "^$REL612 " || fail "not built for $REL612"
+	signature_verifies v612.ko mok.pub
+	sig61=$(modinfo -F sig_key v61.ko)
+	[ -n "$sig61" ] || fail "the 6.1 module is not signed"
+	expect_eq "$sig61" "$(modinfo -F sig_key v612.ko)" "key of the 6.12 module (the 6.1 one's)"
+	sandbox_run grep "^updates/dkms/v4l2loopback.ko.xz:" "/lib/modules/$REL612/modules.dep" >dep ||
+		fail "depmod did not index the 6.12 module"
+	expect_file_contains dep "kernel/drivers/media/v4l2-core/videodev.ko.xz"
+	sandbox_run dkms status >dkms-status
+	expect_file_contains dkms-status "$REL61, x86_64: installed"
+	expect_file_contains dkms-status "$REL612, x86_64: installed"
+}
+
+test_host_untouched() {
+	! grep -q modsign-sandbox /proc/self/mountinfo || fail "a sandbox overlay is mounted on the host"
+	host_fingerprint >host.after
+	diff "$SUITE/host.before" host.after >host.diff ||
+		fail "the host changed: $(head -c 1200 host.diff)"
+	[ ! -e /var/lib/dkms ] || dpkg-query -W dkms >/dev/null 2>&1 ||
+		fail "/var/lib/dkms exists on the host, though dkms is not installed there"
+}
+
+if [ $# -eq 0 ]; then
+	set -- sandbox_keeps_writes_to_itself v4l2loopback_installs_for_61 \
+		kernel_upgrade_to_612 host_untouched
+fi
+run_tests "$@"
