@@ -166,12 +166,12 @@ signed_by_us() {
 		[ "$(modinfo -F sig_hashalgo "$1" 2>/dev/null)" == "$hash" ]
 }
 
-# check_output FILE: FILE is the stripped module ($work/in.ko) followed by one
-# signature that CERT verifies over exactly those bytes, with the hash.
-# Otherwise fails with the reason in $why.
+# check_output FILE: FILE is the stripped module ($work/in.ko, $in_len
+# bytes) followed by one signature that CERT verifies over exactly those
+# bytes, with the hash. Otherwise fails with the reason in $why.
 check_output() {
 	check_sig "$1" "$cert" "$work" || return 1
-	if [ "$body_len" != "$(stat -c %s "$work/in.ko")" ] || ! cmp -s "$work/body" "$work/in.ko"; then
+	if [ "$body_len" != "$in_len" ] || ! cmp -s "$work/body" "$work/in.ko"; then
 		why="the signed bytes are not the module's"
 		return 1
 	fi
@@ -232,52 +232,57 @@ done < <(printf '%s\0' "${dirs[@]}" | LC_ALL=C sort -zu)
 # sign_one MODULE REAL: signs REAL (MODULE, or the target of the link
 # MODULE) through the work folder and a temporary file beside it.
 sign_one() {
-	local mod=$1 real=$2 dir=${2%/*} uid gid mode links what="SIGN  " out need n
-	read -r uid gid mode links < <(stat -c '%u %g %a %h' -- "$real")
+	local mod=$1 real=$2 dir=${2%/*} uid gid mode links size what="SIGN  " out n
+	read -r uid gid mode links size < <(stat -c '%u %g %a %h %s' -- "$real")
 	if [ "$EUID" != 0 ] && { [ "$uid" != "$EUID" ] || ! id -G | tr ' ' '\n' | grep -qx "$gid"; }; then
 		die "$mod: owned by uid $uid gid $gid, which only root can keep: sign it as root or as its owner; the module is unchanged"
 	fi
+
+	# In the work folder: strip, sign, check what the signer wrote.
 	rm -f "$work/in.ko" "$work/out.ko" "$work/m/out.ko"
-	need=$(stat -c %s -- "$real")
 	cp -- "$real" "$work/in.ko" 2>"$work/err" || {
 		rm -f "$work/in.ko"
-		is_full "$tmpdir" "$need" "$work/err" && die_tmp_full "$mod"
+		is_full "$tmpdir" "$size" "$work/err" && die_tmp_full "$mod"
 		die "$mod: cannot copy it into $work: $(cat "$work/err")"
 	}
+	in_len=$size
 	while has_sig "$work/in.ko"; do
 		trailer "$work/in.ko" ||
 			die "$mod: its signature trailer is damaged: rebuild the module ('make clean all') and sign again"
 		truncate -s "$body_len" "$work/in.ko"
+		in_len=$body_len
 		what=RESIGN
 	done
-	need=$(($(stat -c %s "$work/in.ko") + 4096))
 	if [ "$signer" == modsign ]; then
 		out=$work/m/out.ko
 		cp -- "$work/in.ko" "$out" 2>"$work/err" &&
-			unlocked env MODSIGN_NO_LOCK=1 "$modsign" sign --hash "$hash" "$key" "$cert" "$out" >/dev/null 2>>"$work/err"
+			MODSIGN_NO_LOCK=1 unlocked "$modsign" sign --hash "$hash" "$key" "$cert" "$out" >/dev/null 2>>"$work/err"
 	else
 		out=$work/out.ko
 		unlocked "$signfile" "$hash" "$key" "$cert" "$work/in.ko" "$out" 2>"$work/err"
 	fi || {
 		cat "$work/err" >&2
 		rm -f "$work/out.ko" "$work/m/out.ko"
-		is_full "$tmpdir" "$need" "$work/err" && die_tmp_full "$mod"
+		is_full "$tmpdir" $((in_len + 4096)) "$work/err" && die_tmp_full "$mod"
 		die "$mod: $signer failed (the module is unchanged)"
 	}
 	if ! check_output "$out"; then
 		cat "$work/err" >&2
 		rm -f "$work/out.ko" "$work/m/out.ko"
-		is_full "$tmpdir" "$need" "$work/err" && die_tmp_full "$mod"
+		is_full "$tmpdir" $((in_len + 4096)) "$work/err" && die_tmp_full "$mod"
 		die "$mod: $signer wrote no valid signed module ($why): the module is unchanged; run again, and report it if it persists"
 	fi
+	size=$((body_len + sig_len + 40))
 
-	# The temporary file: locked as soon as it exists (a modsign run
-	# removes unlocked ones); the module's attributes, then its bytes.
-	need=$(stat -c %s "$out")
+	# Beside the module: a temporary file, locked as soon as it exists (a
+	# modsign run removes unlocked ones); the bytes, compared, then the
+	# module's owner, group, extended attributes and mode (in this order:
+	# chown may clear set-ID bits, and a read-only mode first would stop a
+	# non-root owner from writing), then fsync and rename.
 	for n in 1 2 3 4; do
 		tmp=$(mktemp -- "$dir/.${real##*/}.modsign-XXXXXX" 2>"$work/err") || {
 			tmp=
-			is_full "$dir" "$need" "$work/err" && die_full "$mod" "$dir"
+			is_full "$dir" "$size" "$work/err" && die_full "$mod" "$dir"
 			die "$mod: cannot create a temporary file in $dir: $(cat "$work/err")"
 		}
 		if open_locked "$tmp" && [ -f "$tmp" ]; then
@@ -286,30 +291,32 @@ sign_one() {
 		fi
 		[ "$n" != 4 ] || die "$mod: cannot lock a temporary file in $dir: run again"
 	done
+	# cmp checks the size too: a short copy ends early ("EOF on")
+	if ! cat -- "$out" 2>"$work/err" >"$tmp" || ! cmp -s "$out" "$tmp"; then
+		rm -f "$tmp"
+		tmp=
+		exec {tmpfd}<&-
+		is_full "$dir" "$size" "$work/err" && die_full "$mod" "$dir"
+		die "$mod: cannot write the signed copy in $dir: $(cat "$work/err"): the module is unchanged"
+	fi
 	if [ "$EUID" == 0 ]; then
 		chown -- "$uid:$gid" "$tmp"
-	elif [ "$(stat -c %g "$tmp")" != "$gid" ]; then
+	else
 		chgrp -- "$gid" "$tmp"
 	fi
 	copy_xattrs "$real" "$tmp"
 	chmod -- "$mode" "$tmp"
-	if ! cat -- "$out" 2>"$work/err" >"$tmp" ||
-		[ "$(stat -c %s "$tmp")" != "$need" ] || ! cmp -s "$out" "$tmp" ||
-		! sync -- "$tmp" 2>>"$work/err"; then
-		rm -f "$tmp"
-		tmp=
-		exec {tmpfd}<&-
-		is_full "$dir" "$need" "$work/err" && die_full "$mod" "$dir"
-		die "$mod: cannot write the signed copy in $dir: $(cat "$work/err"): the module is unchanged"
-	fi
-	# a write by a non-root user clears set-user-ID bits
-	[ "$(stat -c %a "$tmp")" == "$mode" ] || chmod -- "$mode" "$tmp"
 	[ "$(stat -c '%u %g %a' "$tmp")" == "$uid $gid $mode" ] ||
 		die "$mod: the file system of $dir does not keep its owner, group and mode ($uid $gid $mode): the module is unchanged"
+	sync -- "$tmp" 2>"$work/err" || {
+		is_full "$dir" "$size" "$work/err" && die_full "$mod" "$dir"
+		die "$mod: cannot write the signed copy in $dir: $(cat "$work/err"): the module is unchanged"
+	}
 	mv -fT -- "$tmp" "$real"
 	tmp=
 	exec {tmpfd}<&-
 	sync -- "$dir" 2>/dev/null || true
+
 	if [ -L "$mod" ]; then
 		echo "  $what  $mod -> $real ($hash)"
 	else
