@@ -303,6 +303,26 @@ test_owner_that_cannot_be_kept_is_refused() {
 	no_temps ww
 }
 
+# A non-root owner signs their own read-only module: it stays theirs and
+# read-only (the old script lost the mode: sign-file writes a new file).
+test_non_root_owner_keeps_a_read_only_module() {
+	need_root
+	command -v setpriv >/dev/null || fail "setpriv (util-linux) is needed"
+	chmod 755 "$T"
+	mkdir kit own tmp
+	cp -a "$TOP/scripts" kit/
+	cp "$KA" "$CA" kit/
+	chmod 1777 tmp
+	cp "$SUITE/small.ko" own/m.ko
+	chown -R nobody:nogroup kit/signing_key.pem own
+	chmod 0444 own/m.ko
+	expect_exit 0 setpriv --reuid=nobody --regid=nogroup --clear-groups env TMPDIR="$T/tmp" \
+		kit/scripts/sign-modules.sh "$KDIR" kit/signing_key.pem kit/signing_key.x509 own/m.ko
+	verified own/m.ko "$CA"
+	expect_eq "65534 65534 444" "$(stat -c '%u %g %a' own/m.ko)" "owner, group and mode"
+	no_temps own
+}
+
 test_hard_link_is_broken_with_a_warning() {
 	cp "$SUITE/small.ko" m.ko
 	ln m.ko other.ko
