@@ -134,9 +134,12 @@ done
 for try in 1 2 3 4; do
 	work=$(mktemp -d "$tmpdir/modsign-sign.XXXXXX") ||
 		die "cannot create a work folder in $tmpdir: set TMPDIR to a writable folder"
-	if open_locked "$work" && [ -d "$work" ]; then
-		lockfds+=("$fd")
-		break
+	if open_locked "$work"; then
+		if [ -d "$work" ]; then
+			lockfds+=("$fd")
+			break
+		fi
+		exec {fd}<&-
 	fi
 	[ "$try" != 4 ] || die "cannot lock the work folder $work: run again"
 done
@@ -285,9 +288,10 @@ sign_one() {
 			is_full "$dir" "$size" "$work/err" && die_full "$mod" "$dir"
 			die "$mod: cannot create a temporary file in $dir: $(cat "$work/err")"
 		}
-		if open_locked "$tmp" && [ -f "$tmp" ]; then
+		if open_locked "$tmp"; then
 			tmpfd=$fd
-			break
+			[ ! -f "$tmp" ] || break
+			exec {tmpfd}<&-
 		fi
 		[ "$n" != 4 ] || die "$mod: cannot lock a temporary file in $dir: run again"
 	done
