@@ -40,15 +40,18 @@ resolve_kdir = kdir=$$($(SCRIPTS)/kdir.sh "$(KDIR)")
 all: modules modsign
 
 # modsign, the C tool (sign/): inspects, signs, verifies, strips signatures.
+# Two makes at once in one checkout: the builds take turns (flock), so that
+# neither runs a half-linked sign/modsign or races the other in Kbuild; and
+# umask 022, so that a umask of 000 does not give world-writable files.
 modsign: deps
-	@$(MAKE) -s -C sign
+	@umask 022 && flock $(CURDIR)/sign $(MAKE) -s -C sign
 
 deps:
 	@KDIR="$(KDIR)" $(SCRIPTS)/setup.sh build
 
 modules: deps
-	@$(resolve_kdir) && \
-	$(MAKE) -C "$$kdir" M=$(MODULES_DIR) modules
+	@$(resolve_kdir) && umask 022 && \
+	flock $(MODULES_DIR) $(MAKE) -C "$$kdir" M=$(MODULES_DIR) modules
 
 keys:
 	@$(KEYENV) $(SCRIPTS)/make-keys.sh create
@@ -67,7 +70,7 @@ sign-kernel:
 
 sign: modules $(if $(filter modsign,$(SIGNER)),modsign)
 	@$(KEYENV) $(SCRIPTS)/make-keys.sh ensure
-	@$(resolve_kdir) && SIGNER="$(SIGNER)" \
+	@$(resolve_kdir) && umask 022 && SIGNER="$(SIGNER)" \
 	$(SCRIPTS)/sign-modules.sh "$$kdir" $(KEY) $(CERT) $(MODULES_DIR)/*.ko
 
 verify:

@@ -3,7 +3,8 @@
 # into shim's Machine Owner Key (MOK) list, check its state, or queue its
 # removal. Run with --help for the interface.
 #
-# It only uses bash builtins, mokutil, openssl, mktemp and rm, so that it
+# It only uses bash builtins, mokutil, openssl, mktemp, rm and stat (the
+# password file's mode; without stat that warning is skipped), so that it
 # also runs inside a minimal busybox initramfs.
 #
 # mokutil's exit codes are not trusted (mokutil 0.6.0 on Debian 12 returns
@@ -93,6 +94,10 @@ note() {
 	printf '%s: note: %s\n' "$PROG" "$*" >&2
 }
 
+warn() {
+	printf '%s: warning: %s\n' "$PROG" "$*" >&2
+}
+
 # ---------------------------------------------------------------------------
 # Command line
 
@@ -152,6 +157,14 @@ if [ "$ACTION" = status ]; then
 	[ "$DRY_RUN" = 0 ] || usage_error "--status does not take --dry-run (it changes nothing anyway)"
 fi
 [ -n "$CERT" ] || CERT=$DEFAULT_CERT
+
+# A password file others can read gives the MokManager password away, like
+# a private key: warned as ssh does (the run goes on).
+if [ -n "$PWFILE" ] && command -v stat >/dev/null 2>&1 &&
+	PWMODE=$(stat -L -c %a "$PWFILE" 2>/dev/null) && [[ "$PWMODE" =~ ^[0-7]+$ ]] &&
+	(((8#$PWMODE) & 8#044)); then
+	warn "$PWFILE is readable by others (mode $(printf '%04o' "$((8#$PWMODE))")): chmod 600 $PWFILE"
+fi
 
 # ---------------------------------------------------------------------------
 # Temporary files: one private folder, removed on exit. It only ever holds

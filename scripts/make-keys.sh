@@ -65,7 +65,7 @@ present() {
 }
 
 create() {
-	local name cn f
+	local name cn f src m made
 	if [ "$(present)" != 0 ]; then
 		die "$(basename "$key") or its certificate already exists in $KEYDIR: refusing to overwrite a key; run '$rotate_target' to retire the pair and make a new one"
 	fi
@@ -88,16 +88,45 @@ create() {
 	openssl x509 -inform DER -in "$tmp/der" -outform PEM -out "$tmp/pem"
 	chmod 0600 "$tmp/key"
 	chmod 0644 "$tmp/der" "$tmp/pem"
-	# ln refuses an existing name: a pair made meanwhile is never replaced.
-	ln "$tmp/key" "$key" || die "$key appeared meanwhile: left as it is"
-	for f in "${certs[@]}"; do
+	# ln refuses an existing name: a pair made meanwhile is never replaced,
+	# and the names this run made go again, so no half pair is left.
+	made=()
+	for f in "${files[@]}"; do
 		case "$f" in
-		*.crt) ln "$tmp/pem" "$f" ;;
-		*) ln "$tmp/der" "$f" ;;
-		esac || die "$f appeared meanwhile: left as it is"
+		"$key") src=$tmp/key ;;
+		*.crt) src=$tmp/pem ;;
+		*) src=$tmp/der ;;
+		esac
+		if ! ln "$src" "$f"; then
+			for m in "${made[@]}"; do
+				if [ "$m" -ef "$tmp/key" ] || [ "$m" -ef "$tmp/pem" ] || [ "$m" -ef "$tmp/der" ]; then
+					rm -f "$m"
+				fi
+			done
+			die "$f appeared meanwhile: left as it is, and nothing new was kept"
+		fi
+		made+=("$f")
 	done
 	echo "Created $key (private, mode 0600) and ${certs[*]} (certificate)"
 }
+
+# One make-keys.sh at a time in KEYDIR (two `make sign` at once would both
+# make a pair): an flock on the folder, held until the end.
+case "${1:-}" in
+create | ensure | rotate)
+	[ -d "$KEYDIR" ] || (umask 077 && mkdir -p "$KEYDIR")
+	exec {lockfd}<"$KEYDIR"
+	flock "$lockfd"
+	;;
+esac
+
+# A name of the pair that is a symbolic link to nothing counts as there
+# (ln cannot make it) but is no key: refused before anything is made.
+for f in "${files[@]}"; do
+	if [ -L "$f" ] && [ ! -e "$f" ]; then
+		die "$f is a symbolic link to $(readlink -- "$f"), which does not exist: remove the link (rm '$f') or restore what it points to, then run again"
+	fi
+done
 
 case "${1:-}" in
 create) create ;;

@@ -14,22 +14,22 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # build: Kbuild, keys, modinfo, modsign (libcrypto; liblzma, libzstd and
 # zlib for compressed modules; the libp11 engine for pkcs11: keys),
-# make enroll, make sign-kernel.
+# make enroll, make sign-kernel, and getfattr/setfattr (attr) with which
+# make sign keeps a module's extended attributes.
 build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
 	liblzma-dev libzstd-dev zlib1g-dev libengine-pkcs11-openssl
-	mokutil sbsigntool)
+	mokutil sbsigntool attr)
 # test: the fetcher and the 6.12 build (dwarves: pahole for BTF), the VM
 # (qemu, expect, busybox, cpio, xz), lint, and modsign's fuzzers (clang,
 # libFuzzer from libclang-rt), a real PKCS#11 token (SoftHSM2), and
-# /usr/bin/time for the benchmark's peak memory, setfattr (attr) for the
-# test that a module's extended attributes never reach another one.
+# /usr/bin/time for the benchmark's peak memory.
 # The dkms suite needs nothing more: its sandbox is the kernel's overlayfs
 # in a mount namespace (unshare is in util-linux), and dkms and its
 # dependencies are installed only inside it, from .debs fetch-debian.sh
 # downloads.
 test_pkgs=(git linux-headers-amd64 dwarves cpio xz-utils zstd gzip
 	busybox-static qemu-system-x86 expect shellcheck clang libclang-rt-14-dev
-	softhsm2 time attr)
+	softhsm2 time)
 
 # headers_pkg: the package with headers for the running kernel.
 headers_pkg() {

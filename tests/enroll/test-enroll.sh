@@ -33,7 +33,7 @@ setup() {
 	ln -s "$(command -v openssl)" "$T/bin/openssl"
 	local tool bb
 	bb=$(command -v busybox || true)
-	for tool in mktemp rm cat; do
+	for tool in mktemp rm cat stat; do
 		if [ -n "$bb" ]; then
 			ln -s "$bb" "$T/bin/$tool"
 		else
@@ -41,6 +41,7 @@ setup() {
 		fi
 	done
 	printf '%s\n' "$PW" >"$T/pw"
+	chmod 600 "$T/pw"
 }
 
 # enroll ARGS...: runs mok-enroll.sh in the test's environment.
@@ -342,6 +343,26 @@ test_password_file_limits() {
 	printf 'abc\r\n' >"$T/crlf-pw"
 	expect_exit 0 enroll --cert "$T/cert.der" --password-file "$T/crlf-pw"
 	expect_eq "$(printf 'abc\nabc\n')" "$(cat "$T/mok/stdin-import")" "mokutil's standard input"
+}
+
+# A password file others can read is warned about (like ssh's keys); the
+# run goes on. Only the mode is looked at, never the password.
+test_password_file_readable_by_others_is_warned() {
+	setup
+	chmod 644 "$T/pw"
+	expect_exit 0 enroll --cert "$T/cert.der" --password-file "$T/pw"
+	expect_eq 1 "$(grep -c "^mok-enroll.sh: warning: $T/pw is readable by others (mode 0644): chmod 600 $T/pw\$" "$T/err")" \
+		"warnings in: $(cat "$T/err")"
+	state_is pending
+	password_hidden
+	echo not-enrolled >"$T/mok/state"
+	chmod 640 "$T/pw"
+	expect_exit 0 enroll --dry-run --cert "$T/cert.der" --password-file "$T/pw"
+	expect_file_contains "$T/err" "mok-enroll.sh: warning: $T/pw is readable by others (mode 0640): chmod 600 $T/pw"
+	chmod 600 "$T/pw"
+	expect_exit 0 enroll --cert "$T/cert.der" --password-file "$T/pw"
+	expect_file_lacks "$T/err" "warning"
+	state_is pending
 }
 
 test_no_terminal_without_password_file() {
