@@ -58,3 +58,41 @@ check_sig() {
 		return 1
 	fi
 }
+
+# elf_whole FILE LEN: the ELF image in the first LEN bytes of FILE has its
+# section header table inside them (a .ko ends with it: a module cut short,
+# or still being written, does not). Fails with the reason in $why.
+# shellcheck disable=SC2034
+elf_whole() {
+	local b class end shoff shentsize shnum
+	read -r -a b < <(head -c 64 "$1" | od -An -v -tu1 -w64)
+	if [ "${#b[@]}" -lt 52 ] || [ "${b[0]}" != 127 ]; then
+		why="not an ELF image"
+		return 1
+	fi
+	class=${b[4]} end=${b[5]}
+	# le FIRST COUNT: the little- or big-endian number at bytes FIRST..
+	le() {
+		local i v=0 n=$2
+		for ((i = 0; i < n; i++)); do
+			if [ "$end" == 2 ]; then
+				v=$(((v << 8) | b[$1 + i]))
+			else
+				v=$(((v << 8) | b[$1 + n - 1 - i]))
+			fi
+		done
+		echo "$v"
+	}
+	if [ "$class" == 2 ] && [ "${#b[@]}" == 64 ]; then
+		shoff=$(le 40 8) shentsize=$(le 58 2) shnum=$(le 60 2)
+	elif [ "$class" == 1 ]; then
+		shoff=$(le 32 4) shentsize=$(le 46 2) shnum=$(le 48 2)
+	else
+		why="a damaged ELF header"
+		return 1
+	fi
+	if [ $((shoff + shentsize * shnum)) -gt "$2" ]; then
+		why="truncated: its section table ends at byte $((shoff + shentsize * shnum)) but the module has $2 bytes"
+		return 1
+	fi
+}

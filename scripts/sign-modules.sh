@@ -256,6 +256,8 @@ sign_one() {
 		in_len=$body_len
 		what=RESIGN
 	done
+	elf_whole "$work/in.ko" "$in_len" ||
+		die "$mod: $why; is it still being built or copied? Rebuild it ('make'); the module is unchanged"
 	if [ "$signer" == modsign ]; then
 		out=$work/m/out.ko
 		cp -- "$work/in.ko" "$out" 2>"$work/err" &&

@@ -95,6 +95,23 @@ fill_but() {
 # The repro as reported: a 22 KB module on a 48 KB tmpfs came out as 0
 # bytes, with "1 signed" and exit 0 (sign-file missed its write error). Now
 # it is signed properly, or refused with the module as it was.
+# A module cut short (still being written, say) is refused by both
+# signers, before anything is signed, and left as it was.
+test_truncated_module_is_refused() {
+	local signer len
+	for signer in sign-file modsign; do
+		for len in 64 2000 $(($(stat -c %s "$SUITE/small.ko") - 1)); do
+			head -c "$len" "$SUITE/small.ko" >"$T/cut.ko"
+			expect_exit 1 env SIGNER="$signer" MODSIGN="$MODSIGN_BIN" \
+				"$TOP/scripts/sign-modules.sh" "$KDIR" "$KA" "$CA" "$T/cut.ko"
+			expect_file_contains "$T/err" "modsign: ERROR: $T/cut.ko: truncated: its section table ends at byte"
+			cmp -s "$T/cut.ko" <(head -c "$len" "$SUITE/small.ko") ||
+				fail "$signer changed the cut module ($len bytes)"
+		done
+	done
+	no_temps "$T"
+}
+
 test_reported_repro_48k_tmpfs_never_gives_a_cut_module() {
 	small_fs 48k
 	cp "$SUITE/small.ko" "$T/mnt/ac.ko"

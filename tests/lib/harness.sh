@@ -71,11 +71,15 @@ run_tests() {
 		T=$(mktemp -d "${TMPDIR:-/tmp}/modsign-test.XXXXXX")
 		export T
 		rc=0
+		# In the background, then waited for: a subshell whose status
+		# is tested (`( ... ) || rc=$?`) runs with set -e switched off,
+		# so a failing command would not end the test.
 		(
 			cd "$T"
 			set -euo pipefail
 			"test_$name"
-		) >"$T/.log" 2>&1 || rc=$?
+		) <&0 >"$T/.log" 2>&1 &
+		wait "$!" || rc=$?
 		if [ "$rc" == 0 ]; then
 			echo "PASS $suite/$name"
 			passed=$((passed + 1))
