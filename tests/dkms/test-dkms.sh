@@ -284,6 +284,18 @@ step_kit_box() {
 	sandbox_run make -s -C "$KIT" install-tool || return 1
 }
 
+# In the kit's sandbox, DKMS pointed at the kit's key, then
+# v4l2loopback-dkms installed: its postinst builds and signs for 6.1.
+step_kit_v4l2() {
+	step_ok kit_box || return 1
+	SANDBOX_DIR=$KITBOX
+	sandbox_run make -s -C "$KIT" dkms-key </dev/null || return 1
+	timed "$SUITE/kit-v4l2loopback.log" in_sandbox dpkg -i "$V4L2LOOPBACK_DEB" || {
+		cat "$SUITE/kit-v4l2loopback.log"
+		return 1
+	}
+}
+
 # kit_sandbox: the kit's sandbox, made if need be, for this test.
 kit_sandbox() {
 	step kit_box
@@ -363,8 +375,7 @@ test_dkms_key_drop_in() {
 test_v4l2loopback_signed_with_kit_key() {
 	kit_sandbox
 	local log=$SUITE/kit-v4l2loopback.log mod=/lib/modules/$REL61/updates/dkms/v4l2loopback.ko
-	sandbox_run make -s -C "$KIT" dkms-key </dev/null >out 2>&1 || fail "make dkms-key: $(cat out)"
-	timed "$log" in_sandbox dpkg -i "$V4L2LOOPBACK_DEB" || fail "dpkg -i v4l2loopback-dkms: $(tail -n 20 "$log")"
+	step kit_v4l2
 	note "dpkg -i v4l2loopback-dkms signed with the kit's key (build for $REL61): $(cat "$log.secs") s"
 	expect_file_contains "$log" "Installing to /lib/modules/$REL61/updates/dkms/"
 	expect_file_lacks "$log" "modsign: ERROR"
@@ -375,6 +386,24 @@ test_v4l2loopback_signed_with_kit_key() {
 	expect_file_contains verify "OK $mod"
 	signature_verifies v.ko "$KIT/keys/signing_key.x509"
 	sandbox_run test ! -e /var/lib/dkms/mok.key || fail "DKMS made its own key although the kit's is configured"
+}
+
+# DKMS 3.0.10 drops sign_file's exit status and `dkms build` in a
+# postinst hides standard output: the error must still show on stderr.
+test_dkms_shows_sign_failure() {
+	kit_sandbox
+	local ver=${V4L2LOOPBACK_VERSION%%-*} rc=0
+	step kit_v4l2
+	sandbox_run make -s -C "$KIT" dkms-key </dev/null >out 2>&1 || fail "make dkms-key: $(cat out)"
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out other.pem 2>/dev/null
+	sandbox_run install -m 0600 "$T/other.pem" /var/lib/modsign/signing_key.pem
+	in_sandbox dkms build --force "v4l2loopback/$ver" -k "$REL61" </dev/null >/dev/null 2>err || rc=$?
+	note "dkms build with a key that is not the certificate's exits $rc (DKMS 3.0.10 drops sign_file's status)"
+	expect_file_contains err "modsign: ERROR: dkms-sign-file: signing /var/lib/dkms/v4l2loopback/$ver/build/v4l2loopback.ko failed, so it is NOT signed"
+	expect_file_contains err "the private key does not match the certificate /var/lib/modsign/signing_key.x509"
+	# make dkms-key puts the kit's key back.
+	sandbox_run make -s -C "$KIT" dkms-key </dev/null >out 2>&1 || fail "make dkms-key: $(cat out)"
+	expect_file_contains out "writing /var/lib/modsign/signing_key.pem"
 }
 
 test_encrypted_key_refused() {
@@ -424,7 +453,7 @@ test_host_untouched() {
 if [ $# -eq 0 ]; then
 	set -- sandbox_keeps_writes_to_itself v4l2loopback_installs_for_61 \
 		kernel_upgrade_to_612 install_tool_and_uninstall dkms_key_drop_in \
-		v4l2loopback_signed_with_kit_key encrypted_key_refused sign_failure_is_loud \
+		v4l2loopback_signed_with_kit_key dkms_shows_sign_failure encrypted_key_refused sign_failure_is_loud \
 		host_untouched
 fi
 run_tests "$@"
