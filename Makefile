@@ -20,6 +20,9 @@ REPLACE_SIGNATURES ?=
 # Where `make install` puts modules below /lib/modules/<release>/.
 INSTALL_MOD_DIR ?= updates
 INSTALL_MOD_PATH ?= $(DESTDIR)
+# Where `make install-tool` puts the kit (below DESTDIR, if given), so that
+# DKMS does not need the clone; `make dkms-key` points DKMS there.
+PREFIX ?= /usr/local
 
 MODULES_DIR := $(CURDIR)/modules
 KEY := $(KEYDIR)/signing_key.pem
@@ -35,7 +38,7 @@ resolve_kdir = kdir=$$($(SCRIPTS)/kdir.sh "$(KDIR)")
 
 .PHONY: all modules modsign deps keys rotate-keys kernel-keys rotate-kernel-keys \
 	sign sign-kernel verify install enroll enroll-kernel check test-deps \
-	vm-check bench clean help
+	vm-check bench clean help install-tool uninstall-tool dkms-key dkms-key-remove
 
 all: modules modsign
 
@@ -107,6 +110,31 @@ clean:
 		$(MODULES_DIR)/*.mod.c $(MODULES_DIR)/.*.cmd \
 		$(MODULES_DIR)/Module.symvers $(MODULES_DIR)/modules.order
 
+# The kit on the system: what DKMS runs on a kernel upgrade (docs/dkms.md).
+TOOL_FILES = $(PREFIX)/bin/modsign $(PREFIX)/bin/mok-enroll.sh \
+	$(PREFIX)/lib/modsign/dkms-sign-file $(PREFIX)/share/man/man1/modsign.1 \
+	$(PREFIX)/share/bash-completion/completions/modsign
+
+install-tool:
+	@$(MAKE) -s -C sign
+	@echo "installing modsign, mok-enroll.sh, dkms-sign-file, the man page and bash completion below $(DESTDIR)$(PREFIX)"
+	@install -D -m 0755 "$(CURDIR)/sign/modsign" "$(DESTDIR)$(PREFIX)/bin/modsign"
+	@install -D -m 0755 "$(CURDIR)/mok-enroll.sh" "$(DESTDIR)$(PREFIX)/bin/mok-enroll.sh"
+	@install -D -m 0755 "$(CURDIR)/scripts/dkms-sign-file" "$(DESTDIR)$(PREFIX)/lib/modsign/dkms-sign-file"
+	@install -D -m 0644 "$(CURDIR)/docs/modsign.1" "$(DESTDIR)$(PREFIX)/share/man/man1/modsign.1"
+	@install -D -m 0644 "$(CURDIR)/scripts/modsign.bash-completion" "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/modsign"
+
+uninstall-tool:
+	@echo "removing the kit's files below $(DESTDIR)$(PREFIX)"
+	@rm -f $(addprefix "$(DESTDIR),$(addsuffix ",$(TOOL_FILES)))
+	@rmdir "$(DESTDIR)$(PREFIX)/lib/modsign" 2>/dev/null || true
+
+dkms-key:
+	@KEYDIR="$(KEYDIR)" PREFIX="$(PREFIX)" $(SCRIPTS)/dkms-key.sh install
+
+dkms-key-remove:
+	@PREFIX="$(PREFIX)" $(SCRIPTS)/dkms-key.sh remove
+
 help:
 	@echo 'modsign: build, sign and enroll kernel modules for UEFI Secure Boot'
 	@echo
@@ -127,8 +155,13 @@ help:
 	@echo '  make bench        time modsign against sign-file on 4023 Debian modules (docs/benchmarks.md)'
 	@echo '  make deps         install (as root) or name the packages the build needs'
 	@echo '  make clean        remove build output (never keys)'
+	@echo '  make install-tool install modsign, mok-enroll.sh, the DKMS sign program, man page, completion into PREFIX'
+	@echo '  make uninstall-tool  remove exactly what install-tool installed'
+	@echo '  make dkms-key     (root) DKMS signs with the kit key: copy to /var/lib/modsign, drop-in in /etc/dkms/framework.conf.d'
+	@echo '  make dkms-key-remove  (root) remove that drop-in; DKMS signs with its own key again'
 	@echo '  make help         this list'
 	@echo
 	@echo 'Variables: KDIR=<kernel build folder> KEY_BITS=2048|3072|4096 KEY_DAYS=<days> SIGNER=sign-file|modsign'
 	@echo '           DESTDIR / INSTALL_MOD_PATH, INSTALL_MOD_DIR (install), VM_KERNELS="6.1 6.12", ACCEL=kvm (vm-check)'
 	@echo '           KERNEL=, OUT=, REPLACE_SIGNATURES=1 (sign-kernel)'
+	@echo '           PREFIX=/usr/local, DESTDIR (install-tool, uninstall-tool; dkms-key uses PREFIX)'

@@ -134,7 +134,9 @@ host_fingerprint() {
 	local p paths=()
 	for p in /etc/dkms /etc/kernel /etc/modprobe.d /var/lib/dkms /usr/src \
 		/usr/lib/modules /boot /usr/sbin/dkms /usr/lib/dkms /usr/share/doc/dkms \
-		/var/lib/dpkg/info; do
+		/var/lib/dpkg/info /var/lib/modsign /usr/local/lib/modsign /usr/local/bin/modsign \
+		/usr/local/bin/mok-enroll.sh /usr/local/share/man/man1/modsign.1 \
+		/usr/local/share/bash-completion/completions/modsign; do
 		[ ! -e "$p" ] || paths+=("$p")
 	done
 	find "${paths[@]}" -xdev -printf '%p %y %s %T@ %m %l\n' 2>/dev/null | LC_ALL=C sort

@@ -50,6 +50,7 @@ export SUITE
 cleanup() {
 	if [ -z "${KEEP_TMP:-}" ]; then
 		SANDBOX_DIR=$SUITE/sandbox sandbox_stop || true
+		[ ! -d "$SUITE/kitbox" ] || SANDBOX_DIR=$SUITE/kitbox sandbox_stop || true
 		rm -rf "$SUITE"
 	fi
 }
@@ -255,6 +256,191 @@ test_kernel_upgrade_to_612() {
 	expect_file_contains dkms-status "$REL612, x86_64: installed"
 }
 
+# The kit's own sandbox, kept apart from the shared one so that DKMS never
+# made its own key in it: 6.1 as the only kernel, dkms installed, and the
+# kit installed with its `make install-tool` from a fresh copy of the
+# repository ($SUITE/kit, with a key pair from `make keys`).
+KITBOX=$SUITE/kitbox
+KIT=$SUITE/kit
+
+step_kit_tree() {
+	fresh_tree "$KIT" || return 1
+	# The built tool, if there is one, spares a rebuild (make decides).
+	[ ! -x "$TOP/sign/modsign" ] || cp -p "$TOP/sign/modsign" "$KIT/sign/modsign" || return 1
+	nice -n 10 make -s -C "$KIT/sign" || return 1
+	make -s -C "$KIT" keys || return 1
+}
+
+step_kit_box() {
+	local debs=()
+	step_ok kit_tree || return 1
+	sandbox_start "$KITBOX" || return 1
+	sandbox_layer "/usr/lib/modules/$REL61" "$DEPMOD61" "$IMAGE61" || return 1
+	if ! dpkg-query -W -f='${Status}\n' dkms 2>/dev/null | grep -q '^install ok installed$'; then
+		mapfile -t debs < <(find "$DEPS_DIR" -name '*.deb')
+		debs+=("$DKMS_DEB")
+		in_sandbox dpkg -i "${debs[@]}" || return 1
+	fi
+	sandbox_run make -s -C "$KIT" install-tool || return 1
+}
+
+# In the kit's sandbox, DKMS pointed at the kit's key, then
+# v4l2loopback-dkms installed: its postinst builds and signs for 6.1.
+step_kit_v4l2() {
+	step_ok kit_box || return 1
+	SANDBOX_DIR=$KITBOX
+	sandbox_run make -s -C "$KIT" dkms-key </dev/null || return 1
+	timed "$SUITE/kit-v4l2loopback.log" in_sandbox dpkg -i "$V4L2LOOPBACK_DEB" || {
+		cat "$SUITE/kit-v4l2loopback.log"
+		return 1
+	}
+}
+
+# kit_sandbox: the kit's sandbox, made if need be, for this test.
+kit_sandbox() {
+	step kit_box
+	SANDBOX_DIR=$KITBOX
+	export SANDBOX_DIR
+}
+
+# kit_state: type, mode, owner, mtime and hash of every file DKMS's
+# configuration and keys (its own and the kit's copy) are made of.
+kit_state() {
+	# shellcheck disable=SC2016 # expanded by the sandbox's shell
+	sandbox_run sh -c 'for d in /etc/dkms /var/lib/dkms /var/lib/modsign; do
+		[ ! -e "$d" ] || find "$d" -xdev -printf "%p %y %m %u:%g %s %T@\n"
+		[ ! -e "$d" ] || find "$d" -xdev -type f -exec sha256sum {} +
+	done' | LC_ALL=C sort
+}
+
+# The cert's CN, as modinfo's signer shows it.
+kit_cn() {
+	openssl x509 -inform DER -in "$KIT/keys/signing_key.x509" -noout -subject -nameopt multiline |
+		sed -n 's/^ *commonName *= //p'
+}
+
+test_install_tool_and_uninstall() {
+	step kit_tree
+	local want got
+	make -s -C "$KIT" install-tool DESTDIR="$T/root" PREFIX=/usr/local >out 2>&1 || fail "install-tool: $(cat out)"
+	want='usr/local/bin/modsign 755
+usr/local/bin/mok-enroll.sh 755
+usr/local/lib/modsign/dkms-sign-file 755
+usr/local/share/bash-completion/completions/modsign 644
+usr/local/share/man/man1/modsign.1 644'
+	got=$(cd "$T/root" && find . ! -type d -printf '%P %m\n' | LC_ALL=C sort)
+	expect_eq "$want" "$got" "files install-tool installed"
+	"$T/root/usr/local/bin/modsign" --help >help || fail "the installed modsign does not run"
+	expect_file_contains help "Usage: modsign COMMAND"
+	cmp -s "$KIT/scripts/dkms-sign-file" "$T/root/usr/local/lib/modsign/dkms-sign-file" || fail "dkms-sign-file differs"
+	bash -n "$T/root/usr/local/share/bash-completion/completions/modsign" || fail "the completion does not parse"
+	make -s -C "$KIT" uninstall-tool DESTDIR="$T/root" PREFIX=/usr/local >out 2>&1 || fail "uninstall-tool: $(cat out)"
+	got=$(cd "$T/root" && find . ! -type d -printf '%P\n')
+	expect_eq "" "$got" "files left after uninstall-tool"
+	[ ! -e "$T/root/usr/local/lib/modsign" ] || fail "uninstall-tool left lib/modsign"
+}
+
+test_dkms_key_drop_in() {
+	kit_sandbox
+	local dkms_before conf first second
+	# Folders' times change when the drop-in's folder gets a file: files only.
+	dkms_before=$(kit_state | awk '$2 != "d"' | grep -v ' /var/lib/modsign\|^/var/lib/modsign')
+	# An Ubuntu-style MOK, to be reported.
+	sandbox_run install -D -m 0644 "$KIT/keys/signing_key.x509" /var/lib/shim-signed/mok/MOK.der
+	sandbox_run make -s -C "$KIT" dkms-key </dev/null >out 2>&1 || fail "make dkms-key: $(cat out)"
+	expect_file_contains out "existing key: /var/lib/shim-signed/mok/MOK.der"
+	expect_file_contains out "cannot be checked here (no EFI variables)"
+	conf=/etc/dkms/framework.conf.d/modsign.conf
+	from_sandbox "$conf" dropin
+	expect_file_contains dropin 'mok_signing_key="/var/lib/modsign/signing_key.pem"'
+	expect_file_contains dropin 'mok_certificate="/var/lib/modsign/signing_key.x509"'
+	expect_file_contains dropin 'sign_file="/usr/local/lib/modsign/dkms-sign-file"'
+	expect_eq "root:root 700" "$(sandbox_run stat -c '%U:%G %a' /var/lib/modsign)" "the key folder"
+	expect_eq "root:root 600" "$(sandbox_run stat -c '%U:%G %a' /var/lib/modsign/signing_key.pem)" "the key copy"
+	from_sandbox /var/lib/modsign/signing_key.pem key.copy
+	cmp -s "$KIT/keys/signing_key.pem" key.copy || fail "the key copy differs from the kit's key"
+	expect_eq "$dkms_before" "$(kit_state | awk '$2 != "d"' | grep -v ' /var/lib/modsign\|^/var/lib/modsign' | grep -v "$conf")" \
+		"DKMS's own files (framework.conf, /var/lib/dkms) after make dkms-key"
+	first=$(kit_state)
+	sandbox_run make -s -C "$KIT" dkms-key </dev/null >out2 2>&1 || fail "second make dkms-key: $(cat out2)"
+	second=$(kit_state)
+	expect_eq "$first" "$second" "files after a second make dkms-key"
+	expect_file_lacks out2 "writing "
+	sandbox_run make -s -C "$KIT" dkms-key-remove </dev/null >out3 2>&1 || fail "make dkms-key-remove: $(cat out3)"
+	sandbox_run test ! -e "$conf" || fail "make dkms-key-remove left $conf"
+	expect_file_contains out3 "removing $conf"
+	[ ! -e /var/lib/modsign ] || fail "/var/lib/modsign reached the host"
+}
+
+test_v4l2loopback_signed_with_kit_key() {
+	kit_sandbox
+	local log=$SUITE/kit-v4l2loopback.log mod=/lib/modules/$REL61/updates/dkms/v4l2loopback.ko
+	step kit_v4l2
+	note "dpkg -i v4l2loopback-dkms signed with the kit's key (build for $REL61): $(cat "$log.secs") s"
+	expect_file_contains "$log" "Installing to /lib/modules/$REL61/updates/dkms/"
+	expect_file_lacks "$log" "modsign: ERROR"
+	from_sandbox "$mod" v.ko
+	expect_eq "$(kit_cn)" "$(modinfo -F signer v.ko)" "signer of DKMS's module"
+	sandbox_run /usr/local/bin/modsign verify --cert /var/lib/modsign/signing_key.x509 "$mod" >verify 2>&1 ||
+		fail "modsign verify: $(cat verify)"
+	expect_file_contains verify "OK $mod"
+	signature_verifies v.ko "$KIT/keys/signing_key.x509"
+	sandbox_run test ! -e /var/lib/dkms/mok.key || fail "DKMS made its own key although the kit's is configured"
+}
+
+# DKMS 3.0.10 drops sign_file's exit status and `dkms build` in a
+# postinst hides standard output: the error must still show on stderr.
+test_dkms_shows_sign_failure() {
+	kit_sandbox
+	local ver=${V4L2LOOPBACK_VERSION%%-*} rc=0
+	step kit_v4l2
+	sandbox_run make -s -C "$KIT" dkms-key </dev/null >out 2>&1 || fail "make dkms-key: $(cat out)"
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out other.pem 2>/dev/null
+	sandbox_run install -m 0600 "$T/other.pem" /var/lib/modsign/signing_key.pem
+	in_sandbox dkms build --force "v4l2loopback/$ver" -k "$REL61" </dev/null >/dev/null 2>err || rc=$?
+	note "dkms build with a key that is not the certificate's exits $rc (DKMS 3.0.10 drops sign_file's status)"
+	expect_file_contains err "modsign: ERROR: dkms-sign-file: signing /var/lib/dkms/v4l2loopback/$ver/build/v4l2loopback.ko failed, so it is NOT signed"
+	expect_file_contains err "the private key does not match the certificate /var/lib/modsign/signing_key.x509"
+	# make dkms-key puts the kit's key back.
+	sandbox_run make -s -C "$KIT" dkms-key </dev/null >out 2>&1 || fail "make dkms-key: $(cat out)"
+	expect_file_contains out "writing /var/lib/modsign/signing_key.pem"
+}
+
+test_encrypted_key_refused() {
+	kit_sandbox
+	local conf=/etc/dkms/framework.conf.d/modsign.conf
+	mkdir enc
+	openssl req -new -x509 -newkey rsa:2048 -keyout enc/signing_key.pem -passout pass:secret \
+		-subj /CN=locked -days 1 -outform DER -out enc/signing_key.x509 2>/dev/null
+	sandbox_run make -s -C "$KIT" dkms-key-remove >/dev/null 2>&1 || fail "make dkms-key-remove failed"
+	if sandbox_run make -s -C "$KIT" dkms-key KEYDIR="$T/enc" </dev/null >out 2>err; then
+		fail "make dkms-key accepted a passphrase-protected key: $(cat out)"
+	fi
+	expect_file_contains err "modsign: ERROR: $T/enc/signing_key.pem is protected by a passphrase, and DKMS cannot use such a key"
+	sandbox_run test ! -e "$conf" || fail "a drop-in was written for the encrypted key"
+	from_sandbox /var/lib/modsign/signing_key.pem key.copy
+	cmp -s "$KIT/keys/signing_key.pem" key.copy || fail "the kit's key copy was replaced"
+}
+
+test_sign_failure_is_loud() {
+	step kit_tree
+	local prog=$KIT/scripts/dkms-sign-file sum
+	cp "$IMAGE61/kernel/fs/efivarfs/efivarfs.ko" m.ko
+	chmod u+w m.ko
+	sum=$(sha256sum <m.ko)
+	expect_exit 1 "$prog" sha256 "$T/missing.pem" "$KIT/keys/signing_key.x509" "$T/m.ko"
+	expect_file_contains err "modsign: ERROR: dkms-sign-file: the signing key $T/missing.pem does not exist, so $T/m.ko is NOT signed"
+	expect_eq "$sum" "$(sha256sum <m.ko)" "the module after a failed signing"
+	# A key that is not the certificate's: modsign itself refuses.
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out other.pem 2>/dev/null
+	expect_exit 1 "$prog" sha256 "$T/other.pem" "$KIT/keys/signing_key.x509" "$T/m.ko"
+	expect_file_contains err "modsign: ERROR: dkms-sign-file: signing $T/m.ko failed, so it is NOT signed"
+	expect_eq "$sum" "$(sha256sum <m.ko)" "the module after a refused key"
+	# And the good pair signs and verifies.
+	expect_exit 0 "$prog" sha256 "$KIT/keys/signing_key.pem" "$KIT/keys/signing_key.x509" "$T/m.ko"
+	expect_eq "$(kit_cn)" "$(modinfo -F signer m.ko)" "signer after a good run"
+}
+
 test_host_untouched() {
 	! grep -q modsign-sandbox /proc/self/mountinfo || fail "a sandbox overlay is mounted on the host"
 	host_fingerprint >host.after
@@ -266,6 +452,8 @@ test_host_untouched() {
 
 if [ $# -eq 0 ]; then
 	set -- sandbox_keeps_writes_to_itself v4l2loopback_installs_for_61 \
-		kernel_upgrade_to_612 host_untouched
+		kernel_upgrade_to_612 install_tool_and_uninstall dkms_key_drop_in \
+		v4l2loopback_signed_with_kit_key dkms_shows_sign_failure encrypted_key_refused sign_failure_is_loud \
+		host_untouched
 fi
 run_tests "$@"
