@@ -381,9 +381,9 @@ test_v4l2loopback_signed_with_kit_key() {
 	expect_file_lacks "$log" "modsign: ERROR"
 	from_sandbox "$mod" v.ko
 	expect_eq "$(kit_cn)" "$(modinfo -F signer v.ko)" "signer of DKMS's module"
-	sandbox_run /usr/local/bin/modsign verify --cert /var/lib/modsign/signing_key.x509 "$mod" >verify 2>&1 ||
-		fail "modsign verify: $(cat verify)"
-	expect_file_contains verify "OK $mod"
+	sandbox_run /usr/local/bin/modsign verify --cert /var/lib/modsign/signing_key.x509 "$mod" >verify.out 2>&1 ||
+		fail "modsign verify: $(cat verify.out)"
+	expect_file_contains verify.out "OK $mod"
 	signature_verifies v.ko "$KIT/keys/signing_key.x509"
 	sandbox_run test ! -e /var/lib/dkms/mok.key || fail "DKMS made its own key although the kit's is configured"
 }
