@@ -162,6 +162,22 @@ test_extended_attributes_kept_ima_dropped() {
 	expect_eq "from $m1" "$(getfattr --only-values -n user.origin "$m1")" "user.origin after strip"
 }
 
+# Inode flags belong to the inode: none may move from one module to
+# another (a batch once reused replaced modules' inodes, and a chattr +A
+# on one module turned up on the next).
+test_inode_flags_stay_with_their_module() {
+	local m flagged
+	plain_tree t
+	m=$(first_module t)
+	chattr +A "$m" 2>/dev/null || fail "chattr +A is not supported in $T"
+	expect_exit 0 "$MODSIGN" sign -j 1 -r t "$SHARED/a.key" "$SHARED/a.der"
+	flagged=$(lsattr -R t 2>/dev/null | awk '$1 ~ /A/ { print $2 }')
+	# the signed module is a new file: the flag is not carried over,
+	# and no other module may have it
+	expect_eq "" "$flagged" "modules with the A flag after signing"
+	expect_eq "$NPLAIN" "$(signed_by a t)" "signed"
+}
+
 test_hard_link_broken_with_a_warning() {
 	local m
 	plain_tree t
