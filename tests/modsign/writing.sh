@@ -255,35 +255,39 @@ make_cert() {
 	chmod 600 "$1.key"
 }
 
+# sign_with_cert NAME START END EKU WANT: signs $m with a new pair NAME
+# (make_cert's arguments); sign says the warning WANT, or none when WANT
+# is empty
+sign_with_cert() {
+	make_cert "$1" "$2" "$3" "$4"
+	expect_exit 0 "$MODSIGN" sign "$1.key" "$1.pem" "$m"
+	if [ -n "$5" ]; then
+		expect_file_contains "$T/err" "modsign: warning: $1.pem: $5"
+	else
+		expect_file_lacks "$T/err" "warning"
+	fi
+}
+
 test_doubtful_certificates_warned() {
 	local m
 	plain_tree t
 	m=$(first_module t)
-	make_cert expired 20200101000000Z 20210131000000Z
-	expect_exit 0 "$MODSIGN" sign expired.key expired.pem "$m"
-	expect_file_contains "$T/err" "modsign: warning: expired.pem: the certificate expired on 2021-01-31"
+	sign_with_cert expired 20200101000000Z 20210131000000Z "" \
+		"the certificate expired on 2021-01-31"
 	expect_exit 0 "$MODSIGN" verify --cert expired.pem "$m"
 	expect_file_contains "$T/out" "OK $m (expired; the certificate expired on 2021-01-31)"
-	make_cert future 20990101000000Z 21000101000000Z
-	expect_exit 0 "$MODSIGN" sign future.key future.pem "$m"
-	expect_file_contains "$T/err" "modsign: warning: future.pem: the certificate is not valid before 2099-01-01"
-	make_cert server 20200101000000Z 20991231000000Z serverAuth
-	expect_exit 0 "$MODSIGN" sign server.key server.pem "$m"
-	expect_file_contains "$T/err" "modsign: warning: server.pem: the certificate's extended key usage allows neither code signing nor module signing"
+	sign_with_cert future 20990101000000Z 21000101000000Z "" \
+		"the certificate is not valid before 2099-01-01"
+	sign_with_cert server 20200101000000Z 20991231000000Z serverAuth \
+		"the certificate's extended key usage allows neither code signing nor module signing"
 	expect_exit 0 "$MODSIGN" verify --cert server.pem "$m"
 	expect_file_contains "$T/out" "OK $m (server; the certificate's extended key usage allows neither"
 	# what is fine: codeSigning, the module-signing OID, no such extension
-	make_cert code 20200101000000Z 20991231000000Z codeSigning
-	expect_exit 0 "$MODSIGN" sign code.key code.pem "$m"
-	expect_file_lacks "$T/err" "warning"
-	make_cert modules 20200101000000Z 20991231000000Z 1.3.6.1.4.1.2312.16.1.2
-	expect_exit 0 "$MODSIGN" sign modules.key modules.pem "$m"
-	expect_file_lacks "$T/err" "warning"
+	sign_with_cert code 20200101000000Z 20991231000000Z codeSigning ""
+	sign_with_cert modules 20200101000000Z 20991231000000Z 1.3.6.1.4.1.2312.16.1.2 ""
 	expect_exit 0 "$MODSIGN" verify --cert modules.pem "$m"
 	expect_file_contains "$T/out" "OK $m (modules)"
-	make_cert any 20200101000000Z 20991231000000Z
-	expect_exit 0 "$MODSIGN" sign any.key any.pem "$m"
-	expect_file_lacks "$T/err" "warning"
+	sign_with_cert any 20200101000000Z 20991231000000Z "" ""
 }
 
 # While the private key is in memory the process is not dumpable: no core
