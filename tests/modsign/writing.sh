@@ -83,6 +83,24 @@ cmp_tree() {
 
 # ---- one run at a time in a folder (point 8) ----
 
+# hold_lock DIR: holds DIR's folder lock in the background (its flock
+# process in $hold) until release_lock
+hold_lock() {
+	# -o: the lock stays with flock itself, not with the sleep it runs
+	flock -o "$1" sleep 120 &
+	hold=$!
+	for _ in $(seq 100); do
+		flock -n "$1" true || return 0
+		sleep 0.05
+	done
+	fail "the test's own lock on $1 was never taken"
+}
+
+release_lock() {
+	pkill -TERM -P "$hold" sleep || true
+	wait "$hold" 2>/dev/null || true
+}
+
 # wait_for TEXT FILE: waits (up to 20 s) until FILE holds TEXT
 wait_for() {
 	for _ in $(seq 400); do
@@ -100,16 +118,14 @@ test_concurrent_runs_take_turns() {
 	local pa pb ra=0 rb=0 one two
 	plain_tree t
 	one=$(cd t/one && pwd -P) two=$(cd t/two && pwd -P)
-	flock "$two" sleep 60 &
-	hold=$!
-	sleep 0.2
+	hold_lock "$two"
 	"$MODSIGN" sign -j 1 -r t "$SHARED/a.key" "$SHARED/a.der" >a.out 2>a.err &
 	pa=$!
 	wait_for "modsign: waiting for another signing run in $two (it holds the folder's lock)" a.err
 	"$MODSIGN" sign -j 1 -r t "$SHARED/b.key" "$SHARED/b.der" >b.out 2>b.err &
 	pb=$!
 	wait_for "modsign: waiting for another signing run in $one (it holds the folder's lock)" b.err
-	kill "$hold"
+	release_lock
 	wait "$pa" || ra=$?
 	wait "$pb" || rb=$?
 	expect_eq 0 "$ra" "exit status of run A ($(cat a.err))"
@@ -300,15 +316,13 @@ test_no_core_dump_with_the_key_in_memory() {
 	chown -R nobody:nogroup t
 	install -m 600 -o nobody "$SHARED/a.key" nobody.key
 	dir=$(cd t/one && pwd -P)
-	flock "$dir" sleep 60 &
-	hold=$!
-	sleep 0.2
+	hold_lock "$dir"
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$MODSIGN" sign -j 1 -r t nobody.key "$SHARED/a.der" >out 2>err &
 	pid=$!
 	wait_for "modsign: waiting for another signing run in $dir" err
 	owner=$(stat -c %U "/proc/$pid/environ")
-	kill "$hold"
+	release_lock
 	wait "$pid" || fail "the run failed: $(cat err)"
 	expect_eq root "$owner" "owner of /proc/PID/environ with the key loaded (nobody: dumpable)"
 	expect_eq "$NPLAIN" "$(signed_by a t)" "signed"
