@@ -26,6 +26,15 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+/* The folder of an absolute path, malloc'ed ("/" for "/x"); NULL when
+ * out of memory. */
+static char *folder_of(const char *abs)
+{
+	const char *slash = strrchr(abs, '/');
+
+	return slash == abs ? strdup("/") : strndup(abs, (size_t)(slash - abs));
+}
+
 /* Keys and certificates are small; refuse anything silly. */
 #define MAX_KEYFILE (16u << 20)
 
@@ -419,8 +428,7 @@ int replace_begin(const char *path, const struct stat *orig,
 	}
 	slash = strrchr(r->real, '/');
 	base = slash + 1; /* realpath gives an absolute path */
-	r->dir = slash == r->real ? strdup("/")
-				  : strndup(r->real, (size_t)(slash - r->real));
+	r->dir = folder_of(r->real);
 	n = strlen(r->real) + sizeof(TEMP_MARK) + 8;
 	r->tmp = malloc(n);
 	if (!r->dir || !r->tmp) {
@@ -553,12 +561,11 @@ static int cmp_str(const void *a, const void *b)
  * path does not resolve (the module's own error will say why). */
 static char *real_folder(const char *path)
 {
-	char *real = realpath(path, NULL), *slash, *dir;
+	char *real = realpath(path, NULL), *dir;
 
 	if (!real)
 		return NULL;
-	slash = strrchr(real, '/');
-	dir = slash == real ? strdup("/") : strndup(real, (size_t)(slash - real));
+	dir = folder_of(real);
 	free(real);
 	return dir;
 }
