@@ -11,6 +11,12 @@
 #   3. boot again: MokManager appears, run-qemu.exp enrolls the key, the
 #      machine reboots into modsign_stage=post: every module loads and
 #      works; tampered, foreign-key and unsigned ones are rejected.
+# Each payload also holds DKMS-built modules (dkms-payload.sh: Debian's
+# dkms and backports' v4l2loopback-dkms in a sandbox): v4l2loopback signed
+# through the kit's DKMS drop-in with the key the VM enrolls, the same
+# package signed with DKMS's self-made key, and the kit's own modules built
+# by `make dkms-install`; the post stage loads them (v4l2loopback with
+# Debian's videodev and mc: /dev/video0) and sees DKMS's key rejected.
 # For the kernel named by VM_KERNEL_SIGNING (default: the first one) the kit
 # also signs that kernel image with its kernel key (make sign-kernel,
 # Debian's signature removed) and with the module key: before enrollment
@@ -31,6 +37,7 @@
 # (a series, or none),
 # ACCEL=kvm (real hardware only; TCG by default),
 # VM_TIMEOUT (seconds per boot, default 420),
+# VM_DKMS=none (skip the DKMS-built modules: dkms-payload.sh),
 # VM_SABOTAGE=unenrolled-key (sign the kit's modules with a key that is not
 # enrolled: the suite must then fail; see docs/testing.md).
 set -euo pipefail
@@ -42,6 +49,7 @@ VM_KERNELS=${VM_KERNELS:-6.1 6.12}
 ACCEL=${ACCEL:-tcg}
 VM_TIMEOUT=${VM_TIMEOUT:-420}
 VM_SABOTAGE=${VM_SABOTAGE:-}
+VM_DKMS=${VM_DKMS:-yes}
 read -r first_kernel _ <<<"$VM_KERNELS"
 VM_KERNEL_SIGNING=${VM_KERNEL_SIGNING:-$first_kernel}
 # the revoke boots need the module key to stay out of the kernel boots
@@ -83,6 +91,14 @@ POST_CHECKS=(secure-boot-on locked-down sig-enforced-by-secure-boot
 for m in "${KIT_MODULES[@]}"; do
 	POST_CHECKS+=("load/$m" "unload/$m")
 done
+# DKMS-built modules (dkms-payload.sh), after the enrollment.
+DKMS_CHECKS=(dkms/loads-videodev-and-mc dkms/rejects-dkms-own-key
+	dkms/check-agrees-dkms-own-key dkms/check-says-what-to-run
+	dkms/check-agrees-kit-key dkms/loads-v4l2loopback
+	dkms/v4l2loopback-in-proc-modules dkms/dev-video0 dkms/video0-name
+	dkms/unloads-v4l2loopback)
+DKMS_XZ_CHECKS=(dkms/kernel-decoder-refuses-dkms-crc64
+	dkms/kernel-decoder-takes-crc32 dkms/kernel-decoder-crc32-unloads)
 POST_REVOKE_CHECKS=(revoke-queued status-enrolled-deletion-queued
 	revoke-again-is-noop)
 REVOKED_CHECKS=(secure-boot-on status-not-enrolled key-not-in-kernel-keyring
@@ -218,6 +234,7 @@ prepare() { # SERIES
 	cp "$w/tree/keys/signing_key.x509" "$p/keys/"
 	mkdir -p "$p/bin"
 	cp "$MODSIGN" "$p/bin/modsign"
+	cp "$FINIT_COMPRESSED" "$p/bin/finit-compressed"
 	openssl x509 -inform DER -in "$p/keys/signing_key.x509" -noout -subject \
 		-nameopt multiline | sed -n 's/^ *commonName *= //p' >"$p/signer-cn"
 	# A second key that nobody enrolls.
@@ -275,6 +292,16 @@ prepare() { # SERIES
 		sbsign --key "$w/tree/keys/signing_key.pem" --cert "$w/module.crt" \
 			--output "$w/esp/vmlinuz-modkey" "$w/vmlinuz-unsigned" >>"$w/build.log" 2>&1
 		rm -f "$w/vmlinuz-unsigned"
+	fi
+
+	if [ "$VM_DKMS" != none ]; then
+		echo "vm: $rel: DKMS builds v4l2loopback (its own key, then the kit's) in a sandbox"
+		bash "$here/dkms-payload.sh" "$p/dkms" "$w/tree" "$WORK/tools" "$rel" \
+			>"$w/dkms.log" 2>&1 || {
+			tail -n 30 "$w/dkms.log"
+			return 1
+		}
+		grep '^dkms-payload:' "$w/dkms.log" | sed 's/^dkms-payload/vm/'
 	fi
 
 	# The MokManager password for this run only.
@@ -351,7 +378,16 @@ run_kernel() { # SERIES
 			flunk "$rel/post/mokmanager-enrolled-the-key: MokManager did not appear or was not answered"
 			ok=1
 		fi
-		local post_checks=("${POST_CHECKS[@]}")
+		local post_checks=("${POST_CHECKS[@]}") f m
+		if [ -d "$w/payload/dkms" ]; then
+			post_checks+=("${DKMS_CHECKS[@]}")
+			[ ! -e "$w/payload/dkms/kit/v4l2loopback.ko.xz" ] || post_checks+=("${DKMS_XZ_CHECKS[@]}")
+			for f in "$w/payload/dkms/kitmods"/*.ko*; do
+				[ -e "$f" ] || continue
+				m=$(basename "$f")
+				post_checks+=("dkms/load/${m%%.ko*}" "dkms/unload/${m%%.ko*}")
+			done
+		fi
 		[ "$ks" == 0 ] || post_checks+=(kernel-key-enrolled)
 		[ "$rv" == 0 ] || post_checks+=("${POST_REVOKE_CHECKS[@]}")
 		check_results post "$w/serial-post.log" "$rel" "${post_checks[@]}" || ok=1
@@ -414,6 +450,11 @@ make -s -C "$WORK/tools/sign" >"$WORK/tools/build.log" 2>&1 || {
 	exit 1
 }
 MODSIGN=$WORK/tools/sign/modsign
+FINIT_COMPRESSED=$WORK/tools/finit-compressed
+gcc -O2 -Wall -Wextra -Werror -o "$FINIT_COMPRESSED" "$here/finit-compressed.c" || {
+	echo "vm: 0 passed, 1 failed"
+	exit 1
+}
 for series in $VM_KERNELS; do
 	run_kernel "$series"
 done

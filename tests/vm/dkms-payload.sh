@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The DKMS part of the Secure Boot VM's payload: Debian's real dkms builds
+# bookworm-backports' real v4l2loopback-dkms for one kernel, in a sandbox
+# (tests/dkms/sandbox.sh: nothing reaches the host), twice:
+#   self/  signed with the key DKMS makes for itself (no kit drop-in), the
+#          key nobody enrolled: the kernel must reject it;
+#   kit/   signed with the kit's key through `make dkms-key` (the kit's
+#          dkms-sign-file), the key the VM enrolls: the kernel must load it;
+# plus, when the tree has `make dkms-install`, the kit's own modules built
+# through DKMS (kitmods/), and deps/: videodev and mc, which v4l2loopback
+# needs, from Debian's image (signed by Debian).
+#
+#   dkms-payload.sh OUT TREE TOOLS RELEASE
+#
+# TREE is the VM's copy of the repository with the key pair it enrolls
+# (keys/); TOOLS a built copy (make install-tool takes its sign/modsign).
+# Modules keep the form DKMS gave them (.ko for 6.1, .ko.xz for 6.12).
+# Prints the seconds each DKMS build took.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/dkms/sandbox.sh
+. "$top/tests/dkms/sandbox.sh"
+
+out=$1 tree=$2 tools=$3 rel=$4
+
+die() {
+	echo "dkms-payload: ERROR: $*" >&2
+	exit 1
+}
+
+envf=$(bash "$top/tests/lib/fetch-debian.sh" dkms) || die "fetch-debian.sh dkms failed"
+denv() {
+	local v
+	v=$(sed -n "s/^$1=//p" "$envf")
+	[ -n "$v" ] || die "$envf has no $1"
+	echo "$v"
+}
+v4l2_deb=$(denv V4L2LOOPBACK_DEB)
+v4l2_version=$(denv V4L2LOOPBACK_VERSION)
+v4l2_version=${v4l2_version%%-*}
+case "$rel" in
+"$(denv RELEASE61)") image=$(denv IMAGE61) depmods=$(denv DEPMOD61) headers= ;;
+"$(denv RELEASE612)") image=$(denv IMAGE612) depmods=$(denv DEPMOD612) headers=$(denv HEADERS612_DIR) ;;
+*) die "no DKMS files for kernel $rel (fetch-debian.sh dkms knows $(denv RELEASE61) and $(denv RELEASE612))" ;;
+esac
+
+box=$(mktemp -d "${TMPDIR:-/tmp}/modsign-vm-dkms.XXXXXX")
+trap 'SANDBOX_DIR=$box sandbox_stop || true' EXIT
+sandbox_start "$box"
+sandbox_layer "/usr/lib/modules/$rel" "$depmods" "$image"
+
+# One job and a lower priority: the machine is shared.
+in_box() {
+	sandbox_run env parallel_jobs=1 nice -n 10 "$@"
+}
+
+if ! dpkg-query -W -f='${Status}\n' dkms 2>/dev/null | grep -q '^install ok installed$'; then
+	mapfile -t debs < <(find "$(denv DEPS_DIR)" -name '*.deb')
+	in_box dpkg -i "${debs[@]}" "$(denv DKMS_DEB)" >"$box/dpkg.log" 2>&1 ||
+		die "dpkg -i dkms: $(tail -n 20 "$box/dpkg.log")"
+fi
+if [ -n "$headers" ]; then
+	# Not the host's kernel: its headers, as the upgrade test installs
+	# them (the image's files are layered in, dpkg does not know it).
+	sandbox_run mkdir -p /etc/dkms
+	sandbox_run touch /etc/dkms/no-autoinstall
+	in_box dpkg -i --force-depends "$headers"/*.deb >"$box/headers.log" 2>&1 ||
+		die "dpkg -i headers: $(tail -n 20 "$box/headers.log")"
+	sandbox_run rm /etc/dkms/no-autoinstall
+fi
+# The package's files, registered with DKMS but not yet built.
+sandbox_run dpkg-deb -x "$v4l2_deb" /
+sandbox_run dkms add "v4l2loopback/$v4l2_version" >"$box/add.log" 2>&1 ||
+	die "dkms add: $(cat "$box/add.log")"
+
+# build_v4l2 DEST: DKMS builds (and signs, and compresses as the kernel's
+# modules are) v4l2loopback; DEST gets the result.
+build_v4l2() {
+	local t0=$SECONDS m
+	in_box dkms build --force -m v4l2loopback -v "$v4l2_version" -k "$rel" \
+		>"$box/build-$1.log" 2>&1 || die "dkms build ($1): $(tail -n 20 "$box/build-$1.log")"
+	echo "dkms-payload: $rel: dkms build of v4l2loopback ($1) took $((SECONDS - t0)) s"
+	mkdir -p "$out/$1"
+	m=$(sandbox_run sh -c "ls /var/lib/dkms/v4l2loopback/$v4l2_version/$rel/*/module/v4l2loopback.ko*")
+	sandbox_run cat "$m" >"$out/$1/$(basename "$m")"
+}
+
+# DKMS alone: it makes its own key (/var/lib/dkms/mok.key) and signs.
+build_v4l2 self
+# The kit on the system, DKMS pointed at the key the VM enrolls.
+sandbox_run make -s -C "$tools" install-tool >"$box/install-tool.log" 2>&1 ||
+	die "make install-tool: $(cat "$box/install-tool.log")"
+sandbox_run make -s -C "$tools" dkms-key KEYDIR="$tree/keys" </dev/null >"$box/dkms-key.log" 2>&1 ||
+	die "make dkms-key: $(cat "$box/dkms-key.log")"
+build_v4l2 kit
+
+# The kit's own modules as a DKMS package, when the tree has it.
+if grep -q '^dkms-install:' "$tree/Makefile"; then
+	t0=$SECONDS
+	sandbox_run make -s -C "$tree" dkms-install KERNELVER="$rel" </dev/null >"$box/dkms-install.log" 2>&1 ||
+		die "make dkms-install: $(tail -n 20 "$box/dkms-install.log")"
+	echo "dkms-payload: $rel: make dkms-install took $((SECONDS - t0)) s"
+	mkdir -p "$out/kitmods"
+	# shellcheck disable=SC2016 # expanded by the sandbox's shell
+	sandbox_run sh -c 'cd "/usr/lib/modules/$1/updates/dkms" && tar -cf - --exclude="v4l2loopback.ko*" .' \
+		sh "$rel" | tar -xf - -C "$out/kitmods"
+fi
+
+mkdir -p "$out/deps"
+for m in drivers/media/mc/mc drivers/media/v4l2-core/videodev; do
+	cp "$image/kernel/$m".ko* "$out/deps/"
+done
