@@ -219,7 +219,7 @@ static void machine_text(const struct machine *m, const struct policy *p,
 		break;
 	default:
 		sb_puts(sb, m->dkms.status == LIST_DAMAGED ? "damaged (" :
-							      "unknown (");
+							     "unknown (");
 		put_text(sb, m->dkms.why);
 		sb_puts(sb, ")\n");
 	}

@@ -657,7 +657,8 @@ static void read_dkms_cert(struct machine *m)
 
 /* root + the path fmt makes, in out[size]; -1 when it does not fit. */
 static int dkms_path(const struct machine *m, char *out, size_t size,
-		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+		     const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 static int dkms_path(const struct machine *m, char *out, size_t size,
 		     const char *fmt, ...)
@@ -708,7 +709,8 @@ static int build_has(const struct machine *m, const char *pk, const char *v,
 		for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]) && !found; i++)
 			found = !dkms_path(m, p, sizeof(p),
 					   DKMS_TREE "/%s/%s/%s/%s/module/%s%s",
-					   pk, v, release, arch, file, sfx[i]) &&
+					   pk, v, release, arch, file,
+					   sfx[i]) &&
 				stat(p, &st) == 0;
 	if (d)
 		closedir(d);

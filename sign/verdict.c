@@ -546,14 +546,15 @@ static void dkms_explain(const struct machine *m, const struct modfacts *f,
 			"DKMS made this key itself and never enrolled it (recognised by its %s%.300s)",
 			d->dkms == DKMS_KEY_CERT ? "certificate, " DKMS_CERT :
 						   "name; ",
-			d->dkms == DKMS_KEY_CERT ? "" :
+			d->dkms == DKMS_KEY_CERT ?
+				"" :
 			m->dkms.status == LIST_OK ?
-						   "it is not the key in " DKMS_CERT
-						   ": DKMS has made a new one since" :
-						   m->dkms.why);
+				"it is not the key in " DKMS_CERT
+				": DKMS has made a new one since" :
+				m->dkms.why);
 	if (k->name[0] && k->version[0])
-		snprintf(d->dkms_package, sizeof(d->dkms_package),
-			 "%s %s (%s)", k->name, k->version, k->where);
+		snprintf(d->dkms_package, sizeof(d->dkms_package), "%s %s (%s)",
+			 k->name, k->version, k->where);
 	else if (k->name[0])
 		snprintf(d->dkms_package, sizeof(d->dkms_package),
 			 "%s, version unknown (%s): dkms status lists it",
@@ -745,10 +746,11 @@ void decide(const struct machine *m, const struct policy *p,
 
 		d->dkms = dkms_kind(m, f);
 		if (f->sig == MODSIG_UNSIGNED)
-			snprintf(what, sizeof(what), "unsigned%s",
-				 d->dkms ?
-					 " (installed by DKMS, which did not sign it)" :
-					 "");
+			snprintf(
+				what, sizeof(what), "unsigned%s",
+				d->dkms ?
+					" (installed by DKMS, which did not sign it)" :
+					"");
 		else if (f->sig == MODSIG_UNSUPPORTED)
 			snprintf(
 				what, sizeof(what),
