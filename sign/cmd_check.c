@@ -23,13 +23,16 @@ static const char usage[] =
 	"config and release, the keys the kernel trusts (/proc/keys; root sees\n"
 	"all of them), MokListRT and a pending enrollment (MokNew). The signer\n"
 	"is matched by certificate (issuer and serial, or key id), not by name.\n"
-	"What cannot be read is reported as unknown.\n"
+	"What cannot be read is reported as unknown. A module DKMS signed with\n"
+	"its own key (/var/lib/dkms/mok.pub, or the name DKMS gives it), or\n"
+	"installed unsigned (updates/dkms/), gets the next steps in DKMS terms.\n"
 	"\n"
 	"  -j, --json          one JSON object per file, one per line\n"
 	"  -c, --cert CERT     the signer's certificate, when it is not in MOK:\n"
 	"                      lets modsign match it to a key in /proc/keys\n"
 	"                      (repeatable; DER or PEM)\n"
-	"      --root DIR      read /sys, /proc and /boot under DIR instead of /\n"
+	"      --root DIR      read /sys, /proc, /boot and /var/lib/dkms under DIR\n"
+	"                      instead of /\n"
 	"                      (for tests, and for inspecting a mounted image)\n"
 	"      --release REL   assume the running kernel is REL (default: uname,\n"
 	"                      or DIR/proc/sys/kernel/osrelease under --root)\n"
@@ -201,6 +204,26 @@ static void machine_text(const struct machine *m, const struct policy *p,
 		sb_puts(sb, ")\n");
 	}
 
+	field(sb, "DKMS key:");
+	switch (m->dkms.status) {
+	case LIST_OK:
+		put_text(sb, m->dkms.certs[0].cn);
+		sb_puts(sb, " (");
+		put_text(sb, m->dkms.src);
+		sb_puts(sb, ")\n");
+		break;
+	case LIST_ABSENT:
+		sb_puts(sb, "none (");
+		put_text(sb, m->dkms.why);
+		sb_puts(sb, ")\n");
+		break;
+	default:
+		sb_puts(sb, m->dkms.status == LIST_DAMAGED ? "damaged (" :
+							     "unknown (");
+		put_text(sb, m->dkms.why);
+		sb_puts(sb, ")\n");
+	}
+
 	field(sb, "signatures:");
 	if (p->checks == TRI_NO)
 		sb_puts(sb, "not checked (");
@@ -293,10 +316,23 @@ static void module_text(const char *name, const struct modfacts *f,
 			f->has_vermagic == 0 ? "none" : "none (no .modinfo)");
 	}
 	sb_puts(sb, "\n");
+	if (d->dkms) {
+		field(sb, "dkms:");
+		put_text(sb, d->dkms_note);
+		sb_puts(sb, "\n");
+		field(sb, "package:");
+		put_text(sb, d->dkms_package);
+		sb_puts(sb, "\n");
+	}
 next:
 	field(sb, "next step:");
 	put_text(sb, d->next);
 	sb_puts(sb, "\n");
+	if (d->next_alt[0]) {
+		field(sb, "or:");
+		put_text(sb, d->next_alt);
+		sb_puts(sb, "\n");
+	}
 }
 
 /* ---- JSON ---- */
@@ -374,6 +410,7 @@ static void machine_json(const struct machine *m, const struct policy *p,
 	sb_printf(sb, ",\"moklist_certs\":%zu", m->moklist.n);
 	json_str(sb, "moknew", list_name(m->moknew.status));
 	sb_printf(sb, ",\"moknew_certs\":%zu", m->moknew.n);
+	json_str(sb, "dkms_key", list_name(m->dkms.status));
 	json_tri(sb, "sig_checked", p->checks);
 	json_tri(sb, "sig_enforced", p->enforced);
 	sb_puts(sb, "}");
@@ -431,6 +468,12 @@ static void module_json(const char *name, const struct modfacts *f,
 			 f->has_vermagic == 1 ? f->vermagic : NULL);
 		json_tri(sb, "vermagic_match", d->vermagic_ok);
 	}
+	json_str(sb, "dkms", dkms_name(d->dkms));
+	json_str(sb, "dkms_package",
+		 d->dkms && f->dkms.name[0] ? f->dkms.name : NULL);
+	json_str(sb, "dkms_version",
+		 d->dkms && f->dkms.version[0] ? f->dkms.version : NULL);
+	json_str(sb, "next_alt", d->next_alt[0] ? d->next_alt : NULL);
 	machine_json(m, p, sb);
 	sb_puts(sb, "}\n");
 }
@@ -449,6 +492,33 @@ static const char *read_next_step(const char *fault)
 	if (!strcmp(fault, "too-large") || !strcmp(fault, "not-a-file"))
 		return "check the file name: this is not a kernel module";
 	return "check the file name";
+}
+
+/* What the file's place says about DKMS: the real path, so that a module
+ * given as ./NAME.ko inside updates/dkms/ counts too. */
+static void dkms_from_real_path(const char *path, struct modfacts *f)
+{
+	char *real = realpath(path, NULL);
+
+	dkms_from_path(real ? real : path, f);
+	free(real);
+}
+
+/* Which DKMS package it is, from /var/lib/dkms: only for a module the
+ * verdict blames on DKMS (it reads folders), then the advice again. */
+static void dkms_lookup(const struct machine *m, struct modfacts *f,
+			struct decision *d)
+{
+	char rel[256];
+	size_t n;
+
+	n = first_word_len(f->vermagic, strlen(f->vermagic));
+	snprintf(rel, sizeof(rel), "%.*s", (int)n, f->vermagic);
+	dkms_find_package(m, f->modname[0] ? f->modname : NULL,
+			  f->file_stem[0] ? f->file_stem : NULL,
+			  f->modversion[0] ? f->modversion : NULL,
+			  f->has_vermagic == 1 && n ? rel : NULL, &f->dkms);
+	dkms_advise(m, f, d);
 }
 
 static int check_file(const char *path, const struct machine *m,
@@ -477,7 +547,10 @@ static int check_file(const char *path, const struct machine *m,
 	modfacts_read(fb.data, fb.len, &f);
 	if (fb.comp != COMP_NONE)
 		f.container = comp_name(fb.comp);
+	dkms_from_real_path(path, &f);
 	decide(m, p, &f, &d);
+	if (d.dkms && !f.dkms.name[0])
+		dkms_lookup(m, &f, &d);
 	if (d.v == V_ERROR)
 		modsign_error("%s: %s", path, f.error);
 	if (json)

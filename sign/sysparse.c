@@ -546,3 +546,18 @@ size_t first_word_len(const char *s, size_t n)
 		;
 	return i;
 }
+
+int dkms_name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n >= 128 || s[0] == '-' || s[0] == '.')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') &&
+		    !(s[i] >= 'A' && s[i] <= 'Z') &&
+		    !(s[i] >= '0' && s[i] <= '9') &&
+		    (!s[i] || !strchr("._+~:-", s[i])))
+			return 0;
+	return 1;
+}

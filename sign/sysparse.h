@@ -157,4 +157,10 @@ int modinfo_get(const uint8_t *buf, size_t len, const char *key,
 /* The length of the first word of s[0..n) (up to a space or the end). */
 size_t first_word_len(const char *s, size_t n);
 
+/* Whether s[0..n) may stand in a `dkms -m NAME -v VERSION -k RELEASE`
+ * command line as it is: 1 to 127 of [A-Za-z0-9._+~:-], not starting with
+ * '-' or '.'. Anything else is never printed as a value (a placeholder
+ * is). */
+int dkms_name_ok(const char *s, size_t n);
+
 #endif

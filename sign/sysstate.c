@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -615,6 +616,185 @@ static void read_moknew(struct machine *m)
 		l->status = LIST_ABSENT;
 }
 
+/* ---- DKMS ---- */
+
+/* DKMS's own certificate: what it signs with when nothing is configured. */
+static void read_dkms_cert(struct machine *m)
+{
+	struct cert_list *l = &m->dkms;
+	struct cert_id c;
+	struct errbuf eb;
+	uint8_t *b;
+	size_t n;
+
+	snprintf(l->src, sizeof(l->src), "%s", DKMS_CERT);
+	if (slurp(m, DKMS_CERT, &b, &n)) {
+		if (errno == ENOENT || errno == ENOTDIR) {
+			l->status = LIST_ABSENT;
+			snprintf(l->why, sizeof(l->why), "no %s", DKMS_CERT);
+		} else {
+			l->status = LIST_UNKNOWN;
+			snprintf(l->why, sizeof(l->why), "cannot read %s: %s",
+				 DKMS_CERT, strerror(errno));
+		}
+		return;
+	}
+	if (cert_id_from_der(b, n, DKMS_CERT, &c, &eb)) {
+		l->status = LIST_DAMAGED;
+		snprintf(l->why, sizeof(l->why), "%s: %.300s", DKMS_CERT,
+			 eb.msg);
+		free(b);
+		return;
+	}
+	free(b);
+	if (cert_list_add(l, &c)) {
+		l->status = LIST_UNKNOWN;
+		snprintf(l->why, sizeof(l->why), "out of memory");
+		return;
+	}
+	l->status = LIST_OK;
+}
+
+/* root + the path fmt makes, in out[size]; -1 when it does not fit. */
+static int dkms_path(const struct machine *m, char *out, size_t size,
+		     const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int dkms_path(const struct machine *m, char *out, size_t size,
+		     const char *fmt, ...)
+{
+	size_t used = strlen(m->root);
+	va_list ap;
+	int n;
+
+	if (used >= size)
+		return -1;
+	memcpy(out, m->root, used);
+	va_start(ap, fmt);
+	n = vsnprintf(out + used, size - used, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= size - used ? -1 : 0;
+}
+
+/* The entries of a folder that could be DKMS names (packages, versions,
+ * arches), one at a time: NULL at the end (or for no folder). */
+static const char *next_name(DIR *dir)
+{
+	struct dirent *d;
+
+	while (dir && (d = readdir(dir)) != NULL)
+		if (dkms_name_ok(d->d_name, strlen(d->d_name)))
+			return d->d_name;
+	return NULL;
+}
+
+/* Whether the build folder P/V/R has <file>.ko[.xz|.zst|.gz] in one of
+ * its arches' module/ folders. */
+static int build_has(const struct machine *m, const char *pk, const char *v,
+		     const char *release, const char *file)
+{
+	static const char *const sfx[] = { ".ko", ".ko.xz", ".ko.zst",
+					   ".ko.gz" };
+	char p[MS_PATH + 1024];
+	struct stat st;
+	const char *arch;
+	DIR *d;
+	size_t i;
+	int found = 0;
+
+	if (dkms_path(m, p, sizeof(p), DKMS_TREE "/%s/%s/%s", pk, v, release))
+		return 0;
+	d = opendir(p);
+	while (!found && (arch = next_name(d)) != NULL)
+		for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]) && !found; i++)
+			found = !dkms_path(m, p, sizeof(p),
+					   DKMS_TREE "/%s/%s/%s/%s/module/%s%s",
+					   pk, v, release, arch, file,
+					   sfx[i]) &&
+				stat(p, &st) == 0;
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* One package P, version V found with the module: note it, and forget what
+ * two different finds disagree on. */
+static void note_find(struct dkms_pkg *pkg, int *finds, const char *p,
+		      const char *v)
+{
+	if ((*finds)++ == 0) {
+		snprintf(pkg->name, sizeof(pkg->name), "%s", p);
+		snprintf(pkg->version, sizeof(pkg->version), "%s", v);
+		return;
+	}
+	if (strcmp(pkg->name, p))
+		pkg->name[0] = '\0';
+	if (strcmp(pkg->version, v))
+		pkg->version[0] = '\0';
+}
+
+/* The package named after the module, at the module's version. */
+static int named_package(const struct machine *m, const char *name,
+			 const char *version, struct dkms_pkg *pkg)
+{
+	char p[MS_PATH + 512];
+	struct stat st;
+
+	if (!name || !version || !dkms_name_ok(name, strlen(name)) ||
+	    !dkms_name_ok(version, strlen(version)) ||
+	    dkms_path(m, p, sizeof(p), DKMS_TREE "/%s/%s", name, version) ||
+	    stat(p, &st) || !S_ISDIR(st.st_mode))
+		return 0;
+	snprintf(pkg->name, sizeof(pkg->name), "%s", name);
+	snprintf(pkg->version, sizeof(pkg->version), "%s", version);
+	snprintf(pkg->where, sizeof(pkg->where), DKMS_TREE "/%s/%s", name,
+		 version);
+	return 1;
+}
+
+void dkms_find_package(const struct machine *m, const char *name,
+		       const char *file, const char *version,
+		       const char *release, struct dkms_pkg *pkg)
+{
+	char p[MS_PATH + 512];
+	const char *pk, *v;
+	DIR *top, *pd;
+	int finds = 0;
+
+	memset(pkg, 0, sizeof(*pkg));
+	if (named_package(m, name, version, pkg) ||
+	    named_package(m, file, version, pkg))
+		return;
+	/* else the one build of this file for this release */
+	if (!file || !release || !dkms_name_ok(file, strlen(file)) ||
+	    !dkms_name_ok(release, strlen(release)) ||
+	    dkms_path(m, p, sizeof(p), DKMS_TREE))
+		return;
+	top = opendir(p);
+	while ((pk = next_name(top)) != NULL) {
+		if (dkms_path(m, p, sizeof(p), DKMS_TREE "/%s", pk))
+			continue;
+		pd = opendir(p);
+		while ((v = next_name(pd)) != NULL)
+			/* not the kernel-<release>-<arch> links, nor source/ */
+			if (strncmp(v, "kernel-", 7) && strcmp(v, "source") &&
+			    build_has(m, pk, v, release, file))
+				note_find(pkg, &finds, pk, v);
+		if (pd)
+			closedir(pd);
+	}
+	if (top)
+		closedir(top);
+	if (!pkg->name[0])
+		pkg->version[0] = '\0';
+	else if (pkg->version[0])
+		snprintf(pkg->where, sizeof(pkg->where), DKMS_TREE "/%s/%s/%s",
+			 pkg->name, pkg->version, release);
+	else
+		snprintf(pkg->where, sizeof(pkg->where), DKMS_TREE "/%s",
+			 pkg->name);
+}
+
 /* ---- the whole machine ---- */
 
 void machine_read(struct machine *m, const char *root, const char *release)
@@ -637,6 +817,7 @@ void machine_read(struct machine *m, const char *root, const char *release)
 	read_keys(m);
 	read_moklist(m);
 	read_moknew(m);
+	read_dkms_cert(m);
 	m->given.status = LIST_ABSENT;
 }
 
@@ -676,4 +857,5 @@ void machine_free(struct machine *m)
 	cert_list_free(&m->moklist);
 	cert_list_free(&m->moknew);
 	cert_list_free(&m->given);
+	cert_list_free(&m->dkms);
 }

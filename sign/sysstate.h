@@ -3,7 +3,8 @@
  * sysstate.h - what `modsign check` reads about the running machine: Secure
  * Boot and setup mode (EFI variables), lockdown, module.sig_enforce, the
  * kernel's config and release, the keys the kernel trusts (/proc/keys) and
- * the MOK lists (MokListRT, and MokNew for a pending enrollment).
+ * the MOK lists (MokListRT, and MokNew for a pending enrollment), and
+ * DKMS's own certificate (/var/lib/dkms/mok.pub).
  *
  * Every path is resolved under a root prefix ("" for this machine; a folder
  * for the tests or a mounted image). What cannot be read is recorded as
@@ -74,7 +75,21 @@ struct machine {
 	struct cert_list moklist; /* MokListRT */
 	struct cert_list moknew; /* MokNew */
 	struct cert_list given; /* --cert files */
+	/* DKMS's own certificate, /var/lib/dkms/mok.pub (DER), made by DKMS
+	 * when no key is configured; LIST_ABSENT when there is none */
+	struct cert_list dkms;
 };
+
+/* The DKMS package a module came from, as `dkms -m NAME -v VERSION` wants
+ * it; "" where it is not known for sure. */
+struct dkms_pkg {
+	char name[128];
+	char version[128];
+	char where[640]; /* the folder that says so, root-relative */
+};
+
+#define DKMS_TREE "/var/lib/dkms"
+#define DKMS_CERT DKMS_TREE "/mok.pub"
 
 /*
  * machine_read - fill *m from the machine under root ("" or NULL: this
@@ -88,5 +103,18 @@ void machine_free(struct machine *m);
 /* Adds the certificates in path (DER, several DER, or PEM) to m->given.
  * Returns how many, or -1 with *eb. */
 int machine_add_certs(struct machine *m, const char *path, struct errbuf *eb);
+
+/*
+ * dkms_find_package - which DKMS package built the module named name (its
+ * modinfo name, or its file name without .ko...; either may be NULL), of
+ * version (modinfo version, or NULL), for the kernel release: the folder
+ * /var/lib/dkms/<name>/<version> when it exists, else the one build under
+ * /var/lib/dkms/<package>/<version>/<release>/<arch>/module/ that holds
+ * <file>.ko[.xz|.zst|.gz]. Fills what it finds for sure into *pkg (fields
+ * it cannot tell stay ""). Reads under m->root.
+ */
+void dkms_find_package(const struct machine *m, const char *name,
+		       const char *file, const char *version,
+		       const char *release, struct dkms_pkg *pkg);
 
 #endif

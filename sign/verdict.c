@@ -118,6 +118,21 @@ void machine_policy(const struct machine *m, struct policy *p)
 
 /* ---- the module ---- */
 
+/* A .modinfo string, whole or not at all (a cut name would be wrong). */
+static void modinfo_copy(const uint8_t *buf, size_t len, const char *key,
+			 char *out, size_t size)
+{
+	const char *val;
+	size_t vlen;
+
+	out[0] = '\0';
+	if (modinfo_get(buf, len, key, &val, &vlen) == 1 && vlen < size &&
+	    !memchr(val, '\0', vlen)) {
+		memcpy(out, val, vlen);
+		out[vlen] = '\0';
+	}
+}
+
 void modfacts_read(const uint8_t *buf, size_t len, struct modfacts *f)
 {
 	static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
@@ -202,6 +217,80 @@ void modfacts_read(const uint8_t *buf, size_t len, struct modfacts *f)
 		memcpy(f->vermagic, val, vlen);
 		f->vermagic[vlen] = '\0';
 	}
+	modinfo_copy(buf, elf_len, "name", f->modname, sizeof(f->modname));
+	modinfo_copy(buf, elf_len, "version", f->modversion,
+		     sizeof(f->modversion));
+}
+
+/* ---- DKMS: where the module lies ---- */
+
+/* The length of the .ko[.xz|.zst|.gz] ending of name, 0 when none. */
+static size_t ko_suffix(const char *name, size_t n)
+{
+	static const char *const sfx[] = { ".ko", ".ko.xz", ".ko.zst",
+					   ".ko.gz" };
+	size_t i, k;
+
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		k = strlen(sfx[i]);
+		if (n > k && !memcmp(name + n - k, sfx[i], k))
+			return k;
+	}
+	return 0;
+}
+
+/* Copies the path component s[0..n) into out (size 128) when DKMS could
+ * have made it: 1, else 0. */
+static int take_name(const char *s, size_t n, char *out)
+{
+	if (!dkms_name_ok(s, n))
+		return 0;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 1;
+}
+
+void dkms_from_path(const char *path, struct modfacts *f)
+{
+	static const char upd[] = "updates/dkms/";
+	static const char tree[] = DKMS_TREE "/";
+	const char *base = strrchr(path, '/'), *at, *c[6];
+	size_t blen, k, i;
+	char ver[128];
+
+	base = base ? base + 1 : path;
+	blen = strlen(base);
+	k = ko_suffix(base, blen);
+	if (!k || !take_name(base, blen - k, f->file_stem))
+		return;
+	/* DEST_MODULE_LOCATION on Debian: /lib/modules/RELEASE/updates/dkms */
+	if ((size_t)(base - path) >= sizeof(upd) - 1) {
+		at = base - (sizeof(upd) - 1);
+		if (!memcmp(at, upd, sizeof(upd) - 1) &&
+		    (at == path || at[-1] == '/'))
+			f->dkms_installed = 1;
+	}
+	/* its own tree: .../var/lib/dkms/NAME/VERSION/RELEASE/ARCH/module/ */
+	at = strstr(path, tree);
+	if (!at)
+		return;
+	c[0] = at + sizeof(tree) - 1;
+	for (i = 1; i < 6; i++) {
+		c[i] = strchr(c[i - 1], '/');
+		if (!c[i])
+			return;
+		c[i]++;
+	}
+	if (c[5] != base || memcmp(c[4], "module/", 7) ||
+	    !take_name(c[0], (size_t)(c[1] - c[0] - 1), f->dkms.name) ||
+	    !take_name(c[1], (size_t)(c[2] - c[1] - 1), ver)) {
+		f->dkms.name[0] = '\0';
+		return;
+	}
+	f->dkms_installed = 1;
+	snprintf(f->dkms.version, sizeof(f->dkms.version), "%s", ver);
+	snprintf(f->dkms.where, sizeof(f->dkms.where), DKMS_TREE "/%s/%s",
+		 f->dkms.name, ver);
 }
 
 /* ---- the signing key ---- */
@@ -274,13 +363,14 @@ static void find_trust(const struct machine *m, const struct modfacts *f,
 	const struct cert_id *mok = find_cert(&m->moklist, &f->sid);
 	const struct cert_id *pend = find_cert(&m->moknew, &f->sid);
 	const struct cert_id *given = find_cert(&m->given, &f->sid);
+	const struct cert_id *dkms = find_cert(&m->dkms, &f->sid);
 	const struct mkey *same_name = NULL, *ambiguous = NULL;
 	char kdesc[400];
 	size_t i;
 
 	d->enrolled = mok != NULL;
 	d->pending = pend != NULL;
-	d->cert = mok ? mok : pend ? pend : given;
+	d->cert = mok ? mok : pend ? pend : given ? given : dkms;
 
 	if (m->keys.status != KEYS_OK) {
 		d->trust = TRUST_UNKNOWN;
@@ -405,6 +495,107 @@ static void set(struct decision *d, enum verdict v, const char *reason)
 {
 	d->v = v;
 	d->reason = reason;
+}
+
+/* ---- DKMS ---- */
+
+/* The subject DKMS 3.0.10 gives the key it makes for itself. */
+#define DKMS_CN "DKMS module signing key"
+
+/* Whether DKMS left this module signed by its own key, or unsigned. */
+static enum dkms_why dkms_kind(const struct machine *m,
+			       const struct modfacts *f)
+{
+	if (f->sig == MODSIG_UNSIGNED)
+		return f->dkms_installed ? DKMS_UNSIGNED : DKMS_NONE;
+	if (f->sig != MODSIG_SIGNED)
+		return DKMS_NONE;
+	if (find_cert(&m->dkms, &f->sid))
+		return DKMS_KEY_CERT;
+	if (f->desc.has_signer && f->desc.signer_len == strlen(DKMS_CN) &&
+	    !memcmp(f->desc.signer, DKMS_CN, strlen(DKMS_CN)))
+		return DKMS_KEY_NAME;
+	return DKMS_NONE;
+}
+
+const char *dkms_name(enum dkms_why w)
+{
+	switch (w) {
+	case DKMS_KEY_NAME:
+	case DKMS_KEY_CERT:
+		return "own-key";
+	case DKMS_UNSIGNED:
+		return "unsigned";
+	default:
+		return NULL;
+	}
+}
+
+static void dkms_explain(const struct machine *m, const struct modfacts *f,
+			 struct decision *d)
+{
+	const struct dkms_pkg *k = &f->dkms;
+
+	if (d->dkms == DKMS_UNSIGNED)
+		snprintf(
+			d->dkms_note, sizeof(d->dkms_note),
+			"DKMS installed it unsigned: its sign_file is missing or failed, or its key has a passphrase (DKMS 3.0.10 ignores sign_file's exit status)");
+	else
+		snprintf(
+			d->dkms_note, sizeof(d->dkms_note),
+			"DKMS made this key itself and never enrolled it (recognised by its %s%.300s)",
+			d->dkms == DKMS_KEY_CERT ? "certificate, " DKMS_CERT :
+						   "name; ",
+			d->dkms == DKMS_KEY_CERT ?
+				"" :
+			m->dkms.status == LIST_OK ?
+				"it is not the key in " DKMS_CERT
+				": DKMS has made a new one since" :
+				m->dkms.why);
+	if (k->name[0] && k->version[0])
+		snprintf(d->dkms_package, sizeof(d->dkms_package), "%s %s (%s)",
+			 k->name, k->version, k->where);
+	else if (k->name[0])
+		snprintf(d->dkms_package, sizeof(d->dkms_package),
+			 "%s, version unknown (%s): dkms status lists it",
+			 k->name, k->where);
+	else
+		snprintf(
+			d->dkms_package, sizeof(d->dkms_package),
+			"unknown: dkms status lists the packages and their versions");
+}
+
+void dkms_advise(const struct machine *m, const struct modfacts *f,
+		 struct decision *d)
+{
+	const char *pk = f->dkms.name[0] ? f->dkms.name : "<package>";
+	const char *ver = f->dkms.version[0] ? f->dkms.version : "<version>";
+	char rel[128] = "<kernel release>";
+	size_t rlen;
+
+	if (d->dkms == DKMS_NONE)
+		return;
+	dkms_explain(m, f, d);
+	if (d->enrolled || d->pending)
+		return; /* enrolling is not the question then */
+	rlen = first_word_len(f->vermagic, strlen(f->vermagic));
+	if (f->has_vermagic == 1 && dkms_name_ok(f->vermagic, rlen))
+		snprintf(rel, sizeof(rel), "%.*s", (int)rlen, f->vermagic);
+	snprintf(
+		d->next, sizeof(d->next),
+		"%shave DKMS sign with the kit's key: sudo make dkms-key (in the kit's clone; the kit must be installed: sudo make install-tool), then sudo dkms build --force -m %s -v %s -k %s and sudo dkms install --force -m %s -v %s -k %s",
+		d->dkms_optional ? "optional: " : "", pk, ver, rel, pk, ver,
+		rel);
+	d->next_alt[0] = '\0';
+	if (d->dkms == DKMS_UNSIGNED)
+		return;
+	snprintf(
+		d->next_alt, sizeof(d->next_alt),
+		"enroll DKMS's key as the kit's: sudo make adopt-key FROM=" DKMS_TREE
+		", then sudo make enroll and reboot%s",
+		d->dkms == DKMS_KEY_NAME && m->dkms.status == LIST_OK ?
+			", then rebuild it with dkms as above (it was signed with an older DKMS key)" :
+			"");
 }
 
 /* The signer's key waits in MokNew: the next boot's MokManager decides. */
@@ -553,8 +744,13 @@ void decide(const struct machine *m, const struct policy *p,
 	} else if (sig == SOFT) {
 		char what[SIG_MAX_NAME + 128];
 
+		d->dkms = dkms_kind(m, f);
 		if (f->sig == MODSIG_UNSIGNED)
-			snprintf(what, sizeof(what), "unsigned");
+			snprintf(
+				what, sizeof(what), "unsigned%s",
+				d->dkms ?
+					" (installed by DKMS, which did not sign it)" :
+					"");
 		else if (f->sig == MODSIG_UNSUPPORTED)
 			snprintf(
 				what, sizeof(what),
@@ -563,8 +759,8 @@ void decide(const struct machine *m, const struct policy *p,
 		else
 			snprintf(
 				what, sizeof(what),
-				"signed by %s, which this kernel does not trust",
-				signer);
+				"signed by %s%s, which this kernel does not trust",
+				signer, d->dkms ? " (DKMS's own key)" : "");
 		if (p->enforced == TRI_NO) {
 			set(d, V_LOAD_WARN,
 			    f->sig == MODSIG_SIGNED ? "untrusted-key" :
@@ -580,9 +776,12 @@ void decide(const struct machine *m, const struct policy *p,
 				d->pending ?
 					"reboot and confirm the key in MokManager, so that it loads without tainting the kernel" :
 					"make enroll and reboot, so that it loads without tainting the kernel");
+			d->dkms_optional = 1;
+			dkms_advise(m, f, d);
 			goto release;
 		}
 		if (f->sig == MODSIG_SIGNED && d->pending) {
+			d->dkms = DKMS_NONE;
 			set_pending(d);
 			return;
 		}
@@ -608,6 +807,7 @@ void decide(const struct machine *m, const struct policy *p,
 			snprintf(
 				d->next, sizeof(d->next),
 				"make enroll, then reboot and confirm the key in MokManager");
+		dkms_advise(m, f, d);
 		return;
 	} else { /* TRUST_UNSURE */
 		if (p->enforced == TRI_NO) {
@@ -642,6 +842,8 @@ void decide(const struct machine *m, const struct policy *p,
 release:
 	if (!m->has_release) {
 		set(d, V_UNKNOWN, "release-unknown");
+		d->dkms = DKMS_NONE;
+		d->next_alt[0] = '\0';
 		snprintf(
 			d->line, sizeof(d->line),
 			"unknown: the running kernel's release is unknown, so the vermagic cannot be compared");

@@ -49,11 +49,24 @@ struct modfacts {
 	struct signer_id sid; /* MODSIG_SIGNED */
 	int has_vermagic; /* 1, 0: no vermagic=, -1: no .modinfo */
 	char vermagic[256];
+	char modname[128]; /* .modinfo name=, "" when none */
+	char modversion[128]; /* .modinfo version=, "" when none */
+
+	/* the caller's: what the file's path and /var/lib/dkms say */
+	int dkms_installed; /* in .../updates/dkms/ or in DKMS's own tree */
+	char file_stem[128]; /* the file name without .ko[.xz|.zst|.gz] */
+	struct dkms_pkg dkms; /* the DKMS package, as far as known */
 };
 
 /* Fills *f from a module file's bytes (kept by pointer: buf must outlive
  * the decision). */
 void modfacts_read(const uint8_t *buf, size_t len, struct modfacts *f);
+
+/* What the module's path says about DKMS (no I/O: give it the real path):
+ * f->file_stem, f->dkms_installed for .../updates/dkms/FILE, and the
+ * package and version for DKMS's own tree,
+ * /var/lib/dkms/NAME/VERSION/RELEASE/ARCH/module/FILE. */
+void dkms_from_path(const char *path, struct modfacts *f);
 
 enum verdict {
 	V_LOAD = 0, /* loads cleanly */
@@ -71,11 +84,24 @@ enum trust {
 	TRUST_UNKNOWN,
 };
 
+/* Why a verdict is DKMS's doing. */
+enum dkms_why {
+	DKMS_NONE = 0,
+	DKMS_KEY_NAME, /* signed by a key named "DKMS module signing key" */
+	DKMS_KEY_CERT, /* signed by the key of /var/lib/dkms/mok.pub */
+	DKMS_UNSIGNED, /* installed by DKMS, unsigned */
+};
+
 struct decision {
 	enum verdict v;
 	const char *reason; /* a fixed word for scripts: "unsigned", ... */
 	char line[SIG_MAX_NAME + 512]; /* "will be rejected: unsigned"; names a signer */
-	char next[640]; /* the one next step */
+	char next[1024]; /* the next step */
+	char next_alt[512]; /* another way, "" when there is none */
+	enum dkms_why dkms; /* DKMS signed it with its own key, or not at all */
+	int dkms_optional; /* the module loads all the same (with a taint) */
+	char dkms_note[KM_WHY]; /* what DKMS did */
+	char dkms_package[1024]; /* which package, as far as known */
 	enum trust trust;
 	char key[768]; /* where the signing key was (not) found */
 	int pending; /* its certificate is in MokNew */
@@ -89,6 +115,14 @@ struct decision {
 
 void decide(const struct machine *m, const struct policy *p,
 	    const struct modfacts *f, struct decision *d);
+
+/* The DKMS next steps of a decision with d->dkms set, from what f says of
+ * the package (decide calls it; call it again once f->dkms is filled). */
+void dkms_advise(const struct machine *m, const struct modfacts *f,
+		 struct decision *d);
+
+/* "own-key", "unsigned", or NULL for DKMS_NONE */
+const char *dkms_name(enum dkms_why w);
 
 /* "load", "load-with-warning", "rejected", "pending", "unknown", "error" */
 const char *verdict_name(enum verdict v);

@@ -34,15 +34,34 @@ make_pair B "$CN_B"
 # A2: another key with A's name, as after `make rotate-keys`
 make_pair A2 "$CN_A"
 
+# DKMS's own key, made the way DKMS 3.0.10 makes /var/lib/dkms/mok.key
+# and mok.pub, and another key to stand in /var/lib/dkms/mok.pub with a
+# different name
+openssl req -new -x509 -nodes -days 36500 -subj "/CN=DKMS module signing key" \
+	-newkey rsa:2048 -keyout "$SHARED/D.key" -outform DER -out "$SHARED/D.der" \
+	>"$SHARED/openssl.log" 2>&1 || suite_error "openssl req: $(cat "$SHARED/openssl.log")"
+make_pair E "modsign verdicts key E"
+
+# strip_sig DEBIAN.ko OUT: a Debian module with its signature cut off
+strip_sig() {
+	local n l
+	n=$(stat -c %s "$1")
+	l=$(od -An -tu1 -j $((n - 32)) -N4 "$1" |
+		awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }')
+	head -c $((n - 40 - l)) "$1" >"$2"
+}
+
 # The module: Debian's crc7.ko, its signature cut off, then signed again.
 DEBIAN_KO=$(find "$MODDIR" -name crc7.ko | head -n 1)
 [ -n "$DEBIAN_KO" ] || suite_error "no crc7.ko in $MODDIR"
-n=$(stat -c %s "$DEBIAN_KO")
-l=$(od -An -tu1 -j $((n - 32)) -N4 "$DEBIAN_KO" |
-	awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }')
-head -c $((n - 40 - l)) "$DEBIAN_KO" >"$SHARED/unsigned.ko"
+strip_sig "$DEBIAN_KO" "$SHARED/unsigned.ko"
 cp "$DEBIAN_KO" "$SHARED/debian.ko"
-for k in A B A2; do
+# A module with a version in .modinfo (1.04), signed by DKMS's key
+ITCO_KO=$(find "$MODDIR" -name iTCO_vendor_support.ko | head -n 1)
+[ -n "$ITCO_KO" ] || suite_error "no iTCO_vendor_support.ko in $MODDIR"
+strip_sig "$ITCO_KO" "$SHARED/iTCO_vendor_support.ko"
+"$SIGN_FILE" sha256 "$SHARED/D.key" "$SHARED/D.der" "$SHARED/iTCO_vendor_support.ko"
+for k in A B A2 D E; do
 	cp "$SHARED/unsigned.ko" "$SHARED/$k.ko"
 	"$SIGN_FILE" sha256 "$SHARED/$k.key" "$SHARED/$k.der" "$SHARED/$k.ko"
 done
@@ -531,6 +550,171 @@ test_compressed_modules() {
 	expect_line "  compressed:  gzip (checked decompressed, as the kernel and kmod read it)"
 }
 
+# ---- DKMS: its own key, and modules it installed unsigned ----
+
+DKMS_CN="DKMS module signing key"
+DKMS_STEP="have DKMS sign with the kit's key: sudo make dkms-key (in the kit's clone; the kit must be installed: sudo make install-tool), then"
+ADOPT_STEP="enroll DKMS's key as the kit's: sudo make adopt-key FROM=/var/lib/dkms, then sudo make enroll and reboot"
+
+# dkms_step PACKAGE VERSION: the next-step line for a DKMS module
+dkms_step() {
+	echo "  next step:   $DKMS_STEP sudo dkms build --force -m $1 -v $2 -k $RELEASE and sudo dkms install --force -m $1 -v $2 -k $RELEASE"
+}
+
+# in_updates ROOT FILE [NAME]: FILE copied to where DKMS installs modules
+in_updates() {
+	mkdir -p "$1/lib/modules/$RELEASE/updates/dkms"
+	cp "$2" "$1/lib/modules/$RELEASE/updates/dkms/${3:-$(basename "$2")}"
+	echo "$1/lib/modules/$RELEASE/updates/dkms/${3:-$(basename "$2")}"
+}
+
+# dkms_build ROOT PACKAGE VERSION FILE: FILE in DKMS's tree, built for
+# $RELEASE, as DKMS keeps it (xz-compressed)
+dkms_build() {
+	local d=$1/var/lib/dkms/$2/$3/$RELEASE/x86_64/module
+	mkdir -p "$d"
+	xz -c "$4" >"$d/$(basename "$4").xz"
+}
+
+# The guest has the module but not DKMS's folder: the name alone tells.
+test_dkms_key_by_name_rejected() {
+	sb_root r
+	cp "$SHARED/D.ko" crc7.ko
+	check 1 --root r crc7.ko
+	expect_line "crc7.ko: will be rejected: signed by $DKMS_CN (DKMS's own key), which this kernel does not trust"
+	expect_line "  dkms:        DKMS made this key itself and never enrolled it (recognised by its name; no /var/lib/dkms/mok.pub)"
+	# no version in its .modinfo, no /var/lib/dkms: placeholders
+	expect_line "  package:     unknown: dkms status lists the packages and their versions"
+	expect_line "$(dkms_step '<package>' '<version>')"
+	expect_line "  or:          $ADOPT_STEP"
+	expect_line "  DKMS key:    none (no /var/lib/dkms/mok.pub)"
+	expect_file_contains "$T/out" "  key:         not trusted: not in the kernel's keyrings"
+	# where signatures are not enforced: the same steps, optional
+	set_lockdown r none
+	set_sig_enforce r N
+	check 0 --root r crc7.ko
+	expect_line "crc7.ko: will load with a warning (taints the kernel): signed by $DKMS_CN (DKMS's own key), which this kernel does not trust"
+	expect_line "  next step:   optional: $DKMS_STEP sudo dkms build --force -m <package> -v <version> -k $RELEASE and sudo dkms install --force -m <package> -v <version> -k $RELEASE"
+}
+
+# With /var/lib/dkms: matched by certificate, checked, and the package
+# named by the module's name and version
+test_dkms_key_by_certificate_and_package() {
+	sb_root r
+	mkdir -p r/var/lib/dkms/iTCO_vendor_support/1.04
+	cp "$SHARED/D.der" r/var/lib/dkms/mok.pub
+	cp "$SHARED/iTCO_vendor_support.ko" m.ko
+	check 1 --root r m.ko
+	expect_line "m.ko: will be rejected: signed by $DKMS_CN (DKMS's own key), which this kernel does not trust"
+	expect_line "  check:       good (checked against the certificate from /var/lib/dkms/mok.pub)"
+	expect_line "  dkms:        DKMS made this key itself and never enrolled it (recognised by its certificate, /var/lib/dkms/mok.pub)"
+	expect_line "  package:     iTCO_vendor_support 1.04 (/var/lib/dkms/iTCO_vendor_support/1.04)"
+	expect_line "$(dkms_step iTCO_vendor_support 1.04)"
+	expect_line "  or:          $ADOPT_STEP"
+	expect_line "  DKMS key:    $DKMS_CN (/var/lib/dkms/mok.pub)"
+	check 1 --root r --json m.ko
+	expect_file_contains "$T/out" '"verdict":"rejected","reason":"untrusted-key","message":"will be rejected: signed by '"$DKMS_CN"' (DKMS'"'"'s own key), which this kernel does not trust"'
+	expect_file_contains "$T/out" '"dkms":"own-key","dkms_package":"iTCO_vendor_support","dkms_version":"1.04","next_alt":"'"$ADOPT_STEP"'"'
+	expect_file_contains "$T/out" '"dkms_key":"ok"'
+	# another version of the package: the version is not claimed
+	mv r/var/lib/dkms/iTCO_vendor_support/1.04 r/var/lib/dkms/iTCO_vendor_support/9.9
+	check 1 --root r m.ko
+	expect_line "$(dkms_step '<package>' '<version>')"
+	# DKMS made a new key since the module was signed: by name, and the
+	# adopted key needs a rebuild too
+	cp "$SHARED/E.der" r/var/lib/dkms/mok.pub
+	check 1 --root r m.ko
+	expect_line "  dkms:        DKMS made this key itself and never enrolled it (recognised by its name; it is not the key in /var/lib/dkms/mok.pub: DKMS has made a new one since)"
+	expect_line "  or:          enroll DKMS's key as the kit's: sudo make adopt-key FROM=/var/lib/dkms, then sudo make enroll and reboot, then rebuild it with dkms as above (it was signed with an older DKMS key)"
+}
+
+# mok.pub's key under another name: the certificate is what counts
+test_dkms_key_other_name_by_certificate() {
+	sb_root r
+	cp "$SHARED/E.ko" e.ko
+	check 1 --root r e.ko
+	expect_line "e.ko: will be rejected: signed by modsign verdicts key E, which this kernel does not trust"
+	expect_file_lacks "$T/out" "DKMS's"
+	mkdir -p r/var/lib/dkms
+	cp "$SHARED/E.der" r/var/lib/dkms/mok.pub
+	check 1 --root r e.ko
+	expect_line "e.ko: will be rejected: signed by modsign verdicts key E (DKMS's own key), which this kernel does not trust"
+	expect_line "  dkms:        DKMS made this key itself and never enrolled it (recognised by its certificate, /var/lib/dkms/mok.pub)"
+	# the package found by the build of this file in DKMS's tree, from
+	# where DKMS installed it, or from DKMS's tree itself
+	dkms_build r crc7pkg 2.0 "$SHARED/E.ko"
+	mv "r/var/lib/dkms/crc7pkg/2.0/$RELEASE/x86_64/module/E.ko.xz" \
+		"r/var/lib/dkms/crc7pkg/2.0/$RELEASE/x86_64/module/crc7.ko.xz"
+	ln -s "2.0/$RELEASE/x86_64" "r/var/lib/dkms/crc7pkg/kernel-$RELEASE-x86_64"
+	f=$(in_updates r "$SHARED/E.ko" crc7.ko)
+	check 1 --root r "$f"
+	expect_line "  package:     crc7pkg 2.0 (/var/lib/dkms/crc7pkg/2.0/$RELEASE)"
+	expect_line "$(dkms_step crc7pkg 2.0)"
+	check 1 --root r "r/var/lib/dkms/crc7pkg/2.0/$RELEASE/x86_64/module/crc7.ko.xz"
+	expect_line "$(dkms_step crc7pkg 2.0)"
+	# two versions built for this kernel: the version is not guessed
+	mkdir -p "r/var/lib/dkms/crc7pkg/2.1/$RELEASE/x86_64/module"
+	cp "r/var/lib/dkms/crc7pkg/2.0/$RELEASE/x86_64/module/crc7.ko.xz" \
+		"r/var/lib/dkms/crc7pkg/2.1/$RELEASE/x86_64/module/"
+	check 1 --root r "$f"
+	expect_line "  package:     crc7pkg, version unknown (/var/lib/dkms/crc7pkg): dkms status lists it"
+	expect_line "$(dkms_step crc7pkg '<version>')"
+}
+
+# Enrolled and trusted: the ordinary verdict, nothing about DKMS
+test_dkms_key_trusted_loads() {
+	sb_root r
+	set_keys r "$CN_A" "$SHARED/A.der" "$DKMS_CN" "$SHARED/D.der"
+	set_moklist r "$SHARED/A.der" "$SHARED/D.der"
+	mkdir -p r/var/lib/dkms
+	cp "$SHARED/D.der" r/var/lib/dkms/mok.pub
+	f=$(in_updates r "$SHARED/D.ko" crc7.ko)
+	check 0 --root r "$f"
+	expect_line "$f: will load: signed by $DKMS_CN, a key this kernel trusts"
+	expect_line "  next step:   none"
+	expect_file_lacks "$T/out" "DKMS's own key"
+	expect_file_lacks "$T/out" "  dkms:"
+	expect_file_lacks "$T/out" "adopt-key"
+}
+
+test_dkms_installed_unsigned() {
+	sb_root r
+	# compressed as DKMS does it (xz -f: CRC64)
+	xz -c "$SHARED/unsigned.ko" >crc7.ko.xz
+	f=$(in_updates r crc7.ko.xz)
+	check 1 --root r "$f"
+	expect_line "$f: will be rejected: unsigned (installed by DKMS, which did not sign it)"
+	expect_line "  dkms:        DKMS installed it unsigned: its sign_file is missing or failed, or its key has a passphrase (DKMS 3.0.10 ignores sign_file's exit status)"
+	expect_line "$(dkms_step '<package>' '<version>')"
+	expect_file_lacks "$T/out" "  or:"
+	expect_file_lacks "$T/out" "make sign"
+	check 1 --root r --json "$f"
+	expect_file_contains "$T/out" '"reason":"unsigned"'
+	expect_file_contains "$T/out" '"dkms":"unsigned"'
+	# named by its folder, from inside it
+	(cd "r/lib/modules/$RELEASE/updates/dkms" && "$MODSIGN" check --root ../../../../.. crc7.ko.xz) >"$T/out" 2>&1 || true
+	expect_line "crc7.ko.xz: will be rejected: unsigned (installed by DKMS, which did not sign it)"
+	# the same module elsewhere: the kit's advice
+	cp "$SHARED/unsigned.ko" u.ko
+	check 1 --root r u.ko
+	expect_line "u.ko: will be rejected: unsigned"
+	expect_line "  next step:   make sign"
+}
+
+# A key that is not DKMS's, even from updates/dkms: unchanged
+test_dkms_foreign_key_unchanged() {
+	sb_root r
+	mkdir -p r/var/lib/dkms
+	cp "$SHARED/D.der" r/var/lib/dkms/mok.pub
+	f=$(in_updates r "$SHARED/B.ko" crc7.ko)
+	check 1 --root r "$f"
+	expect_line "$f: will be rejected: signed by $CN_B, which this kernel does not trust"
+	expect_line "  next step:   make enroll, then reboot and confirm the key in MokManager"
+	expect_file_lacks "$T/out" "DKMS's"
+	expect_file_lacks "$T/out" "dkms build"
+	expect_file_lacks "$T/out" "  dkms:"
+}
+
 # ---- output for scripts, and the command line ----
 
 test_json() {
@@ -547,7 +731,8 @@ test_json() {
 	expect_file_contains a.json '"key_enrolled":true,"key_pending":false,"signature_verified":true'
 	expect_file_contains a.json '"vermagic":"'"$RELEASE"' SMP preempt mod_unload modversions","vermagic_match":true'
 	expect_file_contains a.json '"machine":{"root":"r","efi":true,"secure_boot":true,"setup_mode":false,"lockdown":"integrity","sig_enforce":true,"release":"'"$RELEASE"'"'
-	expect_file_contains a.json '"keys":"ok","trusted_keys":2,"moklist":"ok","moklist_certs":1,"moknew":"absent","moknew_certs":0,"sig_checked":true,"sig_enforced":true}}'
+	expect_file_contains a.json '"dkms":null,"dkms_package":null,"dkms_version":null,"next_alt":null,"machine":'
+	expect_file_contains a.json '"keys":"ok","trusted_keys":2,"moklist":"ok","moklist_certs":1,"moknew":"absent","moknew_certs":0,"dkms_key":"absent","sig_checked":true,"sig_enforced":true}}'
 	expect_file_contains u.json '"verdict":"rejected","reason":"unsigned","message":"will be rejected: unsigned","next":"make sign"'
 	expect_file_contains u.json '"signed":false'
 	expect_file_contains u.json '"key":"n/a"'
