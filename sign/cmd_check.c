@@ -238,6 +238,23 @@ static void machine_text(const struct machine *m, const struct policy *p,
 	sb_puts(sb, ")\n");
 }
 
+/*
+ * An .xz file whose integrity check is not CRC32 (xz's default is CRC64;
+ * DKMS 3.0.10 runs plain `xz -f`): kmod 30 decompresses it in user space,
+ * but kmod 31 and later hand it to the kernel, whose xz decoder refuses it
+ * (seen in the Secure Boot VM on 6.12: EINVAL).
+ */
+static void put_kernel_decoder_note(struct strbuf *sb)
+{
+	field(sb, "note:");
+	sb_puts(sb, "its xz check is not CRC32 (xz's default is CRC64), which "
+		    "the kernel's own xz decoder refuses (\"decompression failed "
+		    "with status 6\", Invalid argument): it loads only where "
+		    "kmod decompresses it (kmod 30, Debian 12), not where kmod 31 "
+		    "or later hands it to the kernel; modsign sign rewrites it "
+		    "as Kbuild does (xz --check=crc32 --lzma2=dict=1MiB)\n");
+}
+
 static void module_text(const char *name, const struct modfacts *f,
 			const struct machine *m, const struct decision *d,
 			struct strbuf *sb)
@@ -255,6 +272,8 @@ static void module_text(const char *name, const struct modfacts *f,
 		put_text(sb, f->container);
 		sb_puts(sb,
 			" (checked decompressed, as the kernel and kmod read it)\n");
+		if (!f->container_kernel_ok)
+			put_kernel_decoder_note(sb);
 	}
 	field(sb, "signature:");
 	switch (f->sig) {
@@ -429,6 +448,9 @@ static void module_json(const char *name, const struct modfacts *f,
 	json_str(sb, "next", d->next);
 	if (d->v != V_ERROR && !f->compressed) {
 		json_str(sb, "compressed", f->container);
+		if (f->container)
+			sb_printf(sb, ",\"kernel_decoder_takes_it\":%s",
+				  f->container_kernel_ok ? "true" : "false");
 		sb_printf(sb, ",\"signed\":%s",
 			  f->sig == MODSIG_SIGNED ? "true" : "false");
 		if (f->sig == MODSIG_SIGNED) {
@@ -545,8 +567,10 @@ static int check_file(const char *path, const struct machine *m,
 		return -1;
 	}
 	modfacts_read(fb.data, fb.len, &f);
-	if (fb.comp != COMP_NONE)
+	if (fb.comp != COMP_NONE) {
 		f.container = comp_name(fb.comp);
+		f.container_kernel_ok = fb.comp_kernel_ok;
+	}
 	dkms_from_real_path(path, &f);
 	decide(m, p, &f, &d);
 	if (d.dkms && !f.dkms.name[0])

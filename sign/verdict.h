@@ -42,6 +42,7 @@ struct modfacts {
 	const char *compressed; /* "xz", "zstd", "gzip": still compressed */
 	const char *container; /* the caller's: the file was compressed so,
 				 * buf is what it decompressed to */
+	int container_kernel_ok; /* the caller's: comp_kernel_ok() of the file */
 	enum modsig sig;
 	char sig_note[KM_WHY]; /* why damaged, or what the kernel ignores */
 	struct trailer t;

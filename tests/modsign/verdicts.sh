@@ -550,6 +550,30 @@ test_compressed_modules() {
 	expect_line "  compressed:  gzip (checked decompressed, as the kernel and kmod read it)"
 }
 
+# xz's default check (CRC64, what DKMS 3.0.10 writes) gets a note: the
+# kernel's own decoder refuses it; Kbuild's CRC32 does not.
+test_xz_check_the_kernel_refuses() {
+	sb_root r
+	cp "$SHARED/A.ko" a.ko
+	cp "$SHARED/A.ko" b.ko
+	xz -k a.ko
+	xz -k --check=crc32 --lzma2=dict=1MiB b.ko
+	check 0 --root r a.ko.xz b.ko.xz
+	expect_line "a.ko.xz: will load: signed by $CN_A, a key this kernel trusts"
+	local note
+	note=$(sed -n '/^a.ko.xz:/,/^$/p' "$T/out" | grep '^  note: ') || fail "no note for the CRC64 file: $(cat "$T/out")"
+	case "$note" in
+	*"not CRC32"*"kernel's own xz decoder refuses"*"xz --check=crc32"*) ;;
+	*) fail "the note does not say it: $note" ;;
+	esac
+	if sed -n '/^b.ko.xz:/,/^$/p' "$T/out" | grep -q '^  note: '; then
+		fail "a note for the CRC32 file: $(cat "$T/out")"
+	fi
+	check 0 --root r --json a.ko.xz b.ko.xz
+	[ "$(grep -o '"kernel_decoder_takes_it":[a-z]*' "$T/out" | tr '\n' ' ')" == '"kernel_decoder_takes_it":false "kernel_decoder_takes_it":true ' ] ||
+		fail "json: $(cat "$T/out")"
+}
+
 # ---- DKMS: its own key, and modules it installed unsigned ----
 
 DKMS_CN="DKMS module signing key"
