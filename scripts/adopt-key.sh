@@ -81,6 +81,7 @@ readable() {
 # object is a password-based encryption scheme).
 encrypted() {
 	grep -aqE -- '-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type: 4,ENCRYPTED' "$1" && return 0
+	grep -aq -- '-----BEGIN' "$1" && return 1
 	openssl asn1parse -inform DER -in "$1" 2>/dev/null |
 		awk '/OBJECT/ { print; exit }' | grep -qiE ':(PBES2|pbeWith|PBE-)'
 }
@@ -89,14 +90,13 @@ check_pair() {
 	local a b
 	readable "$key" "the private key"
 	readable "$cert" "the certificate"
-	openssl x509 -in "$cert" -noout 2>/dev/null ||
+	b=$(openssl x509 -in "$cert" -noout -pubkey 2>/dev/null) ||
 		die "$cert is not an X.509 certificate (PEM or DER) (FROM names the key, CERT the certificate)"
 	if encrypted "$key"; then
 		die "$key is protected by a passphrase, and the kit signs without asking for one: DKMS signs during 'apt install' and kernel upgrades, where nobody can type it, and 'make sign' runs sign-file, which cannot prompt. Write a copy without the passphrase (openssl asks for it once), adopt the copy, then delete it: (umask 077 && openssl pkey -in $key -out $key.nopass.pem) && make adopt-key FROM=$key.nopass.pem CERT=$cert && rm $key.nopass.pem; nothing was changed"
 	fi
 	a=$(openssl pkey -in "$key" -passin pass: -pubout 2>/dev/null) ||
 		die "$key is not a private key openssl can read (PEM or DER) (FROM names the key, CERT the certificate); nothing was changed"
-	b=$(openssl x509 -in "$cert" -noout -pubkey)
 	[ "$a" == "$b" ] ||
 		die "the key $key does not belong to the certificate $cert (their public keys differ): give the certificate that was made with this key; nothing was changed"
 }
@@ -125,20 +125,30 @@ check_keydir() {
 	die "$KEYDIR already holds ${there[*]}: adopt-key never overwrites a key. If that key's certificate is the one enrolled, keep it and adopt nothing. Otherwise move the pair aside first (modules signed with it can still be checked there): mkdir -p $old && mv ${there[*]} $old/, then run make adopt-key again. Or adopt into another folder with KEYDIR=...; nothing was changed"
 }
 
+# field TEXT NAME: the value under "NAME:" in openssl's text of a
+# certificate (the line after it, for an extension; the rest of the line
+# otherwise).
+field() {
+	awk -v n="$2:" 'f { sub(/^ */, ""); print; exit }
+		{ i = index($0, n) }
+		i && n ~ /^X509v3/ { f = 1; next }
+		i { print substr($0, i + length(n) + 1); exit }' <<<"$1"
+}
+
 # report: how the certificate differs from the kit's profile; information
-# only, nothing here refuses the pair.
+# only, nothing here refuses the pair. One openssl run: its text.
 report() {
-	local text eku bc ku alg bits end lacks=()
+	local text eku bc ku alg bits end end_s now lacks=()
 	text=$(openssl x509 -in "$cert" -noout -text)
-	eku=$(openssl x509 -in "$cert" -noout -ext extendedKeyUsage 2>/dev/null | sed -n '2{s/^ *//;p}')
-	bc=$(openssl x509 -in "$cert" -noout -ext basicConstraints 2>/dev/null | sed -n '2{s/^ *//;p}')
-	ku=$(openssl x509 -in "$cert" -noout -ext keyUsage 2>/dev/null | sed -n '2{s/^ *//;p}')
-	alg=$(sed -n 's/^ *Public Key Algorithm: //p' <<<"$text" | head -n 1)
+	eku=$(field "$text" "X509v3 Extended Key Usage")
+	bc=$(field "$text" "X509v3 Basic Constraints")
+	ku=$(field "$text" "X509v3 Key Usage")
+	alg=$(field "$text" "Public Key Algorithm")
 	bits=$(sed -n 's/^ *Public-Key: (\([0-9]*\) bit)/\1/p' <<<"$text" | head -n 1)
-	end=$(openssl x509 -in "$cert" -noout -enddate | cut -d= -f2)
+	end=$(field "$text" "Not After ")
 	say "key: $key"
 	say "certificate: $cert"
-	say "  subject: $(openssl x509 -in "$cert" -noout -subject -nameopt oneline | sed 's/^subject=//')"
+	say "  subject: $(field "$text" "Subject")"
 	say "  $alg, ${bits:-?} bits; valid until $end; extended key usage: ${eku:-none}; basic constraints: ${bc:-none}"
 
 	[[ "$eku" == *"Code Signing"* ]] ||
@@ -154,9 +164,11 @@ report() {
 	elif [ "$bits" != 2048 ] && [ "$bits" != 3072 ] && [ "$bits" != 4096 ]; then
 		lacks+=("2048, 3072 or 4096 bits (it has ${bits:-an unknown number of}): the sizes 'make keys' makes")
 	fi
-	if ! openssl x509 -in "$cert" -noout -checkend 0 >/dev/null; then
+	now=$(date +%s)
+	end_s=$(date -d "$end" +%s 2>/dev/null) || end_s=$now
+	if [ "$end_s" -le "$now" ]; then
 		lacks+=("validity: it expired on $end; 'make sign' warns about it on every run, and tools that check dates refuse it")
-	elif ! openssl x509 -in "$cert" -noout -checkend $((365 * 24 * 3600)) >/dev/null; then
+	elif [ "$end_s" -le $((now + 365 * 24 * 3600)) ]; then
 		lacks+=("a long validity: it expires on $end, within a year ('make keys' makes 100 years)")
 	fi
 
