@@ -46,25 +46,27 @@ LAYOUTS=(
 
 # from_dir DIR: sets key and cert to the one pair DIR holds.
 from_dir() {
-	local dir=$1 l k c who found=() half=()
+	local dir=${1%/} l k c who keys=() half=()
+	[ -n "$dir" ] || dir=/
 	[[ -x "$dir" && -r "$dir" ]] ||
 		die "cannot look into $dir (owner $(stat -c %U -- "$dir"), mode $(stat -c %a -- "$dir")): run it as root: sudo make adopt-key FROM=$dir"
 	for l in "${LAYOUTS[@]}"; do
 		read -r k c who <<<"$l"
 		if [ -e "$dir/$k" ] && [ -e "$dir/$c" ]; then
-			found+=("$dir/$k $dir/$c")
+			keys+=("$dir/$k")
+			cert=$dir/$c
 		elif [ -e "$dir/$k" ] || [ -e "$dir/$c" ]; then
 			half+=("$(if [ -e "$dir/$k" ]; then echo "$dir/$k but not $dir/$c"; else echo "$dir/$c but not $dir/$k"; fi) ($who pair)")
 		fi
 	done
-	case ${#found[@]} in
-	1) read -r key cert <<<"${found[0]}" ;;
+	case ${#keys[@]} in
+	1) key=${keys[0]} ;;
 	0)
 		[ ${#half[@]} == 0 ] ||
 			die "$dir holds ${half[0]}: the key and its certificate belong together; restore the missing one, or name both: make adopt-key FROM=KEYFILE CERT=CERTFILE"
 		die "$dir holds none of the pairs adopt-key knows: mok.key + mok.pub (DKMS, /var/lib/dkms), MOK.priv + MOK.der (Ubuntu, /var/lib/shim-signed/mok), signing_key.pem + signing_key.x509 (the kit's keys/); for another pair: make adopt-key FROM=KEYFILE CERT=CERTFILE"
 		;;
-	*) die "$dir holds more than one pair (${found[*]}): name the one to adopt: make adopt-key FROM=KEYFILE CERT=CERTFILE" ;;
+	*) die "$dir holds more than one pair (keys ${keys[*]}): name the one to adopt: make adopt-key FROM=KEYFILE CERT=CERTFILE" ;;
 	esac
 }
 
