@@ -62,6 +62,13 @@ keys:
 rotate-keys:
 	@$(KEYENV) $(SCRIPTS)/make-keys.sh rotate
 
+# adopt-key: an existing, perhaps enrolled, pair becomes the kit's key:
+# FROM=DIR (DKMS's, Ubuntu's or a kit's keys/) or FROM=KEYFILE CERT=CERTFILE
+# (CERT only when given on the command line: it is also this file's own).
+.PHONY: adopt-key
+adopt-key:
+	@KEYDIR="$(KEYDIR)" $(SCRIPTS)/adopt-key.sh "$(FROM)" $(if $(filter command line,$(origin CERT)),"$(CERT)")
+
 kernel-keys:
 	@$(KEYENV) $(SCRIPTS)/make-keys.sh create kernel
 
@@ -146,6 +153,7 @@ help:
 	@echo '  make enroll       register keys/signing_key.x509 with MOK (mok-enroll.sh), then reboot'
 	@echo '  make keys         create the signing key pair (refuses to overwrite one)'
 	@echo '  make rotate-keys  move the pair to keys/retired/<date>-module/ and create a new one'
+	@echo '  make adopt-key FROM=DIR  make an existing (enrolled) DKMS or Ubuntu key the kit key, or FROM=KEYFILE CERT=CERTFILE'
 	@echo '  make kernel-keys  create the second pair, for boot images (keys/kernel_key.*)'
 	@echo '  make rotate-kernel-keys  retire the kernel pair and create a new one'
 	@echo '  make sign-kernel  sign KERNEL=path/to/vmlinuz with the kernel key into OUT=build/<name>.signed'

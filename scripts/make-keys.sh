@@ -5,6 +5,9 @@
 #   make-keys.sh ensure [module|kernel]   make the pair only if there is none
 #   make-keys.sh rotate [module|kernel]   move the pair to KEYDIR/retired/<date>-<kind>/,
 #                                         then make a new one
+#   make-keys.sh adopt KEY CERT           make an existing pair (PEM or DER, checked
+#                                         by scripts/adopt-key.sh) the module pair;
+#                                         refuse if any part exists
 #
 # module (default): signing_key.pem + signing_key.x509 (DER), for modules.
 # kernel: kernel_key.pem + kernel_key.crt (PEM, as sbsign takes it) +
@@ -23,7 +26,15 @@ die() {
 	exit 1
 }
 
-kind=${2:-module}
+if [ "${1:-}" == adopt ]; then
+	[ $# == 3 ] || {
+		echo "usage: make-keys.sh adopt KEY CERT" >&2
+		exit 2
+	}
+	kind=module src_key=$2 src_cert=$3
+else
+	kind=${2:-module}
+fi
 case "$kind" in
 module)
 	key=$KEYDIR/signing_key.pem
@@ -40,7 +51,7 @@ kernel)
 	rotate_target="make rotate-kernel-keys"
 	;;
 *)
-	echo "usage: make-keys.sh create|ensure|rotate [module|kernel]" >&2
+	echo "usage: make-keys.sh create|ensure|rotate [module|kernel] | adopt KEY CERT" >&2
 	exit 2
 	;;
 esac
@@ -64,33 +75,32 @@ present() {
 	echo "$n"
 }
 
-create() {
-	local name cn f src m made
+# begin: refuse if any part of the pair exists, then a private work folder
+# in KEYDIR ($tmp, removed on exit): the key is private from its first
+# byte (a 0700 folder, 0600 files).
+begin() {
 	if [ "$(present)" != 0 ]; then
 		die "$(basename "$key") or its certificate already exists in $KEYDIR: refusing to overwrite a key; run '$rotate_target' to retire the pair and make a new one"
 	fi
-	# The key is private from its first byte: a 0700 folder, 0600 files.
 	umask 077
 	mkdir -p "$KEYDIR"
 	chmod 0700 "$KEYDIR"
-	name=$(uname -n)
-	# The date tells a rotated key from the one before it in modinfo's
-	# signer field.
-	cn="modsign $kind signing key for ${name:-this machine} $(date +%Y-%m-%d)"
 	tmp=$(mktemp -d "$KEYDIR/.new.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
-	echo "Creating a $KEY_BITS-bit RSA $what key in $KEYDIR ($KEY_DAYS days): CN=$cn"
-	MODSIGN_CN=$cn openssl req -new -x509 -nodes -utf8 -sha256 -batch \
-		-config "$here/keys/openssl.cnf" -extensions "$profile" -days "$KEY_DAYS" \
-		-newkey "rsa:$KEY_BITS" -keyout "$tmp/key" \
-		-outform DER -out "$tmp/der" 2>"$tmp/log" ||
-		die "openssl could not create the key: $(cat "$tmp/log")"
+}
+
+# prepare: the PEM copy of $tmp/der, and the modes.
+prepare() {
 	openssl x509 -inform DER -in "$tmp/der" -outform PEM -out "$tmp/pem"
 	chmod 0600 "$tmp/key"
 	chmod 0644 "$tmp/der" "$tmp/pem"
-	# ln refuses an existing name: a pair made meanwhile is never replaced,
-	# and the names this run made go again, so no half pair is left.
-	made=()
+}
+
+# place: the pair in $tmp (key, der, pem) under its names. ln refuses an
+# existing name: a pair made meanwhile is never replaced, and the names
+# this run made go again, so no half pair is left.
+place() {
+	local f src m made=()
 	for f in "${files[@]}"; do
 		case "$f" in
 		"$key") src=$tmp/key ;;
@@ -107,14 +117,63 @@ create() {
 		fi
 		made+=("$f")
 	done
+}
+
+create() {
+	local name cn
+	begin
+	name=$(uname -n)
+	# The date tells a rotated key from the one before it in modinfo's
+	# signer field.
+	cn="modsign $kind signing key for ${name:-this machine} $(date +%Y-%m-%d)"
+	echo "Creating a $KEY_BITS-bit RSA $what key in $KEYDIR ($KEY_DAYS days): CN=$cn"
+	MODSIGN_CN=$cn openssl req -new -x509 -nodes -utf8 -sha256 -batch \
+		-config "$here/keys/openssl.cnf" -extensions "$profile" -days "$KEY_DAYS" \
+		-newkey "rsa:$KEY_BITS" -keyout "$tmp/key" \
+		-outform DER -out "$tmp/der" 2>"$tmp/log" ||
+		die "openssl could not create the key: $(cat "$tmp/log")"
+	prepare
+	place
 	echo "Created $key (private, mode 0600) and ${certs[*]} (certificate)"
+}
+
+# adopt: the key (PEM or DER, no passphrase) as PEM and the certificate
+# (PEM or DER) as DER, through the same work folder and ln as a new pair.
+# Run as root (to read root's /var/lib/dkms/mok.key), the files go to the
+# owner of KEYDIR (of its parent, for a KEYDIR made here), so that `make
+# sign` as that user can read them; chown -h, so that a name swapped for
+# a link changes nothing else.
+adopt() {
+	local owner from
+	begin
+	openssl pkey -in "$src_key" -passin pass: -out "$tmp/key" 2>"$tmp/log" ||
+		die "openssl cannot read the key $src_key: $(cat "$tmp/log")"
+	openssl x509 -in "$src_cert" -outform DER -out "$tmp/der" 2>"$tmp/log" ||
+		die "openssl cannot read the certificate $src_cert: $(cat "$tmp/log")"
+	prepare
+	if [ "$EUID" == 0 ]; then
+		from=$KEYDIR
+		[ "$made_keydir" != 1 ] || from=$(dirname "$KEYDIR")
+		owner=$(stat -c %u:%g -- "$from")
+		if [ "${owner%%:*}" != 0 ]; then
+			echo "Giving the pair to $(id -nu "${owner%%:*}" 2>/dev/null || echo "uid ${owner%%:*}"), the owner of $from, so that 'make sign' as that user can read it"
+			chown -h "$owner" "$tmp/key" "$tmp/der" "$tmp/pem"
+			[ "$made_keydir" != 1 ] || chown -h "$owner" "$KEYDIR"
+		fi
+	fi
+	place
+	echo "Adopted $src_key as $key (private, mode 0600) and $src_cert as ${certs[*]} (certificate, DER)"
 }
 
 # One make-keys.sh at a time in KEYDIR (two `make sign` at once would both
 # make a pair): an flock on the folder, held until the end.
+made_keydir=0
 case "${1:-}" in
-create | ensure | rotate)
-	[ -d "$KEYDIR" ] || (umask 077 && mkdir -p "$KEYDIR")
+create | ensure | rotate | adopt)
+	if [ ! -d "$KEYDIR" ]; then
+		(umask 077 && mkdir -p "$KEYDIR")
+		made_keydir=1
+	fi
 	exec {lockfd}<"$KEYDIR"
 	flock "$lockfd"
 	;;
@@ -130,6 +189,7 @@ done
 
 case "${1:-}" in
 create) create ;;
+adopt) adopt ;;
 ensure)
 	case "$(present)" in
 	0) create ;;
@@ -152,7 +212,7 @@ rotate)
 	create
 	;;
 *)
-	echo "usage: make-keys.sh create|ensure|rotate [module|kernel]" >&2
+	echo "usage: make-keys.sh create|ensure|rotate [module|kernel] | adopt KEY CERT" >&2
 	exit 2
 	;;
 esac

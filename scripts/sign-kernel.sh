@@ -3,10 +3,12 @@
 #
 #   sign-kernel.sh KERNEL OUT KEY CERT
 #
-# Checks that KERNEL is a PE/EFI image (sbverify --list), removes its
-# existing signatures only when REPLACE_SIGNATURES=1 (sbattach --remove),
-# signs a temporary copy with sbsign, checks it with sbverify --cert, and
-# renames it to OUT. KERNEL itself is never changed unless it is OUT.
+# Refuses a CERT that carries the module-signing OID (a module key: shim
+# would refuse the kernel). Checks that KERNEL is a PE/EFI image (sbverify
+# --list), removes its existing signatures only when REPLACE_SIGNATURES=1
+# (sbattach --remove), signs a temporary copy with sbsign, checks it with
+# sbverify --cert, and renames it to OUT. KERNEL itself is never changed
+# unless it is OUT.
 set -euo pipefail
 
 die() {
@@ -27,6 +29,16 @@ done
 [ -f "$kernel" ] || die "$kernel: no such file"
 if [ ! -r "$key" ] || [ ! -r "$cert" ]; then
 	die "$key or $cert is missing: run 'make kernel-keys' first (the module key cannot sign boot images)"
+fi
+
+# A module key never signs a boot image. Its certificate carries the
+# module-only OID, and shim refuses any image signed by such a key, even
+# when codeSigning is beside it (the kit's module profile since issue #16):
+# sbsign and sbverify do not know that OID and would accept it.
+eku=$(openssl x509 -in "$cert" -noout -ext extendedKeyUsage 2>/dev/null) ||
+	die "$cert is not an X.509 certificate: give the kernel key's (keys/kernel_key.crt, from 'make kernel-keys')"
+if grep -q '1\.3\.6\.1\.4\.1\.2312\.16\.1\.2' <<<"$eku"; then
+	die "$cert carries the module-signing OID 1.3.6.1.4.1.2312.16.1.2: it is a module key, and shim would refuse a kernel signed with it (grub: 'bad shim signature'); make a kernel key with 'make kernel-keys' and sign with that (nothing was written)"
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/modsign-kernel.XXXXXX")

@@ -84,6 +84,16 @@ eku=$(openssl x509 -inform DER -in "$cert" -noout -ext extendedKeyUsage 2>/dev/n
 if [[ "$eku" == *"Extended Key Usage"* ]] &&
 	! grep -qE 'Code Signing|1\.3\.6\.1\.4\.1\.2312\.16\.1\.2' <<<"$eku"; then
 	warn "$cert has an extendedKeyUsage ($(sed -n '2{s/^ *//;p}' <<<"$eku")) that lists neither codeSigning nor the module-signing OID 1.3.6.1.4.1.2312.16.1.2: it was made for something else, and checks that honour the extension refuse it for modules; make a module key ('make rotate-keys')"
+elif [[ "$eku" != *"Code Signing"* ]]; then
+	# The kit's profile before codeSigning was added (the module OID
+	# alone), or no extended key usage at all (DKMS's own key): a note,
+	# as Debian's and Ubuntu's kernels take it as it is.
+	if [[ "$eku" == *"Extended Key Usage"* ]]; then
+		has="only the module-signing OID 1.3.6.1.4.1.2312.16.1.2, the kit's profile before codeSigning was added"
+	else
+		has="no extended key usage at all, as DKMS's own key"
+	fi
+	echo "modsign: notice: $cert lacks the codeSigning extended key usage (it has $has): kernels that require codeSigning of a module's signer, such as SUSE's ('PKCS7: ... key is not CodeSigning'), refuse the modules it signs; Debian's and Ubuntu's do not check, so there nothing needs to change. To move to a certificate with codeSigning: 'make rotate-keys' (the old pair stays in $(dirname "$cert")/retired/), then enroll the new certificate ('sudo make enroll', reboot) and sign again ('make sign')" >&2
 fi
 
 hash=${HASH:-}

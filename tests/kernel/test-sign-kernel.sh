@@ -25,9 +25,38 @@ test_kernel_keys_are_for_code_signing_only() {
 	# The DER for mokutil is the same certificate.
 	openssl x509 -in tree/keys/kernel_key.crt -outform DER | cmp - tree/keys/kernel_key.der ||
 		fail "kernel_key.der is not kernel_key.crt in DER"
-	# And the module key is not for code signing.
+	# The module key carries codeSigning too (SUSE's kernels want it of a
+	# module's signer), and the module-only OID that keeps it off boot images.
 	openssl x509 -inform DER -in tree/keys/signing_key.x509 -noout -text >mtext
-	expect_file_lacks mtext "Code Signing"
+	expect_file_contains mtext "Code Signing, 1.3.6.1.4.1.2312.16.1.2"
+}
+
+# sbsign and sbverify accept a module key that carries codeSigning; shim
+# refuses what it signs (the module OID), so make sign-kernel refuses it
+# first: given as the kernel pair (PEM), or to the script directly (DER),
+# and so does a key of the kit's older module profile (the OID alone).
+test_module_key_never_signs_a_kernel() {
+	keyed_tree
+	mkdir modkeys
+	cp tree/keys/signing_key.pem modkeys/kernel_key.pem
+	openssl x509 -inform DER -in tree/keys/signing_key.x509 -out modkeys/kernel_key.crt
+	# The check is the kit's: sbsign and sbverify take this key.
+	if ! { sbsign --key modkeys/kernel_key.pem --cert modkeys/kernel_key.crt --output direct.signed "$VMLINUZ" &&
+		sbverify --cert modkeys/kernel_key.crt direct.signed; } >/dev/null 2>&1; then
+		fail "sbsign/sbverify refuse the module key by themselves: this test no longer tells the kit's check apart"
+	fi
+	local why="carries the module-signing OID 1.3.6.1.4.1.2312.16.1.2: it is a module key, and shim would refuse a kernel signed with it (grub: 'bad shim signature'); make a kernel key with 'make kernel-keys'"
+	expect_exit 2 make -s -C tree sign-kernel KEYDIR="$PWD/modkeys" KERNEL="$VMLINUZ" OUT="$PWD/out.signed"
+	expect_file_contains err "modsign: ERROR: $PWD/modkeys/kernel_key.crt $why"
+	[ ! -e out.signed ] || fail "an output was written"
+	expect_exit 1 tree/scripts/sign-kernel.sh "$VMLINUZ" "$PWD/out.signed" tree/keys/signing_key.pem tree/keys/signing_key.x509
+	expect_file_contains err "tree/keys/signing_key.x509 $why"
+	[ ! -e out.signed ] || fail "an output was written"
+	openssl req -new -x509 -nodes -batch -subj "/CN=old module key" -days 2 -newkey rsa:2048 \
+		-addext extendedKeyUsage=1.3.6.1.4.1.2312.16.1.2 -keyout old.pem -out old.crt 2>/dev/null
+	expect_exit 1 tree/scripts/sign-kernel.sh "$VMLINUZ" "$PWD/out.signed" old.pem old.crt
+	expect_file_contains err "old.crt $why"
+	[ ! -e out.signed ] || fail "an output was written"
 }
 
 test_kernel_keys_refuse_to_overwrite() {

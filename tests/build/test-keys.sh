@@ -1,0 +1,323 @@
+#!/usr/bin/env bash
+# Tests of the module certificate's profile and of `make adopt-key` (issue
+# #16): codeSigning beside the module OID, the once-per-run note for an
+# older certificate, adopting DKMS's, Ubuntu's or any pair, and what is
+# refused. Real openssl, the real sign-file of Debian 12's headers, the
+# real mokutil (which here finds no EFI variables); the only fake is
+# tests/enroll/fake-mokutil, named as one, for the enrollment states this
+# machine cannot be in.
+#
+# Speed: the modules signed are two small ones from Debian's kernel image
+# (their signatures are replaced), in one tree made once ($SUITE/tree), and
+# `make sign` runs with `-o modules`: the Kbuild pass (about 7 s even with
+# nothing to build) is the build suite's business, not this one's. Every
+# test has its own KEYDIR; the modules are re-signed by each.
+set -euo pipefail
+# shellcheck source=tests/lib/harness.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
+
+SUITE=$(mktemp -d "${TMPDIR:-/tmp}/modsign-keys.XXXXXX")
+trap 'rm -rf "$SUITE"' EXIT
+env61=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.1)
+KDIR=$(sed -n 's/^KDIR=//p' "$env61")
+MODDIR=$(sed -n 's/^MODDIR=//p' "$env61")
+[ -d "$KDIR" ] && [ -d "$MODDIR" ] || exit 1
+export SUITE KDIR
+MODULE_OID=1.3.6.1.4.1.2312.16.1.2
+
+echo "a fresh tree with two of Debian's small modules"
+fresh_tree "$SUITE/tree"
+mapfile -t picks < <(find "$MODDIR" -name '*.ko' -size -12k | sort | head -n 2)
+[ ${#picks[@]} == 2 ] || exit 1
+cp "${picks[@]}" "$SUITE/tree/modules/"
+
+# make_sign KEYDIR: `make sign` of the suite's tree with that KEYDIR; its
+# output in $T/out and $T/err.
+make_sign() {
+	expect_exit 0 make -s -C "$SUITE/tree" -o modules KDIR="$KDIR" KEYDIR="$1" sign
+	expect_file_contains "$T/out" "modsign: 2 signed"
+}
+
+# make_verify KEYDIR CN: `make verify` passes, and names CN as the signer.
+make_verify() {
+	local m
+	expect_exit 0 make -s -C "$SUITE/tree" KEYDIR="$1" verify
+	for m in "$SUITE"/tree/modules/*.ko; do
+		expect_file_contains "$T/out" "OK $m ($2)"
+		expect_eq "$2" "$(modinfo -F signer "$m")" "signer of $(basename "$m")"
+	done
+}
+
+# adopt ARG...: make adopt-key in the suite's tree, output in $T/out, $T/err.
+adopt() {
+	make -s -C "$SUITE/tree" adopt-key "$@"
+}
+
+# dkms_pair DIR: DKMS's own key, made as DKMS 3.0.10 makes it.
+dkms_pair() {
+	mkdir -p "$1"
+	openssl req -new -x509 -nodes -days 36500 -subj "/CN=DKMS module signing key" \
+		-newkey rsa:2048 -keyout "$1/mok.key" -outform DER -out "$1/mok.pub" 2>/dev/null
+}
+
+# ubuntu_pair DIR: Ubuntu's MOK.priv and MOK.der (the CN is the one its
+# update-secureboot-policy --new-key gives; the extensions, CA:FALSE with
+# codeSigning and the module OID, are what Ubuntu describes for it).
+ubuntu_pair() {
+	mkdir -p "$1"
+	printf '%s\n' '[req]' 'distinguished_name = dn' 'prompt = no' 'x509_extensions = ext' \
+		'[dn]' 'CN = testhost Secure Boot Module Signature key' \
+		'[ext]' 'subjectKeyIdentifier = hash' 'authorityKeyIdentifier = keyid:always,issuer' \
+		'basicConstraints = critical,CA:FALSE' "extendedKeyUsage = codeSigning,$MODULE_OID" >"$1/ubuntu.cnf"
+	openssl req -new -x509 -nodes -days 36500 -config "$1/ubuntu.cnf" -newkey rsa:2048 \
+		-keyout "$1/MOK.priv" -outform DER -out "$1/MOK.der" 2>/dev/null
+	rm "$1/ubuntu.cnf"
+}
+
+# old_pair DIR: a pair of the kit's profile before codeSigning was added:
+# keys/openssl.cnf with the module OID alone.
+old_pair() {
+	sed "s/^extendedKeyUsage *= codeSigning, $MODULE_OID\$/extendedKeyUsage = $MODULE_OID/" \
+		"$TOP/keys/openssl.cnf" >old.cnf
+	! cmp -s old.cnf "$TOP/keys/openssl.cnf" || fail "keys/openssl.cnf has no 'codeSigning, $MODULE_OID' line to take back"
+	mkdir -p "$1"
+	MODSIGN_CN="modsign module signing key (old profile)" openssl req -new -x509 -nodes -utf8 \
+		-sha256 -batch -config old.cnf -extensions module_signing -days 36500 -newkey rsa:2048 \
+		-keyout "$1/signing_key.pem" -outform DER -out "$1/signing_key.x509" 2>/dev/null
+	chmod 600 "$1/signing_key.pem"
+}
+
+eku_of() {
+	openssl x509 -in "$1" -noout -ext extendedKeyUsage | sed -n '2{s/^ *//;p}'
+}
+
+pubkey_of_cert() {
+	openssl x509 -in "$1" -noout -pubkey
+}
+
+# ---------------------------------------------------------------------------
+# The profile and the note
+
+test_new_profile_has_both_ekus_and_gets_no_note() {
+	# The first make sign makes the pair.
+	make_sign "$T/keys"
+	expect_eq "Code Signing, $MODULE_OID" "$(eku_of "$T/keys/signing_key.x509")" "extended key usage"
+	openssl x509 -inform DER -in "$T/keys/signing_key.x509" -noout -text >text
+	expect_file_contains text "CA:FALSE"
+	expect_file_contains text "Digital Signature"
+	expect_file_lacks "$T/err" "codeSigning"
+	expect_file_lacks "$T/err" "notice"
+}
+
+test_old_profile_gets_one_note_per_run() {
+	old_pair "$T/old"
+	expect_eq "$MODULE_OID" "$(eku_of "$T/old/signing_key.x509")" "old profile's extended key usage"
+	make_sign "$T/old"
+	expect_eq 1 "$(grep -c 'lacks the codeSigning' "$T/err")" "notes in: $(cat "$T/err")"
+	expect_eq 1 "$(grep -c "^modsign: notice: $T/old/signing_key.x509 lacks the codeSigning extended key usage (it has only the module-signing OID $MODULE_OID" "$T/err")" "the note"
+	local want
+	for want in "such as SUSE's ('PKCS7: ... key is not CodeSigning')" "Debian's and Ubuntu's do not check" \
+		"'make rotate-keys' (the old pair stays in $T/old/retired/)" "('sudo make enroll', reboot)" "('make sign')"; do
+		expect_file_contains "$T/err" "$want"
+	done
+	expect_file_lacks "$T/err" "warning"
+}
+
+# ---------------------------------------------------------------------------
+# Adopting
+
+test_adopt_dkms_folder_then_sign_and_verify() {
+	dkms_pair dkms
+	expect_exit 0 adopt FROM="$T/dkms" KEYDIR="$T/keys"
+	expect_eq 700 "$(stat -c %a "$T/keys")" "KEYDIR mode"
+	expect_eq 600 "$(stat -c %a "$T/keys/signing_key.pem")" "key mode"
+	expect_eq "-----BEGIN PRIVATE KEY-----" "$(head -n 1 "$T/keys/signing_key.pem")" "key format"
+	cmp "$T/keys/signing_key.x509" dkms/mok.pub || fail "signing_key.x509 is not DKMS's DER certificate"
+	expect_eq "$(openssl pkey -in dkms/mok.key -pubout)" "$(openssl pkey -in "$T/keys/signing_key.pem" -pubout)" "public key"
+	expect_file_contains "$T/out" "adopt-key: key: $T/dkms/mok.key"
+	expect_file_contains "$T/out" "adopt-key:   - codeSigning in its extended key usage"
+	expect_file_contains "$T/out" "adopt-key:   - the module-signing OID $MODULE_OID: shim does not refuse this key for boot images"
+	expect_file_contains "$T/out" "adopt-key:   - CA:FALSE: it is marked as a certificate authority (CA:TRUE"
+	expect_file_lacks "$T/out" "bits (it has"
+	# The real mokutil: on this machine, no EFI variables (or a state).
+	grep -qE '^adopt-key: enrollment: (cannot be checked here \(no EFI variables\)|enrolled|pending|not-enrolled)' "$T/out" ||
+		fail "no enrollment line in: $(cat "$T/out")"
+
+	make_sign "$T/keys"
+	expect_eq 1 "$(grep -c 'lacks the codeSigning extended key usage (it has no extended key usage at all' "$T/err")" "notes in: $(cat "$T/err")"
+	make_verify "$T/keys" "DKMS module signing key"
+}
+
+test_adopt_ubuntu_folder_then_sign_and_verify() {
+	ubuntu_pair mok
+	expect_exit 0 adopt FROM="$T/mok" KEYDIR="$T/keys"
+	cmp "$T/keys/signing_key.x509" mok/MOK.der || fail "signing_key.x509 is not Ubuntu's MOK.der"
+	expect_file_contains "$T/out" "adopt-key: key: $T/mok/MOK.priv"
+	expect_file_contains "$T/out" "compared with the kit's profile (keys/openssl.cnf): nothing is missing"
+	make_sign "$T/keys"
+	expect_file_lacks "$T/err" "notice"
+	make_verify "$T/keys" "testhost Secure Boot Module Signature key"
+}
+
+test_adopt_key_and_cert_files_pem_or_der() {
+	dkms_pair d
+	openssl pkey -in d/mok.key -outform DER -out key.der
+	openssl x509 -inform DER -in d/mok.pub -out cert.pem
+	expect_exit 0 adopt FROM="$T/key.der" CERT="$T/cert.pem" KEYDIR="$T/keys"
+	cmp "$T/keys/signing_key.x509" d/mok.pub || fail "the PEM certificate was not written as DER"
+	expect_eq "-----BEGIN PRIVATE KEY-----" "$(head -n 1 "$T/keys/signing_key.pem")" "key format"
+	expect_eq "$(openssl pkey -in d/mok.key -pubout)" "$(openssl pkey -in "$T/keys/signing_key.pem" -pubout)" "public key"
+	# A kit's own keys/ folder, too.
+	expect_exit 0 adopt FROM="$T/keys" KEYDIR="$T/keys2"
+	cmp "$T/keys/signing_key.x509" "$T/keys2/signing_key.x509" || fail "the kit's layout was not adopted"
+	# Adopting the pair KEYDIR already holds changes nothing.
+	sha256sum "$T"/keys2/signing_key.* >before
+	expect_exit 0 adopt FROM="$T/keys" KEYDIR="$T/keys2"
+	expect_file_contains "$T/out" "already holds this pair"
+	sha256sum -c --quiet before || fail "the pair changed"
+}
+
+test_mismatched_pair_is_refused() {
+	dkms_pair a
+	dkms_pair b
+	expect_exit 2 adopt FROM="$T/a/mok.key" CERT="$T/b/mok.pub" KEYDIR="$T/keys"
+	expect_file_contains "$T/err" "the key $T/a/mok.key does not belong to the certificate $T/b/mok.pub"
+	# Swapped: the certificate given as the key.
+	expect_exit 2 adopt FROM="$T/a/mok.pub" CERT="$T/a/mok.key" KEYDIR="$T/keys"
+	expect_file_contains "$T/err" "$T/a/mok.key is not an X.509 certificate"
+	[ ! -e "$T/keys" ] || fail "KEYDIR was touched: $(ls -la "$T/keys")"
+}
+
+test_existing_keys_are_refused_and_unchanged() {
+	dkms_pair dkms
+	expect_exit 0 make -s -C "$SUITE/tree" keys KEYDIR="$T/keys"
+	sha256sum "$T"/keys/signing_key.* >before
+	expect_exit 2 adopt FROM="$T/dkms" KEYDIR="$T/keys"
+	expect_file_contains "$T/err" "$T/keys already holds $T/keys/signing_key.pem $T/keys/signing_key.x509: adopt-key never overwrites a key"
+	expect_file_contains "$T/err" "mkdir -p $T/keys/retired/"
+	expect_file_contains "$T/err" "mv $T/keys/signing_key.pem $T/keys/signing_key.x509 $T/keys/retired/"
+	sha256sum -c --quiet before || fail "adopt-key changed the pair"
+	# Half a pair is refused as well.
+	rm "$T/keys/signing_key.pem"
+	expect_exit 2 adopt FROM="$T/dkms" KEYDIR="$T/keys"
+	expect_file_contains "$T/err" "$T/keys already holds $T/keys/signing_key.x509: adopt-key never overwrites a key"
+	[ ! -e "$T/keys/signing_key.pem" ] || fail "a key was written beside the certificate"
+	# make-keys.sh checks again under KEYDIR's lock (a pair made meanwhile).
+	expect_exit 1 env KEYDIR="$T/keys" "$SUITE/tree/scripts/make-keys.sh" adopt dkms/mok.key dkms/mok.pub
+	expect_file_contains "$T/err" "refusing to overwrite a key"
+	sha256sum -c --quiet --ignore-missing before || fail "make-keys.sh adopt changed the certificate"
+	[ ! -e "$T/keys/signing_key.pem" ] || fail "make-keys.sh adopt wrote a key"
+}
+
+test_passphrase_protected_key_is_refused() {
+	dkms_pair d
+	openssl pkey -in d/mok.key -aes256 -passout pass:secret -out pkcs8.pem
+	openssl rsa -in d/mok.key -traditional -aes128 -passout pass:secret -out traditional.pem 2>/dev/null
+	openssl pkcs8 -topk8 -v2 aes256 -in d/mok.key -outform DER -passout pass:secret -out pkcs8.der
+	local k
+	for k in pkcs8.pem traditional.pem pkcs8.der; do
+		expect_exit 2 adopt FROM="$T/$k" CERT="$T/d/mok.pub" KEYDIR="$T/keys"
+		expect_file_contains "$T/err" "$T/$k is protected by a passphrase"
+		expect_file_contains "$T/err" "'make sign' runs sign-file, which cannot prompt"
+		expect_file_contains "$T/err" "(umask 077 && openssl pkey -in $T/$k -out $T/$k.nopass.pem)"
+	done
+	[ ! -e "$T/keys" ] || fail "KEYDIR was touched"
+	# What the message says to do works.
+	(umask 077 && openssl pkey -in "$T/pkcs8.pem" -passin pass:secret -out "$T/pkcs8.pem.nopass.pem")
+	expect_exit 0 adopt FROM="$T/pkcs8.pem.nopass.pem" CERT="$T/d/mok.pub" KEYDIR="$T/keys"
+}
+
+test_bad_from_is_a_clear_error() {
+	expect_exit 2 adopt KEYDIR="$T/keys"
+	expect_file_contains "$T/err" "FROM is empty"
+	expect_file_contains "$T/err" "usage: make adopt-key FROM=DIR | make adopt-key FROM=KEYFILE CERT=CERTFILE"
+	expect_exit 2 adopt FROM="$T/nothing" KEYDIR="$T/keys"
+	expect_file_contains "$T/err" "FROM=$T/nothing: no such file or folder"
+	mkdir empty
+	expect_exit 2 adopt FROM="$T/empty" KEYDIR="$T/keys"
+	expect_file_contains "$T/err" "holds none of the pairs adopt-key knows: mok.key + mok.pub (DKMS, /var/lib/dkms), MOK.priv + MOK.der (Ubuntu"
+	dkms_pair half
+	rm half/mok.key
+	expect_exit 2 adopt FROM="$T/half" KEYDIR="$T/keys"
+	expect_file_contains "$T/err" "$T/half holds $T/half/mok.pub but not $T/half/mok.key (DKMS's pair)"
+	expect_exit 2 adopt FROM="$T/half/mok.pub" KEYDIR="$T/keys"
+	expect_file_contains "$T/err" "is a file: name its certificate too (CERT=CERTFILE)"
+	expect_exit 2 adopt FROM="$T/half" CERT="$T/half/mok.pub" KEYDIR="$T/keys"
+	expect_file_contains "$T/err" "goes with FROM=KEYFILE"
+	[ ! -e "$T/keys" ] || fail "KEYDIR was touched"
+}
+
+# make_cert NAME KEYSPEC START END: a self-signed DER certificate NAME.der
+# (key NAME.key) of key KEYSPEC (openssl req -newkey), valid from START to
+# END (openssl ca dates), no extensions but a subject key identifier.
+make_cert() {
+	mkdir -p "ca-$1"
+	: >"ca-$1/index.txt"
+	echo 01 >"ca-$1/serial"
+	printf '%s\n' '[ca]' 'default_ca = c' '[c]' "database = ca-$1/index.txt" "new_certs_dir = ca-$1" \
+		"serial = ca-$1/serial" 'default_md = sha256' 'policy = p' '[p]' 'commonName = supplied' \
+		'[ext]' 'subjectKeyIdentifier = hash' >"ca-$1/ca.cnf"
+	openssl req -new -nodes -batch -subj "/CN=$1" -newkey "$2" -keyout "$1.key" -out "ca-$1/req" 2>/dev/null
+	openssl ca -batch -selfsign -config "ca-$1/ca.cnf" -keyfile "$1.key" -in "ca-$1/req" -startdate "$3" \
+		-enddate "$4" -extensions ext -notext -out "ca-$1/cert" 2>"ca-$1/log" || fail "openssl ca: $(cat "ca-$1/log")"
+	openssl x509 -in "ca-$1/cert" -outform DER -out "$1.der"
+}
+
+test_report_names_key_size_and_expiry() {
+	make_cert small rsa:1024 20000101000000Z 20010101000000Z
+	expect_exit 0 adopt FROM="$T/small.key" CERT="$T/small.der" KEYDIR="$T/k1"
+	expect_file_contains "$T/out" "rsaEncryption, 1024 bits; valid until Jan  1 00:00:00 2001 GMT"
+	expect_file_contains "$T/out" "- 2048, 3072 or 4096 bits (it has 1024)"
+	expect_file_contains "$T/out" "- validity: it expired on Jan  1 00:00:00 2001 GMT"
+	openssl ecparam -name prime256v1 -out p256.param
+	make_cert ec ec:p256.param 20200101000000Z "$(date -u -d '+30 days' +%Y%m%d000000Z)"
+	expect_exit 0 adopt FROM="$T/ec.key" CERT="$T/ec.der" KEYDIR="$T/k2"
+	expect_file_contains "$T/out" "- an RSA key (id-ecPublicKey)"
+	expect_file_contains "$T/out" "within a year"
+	expect_file_lacks "$T/out" "CA:FALSE: it is marked"
+}
+
+# The FAKE mokutil puts the certificate in each state; its exit codes are
+# mokutil 0.6.0's misleading ones, so only its text can be right.
+test_enrollment_is_read_from_mokutil_text() {
+	dkms_pair d
+	mkdir fake
+	local state want n=0
+	for state in enrolled not-enrolled noefi; do
+		n=$((n + 1))
+		rm -f fake/noefi fake/state
+		if [ "$state" == noefi ]; then touch fake/noefi; else echo "$state" >fake/state; fi
+		expect_exit 0 env MOKUTIL="$TOP/tests/enroll/fake-mokutil" FAKE_MOK_DIR="$T/fake" \
+			make -s -C "$SUITE/tree" adopt-key FROM="$T/d" KEYDIR="$T/keys$n"
+		case $state in
+		enrolled) want="enrollment: enrolled (Secure Boot enabled)" ;;
+		not-enrolled) want="enrollment: not-enrolled (Secure Boot enabled)" ;;
+		noefi) want="enrollment: cannot be checked here (no EFI variables)" ;;
+		esac
+		expect_file_contains "$T/out" "adopt-key: $want"
+	done
+	expect_file_contains fake/calls "--test-key $T/keys2/signing_key.x509"
+}
+
+test_as_root_the_pair_goes_to_the_folders_owner() {
+	[ "$EUID" == 0 ] || fail "needs root: it adopts root's key into a user's folder (run the suite as root, as CI does)"
+	chmod 0755 "$T"
+	mkdir -m 0700 rootonly
+	dkms_pair rootonly
+	mkdir clone
+	chown 65534:65534 clone
+	expect_exit 0 adopt FROM="$T/rootonly" KEYDIR="$T/clone/keys"
+	expect_file_contains "$T/out" "Giving the pair to"
+	expect_eq "65534 65534 700" "$(stat -c '%u %g %a' clone/keys)" "KEYDIR owner and mode"
+	expect_eq "65534 65534 600" "$(stat -c '%u %g %a' clone/keys/signing_key.pem)" "key owner and mode"
+	expect_eq "65534 65534 644" "$(stat -c '%u %g %a' clone/keys/signing_key.x509)" "certificate owner and mode"
+	setpriv --reuid=65534 --regid=65534 --clear-groups openssl pkey -in clone/keys/signing_key.pem -noout ||
+		fail "the folder's owner cannot read the adopted key"
+}
+
+test_help_lists_adopt_key() {
+	expect_exit 0 make -s -C "$SUITE/tree" help
+	expect_file_contains "$T/out" "  make adopt-key FROM=DIR "
+}
+
+run_tests "$@"
