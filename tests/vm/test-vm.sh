@@ -283,8 +283,10 @@ prepare() { # SERIES
 			return 1
 		}
 		cp "$w/tree/keys/kernel_key.der" "$p/keys/"
-		# The module key cannot be used through the kit (sbverify refuses
-		# it), so sbsign is called by hand, as a user might.
+		# The module key cannot be used through the kit (make sign-kernel
+		# refuses a certificate with the module OID; sbsign and sbverify
+		# take the codeSigning beside it), so sbsign is called by hand,
+		# as a user might: shim must still refuse the result.
 		openssl x509 -inform DER -in "$w/tree/keys/signing_key.x509" -out "$w/module.crt"
 		cp "$vmlinuz" "$w/vmlinuz-unsigned"
 		sbattach --remove "$w/vmlinuz-unsigned" >/dev/null
