@@ -33,8 +33,12 @@ SCRIPTS := $(CURDIR)/scripts
 # exported, so that nothing leaks into the test suite's own make runs.
 KEYENV = KEYDIR="$(KEYDIR)" KEY_BITS="$(KEY_BITS)" KEY_DAYS="$(KEY_DAYS)"
 
-# The resolved kernel build folder, for use inside recipes.
-resolve_kdir = kdir=$$($(SCRIPTS)/kdir.sh "$(KDIR)")
+# The resolved kernel build folder, for use inside recipes. scripts/kdir.sh
+# runs once per make run, when the first recipe that needs it is about to
+# start (so `make help` never runs it); the recipes after it reuse the
+# answer, and its notice is printed once. Empty when it failed (it said why).
+KDIR_FOUND = $(eval KDIR_FOUND := $$(shell $(SCRIPTS)/kdir.sh "$(KDIR)"))$(KDIR_FOUND)
+resolve_kdir = kdir="$(KDIR_FOUND)" && [ -n "$$kdir" ]
 
 .PHONY: all modules modsign deps keys rotate-keys kernel-keys rotate-kernel-keys \
 	sign sign-kernel verify install enroll enroll-kernel check test-deps \
@@ -87,7 +91,7 @@ verify:
 	@$(SCRIPTS)/verify-modules.sh $(CERT) $(MODULES_DIR)/*.ko
 
 install: verify
-	@$(SCRIPTS)/install-modules.sh "$(INSTALL_MOD_PATH)" "$(INSTALL_MOD_DIR)" $(MODULES_DIR)/*.ko
+	@KDIR="$(KDIR)" $(SCRIPTS)/install-modules.sh "$(INSTALL_MOD_PATH)" "$(INSTALL_MOD_DIR)" $(MODULES_DIR)/*.ko
 
 enroll:
 	@$(CURDIR)/mok-enroll.sh --cert $(CERT)
@@ -111,7 +115,7 @@ bench: modsign test-deps
 
 clean:
 	@$(MAKE) -s -C sign clean
-	@$(resolve_kdir) 2>/dev/null && \
+	@kdir=$$($(SCRIPTS)/kdir.sh "$(KDIR)" 2>/dev/null) && \
 	$(MAKE) -C "$$kdir" M=$(MODULES_DIR) clean || \
 	rm -f $(MODULES_DIR)/*.ko $(MODULES_DIR)/*.o $(MODULES_DIR)/*.mod \
 		$(MODULES_DIR)/*.mod.c $(MODULES_DIR)/.*.cmd \

@@ -1,14 +1,33 @@
 #!/usr/bin/env bash
-# Installs signed modules for the kernel they were built for, then runs
-# depmod so that modprobe finds them.
+# Installs signed modules for the kernel they were built for, compressed the
+# way that kernel's own `make modules_install` would, then runs depmod so
+# that modprobe finds them.
 #
 #   install-modules.sh ROOT SUBDIR MODULE.ko...
 #
 # Modules go to ROOT/lib/modules/<release>/SUBDIR/ (ROOT empty: the running
 # system), <release> being the one they were built for (their vermagic).
-# They are copied as they are: a signed module must not be stripped or
-# re-signed on the way.
+# A signed module must not be stripped or re-signed on the way: it is
+# copied as it is, or compressed whole (the signature is inside, and the
+# kernel checks it after decompressing), and the compressed file is
+# decompressed and compared before it replaces anything.
+#
+# The compression is the target kernel's: CONFIG_MODULE_COMPRESS_XZ, _ZSTD
+# or _GZIP in its configuration, found in KDIR (when set: it must be that
+# release's), else in the release's build folder, its Debian headers, or
+# /boot/config-<release> (below ROOT first). The commands are Kbuild's own
+# (scripts/Makefile.modinst): xz with a CRC32 check, as the kernel's own xz
+# decoder refuses xz's default CRC64; zstd; gzip at its default level 6.
+# A kernel that sets CONFIG_MODULE_COMPRESS_ALL off (6.6 and later) gets
+# them uncompressed, as Kbuild does. An older copy of the same module in
+# another form (hello-1.ko beside a new hello-1.ko.xz, or the other way) is
+# removed, so that depmod does not index two.
 set -euo pipefail
+
+die() {
+	echo "modsign: ERROR: $*" >&2
+	exit 1
+}
 
 [ $# -ge 3 ] || {
 	echo "usage: install-modules.sh ROOT SUBDIR MODULE.ko..." >&2
@@ -21,28 +40,81 @@ shift 2
 release=
 for mod in "$@"; do
 	r=$(modinfo -F vermagic "$mod" 2>/dev/null | cut -d' ' -f1)
-	[ -n "$r" ] || {
-		echo "modsign: ERROR: $mod: no vermagic: not a kernel module, or kmod is not installed" >&2
-		exit 1
-	}
-	[ -z "$release" ] || [ "$r" == "$release" ] || {
-		echo "modsign: ERROR: $mod was built for $r, the others for $release: run 'make clean sign'" >&2
-		exit 1
-	}
+	[ -n "$r" ] || die "$mod: no vermagic: not a kernel module, or kmod is not installed"
+	[ -z "$release" ] || [ "$r" == "$release" ] ||
+		die "$mod was built for $r, the others for $release: run 'make clean sign'"
 	release=$r
 done
 case "$subdir" in
 "" | */* | . | ..)
-	echo "modsign: ERROR: INSTALL_MOD_DIR=$subdir: give one folder name, such as updates or extra" >&2
-	exit 1
+	die "INSTALL_MOD_DIR=$subdir: give one folder name, such as updates or extra"
 	;;
 esac
 dest=$root/lib/modules/$release/$subdir
 
-echo "Installing ${#} modules into $dest"
+# target_config: the configuration of the kernel $release, or nothing.
+target_config() {
+	local kdir=${KDIR:-} uts f
+	if [ -n "$kdir" ]; then
+		uts=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kdir/include/generated/utsrelease.h" 2>/dev/null) || true
+		[ -z "$uts" ] || [ "$uts" == "$release" ] ||
+			die "KDIR=$kdir is kernel $uts, but the modules were built for $release: give the KDIR they were built with, or run 'make clean sign' for $uts"
+		[ -f "$kdir/.config" ] || die "KDIR=$kdir has no .config: point KDIR at the headers the modules were built with"
+		echo "$kdir/.config"
+		return
+	fi
+	for f in "$root/lib/modules/$release/build/.config" "/lib/modules/$release/build/.config" \
+		"/usr/src/linux-headers-$release/.config" "$root/boot/config-$release" "/boot/config-$release"; do
+		if [ -f "$f" ]; then
+			echo "$f"
+			return
+		fi
+	done
+}
+
+# The suffix and commands (compress, decompress; both to stdout) for the
+# kernel's CONFIG_MODULE_COMPRESS_*.
+suffix='' zip=() unzip=() package=''
+config=$(target_config)
+if [ -z "$config" ]; then
+	echo "modsign: notice: no configuration found for kernel $release (no KDIR, /lib/modules/$release/build or /boot/config-$release): installing the modules uncompressed, which every kernel loads" >&2
+elif ! grep -q '^# CONFIG_MODULE_COMPRESS_ALL is not set' "$config"; then
+	if grep -q '^CONFIG_MODULE_COMPRESS_XZ=y' "$config"; then
+		suffix=.xz zip=(xz --check=crc32 --lzma2=dict=1MiB -c) unzip=(xz -dc) package=xz-utils
+	elif grep -q '^CONFIG_MODULE_COMPRESS_ZSTD=y' "$config"; then
+		suffix=.zst zip=(zstd -q -c) unzip=(zstd -q -dc) package=zstd
+	elif grep -q '^CONFIG_MODULE_COMPRESS_GZIP=y' "$config"; then
+		suffix=.gz zip=(gzip -n -c) unzip=(gzip -dc) package=gzip
+	fi
+fi
+if [ -n "$suffix" ]; then
+	command -v "${zip[0]}" >/dev/null ||
+		die "kernel $release wants its modules compressed with ${zip[0]} ($config), which is not installed: apt-get install $package"
+fi
+
+tmp=''
+trap '[ -z "$tmp" ] || rm -f "$tmp"' EXIT
+
+how=
+[ -z "$suffix" ] || how=" (as .ko$suffix, as kernel $release's own are)"
+echo "Installing ${#} modules into $dest$how"
 install -d "$dest"
 for mod in "$@"; do
-	install -m 0644 "$mod" "$dest/"
+	name=$(basename "$mod")
+	tmp=$(mktemp "$dest/.$name$suffix.XXXXXX")
+	if [ -n "$suffix" ]; then
+		"${zip[@]}" "$mod" >"$tmp" || die "${zip[0]} failed on $mod"
+		"${unzip[@]}" "$tmp" | cmp -s - "$mod" ||
+			die "$mod: the ${zip[0]} copy does not decompress to the signed module (disk full?); nothing was replaced"
+	else
+		cp "$mod" "$tmp"
+	fi
+	chmod 0644 "$tmp"
+	mv -f "$tmp" "$dest/$name$suffix"
+	tmp=''
+	for old in "" .xz .zst .gz; do
+		[ "$old" == "$suffix" ] || rm -f "$dest/$name$old"
+	done
 done
 if command -v depmod >/dev/null; then
 	echo "Running depmod for $release${root:+ under $root}"

@@ -1,24 +1,33 @@
 #!/usr/bin/env bash
-# Installs the Debian/Ubuntu packages a make target needs, or, when not run
-# as root, prints the exact apt-get line and stops. The one place that names
-# the kit's packages.
+# Installs the Debian/Ubuntu packages a make target needs: as root with
+# apt-get, as another user through sudo (which asks for the password); where
+# there is no sudo, or it fails, it prints the exact apt-get line and stops.
+# The one place that names the kit's packages, and the one that gets root.
 #
-#   setup.sh build   build and sign modules (make, make sign, make install)
-#   setup.sh test    everything the test suite needs (make check)
+#   setup.sh build          build, sign and install modules (make, make sign,
+#                           make install)
+#   setup.sh test           everything the test suite needs (make check)
+#   setup.sh as-root CMD... runs CMD as root: as it is when root already,
+#                           else through sudo (the README's commands use it,
+#                           so that they work with sudo and as root on a
+#                           machine without it)
 #
 # KDIR, when set, is the kernel build folder the build will use; without it,
 # the headers of the running kernel (or the newest installed) are needed.
+# MODSIGN_SETUP_DRY_RUN=1 prints the install command instead of running it.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # build: Kbuild, keys, modinfo, modsign (libcrypto; liblzma, libzstd and
 # zlib for compressed modules; the libp11 engine for pkcs11: keys),
-# make enroll, make sign-kernel, and getfattr/setfattr (attr) with which
-# make sign keeps a module's extended attributes.
+# make enroll, make sign-kernel, getfattr/setfattr (attr) with which
+# make sign keeps a module's extended attributes, and xz and zstd, with
+# which make install compresses modules as the target kernel does (gzip is
+# in every Debian).
 build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
 	liblzma-dev libzstd-dev zlib1g-dev libengine-pkcs11-openssl
-	mokutil sbsigntool attr)
+	mokutil sbsigntool attr xz-utils zstd)
 # test: the fetcher and the 6.12 build (dwarves: pahole for BTF), the VM
 # (qemu, expect, busybox, cpio, xz), lint, and modsign's fuzzers (clang,
 # libFuzzer from libclang-rt), a real PKCS#11 token (SoftHSM2), and
@@ -27,7 +36,7 @@ build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
 # in a mount namespace (unshare is in util-linux), and dkms and its
 # dependencies are installed only inside it, from .debs fetch-debian.sh
 # downloads.
-test_pkgs=(git linux-headers-amd64 dwarves cpio xz-utils zstd gzip
+test_pkgs=(git linux-headers-amd64 dwarves cpio gzip
 	busybox-static qemu-system-x86 expect shellcheck clang libclang-rt-14-dev
 	softhsm2 time)
 
@@ -44,12 +53,34 @@ headers_pkg() {
 	fi
 }
 
+# as_root CMD...: CMD as root, through sudo when not root; fails when not
+# root and there is no sudo.
+as_root() {
+	if [ "$EUID" == 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null; then
+		sudo "$@"
+	else
+		echo "modsign: ERROR: '$*' needs root, and there is no sudo here: run it as root" >&2
+		return 1
+	fi
+}
+
 profile=${1:-build}
 case "$profile" in
+as-root)
+	[ $# -ge 2 ] || {
+		echo "usage: setup.sh as-root CMD..." >&2
+		exit 2
+	}
+	shift
+	as_root "$@"
+	exit
+	;;
 build) wanted=("${build_pkgs[@]}") ;;
 test) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
 *)
-	echo "usage: setup.sh build|test" >&2
+	echo "usage: setup.sh build|test|as-root CMD..." >&2
 	exit 2
 	;;
 esac
@@ -73,17 +104,31 @@ fi
 
 [ "${#missing[@]}" -gt 0 ] || exit 0
 
-if [ "$EUID" != 0 ]; then
+install=(apt-get install -y -qq --no-install-recommends "${missing[@]}")
+if [ -n "${MODSIGN_SETUP_DRY_RUN:-}" ]; then
+	echo "modsign: missing packages: ${missing[*]}"
+	[ "$EUID" == 0 ] || ! command -v sudo >/dev/null || install=(sudo "${install[@]}")
+	echo "modsign: dry run: would run: ${install[*]}"
+	exit 0
+fi
+# print_line: the line to run by hand, and stop.
+print_line() {
 	echo "modsign: missing packages: ${missing[*]}" >&2
 	echo "modsign: install them, then run make again:" >&2
 	echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
 	exit 1
+}
+if [ "$EUID" != 0 ] && ! command -v sudo >/dev/null; then
+	print_line
 fi
 
-echo "modsign: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-if ! apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
+if [ "$EUID" == 0 ]; then
+	echo "modsign: installing ${missing[*]}"
+else
+	echo "modsign: installing ${missing[*]} through sudo"
+fi
+if ! as_root env DEBIAN_FRONTEND=noninteractive "${install[@]}"; then
 	echo "modsign: refreshing the package lists and trying again"
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	as_root apt-get update -qq || print_line
+	as_root env DEBIAN_FRONTEND=noninteractive "${install[@]}" || print_line
 fi
