@@ -74,22 +74,27 @@ target_config() {
 
 # The suffix and commands (compress, decompress; both to stdout) for the
 # kernel's CONFIG_MODULE_COMPRESS_*.
-suffix='' zip=() unzip=() package=''
+suffix='' zip=() unzip=() package='' kmodlib=''
 config=$(target_config)
 if [ -z "$config" ]; then
 	echo "modsign: notice: no configuration found for kernel $release (no KDIR, /lib/modules/$release/build or /boot/config-$release): installing the modules uncompressed, which every kernel loads" >&2
 elif ! grep -q '^# CONFIG_MODULE_COMPRESS_ALL is not set' "$config"; then
 	if grep -q '^CONFIG_MODULE_COMPRESS_XZ=y' "$config"; then
-		suffix=.xz zip=(xz --check=crc32 --lzma2=dict=1MiB -c) unzip=(xz -dc) package=xz-utils
+		suffix=.xz zip=(xz --check=crc32 --lzma2=dict=1MiB -c) unzip=(xz -dc) package=xz-utils kmodlib=XZ
 	elif grep -q '^CONFIG_MODULE_COMPRESS_ZSTD=y' "$config"; then
-		suffix=.zst zip=(zstd -q -c) unzip=(zstd -q -dc) package=zstd
+		suffix=.zst zip=(zstd -q -c) unzip=(zstd -q -dc) package=zstd kmodlib=ZSTD
 	elif grep -q '^CONFIG_MODULE_COMPRESS_GZIP=y' "$config"; then
-		suffix=.gz zip=(gzip -n -c) unzip=(gzip -dc) package=gzip
+		suffix=.gz zip=(gzip -n -c) unzip=(gzip -dc) package=gzip kmodlib=ZLIB
 	fi
 fi
 if [ -n "$suffix" ]; then
 	command -v "${zip[0]}" >/dev/null ||
 		die "kernel $release wants its modules compressed with ${zip[0]} ($config), which is not installed: apt-get install $package"
+	# Debian 12's kmod, for one, is built without zlib (kmod --version:
+	# -ZLIB): its depmod and modprobe do not see a .ko.gz.
+	if kmod --version 2>/dev/null | grep -qw -- "-$kmodlib"; then
+		echo "modsign: warning: this machine's kmod reads no .ko$suffix (kmod --version: -$kmodlib): its depmod and modprobe do not see the modules installed here; the target system's kmod must have $kmodlib" >&2
+	fi
 fi
 
 tmp=''

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the test suites and adds up their results.
 #
-#   tests/run.sh [SUITE...]    SUITE: build faults keys enroll kernel dkms modsign fuzz vm
+#   tests/run.sh [SUITE...]    SUITE: build faults keys install enroll kernel dkms modsign fuzz vm
 #                              (default: all, in that order)
 #
 # Each suite prints PASS/FAIL lines and result lines `<name>: N passed,
@@ -22,6 +22,7 @@ declare -A suites=(
 	[build]="bash $here/build/test-build.sh"
 	[faults]="bash $here/build/test-sign-faults.sh"
 	[keys]="bash $here/build/test-keys.sh"
+	[install]="bash $here/build/test-install.sh"
 	[enroll]="bash $here/enroll/test-enroll.sh"
 	[kernel]="bash $here/kernel/test-sign-kernel.sh"
 	[dkms]="bash $here/dkms/test-dkms.sh"
@@ -29,7 +30,7 @@ declare -A suites=(
 	[fuzz]="bash $here/modsign/fuzz.sh"
 	[vm]="bash $here/vm/test-vm.sh"
 )
-order=(build faults keys enroll kernel dkms modsign fuzz vm)
+order=(build faults keys install enroll kernel dkms modsign fuzz vm)
 [ $# -eq 0 ] || order=("$@")
 
 total_pass=0 total_fail=0 summary=()
