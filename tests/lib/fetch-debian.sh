@@ -24,13 +24,19 @@
 # each of the two kernels IMAGE61/IMAGE612 (the unpacked image's
 # /lib/modules/RELEASE) and DEPMOD61/DEPMOD612 (the modules.* files that
 # the image's postinst would have made with depmod).
-# FETCH_REFRESH=1 looks the backports versions up again.
+# A kernel whose cached VERSION is not the one wanted (the host's headers
+# were upgraded, or a refresh found a newer backport) is downloaded again.
+# FETCH_REFRESH=1 fetches the private package lists again (once per run of
+# this script) and looks every version up again: the 6.12 backport, the boot
+# packages' and the DKMS packages'; what changed is downloaded anew (the 6.1
+# kernel follows the host's installed linux-headers-amd64 either way).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${MODSIGN_CACHE:-$TOP/.cache}
 APTDIR=$CACHE/apt
 mkdir -p "$CACHE"
+[ -z "${FETCH_REFRESH:-}" ] || rm -f "$APTDIR/lists/.updated"
 
 die() {
 	echo "fetch-debian: ERROR: $*" >&2
@@ -114,7 +120,6 @@ kernel_env() {
 		if [ -s "$pin" ] && [ -z "${FETCH_REFRESH:-}" ]; then
 			read -r hdrpkg version <"$pin"
 		else
-			[ -z "${FETCH_REFRESH:-}" ] || rm -f "$APTDIR/lists/.updated"
 			version=$(apt_private apt-cache madison linux-headers-amd64 |
 				awk -F'|' '$3 ~ /bookworm-backports/ {gsub(/ /, "", $2); print $2; exit}')
 			[ -n "$version" ] || die "bookworm-backports serves no linux-headers-amd64"
@@ -129,7 +134,7 @@ kernel_env() {
 	abi=${hdrpkg#linux-headers-}
 	dir=$CACHE/kernels/$abi
 	env=$dir/env
-	if [ ! -e "$env" ]; then
+	if [ ! -e "$env" ] || [ "$(sed -n 's/^VERSION=//p' "$env")" != "$version" ]; then
 		rm -rf "$dir"
 		image=linux-image-$abi
 		download_unpack "$dir/image" "$image=$version"
@@ -158,20 +163,35 @@ kernel_env() {
 	echo "$env"
 }
 
+# boot_versions: the boot packages to fetch, as PKG=VERSION, one a line.
+boot_versions() {
+	local p v
+	for p in ovmf shim-signed grub-efi-amd64-signed shim-helpers-amd64-signed; do
+		v=$(apt_private apt-cache policy "$p" | sed -n 's/^ *Candidate: //p')
+		if [ -z "$v" ] || [ "$v" == "(none)" ]; then
+			die "the archive serves no $p"
+		fi
+		echo "$p=$v"
+	done
+}
+
+# The boot packages are looked up only when they are not cached yet, or on
+# FETCH_REFRESH; their versions are kept in boot/versions.
 boot_env() {
-	local dir=$CACHE/boot env
+	local dir=$CACHE/boot env wanted=''
 	env=$dir/env
-	if [ ! -e "$env" ]; then
+	if [ -n "${FETCH_REFRESH:-}" ] || [ ! -e "$env" ]; then
+		wanted=$(boot_versions)
+		if [ -e "$env" ] && [ "$wanted" == "$(cat "$dir/versions" 2>/dev/null)" ]; then
+			wanted=''
+		fi
+	fi
+	if [ -n "$wanted" ]; then
 		rm -rf "$dir"
-		local pkgs=() p v
-		for p in ovmf shim-signed grub-efi-amd64-signed shim-helpers-amd64-signed; do
-			v=$(apt_private apt-cache policy "$p" | sed -n 's/^ *Candidate: //p')
-			if [ -z "$v" ] || [ "$v" == "(none)" ]; then
-				die "the archive serves no $p"
-			fi
-			pkgs+=("$p=$v")
-		done
+		local pkgs
+		mapfile -t pkgs <<<"$wanted"
 		download_unpack "$dir/root" "${pkgs[@]}"
+		echo "$wanted" >"$dir/versions"
 		cat >"$dir/env.tmp" <<-EOF
 			OVMF_CODE=$dir/root/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
 			OVMF_VARS=$dir/root/usr/share/OVMF/OVMF_VARS_4M.ms.fd
