@@ -95,14 +95,15 @@ rejected() {
 	contains "$log" "$3"
 }
 
-enroll_status() { # WANT [CERT]
+enroll_status() { # WANT [CERT [NOTE]]
 	local out
 	out=$("$KIT/mok-enroll.sh" --status ${2:+--cert "$2"} 2>&1) || {
 		echo "--status failed: $out"
 		return 1
 	}
 	echo "$out" >>"$LOG"
-	contains "$out" "status: $1 (Secure Boot enabled)"
+	contains "$out" "status: $1 (Secure Boot enabled)" || return 1
+	[ -z "${3:-}" ] || contains "$out" "$3"
 }
 
 # mok_says WANT [ARG...]: mok-enroll.sh ARG... with the password file exits
@@ -374,7 +375,8 @@ stage_post() {
 	if grep -qw modsign_revoke=1 /proc/cmdline; then
 		check post/revoke-queued mok_says \
 			"Done: the certificate is in the deletion request (pending)" --revoke
-		check post/status-enrolled-deletion-queued enroll_status enrolled
+		check post/status-enrolled-deletion-queued enroll_status enrolled "" \
+			"mok-enroll.sh: note: its deletion is queued (MokDel): it goes at the next boot if confirmed in MokManager"
 		check post/revoke-again-is-noop mok_says "already in the deletion request" --revoke
 	fi
 }
