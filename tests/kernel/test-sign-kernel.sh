@@ -107,6 +107,26 @@ test_non_pe_file_is_refused() {
 	[ ! -e out.signed ] || fail "an output was written"
 }
 
+# An sbsign that exits 0 but writes an image that does not verify (the
+# fake tests/kernel/fake-sbsign-bad): make sign-kernel's own sbverify check
+# fails the run, writes no OUT, and leaves the input as it was.
+test_signed_image_that_does_not_verify_is_refused() {
+	keyed_tree
+	cp "$VMLINUZ" vmlinuz
+	sha256sum vmlinuz >before
+	mkdir bin
+	ln -s "$TOP/tests/kernel/fake-sbsign-bad" bin/sbsign
+	: >fake.log
+	REAL_SBSIGN=$(command -v sbsign)
+	expect_exit 2 env PATH="$PWD/bin:$PATH" REAL_SBSIGN="$REAL_SBSIGN" FAKE_SBSIGN_LOG="$PWD/fake.log" \
+		make -s -C tree sign-kernel KERNEL="$PWD/vmlinuz" OUT="$PWD/signed/vmlinuz.signed"
+	expect_eq 1 "$(wc -l <fake.log)" "runs of the fake sbsign"
+	expect_file_contains err "modsign: ERROR: the signed image does not verify with $PWD/tree/keys/kernel_key.crt"
+	[ ! -e signed/vmlinuz.signed ] || fail "an output was written"
+	[ -z "$(ls -A signed 2>/dev/null)" ] || fail "files were left beside OUT: $(ls -A signed)"
+	sha256sum -c --quiet before || fail "the input kernel was changed"
+}
+
 test_missing_kernel_or_keys_is_a_clear_error() {
 	fresh_tree tree
 	expect_exit 2 make -s -C tree sign-kernel
