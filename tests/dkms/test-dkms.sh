@@ -576,6 +576,15 @@ test_kit_modules_dkms_install() {
 	expect_eq "$before" "$(dkms_files)" "DKMS's files after a second make dkms-install"
 	expect_file_contains again "modsign-modules/$ver is already installed for $REL61; nothing rebuilt"
 	expect_file_lacks again "Building module"
+	# Other sources under the same version: refused (DKMS would go on
+	# building the old ones), nothing changed.
+	fresh_tree tree
+	echo '/* changed */' >>tree/modules/hello-1.c
+	if sandbox_run make -s -C "$T/tree" dkms-install KEYDIR="$KIT/keys" </dev/null >out 2>err; then
+		fail "make dkms-install took changed sources under the same version: $(cat out)"
+	fi
+	expect_file_contains err "modsign: ERROR: /usr/src/modsign-modules-$ver holds other sources than $T/tree/modules (hello-1.c differs) under the same version $ver: raise PACKAGE_VERSION"
+	expect_eq "$before" "$(dkms_files)" "DKMS's files after the refused make dkms-install"
 }
 
 # xz_check FILE: the integrity check an .xz file was written with.
