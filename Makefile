@@ -42,7 +42,8 @@ resolve_kdir = kdir="$(KDIR_FOUND)" && [ -n "$$kdir" ]
 
 .PHONY: all modules modsign deps keys rotate-keys kernel-keys rotate-kernel-keys \
 	sign sign-kernel verify install enroll enroll-kernel check test-deps \
-	vm-check bench clean help install-tool uninstall-tool dkms-key dkms-key-remove
+	vm-check bench clean help install-tool uninstall-tool dkms-key dkms-key-remove \
+	dkms-install dkms-remove
 
 all: modules modsign
 
@@ -146,6 +147,15 @@ dkms-key:
 dkms-key-remove:
 	@PREFIX="$(PREFIX)" $(SCRIPTS)/dkms-key.sh remove
 
+# The example modules as the DKMS package modules/dkms.conf describes,
+# for every kernel with headers or the releases in KERNELVER.
+KERNELVER ?=
+dkms-install:
+	@KEYDIR="$(KEYDIR)" PREFIX="$(PREFIX)" KERNELVER="$(KERNELVER)" $(SCRIPTS)/dkms-install.sh install
+
+dkms-remove:
+	@$(SCRIPTS)/dkms-install.sh remove
+
 help:
 	@echo 'modsign: build, sign and enroll kernel modules for UEFI Secure Boot'
 	@echo
@@ -174,9 +184,13 @@ help:
 	@echo '  make uninstall-tool  remove exactly what install-tool installed'
 	@echo '  make dkms-key     (root) DKMS signs with the kit key: copy to /var/lib/modsign, drop-in in /etc/dkms/framework.conf.d'
 	@echo '  make dkms-key-remove  (root) remove that drop-in; DKMS signs with its own key again'
+	@echo '  make dkms-install (root) modules/ as a DKMS package, built, signed with the kit key and installed'
+	@echo '                    for every kernel with headers (or KERNELVER="r1 r2"), rebuilt on kernel upgrades'
+	@echo '  make dkms-remove  (root) dkms remove --all of that package, and its /usr/src folder'
 	@echo '  make help         this list'
 	@echo
 	@echo 'Variables: KDIR=<kernel build folder> KEY_BITS=2048|3072|4096 KEY_DAYS=<days> SIGNER=sign-file|modsign'
 	@echo '           DESTDIR / INSTALL_MOD_PATH, INSTALL_MOD_DIR (install), VM_KERNELS="6.1 6.12", ACCEL=kvm (vm-check)'
 	@echo '           KERNEL=, OUT=, REPLACE_SIGNATURES=1 (sign-kernel)'
 	@echo '           PREFIX=/usr/local, DESTDIR (install-tool, uninstall-tool; dkms-key uses PREFIX)'
+	@echo '           KERNELVER="<release> ..." (dkms-install; default: every /lib/modules/*/build)'

@@ -168,7 +168,7 @@ CONF
 	fi
 	put "$conf" "$DKMS_DROPIN" 0644
 	rm -f "$conf"
-	say "DKMS now signs with $DEST_KEY. Modules DKMS built before keep their old signature: rebuild them with 'dkms autoinstall --force' (or reinstall the package). Enroll the certificate with 'make enroll' if it is not enrolled yet."
+	say "DKMS now signs with $DEST_KEY. Modules DKMS built before keep their old signature (dkms autoinstall --force skips them): rebuild each with 'dkms build --force MODULE/VERSION -k KERNEL' then 'dkms install --force MODULE/VERSION -k KERNEL' (docs/dkms.md has a loop for all). Enroll the certificate with 'make enroll' if it is not enrolled yet."
 }
 
 do_remove() {

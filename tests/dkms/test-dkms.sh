@@ -85,6 +85,42 @@ timed() {
 	return "$rc"
 }
 
+# stamped LOG CMD...: as timed, and every line of CMD's output starts with
+# the seconds since CMD started (bash's own clock: no process per line), so
+# that one module's share of a hook's run can be read off (module_secs).
+stamped() {
+	local log=$1 start rc=0
+	shift
+	start=${EPOCHREALTIME//[!0-9]/}
+	"$@" 2>&1 | stamp_lines "$start" >"$log" || rc=$?
+	stamp_lines "$start" </dev/null
+	echo "$LAST_STAMP" >"$log.secs"
+	return "$rc"
+}
+
+# stamp_lines START: each line of stdin prefixed with "SECS "; then
+# LAST_STAMP is the seconds at the end.
+stamp_lines() {
+	local line d
+	while IFS= read -r line; do
+		d=$((${EPOCHREALTIME//[!0-9]/} - $1))
+		printf '%d.%06d %s\n' $((d / 1000000)) $((d % 1000000)) "$line"
+	done
+	d=$((${EPOCHREALTIME//[!0-9]/} - $1))
+	LAST_STAMP=$(printf '%d.%d' $((d / 1000000)) $((d % 1000000 / 100000)))
+}
+
+# module_secs LOG MODULE: in a stamped `dkms autoinstall` log, the seconds
+# from DKMS's "Sign command:" line that starts MODULE's build to the depmod
+# line that ends its install: build, sign, compress, install, depmod.
+module_secs() {
+	awk -v m="/var/lib/dkms/$2/" '
+		$2 == "Sign" && $3 == "command:" { start = $1; mine = 0 }
+		index($0, m) { mine = 1 }
+		mine && $2 ~ /^depmod/ { printf "%.1f\n", $1 - start; found = 1; exit }
+		END { if (!found) exit 1 }' "$1"
+}
+
 # step NAME: runs step_NAME once per suite; a step that failed fails every
 # test that needs it. Steps run where errexit is off (in an if): each
 # command that can fail says so itself.
@@ -124,19 +160,25 @@ step_install_61() {
 # /etc/dkms/no-autoinstall keeps the postinst's call from building (it
 # would build the same thing twice). --force-depends: the headers depend
 # on the image package, whose files are there but which dpkg does not know.
-step_upgrade_612() {
-	step_ok install_61 || return 1
+# upgrade_to_612 PREFIX: in the current sandbox, logs $SUITE/PREFIXheaders-612.log
+# and $SUITE/PREFIXhook-612.log (stamped).
+upgrade_to_612() {
 	sandbox_layer "/usr/lib/modules/$REL612" "$DEPMOD612" "$IMAGE612" || return 1
 	sandbox_run touch /etc/dkms/no-autoinstall || return 1
-	timed "$SUITE/headers-612.log" in_sandbox dpkg -i --force-depends "$HEADERS612_DIR"/*.deb || {
-		cat "$SUITE/headers-612.log"
+	timed "$SUITE/${1}headers-612.log" in_sandbox dpkg -i --force-depends "$HEADERS612_DIR"/*.deb || {
+		cat "$SUITE/${1}headers-612.log"
 		return 1
 	}
 	sandbox_run rm /etc/dkms/no-autoinstall || return 1
-	timed "$SUITE/hook-612.log" in_sandbox /etc/kernel/header_postinst.d/dkms "$REL612" || {
-		cat "$SUITE/hook-612.log"
+	stamped "$SUITE/${1}hook-612.log" in_sandbox /etc/kernel/header_postinst.d/dkms "$REL612" || {
+		cat "$SUITE/${1}hook-612.log"
 		return 1
 	}
+}
+
+step_upgrade_612() {
+	step_ok install_61 || return 1
+	upgrade_to_612 ""
 }
 
 # step_ok NAME: inside a step, a step it needs (no `fail`: not in a test).
@@ -441,6 +483,202 @@ test_sign_failure_is_loud() {
 	expect_eq "$(kit_cn)" "$(modinfo -F signer m.ko)" "signer after a good run"
 }
 
+# The kit's own modules as a DKMS package (modules/dkms.conf), built by
+# `make dkms-install` in the kit's sandbox, where v4l2loopback is already
+# signed with the kit's key; make dkms-key first, as a user would (a test
+# before took the drop-in away).
+KIT_MODULES=(chardev hello-1 hello-2 hello-3 hello-4 hello-5 procfs startstop sysfs workqueue_demo)
+
+step_kit_dkms_install() {
+	step_ok kit_v4l2 || return 1
+	SANDBOX_DIR=$KITBOX
+	sandbox_run make -s -C "$KIT" dkms-key </dev/null || return 1
+	timed "$SUITE/kit-dkms-install.log" in_sandbox make -C "$KIT" dkms-install </dev/null || {
+		cat "$SUITE/kit-dkms-install.log"
+		return 1
+	}
+}
+
+# The kernel upgrade in the kit's sandbox: DKMS's hook rebuilds
+# v4l2loopback and the kit's modules for 6.12 with the kit's key.
+step_kit_upgrade_612() {
+	step_ok kit_dkms_install || return 1
+	SANDBOX_DIR=$KITBOX
+	upgrade_to_612 kit-
+}
+
+kit_version() {
+	sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$KIT/modules/dkms.conf"
+}
+
+# kit_files SUFFIX: the kit's module files, and v4l2loopback's, sorted.
+kit_files() {
+	printf '%s\n' "${KIT_MODULES[@]}" v4l2loopback | sed "s/\$/$1/" | LC_ALL=C sort
+}
+
+# dkms_files: what DKMS's package and its results are made of in the
+# kit's sandbox (type, size, mtime, mode).
+dkms_files() {
+	# shellcheck disable=SC2016 # expanded by the sandbox's shell
+	sandbox_run sh -c 'find /var/lib/dkms /usr/src/modsign-modules-* /lib/modules/*/updates \
+		/lib/modules/*/modules.dep -xdev -printf "%p %y %s %T@ %m\n" 2>/dev/null' | LC_ALL=C sort
+}
+
+test_dkms_install_needs_kit_key() {
+	kit_sandbox
+	step kit_v4l2
+	sandbox_run make -s -C "$KIT" dkms-key-remove </dev/null >/dev/null 2>&1 || fail "make dkms-key-remove failed"
+	if sandbox_run make -s -C "$KIT" dkms-install </dev/null >out 2>err; then
+		fail "make dkms-install ran although DKMS signs with its own key: $(cat out)"
+	fi
+	expect_file_contains err "modsign: ERROR: DKMS does not sign with the kit's key"
+	expect_file_contains err "Run 'sudo make dkms-key' first; nothing was changed"
+	sandbox_run sh -c 'ls -d /usr/src/modsign-modules-* /var/lib/dkms/modsign-modules 2>/dev/null' >left || true
+	expect_eq "" "$(cat left)" "what the refused make dkms-install left"
+	# A release without headers is refused before anything changes.
+	sandbox_run make -s -C "$KIT" dkms-key </dev/null >/dev/null 2>&1 || fail "make dkms-key failed"
+	if sandbox_run make -s -C "$KIT" dkms-install KERNELVER="$REL61 6.0.0-nothere" </dev/null >out 2>err; then
+		fail "make dkms-install took a kernel without headers: $(cat out)"
+	fi
+	expect_file_contains err "modsign: ERROR: kernel 6.0.0-nothere has no headers"
+	sandbox_run sh -c 'ls -d /usr/src/modsign-modules-* 2>/dev/null' >left || true
+	expect_eq "" "$(cat left)" "what make dkms-install with a missing kernel left"
+}
+
+test_kit_modules_dkms_install() {
+	kit_sandbox
+	step kit_dkms_install
+	local log=$SUITE/kit-dkms-install.log ver m before
+	ver=$(kit_version)
+	note "make dkms-install (the kit's 10 modules, built for $REL61 and signed with the kit's key): $(cat "$log.secs") s"
+	expect_file_contains "$log" "files of $KIT/modules to /usr/src/modsign-modules-$ver"
+	expect_eq "$(cd "$KIT/modules" && printf '%s\n' *.c Kbuild Makefile dkms.conf | LC_ALL=C sort)" \
+		"$(sandbox_run ls "/usr/src/modsign-modules-$ver" | LC_ALL=C sort)" "the package's sources"
+	expect_file_contains "$log" "building modsign-modules/$ver for $REL61"
+	expect_file_contains "$log" "Signing module /var/lib/dkms/modsign-modules/$ver/build/hello-1.ko"
+	expect_file_contains "$log" "dkms-install: $REL61: the 10 modules verify with /var/lib/modsign/signing_key.x509"
+	expect_file_lacks "$log" "modsign: ERROR"
+	sandbox_run dkms status >dkms-status
+	expect_file_contains dkms-status "modsign-modules/$ver, $REL61, x86_64: installed"
+	expect_eq "$(kit_files .ko)" "$(sandbox_run ls "/lib/modules/$REL61/updates/dkms")" "DKMS's modules for $REL61"
+	# One copy of the folder (a sandbox run per file costs seconds).
+	sandbox_run tar -C "/lib/modules/$REL61/updates/dkms" -cf - . | tar -xf - || fail "cannot copy $REL61's updates/dkms"
+	for m in "${KIT_MODULES[@]}"; do
+		expect_eq "$(kit_cn)" "$(modinfo -F signer "$m.ko")" "signer of $m.ko"
+		modinfo -F vermagic "$m.ko" | grep -q "^$REL61 " || fail "$m.ko is not built for $REL61"
+	done
+	"$KIT/sign/modsign" verify --cert "$KIT/keys/signing_key.x509" "${KIT_MODULES[@]/%/.ko}" >verify.out 2>&1 ||
+		fail "modsign verify --cert: $(cat verify.out)"
+	sandbox_run test ! -e /var/lib/dkms/mok.key || fail "DKMS made its own key"
+	# A second run (the release named, as the VM suite does) changes nothing.
+	before=$(dkms_files)
+	sandbox_run make -C "$KIT" dkms-install KERNELVER="$REL61" </dev/null >again 2>&1 || fail "second make dkms-install: $(cat again)"
+	expect_eq "$before" "$(dkms_files)" "DKMS's files after a second make dkms-install"
+	expect_file_contains again "modsign-modules/$ver is already installed for $REL61; nothing rebuilt"
+	expect_file_lacks again "Building module"
+	# Other sources under the same version: refused (DKMS would go on
+	# building the old ones), nothing changed.
+	fresh_tree tree
+	echo '/* changed */' >>tree/modules/hello-1.c
+	if sandbox_run make -s -C "$T/tree" dkms-install KEYDIR="$KIT/keys" </dev/null >out 2>err; then
+		fail "make dkms-install took changed sources under the same version: $(cat out)"
+	fi
+	expect_file_contains err "modsign: ERROR: /usr/src/modsign-modules-$ver holds other sources than $T/tree/modules (hello-1.c differs) under the same version $ver: raise PACKAGE_VERSION"
+	expect_eq "$before" "$(dkms_files)" "DKMS's files after the refused make dkms-install"
+}
+
+# xz_check FILE: the integrity check an .xz file was written with.
+xz_check() {
+	xz --robot --list "$1" | awk -F'\t' '$1 == "file" { print $7 }'
+}
+
+test_kit_upgrade_to_612() {
+	kit_sandbox
+	step kit_dkms_install
+	sandbox_run test ! -e "/usr/src/linux-headers-$REL612" || fail "6.12's headers were there before the upgrade"
+	step kit_upgrade_612
+	local hook=$SUITE/kit-hook-612.log dir=/lib/modules/$REL612/updates/dkms ver m f
+	ver=$(kit_version)
+	note "in the kit's sandbox, /etc/kernel/header_postinst.d/dkms $REL612 (v4l2loopback and the kit's 10 modules): $(cat "$hook.secs") s"
+	expect_file_contains "$hook" "dkms: running auto installation service for kernel $REL612"
+	expect_file_contains "$hook" "Sign command: /usr/local/lib/modsign/dkms-sign-file"
+	expect_file_contains "$hook" "Signing module /var/lib/dkms/v4l2loopback/"
+	expect_file_contains "$hook" "Signing module /var/lib/dkms/modsign-modules/$ver/build/workqueue_demo.ko"
+	expect_file_contains "$hook" "dkms: autoinstall for kernel: $REL612."
+	expect_file_lacks "$hook" "modsign: ERROR"
+	# 6.12's form: every module .ko.xz, signed before DKMS compressed it.
+	expect_eq "$(kit_files .ko.xz)" "$(sandbox_run ls "$dir")" "DKMS's modules for $REL612"
+	sandbox_run tar -C "$dir" -cf - . | tar -xf - || fail "cannot copy $dir"
+	for m in "${KIT_MODULES[@]}" v4l2loopback; do
+		xz -t "$m.ko.xz" || fail "$m.ko.xz is not a valid xz file"
+		xz -dc "$m.ko.xz" >"$m.ko"
+		expect_eq "$(kit_cn)" "$(modinfo -F signer "$m.ko")" "signer of $m.ko.xz"
+		modinfo -F vermagic "$m.ko" | grep -q "^$REL612 " || fail "$m.ko.xz is not built for $REL612"
+	done
+	"$KIT/sign/modsign" verify --cert "$KIT/keys/signing_key.x509" "${KIT_MODULES[@]/%/.ko.xz}" v4l2loopback.ko.xz >verify.out 2>&1 ||
+		fail "modsign verify --cert: $(cat verify.out)"
+	sandbox_run dkms status >dkms-status
+	expect_file_contains dkms-status "modsign-modules/$ver, $REL612, x86_64: installed"
+	expect_file_contains dkms-status "v4l2loopback/${V4L2LOOPBACK_VERSION%%-*}, $REL612, x86_64: installed"
+	sandbox_run test ! -e /var/lib/dkms/mok.key || fail "DKMS made a key of its own (/var/lib/dkms/mok.key) on the upgrade"
+	sandbox_run test ! -e /var/lib/dkms/mok.pub || fail "DKMS made a certificate of its own on the upgrade"
+	# DKMS's plain `xz -f` writes a CRC64 check (Debian's modules: CRC32);
+	# kmod reads it: modinfo and depmod decompress it, modprobe finds it.
+	for f in hello-1.ko.xz v4l2loopback.ko.xz; do
+		expect_eq CRC64 "$(xz_check "$f")" "xz check of DKMS's $f"
+	done
+	note "xz check of DKMS's 6.12 modules with the kit's key: $(xz_check hello-1.ko.xz) ($(modinfo --version | head -n 1) reads them: modinfo, depmod, modprobe below)"
+	expect_eq "$(kit_cn)" "$(modinfo -F signer v4l2loopback.ko.xz)" "modinfo's signer of the compressed file"
+	expect_eq "$(kit_cn)" "$(sandbox_run modinfo -k "$REL612" -F signer hello-1)" "modinfo -k $REL612 hello-1"
+	sandbox_run grep "^updates/dkms/v4l2loopback.ko.xz:" "/lib/modules/$REL612/modules.dep" >dep ||
+		fail "depmod did not index v4l2loopback.ko.xz"
+	expect_file_contains dep "kernel/drivers/media/v4l2-core/videodev.ko.xz"
+	sandbox_run modprobe -S "$REL612" --show-depends v4l2loopback >deps 2>&1 || fail "modprobe --show-depends: $(cat deps)"
+	expect_file_contains deps "insmod /lib/modules/$REL612/kernel/drivers/media/mc/mc.ko.xz"
+	expect_file_contains deps "insmod /lib/modules/$REL612/updates/dkms/v4l2loopback.ko.xz"
+}
+
+# DKMS's rebuild of v4l2loopback alone for 6.12 (build, sign, xz, install,
+# depmod), read from the two hooks' stamped logs: DKMS's own key in the
+# shared sandbox, the kit's drop-in in the kit's.
+test_v4l2loopback_rebuild_seconds() {
+	kit_sandbox
+	step kit_upgrade_612
+	SANDBOX_DIR=$SUITE/sandbox step upgrade_612
+	local own kit sign
+	own=$(module_secs "$SUITE/hook-612.log" v4l2loopback) || fail "no v4l2loopback build in the shared sandbox's hook log"
+	kit=$(module_secs "$SUITE/kit-hook-612.log" v4l2loopback) || fail "no v4l2loopback build in the kit's hook log"
+	# The kit's signing alone: DKMS's "Signing module" line to the "OK"
+	# line dkms-sign-file prints after its verify.
+	sign=$(awk '$2 == "Signing" && $3 == "module" && index($4, "/v4l2loopback/") { s = $1 }
+		s != "" && $2 == "OK" { printf "%.2f\n", $1 - s; exit }' "$SUITE/kit-hook-612.log")
+	[ -n "$sign" ] || fail "no dkms-sign-file OK line for v4l2loopback in the kit's hook log"
+	note "DKMS rebuilds v4l2loopback for $REL612 (build, sign, xz, install, depmod) with its own key: $own s; with the kit's drop-in: $kit s (dkms-sign-file's sign and verify: $sign s)"
+	grep -q 'Sign command: /usr/local/lib/modsign/dkms-sign-file' "$SUITE/kit-hook-612.log" || fail "the kit's hook did not sign with dkms-sign-file"
+	grep -q "Signing key: /var/lib/dkms/mok.key" "$SUITE/hook-612.log" || fail "the shared hook did not sign with DKMS's key"
+}
+
+test_kit_modules_dkms_remove() {
+	kit_sandbox
+	step kit_upgrade_612
+	local ver
+	ver=$(kit_version)
+	sandbox_run make -s -C "$KIT" dkms-remove </dev/null >out 2>&1 || fail "make dkms-remove: $(cat out)"
+	expect_file_contains out "removing modsign-modules/$ver from DKMS (every kernel)"
+	expect_file_contains out "deleting /usr/src/modsign-modules-$ver"
+	sandbox_run dkms status >dkms-status
+	expect_file_lacks dkms-status modsign-modules
+	expect_file_contains dkms-status "v4l2loopback/${V4L2LOOPBACK_VERSION%%-*}, $REL612, x86_64: installed"
+	expect_eq v4l2loopback.ko "$(sandbox_run ls "/lib/modules/$REL61/updates/dkms")" "left for $REL61"
+	expect_eq v4l2loopback.ko.xz "$(sandbox_run ls "/lib/modules/$REL612/updates/dkms")" "left for $REL612"
+	sandbox_run sh -c 'ls -d /usr/src/modsign-modules-* /var/lib/dkms/modsign-modules 2>/dev/null' >left || true
+	expect_eq "" "$(cat left)" "what make dkms-remove left"
+	sandbox_run grep -c hello "/lib/modules/$REL612/modules.dep" >n || true
+	expect_eq 0 "$(cat n)" "the kit's modules in $REL612's modules.dep"
+	sandbox_run make -s -C "$KIT" dkms-remove </dev/null >out 2>&1 || fail "second make dkms-remove: $(cat out)"
+	expect_file_contains out "modsign-modules is not installed; nothing to remove"
+}
+
 test_host_untouched() {
 	! grep -q modsign-sandbox /proc/self/mountinfo || fail "a sandbox overlay is mounted on the host"
 	host_fingerprint >host.after
@@ -454,6 +692,7 @@ if [ $# -eq 0 ]; then
 	set -- sandbox_keeps_writes_to_itself v4l2loopback_installs_for_61 \
 		kernel_upgrade_to_612 install_tool_and_uninstall dkms_key_drop_in \
 		v4l2loopback_signed_with_kit_key dkms_shows_sign_failure encrypted_key_refused sign_failure_is_loud \
-		host_untouched
+		dkms_install_needs_kit_key kit_modules_dkms_install kit_upgrade_to_612 v4l2loopback_rebuild_seconds \
+		kit_modules_dkms_remove host_untouched
 fi
 run_tests "$@"
