@@ -121,9 +121,10 @@ kernels() {
 	printf '%s\n' "${found[@]}"
 }
 
-# The files DKMS needs: sources, the Kbuild object lists, dkms.conf.
+# The files DKMS needs: sources, the Kbuild object lists, dkms.conf and
+# its POST_BUILD script.
 source_files() {
-	(cd "$MODULES_DIR" && ls -- *.c Kbuild Makefile dkms.conf 2>/dev/null)
+	(cd "$MODULES_DIR" && ls -- *.c Kbuild Makefile dkms.conf dkms-post-build.sh 2>/dev/null)
 	(cd "$MODULES_DIR" && ls -- *.h 2>/dev/null) || true
 }
 
@@ -142,7 +143,10 @@ put_sources() {
 	say "copying ${#files[@]} files of $MODULES_DIR to $SRC"
 	mkdir -p "$SRC"
 	for f in "${files[@]}"; do
-		install -m 0644 "$MODULES_DIR/$f" "$SRC/$f"
+		case "$f" in
+		*.sh) install -m 0755 "$MODULES_DIR/$f" "$SRC/$f" ;;
+		*) install -m 0644 "$MODULES_DIR/$f" "$SRC/$f" ;;
+		esac
 	done
 }
 
