@@ -431,7 +431,8 @@ stage_post_dkms() {
 		# writes: DKMS 3.0.10's plain `xz -f` (CRC64) is refused, the
 		# kit's `xz --check=crc32` file loads.
 		check post/dkms/kernel-decoder-refuses-dkms-crc64 \
-			kernel_refuses "$kit" v4l2loopback "Invalid argument"
+			kernel_refuses "$kit" v4l2loopback "Invalid argument" \
+			"decompression failed with status 6"
 		check post/dkms/kernel-decoder-takes-crc32 kernel_loads "$KIT/signed/hello-1.ko.xz" hello_1
 		check post/dkms/kernel-decoder-crc32-unloads unloads hello_1
 		;;
@@ -462,7 +463,8 @@ kernel_loads() {
 	contains "$(dmesg)" "$2: loaded"
 }
 
-# kernel_refuses FILE NAME ERROR: the kernel's decoder refuses FILE.
+# kernel_refuses FILE NAME ERROR DMESG: the kernel's decoder refuses FILE;
+# the error and the kernel log say so.
 kernel_refuses() {
 	local out
 	dmesg -c >/dev/null
@@ -471,8 +473,8 @@ kernel_refuses() {
 		echo "the kernel loaded $1"
 		return 1
 	fi
-	echo "$out; dmesg: $(dmesg | tail -n 2)" >>"$LOG"
-	contains "$out" "$3"
+	contains "$out" "$3" || return 1
+	contains "$(dmesg)" "$4"
 }
 
 # revoked: MokManager deleted the key; the kernel no longer trusts it.
