@@ -6,11 +6,11 @@
 #          key nobody enrolled: the kernel must reject it;
 #   kit/   signed with the kit's key through `make dkms-key` (the kit's
 #          dkms-sign-file), the key the VM enrolls: the kernel must load it;
-# plus, when the tree has `make dkms-install`, the kit's own modules built
-# through DKMS (kitmods/), and deps/: videodev and mc, which v4l2loopback
-# needs, from Debian's image (signed by Debian).
+# plus, with KIT_PACKAGE=yes, the kit's own modules built through DKMS
+# (`make dkms-install`: kitmods/), and deps/: videodev and mc, which
+# v4l2loopback needs, from Debian's image (signed by Debian).
 #
-#   dkms-payload.sh OUT TREE TOOLS RELEASE
+#   [KIT_PACKAGE=yes] dkms-payload.sh OUT TREE TOOLS RELEASE
 #
 # TREE is the VM's copy of the repository with the key pair it enrolls
 # (keys/); TOOLS a built copy (make install-tool takes its sign/modsign).
@@ -95,8 +95,8 @@ sandbox_run make -s -C "$tools" dkms-key KEYDIR="$tree/keys" </dev/null >"$box/d
 	die "make dkms-key: $(cat "$box/dkms-key.log")"
 build_v4l2 kit
 
-# The kit's own modules as a DKMS package, when the tree has it.
-if grep -q '^dkms-install:' "$tree/Makefile"; then
+# The kit's own modules as a DKMS package.
+if [ "${KIT_PACKAGE:-}" == yes ]; then
 	t0=$SECONDS
 	sandbox_run make -s -C "$tree" dkms-install KERNELVER="$rel" </dev/null >"$box/dkms-install.log" 2>&1 ||
 		die "make dkms-install: $(tail -n 20 "$box/dkms-install.log")"

@@ -15,7 +15,8 @@
 # dkms and backports' v4l2loopback-dkms in a sandbox): v4l2loopback signed
 # through the kit's DKMS drop-in with the key the VM enrolls, the same
 # package signed with DKMS's self-made key, and the kit's own modules built
-# by `make dkms-install`; the post stage loads them (v4l2loopback with
+# by `make dkms-install` (on the VM_DKMS_INSTALL kernel); the post stage
+# loads them (v4l2loopback with
 # Debian's videodev and mc: /dev/video0) and sees DKMS's key rejected.
 # For the kernel named by VM_KERNEL_SIGNING (default: the first one) the kit
 # also signs that kernel image with its kernel key (make sign-kernel,
@@ -38,6 +39,8 @@
 # ACCEL=kvm (real hardware only; TCG by default),
 # VM_TIMEOUT (seconds per boot, default 420),
 # VM_DKMS=none (skip the DKMS-built modules: dkms-payload.sh),
+# VM_DKMS_INSTALL (the kernel that also gets the kit's own DKMS package,
+# default the last one, or none),
 # VM_SABOTAGE=unenrolled-key (sign the kit's modules with a key that is not
 # enrolled: the suite must then fail; see docs/testing.md).
 set -euo pipefail
@@ -50,6 +53,9 @@ ACCEL=${ACCEL:-tcg}
 VM_TIMEOUT=${VM_TIMEOUT:-420}
 VM_SABOTAGE=${VM_SABOTAGE:-}
 VM_DKMS=${VM_DKMS:-yes}
+# The kernel on which the kit's own DKMS package is built and loaded: the
+# one whose modules DKMS compresses (its POST_BUILD matters there).
+VM_DKMS_INSTALL=${VM_DKMS_INSTALL:-${VM_KERNELS##* }}
 read -r first_kernel _ <<<"$VM_KERNELS"
 VM_KERNEL_SIGNING=${VM_KERNEL_SIGNING:-$first_kernel}
 # the revoke boots need the module key to stay out of the kernel boots
@@ -298,7 +304,8 @@ prepare() { # SERIES
 
 	if [ "$VM_DKMS" != none ]; then
 		echo "vm: $rel: DKMS builds v4l2loopback (its own key, then the kit's) in a sandbox"
-		bash "$here/dkms-payload.sh" "$p/dkms" "$w/tree" "$WORK/tools" "$rel" \
+		KIT_PACKAGE=$([ "$1" != "$VM_DKMS_INSTALL" ] || echo yes) \
+			bash "$here/dkms-payload.sh" "$p/dkms" "$w/tree" "$WORK/tools" "$rel" \
 			>"$w/dkms.log" 2>&1 || {
 			tail -n 30 "$w/dkms.log"
 			return 1
