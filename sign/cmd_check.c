@@ -27,7 +27,7 @@ static const char usage[] =
 	"its own key (/var/lib/dkms/mok.pub, or the name DKMS gives it), or\n"
 	"installed unsigned (updates/dkms/), gets the next steps in DKMS terms.\n"
 	"\n"
-	"  -j, --json          one JSON object per file, one per line\n"
+	"      --json          one JSON object per file, one per line\n"
 	"  -c, --cert CERT     the signer's certificate, when it is not in MOK:\n"
 	"                      lets modsign match it to a key in /proc/keys\n"
 	"                      (repeatable; DER or PEM)\n"
@@ -587,9 +587,9 @@ static int check_file(const char *path, const struct machine *m,
 
 static int check_main(int argc, char *argv[])
 {
-	enum { OPT_ROOT = 256, OPT_RELEASE };
+	enum { OPT_ROOT = 256, OPT_RELEASE, OPT_JSON };
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ "cert", required_argument, NULL, 'c' },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "release", required_argument, NULL, OPT_RELEASE },
@@ -609,9 +609,9 @@ static int check_main(int argc, char *argv[])
 		modsign_error("out of memory");
 		return EXIT_FAILED;
 	}
-	while ((c = getopt_long(argc, argv, ":jc:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j':
+		case OPT_JSON:
 			json = 1;
 			break;
 		case 'c':

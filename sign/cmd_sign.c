@@ -43,7 +43,7 @@ static const char usage[] =
 	"        object=...' whose PIN comes from $MODSIGN_PIN (or pin-value)\n"
 	"  CERT  its X.509 certificate, DER or PEM\n"
 	"\n"
-	"  -a, --hash HASH      sha256 (default), sha384 or sha512\n"
+	"  -H, --hash HASH      sha256 (default), sha384 or sha512\n"
 	"  -j, --jobs N         sign N modules at a time (default: the number\n"
 	"                       of online CPUs)\n"
 	"  -r, --recursive DIR  also every *.ko, *.ko.xz, *.ko.zst and *.ko.gz\n"
@@ -172,7 +172,7 @@ static void warn_key_mode(const char *path)
 static int sign_main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
-		{ "hash", required_argument, NULL, 'a' },
+		{ "hash", required_argument, NULL, 'H' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "recursive", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
@@ -193,9 +193,9 @@ static int sign_main(int argc, char *argv[])
 	size_t k;
 	int c, r, known = 0, jobs = 0, removed, lock_made = 0, rc = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, ":a:j:r:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":H:j:r:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'a':
+		case 'H':
 			hash = optarg;
 			break;
 		case 'j':

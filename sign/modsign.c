@@ -74,13 +74,41 @@ int modsign_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/*
+ * Letters that meant something else before, when -j was --json in info
+ * and check and -a was --hash in sign: one meaning per letter across every
+ * command now, so the old use gets a refusal that names the new spelling.
+ */
+#define JSON_HINT \
+	"JSON output is --json (long only); -j is --jobs of sign and verify"
+
+static const struct {
+	const char *cmd;
+	int opt;
+	const char *hint;
+} moved_letters[] = {
+	{ "info", 'j', JSON_HINT },
+	{ "check", 'j', JSON_HINT },
+	{ "sign", 'a', "the hash is -H, --hash; -a is --all of strip" },
+};
+
 int modsign_bad_option(const char *cmd, int c, char *argv[])
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+	size_t i;
 
 	if (c == ':')
 		return modsign_usage_error(cmd, "option '%s' needs a value",
 					   arg);
+	for (i = 0;
+	     optopt && i < sizeof(moved_letters) / sizeof(moved_letters[0]);
+	     i++)
+		if (optopt == moved_letters[i].opt &&
+		    !strcmp(cmd, moved_letters[i].cmd))
+			return modsign_usage_error(cmd,
+						   "unknown option '-%c': %s",
+						   optopt,
+						   moved_letters[i].hint);
 	if (optopt)
 		return modsign_usage_error(cmd, "unknown option '-%c'", optopt);
 	return modsign_usage_error(cmd, "unknown option '%s'", arg);
