@@ -555,11 +555,12 @@ static void batch_destroy(struct batch *b)
 	pthread_mutex_destroy(&b->lock);
 }
 
-static const int stop_sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+static const int stop_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+#define N_STOP_SIGS ARRAY_SIZE(stop_sigs)
 
 /* SIGINT, SIGTERM and SIGHUP stop the run gently; old[] gets what they
  * did before, for stop_signals_restore. */
-static void stop_signals_catch(struct sigaction old[3])
+static void stop_signals_catch(struct sigaction old[N_STOP_SIGS])
 {
 	struct sigaction sa;
 	int i;
@@ -572,7 +573,7 @@ static void stop_signals_catch(struct sigaction old[3])
 	 * reader that does not read our output) cannot make it ignored. */
 	sa.sa_flags = SA_RESTART | SA_RESETHAND;
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < (int)N_STOP_SIGS; i++) {
 		sigaction(stop_sigs[i], &sa, &old[i]);
 		/* what was ignored (nohup, a background job) stays ignored */
 		if (old[i].sa_handler == SIG_IGN)
@@ -580,11 +581,11 @@ static void stop_signals_catch(struct sigaction old[3])
 	}
 }
 
-static void stop_signals_restore(const struct sigaction old[3])
+static void stop_signals_restore(const struct sigaction old[N_STOP_SIGS])
 {
 	int i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < (int)N_STOP_SIGS; i++)
 		sigaction(stop_sigs[i], &old[i], NULL);
 }
 
@@ -716,7 +717,7 @@ int batch_run(char *const *paths, size_t n, int jobs, const char *what,
 {
 	struct batch b;
 	struct threads t = { NULL, NULL, 0, 0 };
-	struct sigaction old[3];
+	struct sigaction old[N_STOP_SIGS];
 	size_t reported;
 	double t0 = now();
 	int ret = -1;

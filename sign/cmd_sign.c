@@ -210,7 +210,7 @@ static int parse_args(int argc, char *argv[], const char **hash, int *jobs,
 			return modsign_bad_option("sign", c, argv);
 		}
 	}
-	for (k = 0; k < sizeof(hashes) / sizeof(hashes[0]); k++)
+	for (k = 0; k < ARRAY_SIZE(hashes); k++)
 		known |= !strcmp(*hash, hashes[k]);
 	if (!known)
 		return modsign_usage_error(
@@ -263,7 +263,7 @@ static int load_signer(const char *hash, const char *keyspec,
 	}
 	if (cert_problem(s->cert, eb.msg, sizeof(eb.msg)))
 		fprintf(stderr, "modsign: warning: %s: %s\n", certfile, eb.msg);
-	ossl_clear();
+	ERR_clear_error();
 	if (X509_check_private_key(s->cert, s->key.pkey) != 1) {
 		eb_ossl(&eb,
 			"the private key does not match the certificate %s",

@@ -542,14 +542,12 @@ static const struct comp_format formats[] = {
 };
 /* clang-format on */
 
-#define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
-
 /* the row of c, or NULL for COMP_NONE (and anything not in the table) */
 static const struct comp_format *format_of(enum comp_type c)
 {
 	size_t i;
 
-	for (i = 0; i < N_FORMATS; i++)
+	for (i = 0; i < ARRAY_SIZE(formats); i++)
 		if (formats[i].type == c)
 			return &formats[i];
 	return NULL;
@@ -559,7 +557,7 @@ enum comp_type comp_detect(const uint8_t *data, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < N_FORMATS; i++)
+	for (i = 0; i < ARRAY_SIZE(formats); i++)
 		if (len >= formats[i].magic_len &&
 		    !memcmp(data, formats[i].magic, formats[i].magic_len))
 			return formats[i].type;

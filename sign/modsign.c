@@ -24,8 +24,6 @@ static const struct modsign_cmd *const cmds[] = {
 	&cmd_check,
 };
 
-#define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
-
 void modsign_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -100,9 +98,7 @@ int modsign_bad_option(const char *cmd, int c, char *argv[])
 	if (c == ':')
 		return modsign_usage_error(cmd, "option '%s' needs a value",
 					   arg);
-	for (i = 0;
-	     optopt && i < sizeof(moved_letters) / sizeof(moved_letters[0]);
-	     i++)
+	for (i = 0; optopt && i < ARRAY_SIZE(moved_letters); i++)
 		if (optopt == moved_letters[i].opt &&
 		    !strcmp(cmd, moved_letters[i].cmd))
 			return modsign_usage_error(cmd,
@@ -123,7 +119,7 @@ static void help(FILE *out)
 	      "\n"
 	      "Commands:\n",
 	      out);
-	for (i = 0; i < N_CMDS; i++)
+	for (i = 0; i < ARRAY_SIZE(cmds); i++)
 		fprintf(out, "  %-8s %s\n", cmds[i]->name, cmds[i]->help);
 	fputs("\n"
 	      "Options:\n"
@@ -153,7 +149,7 @@ int main(int argc, char *argv[])
 		return EXIT_OK;
 	}
 	opterr = 0; /* the commands explain bad options themselves */
-	for (i = 0; i < N_CMDS; i++)
+	for (i = 0; i < ARRAY_SIZE(cmds); i++)
 		if (!strcmp(argv[1], cmds[i]->name))
 			return cmds[i]->fn(argc - 1, argv + 1);
 

@@ -253,7 +253,7 @@ static size_t ko_suffix(const char *name, size_t n)
 					   ".ko.gz" };
 	size_t i, k;
 
-	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(sfx); i++) {
 		k = strlen(sfx[i]);
 		if (n > k && !memcmp(name + n - k, sfx[i], k))
 			return k;
@@ -372,7 +372,7 @@ static int key_identified(const struct machine *m, const struct mkey *k)
 					    &m->given };
 	size_t i, j;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < ARRAY_SIZE(lists); i++)
 		for (j = 0; j < lists[i]->n; j++)
 			if (pkey_is_cert(&k->k, &lists[i]->certs[j]))
 				return 1;
