@@ -826,18 +826,13 @@ test_option_letters() {
 	[ ! -s "$T/out" ] || fail "check -j printed: $(cat "$T/out")"
 	expect_exit 2 "$MODSIGN" info -j a.ko
 	expect_file_contains "$T/err" "modsign: ERROR: info: $json_hint"
-	expect_exit 0 "$MODSIGN" info --json a.ko
-	expect_file_contains "$T/out" '"file":"a.ko"'
 	expect_exit 2 "$MODSIGN" strip -j a.ko
 	expect_file_contains "$T/err" "modsign: ERROR: strip: unknown option '-j'"
 	expect_file_lacks "$T/err" "--json"
 	expect_exit 2 "$MODSIGN" sign -a sha512 "$SHARED/A.key" "$SHARED/A.der" a.ko
 	expect_file_contains "$T/err" "modsign: ERROR: sign: unknown option '-a': the hash is -H, --hash; -a is --all of strip"
 	cmp -s a.ko before.ko || fail "sign -a changed the module"
-	cp a.ko long.ko
 	expect_exit 0 "$MODSIGN" sign -H sha512 "$SHARED/A.key" "$SHARED/A.der" a.ko
-	expect_exit 0 "$MODSIGN" sign --hash sha512 "$SHARED/A.key" "$SHARED/A.der" long.ko
-	cmp -s a.ko long.ko || fail "sign -H and sign --hash differ"
 	expect_exit 0 "$MODSIGN" info a.ko
 	expect_file_contains "$T/out" "sig_hashalgo: sha512"
 	expect_exit 0 "$MODSIGN" strip -a a.ko
