@@ -510,18 +510,216 @@ size_t batch_job_index(const struct batch_job *job)
 	return (size_t)(job - job->b->jobs);
 }
 
+/* The threads of one run: as many committers as workers, and how many of
+ * each did start. */
+struct threads {
+	pthread_t *workers, *committers;
+	int started, ncommit;
+};
+
+/* The shared state for n files: the jobs in the order given, the lock and
+ * the conditions. Returns -1 when out of memory (nothing to undo then). */
+static int batch_init(struct batch *b, char *const *paths, size_t n, int jobs,
+		      batch_fn fn, void *arg)
+{
+	pthread_condattr_t ca;
+	size_t k;
+
+	b->jobs = calloc(n, sizeof(*b->jobs));
+	if (!b->jobs)
+		return -1;
+	for (k = 0; k < n; k++) {
+		b->jobs[k].b = b;
+		b->jobs[k].path = paths[k];
+		b->jobs[k].pr.fd = -1;
+	}
+	b->n = n;
+	b->fn = fn;
+	b->arg = arg;
+	b->workers_left = jobs;
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&b->done_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&b->queue_cv, NULL);
+	pthread_cond_init(&b->space_cv, NULL);
+	return 0;
+}
+
+static void batch_destroy(struct batch *b)
+{
+	pthread_cond_destroy(&b->done_cv);
+	pthread_cond_destroy(&b->queue_cv);
+	pthread_cond_destroy(&b->space_cv);
+	pthread_mutex_destroy(&b->lock);
+}
+
+static const int stop_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+#define N_STOP_SIGS ARRAY_SIZE(stop_sigs)
+
+/* SIGINT, SIGTERM and SIGHUP stop the run gently; old[] gets what they
+ * did before, for stop_signals_restore. */
+static void stop_signals_catch(struct sigaction old[N_STOP_SIGS])
+{
+	struct sigaction sa;
+	int i;
+
+	atomic_store(&stop_requested, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	/* The first signal stops gently; SA_RESETHAND gives the next one
+	 * the default action, so a call that blocks (a stuck NFS server, a
+	 * reader that does not read our output) cannot make it ignored. */
+	sa.sa_flags = SA_RESTART | SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < (int)N_STOP_SIGS; i++) {
+		sigaction(stop_sigs[i], &sa, &old[i]);
+		/* what was ignored (nohup, a background job) stays ignored */
+		if (old[i].sa_handler == SIG_IGN)
+			sigaction(stop_sigs[i], &old[i], NULL);
+	}
+}
+
+static void stop_signals_restore(const struct sigaction old[N_STOP_SIGS])
+{
+	int i;
+
+	for (i = 0; i < (int)N_STOP_SIGS; i++)
+		sigaction(stop_sigs[i], &old[i], NULL);
+}
+
+/* Starts the committers, then the workers; runs with what did start.
+ * Returns -1 when not even one committer started. */
+static int start_threads(struct batch *b, int jobs, struct threads *t)
+{
+	/* as many committers as workers: a rename over a module frees the
+	 * old file's blocks, which costs CPU time of its own, and the
+	 * fsyncs of different groups can be under way together */
+	for (t->ncommit = 0; t->ncommit < jobs; t->ncommit++)
+		if (pthread_create(&t->committers[t->ncommit], NULL, committer,
+				   b))
+			break;
+	if (t->ncommit == 0) {
+		modsign_error("cannot start a thread");
+		return -1;
+	}
+	for (t->started = 0; t->started < jobs; t->started++)
+		if (pthread_create(&t->workers[t->started], NULL, worker, b))
+			break;
+	if (t->started < jobs) {
+		/* run with the threads that did start */
+		pthread_mutex_lock(&b->lock);
+		b->workers_left -= jobs - t->started;
+		if (t->started == 0)
+			pthread_cond_broadcast(&b->queue_cv);
+		pthread_mutex_unlock(&b->lock);
+		if (t->started == 0)
+			modsign_error("cannot start a thread");
+	}
+	return 0;
+}
+
+static void join_threads(const struct threads *t)
+{
+	int i;
+
+	for (i = 0; i < t->started; i++)
+		pthread_join(t->workers[i], NULL);
+	for (i = 0; i < t->ncommit; i++)
+		pthread_join(t->committers[i], NULL);
+}
+
+/* Reports the jobs in the order given, as they finish, with a progress
+ * line on a terminal, until all are reported or the run stopped early.
+ * Returns how many were reported. */
+static size_t report_loop(struct batch *b, const char *what,
+			  batch_report_fn report, void *arg, double t0)
+{
+	int tty = isatty(STDERR_FILENO), shown = 0;
+	double last = 0, after = progress_after();
+	size_t reported = 0;
+
+	pthread_mutex_lock(&b->lock);
+	for (;;) {
+		struct timespec until;
+		double t;
+
+		while (reported < b->n && b->jobs[reported].finished) {
+			struct batch_job *job = &b->jobs[reported++];
+
+			if (job->result != BATCH_FAILED && !job->warnings &&
+			    !report)
+				continue;
+			pthread_mutex_unlock(&b->lock);
+			if (shown) {
+				fputs("\r\033[K", stderr);
+				shown = 0;
+			}
+			report_job(job, reported - 1, report, arg);
+			pthread_mutex_lock(&b->lock);
+		}
+		if (reported == b->n)
+			break;
+		/* stopped early: the workers are gone and everything they
+		 * started is finished; the rest never started */
+		if (b->workers_left == 0 && b->finished == b->next)
+			break;
+		t = now();
+		if (tty && t - t0 >= after && t - last >= 0.25) {
+			progress(what, b->finished, b->n, t - t0);
+			shown = 1;
+			last = t;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += 250 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&b->done_cv, &b->lock, &until);
+	}
+	pthread_mutex_unlock(&b->lock);
+	if (shown)
+		fputs("\r\033[K", stderr);
+	return reported;
+}
+
+/* After the threads are gone: reports what is not yet (after a stop, the
+ * unreported tail), counts every job and frees its messages. */
+static void tally(struct batch *b, size_t reported, batch_report_fn report,
+		  void *arg, struct batch_counts *c)
+{
+	size_t k;
+
+	for (k = reported; k < b->n; k++) {
+		if (b->jobs[k].finished)
+			report_job(&b->jobs[k], k, report, arg);
+	}
+	for (k = 0; k < b->n; k++) {
+		if (!b->jobs[k].finished)
+			c->not_started++;
+		else if (b->jobs[k].result == BATCH_DONE)
+			c->done++;
+		else if (b->jobs[k].result == BATCH_SKIPPED)
+			c->skipped++;
+		else
+			c->failed++;
+		free(b->jobs[k].msg);
+		free(b->jobs[k].warnings);
+	}
+	c->interrupted = atomic_load(&stop_requested) != 0;
+}
+
 int batch_run(char *const *paths, size_t n, int jobs, const char *what,
 	      batch_fn fn, batch_report_fn report, void *arg,
 	      struct batch_counts *c)
 {
 	struct batch b;
-	pthread_t *tids = NULL, *ctids = NULL;
-	pthread_condattr_t ca;
-	struct sigaction sa, old[3];
-	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
-	int tty = isatty(STDERR_FILENO), shown = 0, started = 0, ncommit = 0, i;
-	size_t reported = 0, k;
-	double t0 = now(), last = 0, after = progress_after();
+	struct threads t = { NULL, NULL, 0, 0 };
+	struct sigaction old[N_STOP_SIGS];
+	size_t reported;
+	double t0 = now();
 	int ret = -1;
 
 	memset(c, 0, sizeof(*c));
@@ -532,148 +730,29 @@ int batch_run(char *const *paths, size_t n, int jobs, const char *what,
 		jobs = 1;
 	if ((size_t)jobs > n)
 		jobs = (int)n;
-	b.jobs = calloc(n, sizeof(*b.jobs));
-	tids = calloc((size_t)jobs, sizeof(*tids));
-	ctids = calloc((size_t)jobs, sizeof(*ctids));
-	if (!b.jobs || !tids || !ctids) {
+	t.workers = calloc((size_t)jobs, sizeof(*t.workers));
+	t.committers = calloc((size_t)jobs, sizeof(*t.committers));
+	if (!t.workers || !t.committers ||
+	    batch_init(&b, paths, n, jobs, fn, arg)) {
 		modsign_error("out of memory for %zu modules", n);
 		goto out_free;
 	}
-	for (k = 0; k < n; k++) {
-		b.jobs[k].b = &b;
-		b.jobs[k].path = paths[k];
-		b.jobs[k].pr.fd = -1;
-	}
-	b.n = n;
-	b.fn = fn;
-	b.arg = arg;
-	b.workers_left = jobs;
-	pthread_mutex_init(&b.lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&b.done_cv, &ca);
-	pthread_condattr_destroy(&ca);
-	pthread_cond_init(&b.queue_cv, NULL);
-	pthread_cond_init(&b.space_cv, NULL);
-
-	atomic_store(&stop_requested, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
-	/* The first signal stops gently; SA_RESETHAND gives the next one
-	 * the default action, so a call that blocks (a stuck NFS server, a
-	 * reader that does not read our output) cannot make it ignored. */
-	sa.sa_flags = SA_RESTART | SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < 3; i++) {
-		sigaction(sigs[i], &sa, &old[i]);
-		/* what was ignored (nohup, a background job) stays ignored */
-		if (old[i].sa_handler == SIG_IGN)
-			sigaction(sigs[i], &old[i], NULL);
-	}
-
-	/* as many committers as workers: a rename over a module frees the
-	 * old file's blocks, which costs CPU time of its own, and the
-	 * fsyncs of different groups can be under way together */
-	for (ncommit = 0; ncommit < jobs; ncommit++)
-		if (pthread_create(&ctids[ncommit], NULL, committer, &b))
-			break;
-	if (ncommit == 0) {
-		modsign_error("cannot start a thread");
+	stop_signals_catch(old);
+	if (start_threads(&b, jobs, &t)) {
 		c->not_started = n;
 		goto out_sig;
 	}
-	for (started = 0; started < jobs; started++)
-		if (pthread_create(&tids[started], NULL, worker, &b))
-			break;
-	if (started < jobs) {
-		/* run with the threads that did start */
-		pthread_mutex_lock(&b.lock);
-		b.workers_left -= jobs - started;
-		if (started == 0)
-			pthread_cond_broadcast(&b.queue_cv);
-		pthread_mutex_unlock(&b.lock);
-		if (started == 0)
-			modsign_error("cannot start a thread");
-	}
-
-	pthread_mutex_lock(&b.lock);
-	for (;;) {
-		struct timespec until;
-		double t;
-
-		while (reported < n && b.jobs[reported].finished) {
-			struct batch_job *job = &b.jobs[reported++];
-
-			if (job->result != BATCH_FAILED && !job->warnings &&
-			    !report)
-				continue;
-			pthread_mutex_unlock(&b.lock);
-			if (shown) {
-				fputs("\r\033[K", stderr);
-				shown = 0;
-			}
-			report_job(job, reported - 1, report, arg);
-			pthread_mutex_lock(&b.lock);
-		}
-		if (reported == n)
-			break;
-		/* stopped early: the workers are gone and everything they
-		 * started is finished; the rest never started */
-		if (b.workers_left == 0 && b.finished == b.next)
-			break;
-		t = now();
-		if (tty && t - t0 >= after && t - last >= 0.25) {
-			progress(what, b.finished, n, t - t0);
-			shown = 1;
-			last = t;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += 250 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&b.done_cv, &b.lock, &until);
-	}
-	pthread_mutex_unlock(&b.lock);
-	if (shown)
-		fputs("\r\033[K", stderr);
-
-	for (i = 0; i < started; i++)
-		pthread_join(tids[i], NULL);
-	for (i = 0; i < ncommit; i++)
-		pthread_join(ctids[i], NULL);
-
-	/* what is not yet reported (after a stop, in the unreported tail) */
-	for (k = reported; k < n; k++) {
-		if (b.jobs[k].finished)
-			report_job(&b.jobs[k], k, report, arg);
-	}
-	for (k = 0; k < n; k++) {
-		if (!b.jobs[k].finished)
-			c->not_started++;
-		else if (b.jobs[k].result == BATCH_DONE)
-			c->done++;
-		else if (b.jobs[k].result == BATCH_SKIPPED)
-			c->skipped++;
-		else
-			c->failed++;
-		free(b.jobs[k].msg);
-		free(b.jobs[k].warnings);
-	}
-	c->interrupted = atomic_load(&stop_requested) != 0;
+	reported = report_loop(&b, what, report, arg, t0);
+	join_threads(&t);
+	tally(&b, reported, report, arg, c);
 	c->seconds = now() - t0;
-	ret = started > 0 ? 0 : -1;
+	ret = t.started > 0 ? 0 : -1;
 out_sig:
-	for (i = 0; i < 3; i++)
-		sigaction(sigs[i], &old[i], NULL);
-	pthread_cond_destroy(&b.done_cv);
-	pthread_cond_destroy(&b.queue_cv);
-	pthread_cond_destroy(&b.space_cv);
-	pthread_mutex_destroy(&b.lock);
+	stop_signals_restore(old);
+	batch_destroy(&b);
 out_free:
 	free(b.jobs);
-	free(tids);
-	free(ctids);
+	free(t.workers);
+	free(t.committers);
 	return ret;
 }

@@ -27,7 +27,7 @@ static const char usage[] =
 	"its own key (/var/lib/dkms/mok.pub, or the name DKMS gives it), or\n"
 	"installed unsigned (updates/dkms/), gets the next steps in DKMS terms.\n"
 	"\n"
-	"  -j, --json          one JSON object per file, one per line\n"
+	"      --json          one JSON object per file, one per line\n"
 	"  -c, --cert CERT     the signer's certificate, when it is not in MOK:\n"
 	"                      lets modsign match it to a key in /proc/keys\n"
 	"                      (repeatable; DER or PEM)\n"
@@ -54,12 +54,9 @@ static void field(struct strbuf *sb, const char *label)
 	sb_printf(sb, "  %-13s", label);
 }
 
-static void machine_text(const struct machine *m, const struct policy *p,
-			 struct strbuf *sb)
+/* "Secure Boot:", and whether the firmware is in setup mode */
+static void secure_boot_text(const struct machine *m, struct strbuf *sb)
 {
-	const struct kconfig *kc = &m->kc;
-
-	sb_puts(sb, "this machine:\n");
 	field(sb, "Secure Boot:");
 	if (m->secure_boot == TRI_UNKNOWN) {
 		sb_puts(sb, "unknown (");
@@ -81,7 +78,11 @@ static void machine_text(const struct machine *m, const struct policy *p,
 		}
 		sb_puts(sb, "\n");
 	}
+}
 
+/* the kernel's own switches: lockdown and module.sig_enforce */
+static void lockdown_text(const struct machine *m, struct strbuf *sb)
+{
 	field(sb, "lockdown:");
 	put_text(sb, lockdown_name(m->lockdown));
 	if (m->lockdown_why[0]) {
@@ -104,6 +105,12 @@ static void machine_text(const struct machine *m, const struct policy *p,
 		sb_puts(sb, ")");
 	}
 	sb_puts(sb, "\n");
+}
+
+/* the running release and its config */
+static void kernel_text(const struct machine *m, struct strbuf *sb)
+{
+	const struct kconfig *kc = &m->kc;
 
 	field(sb, "kernel:");
 	if (m->has_release) {
@@ -135,7 +142,10 @@ static void machine_text(const struct machine *m, const struct policy *p,
 		put_text(sb, m->config_why);
 		sb_puts(sb, ")\n");
 	}
+}
 
+static void keys_text(const struct machine *m, struct strbuf *sb)
+{
 	field(sb, "kernel keys:");
 	if (m->keys.status == KEYS_OK) {
 		size_t i, n = 0;
@@ -151,59 +161,54 @@ static void machine_text(const struct machine *m, const struct policy *p,
 		put_text(sb, m->keys.why);
 		sb_puts(sb, ")\n");
 	}
+}
 
-	field(sb, "MokListRT:");
-	switch (m->moklist.status) {
+/* MokListRT (enrolled) or MokNew (pending: the next boot's MokManager
+ * asks), which differ only in how they say "some" and "none" */
+static void mok_text(const struct cert_list *l, int pending,
+		     struct strbuf *sb)
+{
+	switch (l->status) {
 	case LIST_OK:
-		sb_printf(sb, "%zu certificate%s (", m->moklist.n,
-			  m->moklist.n == 1 ? "" : "s");
-		put_text(sb, m->moklist.src);
+		sb_printf(sb, "%zu certificate%s ", l->n, l->n == 1 ? "" : "s");
+		if (pending) {
+			sb_puts(sb, "waiting for MokManager\n");
+			break;
+		}
+		sb_puts(sb, "(");
+		put_text(sb, l->src);
 		sb_puts(sb, ")\n");
 		break;
 	case LIST_ABSENT:
-		sb_puts(sb, "none (");
-		put_text(sb, m->moklist.why);
-		sb_puts(sb, ")\n");
-		break;
-	case LIST_DAMAGED:
-		sb_printf(sb, "damaged, %zu certificate%s read (", m->moklist.n,
-			  m->moklist.n == 1 ? "" : "s");
-		put_text(sb, m->moklist.why);
-		sb_puts(sb, ")\n");
-		break;
-	default:
-		sb_puts(sb, "unknown (");
-		put_text(sb, m->moklist.why);
-		sb_puts(sb, ")\n");
-	}
-
-	field(sb, "MokNew:");
-	switch (m->moknew.status) {
-	case LIST_OK:
-		sb_printf(sb, "%zu certificate%s waiting for MokManager\n",
-			  m->moknew.n, m->moknew.n == 1 ? "" : "s");
-		break;
-	case LIST_ABSENT:
+		if (!pending) {
+			sb_puts(sb, "none (");
+			put_text(sb, l->why);
+			sb_puts(sb, ")\n");
+			break;
+		}
 		sb_puts(sb, "no enrollment pending");
-		if (m->moknew.why[0]) {
+		if (l->why[0]) {
 			sb_puts(sb, " (");
-			put_text(sb, m->moknew.why);
+			put_text(sb, l->why);
 			sb_puts(sb, ")");
 		}
 		sb_puts(sb, "\n");
 		break;
 	case LIST_DAMAGED:
-		sb_printf(sb, "damaged, %zu certificate%s read (", m->moknew.n,
-			  m->moknew.n == 1 ? "" : "s");
-		put_text(sb, m->moknew.why);
+		sb_printf(sb, "damaged, %zu certificate%s read (", l->n,
+			  l->n == 1 ? "" : "s");
+		put_text(sb, l->why);
 		sb_puts(sb, ")\n");
 		break;
 	default:
 		sb_puts(sb, "unknown (");
-		put_text(sb, m->moknew.why);
+		put_text(sb, l->why);
 		sb_puts(sb, ")\n");
 	}
+}
 
+static void dkms_key_text(const struct machine *m, struct strbuf *sb)
+{
 	field(sb, "DKMS key:");
 	switch (m->dkms.status) {
 	case LIST_OK:
@@ -223,7 +228,11 @@ static void machine_text(const struct machine *m, const struct policy *p,
 		put_text(sb, m->dkms.why);
 		sb_puts(sb, ")\n");
 	}
+}
 
+/* what the kernel does with a module's signature, and why we think so */
+static void policy_text(const struct policy *p, struct strbuf *sb)
+{
 	field(sb, "signatures:");
 	if (p->checks == TRI_NO)
 		sb_puts(sb, "not checked (");
@@ -236,6 +245,22 @@ static void machine_text(const struct machine *m, const struct policy *p,
 		sb_puts(sb, "enforcement unknown (");
 	put_text(sb, p->why);
 	sb_puts(sb, ")\n");
+}
+
+static void machine_text(const struct machine *m, const struct policy *p,
+			 struct strbuf *sb)
+{
+	sb_puts(sb, "this machine:\n");
+	secure_boot_text(m, sb);
+	lockdown_text(m, sb);
+	kernel_text(m, sb);
+	keys_text(m, sb);
+	field(sb, "MokListRT:");
+	mok_text(&m->moklist, 0, sb);
+	field(sb, "MokNew:");
+	mok_text(&m->moknew, 1, sb);
+	dkms_key_text(m, sb);
+	policy_text(p, sb);
 }
 
 /*
@@ -255,26 +280,11 @@ static void put_kernel_decoder_note(struct strbuf *sb)
 		    "as Kbuild does (xz --check=crc32 --lzma2=dict=1MiB)\n");
 }
 
-static void module_text(const char *name, const struct modfacts *f,
-			const struct machine *m, const struct decision *d,
-			struct strbuf *sb)
+/* "signature:" (hash, signer, sig_key), and for a signed module the key
+ * the kernel would check it with */
+static void signature_text(const struct modfacts *f, const struct decision *d,
+			   struct strbuf *sb)
 {
-	sb_puts(sb, "\n");
-	put_text(sb, name);
-	sb_puts(sb, ": ");
-	put_text(sb, d->line);
-	sb_puts(sb, "\n");
-	if (d->v == V_ERROR || f->compressed)
-		goto next;
-
-	if (f->container) {
-		field(sb, "compressed:");
-		put_text(sb, f->container);
-		sb_puts(sb,
-			" (checked decompressed, as the kernel and kmod read it)\n");
-		if (!f->container_kernel_ok)
-			put_kernel_decoder_note(sb);
-	}
 	field(sb, "signature:");
 	switch (f->sig) {
 	case MODSIG_SIGNED:
@@ -318,6 +328,12 @@ static void module_text(const char *name, const struct modfacts *f,
 			sb_puts(sb, "\n");
 		}
 	}
+}
+
+/* "vermagic:", against the running kernel's release */
+static void vermagic_text(const struct modfacts *f, const struct machine *m,
+			  const struct decision *d, struct strbuf *sb)
+{
 	field(sb, "vermagic:");
 	if (f->has_vermagic == 1) {
 		put_text(sb, f->vermagic);
@@ -335,6 +351,30 @@ static void module_text(const char *name, const struct modfacts *f,
 			f->has_vermagic == 0 ? "none" : "none (no .modinfo)");
 	}
 	sb_puts(sb, "\n");
+}
+
+static void module_text(const char *name, const struct modfacts *f,
+			const struct machine *m, const struct decision *d,
+			struct strbuf *sb)
+{
+	sb_puts(sb, "\n");
+	put_text(sb, name);
+	sb_puts(sb, ": ");
+	put_text(sb, d->line);
+	sb_puts(sb, "\n");
+	if (d->v == V_ERROR || f->compressed)
+		goto next;
+
+	if (f->container) {
+		field(sb, "compressed:");
+		put_text(sb, f->container);
+		sb_puts(sb,
+			" (checked decompressed, as the kernel and kmod read it)\n");
+		if (!f->container_kernel_ok)
+			put_kernel_decoder_note(sb);
+	}
+	signature_text(f, d, sb);
+	vermagic_text(f, m, d, sb);
 	if (d->dkms) {
 		field(sb, "dkms:");
 		put_text(sb, d->dkms_note);
@@ -585,77 +625,91 @@ static int check_file(const char *path, const struct machine *m,
 	return d.v == V_LOAD || d.v == V_LOAD_WARN ? 0 : -1;
 }
 
-static int check_main(int argc, char *argv[])
+struct check_opts {
+	const char *root, *release;
+	const char **certs; /* argc + 1 slots: each -c at most once */
+	int ncerts, json;
+};
+
+/* Fills o from the command line. Returns -1 to go on, else the exit status
+ * (after --help, or saying what is wrong). */
+static int check_args(int argc, char *argv[], struct check_opts *o)
 {
-	enum { OPT_ROOT = 256, OPT_RELEASE };
+	enum { OPT_ROOT = 256, OPT_RELEASE, OPT_JSON };
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ "cert", required_argument, NULL, 'c' },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "release", required_argument, NULL, OPT_RELEASE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *root = NULL, *release = NULL;
-	const char **certs;
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case 'c':
+			o->certs[o->ncerts++] = optarg;
+			break;
+		case OPT_ROOT:
+			o->root = optarg;
+			break;
+		case OPT_RELEASE:
+			o->release = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			return modsign_bad_option("check", c, argv);
+		}
+	}
+	if (optind >= argc)
+		return modsign_usage_error("check", "no module given");
+	if (o->root && !*o->root)
+		return modsign_usage_error("check", "--root needs a folder");
+	return -1;
+}
+
+static int check_main(int argc, char *argv[])
+{
+	struct check_opts o = { 0 };
 	struct machine *m = NULL;
 	struct policy p;
 	struct strbuf out;
 	struct errbuf eb;
-	int json = 0, c, i, ncerts = 0, rc = EXIT_OK;
+	int i, rc = EXIT_OK;
 
-	certs = calloc((size_t)argc + 1, sizeof(*certs));
-	if (!certs) {
+	o.certs = calloc((size_t)argc + 1, sizeof(*o.certs));
+	if (!o.certs) {
 		modsign_error("out of memory");
 		return EXIT_FAILED;
 	}
-	while ((c = getopt_long(argc, argv, ":jc:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = 1;
-			break;
-		case 'c':
-			certs[ncerts++] = optarg;
-			break;
-		case OPT_ROOT:
-			root = optarg;
-			break;
-		case OPT_RELEASE:
-			release = optarg;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			free(certs);
-			return EXIT_OK;
-		default:
-			free(certs);
-			return modsign_bad_option("check", c, argv);
-		}
+	rc = check_args(argc, argv, &o);
+	if (rc != -1) {
+		free(o.certs);
+		return rc;
 	}
-	if (optind >= argc) {
-		free(certs);
-		return modsign_usage_error("check", "no module given");
-	}
-	if (root && !*root) {
-		free(certs);
-		return modsign_usage_error("check", "--root needs a folder");
-	}
+	rc = EXIT_OK;
 	m = malloc(sizeof(*m));
 	if (!m) {
-		free(certs);
+		free(o.certs);
 		modsign_error("out of memory");
 		return EXIT_FAILED;
 	}
-	machine_read(m, root, release);
-	if (release && !m->has_release) {
+	machine_read(m, o.root, o.release);
+	if (o.release && !m->has_release) {
 		rc = modsign_usage_error(
 			"check", "--release '%s' is not a kernel release",
-			release);
+			o.release);
 		goto out;
 	}
-	for (i = 0; i < ncerts; i++)
-		if (machine_add_certs(m, certs[i], &eb) < 0) {
-			modsign_error("%s: %s", certs[i], eb.msg);
+	for (i = 0; i < o.ncerts; i++)
+		if (machine_add_certs(m, o.certs[i], &eb) < 0) {
+			modsign_error("%s: %s", o.certs[i], eb.msg);
 			rc = EXIT_FAILED;
 		}
 	if (rc != EXIT_OK)
@@ -663,10 +717,10 @@ static int check_main(int argc, char *argv[])
 	machine_policy(m, &p);
 
 	sb_init(&out);
-	if (!json)
+	if (!o.json)
 		machine_text(m, &p, &out);
 	for (i = optind; i < argc; i++) {
-		if (check_file(argv[i], m, &p, json, &out))
+		if (check_file(argv[i], m, &p, o.json, &out))
 			rc = EXIT_FAILED;
 		if (modsign_emit(&out, argv[i]))
 			rc = EXIT_FAILED;
@@ -676,7 +730,7 @@ static int check_main(int argc, char *argv[])
 out:
 	machine_free(m);
 	free(m);
-	free(certs);
+	free(o.certs);
 	return rc;
 }
 

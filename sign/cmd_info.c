@@ -16,21 +16,22 @@ static const char usage[] =
 	"(subject key identifier, or - when the signature does not carry it),\n"
 	"hash algorithm, signature and module lengths, stacked signatures.\n"
 	"\n"
-	"  -j, --json  one JSON object per file, one per line\n"
+	"      --json  one JSON object per file, one per line\n"
 	"  -h, --help  show this help\n";
 
 static int info_main(int argc, char *argv[])
 {
+	enum { OPT_JSON = 256 };
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int json = 0, c, i, rc = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j':
+		case OPT_JSON:
 			json = 1;
 			break;
 		case 'h':

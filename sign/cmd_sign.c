@@ -43,7 +43,7 @@ static const char usage[] =
 	"        object=...' whose PIN comes from $MODSIGN_PIN (or pin-value)\n"
 	"  CERT  its X.509 certificate, DER or PEM\n"
 	"\n"
-	"  -a, --hash HASH      sha256 (default), sha384 or sha512\n"
+	"  -H, --hash HASH      sha256 (default), sha384 or sha512\n"
 	"  -j, --jobs N         sign N modules at a time (default: the number\n"
 	"                       of online CPUs)\n"
 	"  -r, --recursive DIR  also every *.ko, *.ko.xz, *.ko.zst and *.ko.gz\n"
@@ -169,190 +169,236 @@ static void warn_key_mode(const char *path)
 		(unsigned)(st.st_mode & 07777), path);
 }
 
-static int sign_main(int argc, char *argv[])
+/* The key, its certificate and the hash: all that signs, loaded together. */
+struct signer {
+	struct signing_key key;
+	X509 *cert;
+	EVP_MD *md;
+	char *name; /* the key as messages name it (no PIN) */
+};
+
+/* The command line: options, then KEY CERT [FILE...]. Returns -1 to go
+ * on, else the exit status (after --help, or saying what is wrong). */
+static int parse_args(int argc, char *argv[], const char **hash, int *jobs,
+		      struct path_list *trees)
 {
 	static const struct option opts[] = {
-		{ "hash", required_argument, NULL, 'a' },
+		{ "hash", required_argument, NULL, 'H' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "recursive", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *hash = "sha256", *keyspec, *certfile;
-	struct path_list trees = { 0 }, files = { 0 };
-	struct signing_key key = { 0 };
-	struct sign_ctx ctx;
-	struct sig_template tmpl = { 0 };
-	struct batch_counts cnt;
-	struct folder_locks locks = { 0 };
-	const struct rlimit no_core = { 0, 0 };
-	X509 *cert = NULL;
-	EVP_MD *md = NULL;
-	struct errbuf eb;
-	char *keyname = NULL;
 	size_t k;
-	int c, r, known = 0, jobs = 0, removed, lock_made = 0, rc = EXIT_OK;
+	int c, r, known = 0;
 
-	while ((c = getopt_long(argc, argv, ":a:j:r:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":H:j:r:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'a':
-			hash = optarg;
+		case 'H':
+			*hash = optarg;
 			break;
 		case 'j':
 		case 'r':
-			r = batch_option("sign", c, optarg, &jobs, &trees);
-			if (r != EXIT_OK) {
-				rc = r;
-				goto out;
-			}
+			r = batch_option("sign", c, optarg, jobs, trees);
+			if (r != EXIT_OK)
+				return r;
 			break;
 		case 'h':
 			fputs(usage, stdout);
-			goto out;
+			return EXIT_OK;
 		default:
-			rc = modsign_bad_option("sign", c, argv);
-			goto out;
+			return modsign_bad_option("sign", c, argv);
 		}
 	}
-	for (k = 0; k < sizeof(hashes) / sizeof(hashes[0]); k++)
-		known |= !strcmp(hash, hashes[k]);
-	if (!known) {
-		rc = modsign_usage_error(
-			"sign", "unknown hash '%s' (use sha256, sha384 or sha512)",
-			hash);
-		goto out;
-	}
-	if (argc - optind < 2 || (argc - optind < 3 && !trees.n)) {
-		rc = modsign_usage_error(
+	for (k = 0; k < ARRAY_SIZE(hashes); k++)
+		known |= !strcmp(*hash, hashes[k]);
+	if (!known)
+		return modsign_usage_error(
+			"sign",
+			"unknown hash '%s' (use sha256, sha384 or sha512)",
+			*hash);
+	if (argc - optind < 2 || (argc - optind < 3 && !trees->n))
+		return modsign_usage_error(
 			"sign",
 			"give a key, a certificate and at least one module (or -r DIR)");
-		goto out;
-	}
-	keyspec = argv[optind];
-	certfile = argv[optind + 1];
-	keyname = signing_key_display(keyspec);
-	if (!keyname) {
-		modsign_error("out of memory");
-		rc = EXIT_FAILED;
-		goto out;
-	}
+	return -1;
+}
 
-	/* A folder that cannot be read stops everything. */
-	if (path_list_gather(&files, argv + optind + 2, argc - optind - 2,
-			     &trees, "no module was touched")) {
-		rc = EXIT_FAILED;
-		goto out;
-	}
+/*
+ * Everything that can be wrong with the key is found out before any module
+ * is touched: the hash, the key, the certificate, and whether they belong
+ * together. Like sign-file's read_private_key() and read_x509(). Returns 0,
+ * or -1 after saying what is wrong.
+ */
+static int load_signer(const char *hash, const char *keyspec,
+		       const char *certfile, struct signer *s)
+{
+	const struct rlimit no_core = { 0, 0 };
+	struct errbuf eb;
 
-	/* Everything that can be wrong with the key is found out before any
-	 * module is touched. */
-	md = EVP_MD_fetch(NULL, hash, NULL);
-	if (!md) {
+	s->md = EVP_MD_fetch(NULL, hash, NULL);
+	if (!s->md) {
 		eb_ossl(&eb, "hash %s is not available", hash);
 		modsign_error("%s", eb.msg);
-		rc = EXIT_FAILED;
-		goto out;
+		return -1;
 	}
 	/* No core dump may hold the private key (a SIGQUIT, a crash);
 	 * this also keeps other users' debuggers out. */
 	if (prctl(PR_SET_DUMPABLE, 0) || setrlimit(RLIMIT_CORE, &no_core)) {
-		modsign_error("cannot turn core dumps off: %s; no module was touched",
-			      strerror(errno));
-		rc = EXIT_FAILED;
-		goto out;
+		modsign_error(
+			"cannot turn core dumps off: %s; no module was touched",
+			strerror(errno));
+		return -1;
 	}
-	if (signing_key_load(keyspec, &key, &eb)) {
-		modsign_error("%s: %s; no module was touched", keyname, eb.msg);
-		rc = EXIT_FAILED;
-		goto out;
+	if (signing_key_load(keyspec, &s->key, &eb)) {
+		modsign_error("%s: %s; no module was touched", s->name, eb.msg);
+		return -1;
 	}
-	if (!key.in_token)
+	if (!s->key.in_token)
 		warn_key_mode(keyspec);
-	cert = load_cert(certfile, &eb);
-	if (!cert) {
+	s->cert = load_cert(certfile, &eb);
+	if (!s->cert) {
 		modsign_error("%s: %s", certfile, eb.msg);
-		rc = EXIT_FAILED;
-		goto out;
+		return -1;
 	}
-	if (cert_problem(cert, eb.msg, sizeof(eb.msg)))
+	if (cert_problem(s->cert, eb.msg, sizeof(eb.msg)))
 		fprintf(stderr, "modsign: warning: %s: %s\n", certfile, eb.msg);
-	ossl_clear();
-	if (X509_check_private_key(cert, key.pkey) != 1) {
-		eb_ossl(&eb, "the private key does not match the certificate %s",
+	ERR_clear_error();
+	if (X509_check_private_key(s->cert, s->key.pkey) != 1) {
+		eb_ossl(&eb,
+			"the private key does not match the certificate %s",
 			certfile);
-		modsign_error("%s: %s; no module was touched", keyname, eb.msg);
-		rc = EXIT_FAILED;
-		goto out;
+		modsign_error("%s: %s; no module was touched", s->name, eb.msg);
+		return -1;
 	}
-	if (!files.n)
-		goto out; /* -r found nothing: said above */
+	return 0;
+}
 
-	ctx.key = key.pkey;
-	ctx.cert = cert;
-	ctx.md = md;
-	ctx.serialize = key.in_token;
-	ctx.tmpl = NULL;
-	pthread_mutex_init(&ctx.token_lock, NULL);
-	lock_made = 1;
-	switch (sig_template_init(&tmpl, key.pkey, cert, md, &eb)) {
+/* The workers' context; for an RSA key also the template signature that
+ * sigfast.c fills in per module. Returns 0, or -1 after saying why. */
+static int start_signing(const struct signer *s, struct sign_ctx *ctx,
+			 struct sig_template *tmpl)
+{
+	struct errbuf eb;
+
+	switch (sig_template_init(tmpl, s->key.pkey, s->cert, s->md, &eb)) {
 	case 0:
-		if (key.in_token)
-			tmpl.key_lock = &ctx.token_lock;
-		ctx.tmpl = &tmpl;
-		break;
+		if (s->key.in_token)
+			tmpl->key_lock = &ctx->token_lock;
+		ctx->tmpl = tmpl;
+		return 0;
 	case 1:
-		break; /* not an RSA key: a CMS message for each module */
+		return 0; /* not an RSA key: a CMS message for each module */
 	default:
 		modsign_error("%s: cannot sign: %s; no module was touched",
-			      keyname, eb.msg);
-		rc = EXIT_FAILED;
-		goto out;
+			      s->name, eb.msg);
+		return -1;
 	}
+}
 
-	/* One run at a time in a folder: two runs with different keys
-	 * would each overwrite part of the other's work. */
-	if (lock_folders(files.v, files.n, &locks, &eb)) {
-		modsign_error("%s; no module was touched", eb.msg);
-		rc = EXIT_FAILED;
-		goto out;
-	}
-	/* Leftovers of a killed run (temporary files no process holds). */
-	removed = clean_stale_temps_of(&files);
-
-	if (jobs == 0)
-		jobs = batch_default_jobs();
-	if (batch_run(files.v, files.n, jobs, "signing", sign_one, NULL, &ctx,
-		      &cnt))
-		rc = EXIT_FAILED;
-	if (cnt.failed || cnt.not_started)
-		rc = EXIT_FAILED;
-
-	printf("modsign: %zu signed, %zu skipped, %zu failed", cnt.done,
-	       cnt.skipped, cnt.failed);
-	if (cnt.not_started)
-		printf(", %zu not started (%s)", cnt.not_started,
-		       cnt.interrupted ? "interrupted" : "no thread");
-	printf(" (%zu module%s in %.1f s", files.n, files.n == 1 ? "" : "s",
-	       cnt.seconds);
+/* "modsign: N signed, N skipped, N failed (...)". Returns -1 when stdout
+ * cannot be written. */
+static int print_summary(const struct batch_counts *cnt, size_t n, int removed)
+{
+	printf("modsign: %zu signed, %zu skipped, %zu failed", cnt->done,
+	       cnt->skipped, cnt->failed);
+	if (cnt->not_started)
+		printf(", %zu not started (%s)", cnt->not_started,
+		       cnt->interrupted ? "interrupted" : "no thread");
+	printf(" (%zu module%s in %.1f s", n, n == 1 ? "" : "s", cnt->seconds);
 	if (removed)
 		printf("; removed %d stale temporary file%s", removed,
 		       removed == 1 ? "" : "s");
 	printf(")\n");
 	if (fflush(stdout)) {
 		modsign_error("cannot write the output");
-		rc = EXIT_FAILED;
+		return -1;
 	}
-out:
+	return 0;
+}
+
+/* Signs files: folder locks, stale temporary files, the batch, the
+ * summary. Returns the exit status. */
+static int sign_files(struct path_list *files, int jobs, struct sign_ctx *ctx)
+{
+	struct folder_locks locks = { 0 };
+	struct batch_counts cnt;
+	struct errbuf eb;
+	int removed, rc = EXIT_OK;
+
+	/* One run at a time in a folder: two runs with different keys
+	 * would each overwrite part of the other's work. */
+	if (lock_folders(files->v, files->n, &locks, &eb)) {
+		modsign_error("%s; no module was touched", eb.msg);
+		return EXIT_FAILED;
+	}
+	/* Leftovers of a killed run (temporary files no process holds). */
+	removed = clean_stale_temps_of(files);
+
+	if (jobs == 0)
+		jobs = batch_default_jobs();
+	if (batch_run(files->v, files->n, jobs, "signing", sign_one, NULL, ctx,
+		      &cnt))
+		rc = EXIT_FAILED;
+	if (cnt.failed || cnt.not_started)
+		rc = EXIT_FAILED;
+	if (print_summary(&cnt, files->n, removed))
+		rc = EXIT_FAILED;
 	unlock_folders(&locks);
-	free(keyname);
+	return rc;
+}
+
+static int sign_main(int argc, char *argv[])
+{
+	const char *hash = "sha256", *keyspec, *certfile;
+	struct path_list trees = { 0 }, files = { 0 };
+	struct signer s = { 0 };
+	struct sign_ctx ctx;
+	struct sig_template tmpl = { 0 };
+	int jobs = 0, lock_made = 0, rc;
+
+	rc = parse_args(argc, argv, &hash, &jobs, &trees);
+	if (rc != -1)
+		goto out;
+	rc = EXIT_FAILED;
+	keyspec = argv[optind];
+	certfile = argv[optind + 1];
+	s.name = signing_key_display(keyspec);
+	if (!s.name) {
+		modsign_error("out of memory");
+		goto out;
+	}
+	/* A folder that cannot be read stops everything. */
+	if (path_list_gather(&files, argv + optind + 2, argc - optind - 2,
+			     &trees, "no module was touched"))
+		goto out;
+	if (load_signer(hash, keyspec, certfile, &s))
+		goto out;
+	rc = EXIT_OK;
+	if (!files.n)
+		goto out; /* -r found nothing: said above */
+
+	ctx.key = s.key.pkey;
+	ctx.cert = s.cert;
+	ctx.md = s.md;
+	ctx.serialize = s.key.in_token;
+	ctx.tmpl = NULL;
+	pthread_mutex_init(&ctx.token_lock, NULL);
+	lock_made = 1;
+	if (start_signing(&s, &ctx, &tmpl))
+		rc = EXIT_FAILED;
+	else
+		rc = sign_files(&files, jobs, &ctx);
+out:
+	free(s.name);
 	path_list_free(&trees);
 	path_list_free(&files);
-	EVP_MD_free(md);
-	X509_free(cert);
+	EVP_MD_free(s.md);
+	X509_free(s.cert);
 	sig_template_free(&tmpl);
 	if (lock_made)
 		pthread_mutex_destroy(&ctx.token_lock);
-	signing_key_free(&key);
+	signing_key_free(&s.key);
 	/* the key is gone (libcrypto clears its numbers when it frees
 	 * them): LeakSanitizer's tracer may attach again */
 	prctl(PR_SET_DUMPABLE, 1);

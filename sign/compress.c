@@ -16,6 +16,10 @@
  *
  * The readers accept exactly one stream (xz), frame (zstd) or member (gzip)
  * with nothing after it, as the kernel's decompressor does.
+ *
+ * Each format is one row of formats[] at the end (magic, name, reader,
+ * writer, what the kernel takes), as kmod's comp_types[]: a new format is
+ * its two functions and one row.
  */
 #include "compress.h"
 
@@ -26,46 +30,6 @@
 #include <lzma.h>
 #include <zlib.h>
 #include <zstd.h>
-
-static const uint8_t xz_magic[] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
-static const uint8_t zstd_magic[] = { 0x28, 0xb5, 0x2f, 0xfd };
-static const uint8_t gzip_magic[] = { 0x1f, 0x8b };
-
-enum comp_type comp_detect(const uint8_t *data, size_t len)
-{
-	if (len >= sizeof(xz_magic) && !memcmp(data, xz_magic, sizeof(xz_magic)))
-		return COMP_XZ;
-	if (len >= sizeof(zstd_magic) &&
-	    !memcmp(data, zstd_magic, sizeof(zstd_magic)))
-		return COMP_ZSTD;
-	if (len >= sizeof(gzip_magic) &&
-	    !memcmp(data, gzip_magic, sizeof(gzip_magic)))
-		return COMP_GZIP;
-	return COMP_NONE;
-}
-
-int comp_kernel_ok(enum comp_type c, const uint8_t *data, size_t len)
-{
-	/* the stream header: magic, then flags 0x00 and the check ID */
-	if (c == COMP_XZ)
-		return len >= 8 && data[6] == 0 && data[7] <= 0x01;
-	return 1;
-}
-
-const char *comp_name(enum comp_type c)
-{
-	switch (c) {
-	case COMP_XZ:
-		return "xz";
-	case COMP_ZSTD:
-		return "zstd";
-	case COMP_GZIP:
-		return "gzip";
-	case COMP_NONE:
-		break;
-	}
-	return "none";
-}
 
 /* ---- an output buffer that grows up to MODULE_MAX (+1) ---- */
 
@@ -544,23 +508,86 @@ out:
 	return ret;
 }
 
+/* ---- the table: one row per format ---- */
+
+/* the stream header: magic, then flags 0x00 and the check ID (CRC32 or
+ * none; the kernel's XZ decoder knows no other) */
+static int xz_kernel_ok(const uint8_t *data, size_t len)
+{
+	return len >= 8 && data[6] == 0 && data[7] <= 0x01;
+}
+
+struct comp_format {
+	enum comp_type type;
+	const char *name;
+	uint8_t magic[6];
+	size_t magic_len;
+	int (*decompress)(const uint8_t *in, size_t inlen, struct outbuf *o,
+			  struct errbuf *eb);
+	int (*compress)(const struct iovec *iov, int iovcnt, struct outbuf *o,
+			struct errbuf *eb);
+	/* whether the kernel's decompressor takes it as it is; NULL: always */
+	int (*kernel_ok)(const uint8_t *data, size_t len);
+};
+
+/* in the order comp_detect tries them; kept one row per format by hand */
+/* clang-format off */
+static const struct comp_format formats[] = {
+	{ COMP_XZ, "xz", { 0xfd, '7', 'z', 'X', 'Z', 0x00 }, 6,
+	  xz_decompress, xz_compress, xz_kernel_ok },
+	{ COMP_ZSTD, "zstd", { 0x28, 0xb5, 0x2f, 0xfd }, 4,
+	  zstd_decompress, zstd_compress, NULL },
+	{ COMP_GZIP, "gzip", { 0x1f, 0x8b }, 2,
+	  gzip_decompress, gzip_compress, NULL },
+};
+/* clang-format on */
+
+/* the row of c, or NULL for COMP_NONE (and anything not in the table) */
+static const struct comp_format *format_of(enum comp_type c)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(formats); i++)
+		if (formats[i].type == c)
+			return &formats[i];
+	return NULL;
+}
+
+enum comp_type comp_detect(const uint8_t *data, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(formats); i++)
+		if (len >= formats[i].magic_len &&
+		    !memcmp(data, formats[i].magic, formats[i].magic_len))
+			return formats[i].type;
+	return COMP_NONE;
+}
+
+int comp_kernel_ok(enum comp_type c, const uint8_t *data, size_t len)
+{
+	const struct comp_format *f = format_of(c);
+
+	return f && f->kernel_ok ? f->kernel_ok(data, len) : 1;
+}
+
+const char *comp_name(enum comp_type c)
+{
+	const struct comp_format *f = format_of(c);
+
+	return f ? f->name : "none";
+}
+
 int comp_decompress(enum comp_type c, const uint8_t *in, size_t inlen,
 		    uint8_t **out, size_t *outlen, struct errbuf *eb)
 {
+	const struct comp_format *f = format_of(c);
 	struct outbuf o = { NULL, 0, 0, 0 };
 	int r;
 
-	switch (c) {
-	case COMP_XZ:
-		r = xz_decompress(in, inlen, &o, eb);
-		break;
-	case COMP_ZSTD:
-		r = zstd_decompress(in, inlen, &o, eb);
-		break;
-	case COMP_GZIP:
-		r = gzip_decompress(in, inlen, &o, eb);
-		break;
-	default:
+	if (f) {
+		r = f->decompress(in, inlen, &o, eb);
+	} else {
 		eb_set(eb, "not compressed");
 		r = -1;
 	}
@@ -581,20 +608,13 @@ int comp_decompress(enum comp_type c, const uint8_t *in, size_t inlen,
 int comp_compress(enum comp_type c, const struct iovec *iov, int iovcnt,
 		  uint8_t **out, size_t *outlen, struct errbuf *eb)
 {
+	const struct comp_format *f = format_of(c);
 	struct outbuf o = { NULL, 0, 0, 0 };
 	int r;
 
-	switch (c) {
-	case COMP_XZ:
-		r = xz_compress(iov, iovcnt, &o, eb);
-		break;
-	case COMP_ZSTD:
-		r = zstd_compress(iov, iovcnt, &o, eb);
-		break;
-	case COMP_GZIP:
-		r = gzip_compress(iov, iovcnt, &o, eb);
-		break;
-	default:
+	if (f) {
+		r = f->compress(iov, iovcnt, &o, eb);
+	} else {
 		eb_set(eb, "no compression to apply");
 		r = -1;
 	}

@@ -810,7 +810,7 @@ int load_certs(const char *path, STACK_OF(X509) *certs, struct errbuf *eb)
 	data = slurp(path, &len, eb);
 	if (!data)
 		return -1;
-	ossl_clear();
+	ERR_clear_error();
 	if (is_pem(data, len)) {
 		BIO *b = BIO_new_mem_buf(data, (int)len);
 		X509 *x;
@@ -889,7 +889,7 @@ EVP_PKEY *load_key(const char *path, struct errbuf *eb)
 	data = slurp(path, &len, eb);
 	if (!data)
 		return NULL;
-	ossl_clear();
+	ERR_clear_error();
 	dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey,
 					     is_pem(data, len) ? "PEM" : "DER",
 					     NULL, NULL, EVP_PKEY_KEYPAIR, NULL,

@@ -217,7 +217,7 @@ static int load_from_token(const char *spec, struct signing_key *k,
 		       "no PIN for the token and no terminal to ask on: set MODSIGN_PIN (or put pin-value in the URI)");
 		goto out;
 	}
-	ossl_clear();
+	ERR_clear_error();
 	e = ENGINE_by_id("pkcs11");
 	OSSL_CHECK(e, eb,
 		   "cannot load OpenSSL's pkcs11 engine (Debian: libengine-pkcs11-openssl)");

@@ -66,7 +66,7 @@ int signer_id_get(const uint8_t *der, size_t len, struct signer_id *s,
 	int ret = -1;
 
 	memset(s, 0, sizeof(*s));
-	ossl_clear();
+	ERR_clear_error();
 	if (len > LONG_MAX) {
 		eb_set(eb, "garbage DER: the signature is too large");
 		return -1;
@@ -152,7 +152,7 @@ int cert_id_from_der(const uint8_t *der, size_t len, const char *source,
 	int ret;
 
 	memset(c, 0, sizeof(*c));
-	ossl_clear();
+	ERR_clear_error();
 	if (len > LONG_MAX) {
 		eb_set(eb, "a certificate of %zu bytes", len);
 		return -1;

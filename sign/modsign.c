@@ -24,8 +24,6 @@ static const struct modsign_cmd *const cmds[] = {
 	&cmd_check,
 };
 
-#define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
-
 void modsign_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -74,13 +72,39 @@ int modsign_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/*
+ * Letters that meant something else before, when -j was --json in info
+ * and check and -a was --hash in sign: one meaning per letter across every
+ * command now, so the old use gets a refusal that names the new spelling.
+ */
+#define JSON_HINT \
+	"JSON output is --json (long only); -j is --jobs of sign and verify"
+
+static const struct {
+	const char *cmd;
+	int opt;
+	const char *hint;
+} moved_letters[] = {
+	{ "info", 'j', JSON_HINT },
+	{ "check", 'j', JSON_HINT },
+	{ "sign", 'a', "the hash is -H, --hash; -a is --all of strip" },
+};
+
 int modsign_bad_option(const char *cmd, int c, char *argv[])
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+	size_t i;
 
 	if (c == ':')
 		return modsign_usage_error(cmd, "option '%s' needs a value",
 					   arg);
+	for (i = 0; optopt && i < ARRAY_SIZE(moved_letters); i++)
+		if (optopt == moved_letters[i].opt &&
+		    !strcmp(cmd, moved_letters[i].cmd))
+			return modsign_usage_error(cmd,
+						   "unknown option '-%c': %s",
+						   optopt,
+						   moved_letters[i].hint);
 	if (optopt)
 		return modsign_usage_error(cmd, "unknown option '-%c'", optopt);
 	return modsign_usage_error(cmd, "unknown option '%s'", arg);
@@ -95,7 +119,7 @@ static void help(FILE *out)
 	      "\n"
 	      "Commands:\n",
 	      out);
-	for (i = 0; i < N_CMDS; i++)
+	for (i = 0; i < ARRAY_SIZE(cmds); i++)
 		fprintf(out, "  %-8s %s\n", cmds[i]->name, cmds[i]->help);
 	fputs("\n"
 	      "Options:\n"
@@ -125,7 +149,7 @@ int main(int argc, char *argv[])
 		return EXIT_OK;
 	}
 	opterr = 0; /* the commands explain bad options themselves */
-	for (i = 0; i < N_CMDS; i++)
+	for (i = 0; i < ARRAY_SIZE(cmds); i++)
 		if (!strcmp(argv[1], cmds[i]->name))
 			return cmds[i]->fn(argc - 1, argv + 1);
 

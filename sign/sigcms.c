@@ -132,7 +132,7 @@ static CMS_ContentInfo *parse(const uint8_t *der, size_t len,
 	STACK_OF(CMS_SignerInfo) * sis;
 	char oid[80];
 
-	ossl_clear();
+	ERR_clear_error();
 	if (len > LONG_MAX) {
 		eb_set(eb, "garbage DER: a %zu-byte signature is too large",
 		       len);
@@ -669,7 +669,7 @@ int sig_sign(const uint8_t *content, size_t clen, EVP_PKEY *key, X509 *cert,
 
 	*der = NULL;
 	*derlen = 0;
-	ossl_clear();
+	ERR_clear_error();
 	if (clen > INT_MAX) {
 		eb_set(eb, "a %zu-byte module is too large to sign", clen);
 		return -1;

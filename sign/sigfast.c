@@ -36,7 +36,7 @@ int sig_template_sign(const struct sig_template *t, const uint8_t *content,
 
 	*der = NULL;
 	*derlen = 0;
-	ossl_clear();
+	ERR_clear_error();
 	out = OPENSSL_malloc(t->len);
 	OSSL_CHECK(out, eb, "out of memory");
 	OSSL_CHECK(EVP_Digest(content, clen, digest, &dlen, t->md, NULL) == 1,

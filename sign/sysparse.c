@@ -109,7 +109,7 @@ static const struct kopt kopts[] = {
 	  offsetof(struct kconfig, machine_keyring) },
 };
 
-#define N_KOPTS (sizeof(kopts) / sizeof(kopts[0]))
+#define N_KOPTS ARRAY_SIZE(kopts)
 
 static int *kopt_field(struct kconfig *k, size_t i)
 {

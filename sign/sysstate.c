@@ -38,7 +38,7 @@ static const char *const trusted_rings[] = {
 	".machine",
 	".platform",
 };
-#define N_RINGS (sizeof(trusted_rings) / sizeof(trusted_rings[0]))
+#define N_RINGS ARRAY_SIZE(trusted_rings)
 
 static void full_path(const struct machine *m, const char *path, char *out,
 		      size_t size)
@@ -706,7 +706,7 @@ static int build_has(const struct machine *m, const char *pk, const char *v,
 		return 0;
 	d = opendir(p);
 	while (!found && (arch = next_name(d)) != NULL)
-		for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]) && !found; i++)
+		for (i = 0; i < ARRAY_SIZE(sfx) && !found; i++)
 			found = !dkms_path(m, p, sizeof(p),
 					   DKMS_TREE "/%s/%s/%s/%s/module/%s%s",
 					   pk, v, release, arch, file,

@@ -176,11 +176,6 @@ void eb_set(struct errbuf *eb, const char *fmt, ...)
 	va_end(ap);
 }
 
-void ossl_clear(void)
-{
-	ERR_clear_error();
-}
-
 void eb_ossl(struct errbuf *eb, const char *fmt, ...)
 {
 	va_list ap;

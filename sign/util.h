@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The number of elements of an array (not of a pointer). */
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* The value of one hexadecimal digit, or -1 if c is not one. */
 static inline int hex_digit(int c)
 {
@@ -55,12 +58,11 @@ void eb_set(struct errbuf *eb, const char *fmt, ...)
  * eb_ossl - set the message to fmt, then append every entry of OpenSSL's
  * error queue (": reason (library); reason ..."), emptying the queue.
  * Like the kernel's sign-file ERR(): no OpenSSL failure goes unexplained.
+ * Call ERR_clear_error() before an operation whose failure it explains, so
+ * that old entries do not leak into the message.
  */
 void eb_ossl(struct errbuf *eb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Empties OpenSSL's error queue (before an operation whose failure will be
- * explained with eb_ossl, so that old entries do not leak into it). */
-void ossl_clear(void);
 
 /* The OpenSSL check, in the spirit of sign-file's ERR(): when cond is
  * false, explain with the drained error queue and jump to `out`. */

@@ -133,35 +133,23 @@ static void modinfo_copy(const uint8_t *buf, size_t len, const char *key,
 	}
 }
 
-void modfacts_read(const uint8_t *buf, size_t len, struct modfacts *f)
+/* The signature trailer: fills f->sig (and f->error for what is no module
+ * at all). Returns how much of buf is the ELF image, to read .modinfo in;
+ * 0 with f->error set. */
+static size_t read_signature(const uint8_t *buf, size_t len, struct modfacts *f)
 {
-	static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
 	struct errbuf eb;
-	const char *val;
-	size_t vlen, elf_len = len;
+	size_t elf_len = len;
 	enum trailer_status st;
-	int r;
-
-	memset(f, 0, sizeof(*f));
-	f->buf = buf;
-	f->len = len;
-	if (len >= sizeof(xz_magic) && !memcmp(buf, xz_magic, sizeof(xz_magic)))
-		f->compressed = "xz";
-	else if (len >= 4 && !memcmp(buf, "\x28\xb5\x2f\xfd", 4))
-		f->compressed = "zstd";
-	else if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)
-		f->compressed = "gzip";
-	if (f->compressed)
-		return;
 
 	st = trailer_parse(buf, len, &f->t);
 	switch (st) {
 	case TRAILER_EMPTY:
 		f->error = "empty file";
-		return;
+		return 0;
 	case TRAILER_NOT_ELF:
 		f->error = "not an ELF file";
-		return;
+		return 0;
 	case TRAILER_UNSIGNED:
 	case TRAILER_TRAILING:
 		f->sig = MODSIG_UNSIGNED;
@@ -204,6 +192,18 @@ void modfacts_read(const uint8_t *buf, size_t len, struct modfacts *f)
 		break;
 	}
 	}
+	return elf_len;
+}
+
+/* vermagic, name and version from .modinfo: in the ELF image, or in the
+ * whole file when a damaged trailer hides where the image ends */
+static void read_modinfo(const uint8_t *buf, size_t len, size_t elf_len,
+			 struct modfacts *f)
+{
+	const char *val;
+	size_t vlen;
+	int r;
+
 	r = modinfo_get(buf, elf_len, "vermagic", &val, &vlen);
 	if (r < 0 && elf_len != len)
 		r = modinfo_get(buf, len, "vermagic", &val, &vlen);
@@ -222,6 +222,28 @@ void modfacts_read(const uint8_t *buf, size_t len, struct modfacts *f)
 		     sizeof(f->modversion));
 }
 
+void modfacts_read(const uint8_t *buf, size_t len, struct modfacts *f)
+{
+	static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	size_t elf_len;
+
+	memset(f, 0, sizeof(*f));
+	f->buf = buf;
+	f->len = len;
+	if (len >= sizeof(xz_magic) && !memcmp(buf, xz_magic, sizeof(xz_magic)))
+		f->compressed = "xz";
+	else if (len >= 4 && !memcmp(buf, "\x28\xb5\x2f\xfd", 4))
+		f->compressed = "zstd";
+	else if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)
+		f->compressed = "gzip";
+	if (f->compressed)
+		return;
+	elf_len = read_signature(buf, len, f);
+	if (f->error)
+		return;
+	read_modinfo(buf, len, elf_len, f);
+}
+
 /* ---- DKMS: where the module lies ---- */
 
 /* The length of the .ko[.xz|.zst|.gz] ending of name, 0 when none. */
@@ -231,7 +253,7 @@ static size_t ko_suffix(const char *name, size_t n)
 					   ".ko.gz" };
 	size_t i, k;
 
-	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(sfx); i++) {
 		k = strlen(sfx[i]);
 		if (n > k && !memcmp(name + n - k, sfx[i], k))
 			return k;
@@ -350,37 +372,24 @@ static int key_identified(const struct machine *m, const struct mkey *k)
 					    &m->given };
 	size_t i, j;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < ARRAY_SIZE(lists); i++)
 		for (j = 0; j < lists[i]->n; j++)
 			if (pkey_is_cert(&k->k, &lists[i]->certs[j]))
 				return 1;
 	return 0;
 }
 
-static void find_trust(const struct machine *m, const struct modfacts *f,
-		       struct decision *d)
+/* The signer's key among the kernel's (into d->kkey): by its certificate
+ * when one is known, else by the signature's key id or by name and serial
+ * number. Also a key of the same name that is a different one
+ * (*same_name), and one that may be the signer's but cannot be told apart
+ * without its certificate (*ambiguous). */
+static void match_kernel_key(const struct machine *m, const struct modfacts *f,
+			     struct decision *d, const struct mkey **same_name,
+			     const struct mkey **ambiguous)
 {
-	const struct cert_id *mok = find_cert(&m->moklist, &f->sid);
-	const struct cert_id *pend = find_cert(&m->moknew, &f->sid);
-	const struct cert_id *given = find_cert(&m->given, &f->sid);
-	const struct cert_id *dkms = find_cert(&m->dkms, &f->sid);
-	const struct mkey *same_name = NULL, *ambiguous = NULL;
-	char kdesc[400];
 	size_t i;
 
-	d->enrolled = mok != NULL;
-	d->pending = pend != NULL;
-	d->cert = mok ? mok : pend ? pend : given ? given : dkms;
-
-	if (m->keys.status != KEYS_OK) {
-		d->trust = TRUST_UNKNOWN;
-		snprintf(
-			d->key, sizeof(d->key), "unknown: %s%s", m->keys.why,
-			mok ? "; its certificate is enrolled in MOK (MokListRT)" :
-			pend ? "; its certificate is waiting in MokNew" :
-			       "");
-		return;
-	}
 	for (i = 0; i < m->keys.n && !d->kkey; i++) {
 		const struct mkey *k = &m->keys.keys[i];
 
@@ -390,7 +399,7 @@ static void find_trust(const struct machine *m, const struct modfacts *f,
 			if (pkey_is_cert(&k->k, d->cert))
 				d->kkey = k;
 			else if (name_matches(k->k.name, &f->desc))
-				same_name = k;
+				*same_name = k;
 			continue;
 		}
 		/* no certificate: the signature's own key id, or the serial
@@ -405,32 +414,22 @@ static void find_trust(const struct machine *m, const struct modfacts *f,
 			d->kkey = k;
 		} else if (name_matches(k->k.name, &f->desc)) {
 			if (key_identified(m, k))
-				same_name = k;
-			else if (!ambiguous)
-				ambiguous = k;
+				*same_name = k;
+			else if (!*ambiguous)
+				*ambiguous = k;
 		}
 	}
-	if (d->kkey) {
-		d->trust = TRUST_YES;
-		describe_kkey(kdesc, sizeof(kdesc), d->kkey);
-		snprintf(
-			d->key, sizeof(d->key), "trusted: %s%s", kdesc,
-			d->cert ?
-				"" :
-			f->sid.has_skid ?
-				" (matched by the signature's key id)" :
-				" (matched by name and serial number: the certificate has no key id)");
-		return;
-	}
-	if (ambiguous) {
-		d->trust = TRUST_UNKNOWN;
-		describe_kkey(kdesc, sizeof(kdesc), ambiguous);
-		snprintf(
-			d->key, sizeof(d->key),
-			"unknown: a key of that name is trusted (%s), but without the signer's certificate modsign cannot tell whether it is the same key",
-			kdesc);
-		return;
-	}
+}
+
+/* d->key for a signer the kernel does not trust, with what else is known:
+ * a different key of that name, and where its certificate stands in MOK */
+static void untrusted_key_text(const struct machine *m,
+			       const struct cert_id *mok,
+			       const struct cert_id *pend,
+			       const struct mkey *same_name, struct decision *d)
+{
+	char kdesc[400];
+
 	d->trust = TRUST_NO;
 	snprintf(d->key, sizeof(d->key),
 		 "not trusted: not in the kernel's keyrings (%s)",
@@ -453,6 +452,54 @@ static void find_trust(const struct machine *m, const struct modfacts *f,
 				", no enrollment pending" :
 			m->moknew.status == LIST_OK ? ", not in MokNew" :
 						      "");
+}
+
+static void find_trust(const struct machine *m, const struct modfacts *f,
+		       struct decision *d)
+{
+	const struct cert_id *mok = find_cert(&m->moklist, &f->sid);
+	const struct cert_id *pend = find_cert(&m->moknew, &f->sid);
+	const struct cert_id *given = find_cert(&m->given, &f->sid);
+	const struct cert_id *dkms = find_cert(&m->dkms, &f->sid);
+	const struct mkey *same_name = NULL, *ambiguous = NULL;
+	char kdesc[400];
+
+	d->enrolled = mok != NULL;
+	d->pending = pend != NULL;
+	d->cert = mok ? mok : pend ? pend : given ? given : dkms;
+
+	if (m->keys.status != KEYS_OK) {
+		d->trust = TRUST_UNKNOWN;
+		snprintf(
+			d->key, sizeof(d->key), "unknown: %s%s", m->keys.why,
+			mok ? "; its certificate is enrolled in MOK (MokListRT)" :
+			pend ? "; its certificate is waiting in MokNew" :
+			       "");
+		return;
+	}
+	match_kernel_key(m, f, d, &same_name, &ambiguous);
+	if (d->kkey) {
+		d->trust = TRUST_YES;
+		describe_kkey(kdesc, sizeof(kdesc), d->kkey);
+		snprintf(
+			d->key, sizeof(d->key), "trusted: %s%s", kdesc,
+			d->cert ?
+				"" :
+			f->sid.has_skid ?
+				" (matched by the signature's key id)" :
+				" (matched by name and serial number: the certificate has no key id)");
+		return;
+	}
+	if (ambiguous) {
+		d->trust = TRUST_UNKNOWN;
+		describe_kkey(kdesc, sizeof(kdesc), ambiguous);
+		snprintf(
+			d->key, sizeof(d->key),
+			"unknown: a key of that name is trusted (%s), but without the signer's certificate modsign cannot tell whether it is the same key",
+			kdesc);
+		return;
+	}
+	untrusted_key_text(m, mok, pend, same_name, d);
 }
 
 /* The signature checked against the signer's certificate, when known. */
@@ -491,10 +538,24 @@ static void check_signature(const struct modfacts *f, struct decision *d)
 
 /* ---- the verdict ---- */
 
-static void set(struct decision *d, enum verdict v, const char *reason)
+/* The verdict, its reason and the line that says it, together; the next
+ * step too, unless next is NULL (then the caller composes it). */
+static void say(struct decision *d, enum verdict v, const char *reason,
+		const char *next, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void say(struct decision *d, enum verdict v, const char *reason,
+		const char *next, const char *fmt, ...)
 {
+	va_list ap;
+
 	d->v = v;
 	d->reason = reason;
+	va_start(ap, fmt);
+	vsnprintf(d->line, sizeof(d->line), fmt, ap);
+	va_end(ap);
+	if (next)
+		snprintf(d->next, sizeof(d->next), "%s", next);
 }
 
 /* ---- DKMS ---- */
@@ -601,11 +662,8 @@ void dkms_advise(const struct machine *m, const struct modfacts *f,
 /* The signer's key waits in MokNew: the next boot's MokManager decides. */
 static void set_pending(struct decision *d)
 {
-	set(d, V_PENDING, "pending");
-	snprintf(d->line, sizeof(d->line),
-		 "enrollment pending: reboot and confirm in MokManager");
-	snprintf(d->next, sizeof(d->next),
-		 "reboot and confirm the key in MokManager");
+	say(d, V_PENDING, "pending", "reboot and confirm the key in MokManager",
+	    "enrollment pending: reboot and confirm in MokManager");
 }
 
 /* Who signed, for a sentence: the issuer CN the signature names (what
@@ -638,224 +696,237 @@ static const char *signer_name(const struct modfacts *f,
 	return buf;
 }
 
-void decide(const struct machine *m, const struct policy *p,
-	    const struct modfacts *f, struct decision *d)
+/* What the signature is worth to the kernel: passes, refused whenever
+ * signatures are checked (HARD), refused only when they are enforced
+ * (SOFT), or not known because the key's trust is not. */
+enum sig_class { PASS, HARD, SOFT, TRUST_UNSURE };
+
+static enum sig_class classify_signature(const struct machine *m,
+					 const struct modfacts *f,
+					 struct decision *d)
 {
-	char who[SIG_MAX_NAME + 1];
-	const char *signer;
-	size_t rlen;
-	enum { PASS, HARD, SOFT, TRUST_UNSURE } sig;
-
-	memset(d, 0, sizeof(*d));
-	d->sig_ok = TRI_UNKNOWN;
-	d->vermagic_ok = TRI_UNKNOWN;
-	if (f->error) {
-		set(d, V_ERROR, "not-a-module");
-		snprintf(d->line, sizeof(d->line), "error: %s", f->error);
-		snprintf(d->next, sizeof(d->next),
-			 "check the file name: this is not a kernel module");
-		return;
-	}
-	if (f->compressed) {
-		set(d, V_UNKNOWN, "compressed");
-		snprintf(
-			d->line, sizeof(d->line),
-			"unknown: still %s-compressed after decompression; not a module modsign can read",
-			f->compressed);
-		snprintf(d->next, sizeof(d->next),
-			 "decompress a copy (%s) and check the .ko",
-			 !strcmp(f->compressed, "xz")	? "xz -dk FILE" :
-			 !strcmp(f->compressed, "zstd") ? "zstd -d FILE" :
-							  "gzip -dk FILE");
-		return;
-	}
-
-	/* the signature and its key */
 	if (f->sig == MODSIG_SIGNED) {
 		find_trust(m, f, d);
 		check_signature(f, d);
 	} else {
 		d->trust = TRUST_NA;
 	}
-	signer = signer_name(f, d, who, sizeof(who));
 	if (f->sig == MODSIG_DAMAGED)
-		sig = HARD;
-	else if (f->sig != MODSIG_SIGNED)
-		sig = SOFT;
-	else if (d->trust == TRUST_YES)
-		sig = d->sig_ok == TRI_NO ? HARD : PASS;
-	else if (d->trust == TRUST_NO)
-		sig = SOFT;
-	else
-		sig = TRUST_UNSURE;
+		return HARD;
+	if (f->sig != MODSIG_SIGNED)
+		return SOFT;
+	if (d->trust == TRUST_YES)
+		return d->sig_ok == TRI_NO ? HARD : PASS;
+	if (d->trust == TRUST_NO)
+		return SOFT;
+	return TRUST_UNSURE;
+}
 
-	/* vermagic first: a module for another kernel never loads */
+static void decide_compressed(const struct modfacts *f, struct decision *d)
+{
+	say(d, V_UNKNOWN, "compressed", NULL,
+	    "unknown: still %s-compressed after decompression; not a module modsign can read",
+	    f->compressed);
+	snprintf(d->next, sizeof(d->next),
+		 "decompress a copy (%s) and check the .ko",
+		 !strcmp(f->compressed, "xz")	? "xz -dk FILE" :
+		 !strcmp(f->compressed, "zstd") ? "zstd -d FILE" :
+						  "gzip -dk FILE");
+}
+
+/* vermagic first: a module for another kernel never loads. Returns 0 when
+ * it does not stand in the way (or the release is unknown), else 1 with
+ * the verdict set. */
+static int decide_vermagic(const struct machine *m, const struct modfacts *f,
+			   struct decision *d)
+{
+	size_t rlen;
+
 	if (f->has_vermagic != 1) {
 		d->vermagic_ok = TRI_NO;
-		set(d, V_REJECTED, "no-vermagic");
-		snprintf(
-			d->line, sizeof(d->line),
-			"will be rejected: no vermagic in .modinfo (not built by Kbuild for a kernel)");
-		goto rebuild;
-	}
-	rlen = first_word_len(f->vermagic, strlen(f->vermagic));
-	if (m->has_release) {
+		say(d, V_REJECTED, "no-vermagic", NULL,
+		    "will be rejected: no vermagic in .modinfo (not built by Kbuild for a kernel)");
+	} else {
+		rlen = first_word_len(f->vermagic, strlen(f->vermagic));
+		if (!m->has_release)
+			return 0;
 		d->vermagic_ok = rlen == strlen(m->release) &&
 				 !memcmp(f->vermagic, m->release, rlen);
-		if (!d->vermagic_ok) {
-			set(d, V_REJECTED, "vermagic");
-			snprintf(d->line, sizeof(d->line),
-				 "will be rejected: built for %.*s, running %s",
-				 (int)rlen, f->vermagic, m->release);
-			goto rebuild;
-		}
+		if (d->vermagic_ok)
+			return 0;
+		say(d, V_REJECTED, "vermagic", NULL,
+		    "will be rejected: built for %.*s, running %s", (int)rlen,
+		    f->vermagic, m->release);
 	}
-
-	if (sig == PASS) {
-		set(d, V_LOAD, "trusted-key");
-		snprintf(d->line, sizeof(d->line),
-			 "will load: signed by %s, a key this kernel trusts",
-			 signer);
-	} else if (p->checks == TRI_NO) {
-		set(d, V_LOAD, "not-checked");
-		snprintf(
-			d->line, sizeof(d->line),
-			"will load: this kernel does not check module signatures");
-	} else if (sig == HARD) {
-		const char *what =
-			f->sig == MODSIG_DAMAGED ?
-				"damaged signature" :
-				"the signature does not match the module (changed after signing?)";
-
-		set(d, p->checks == TRI_YES ? V_REJECTED : V_UNKNOWN,
-		    f->sig == MODSIG_DAMAGED ? "damaged-signature" :
-					       "bad-signature");
-		snprintf(
-			d->line, sizeof(d->line), "%s: %s%s",
-			p->checks == TRI_YES ? "will be rejected" : "unknown",
-			what,
-			p->checks == TRI_YES ?
-				"" :
-				", and whether this kernel checks module signatures is unknown");
-		snprintf(d->next, sizeof(d->next), "%s",
-			 f->sig == MODSIG_DAMAGED ? "make clean sign" :
-						    "make sign");
-		return;
-	} else if (sig == SOFT) {
-		char what[SIG_MAX_NAME + 128];
-
-		d->dkms = dkms_kind(m, f);
-		if (f->sig == MODSIG_UNSIGNED)
-			snprintf(
-				what, sizeof(what), "unsigned%s",
-				d->dkms ?
-					" (installed by DKMS, which did not sign it)" :
-					"");
-		else if (f->sig == MODSIG_UNSUPPORTED)
-			snprintf(
-				what, sizeof(what),
-				"signed in a form this kernel cannot check (%.200s)",
-				f->sig_note);
-		else
-			snprintf(
-				what, sizeof(what),
-				"signed by %s%s, which this kernel does not trust",
-				signer, d->dkms ? " (DKMS's own key)" : "");
-		if (p->enforced == TRI_NO) {
-			set(d, V_LOAD_WARN,
-			    f->sig == MODSIG_SIGNED ? "untrusted-key" :
-						      "unsigned");
-			snprintf(
-				d->line, sizeof(d->line),
-				"will load with a warning (taints the kernel): %s",
-				what);
-			snprintf(
-				d->next, sizeof(d->next), "optional: %s",
-				f->sig != MODSIG_SIGNED ?
-					"make sign, so that it loads without tainting the kernel" :
-				d->pending ?
-					"reboot and confirm the key in MokManager, so that it loads without tainting the kernel" :
-					"make enroll and reboot, so that it loads without tainting the kernel");
-			d->dkms_optional = 1;
-			dkms_advise(m, f, d);
-			goto release;
-		}
-		if (f->sig == MODSIG_SIGNED && d->pending) {
-			d->dkms = DKMS_NONE;
-			set_pending(d);
-			return;
-		}
-		if (p->enforced == TRI_YES) {
-			set(d, V_REJECTED,
-			    f->sig == MODSIG_SIGNED ? "untrusted-key" :
-						      "unsigned");
-			snprintf(d->line, sizeof(d->line),
-				 "will be rejected: %s", what);
-		} else {
-			set(d, V_UNKNOWN, "enforcement-unknown");
-			snprintf(
-				d->line, sizeof(d->line),
-				"unknown: %s, and whether this kernel enforces module signatures is unknown (%.200s)",
-				what, p->why);
-		}
-		if (f->sig != MODSIG_SIGNED)
-			snprintf(d->next, sizeof(d->next), "make sign");
-		else if (d->enrolled)
-			snprintf(d->next, sizeof(d->next), "%s",
-				 ENROLLED_BUT_NOT_LOADED);
-		else
-			snprintf(
-				d->next, sizeof(d->next),
-				"make enroll, then reboot and confirm the key in MokManager");
-		dkms_advise(m, f, d);
-		return;
-	} else { /* TRUST_UNSURE */
-		if (p->enforced == TRI_NO) {
-			set(d, V_LOAD, "not-enforced");
-			snprintf(
-				d->line, sizeof(d->line),
-				"will load: signatures are not enforced (it taints the kernel unless %s is trusted, which is unknown)",
-				signer);
-			snprintf(d->next, sizeof(d->next), "none");
-			goto release;
-		}
-		if (d->pending && !d->enrolled) {
-			set_pending(d);
-			return;
-		}
-		set(d, V_UNKNOWN, "trust-unknown");
-		snprintf(
-			d->line, sizeof(d->line),
-			"unknown: signed by %s; whether this kernel trusts that key is unknown",
-			signer);
-		if (m->keys.status != KEYS_OK)
-			snprintf(
-				d->next, sizeof(d->next),
-				"run modsign check as root on the machine that will load it (only root sees the kernel's keyrings in /proc/keys)");
-		else
-			snprintf(
-				d->next, sizeof(d->next),
-				"give the signer's certificate: modsign check --cert CERT FILE (the kit's is keys/signing_key.x509)");
-		return;
-	}
-	snprintf(d->next, sizeof(d->next), "none");
-release:
-	if (!m->has_release) {
-		set(d, V_UNKNOWN, "release-unknown");
-		d->dkms = DKMS_NONE;
-		d->next_alt[0] = '\0';
-		snprintf(
-			d->line, sizeof(d->line),
-			"unknown: the running kernel's release is unknown, so the vermagic cannot be compared");
-		snprintf(d->next, sizeof(d->next),
-			 "give the release: --release RELEASE");
-	}
-	return;
-rebuild:
 	snprintf(
 		d->next, sizeof(d->next),
 		"rebuild it for the running kernel: make clean sign KDIR=/lib/modules/%s/build",
 		m->has_release ? m->release : "RELEASE");
+	return 1;
+}
+
+/* A signature the kernel refuses whenever it checks: damaged, or not
+ * matching the module under a key it trusts. */
+static void decide_bad_signature(const struct policy *p,
+				 const struct modfacts *f, struct decision *d)
+{
+	int damaged = f->sig == MODSIG_DAMAGED;
+	const char *what =
+		damaged ?
+			"damaged signature" :
+			"the signature does not match the module (changed after signing?)";
+
+	say(d, p->checks == TRI_YES ? V_REJECTED : V_UNKNOWN,
+	    damaged ? "damaged-signature" : "bad-signature",
+	    damaged ? "make clean sign" : "make sign", "%s: %s%s",
+	    p->checks == TRI_YES ? "will be rejected" : "unknown", what,
+	    p->checks == TRI_YES ?
+		    "" :
+		    ", and whether this kernel checks module signatures is unknown");
+}
+
+/* Unsigned, signed in a form the kernel cannot check, or by a key it does
+ * not trust: a taint where signatures are not enforced, a refusal where
+ * they are. Returns 1 when the release is still to be checked. */
+static int decide_untrusted(const struct machine *m, const struct policy *p,
+			    const struct modfacts *f, const char *signer,
+			    struct decision *d)
+{
+	const char *reason = f->sig == MODSIG_SIGNED ? "untrusted-key" :
+						       "unsigned";
+	char what[SIG_MAX_NAME + 128];
+
+	d->dkms = dkms_kind(m, f);
+	if (f->sig == MODSIG_UNSIGNED)
+		snprintf(what, sizeof(what), "unsigned%s",
+			 d->dkms ?
+				 " (installed by DKMS, which did not sign it)" :
+				 "");
+	else if (f->sig == MODSIG_UNSUPPORTED)
+		snprintf(what, sizeof(what),
+			 "signed in a form this kernel cannot check (%.200s)",
+			 f->sig_note);
+	else
+		snprintf(what, sizeof(what),
+			 "signed by %s%s, which this kernel does not trust",
+			 signer, d->dkms ? " (DKMS's own key)" : "");
+	if (p->enforced == TRI_NO) {
+		say(d, V_LOAD_WARN, reason, NULL,
+		    "will load with a warning (taints the kernel): %s", what);
+		snprintf(
+			d->next, sizeof(d->next), "optional: %s",
+			f->sig != MODSIG_SIGNED ?
+				"make sign, so that it loads without tainting the kernel" :
+			d->pending ?
+				"reboot and confirm the key in MokManager, so that it loads without tainting the kernel" :
+				"make enroll and reboot, so that it loads without tainting the kernel");
+		d->dkms_optional = 1;
+		dkms_advise(m, f, d);
+		return 1;
+	}
+	if (f->sig == MODSIG_SIGNED && d->pending) {
+		d->dkms = DKMS_NONE;
+		set_pending(d);
+		return 0;
+	}
+	if (p->enforced == TRI_YES)
+		say(d, V_REJECTED, reason, NULL, "will be rejected: %s", what);
+	else
+		say(d, V_UNKNOWN, "enforcement-unknown", NULL,
+		    "unknown: %s, and whether this kernel enforces module signatures is unknown (%.200s)",
+		    what, p->why);
+	if (f->sig != MODSIG_SIGNED)
+		snprintf(d->next, sizeof(d->next), "make sign");
+	else if (d->enrolled)
+		snprintf(d->next, sizeof(d->next), "%s",
+			 ENROLLED_BUT_NOT_LOADED);
+	else
+		snprintf(
+			d->next, sizeof(d->next),
+			"make enroll, then reboot and confirm the key in MokManager");
+	dkms_advise(m, f, d);
+	return 0;
+}
+
+/* Signed, but whether the kernel trusts the key is not known (no root, no
+ * certificate to match). Returns 1 when the release is still to be
+ * checked. */
+static int decide_trust_unsure(const struct machine *m, const struct policy *p,
+			       const char *signer, struct decision *d)
+{
+	if (p->enforced == TRI_NO) {
+		say(d, V_LOAD, "not-enforced", "none",
+		    "will load: signatures are not enforced (it taints the kernel unless %s is trusted, which is unknown)",
+		    signer);
+		return 1;
+	}
+	if (d->pending && !d->enrolled) {
+		set_pending(d);
+		return 0;
+	}
+	say(d, V_UNKNOWN, "trust-unknown",
+	    m->keys.status != KEYS_OK ?
+		    "run modsign check as root on the machine that will load it (only root sees the kernel's keyrings in /proc/keys)" :
+		    "give the signer's certificate: modsign check --cert CERT FILE (the kit's is keys/signing_key.x509)",
+	    "unknown: signed by %s; whether this kernel trusts that key is unknown",
+	    signer);
+	return 0;
+}
+
+/* A module that would load, on a kernel whose release is not known: its
+ * vermagic could not be compared. */
+static void check_release_known(const struct machine *m, struct decision *d)
+{
+	if (m->has_release)
+		return;
+	d->dkms = DKMS_NONE;
+	d->next_alt[0] = '\0';
+	say(d, V_UNKNOWN, "release-unknown",
+	    "give the release: --release RELEASE",
+	    "unknown: the running kernel's release is unknown, so the vermagic cannot be compared");
+}
+
+void decide(const struct machine *m, const struct policy *p,
+	    const struct modfacts *f, struct decision *d)
+{
+	char who[SIG_MAX_NAME + 1];
+	const char *signer;
+	enum sig_class sig;
+	int loads = 1;
+
+	memset(d, 0, sizeof(*d));
+	d->sig_ok = TRI_UNKNOWN;
+	d->vermagic_ok = TRI_UNKNOWN;
+	if (f->error) {
+		say(d, V_ERROR, "not-a-module",
+		    "check the file name: this is not a kernel module",
+		    "error: %s", f->error);
+		return;
+	}
+	if (f->compressed) {
+		decide_compressed(f, d);
+		return;
+	}
+	sig = classify_signature(m, f, d);
+	signer = signer_name(f, d, who, sizeof(who));
+	if (decide_vermagic(m, f, d))
+		return;
+	if (sig == PASS)
+		say(d, V_LOAD, "trusted-key", "none",
+		    "will load: signed by %s, a key this kernel trusts",
+		    signer);
+	else if (p->checks == TRI_NO)
+		say(d, V_LOAD, "not-checked", "none",
+		    "will load: this kernel does not check module signatures");
+	else if (sig == HARD) {
+		decide_bad_signature(p, f, d);
+		loads = 0;
+	} else if (sig == SOFT)
+		loads = decide_untrusted(m, p, f, signer, d);
+	else
+		loads = decide_trust_unsure(m, p, signer, d);
+	if (loads)
+		check_release_known(m, d);
 }
 
 const char *verdict_name(enum verdict v)

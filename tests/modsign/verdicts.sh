@@ -813,6 +813,32 @@ test_usage_and_bad_files() {
 	expect_file_contains "$T/out" '{"file":"missing.ko","verdict":"error","reason":"unreadable"'
 }
 
+test_option_letters() {
+	# one meaning per letter in every command: -j is --jobs, --json is
+	# long only, -a is --all, -H is --hash; the old uses are usage errors
+	# that name the new spelling
+	local json_hint="unknown option '-j': JSON output is --json (long only); -j is --jobs of sign and verify"
+	cp "$SHARED/A.ko" a.ko
+	cp a.ko before.ko
+	check 2 -j --root r a.ko
+	expect_file_contains "$T/err" "modsign: ERROR: check: $json_hint"
+	expect_file_contains "$T/err" "Try 'modsign check --help'."
+	[ ! -s "$T/out" ] || fail "check -j printed: $(cat "$T/out")"
+	expect_exit 2 "$MODSIGN" info -j a.ko
+	expect_file_contains "$T/err" "modsign: ERROR: info: $json_hint"
+	expect_exit 2 "$MODSIGN" strip -j a.ko
+	expect_file_contains "$T/err" "modsign: ERROR: strip: unknown option '-j'"
+	expect_file_lacks "$T/err" "--json"
+	expect_exit 2 "$MODSIGN" sign -a sha512 "$SHARED/A.key" "$SHARED/A.der" a.ko
+	expect_file_contains "$T/err" "modsign: ERROR: sign: unknown option '-a': the hash is -H, --hash; -a is --all of strip"
+	cmp -s a.ko before.ko || fail "sign -a changed the module"
+	expect_exit 0 "$MODSIGN" sign -H sha512 "$SHARED/A.key" "$SHARED/A.der" a.ko
+	expect_exit 0 "$MODSIGN" info a.ko
+	expect_file_contains "$T/out" "sig_hashalgo: sha512"
+	expect_exit 0 "$MODSIGN" strip -a a.ko
+	cmp -s a.ko "$SHARED/unsigned.ko" || fail "strip -a did not remove the signature"
+}
+
 test_this_machine_runs() {
 	# no --root: whatever this machine is, the command must not crash,
 	# and an unsigned module is never said to load cleanly
