@@ -8,8 +8,8 @@
 # the test VM's initramfs. Certificates are made at test time; no key
 # material is kept.
 #
-# Needs: openssl, shellcheck; optional: busybox, setpriv and script
-# (util-linux), strace.
+# Needs: openssl, shellcheck; optional: busybox, setpriv (util-linux),
+# expect, strace.
 
 # shellcheck source-path=SCRIPTDIR source=../lib/harness.sh disable=SC1091
 . "$(dirname "$0")/../lib/harness.sh"
@@ -18,13 +18,22 @@ SCRIPT=$TOP/mok-enroll.sh
 FAKE=$TOP/tests/enroll/fake-mokutil
 PW='Corr3ct horse:battery'
 
-# setup: a throwaway certificate (cert.pem, cert.der, its key signing_key.pem),
-# a fake mokutil state folder $T/mok with the key not enrolled and Secure
-# Boot on, and a tool folder $T/bin.
+# One throwaway pair for the whole run (a key per test was a third of the
+# suite's time), in a folder removed at exit; setup copies it.
+PAIR=$(mktemp -d "${TMPDIR:-/tmp}/modsign-enroll.XXXXXX")
+trap 'rm -rf "$PAIR"' EXIT
+if ! openssl req -x509 -newkey rsa:2048 -nodes -keyout "$PAIR/signing_key.pem" \
+	-out "$PAIR/cert.pem" -subj "/CN=modsign enroll test" -days 2 2>/dev/null ||
+	! openssl x509 -in "$PAIR/cert.pem" -outform DER -out "$PAIR/cert.der"; then
+	echo "test-enroll: ERROR: openssl cannot make the test certificate" >&2
+	exit 1
+fi
+
+# setup: the throwaway certificate (cert.pem, cert.der, its key
+# signing_key.pem) in $T, a fake mokutil state folder $T/mok with the key
+# not enrolled and Secure Boot on, and a tool folder $T/bin.
 setup() {
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/signing_key.pem" \
-		-out "$T/cert.pem" -subj "/CN=modsign enroll test" -days 2 2>/dev/null
-	openssl x509 -in "$T/cert.pem" -outform DER -out "$T/cert.der"
+	cp "$PAIR/signing_key.pem" "$PAIR/cert.pem" "$PAIR/cert.der" "$T/"
 	mkdir -p "$T/mok" "$T/tmp" "$T/bin"
 	echo enabled >"$T/mok/sb"
 	echo not-enrolled >"$T/mok/state"
@@ -82,25 +91,34 @@ password_hidden() {
 }
 
 # run_on_pty INPUT-LINE... -- ARGS...: runs mok-enroll.sh on a pseudo
-# terminal (util-linux script), typing each line after a pause.
+# terminal (expect), typing each line once a password prompt is out (and
+# half a second more: bash turns the echo off right after its prompt).
 run_on_pty() {
-	local lines=()
+	cat >"$T/pty.exp" <<'EOF'
+set timeout 30
+set sep [lsearch -exact $argv --]
+spawn -noecho {*}[lrange $argv [expr {$sep + 1}] end]
+foreach line [lrange $argv 0 [expr {$sep - 1}]] {
+	expect {
+		-re {(password|again): $} {}
+		timeout { puts "no password prompt"; exit 3 }
+		eof { puts "ended before a password prompt"; exit 3 }
+	}
+	sleep 0.5
+	send -- "$line\r"
+}
+expect eof
+exit [lindex [wait] 3]
+EOF
+	local lines=() rc=0
 	while [ "$1" != -- ]; do
 		lines+=("$1")
 		shift
 	done
 	shift
-	local cmd
-	cmd=$(printf '%q ' env PATH="$T/bin" TMPDIR="$T/tmp" FAKE_MOK_DIR="$T/mok" "$BASH" "$SCRIPT" "$@")
-	local rc=0
-	{
-		local l
-		for l in "${lines[@]}"; do
-			sleep 1
-			printf '%s\n' "$l"
-		done
-		sleep 2
-	} | script -qec "$cmd" /dev/null >"$T/out" 2>"$T/err" || rc=$?
+	expect -f "$T/pty.exp" -- "${lines[@]}" -- \
+		env PATH="$T/bin" TMPDIR="$T/tmp" FAKE_MOK_DIR="$T/mok" "$BASH" "$SCRIPT" "$@" \
+		>"$T/out" 2>"$T/err" || rc=$?
 	echo "$rc"
 }
 
@@ -375,7 +393,7 @@ test_no_terminal_without_password_file() {
 
 test_terminal_passwords() {
 	setup
-	command -v script >/dev/null || fail "script (util-linux) is needed for this test"
+	command -v expect >/dev/null || fail "expect is needed for this test (apt-get install expect)"
 	local rc
 	rc=$(run_on_pty "first-one" "second-one" -- --cert "$T/cert.der")
 	expect_eq 1 "$rc" "exit code with mismatched passwords"
