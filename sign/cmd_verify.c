@@ -13,6 +13,7 @@
 
 #include "batch.h"
 #include "fileio.h"
+#include "keyload.h"
 #include "modsign.h"
 #include "sigcms.h"
 #include "trailer.h"

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * unit_check.c - unit tests for what `modsign check` is made of: the
- * parsers of sign/sysparse.c (EFI variables, lockdown, sig_enforce, kernel
- * config, /proc/keys, EFI signature lists, .modinfo), the certificate
- * matching of sign/keymatch.c and every branch of the verdict in
- * sign/verdict.c, on machines and modules built here (keys and
- * certificates are made at run time with libcrypto).
+ * parsers of sign/core/sysparse.c (EFI variables, lockdown, sig_enforce,
+ * kernel config, /proc/keys, EFI signature lists, .modinfo), the
+ * certificate matching of sign/core/keymatch.c and every branch of the
+ * verdict in sign/core/verdict.c, on machines and modules built here (keys
+ * and certificates are made at run time with libcrypto).
  *
  * Inputs are handed over in malloc'ed buffers of exactly their length, so
  * under AddressSanitizer (make -C sign check) a read outside fails the run.
@@ -22,9 +22,9 @@
 #include <openssl/x509v3.h>
 
 #include "keymatch.h"
+#include "machine.h"
 #include "sigcms.h"
 #include "sysparse.h"
-#include "sysstate.h"
 #include "trailer.h"
 #include "verdict.h"
 
@@ -795,7 +795,7 @@ static void sb_machine(struct machine *m)
 	m->given.status = LIST_ABSENT;
 }
 
-/* machine_free without linking sysstate.c (the file side) */
+/* machine_free without linking io/sysstate.c (the file side) */
 static void drop_machine(struct machine *m)
 {
 	free(m->keys.keys);

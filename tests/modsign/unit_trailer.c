@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * unit_trailer.c - unit tests for modsign's trailer parser (sign/trailer.c)
- * and, on crafted signatures, its PKCS#7 description (sign/describe.c).
+ * unit_trailer.c - unit tests for modsign's trailer parser
+ * (sign/core/trailer.c) and, on crafted signatures, its PKCS#7 description
+ * (sign/core/describe.c).
  *
  * Every input is handed to the parser in a malloc'ed buffer of exactly its
  * length, so under AddressSanitizer (make -C sign check) any read outside

@@ -1,16 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * keyload.h - the signing key of `modsign sign`: a key file (fileio.c's
- * load_key), or a key in a PKCS#11 token named by a "pkcs11:" URI
- * (RFC 7512), reached through the libp11 engine of OpenSSL
- * (libengine-pkcs11-openssl).
+ * keyload.h - keys and certificates: key and certificate files, and the
+ * signing key of `modsign sign`: a key file (load_key), or a key in a
+ * PKCS#11 token named by a "pkcs11:" URI (RFC 7512), reached through the
+ * libp11 engine of OpenSSL (libengine-pkcs11-openssl).
  */
 #ifndef MODSIGN_KEYLOAD_H
 #define MODSIGN_KEYLOAD_H
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "util.h"
+
+/* Appends the certificates in path (one DER certificate, several DER ones
+ * back to back, or a PEM bundle) to certs. Returns how many, or -1. */
+int load_certs(const char *path, STACK_OF(X509) *certs, struct errbuf *eb);
+
+/* One certificate: the first one in path. */
+X509 *load_cert(const char *path, struct errbuf *eb);
+
+/* A private key, PEM or DER (PKCS#8 or traditional). An encrypted key is
+ * opened with the passphrase in $KBUILD_SIGN_PIN, as sign-file does. */
+EVP_PKEY *load_key(const char *path, struct errbuf *eb);
 
 struct signing_key {
 	EVP_PKEY *pkey;

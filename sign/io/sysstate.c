@@ -22,6 +22,7 @@
 
 #include "compress.h"
 #include "fileio.h"
+#include "keyload.h"
 
 #define EFI_GLOBAL "8be4df61-93ca-11d2-aa0d-00e098032b8c"
 #define SHIM_GUID "605dab50-e046-4300-abb6-3dd810dd8b23"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * fileio.h - the file side: read a module, replace it atomically, load keys
- * and certificates (DER or PEM, told apart by their first bytes).
+ * fileio.h - the file side: read a module, replace it atomically, lock
+ * folders (keys and certificates: keyload.h).
  */
 #ifndef MODSIGN_FILEIO_H
 #define MODSIGN_FILEIO_H
@@ -10,9 +10,6 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
-
-#include <openssl/evp.h>
-#include <openssl/x509.h>
 
 #include "compress.h"
 #include "util.h"
@@ -134,16 +131,5 @@ void unlock_folders(struct folder_locks *fl);
 /* Removes the stale temporary files of replace_begin in folder dir, those
  * that no process holds a lock on. Returns how many it removed. */
 int clean_stale_temps(const char *dir);
-
-/* Appends the certificates in path (one DER certificate, several DER ones
- * back to back, or a PEM bundle) to certs. Returns how many, or -1. */
-int load_certs(const char *path, STACK_OF(X509) *certs, struct errbuf *eb);
-
-/* One certificate: the first one in path. */
-X509 *load_cert(const char *path, struct errbuf *eb);
-
-/* A private key, PEM or DER (PKCS#8 or traditional). An encrypted key is
- * opened with the passphrase in $KBUILD_SIGN_PIN, as sign-file does. */
-EVP_PKEY *load_key(const char *path, struct errbuf *eb);
 
 #endif

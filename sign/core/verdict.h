@@ -14,8 +14,8 @@
 #include <stdint.h>
 
 #include "keymatch.h"
+#include "machine.h"
 #include "sigcms.h"
-#include "sysstate.h"
 #include "trailer.h"
 
 /* How the kernel would treat module signatures on that machine. */

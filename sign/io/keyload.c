@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * keyload.c - the signing key: a file, or a key in a PKCS#11 token.
+ * keyload.c - keys and certificates: key and certificate files (DER or
+ * PEM, told apart by their first bytes), and keys in a PKCS#11 token.
  *
  * Tokens are reached through the libp11 engine (Debian 12:
  * libengine-pkcs11-openssl), with OpenSSL's ENGINE API. That API is
@@ -23,14 +24,161 @@
 #include "util.h"
 
 #include <openssl/crypto.h>
+#include <openssl/decoder.h>
 #include <openssl/engine.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ui.h>
+#include <openssl/x509.h>
 
 #include "fileio.h"
 
 #define URI_PREFIX "pkcs11:"
 
+/* Reads a small file (key or certificate) into memory. */
+static uint8_t *slurp(const char *path, size_t *len, struct errbuf *eb)
+{
+	struct file_buf fb;
+
+	if (read_file(path, &fb, eb))
+		return NULL;
+	if (fb.len == 0) {
+		eb_set(eb, "empty file");
+		file_buf_free(&fb);
+		return NULL;
+	}
+	*len = fb.len;
+	return fb.data;
+}
+
+/* PEM if "-----BEGIN" comes first, after blank space; DER otherwise. */
+static int is_pem(const uint8_t *p, size_t len)
+{
+	static const char begin[] = "-----BEGIN";
+	size_t i = 0;
+
+	while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
+			   p[i] == '\n'))
+		i++;
+	return len - i >= sizeof(begin) - 1 &&
+	       memcmp(p + i, begin, sizeof(begin) - 1) == 0;
+}
+
+int load_certs(const char *path, STACK_OF(X509) *certs, struct errbuf *eb)
+{
+	uint8_t *data;
+	size_t len;
+	int count = 0;
+
+	data = slurp(path, &len, eb);
+	if (!data)
+		return -1;
+	ERR_clear_error();
+	if (is_pem(data, len)) {
+		BIO *b = BIO_new_mem_buf(data, (int)len);
+		X509 *x;
+
+		OSSL_CHECK(b, eb, "cannot read the certificate");
+		while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+			if (!sk_X509_push(certs, x)) {
+				X509_free(x);
+				BIO_free(b);
+				OSSL_CHECK(0, eb, "out of memory");
+			}
+			count++;
+		}
+		BIO_free(b);
+		if (count == 0) {
+			eb_ossl(eb, "no PEM certificate in it");
+			goto out;
+		}
+		/* the loop ends on "no start line": not an error */
+		ERR_clear_error();
+	} else {
+		const unsigned char *p = data, *end = data + len;
+
+		while (p < end) {
+			X509 *x = d2i_X509(NULL, &p, end - p);
+
+			if (!x) {
+				if (count)
+					eb_ossl(eb,
+						"garbage after certificate %d (DER)",
+						count);
+				else
+					eb_ossl(eb,
+						"not a certificate (neither PEM nor DER X.509)");
+				goto out;
+			}
+			if (!sk_X509_push(certs, x)) {
+				X509_free(x);
+				OSSL_CHECK(0, eb, "out of memory");
+			}
+			count++;
+		}
+	}
+	free(data);
+	return count;
+out:
+	free(data);
+	return -1;
+}
+
+X509 *load_cert(const char *path, struct errbuf *eb)
+{
+	STACK_OF(X509) *certs = sk_X509_new_null();
+	X509 *x = NULL;
+
+	if (!certs) {
+		eb_set(eb, "out of memory");
+		return NULL;
+	}
+	if (load_certs(path, certs, eb) > 0) {
+		x = sk_X509_shift(certs);
+	}
+	sk_X509_pop_free(certs, X509_free);
+	return x;
+}
+
+EVP_PKEY *load_key(const char *path, struct errbuf *eb)
+{
+	OSSL_DECODER_CTX *dctx = NULL;
+	EVP_PKEY *pkey = NULL;
+	const char *pin = getenv("KBUILD_SIGN_PIN");
+	const unsigned char *p;
+	uint8_t *data;
+	size_t len, left;
+
+	data = slurp(path, &len, eb);
+	if (!data)
+		return NULL;
+	ERR_clear_error();
+	dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey,
+					     is_pem(data, len) ? "PEM" : "DER",
+					     NULL, NULL, EVP_PKEY_KEYPAIR, NULL,
+					     NULL);
+	OSSL_CHECK(dctx, eb, "cannot set up a key decoder");
+	if (pin)
+		OSSL_CHECK(OSSL_DECODER_CTX_set_passphrase(
+				   dctx, (const unsigned char *)pin,
+				   strlen(pin)) == 1,
+			   eb, "cannot use $KBUILD_SIGN_PIN");
+	p = data;
+	left = len;
+	if (OSSL_DECODER_from_data(dctx, &p, &left) != 1 || !pkey) {
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+		eb_ossl(eb,
+			"not a private key (PEM or DER; an encrypted one needs its passphrase in $KBUILD_SIGN_PIN)");
+		goto out;
+	}
+	ERR_clear_error();
+out:
+	OSSL_DECODER_CTX_free(dctx);
+	OPENSSL_cleanse(data, len);
+	free(data);
+	return pkey;
+}
 
 /* s[0..n) with %XX decoded (RFC 7512 values are percent-encoded). */
 static char *pct_decode(const char *s, size_t n)

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sysstate.h - what `modsign check` reads about the running machine: Secure
+ * Boot and setup mode (EFI variables), lockdown, module.sig_enforce, the
+ * kernel's config and release, the keys the kernel trusts (/proc/keys) and
+ * the MOK lists (MokListRT, and MokNew for a pending enrollment), and
+ * DKMS's own certificate (/var/lib/dkms/mok.pub).
+ *
+ * Every path is resolved under a root prefix ("" for this machine; a folder
+ * for the tests or a mounted image). What cannot be read is recorded as
+ * unknown, with the reason, and never guessed.
+ */
+#ifndef MODSIGN_SYSSTATE_H
+#define MODSIGN_SYSSTATE_H
+
+#include "machine.h"
+
+/*
+ * machine_read - fill *m from the machine under root ("" or NULL: this
+ * one). release, when not NULL, is the kernel release to assume instead of
+ * the one the machine reports. Never fails: what is not readable is
+ * recorded as unknown. machine_free releases it.
+ */
+void machine_read(struct machine *m, const char *root, const char *release);
+void machine_free(struct machine *m);
+
+/* Adds the certificates in path (DER, several DER, or PEM) to m->given.
+ * Returns how many, or -1 with *eb. */
+int machine_add_certs(struct machine *m, const char *path, struct errbuf *eb);
+
+/*
+ * dkms_find_package - which DKMS package built the module named name (its
+ * modinfo name, or its file name without .ko...; either may be NULL), of
+ * version (modinfo version, or NULL), for the kernel release: the folder
+ * /var/lib/dkms/<name>/<version> when it exists, else the one build under
+ * /var/lib/dkms/<package>/<version>/<release>/<arch>/module/ that holds
+ * <file>.ko[.xz|.zst|.gz]. Fills what it finds for sure into *pkg (fields
+ * it cannot tell stay ""). Reads under m->root.
+ */
+void dkms_find_package(const struct machine *m, const char *name,
+		       const char *file, const char *version,
+		       const char *release, struct dkms_pkg *pkg);
+
+#endif
