@@ -5,7 +5,7 @@
 #                              (default: all, in that order)
 #
 # Each suite prints PASS/FAIL lines and result lines `<name>: N passed,
-# N failed` (modsign has two: its C unit tests and its command tests); this
+# N failed` (modsign has one per part of sign/Makefile's CHECK_PARTS); this
 # script prints every suite's output and time, adds up the result lines, and
 # closes with the total. It exits 1 when any suite failed or printed no
 # result.
