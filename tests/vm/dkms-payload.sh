@@ -47,6 +47,9 @@ esac
 
 box=$(mktemp -d "${TMPDIR:-/tmp}/modsign-vm-dkms.XXXXXX")
 trap 'SANDBOX_DIR=$box sandbox_stop || true' EXIT
+# What the host must keep (DKMS's, module, header and dpkg files), as the
+# dkms suite's host_untouched compares it.
+host_fingerprint >"$box.host-before"
 sandbox_start "$box"
 sandbox_layer "/usr/lib/modules/$rel" "$depmods" "$image"
 
@@ -111,3 +114,11 @@ mkdir -p "$out/deps"
 for m in drivers/media/mc/mc drivers/media/v4l2-core/videodev; do
 	cp "$image/kernel/$m".ko* "$out/deps/"
 done
+
+host_fingerprint >"$box.host-after"
+if ! cmp -s "$box.host-before" "$box.host-after"; then
+	diff "$box.host-before" "$box.host-after" | head -n 20 >&2
+	rm -f "$box.host-before" "$box.host-after"
+	die "the host's DKMS, module, header or dpkg files changed while DKMS ran in the sandbox"
+fi
+rm -f "$box.host-before" "$box.host-after"
