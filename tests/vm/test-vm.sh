@@ -452,6 +452,9 @@ command -v expect >/dev/null || {
 	exit 1
 }
 echo "vm: building modsign for the guest"
+# A new copy each run: fresh_tree over an old one would keep files the
+# tree has since moved or deleted (an old sign/util.h shadowing core/'s).
+rm -rf "$WORK/tools"
 fresh_tree "$WORK/tools"
 make -s -C "$WORK/tools/sign" >"$WORK/tools/build.log" 2>&1 || {
 	cat "$WORK/tools/build.log"
