@@ -73,6 +73,10 @@ struct machine {
 	/* DKMS's own certificate, /var/lib/dkms/mok.pub (DER), made by DKMS
 	 * when no key is configured; LIST_ABSENT when there is none */
 	struct cert_list dkms;
+	/* the certificates built into the kernel image of the release,
+	 * /boot/vmlinuz-<release> (what signed the distribution's modules);
+	 * LIST_UNKNOWN when the image could not be read */
+	struct cert_list builtin;
 };
 
 /* The DKMS package a module came from, as `dkms -m NAME -v VERSION` wants

@@ -859,4 +859,5 @@ void machine_free(struct machine *m)
 	cert_list_free(&m->moknew);
 	cert_list_free(&m->given);
 	cert_list_free(&m->dkms);
+	cert_list_free(&m->builtin);
 }
