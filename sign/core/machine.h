@@ -69,6 +69,8 @@ struct machine {
 	struct keys_state keys;
 	struct cert_list moklist; /* MokListRT */
 	struct cert_list moknew; /* MokNew */
+	struct cert_list mokdel; /* MokDel: deletions waiting for MokManager
+				  * (filled by a following change) */
 	struct cert_list given; /* --cert files */
 	/* DKMS's own certificate, /var/lib/dkms/mok.pub (DER), made by DKMS
 	 * when no key is configured; LIST_ABSENT when there is none */

@@ -857,6 +857,7 @@ void machine_free(struct machine *m)
 	m->keys.keys = NULL;
 	cert_list_free(&m->moklist);
 	cert_list_free(&m->moknew);
+	cert_list_free(&m->mokdel);
 	cert_list_free(&m->given);
 	cert_list_free(&m->dkms);
 	cert_list_free(&m->builtin);
