@@ -260,9 +260,8 @@ void kimage_certs(const uint8_t *img, size_t len, const char *source,
 	}
 	r = comp_decompress_sized(ct, img + off, plen, &k, &klen, &eb);
 	if (r) {
-		snprintf(l->why, sizeof(l->why),
-			 "cannot decompress the kernel (%s): %.300s",
-			 comp_name(ct), eb.msg);
+		snprintf(l->why, sizeof(l->why), "compressed kernel: %.400s",
+			 eb.msg);
 		return;
 	}
 	kimage_scan(k, klen, source, l);

@@ -439,7 +439,7 @@ TEST(image_refused_with_a_reason)
 	free(m.p);
 	/* damaged stream */
 	expect_why(&img, off + plen / 2, img.p[off + plen / 2] ^ 0x55,
-		   "cannot decompress the kernel (zstd): ");
+		   "compressed kernel: cannot decompress (zstd): ");
 	/* compressions the kernel knows and modsign does not read */
 	m = from_bytes(img.p, img.len);
 	memcpy(m.p + off, "BZh91AY", 7);
