@@ -8,7 +8,9 @@
 # /proc/keys, lockdown, sig_enforce, MokListRT/MokNew signature lists, a
 # /boot/config) and runs `modsign check --root` on a real module of Debian's
 # 6.1 kernel (tests/lib/fetch-debian.sh), stripped and signed again with
-# throwaway keys made here by the kernel's own scripts/sign-file. The suite
+# throwaway keys made here by the kernel's own scripts/sign-file; Debian's
+# own modules (6.1 and 6.12) are checked as they are, against their real
+# kernel images under the fake root's /boot. The suite
 # is named after this file: `verdicts: N passed, N failed`. MODSIGN names the
 # binary (make -C sign check passes its ASan+UBSan build).
 # The test_* functions and their helpers are called through the harness:
