@@ -522,6 +522,7 @@ static void module_json(const char *name, const struct modfacts *f,
 			json_str(sb, "signature_error", f->sig_note);
 		json_str(sb, "key", trust_name(d->trust));
 		json_str(sb, "key_detail", d->key[0] ? d->key : NULL);
+		json_str(sb, "match", basis_name(d->basis));
 		sb_printf(sb, ",\"key_enrolled\":%s,\"key_pending\":%s",
 			  d->enrolled ? "true" : "false",
 			  d->pending ? "true" : "false");

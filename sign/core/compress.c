@@ -605,6 +605,35 @@ int comp_decompress(enum comp_type c, const uint8_t *in, size_t inlen,
 	return 0;
 }
 
+int comp_decompress_sized(enum comp_type c, const uint8_t *in, size_t inlen,
+			  uint8_t **out, size_t *outlen, struct errbuf *eb)
+{
+	const uint8_t *t;
+	uint32_t want;
+	int r;
+
+	if (inlen < 4) {
+		eb_set(eb, "%zu bytes: too short for a stream and its size",
+		       inlen);
+		return -1;
+	}
+	t = in + inlen - 4;
+	want = (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 |
+	       (uint32_t)t[3] << 24;
+	r = comp_decompress(c, in, inlen - 4, out, outlen, eb);
+	if (r)
+		return r;
+	if ((uint32_t)*outlen != want) {
+		eb_set(eb,
+		       "it decompresses to %zu bytes, but the size after it says %u",
+		       *outlen, want);
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int comp_compress(enum comp_type c, const struct iovec *iov, int iovcnt,
 		  uint8_t **out, size_t *outlen, struct errbuf *eb)
 {

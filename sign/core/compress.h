@@ -71,6 +71,16 @@ int comp_decompress(enum comp_type c, const uint8_t *in, size_t inlen,
 		    uint8_t **out, size_t *outlen, struct errbuf *eb);
 
 /*
+ * comp_decompress_sized - comp_decompress for data as the kernel's build
+ * appends it to a compressed kernel (scripts/Makefile.lib, size_append):
+ * one stream/frame/member, then its decompressed size as 4 little-endian
+ * bytes. The size must match what the stream decompresses to (modulo
+ * 2^32). Same returns as comp_decompress.
+ */
+int comp_decompress_sized(enum comp_type c, const uint8_t *in, size_t inlen,
+			  uint8_t **out, size_t *outlen, struct errbuf *eb);
+
+/*
  * comp_compress - compress the concatenation of iov[0..iovcnt) into one
  * stream of format c, with the options Kbuild uses, so that the kernel's
  * decompressor accepts it. On success *out is malloc'ed.

@@ -25,12 +25,16 @@
 
 #include <openssl/err.h>
 
+#include "compress.h"
 #include "sysparse.h"
 
 #define ENROLLED_BUT_NOT_LOADED                                             \
 	"the key is enrolled (MokListRT) but this kernel did not load it: " \
 	"see \"The key was enrolled but modules still fail\" in "           \
 	"docs/troubleshooting.md"
+
+#define REBOOT_INTO_IMAGE \
+	"reboot into the kernel image now installed, whose built-in key signed it"
 
 /* Appends to the NUL-terminated text in buf[0..size). */
 static void appendf(char *buf, size_t size, const char *fmt, ...)
@@ -224,20 +228,16 @@ static void read_modinfo(const uint8_t *buf, size_t len, size_t elf_len,
 
 void modfacts_read(const uint8_t *buf, size_t len, struct modfacts *f)
 {
-	static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	enum comp_type c = comp_detect(buf, len);
 	size_t elf_len;
 
 	memset(f, 0, sizeof(*f));
 	f->buf = buf;
 	f->len = len;
-	if (len >= sizeof(xz_magic) && !memcmp(buf, xz_magic, sizeof(xz_magic)))
-		f->compressed = "xz";
-	else if (len >= 4 && !memcmp(buf, "\x28\xb5\x2f\xfd", 4))
-		f->compressed = "zstd";
-	else if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)
-		f->compressed = "gzip";
-	if (f->compressed)
+	if (c != COMP_NONE) {
+		f->compressed = comp_name(c);
 		return;
+	}
 	elf_len = read_signature(buf, len, f);
 	if (f->error)
 		return;
@@ -454,6 +454,49 @@ static void untrusted_key_text(const struct machine *m,
 						      "");
 }
 
+/* Trusted because the kernel image holds the signer's certificate in its
+ * built-in list, while /proc/keys cannot confirm it (why). */
+static void trust_by_image(const struct machine *m, struct decision *d,
+			   const char *why)
+{
+	d->trust = TRUST_YES;
+	d->basis = BASIS_CERT;
+	snprintf(
+		d->key, sizeof(d->key),
+		"trusted: built into %.300s (its certificate list); /proc/keys cannot confirm it: %.300s",
+		m->builtin.src, why);
+}
+
+/* Only a key of the signer's name was found (ambiguous): trusted by name
+ * when it is a built-in key and the kernel image, which would tell, could
+ * not be read; else unknown. */
+static void trust_by_name(const struct machine *m, const struct mkey *k,
+			  struct decision *d)
+{
+	char kdesc[400];
+
+	describe_kkey(kdesc, sizeof(kdesc), k);
+	d->basis = BASIS_NAME;
+	if (m->builtin.status != LIST_OK && k->ring &&
+	    !strcmp(k->ring, ".builtin_trusted_keys")) {
+		d->trust = TRUST_YES;
+		snprintf(
+			d->key, sizeof(d->key),
+			"trusted by name only: a built-in key has the signer's name (%s); its certificate, which would tell whether it is the same key, could not be read (%.200s)",
+			kdesc, m->builtin.why);
+		return;
+	}
+	d->trust = TRUST_UNKNOWN;
+	snprintf(
+		d->key, sizeof(d->key),
+		"unknown: a key of that name is trusted (%s), but without the signer's certificate modsign cannot tell whether it is the same key",
+		kdesc);
+	if (m->builtin.status != LIST_OK)
+		appendf(d->key, sizeof(d->key),
+			"; the kernel image, which may hold it, could not be read (%.200s)",
+			m->builtin.why);
+}
+
 static void find_trust(const struct machine *m, const struct modfacts *f,
 		       struct decision *d)
 {
@@ -461,14 +504,22 @@ static void find_trust(const struct machine *m, const struct modfacts *f,
 	const struct cert_id *pend = find_cert(&m->moknew, &f->sid);
 	const struct cert_id *given = find_cert(&m->given, &f->sid);
 	const struct cert_id *dkms = find_cert(&m->dkms, &f->sid);
+	const struct cert_id *img = find_cert(&m->builtin, &f->sid);
 	const struct mkey *same_name = NULL, *ambiguous = NULL;
 	char kdesc[400];
 
 	d->enrolled = mok != NULL;
 	d->pending = pend != NULL;
-	d->cert = mok ? mok : pend ? pend : given ? given : dkms;
+	d->builtin = img != NULL;
+	/* a built-in key stays whatever MokManager deletes */
+	d->deletion_pending = !img && find_cert(&m->mokdel, &f->sid);
+	d->cert = mok ? mok : pend ? pend : given ? given : dkms ? dkms : img;
 
 	if (m->keys.status != KEYS_OK) {
+		if (img) {
+			trust_by_image(m, d, m->keys.why);
+			return;
+		}
 		d->trust = TRUST_UNKNOWN;
 		snprintf(
 			d->key, sizeof(d->key), "unknown: %s%s", m->keys.why,
@@ -480,6 +531,7 @@ static void find_trust(const struct machine *m, const struct modfacts *f,
 	match_kernel_key(m, f, d, &same_name, &ambiguous);
 	if (d->kkey) {
 		d->trust = TRUST_YES;
+		d->basis = d->cert ? BASIS_CERT : BASIS_KEYID;
 		describe_kkey(kdesc, sizeof(kdesc), d->kkey);
 		snprintf(
 			d->key, sizeof(d->key), "trusted: %s%s", kdesc,
@@ -488,15 +540,32 @@ static void find_trust(const struct machine *m, const struct modfacts *f,
 			f->sid.has_skid ?
 				" (matched by the signature's key id)" :
 				" (matched by name and serial number: the certificate has no key id)");
+		if (img)
+			appendf(d->key, sizeof(d->key),
+				" (its certificate is built into %.300s)",
+				m->builtin.src);
+		return;
+	}
+	if (img && m->release_running != TRI_YES) {
+		trust_by_image(
+			m, d,
+			m->release_running == TRI_NO ?
+				"it shows the running kernel's keys, and that is another release" :
+				"whether it shows this release's keys is unknown");
+		return;
+	}
+	if (img) {
+		/* the running kernel is this release, but not this build */
+		d->image_newer = 1;
+		d->trust = TRUST_NO;
+		snprintf(
+			d->key, sizeof(d->key),
+			"not trusted by the running kernel: %.300s holds the signer's certificate, but the running kernel's built-in key is another (the image was replaced since boot; the new one trusts it)",
+			m->builtin.src);
 		return;
 	}
 	if (ambiguous) {
-		d->trust = TRUST_UNKNOWN;
-		describe_kkey(kdesc, sizeof(kdesc), ambiguous);
-		snprintf(
-			d->key, sizeof(d->key),
-			"unknown: a key of that name is trusted (%s), but without the signer's certificate modsign cannot tell whether it is the same key",
-			kdesc);
+		trust_by_name(m, ambiguous, d);
 		return;
 	}
 	untrusted_key_text(m, mok, pend, same_name, d);
@@ -817,6 +886,8 @@ static int decide_untrusted(const struct machine *m, const struct policy *p,
 			d->next, sizeof(d->next), "optional: %s",
 			f->sig != MODSIG_SIGNED ?
 				"make sign, so that it loads without tainting the kernel" :
+			d->image_newer ?
+				REBOOT_INTO_IMAGE :
 			d->pending ?
 				"reboot and confirm the key in MokManager, so that it loads without tainting the kernel" :
 				"make enroll and reboot, so that it loads without tainting the kernel");
@@ -837,6 +908,8 @@ static int decide_untrusted(const struct machine *m, const struct policy *p,
 		    what, p->why);
 	if (f->sig != MODSIG_SIGNED)
 		snprintf(d->next, sizeof(d->next), "make sign");
+	else if (d->image_newer)
+		snprintf(d->next, sizeof(d->next), "%s", REBOOT_INTO_IMAGE);
 	else if (d->enrolled)
 		snprintf(d->next, sizeof(d->next), "%s",
 			 ENROLLED_BUT_NOT_LOADED);
@@ -871,6 +944,45 @@ static int decide_trust_unsure(const struct machine *m, const struct policy *p,
 	    "unknown: signed by %s; whether this kernel trusts that key is unknown",
 	    signer);
 	return 0;
+}
+
+/* A signer the kernel trusts: how sure that is shows in the line. */
+static void say_trusted(const struct machine *m, const char *signer,
+			struct decision *d)
+{
+	if (d->basis == BASIS_NAME) {
+		say(d, V_LOAD, "trusted-key", NULL,
+		    "will load, by name only: signed by %s, the name of a key built into this kernel (its certificate could not be compared)",
+		    signer);
+		snprintf(
+			d->next, sizeof(d->next),
+			"none; to be sure, let modsign read %.300s (%.200s), or give the signer's certificate: modsign check --cert CERT FILE",
+			m->builtin.src[0] ? m->builtin.src : "the kernel image",
+			m->builtin.why);
+	} else if (d->builtin && !d->kkey) {
+		say(d, V_LOAD, "trusted-key", "none",
+		    "will load: signed by %s, a key built into this kernel (its certificate is in %.300s)",
+		    signer, m->builtin.src);
+	} else {
+		say(d, V_LOAD, "trusted-key", "none",
+		    "will load: signed by %s, a key this kernel trusts",
+		    signer);
+	}
+}
+
+/* A module that loads now by a MOK key whose deletion waits for the next
+ * boot's MokManager: the verdict stays, the line and next step warn. */
+static void say_deletion(struct decision *d)
+{
+	if (!d->deletion_pending || d->trust != TRUST_YES ||
+	    (d->v != V_LOAD && d->v != V_LOAD_WARN))
+		return;
+	appendf(d->line, sizeof(d->line),
+		"; but its key is queued for deletion from MOK (MokDel): once MokManager confirms it at the next boot, it will be rejected");
+	snprintf(
+		d->next, sizeof(d->next),
+		"to keep it loading, cancel the deletion before rebooting: sudo mokutil --revoke-delete; or sign it with a key that stays enrolled");
+	d->next_alt[0] = '\0';
 }
 
 /* A module that would load, on a kernel whose release is not known: its
@@ -912,9 +1024,7 @@ void decide(const struct machine *m, const struct policy *p,
 	if (decide_vermagic(m, f, d))
 		return;
 	if (sig == PASS)
-		say(d, V_LOAD, "trusted-key", "none",
-		    "will load: signed by %s, a key this kernel trusts",
-		    signer);
+		say_trusted(m, signer, d);
 	else if (p->checks == TRI_NO)
 		say(d, V_LOAD, "not-checked", "none",
 		    "will load: this kernel does not check module signatures");
@@ -927,6 +1037,7 @@ void decide(const struct machine *m, const struct policy *p,
 		loads = decide_trust_unsure(m, p, signer, d);
 	if (loads)
 		check_release_known(m, d);
+	say_deletion(d);
 }
 
 const char *verdict_name(enum verdict v)
@@ -944,6 +1055,20 @@ const char *verdict_name(enum verdict v)
 		return "unknown";
 	default:
 		return "error";
+	}
+}
+
+const char *basis_name(enum basis b)
+{
+	switch (b) {
+	case BASIS_CERT:
+		return "certificate";
+	case BASIS_KEYID:
+		return "key-id";
+	case BASIS_NAME:
+		return "name";
+	default:
+		return "none";
 	}
 }
 

@@ -93,6 +93,17 @@ enum dkms_why {
 	DKMS_UNSIGNED, /* installed by DKMS, unsigned */
 };
 
+/* How the signer was tied to a key the kernel trusts, surest first. */
+enum basis {
+	BASIS_NONE = 0, /* not tied to any */
+	BASIS_CERT, /* by its certificate: the kernel's key is the one of a
+		     * certificate the signature names, or the kernel image
+		     * holds that certificate in its built-in list */
+	BASIS_KEYID, /* the signature's key id (or serial number) is the id
+		      * of a key in the kernel's keyrings */
+	BASIS_NAME, /* only its name is that of a key the kernel trusts */
+};
+
 struct decision {
 	enum verdict v;
 	const char *reason; /* a fixed word for scripts: "unsigned", ... */
@@ -107,6 +118,11 @@ struct decision {
 	char key[768]; /* where the signing key was (not) found */
 	int pending; /* its certificate is in MokNew */
 	int enrolled; /* its certificate is in MokListRT */
+	int deletion_pending; /* its certificate is in MokDel: MokManager
+			       * deletes it at the next boot */
+	int builtin; /* its certificate is built into the kernel image */
+	int image_newer; /* that image is not the running kernel's build */
+	enum basis basis;
 	int sig_ok; /* TRI: checked against its certificate */
 	char sig_check[KM_WHY];
 	int vermagic_ok; /* TRI */
@@ -127,6 +143,8 @@ const char *dkms_name(enum dkms_why w);
 
 /* "load", "load-with-warning", "rejected", "pending", "unknown", "error" */
 const char *verdict_name(enum verdict v);
+/* "certificate", "key-id", "name", "none" */
+const char *basis_name(enum basis b);
 /* "n/a", "trusted", "untrusted", "unknown" */
 const char *trust_name(enum trust t);
 

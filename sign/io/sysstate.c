@@ -23,6 +23,7 @@
 #include "compress.h"
 #include "fileio.h"
 #include "keyload.h"
+#include "kimage.h"
 
 #define EFI_GLOBAL "8be4df61-93ca-11d2-aa0d-00e098032b8c"
 #define SHIM_GUID "605dab50-e046-4300-abb6-3dd810dd8b23"
@@ -796,6 +797,122 @@ void dkms_find_package(const struct machine *m, const char *name,
 			 pkg->name);
 }
 
+/* ---- the kernel image ---- */
+
+/* Whether the release is the running kernel's: /proc/keys then shows the
+ * keys its image holds. */
+static void read_running(struct machine *m)
+{
+	struct utsname u;
+	uint8_t *b;
+	size_t n;
+
+	m->release_running = TRI_UNKNOWN;
+	if (!m->has_release)
+		return;
+	if (strcmp(m->release_src, "--release")) {
+		m->release_running = TRI_YES; /* it is where it was read */
+		return;
+	}
+	if (slurp(m, "/proc/sys/kernel/osrelease", &b, &n) == 0) {
+		while (n && (b[n - 1] == '\n' || b[n - 1] == ' '))
+			n--;
+		m->release_running = n == strlen(m->release) &&
+						     !memcmp(b, m->release, n) ?
+					     TRI_YES :
+					     TRI_NO;
+		free(b);
+	} else if (m->live && uname(&u) == 0) {
+		m->release_running = strcmp(u.release, m->release) ? TRI_NO :
+								     TRI_YES;
+	}
+}
+
+/* root+path whole, a regular file of at most KIMAGE_FILE_MAX bytes: 0
+ * with a malloc'ed *buf, or -1 with errno (EFBIG: larger; EINVAL: not a
+ * regular file). */
+static int read_image(const struct machine *m, const char *path, uint8_t **buf,
+		      size_t *len)
+{
+	char p[MS_PATH + 512];
+	struct stat st;
+	size_t n = 0;
+	int fd, e;
+
+	*buf = NULL;
+	full_path(m, path, p, sizeof(p));
+	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	e = fstat(fd, &st)			   ? errno :
+	    !S_ISREG(st.st_mode)		   ? EINVAL :
+	    (uint64_t)st.st_size > KIMAGE_FILE_MAX ? EFBIG :
+						     0;
+	if (!e && !(*buf = malloc(st.st_size ? (size_t)st.st_size : 1)))
+		e = ENOMEM;
+	while (!e && n < (size_t)st.st_size) {
+		ssize_t r = read(fd, *buf + n, (size_t)st.st_size - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			e = r < 0 ? errno : EIO; /* shrank while read */
+		else
+			n += (size_t)r;
+	}
+	close(fd);
+	if (e) {
+		free(*buf);
+		*buf = NULL;
+		errno = e;
+		return -1;
+	}
+	*len = n;
+	return 0;
+}
+
+/* The certificates built into /boot/vmlinuz-<release>: the key that
+ * signed the distribution's modules. */
+static void read_builtin(struct machine *m)
+{
+	struct cert_list *l = &m->builtin;
+	char why[MS_WHY], img[sizeof(m->release) + 16];
+	uint8_t *b;
+	size_t n;
+
+	l->status = LIST_UNKNOWN;
+	if (!m->has_release) {
+		snprintf(
+			l->why, sizeof(l->why),
+			"the kernel release is unknown, and with it the kernel image");
+		return;
+	}
+	snprintf(img, sizeof(img), "/boot/vmlinuz-%s", m->release);
+	snprintf(l->src, sizeof(l->src), "%s", img);
+	if (read_image(m, img, &b, &n)) {
+		if (errno == EFBIG)
+			snprintf(
+				l->why, sizeof(l->why),
+				"%.300s is larger than modsign's limit of %d MiB for a kernel image",
+				l->src, KIMAGE_FILE_MAX_MIB);
+		else if (errno == EINVAL)
+			snprintf(l->why, sizeof(l->why),
+				 "%.300s is not a regular file", l->src);
+		else
+			snprintf(l->why, sizeof(l->why),
+				 "cannot read %.300s: %s", l->src,
+				 strerror(errno));
+		return;
+	}
+	/* the certificates' source is l->src: it lives as long as m */
+	kimage_certs(b, n, l->src, l);
+	free(b);
+	if (l->status != LIST_OK) {
+		snprintf(why, sizeof(why), "%.200s: %.300s", l->src, l->why);
+		snprintf(l->why, sizeof(l->why), "%s", why);
+	}
+}
+
 /* ---- the whole machine ---- */
 
 void machine_read(struct machine *m, const char *root, const char *release)
@@ -819,6 +936,8 @@ void machine_read(struct machine *m, const char *root, const char *release)
 	read_moklist(m);
 	read_moknew(m);
 	read_dkms_cert(m);
+	read_running(m);
+	read_builtin(m);
 	m->given.status = LIST_ABSENT;
 }
 

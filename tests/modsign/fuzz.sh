@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes modsign's parsers with libFuzzer: the trailer parser, `info` on whole
 # files, `check`'s machine-state parsers, and the decompress/compress round
-# trip of .ko.xz, .ko.zst and .ko.gz (sign/fuzz/).
+# trip of .ko.xz, .ko.zst and .ko.gz, and the certificates of a kernel image
+# (sign/fuzz/).
 #
 #   tests/modsign/fuzz.sh            FUZZ_SECONDS (default 30) in all,
 #                                    split between the targets
