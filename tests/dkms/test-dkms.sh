@@ -63,12 +63,6 @@ host_fingerprint >"$SUITE/host.before"
 sandbox_start "$SUITE/sandbox" || suite_error "cannot make the sandbox in $SUITE"
 sandbox_layer "/usr/lib/modules/$REL61" "$DEPMOD61" "$IMAGE61" || suite_error "cannot layer the 6.1 image"
 
-# Timings and facts go to the suite's output, not to a test's log.
-exec 3>&1
-note() {
-	echo "# $*" >&3
-}
-
 # One job and a lower priority for every build: the machine is shared.
 # dkms reads parallel_jobs from the environment (dpkg passes it on).
 in_sandbox() {

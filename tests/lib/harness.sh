@@ -14,6 +14,13 @@
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export TOP
 
+# note TEXT: a timing or a figure for the suite's output, as `# TEXT`.
+# A test's own output goes to its log; fd 3 is the suite's stdout.
+exec 3>&1
+note() {
+	echo "# $*" >&3
+}
+
 # fail MESSAGE: stop the current test with a reason.
 fail() {
 	printf '%s\n' "$*" >"$T/.fail-reason"

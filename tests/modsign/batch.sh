@@ -48,11 +48,6 @@ find "$SHARED/plain" -name '*.ko' -print0 | xargs -0 "$MODSIGN" strip -- >/dev/n
 	suite_error "cannot strip Debian's signatures"
 NPLAIN=$(find "$SHARED/plain" -name '*.ko' | wc -l)
 
-exec 3>&1
-note() {
-	echo "# $*" >&3
-}
-
 # ---- helpers ----
 
 # plain_tree DIR: a fresh copy of the 300 unsigned modules

@@ -39,12 +39,6 @@ done
 A_KEY=$SHARED/A.key A_DER=$SHARED/A.der A_PEM=$SHARED/A.pem
 B_KEY=$SHARED/B.key B_DER=$SHARED/B.der B_PEM=$SHARED/B.pem
 
-# Timings and figures reach the terminal through fd 3 (test output is logged).
-exec 3>&1
-note() {
-	echo "# $*" >&3
-}
-
 # ---- helpers ----
 
 # file_size FILE
