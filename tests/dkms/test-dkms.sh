@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # DKMS as a user meets it, in a sandbox (tests/dkms/sandbox.sh): Debian's
 # real dkms and bookworm-backports' real v4l2loopback-dkms installed with
 # dpkg -i, whose maintainer scripts run DKMS; then a kernel upgrade, where

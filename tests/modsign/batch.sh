@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Tests of `modsign sign` on many modules at once: -j N, -r DIR, compressed
 # modules, keys in a PKCS#11 token, and what a killed run leaves behind.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # The start that modsign's command suites (modsign.sh, batch.sh, verdicts.sh)
 # share, sourced right after their `set -uo pipefail`: the harness, MODSIGN

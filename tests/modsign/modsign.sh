@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Command tests for sign/modsign, against Debian's real 6.1 modules.
 #
 #   tests/modsign/modsign.sh [NAME...]   run all tests, or the named ones

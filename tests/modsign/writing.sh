@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Fault tests of modsign (writing side, issue #12): what modsign writes and with which key: the PIN kept out of every message, folder locks between runs, attributes of the replaced module (xattrs, links, owner), key and certificate hygiene, no core dump with a key in memory.
 #
 #   tests/modsign/writing.sh [NAME...]   run all tests, or the named ones
