@@ -45,16 +45,9 @@ find "$MODDIR61" -name '*.ko' | LC_ALL=C sort | awk 'NR % 13 == 5' |
 	mkdir -p "$d"
 	cp "$m" "$d/"
 done
-find "$SHARED/plain" -name '*.ko' -print0 | xargs -0 "$MODSIGN" strip -- >/dev/null ||
-	suite_error "cannot strip Debian's signatures"
-NPLAIN=$(find "$SHARED/plain" -name '*.ko' | wc -l)
+strip_plain
 
 # ---- helpers ----
-
-# plain_tree DIR: a fresh copy of the 300 unsigned modules
-plain_tree() {
-	cp -a "$SHARED/plain" "$1"
-}
 
 # smallest N: the N smallest unsigned modules
 smallest() {

@@ -31,14 +31,7 @@ find "$MODDIR" -name '*.ko' | LC_ALL=C sort | awk 'NR % 31 == 7' | head -n 120 |
 		*) cp "$m" "$SHARED/plain/two/" ;;
 		esac
 	done
-find "$SHARED/plain" -name '*.ko' -print0 | xargs -0 "$MODSIGN" strip -- >/dev/null ||
-	suite_error "cannot strip Debian's signatures"
-NPLAIN=$(find "$SHARED/plain" -name '*.ko' | wc -l)
-
-# plain_tree DIR: a fresh copy of the unsigned modules
-plain_tree() {
-	cp -a "$SHARED/plain" "$1"
-}
+strip_plain
 
 # first_module DIR: the first module below DIR, in a stable order
 first_module() {
