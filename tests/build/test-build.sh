@@ -384,20 +384,26 @@ test_c_sources_follow_clang_format() {
 }
 
 # Every C file and script says its license in its first lines (after the
-# shebang), and it is one that COPYING holds.
+# shebang), and it is one that COPYING holds. One awk reads the first two
+# lines of every file.
 test_every_source_has_an_spdx_line() {
 	cd "$TOP"
-	local f missing=()
+	local f files=() missing
 	while IFS= read -r -d '' f; do
-		[ -f "$f" ] || continue
-		case $f in
-		*.c | *.h | *.sh) ;;
-		*) [ "$(head -c 2 "$f")" == '#!' ] || continue ;;
-		esac
-		head -n 2 "$f" | grep -qE '^(#|//|/\*) SPDX-License-Identifier: GPL-2\.0(-or-later)?( \*/)?$' ||
-			missing+=("$f")
+		[ -f "$f" ] && [ ! -L "$f" ] && files+=("$f")
 	done < <(git ls-files -z --cached --others --exclude-standard)
-	[ ${#missing[@]} -eq 0 ] || fail "no SPDX-License-Identifier (GPL-2.0 or GPL-2.0-or-later) at the top of: ${missing[*]}"
+	missing=$(awk '
+		function judge() { if (file != "" && src && !ok) print file }
+		FNR == 1 {
+			judge()
+			file = FILENAME; ok = 0
+			src = FILENAME ~ /\.(c|h|sh)$/ || /^#!/
+		}
+		FNR > 2 { nextfile }
+		/^(#|\/\/|\/\*) SPDX-License-Identifier: GPL-2\.0(-or-later)?( \*\/)?$/ { ok = 1 }
+		END { judge() }' "${files[@]}")
+	[ -z "$missing" ] ||
+		fail "no SPDX-License-Identifier (GPL-2.0 or GPL-2.0-or-later) at the top of: ${missing//$'\n'/ }"
 	grep -q 'Version 2, June 1991' COPYING ||
 		fail "COPYING does not hold the GPL version 2"
 }
