@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # mok-enroll.sh: queue the kit's module-signing certificate for enrollment
 # into shim's Machine Owner Key (MOK) list, check its state, or queue its
 # removal. Run with --help for the interface.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # How fast does modsign sign and verify a whole kernel's modules, next to
 # the kernel's own scripts/sign-file and next to what the CPU allows?
 #

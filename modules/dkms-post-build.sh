@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # DKMS runs this as the kit package's POST_BUILD (modules/dkms.conf), in its
 # build folder, once it has signed and compressed the modules for a kernel:
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # adopt-key.sh: make a key pair that already exists, and may already be
 # enrolled, the kit's module key, so that no second enrollment is needed.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # dkms-install.sh install|remove: the kit's own modules as a DKMS package.
 #
 #   install  copy modules/'s sources and dkms.conf to

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # dkms-key.sh install|remove: make DKMS sign with the kit's key.
 #
 #   install  report the keys DKMS or Ubuntu's shim-signed already have, and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs signed modules for the kernel they were built for, compressed the
 # way that kernel's own `make modules_install` would, then runs depmod so
 # that modprobe finds them.

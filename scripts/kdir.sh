@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Prints the kernel build folder to build and sign against.
 #
 #   kdir.sh [KDIR]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Creates one of the kit's key pairs, never overwriting one.
 #
 #   make-keys.sh create [module|kernel]   make the pair; refuse if any part exists

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Shell helpers over the module signature trailer, shared by
 # sign-modules.sh and verify-modules.sh. The layout, from the end of a signed

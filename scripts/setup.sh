@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs the Debian/Ubuntu packages a make target needs: as root with
 # apt-get, as another user through sudo (which asks for the password); where
 # there is no sudo, or it fails, it prints the exact apt-get line and stops.
@@ -37,7 +38,7 @@ build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
 # dependencies are installed only inside it, from .debs fetch-debian.sh
 # downloads.
 test_pkgs=(git linux-headers-amd64 dwarves cpio gzip
-	busybox-static qemu-system-x86 expect shellcheck clang libclang-rt-14-dev
+	busybox-static qemu-system-x86 expect shellcheck clang-format clang libclang-rt-14-dev
 	softhsm2 time)
 
 # headers_pkg: the package with headers for the running kernel.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Signs a kernel (or any PE/EFI boot image) for Secure Boot with sbsign.
 #
 #   sign-kernel.sh KERNEL OUT KEY CERT

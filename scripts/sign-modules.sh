@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Signs kernel modules in place with the kernel's own scripts/sign-file.
 #
 #   sign-modules.sh KDIR KEY CERT MODULE.ko...

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Checks that every module is signed by the kit's key.
 #
 #   verify-modules.sh CERT MODULE.ko...

@@ -54,15 +54,14 @@ struct verify_result {
 };
 
 struct verify_ctx {
-	STACK_OF(X509) *certs; /* shared, read only */
-	int doubtful_certs;    /* some cert_problem() among them */
+	STACK_OF(X509) * certs; /* shared, read only */
+	int doubtful_certs; /* some cert_problem() among them */
 	struct verify_result *res;
 };
 
 /* "OK FILE (SIGNER)\n" or "FAIL FILE: WHY\n"; names and signers as text,
  * so that a control byte cannot fake a line */
-static char *result_line(const char *path, const char *signer,
-			 const char *why)
+static char *result_line(const char *path, const char *signer, const char *why)
 {
 	struct strbuf sb;
 
@@ -132,7 +131,8 @@ static enum batch_result verify_one(struct batch_job *job, const char *path,
 	file_buf_free(&fb);
 	if (v != SIG_GOOD) {
 		snprintf(why, sizeof(why), "%s%s",
-			 v == SIG_MALFORMED ? "damaged trailer: " : "", eb->msg);
+			 v == SIG_MALFORMED ? "damaged trailer: " : "",
+			 eb->msg);
 		bad_input = v == SIG_MALFORMED || v == SIG_ERROR;
 		goto fail;
 	}
@@ -159,7 +159,20 @@ static void verify_report(size_t index, void *arg)
 	r->line = NULL;
 }
 
-static int verify_main(int argc, char *argv[])
+/* What the command line asks for. */
+struct verify_args {
+	STACK_OF(X509) * certs;
+	struct path_list trees;
+	int jobs; /* 0: the number of online CPUs */
+};
+
+/*
+ * Reads the options into a (loading the certificates) and checks that
+ * there is something to do. Returns -1 to go on, or the exit status: a
+ * usage error, --help, or a certificate that could not be read (then
+ * nothing is checked).
+ */
+static int verify_args_read(int argc, char *argv[], struct verify_args *a)
 {
 	static const struct option opts[] = {
 		{ "cert", required_argument, NULL, 'c' },
@@ -168,107 +181,126 @@ static int verify_main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct path_list trees = { 0 }, files = { 0 };
-	struct verify_ctx ctx = { 0 };
-	struct batch_counts cnt;
-	STACK_OF(X509) *certs;
 	struct errbuf eb;
-	size_t k;
-	int c, i, r, rc = EXIT_OK, ncertfiles = 0, jobs = 0;
+	int c, r, rc = EXIT_OK, ncertfiles = 0;
 
-	certs = sk_X509_new_null();
-	if (!certs) {
-		modsign_error("out of memory");
-		return EXIT_FAILED;
-	}
 	while ((c = getopt_long(argc, argv, ":c:j:r:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			ncertfiles++;
-			if (load_certs(optarg, certs, &eb) < 0) {
+			if (load_certs(optarg, a->certs, &eb) < 0) {
 				modsign_error("%s: %s", optarg, eb.msg);
 				rc = EXIT_FAILED;
 			}
 			break;
 		case 'j':
 		case 'r':
-			r = batch_option("verify", c, optarg, &jobs, &trees);
-			if (r != EXIT_OK) {
-				rc = r;
-				goto out;
-			}
+			r = batch_option("verify", c, optarg, &a->jobs,
+					 &a->trees);
+			if (r != EXIT_OK)
+				return r;
 			break;
 		case 'h':
 			fputs(usage, stdout);
-			goto out;
+			return rc;
 		default:
-			rc = modsign_bad_option("verify", c, argv);
-			goto out;
+			return modsign_bad_option("verify", c, argv);
 		}
 	}
-	if (ncertfiles == 0) {
-		rc = modsign_usage_error("verify",
-					 "no certificate given (--cert CERT)");
-		goto out;
-	}
-	if (optind >= argc && !trees.n) {
-		rc = modsign_usage_error("verify",
-					 "no module given (FILE..., or -r DIR)");
-		goto out;
-	}
-	if (rc != EXIT_OK)
-		goto out; /* a certificate could not be read: check nothing */
-	if (path_list_gather(&files, argv + optind, argc - optind, &trees,
-			     "nothing was checked")) {
-		rc = EXIT_FAILED;
-		goto out;
-	}
-	if (!files.n) {
-		/* a wrong folder must not pass for a good tree */
-		modsign_error("no module to check; nothing was checked");
-		rc = EXIT_FAILED;
-		goto out;
-	}
-	/* the threads share the certificates: fill their caches now */
+	if (ncertfiles == 0)
+		return modsign_usage_error(
+			"verify", "no certificate given (--cert CERT)");
+	if (optind >= argc && !a->trees.n)
+		return modsign_usage_error(
+			"verify", "no module given (FILE..., or -r DIR)");
+	return rc != EXIT_OK ? rc : -1;
+}
+
+/* The threads share the certificates: fill their caches now. Returns
+ * whether any has a cert_problem(). */
+static int certs_prepare(STACK_OF(X509) * certs)
+{
+	int i, doubtful = 0;
+
 	for (i = 0; i < sk_X509_num(certs); i++) {
 		char why[160];
 
 		X509_check_purpose(sk_X509_value(certs, i), -1, 0);
-		ctx.doubtful_certs |=
+		doubtful |=
 			cert_problem(sk_X509_value(certs, i), why, sizeof(why));
 	}
+	return doubtful;
+}
 
-	ctx.certs = certs;
-	ctx.res = calloc(files.n, sizeof(*ctx.res));
-	if (!ctx.res) {
-		modsign_error("out of memory for %zu modules", files.n);
-		rc = EXIT_FAILED;
-		goto out;
-	}
+/* Verifies the files with jobs threads, printing each line in order.
+ * Returns the exit status. */
+static int verify_files(struct verify_ctx *ctx, const struct path_list *files,
+			int jobs)
+{
+	struct batch_counts cnt;
+	int rc = EXIT_OK;
+	size_t k;
+
 	if (jobs == 0)
 		jobs = batch_default_jobs();
-	if (batch_run(files.v, files.n, jobs, "verifying", verify_one,
-		      verify_report, &ctx, &cnt))
+	if (batch_run(files->v, files->n, jobs, "verifying", verify_one,
+		      verify_report, ctx, &cnt))
 		rc = EXIT_FAILED;
-	for (k = 0; k < files.n; k++)
-		if (!ctx.res[k].ok)
+	for (k = 0; k < files->n; k++)
+		if (!ctx->res[k].ok)
 			rc = EXIT_FAILED;
 	if (cnt.not_started)
 		modsign_error("%zu of %zu modules not checked (%s)",
-			      cnt.not_started, files.n,
+			      cnt.not_started, files->n,
 			      cnt.interrupted ? "interrupted" : "no thread");
 	if (fflush(stdout)) {
 		modsign_error("cannot write the output");
 		rc = EXIT_FAILED;
 	}
+	return rc;
+}
+
+static int verify_main(int argc, char *argv[])
+{
+	struct verify_args a = { 0 };
+	struct path_list files = { 0 };
+	struct verify_ctx ctx = { 0 };
+	size_t k;
+	int rc;
+
+	a.certs = sk_X509_new_null();
+	if (!a.certs) {
+		modsign_error("out of memory");
+		return EXIT_FAILED;
+	}
+	rc = verify_args_read(argc, argv, &a);
+	if (rc >= 0)
+		goto out;
+	rc = EXIT_FAILED;
+	if (path_list_gather(&files, argv + optind, argc - optind, &a.trees,
+			     "nothing was checked"))
+		goto out;
+	if (!files.n) {
+		/* a wrong folder must not pass for a good tree */
+		modsign_error("no module to check; nothing was checked");
+		goto out;
+	}
+	ctx.doubtful_certs = certs_prepare(a.certs);
+	ctx.certs = a.certs;
+	ctx.res = calloc(files.n, sizeof(*ctx.res));
+	if (!ctx.res) {
+		modsign_error("out of memory for %zu modules", files.n);
+		goto out;
+	}
+	rc = verify_files(&ctx, &files, a.jobs);
 out:
 	if (ctx.res)
 		for (k = 0; k < files.n; k++)
 			free(ctx.res[k].line);
 	free(ctx.res);
-	path_list_free(&trees);
+	path_list_free(&a.trees);
 	path_list_free(&files);
-	sk_X509_pop_free(certs, X509_free);
+	sk_X509_pop_free(a.certs, X509_free);
 	return rc;
 }
 

@@ -6,7 +6,6 @@
 #include "modsign.h"
 
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,24 +16,8 @@
 #endif
 
 static const struct modsign_cmd *const cmds[] = {
-	&cmd_info,
-	&cmd_verify,
-	&cmd_sign,
-	&cmd_strip,
-	&cmd_check,
+	&cmd_info, &cmd_verify, &cmd_sign, &cmd_strip, &cmd_check,
 };
-
-void modsign_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout); /* keep stdout and stderr in order on a terminal */
-	fputs("modsign: ERROR: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 int modsign_emit(struct strbuf *out, const char *file)
 {
@@ -57,19 +40,6 @@ int modsign_flush(void)
 		return -1;
 	}
 	return 0;
-}
-
-int modsign_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "modsign: ERROR: %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'modsign %s --help'.\n", cmd);
-	return EXIT_USAGE;
 }
 
 /*

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Runs the test suites and adds up their results.
 #
 #   tests/run.sh [SUITE...]    SUITE: build faults keys install enroll kernel dkms modsign fuzz vm

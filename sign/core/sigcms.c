@@ -123,8 +123,7 @@ static const char *nid_name(int nid, char *buf, size_t size,
  * Parse a module's PKCS#7 blob and check the parts every caller relies on:
  * all bytes used, SignedData, at least one SignerInfo.
  */
-static CMS_ContentInfo *parse(const uint8_t *der, size_t len,
-			      struct errbuf *eb)
+static CMS_ContentInfo *parse(const uint8_t *der, size_t len, struct errbuf *eb)
 {
 	const unsigned char *p = der;
 	CMS_ContentInfo *cms;
@@ -159,7 +158,8 @@ static CMS_ContentInfo *parse(const uint8_t *der, size_t len,
 	}
 	sis = CMS_get0_SignerInfos(cms);
 	if (!sis || sk_CMS_SignerInfo_num(sis) <= 0) {
-		eb_ossl(eb, "garbage DER: the PKCS#7 message has no SignerInfo");
+		eb_ossl(eb,
+			"garbage DER: the PKCS#7 message has no SignerInfo");
 		goto bad;
 	}
 	return cms;
@@ -317,41 +317,41 @@ static int params_absent_or_null(const X509_ALGOR *alg)
 	return ptype == V_ASN1_UNDEF || ptype == V_ASN1_NULL;
 }
 
-/*
- * What the kernel's PKCS#7 parser insists on and libcrypto's CMS
- * verification does not look at, plus what RFC 5652 requires of fields
- * neither looks at: the content type is data, algorithm parameters are
- * absent or NULL, the versions are the ones for issuer-and-serial signers,
- * and the signers' digest algorithms are listed in digestAlgorithms.
- * Without these, a changed byte in such a field would still verify.
- */
-static int strict_check(const uint8_t *der, size_t len, CMS_ContentInfo *cms,
-			struct errbuf *eb)
+/* DER, as sign-file writes it: libcrypto's parser forgives some BER
+ * liberties (a SET tagged primitive) that the kernel's does not. */
+static int canonical_der(const uint8_t *der, size_t len, CMS_ContentInfo *cms,
+			 struct errbuf *eb)
+{
+	unsigned char *enc = NULL;
+	int n, ret = -1;
+
+	n = i2d_CMS_ContentInfo(cms, &enc);
+	if (n <= 0 || (size_t)n != len || memcmp(enc, der, len) != 0)
+		eb_set(eb,
+		       "garbage DER: the PKCS#7 message is not in canonical DER form");
+	else
+		ret = 0;
+	OPENSSL_free(enc);
+	ERR_clear_error();
+	return ret;
+}
+
+/* The content type is data, and no SignerInfo has algorithm parameters
+ * other than absent or NULL. */
+static int content_and_algorithms(CMS_ContentInfo *cms, struct errbuf *eb)
 {
 	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
 	const ASN1_OBJECT *ctype = CMS_get0_eContentType(cms);
-	const unsigned char *p = der;
-	unsigned char *enc = NULL;
-	PKCS7 *p7 = NULL;
-	PKCS7_SIGNED *sd;
 	char oid[80];
-	int i, j, n, ret = -1;
-
-	/* DER, as sign-file writes it: libcrypto's parser forgives some BER
-	 * liberties (a SET tagged primitive) that the kernel's does not. */
-	n = i2d_CMS_ContentInfo(cms, &enc);
-	if (n <= 0 || (size_t)n != len || memcmp(enc, der, len) != 0) {
-		eb_set(eb,
-		       "garbage DER: the PKCS#7 message is not in canonical DER form");
-		goto out;
-	}
+	int i;
 
 	if (!ctype || OBJ_obj2nid(ctype) != NID_pkcs7_data) {
-		eb_set(eb, "garbage DER: the signed content type is %s, not data",
+		eb_set(eb,
+		       "garbage DER: the signed content type is %s, not data",
 		       ctype ? nid_name(OBJ_obj2nid(ctype), oid, sizeof(oid),
 					ctype) :
 			       "missing");
-		goto out;
+		return -1;
 	}
 	for (i = 0; i < sk_CMS_SignerInfo_num(sis); i++) {
 		X509_ALGOR *dig = NULL, *sig = NULL;
@@ -363,66 +363,105 @@ static int strict_check(const uint8_t *der, size_t len, CMS_ContentInfo *cms,
 			eb_set(eb,
 			       "garbage DER: unexpected algorithm parameters in SignerInfo %d",
 			       i + 1);
-			goto out;
+			return -1;
 		}
 	}
+	return 0;
+}
 
-	/*
-	 * The versions and digestAlgorithms are only reachable through the
-	 * PKCS#7 (RFC 2315) structures. They parse messages whose signers are
-	 * named by issuer and serial, which is what sign-file makes; a CMS
-	 * message naming its signer by key identifier does not parse as
-	 * PKCS#7 and is left to the checks above.
-	 */
-	if (len > LONG_MAX)
-		goto out;
-	p7 = d2i_PKCS7(NULL, &p, (long)len);
-	if (!p7) {
-		ERR_clear_error();
-		ret = 0;
-		goto out;
-	}
-	if (!PKCS7_type_is_signed(p7) || !(sd = p7->d.sign)) {
-		eb_set(eb, "garbage DER: not PKCS#7 SignedData");
-		goto out;
-	}
+/* Whether the digest algorithm alg is one of digestAlgorithms. */
+static int digest_listed(const PKCS7_SIGNED *sd, const X509_ALGOR *alg)
+{
+	int j, listed = 0;
+
+	for (j = 0; j < sk_X509_ALGOR_num(sd->md_algs); j++)
+		if (OBJ_cmp(sk_X509_ALGOR_value(sd->md_algs, j)->algorithm,
+			    alg->algorithm) == 0)
+			listed = 1;
+	return listed;
+}
+
+/* SignedData and SignerInfo version 1, each signer's digest algorithm
+ * listed in digestAlgorithms, whose parameters are absent or NULL. */
+static int signed_data_fields(const PKCS7_SIGNED *sd, struct errbuf *eb)
+{
+	int i, j;
+
 	if (ASN1_INTEGER_get(sd->version) != 1) {
 		eb_set(eb, "garbage DER: SignedData version %ld, not 1",
 		       ASN1_INTEGER_get(sd->version));
-		goto out;
+		return -1;
 	}
 	for (i = 0; i < sk_PKCS7_SIGNER_INFO_num(sd->signer_info); i++) {
-		PKCS7_SIGNER_INFO *si = sk_PKCS7_SIGNER_INFO_value(
-			sd->signer_info, i);
-		int listed = 0;
+		PKCS7_SIGNER_INFO *si =
+			sk_PKCS7_SIGNER_INFO_value(sd->signer_info, i);
 
 		if (ASN1_INTEGER_get(si->version) != 1) {
 			eb_set(eb, "garbage DER: SignerInfo version %ld, not 1",
 			       ASN1_INTEGER_get(si->version));
-			goto out;
+			return -1;
 		}
-		for (j = 0; j < sk_X509_ALGOR_num(sd->md_algs); j++)
-			if (OBJ_cmp(sk_X509_ALGOR_value(sd->md_algs, j)->algorithm,
-				    si->digest_alg->algorithm) == 0)
-				listed = 1;
-		if (!listed) {
+		if (!digest_listed(sd, si->digest_alg)) {
 			eb_set(eb,
 			       "garbage DER: the signer's digest algorithm is not in digestAlgorithms");
-			goto out;
+			return -1;
 		}
 	}
 	for (j = 0; j < sk_X509_ALGOR_num(sd->md_algs); j++)
-		if (!params_absent_or_null(sk_X509_ALGOR_value(sd->md_algs, j))) {
+		if (!params_absent_or_null(
+			    sk_X509_ALGOR_value(sd->md_algs, j))) {
 			eb_set(eb,
 			       "garbage DER: unexpected parameters in digestAlgorithms");
-			goto out;
+			return -1;
 		}
-	ret = 0;
-out:
-	OPENSSL_free(enc);
+	return 0;
+}
+
+/*
+ * The versions and digestAlgorithms are only reachable through the
+ * PKCS#7 (RFC 2315) structures. They parse messages whose signers are
+ * named by issuer and serial, which is what sign-file makes; a CMS
+ * message naming its signer by key identifier does not parse as PKCS#7
+ * and is left to the other checks.
+ */
+static int pkcs7_fields(const uint8_t *der, size_t len, struct errbuf *eb)
+{
+	const unsigned char *p = der;
+	PKCS7 *p7;
+	int ret = -1;
+
+	if (len > LONG_MAX)
+		return -1;
+	p7 = d2i_PKCS7(NULL, &p, (long)len);
+	if (!p7) {
+		ERR_clear_error();
+		return 0;
+	}
+	if (!PKCS7_type_is_signed(p7) || !p7->d.sign)
+		eb_set(eb, "garbage DER: not PKCS#7 SignedData");
+	else
+		ret = signed_data_fields(p7->d.sign, eb);
 	PKCS7_free(p7);
 	ERR_clear_error();
 	return ret;
+}
+
+/*
+ * What the kernel's PKCS#7 parser insists on and libcrypto's CMS
+ * verification does not look at, plus what RFC 5652 requires of fields
+ * neither looks at: the content type is data, algorithm parameters are
+ * absent or NULL, the versions are the ones for issuer-and-serial signers,
+ * and the signers' digest algorithms are listed in digestAlgorithms.
+ * Without these, a changed byte in such a field would still verify.
+ */
+static int strict_check(const uint8_t *der, size_t len, CMS_ContentInfo *cms,
+			struct errbuf *eb)
+{
+	int ret = canonical_der(der, len, cms, eb) ||
+		  content_and_algorithms(cms, eb) || pkcs7_fields(der, len, eb);
+
+	ERR_clear_error();
+	return ret ? -1 : 0;
 }
 
 /* "issuer CN=..., serial AB:CD" or "subject key id 12:34" for messages */
@@ -460,6 +499,86 @@ static void signer_words(CMS_SignerInfo *si, char *out, size_t size)
 	ERR_clear_error();
 }
 
+/* With signed attributes: their messageDigest must be the module's
+ * digest, and the signature covers the attributes. */
+static enum sig_verdict verify_signed_attrs(CMS_SignerInfo *si, X509 *x,
+					    const uint8_t *digest, size_t dlen,
+					    struct errbuf *eb)
+{
+	ASN1_OCTET_STRING *md_attr = CMS_signed_get0_data_by_OBJ(
+		si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3,
+		V_ASN1_OCTET_STRING);
+
+	if (!md_attr) {
+		eb_set(eb,
+		       "garbage DER: signed attributes without a messageDigest");
+		return SIG_MALFORMED;
+	}
+	if ((size_t)ASN1_STRING_length(md_attr) != dlen ||
+	    memcmp(ASN1_STRING_get0_data(md_attr), digest, dlen)) {
+		eb_set(eb,
+		       "digest mismatch: the module bytes are not the ones that were signed");
+		return SIG_BAD;
+	}
+	CMS_SignerInfo_set1_signer_cert(si, x);
+	if (CMS_SignerInfo_verify(si) != 1) {
+		eb_ossl(eb,
+			"bad signature: the signature over the signed attributes does not match the certificate's key");
+		return SIG_BAD;
+	}
+	return SIG_GOOD;
+}
+
+/* The signature sig over the digest itself, with pk: 1 good, 0 bad, -1 the
+ * verification could not be set up (said in *eb). */
+static int verify_digest(EVP_PKEY *pk, const EVP_MD *md,
+			 const ASN1_OCTET_STRING *sig, const uint8_t *digest,
+			 size_t dlen, struct errbuf *eb)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL);
+	int ret = -1;
+
+	OSSL_CHECK(ctx, eb, "cannot set up the verification");
+	OSSL_CHECK(EVP_PKEY_verify_init(ctx) == 1, eb,
+		   "cannot set up the verification");
+	OSSL_CHECK(EVP_PKEY_CTX_set_signature_md(ctx, md) == 1, eb,
+		   "cannot set up the verification");
+	ret = EVP_PKEY_verify(ctx, ASN1_STRING_get0_data(sig),
+			      (size_t)ASN1_STRING_length(sig), digest,
+			      dlen) == 1;
+out:
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error();
+	return ret;
+}
+
+/* Whether sig, which did not verify, is still an intact signature by pk
+ * over some digest (so the module changed): with RSA PKCS#1 v1.5 the signed
+ * digest can be recovered. */
+static int rsa_signature_intact(EVP_PKEY *pk, const EVP_MD *md,
+				const ASN1_OCTET_STRING *sig)
+{
+	EVP_PKEY_CTX *ctx;
+	uint8_t *rec;
+	size_t reclen;
+	int intact;
+
+	if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA)
+		return 0;
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL);
+	reclen = (size_t)EVP_PKEY_get_size(pk);
+	rec = OPENSSL_malloc(reclen ? reclen : 1);
+	intact = ctx && rec && EVP_PKEY_verify_recover_init(ctx) == 1 &&
+		 EVP_PKEY_CTX_set_signature_md(ctx, md) == 1 &&
+		 EVP_PKEY_verify_recover(ctx, rec, &reclen,
+					 ASN1_STRING_get0_data(sig),
+					 (size_t)ASN1_STRING_length(sig)) == 1;
+	OPENSSL_free(rec);
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error();
+	return intact;
+}
+
 /*
  * Check one SignerInfo whose certificate is x. digest is the content's
  * digest with the SignerInfo's algorithm.
@@ -469,105 +588,121 @@ static enum sig_verdict verify_one(CMS_SignerInfo *si, X509 *x,
 				   size_t dlen, struct errbuf *eb)
 {
 	EVP_PKEY *pk = X509_get0_pubkey(x);
-	EVP_PKEY_CTX *ctx = NULL;
 	ASN1_OCTET_STRING *sig;
-	uint8_t *rec = NULL;
-	size_t reclen;
 	enum sig_verdict v = SIG_ERROR;
 	int r;
 
 	OSSL_CHECK(pk, eb, "the certificate's public key cannot be read");
-
 	if (CMS_signed_get_attr_count(si) > 0) {
-		/* Signed attributes: their messageDigest must be the module's
-		 * digest, and the signature covers the attributes. */
-		ASN1_OCTET_STRING *md_attr = CMS_signed_get0_data_by_OBJ(
-			si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3,
-			V_ASN1_OCTET_STRING);
-
-		if (!md_attr) {
-			eb_set(eb,
-			       "garbage DER: signed attributes without a messageDigest");
-			v = SIG_MALFORMED;
-			goto out;
-		}
-		if ((size_t)ASN1_STRING_length(md_attr) != dlen ||
-		    memcmp(ASN1_STRING_get0_data(md_attr), digest, dlen)) {
-			eb_set(eb,
-			       "digest mismatch: the module bytes are not the ones that were signed");
-			v = SIG_BAD;
-			goto out;
-		}
-		CMS_SignerInfo_set1_signer_cert(si, x);
-		r = CMS_SignerInfo_verify(si);
-		if (r != 1) {
-			eb_ossl(eb,
-				"bad signature: the signature over the signed attributes does not match the certificate's key");
-			v = SIG_BAD;
-			goto out;
-		}
-		v = SIG_GOOD;
+		v = verify_signed_attrs(si, x, digest, dlen, eb);
 		goto out;
 	}
-
 	/* No signed attributes (what sign-file makes): the signature is over
 	 * the content digest itself. */
 	sig = CMS_SignerInfo_get0_signature(si);
 	OSSL_CHECK(sig, eb, "garbage DER: no signature value");
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL);
-	OSSL_CHECK(ctx, eb, "cannot set up the verification");
-	OSSL_CHECK(EVP_PKEY_verify_init(ctx) == 1, eb,
-		   "cannot set up the verification");
-	OSSL_CHECK(EVP_PKEY_CTX_set_signature_md(ctx, md) == 1, eb,
-		   "cannot set up the verification");
-	r = EVP_PKEY_verify(ctx, ASN1_STRING_get0_data(sig),
-			    (size_t)ASN1_STRING_length(sig), digest, dlen);
+	r = verify_digest(pk, md, sig, digest, dlen, eb);
+	if (r < 0)
+		goto out;
 	if (r == 1) {
 		v = SIG_GOOD;
 		goto out;
 	}
-	ERR_clear_error();
+	/* Tell a changed module from a damaged signature or another key. */
 	v = SIG_BAD;
-
-	/* Tell a changed module from a damaged signature or another key: with
-	 * RSA PKCS#1 v1.5 the signed digest can be recovered. */
-	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA) {
-		EVP_PKEY_CTX_free(ctx);
-		ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL);
-		reclen = (size_t)EVP_PKEY_get_size(pk);
-		rec = OPENSSL_malloc(reclen ? reclen : 1);
-		if (ctx && rec && EVP_PKEY_verify_recover_init(ctx) == 1 &&
-		    EVP_PKEY_CTX_set_signature_md(ctx, md) == 1 &&
-		    EVP_PKEY_verify_recover(ctx, rec, &reclen,
-					    ASN1_STRING_get0_data(sig),
-					    (size_t)ASN1_STRING_length(sig)) ==
-			    1) {
-			eb_set(eb,
-			       "digest mismatch: the signature is intact, but the module bytes are not the ones that were signed");
-			goto out;
-		}
-		ERR_clear_error();
-	}
-	eb_set(eb,
-	       "bad signature: the signature value does not match the certificate's key (damaged signature, or another key with the same name)");
+	if (rsa_signature_intact(pk, md, sig))
+		eb_set(eb,
+		       "digest mismatch: the signature is intact, but the module bytes are not the ones that were signed");
+	else
+		eb_set(eb,
+		       "bad signature: the signature value does not match the certificate's key (damaged signature, or another key with the same name)");
 out:
-	OPENSSL_free(rec);
-	EVP_PKEY_CTX_free(ctx);
 	ERR_clear_error();
 	return v;
 }
 
+/* The certificate among certs that si names, or NULL. */
+static X509 *signer_cert(CMS_SignerInfo *si, STACK_OF(X509) * certs)
+{
+	X509 *x = NULL;
+	int j;
+
+	for (j = 0; j < sk_X509_num(certs) && !x; j++)
+		if (names_cert(si, sk_X509_value(certs, j)))
+			x = sk_X509_value(certs, j);
+	ERR_clear_error();
+	return x;
+}
+
+/*
+ * The digest of the content with si's hash, into digest[0..*dlen), and
+ * that hash in *md (the caller frees it). Returns SIG_GOOD when both the
+ * hash and the signature algorithm are ones the kernel takes, else
+ * SIG_UNSUPPORTED or SIG_MALFORMED with the reason in *eb.
+ */
+static enum sig_verdict signer_digest(CMS_SignerInfo *si,
+				      const uint8_t *content, size_t clen,
+				      EVP_MD **md, uint8_t *digest,
+				      unsigned int *dlen, struct errbuf *eb)
+{
+	X509_ALGOR *dig = NULL, *sig = NULL;
+	const ASN1_OBJECT *obj;
+	char oid[80];
+	int nid;
+
+	*md = NULL;
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, &sig);
+	if (!dig || !sig) {
+		eb_set(eb, "garbage DER: no algorithms in SignerInfo");
+		return SIG_MALFORMED;
+	}
+	X509_ALGOR_get0(&obj, NULL, NULL, dig);
+	nid = OBJ_obj2nid(obj);
+	if (!sig_hash_supported(nid)) {
+		eb_set(eb, "unsupported algorithm: hash %s",
+		       nid_name(nid, oid, sizeof(oid), obj));
+		return SIG_UNSUPPORTED;
+	}
+	X509_ALGOR_get0(&obj, NULL, NULL, sig);
+	if (!sig_algo_supported(OBJ_obj2nid(obj))) {
+		eb_set(eb, "unsupported algorithm: signature %s",
+		       nid_name(OBJ_obj2nid(obj), oid, sizeof(oid), obj));
+		return SIG_UNSUPPORTED;
+	}
+	*md = EVP_MD_fetch(NULL, OBJ_nid2sn(nid), NULL);
+	if (!*md || EVP_Digest(content, clen, digest, dlen, *md, NULL) != 1) {
+		eb_ossl(eb, "unsupported algorithm: hash %s cannot be computed",
+			OBJ_nid2ln(nid));
+		EVP_MD_free(*md);
+		*md = NULL;
+		return SIG_UNSUPPORTED;
+	}
+	return SIG_GOOD;
+}
+
+/* A module signature is detached, and passes strict_check. */
+static int message_shape(const uint8_t *der, size_t derlen,
+			 CMS_ContentInfo *cms, struct errbuf *eb)
+{
+	if (!CMS_is_detached(cms)) {
+		eb_set(eb,
+		       "garbage DER: the PKCS#7 message carries content of its own; a module signature is detached");
+		return -1;
+	}
+	return strict_check(der, derlen, cms, eb);
+}
+
 enum sig_verdict sig_verify(const uint8_t *der, size_t derlen,
 			    const uint8_t *content, size_t clen,
-			    STACK_OF(X509) *certs, char *signer,
+			    STACK_OF(X509) * certs, char *signer,
 			    size_t signer_size, struct errbuf *eb)
 {
 	CMS_ContentInfo *cms;
 	STACK_OF(CMS_SignerInfo) * sis;
 	enum sig_verdict v = SIG_UNKNOWN_KEY, one;
 	struct errbuf first;
-	char who[512], oid[80];
-	int i, j, nsi;
+	char who[512];
+	int i, nsi;
 
 	if (signer_size)
 		signer[0] = '\0';
@@ -575,13 +710,7 @@ enum sig_verdict sig_verify(const uint8_t *der, size_t derlen,
 	if (!cms)
 		return SIG_MALFORMED;
 	first.msg[0] = '\0';
-	if (!CMS_is_detached(cms)) {
-		eb_set(eb,
-		       "garbage DER: the PKCS#7 message carries content of its own; a module signature is detached");
-		v = SIG_MALFORMED;
-		goto out;
-	}
-	if (strict_check(der, derlen, cms, eb)) {
+	if (message_shape(der, derlen, cms, eb)) {
 		v = SIG_MALFORMED;
 		goto out;
 	}
@@ -589,18 +718,11 @@ enum sig_verdict sig_verify(const uint8_t *der, size_t derlen,
 	nsi = sk_CMS_SignerInfo_num(sis);
 	for (i = 0; i < nsi && v != SIG_GOOD; i++) {
 		CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, i);
-		X509_ALGOR *dig = NULL, *sig = NULL;
-		const ASN1_OBJECT *obj;
-		EVP_MD *md = NULL;
-		X509 *x = NULL;
+		X509 *x = signer_cert(si, certs);
+		EVP_MD *md;
 		uint8_t digest[EVP_MAX_MD_SIZE];
 		unsigned int dlen = 0;
-		int nid;
 
-		for (j = 0; j < sk_X509_num(certs) && !x; j++)
-			if (names_cert(si, sk_X509_value(certs, j)))
-				x = sk_X509_value(certs, j);
-		ERR_clear_error();
 		if (!x) {
 			if (!first.msg[0]) {
 				signer_words(si, who, sizeof(who));
@@ -610,45 +732,18 @@ enum sig_verdict sig_verify(const uint8_t *der, size_t derlen,
 			}
 			continue;
 		}
-
-		CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, &sig);
-		if (!dig || !sig) {
-			eb_set(eb, "garbage DER: no algorithms in SignerInfo");
-			v = SIG_MALFORMED;
+		one = signer_digest(si, content, clen, &md, digest, &dlen, eb);
+		if (one == SIG_MALFORMED) {
+			v = one;
 			goto out;
 		}
-		X509_ALGOR_get0(&obj, NULL, NULL, dig);
-		nid = OBJ_obj2nid(obj);
-		if (!sig_hash_supported(nid)) {
-			eb_set(eb, "unsupported algorithm: hash %s",
-			       nid_name(nid, oid, sizeof(oid), obj));
-			v = SIG_UNSUPPORTED;
-			continue;
-		}
-		X509_ALGOR_get0(&obj, NULL, NULL, sig);
-		if (!sig_algo_supported(OBJ_obj2nid(obj))) {
-			eb_set(eb, "unsupported algorithm: signature %s",
-			       nid_name(OBJ_obj2nid(obj), oid, sizeof(oid),
-					obj));
-			v = SIG_UNSUPPORTED;
-			continue;
-		}
-		md = EVP_MD_fetch(NULL, OBJ_nid2sn(nid), NULL);
-		if (!md || EVP_Digest(content, clen, digest, &dlen, md, NULL) != 1) {
-			eb_ossl(eb, "unsupported algorithm: hash %s cannot be computed",
-				OBJ_nid2ln(nid));
-			EVP_MD_free(md);
-			v = SIG_UNSUPPORTED;
-			continue;
-		}
-		one = verify_one(si, x, md, digest, dlen, eb);
-		EVP_MD_free(md);
 		if (one == SIG_GOOD) {
-			cert_subject_cn(x, signer, signer_size);
-			v = SIG_GOOD;
-		} else {
-			v = one;
+			one = verify_one(si, x, md, digest, dlen, eb);
+			EVP_MD_free(md);
 		}
+		if (one == SIG_GOOD)
+			cert_subject_cn(x, signer, signer_size);
+		v = one;
 	}
 	if (v == SIG_UNKNOWN_KEY)
 		*eb = first;
@@ -659,8 +754,7 @@ out:
 }
 
 int sig_sign(const uint8_t *content, size_t clen, EVP_PKEY *key, X509 *cert,
-	     const EVP_MD *md, uint8_t **der, size_t *derlen,
-	     struct errbuf *eb)
+	     const EVP_MD *md, uint8_t **der, size_t *derlen, struct errbuf *eb)
 {
 	CMS_ContentInfo *cms = NULL;
 	BIO *in = NULL;
@@ -698,8 +792,7 @@ out:
 	return ret;
 }
 
-X509 *sig_signer_cert(const uint8_t *der, size_t derlen,
-		      STACK_OF(X509) *certs)
+X509 *sig_signer_cert(const uint8_t *der, size_t derlen, STACK_OF(X509) * certs)
 {
 	struct errbuf eb;
 	CMS_ContentInfo *cms = parse(der, derlen, &eb);
@@ -778,7 +871,8 @@ int cert_problem(X509 *x, char *out, size_t size)
 	sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
 	if (ok)
 		return 0;
-	snprintf(out, size,
-		 "the certificate's extended key usage allows neither code signing nor module signing");
+	snprintf(
+		out, size,
+		"the certificate's extended key usage allows neither code signing nor module signing");
 	return 1;
 }

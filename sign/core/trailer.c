@@ -71,6 +71,167 @@ static uint64_t max64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
+/* Where the fields that differ between ELFCLASS32 and ELFCLASS64 are. */
+struct elf_layout {
+	uint64_t ehsize; /* the ELF header's size */
+	unsigned o_phoff, o_shoff; /* e_phoff, e_shoff */
+	unsigned o_phent; /* e_phentsize, then e_phnum, e_shentsize, e_shnum */
+	unsigned w_off; /* the width of an offset or a size */
+	unsigned shmin; /* a section header up to sh_size's end */
+	unsigned o_sh_type, o_sh_off, o_sh_size;
+};
+
+static const struct elf_layout elf32_layout = {
+	52, 0x1c, 0x20, 0x2a, 4, 0x18, 4, 0x10, 0x14,
+};
+static const struct elf_layout elf64_layout = {
+	64, 0x20, 0x28, 0x36, 8, 0x28, 4, 0x18, 0x20,
+};
+
+/* The state of elf_walk, step by step. */
+struct elf_walker {
+	struct elf_reader r;
+	const struct elf_layout *l;
+	uint64_t phoff, shoff, shnum;
+	unsigned phentsize, phnum, shentsize;
+	uint64_t phend; /* the program header table's end, 0: none */
+	uint64_t end; /* the image's end so far */
+	struct elf_cut *cut;
+	enum elf_fit fit;
+};
+
+/* e_ident (class and byte order) and whether the ELF header is whole.
+ * Returns ELF_FITS to go on, or what the walk ends with. */
+static enum elf_fit elf_ident(struct elf_walker *w)
+{
+	const uint8_t *buf = w->r.buf;
+	size_t len = w->r.len;
+
+	if (!is_elf(buf, len))
+		return ELF_NOT_ELF;
+	if (len < 16) {
+		/* not even e_ident: which header (52 or 64 bytes) is unknown */
+		w->cut->part = ELF_PART_HEADER;
+		return ELF_CUT;
+	}
+	w->cut->ei_class = buf[4];
+	w->cut->ei_data = buf[5];
+	if (buf[4] == 1)
+		w->l = &elf32_layout;
+	else if (buf[4] == 2)
+		w->l = &elf64_layout;
+	else
+		return ELF_BAD_IDENT;
+	if (buf[5] == 1)
+		w->r.big_endian = 0;
+	else if (buf[5] == 2)
+		w->r.big_endian = 1;
+	else
+		return ELF_BAD_IDENT;
+	if (len < w->l->ehsize) {
+		w->cut->part = ELF_PART_HEADER;
+		w->cut->end = w->l->ehsize;
+		return ELF_CUT;
+	}
+	return ELF_FITS;
+}
+
+/* The ELF header's tables, and the end of the program header table. */
+static void elf_header(struct elf_walker *w)
+{
+	const struct elf_layout *l = w->l;
+
+	w->phoff = rd(&w->r, l->o_phoff, l->w_off);
+	w->shoff = rd(&w->r, l->o_shoff, l->w_off);
+	/* e_phentsize, e_phnum, e_shentsize, e_shnum follow each other */
+	w->phentsize = (unsigned)rd(&w->r, l->o_phent, 2);
+	w->phnum = (unsigned)rd(&w->r, l->o_phent + 2, 2);
+	w->shentsize = (unsigned)rd(&w->r, l->o_phent + 4, 2);
+	w->shnum = rd(&w->r, l->o_phent + 6, 2);
+
+	w->end = l->ehsize;
+	w->phend = 0;
+	if (w->phoff != 0 && w->phnum != 0) {
+		w->phend = add_sat(w->phoff, (uint64_t)w->phnum * w->phentsize);
+		w->end = max64(w->end, w->phend);
+	}
+}
+
+/* The section header table's end (a cut there is noted). Returns whether
+ * its headers can be walked. */
+static int elf_section_table(struct elf_walker *w)
+{
+	const struct elf_layout *l = w->l;
+	size_t len = w->r.len;
+	uint64_t shend;
+
+	if (w->shoff == 0 || w->shentsize == 0)
+		return 0;
+	/* Extended numbering: e_shnum 0, the count in section 0's sh_size;
+	 * section 0 is there either way. */
+	if (w->shnum == 0) {
+		if (w->shentsize >= l->shmin && w->shoff < len &&
+		    len - w->shoff >= w->shentsize)
+			w->shnum = rd(&w->r, w->shoff + l->o_sh_size, l->w_off);
+		if (w->shnum == 0)
+			w->shnum = 1;
+	}
+	shend = w->shnum > UINT64_MAX / w->shentsize ?
+			UINT64_MAX :
+			add_sat(w->shoff, w->shnum * w->shentsize);
+	w->end = max64(w->end, shend);
+	if (shend > len) {
+		w->cut->part = ELF_PART_SHDRS;
+		w->cut->end = shend;
+		w->fit = ELF_CUT;
+	}
+	return shend != UINT64_MAX && w->shentsize >= l->shmin;
+}
+
+/* Each section's data, for the sections whose header lies inside the
+ * buffer; NOBITS takes no room. The first one cut is noted. */
+static void elf_sections(struct elf_walker *w)
+{
+	const struct elf_layout *l = w->l;
+	size_t len = w->r.len;
+	uint64_t i;
+
+	for (i = 0; i < w->shnum; i++) {
+		/* no overflow: elf_section_table checked */
+		uint64_t h = w->shoff + i * w->shentsize;
+		uint64_t type, off, size, send;
+
+		if (h >= len || len - h < w->shentsize)
+			break;
+		type = rd(&w->r, h + l->o_sh_type, 4);
+		if (type == 0 /* SHT_NULL */ || type == 8 /* SHT_NOBITS */)
+			continue;
+		off = rd(&w->r, h + l->o_sh_off, l->w_off);
+		size = rd(&w->r, h + l->o_sh_size, l->w_off);
+		send = add_sat(off, size);
+		w->end = max64(w->end, send);
+		if (send > len && w->fit == ELF_FITS) {
+			w->cut->part = ELF_PART_SECTION;
+			w->cut->section = i;
+			w->cut->end = send;
+			w->fit = ELF_CUT;
+		}
+	}
+}
+
+/* A cut program header table is told before a cut section: a reader
+ * needs it first. */
+static void elf_program_headers(struct elf_walker *w)
+{
+	if (w->phend > w->r.len &&
+	    (w->fit == ELF_FITS || w->cut->part == ELF_PART_SECTION)) {
+		w->cut->part = ELF_PART_PHDRS;
+		w->cut->section = 0;
+		w->cut->end = w->phend;
+		w->fit = ELF_CUT;
+	}
+}
+
 /*
  * Walks the headers of the ELF image in buf[0..len): where the image ends
  * (*end, 0 when the headers cannot be read) and, in *cut, the first part
@@ -81,135 +242,21 @@ static uint64_t max64(uint64_t a, uint64_t b)
 static enum elf_fit elf_walk(const uint8_t *buf, size_t len, uint64_t *end_out,
 			     struct elf_cut *cut)
 {
-	struct elf_reader r = { buf, len, 0 };
-	int is64;
-	uint64_t ehsize, phoff, shoff, end, shnum, i, phend, shend;
-	unsigned phentsize, phnum, shentsize, shmin;
-	/* offsets of fields that differ between ELFCLASS32 and ELFCLASS64 */
-	unsigned o_phoff, o_shoff, o_phent, w_off, o_sh_type, o_sh_off,
-		o_sh_size;
-	enum elf_fit fit = ELF_FITS;
+	struct elf_walker w = { .r = { buf, len, 0 }, .cut = cut };
+	enum elf_fit fit;
 
 	*end_out = 0;
 	memset(cut, 0, sizeof(*cut));
-	if (!is_elf(buf, len))
-		return ELF_NOT_ELF;
-	if (len < 16) {
-		/* not even e_ident: which header (52 or 64 bytes) is unknown */
-		cut->part = ELF_PART_HEADER;
-		return ELF_CUT;
-	}
-	cut->ei_class = buf[4];
-	cut->ei_data = buf[5];
-	if (buf[4] == 1)
-		is64 = 0;
-	else if (buf[4] == 2)
-		is64 = 1;
-	else
-		return ELF_BAD_IDENT;
-	if (buf[5] == 1)
-		r.big_endian = 0;
-	else if (buf[5] == 2)
-		r.big_endian = 1;
-	else
-		return ELF_BAD_IDENT;
-
-	if (is64) {
-		ehsize = 64;
-		o_phoff = 0x20;
-		o_shoff = 0x28;
-		o_phent = 0x36;
-		w_off = 8;
-		shmin = 0x28;
-		o_sh_type = 4;
-		o_sh_off = 0x18;
-		o_sh_size = 0x20;
-	} else {
-		ehsize = 52;
-		o_phoff = 0x1c;
-		o_shoff = 0x20;
-		o_phent = 0x2a;
-		w_off = 4;
-		shmin = 0x18;
-		o_sh_type = 4;
-		o_sh_off = 0x10;
-		o_sh_size = 0x14;
-	}
-	if (len < ehsize) {
-		cut->part = ELF_PART_HEADER;
-		cut->end = ehsize;
-		return ELF_CUT;
-	}
-
-	phoff = rd(&r, o_phoff, w_off);
-	shoff = rd(&r, o_shoff, w_off);
-	/* e_phentsize, e_phnum, e_shentsize, e_shnum follow each other */
-	phentsize = (unsigned)rd(&r, o_phent, 2);
-	phnum = (unsigned)rd(&r, o_phent + 2, 2);
-	shentsize = (unsigned)rd(&r, o_phent + 4, 2);
-	shnum = rd(&r, o_phent + 6, 2);
-
-	end = ehsize;
-	phend = 0;
-	if (phoff != 0 && phnum != 0) {
-		phend = add_sat(phoff, (uint64_t)phnum * phentsize);
-		end = max64(end, phend);
-	}
-	if (shoff == 0 || shentsize == 0)
-		goto program_headers;
-
-	/* Extended numbering: e_shnum 0, the count in section 0's sh_size;
-	 * section 0 is there either way. */
-	if (shnum == 0) {
-		if (shentsize >= shmin && shoff < len &&
-		    len - shoff >= shentsize)
-			shnum = rd(&r, shoff + o_sh_size, w_off);
-		if (shnum == 0)
-			shnum = 1;
-	}
-
-	shend = shnum > UINT64_MAX / shentsize ?
-			UINT64_MAX :
-			add_sat(shoff, shnum * shentsize);
-	end = max64(end, shend);
-	if (shend > len) {
-		cut->part = ELF_PART_SHDRS;
-		cut->end = shend;
-		fit = ELF_CUT;
-	}
-	if (shend == UINT64_MAX || shentsize < shmin)
-		goto program_headers;
-
-	/* Sections whose header lies inside the buffer; NOBITS takes no room. */
-	for (i = 0; i < shnum; i++) {
-		uint64_t h = shoff + i * shentsize; /* no overflow: checked */
-		uint64_t type, off, size, send;
-
-		if (h >= len || len - h < shentsize)
-			break;
-		type = rd(&r, h + o_sh_type, 4);
-		if (type == 0 /* SHT_NULL */ || type == 8 /* SHT_NOBITS */)
-			continue;
-		off = rd(&r, h + o_sh_off, w_off);
-		size = rd(&r, h + o_sh_size, w_off);
-		send = add_sat(off, size);
-		end = max64(end, send);
-		if (send > len && fit == ELF_FITS) {
-			cut->part = ELF_PART_SECTION;
-			cut->section = i;
-			cut->end = send;
-			fit = ELF_CUT;
-		}
-	}
-program_headers:
-	*end_out = end;
-	if (phend > len && (fit == ELF_FITS || cut->part == ELF_PART_SECTION)) {
-		cut->part = ELF_PART_PHDRS;
-		cut->section = 0;
-		cut->end = phend;
-		fit = ELF_CUT;
-	}
-	return fit;
+	fit = elf_ident(&w);
+	if (fit != ELF_FITS)
+		return fit;
+	w.fit = ELF_FITS;
+	elf_header(&w);
+	if (elf_section_table(&w))
+		elf_sections(&w);
+	elf_program_headers(&w);
+	*end_out = w.end;
+	return w.fit;
 }
 
 uint64_t elf_image_end(const uint8_t *buf, size_t len)
@@ -263,20 +310,23 @@ char *elf_explain(enum elf_fit fit, const struct elf_cut *cut, size_t len,
 			 "not an ELF file: it does not start with \\x7fELF");
 		break;
 	case ELF_BAD_IDENT:
-		snprintf(out, size,
-			 "damaged ELF header: class %u and data encoding %u (1 or 2 each) say neither where its sections are nor how to read them; rebuild it",
-			 cut->ei_class, cut->ei_data);
+		snprintf(
+			out, size,
+			"damaged ELF header: class %u and data encoding %u (1 or 2 each) say neither where its sections are nor how to read them; rebuild it",
+			cut->ei_class, cut->ei_data);
 		break;
 	case ELF_CUT:
 		if (cut->part == ELF_PART_HEADER && !cut->ei_class)
-			snprintf(out, size,
-				 "truncated: %s has %zu bytes, fewer than an ELF header (52 or 64); is it still being built or copied? rebuild it",
-				 what, len);
+			snprintf(
+				out, size,
+				"truncated: %s has %zu bytes, fewer than an ELF header (52 or 64); is it still being built or copied? rebuild it",
+				what, len);
 		else
-			snprintf(out, size,
-				 "truncated: its %s ends at byte %llu but %s has %zu bytes; is it still being built or copied? rebuild it",
-				 elf_part_name(cut, part, sizeof(part)),
-				 (unsigned long long)cut->end, what, len);
+			snprintf(
+				out, size,
+				"truncated: its %s ends at byte %llu but %s has %zu bytes; is it still being built or copied? rebuild it",
+				elf_part_name(cut, part, sizeof(part)),
+				(unsigned long long)cut->end, what, len);
 		break;
 	}
 	return out;
@@ -466,70 +516,78 @@ static const char *id_type_name(unsigned id)
 char *trailer_explain(enum trailer_status st, const struct trailer *t,
 		      size_t len, char *out, size_t size)
 {
-	const char *what = trailer_strerror(st);
-
 	if (size == 0)
 		return out;
 	switch (st) {
 	case TRAILER_NOT_ELF:
 		if (t->sig_len)
-			snprintf(out, size,
-				 "not an ELF file: the %zu bytes before the signature do not start with \\x7fELF",
-				 t->module_len);
+			snprintf(
+				out, size,
+				"not an ELF file: the %zu bytes before the signature do not start with \\x7fELF",
+				t->module_len);
 		else
-			snprintf(out, size,
-				 "not an ELF file: it does not start with \\x7fELF");
+			snprintf(
+				out, size,
+				"not an ELF file: it does not start with \\x7fELF");
 		break;
 	case TRAILER_TRUNCATED:
 		if (t->magic_prefix)
-			snprintf(out, size,
-				 "truncated trailer: the file ends with the first %zu of the %u bytes of the signature magic",
-				 t->magic_prefix, TRAILER_MAGIC_LEN);
+			snprintf(
+				out, size,
+				"truncated trailer: the file ends with the first %zu of the %u bytes of the signature magic",
+				t->magic_prefix, TRAILER_MAGIC_LEN);
 		else
-			snprintf(out, size,
-				 "truncated trailer: the file ends with the signature magic but is only %zu bytes long (a trailer takes at least %u)",
-				 len, TRAILER_FIXED_LEN + 1);
+			snprintf(
+				out, size,
+				"truncated trailer: the file ends with the signature magic but is only %zu bytes long (a trailer takes at least %u)",
+				len, TRAILER_FIXED_LEN + 1);
 		break;
 	case TRAILER_BAD_MAGIC:
 		if (t->magic_gap)
-			snprintf(out, size,
-				 "wrong magic: %zu stray bytes follow the signature magic \"~Module signature appended~\"",
-				 t->magic_gap);
+			snprintf(
+				out, size,
+				"wrong magic: %zu stray bytes follow the signature magic \"~Module signature appended~\"",
+				t->magic_gap);
 		else
-			snprintf(out, size,
-				 "wrong magic: the last %u bytes are a damaged \"~Module signature appended~\" marker",
-				 TRAILER_MAGIC_LEN);
+			snprintf(
+				out, size,
+				"wrong magic: the last %u bytes are a damaged \"~Module signature appended~\" marker",
+				TRAILER_MAGIC_LEN);
 		break;
 	case TRAILER_SIG_TOO_LONG:
-		snprintf(out, size,
-			 "sig_len larger than the file: sig_len is %lu but only %zu bytes precede the %u-byte trailer",
-			 (unsigned long)t->sig_len_field,
-			 len - TRAILER_FIXED_LEN, TRAILER_FIXED_LEN);
+		snprintf(
+			out, size,
+			"sig_len larger than the file: sig_len is %lu but only %zu bytes precede the %u-byte trailer",
+			(unsigned long)t->sig_len_field,
+			len - TRAILER_FIXED_LEN, TRAILER_FIXED_LEN);
 		break;
 	case TRAILER_NO_MODULE:
-		snprintf(out, size,
-			 "no module bytes before the signature: sig_len %lu covers the whole file",
-			 (unsigned long)t->sig_len_field);
+		snprintf(
+			out, size,
+			"no module bytes before the signature: sig_len %lu covers the whole file",
+			(unsigned long)t->sig_len_field);
 		break;
 	case TRAILER_BAD_ID_TYPE:
-		snprintf(out, size,
-			 "id type is not PKCS#7: id_type %u (%s), the kernel takes only %u (PKCS#7)",
-			 t->id_type, id_type_name(t->id_type),
-			 TRAILER_ID_PKCS7);
+		snprintf(
+			out, size,
+			"id type is not PKCS#7: id_type %u (%s), the kernel takes only %u (PKCS#7)",
+			t->id_type, id_type_name(t->id_type), TRAILER_ID_PKCS7);
 		break;
 	case TRAILER_NONZERO:
-		snprintf(out, size,
-			 "non-zero fields in the signature info: algo %u, hash %u, signer_len %u, key_id_len %u, pad %u/%u/%u must all be 0 for PKCS#7",
-			 t->algo, t->hash, t->signer_len, t->key_id_len,
-			 t->pad[0], t->pad[1], t->pad[2]);
+		snprintf(
+			out, size,
+			"non-zero fields in the signature info: algo %u, hash %u, signer_len %u, key_id_len %u, pad %u/%u/%u must all be 0 for PKCS#7",
+			t->algo, t->hash, t->signer_len, t->key_id_len,
+			t->pad[0], t->pad[1], t->pad[2]);
 		break;
 	case TRAILER_TRAILING:
-		snprintf(out, size,
-			 "damaged trailer: no signature magic at the end, but %llu bytes follow the ELF image (a truncated signature?)",
-			 (unsigned long long)(len - t->elf_end));
+		snprintf(
+			out, size,
+			"damaged trailer: no signature magic at the end, but %llu bytes follow the ELF image (a truncated signature?)",
+			(unsigned long long)(len - t->elf_end));
 		break;
 	default:
-		snprintf(out, size, "%s", what);
+		snprintf(out, size, "%s", trailer_strerror(st));
 		break;
 	}
 	return out;

@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "modsign.h"
+#include "msg.h"
 
 /* ---- the file list ---- */
 
@@ -88,8 +88,7 @@ static int walk_one(const char *path, const struct stat *st, int type,
 {
 	switch (type) {
 	case FTW_F:
-		if (S_ISREG(st->st_mode) &&
-		    is_module_name(path + ftw->base)) {
+		if (S_ISREG(st->st_mode) && is_module_name(path + ftw->base)) {
 			if (path_list_add(walk.pl, path)) {
 				eb_set(walk.eb, "out of memory");
 				return 1;
@@ -236,7 +235,8 @@ int batch_option(const char *cmd, int c, const char *arg, int *jobs,
 	v = strtol(arg, &end, 10);
 	if (errno || end == arg || *end || v < 1 || v > 1024)
 		return modsign_usage_error(
-			cmd, "-j takes a number of jobs from 1 to 1024, not '%s'",
+			cmd,
+			"-j takes a number of jobs from 1 to 1024, not '%s'",
 			arg);
 	*jobs = (int)v;
 	return EXIT_OK;
@@ -261,8 +261,7 @@ int clean_stale_temps_of(const struct path_list *pl)
 		else if (slash == pl->v[i])
 			dirs[n] = strdup("/");
 		else
-			dirs[n] = strndup(pl->v[i],
-					  (size_t)(slash - pl->v[i]));
+			dirs[n] = strndup(pl->v[i], (size_t)(slash - pl->v[i]));
 		if (dirs[n])
 			n++;
 	}
@@ -302,7 +301,7 @@ struct batch_job {
 
 struct batch {
 	pthread_mutex_t lock;
-	pthread_cond_t done_cv;	 /* main: a job finished */
+	pthread_cond_t done_cv; /* main: a job finished */
 	pthread_cond_t queue_cv; /* committers: a job was queued, or the end */
 	pthread_cond_t space_cv; /* workers: the queue has room */
 	struct batch_job *jobs;
@@ -337,8 +336,7 @@ static void finish_locked(struct batch_job *job, enum batch_result r,
 	pthread_cond_signal(&job->b->done_cv);
 }
 
-enum batch_result batch_commit(struct batch_job *job,
-			       struct pending_replace *r)
+enum batch_result batch_commit(struct batch_job *job, struct pending_replace *r)
 {
 	struct batch *b = job->b;
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Tests of the signed-module build: make, make sign, make keys, make verify,
 # make install, KDIR resolution. Real kernel headers, the real sign-file and
 # openssl; the only fake is a sign-file that dies half-way (an interruption
@@ -367,6 +368,44 @@ test_shell_scripts_are_shellcheck_clean() {
 	local files
 	mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.sh' .ci/run scripts/dkms-sign-file)
 	shellcheck -S style -x "${files[@]}" >"$T/sc" 2>&1 || fail "shellcheck: $(head -c 1500 "$T/sc")"
+}
+
+# The tracked and new C: the modules, sign/ and the tests' C, against the
+# top-level .clang-format.
+test_c_sources_follow_clang_format() {
+	cd "$TOP"
+	local files drift
+	mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.c' '*.h')
+	[ ${#files[@]} -gt 20 ] || fail "only ${#files[@]} C files found"
+	clang-format --dry-run -Werror --style=file "${files[@]}" >"$T/cf" 2>&1 || {
+		drift=$(grep -oE '^[^:]+\.[ch]:' "$T/cf" | sort -u | tr -d ':' | tr '\n' ' ')
+		fail "clang-format would change: ${drift:-$(head -c 600 "$T/cf")} (run clang-format -i on them)"
+	}
+}
+
+# Every C file and script says its license in its first lines (after the
+# shebang), and it is one that COPYING holds. One awk reads the first two
+# lines of every file.
+test_every_source_has_an_spdx_line() {
+	cd "$TOP"
+	local f files=() missing
+	while IFS= read -r -d '' f; do
+		[ -f "$f" ] && [ ! -L "$f" ] && files+=("$f")
+	done < <(git ls-files -z --cached --others --exclude-standard)
+	missing=$(awk '
+		function judge() { if (file != "" && src && !ok) print file }
+		FNR == 1 {
+			judge()
+			file = FILENAME; ok = 0
+			src = FILENAME ~ /\.(c|h|sh)$/ || /^#!/
+		}
+		FNR > 2 { nextfile }
+		/^(#|\/\/|\/\*) SPDX-License-Identifier: GPL-2\.0(-or-later)?( \*\/)?$/ { ok = 1 }
+		END { judge() }' "${files[@]}")
+	[ -z "$missing" ] ||
+		fail "no SPDX-License-Identifier (GPL-2.0 or GPL-2.0-or-later) at the top of: ${missing//$'\n'/ }"
+	grep -q 'Version 2, June 1991' COPYING ||
+		fail "COPYING does not hold the GPL version 2"
 }
 
 run_tests "$@"

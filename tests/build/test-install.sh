@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Tests of `make install` against Debian's 6.12 kernel (which compresses its
 # modules with xz), of the README's first command line run as root where
 # there is no sudo, of setup.sh's way to root, and of the KDIR notice that

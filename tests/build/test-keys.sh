@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Tests of the module certificate's profile and of `make adopt-key` (issue
 # #16): codeSigning beside the module OID, the once-per-run note for an
 # older certificate, adopting DKMS's, Ubuntu's or any pair, and what is

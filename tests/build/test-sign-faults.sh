@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Tests of sign-modules.sh and `make sign` under hostile conditions (issue
 # #12): a full disk, two runs at once, owners, extended attributes and
 # links, weak key files and certificates, killed runs, a dangling key link.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # A throwaway root for DKMS: dpkg -i, dkms, depmod and the /etc/kernel
 # hooks run as root, for real, but every file they write lands in a folder

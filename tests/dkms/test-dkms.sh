@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # DKMS as a user meets it, in a sandbox (tests/dkms/sandbox.sh): Debian's
 # real dkms and bookworm-backports' real v4l2loopback-dkms installed with
 # dpkg -i, whose maintainer scripts run DKMS; then a kernel upgrade, where
@@ -62,12 +63,6 @@ host_fingerprint >"$SUITE/host.before"
 # has the 6.1 headers installed, so the sandbox does too.
 sandbox_start "$SUITE/sandbox" || suite_error "cannot make the sandbox in $SUITE"
 sandbox_layer "/usr/lib/modules/$REL61" "$DEPMOD61" "$IMAGE61" || suite_error "cannot layer the 6.1 image"
-
-# Timings and facts go to the suite's output, not to a test's log.
-exec 3>&1
-note() {
-	echo "# $*" >&3
-}
 
 # One job and a lower priority for every build: the machine is shared.
 # dkms reads parallel_jobs from the environment (dpkg passes it on).

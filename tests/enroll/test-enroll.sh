@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Tests for mok-enroll.sh, run against tests/enroll/fake-mokutil (a fake:
 # this host has no EFI, and a real machine cannot be put into each state on
 # demand; the Secure Boot VM test exercises the real mokutil).

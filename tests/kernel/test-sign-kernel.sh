@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Offline tests of boot-image signing: make kernel-keys and make sign-kernel
 # on a copy of Debian's signed kernel, with the real sbsign/sbverify. The
 # Secure Boot VM suite shows what shim then does with the result.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Downloads and caches the Debian packages the tests boot and build against,
 # under $TOP/.cache (git-ignored). Nothing is installed on the host: packages
 # are fetched with `apt-get download` through a private apt state and

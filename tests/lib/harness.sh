@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Tiny test harness shared by every shell test suite.
 #
@@ -13,6 +14,13 @@
 # The repository's top folder, whatever the caller's working directory.
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export TOP
+
+# note TEXT: a timing or a figure for the suite's output, as `# TEXT`.
+# A test's own output goes to its log; fd 3 is the suite's stdout.
+exec 3>&1
+note() {
+	echo "# $*" >&3
+}
 
 # fail MESSAGE: stop the current test with a reason.
 fail() {

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Tests of `modsign sign` on many modules at once: -j N, -r DIR, compressed
 # modules, keys in a PKCS#11 token, and what a killed run leaves behind.
 #
@@ -44,21 +45,9 @@ find "$MODDIR61" -name '*.ko' | LC_ALL=C sort | awk 'NR % 13 == 5' |
 	mkdir -p "$d"
 	cp "$m" "$d/"
 done
-find "$SHARED/plain" -name '*.ko' -print0 | xargs -0 "$MODSIGN" strip -- >/dev/null ||
-	suite_error "cannot strip Debian's signatures"
-NPLAIN=$(find "$SHARED/plain" -name '*.ko' | wc -l)
-
-exec 3>&1
-note() {
-	echo "# $*" >&3
-}
+strip_plain
 
 # ---- helpers ----
-
-# plain_tree DIR: a fresh copy of the 300 unsigned modules
-plain_tree() {
-	cp -a "$SHARED/plain" "$1"
-}
 
 # smallest N: the N smallest unsigned modules
 smallest() {

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # The start that modsign's command suites (modsign.sh, batch.sh, verdicts.sh)
 # share, sourced right after their `set -uo pipefail`: the harness, MODSIGN
@@ -6,7 +7,8 @@
 # SIGN_FILE, its scripts/sign-file). What goes wrong here ends the run with
 # `<suite>: ERROR: ...`, the suite named after its file as the harness does.
 # Also the helpers more than one suite uses: suite_error, fetch_kernel,
-# need_tools, make_pair, vmlinuz_payload and builtin_cert.
+# need_tools, make_pair, strip_plain, plain_tree, vmlinuz_payload and
+# builtin_cert.
 
 # shellcheck source=tests/lib/harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
@@ -48,6 +50,20 @@ make_pair() {
 		cat "$SHARED/openssl.log" >&2
 		exit 1
 	}
+}
+
+# strip_plain: strips Debian's signatures from the modules the suite copied
+# below $SHARED/plain, and counts them in NPLAIN; plain_tree DIR then gives
+# a test a fresh copy of them.
+strip_plain() {
+	find "$SHARED/plain" -name '*.ko' -print0 | xargs -0 "$MODSIGN" strip -- >/dev/null ||
+		suite_error "cannot strip Debian's signatures"
+	# shellcheck disable=SC2034 # read by the suites
+	NPLAIN=$(find "$SHARED/plain" -name '*.ko' | wc -l)
+}
+
+plain_tree() {
+	cp -a "$SHARED/plain" "$1"
 }
 
 # vmlinuz_payload IMAGE OUT: the compressed kernel inside a Debian kernel

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Fuzzes modsign's parsers with libFuzzer: the trailer parser, `info` on whole
 # files, `check`'s machine-state parsers, and the decompress/compress round
 # trip of .ko.xz, .ko.zst and .ko.gz, and the certificates of a kernel image

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Command tests for sign/modsign, against Debian's real 6.1 modules.
 #
 #   tests/modsign/modsign.sh [NAME...]   run all tests, or the named ones
@@ -38,12 +39,6 @@ for k in A B; do
 done
 A_KEY=$SHARED/A.key A_DER=$SHARED/A.der A_PEM=$SHARED/A.pem
 B_KEY=$SHARED/B.key B_DER=$SHARED/B.der B_PEM=$SHARED/B.pem
-
-# Timings and figures reach the terminal through fd 3 (test output is logged).
-exec 3>&1
-note() {
-	echo "# $*" >&3
-}
 
 # ---- helpers ----
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Fault tests of modsign (reading side, issue #12): what modsign reads: FIFOs and other non-regular files, modules still being written, truncated ELF images, the size limit on reads and on decompression, and signals while a call blocks.
 #
 #   tests/modsign/reading.sh [NAME...]   run all tests, or the named ones

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The command tests of modsign, one of the parts `make -C sign check` runs
-# (the list of them, in order, is CHECK_PARTS in sign/Makefile):
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The command tests of modsign, one of the parts `make -C sign check` runs.
+# The list of the parts, in order, is CHECK_PARTS in sign/Makefile (the only
+# one): the unit tests tests/modsign/unit_*.c, this and the other scripts
+# here.
 #
 #   tests/modsign/run.sh [NAME...]
 #

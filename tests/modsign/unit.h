@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * unit.h - the tiny test framework of modsign's C unit tests
- * (unit_trailer.c, unit_check.c), included once by each.
+ * (tests/modsign/unit_*.c, one per unit of sign/core/, each its own
+ * program), included once by each.
  *
  * A test is `TEST(name) { ... check(cond, "why %d", x); ... }`, run from
  * main() by `RUN(name)`. The first failed check() of a test prints

@@ -13,7 +13,7 @@
  * tests' (tests/modsign/verdicts.sh). Inputs sit in malloc'ed buffers of
  * exactly their length, so under AddressSanitizer a read outside fails.
  * Prints `PASS name` / `FAIL name: why` per test and closes with
- * `unit-kimage: N passed, N failed`; exits 1 when any failed.
+ * `unit_kimage: N passed, N failed`; exits 1 when any failed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +46,7 @@ static void put_le(uint8_t *p, uint64_t v, unsigned w)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* ---- certificates and modules (as unit_check.c makes them) ---- */
+/* ---- certificates and modules (as fixtures.h makes them) ---- */
 
 static EVP_PKEY *key_k, *key_a, *key_b;
 static X509 *cert_k, *cert_a, *cert_b, *cert_k2;
@@ -840,6 +840,6 @@ int main(void)
 	EVP_PKEY_free(key_k);
 	EVP_PKEY_free(key_a);
 	EVP_PKEY_free(key_b);
-	printf("unit-kimage: %d passed, %d failed\n", passed, failed);
+	printf("unit_kimage: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -7,7 +7,7 @@
  * Every input is handed to the parser in a malloc'ed buffer of exactly its
  * length, so under AddressSanitizer (make -C sign check) any read outside
  * the file fails the run. Prints `PASS name` / `FAIL name: why` per test and
- * closes with `unit: N passed, N failed`; exits 1 when any failed.
+ * closes with `unit_trailer: N passed, N failed`; exits 1 when any failed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -811,6 +811,6 @@ int main(void)
 	RUN(der_with_stray_bytes);
 	RUN(describe_unsigned);
 	RUN(json_escaping);
-	printf("unit: %d passed, %d failed\n", passed, failed);
+	printf("unit_trailer: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Command tests for `modsign check`: every verdict, its next step, the exit
 # codes, --json, and "unknown" when the machine does not say.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Fault tests of modsign (writing side, issue #12): what modsign writes and with which key: the PIN kept out of every message, folder locks between runs, attributes of the replaced module (xattrs, links, owner), key and certificate hygiene, no core dump with a key in memory.
 #
 #   tests/modsign/writing.sh [NAME...]   run all tests, or the named ones
@@ -30,14 +31,7 @@ find "$MODDIR" -name '*.ko' | LC_ALL=C sort | awk 'NR % 31 == 7' | head -n 120 |
 		*) cp "$m" "$SHARED/plain/two/" ;;
 		esac
 	done
-find "$SHARED/plain" -name '*.ko' -print0 | xargs -0 "$MODSIGN" strip -- >/dev/null ||
-	suite_error "cannot strip Debian's signatures"
-NPLAIN=$(find "$SHARED/plain" -name '*.ko' | wc -l)
-
-# plain_tree DIR: a fresh copy of the unsigned modules
-plain_tree() {
-	cp -a "$SHARED/plain" "$1"
-}
+strip_plain
 
 # first_module DIR: the first module below DIR, in a stable order
 first_module() {

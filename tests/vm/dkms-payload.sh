@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The DKMS part of the Secure Boot VM's payload: Debian's real dkms builds
 # bookworm-backports' real v4l2loopback-dkms for one kernel, in a sandbox
 # (tests/dkms/sandbox.sh: nothing reaches the host), twice:

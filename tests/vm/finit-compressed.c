@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * finit-compressed: hands a compressed module (.ko.xz, .ko.zst, .ko.gz) to
  * the kernel as it is, with finit_module(MODULE_INIT_COMPRESSED_FILE), so

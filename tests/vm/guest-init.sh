@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # /init of the Secure Boot test VM. The kernel is Debian's signed kernel,
 # booted by shim and grub under OVMF with Secure Boot on, so the kernel
 # itself decides what loads. The host picks the stage on the kernel command

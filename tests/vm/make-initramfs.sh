@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the guest's initramfs: busybox-static, the real bash, kmod, mokutil
 # and openssl with their libraries, efivarfs from the kernel package, the
 # kit's mok-enroll.sh and public certificate, the test modules, and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The end-to-end proof: boots the real Secure Boot chain in QEMU (OVMF with
 # Microsoft's keys and Secure Boot on, Debian's shim, MokManager, Debian's
 # signed grub and signed kernel) and lets the kernel judge our modules.

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * engine.c - signing keys in a PKCS#11 token, named by a "pkcs11:" URI
+ * (RFC 7512): the URI taken apart, the PIN found, and the key loaded
+ * through the libp11 engine (Debian 12: libengine-pkcs11-openssl).
+ *
+ * This is OpenSSL's ENGINE API. It is deprecated in OpenSSL 3.0 but still
+ * there, and it is the only PKCS#11 route Debian 12 ships: the OpenSSL 3
+ * "pkcs11" provider that the kernel's sign-file tries is not packaged
+ * there. So this file, and only this file, asks OpenSSL not to warn about
+ * the deprecation (the project builds with -Werror); the rest of key
+ * loading is in keyload.c.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+
+#include "engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/engine.h>
+#include <openssl/err.h>
+#include <openssl/ui.h>
+
+#include "util.h"
+
+/* s[0..n) with %XX decoded (RFC 7512 values are percent-encoded). */
+static char *pct_decode(const char *s, size_t n)
+{
+	char *out = malloc(n + 1), *o = out;
+	size_t i;
+
+	if (!out)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && hex_digit(s[i + 1]) >= 0 &&
+		    hex_digit(s[i + 2]) >= 0) {
+			*o++ = (char)(hex_digit(s[i + 1]) * 16 +
+				      hex_digit(s[i + 2]));
+			i += 2;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+struct uri_parts {
+	char *uri; /* the URI without pin-value and module-path */
+	char *pin; /* pin-value, decoded, or NULL */
+	char *module; /* module-path, decoded, or NULL */
+};
+
+static void uri_parts_free(struct uri_parts *u)
+{
+	if (u->pin)
+		OPENSSL_cleanse(u->pin, strlen(u->pin));
+	free(u->pin);
+	free(u->module);
+	free(u->uri);
+	memset(u, 0, sizeof(*u));
+}
+
+static int attr_is(const char *a, size_t n, const char *name)
+{
+	size_t l = strlen(name);
+
+	return n > l && !memcmp(a, name, l) && a[l] == '=';
+}
+
+/*
+ * Splits "pkcs11:path-attrs[?query-attrs]": path attributes are separated by
+ * ';', query attributes by '&'. pin-value (in either part, as libp11 and
+ * the openssl command take it) and module-path are taken out; the rest is
+ * kept in order.
+ */
+static int uri_split(const char *spec, struct uri_parts *u)
+{
+	size_t len = strlen(spec), i = strlen(URI_PREFIX), start;
+	int in_query = 0, kept_path = 0, kept_query = 0;
+	char *o;
+
+	memset(u, 0, sizeof(*u));
+	u->uri = malloc(len + 2);
+	if (!u->uri)
+		return -1;
+	o = u->uri;
+	memcpy(o, URI_PREFIX, i);
+	o += i;
+	while (i <= len) {
+		size_t n;
+
+		start = i;
+		while (i < len && spec[i] != (in_query ? '&' : ';') &&
+		       !(spec[i] == '?' && !in_query))
+			i++;
+		n = i - start;
+		if (attr_is(spec + start, n, "pin-value")) {
+			if (u->pin) {
+				OPENSSL_cleanse(u->pin, strlen(u->pin));
+				free(u->pin);
+			}
+			u->pin = pct_decode(spec + start + 10, n - 10);
+			if (!u->pin)
+				return -1;
+		} else if (attr_is(spec + start, n, "module-path")) {
+			free(u->module);
+			u->module = pct_decode(spec + start + 12, n - 12);
+			if (!u->module)
+				return -1;
+		} else if (n && !memchr(spec + start, '=', n)) {
+			/* not an attribute: maybe the tail of a PIN with a
+			 * raw ';' or '&' in it, so never shown or passed on */
+			errno = EINVAL;
+			return -1;
+		} else if (n) {
+			if (in_query)
+				*o++ = kept_query++ ? '&' : '?';
+			else if (kept_path++)
+				*o++ = ';';
+			memcpy(o, spec + start, n);
+			o += n;
+		}
+		if (i < len && spec[i] == '?')
+			in_query = 1;
+		i++;
+	}
+	*o = '\0';
+	return 0;
+}
+
+/* Whether OpenSSL's error queue holds libp11's "PIN incorrect". */
+static int pin_refused(const char *msg)
+{
+	return strstr(msg, "PIN incorrect") || strstr(msg, "PIN_INCORRECT") ||
+	       strstr(msg, "PIN locked") || strstr(msg, "PIN_LOCKED");
+}
+
+/* Whether this process has a terminal to ask on (OpenSSL's UI reads
+ * /dev/tty, with echo off). */
+static int have_terminal(void)
+{
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+int token_key_load(const char *spec, struct signing_key *k, struct errbuf *eb)
+{
+	struct uri_parts u;
+	ENGINE *e = NULL;
+	const char *pin;
+	int inited = 0, ask, ret = -1;
+
+	if (uri_split(spec, &u)) {
+		if (errno == EINVAL)
+			eb_set(eb,
+			       "a part of the URI is not a name=value attribute: write ';' as %%3B, '&' as %%26 and '?' as %%3F inside a value (a PIN, say)");
+		else
+			eb_set(eb, "out of memory");
+		goto out;
+	}
+	pin = u.pin;
+	if (!pin)
+		pin = getenv("MODSIGN_PIN");
+	if (!pin)
+		pin = getenv("KBUILD_SIGN_PIN");
+	/* no PIN given: libp11 asks for it on the terminal (no echo), when
+	 * there is one; never on a pipe */
+	ask = !pin && !strstr(u.uri, "pin-source=") && have_terminal();
+	if (!pin && !ask && !strstr(u.uri, "pin-source=")) {
+		eb_set(eb,
+		       "no PIN for the token and no terminal to ask on: set MODSIGN_PIN (or put pin-value in the URI)");
+		goto out;
+	}
+	ERR_clear_error();
+	e = ENGINE_by_id("pkcs11");
+	OSSL_CHECK(
+		e, eb,
+		"cannot load OpenSSL's pkcs11 engine (Debian: libengine-pkcs11-openssl)");
+	/* libp11 explains a failed login on stderr by itself; our message
+	 * says it once, in our format */
+	(void)ENGINE_ctrl_cmd_string(e, "QUIET", NULL, 1);
+	ERR_clear_error();
+	if (u.module)
+		OSSL_CHECK(ENGINE_ctrl_cmd_string(e, "MODULE_PATH", u.module,
+						  0) == 1,
+			   eb, "the pkcs11 engine refused module-path %s",
+			   u.module);
+	if (pin)
+		OSSL_CHECK(ENGINE_ctrl_cmd_string(e, "PIN", pin, 0) == 1, eb,
+			   "the pkcs11 engine refused the PIN");
+	OSSL_CHECK(ENGINE_init(e) == 1, eb,
+		   "cannot start the pkcs11 engine (PKCS#11 module %s)",
+		   u.module ? u.module : "p11-kit-proxy, libp11's default");
+	inited = 1;
+	k->pkey = ENGINE_load_private_key(e, u.uri, ask ? UI_OpenSSL() : NULL,
+					  NULL);
+	if (!k->pkey) {
+		eb_ossl(eb, "no private key at that URI");
+		if (pin_refused(eb->msg)) {
+			char why[ERRBUF_SIZE];
+
+			/* keep OpenSSL's reasons, after "URI" */
+			snprintf(why, sizeof(why), "%s",
+				 eb->msg +
+					 strlen("no private key at that URI"));
+			eb_set(eb, "wrong PIN: the token refused to log in%s",
+			       why);
+		}
+		goto out;
+	}
+	ERR_clear_error();
+	k->in_token = 1;
+	k->engine = e;
+	e = NULL;
+	ret = 0;
+out:
+	if (e) {
+		if (inited)
+			ENGINE_finish(e);
+		ENGINE_free(e);
+	}
+	uri_parts_free(&u);
+	return ret;
+}
+
+void token_engine_free(void *engine)
+{
+	if (engine) {
+		ENGINE_finish(engine);
+		ENGINE_free(engine);
+	}
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * engine.h - signing keys in a PKCS#11 token, through libp11's OpenSSL
+ * engine: the one place that uses OpenSSL's deprecated ENGINE API. Used by
+ * keyload.c's signing_key_load and signing_key_free.
+ */
+#ifndef MODSIGN_ENGINE_H
+#define MODSIGN_ENGINE_H
+
+#include "keyload.h"
+#include "util.h"
+
+/* The prefix of a key in a token: a PKCS#11 URI (RFC 7512). */
+#define URI_PREFIX "pkcs11:"
+
+/*
+ * token_key_load - the private key at a "pkcs11:" URI, as
+ * signing_key_load describes, into k (pkey, in_token, engine). Returns 0,
+ * or -1 with the reason in *eb (the PIN never appears in it).
+ */
+int token_key_load(const char *spec, struct signing_key *k, struct errbuf *eb);
+
+/* Lets go of the engine of a key from token_key_load (NULL: nothing). */
+void token_engine_free(void *engine);
+
+#endif
