@@ -30,7 +30,7 @@ build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
 	liblzma-dev libzstd-dev zlib1g-dev libengine-pkcs11-openssl
 	mokutil sbsigntool attr xz-utils zstd)
 # test: the fetcher and the 6.12 build (dwarves: pahole for BTF), the VM
-# (qemu, expect, busybox, cpio, xz), lint, and modsign's fuzzers (clang,
+# (qemu, expect, busybox, cpio, xz, jq), lint, and modsign's fuzzers (clang,
 # libFuzzer from libclang-rt), a real PKCS#11 token (SoftHSM2), and
 # /usr/bin/time for the benchmark's peak memory.
 # The dkms suite needs nothing more: its sandbox is the kernel's overlayfs
@@ -39,7 +39,7 @@ build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
 # downloads.
 test_pkgs=(git linux-headers-amd64 dwarves cpio gzip
 	busybox-static qemu-system-x86 expect shellcheck clang-format clang libclang-rt-14-dev
-	softhsm2 time)
+	softhsm2 time jq)
 
 # headers_pkg: the package with headers for the running kernel.
 headers_pkg() {

@@ -244,6 +244,77 @@ verdict_agrees() {
 	fi
 }
 
+# status_tree: the machine `modsign status` reports on. The payload's
+# status-tree/ (a sample of Debian's own modules, the kit's, and unsigned,
+# tampered, foreign-key and DKMS-own-key copies) goes to /lib/modules/R,
+# beside efivarfs; the kernel image and its config go to /boot, as on an
+# installed system (the image holds the certificate Debian's modules are
+# signed with).
+status_tree() {
+	local rel
+	rel=$(uname -r)
+	[ -d "$KIT/status-tree" ] || return 0
+	cp -a "$KIT/status-tree/." "/lib/modules/$rel/"
+	mkdir -p /boot
+	ln -sf "$KIT/boot/vmlinuz" "/boot/vmlinuz-$rel"
+	ln -sf "$KIT/boot/config" "/boot/config-$rel"
+}
+
+# status_agrees: `modsign status --json` gives every module under
+# /lib/modules/R a verdict, and the kernel then does what it said with each
+# one: loads it (then unloads it) exactly when will_load is true. efivarfs,
+# loaded at start, must be said to load. A disagreement names the module.
+status_agrees() {
+	local rel json rc=0 files n=0 yes=0 no=0 path wl reason out got bad=
+	rel=$(uname -r)
+	json=$(modsign status --json 2>/run/status.err) || rc=$?
+	echo "$json" >>"$LOG"
+	[ "$rc" -le 1 ] || {
+		echo "modsign status exited $rc: $(head -c 300 /run/status.err)"
+		return 1
+	}
+	files=$(find "/lib/modules/$rel" -name '*.ko*' | wc -l)
+	[ "$(jq '.modules | length' <<<"$json")" == "$files" ] || {
+		echo "$files modules under /lib/modules/$rel, but status lists $(jq '.modules | length' <<<"$json")"
+		return 1
+	}
+	while IFS=$'\t' read -r path wl reason; do
+		n=$((n + 1))
+		case "$wl" in
+		true) yes=$((yes + 1)) ;;
+		false) no=$((no + 1)) ;;
+		*)
+			bad+=" $path (status cannot tell: $reason)"
+			continue
+			;;
+		esac
+		case "$path" in
+		*/efivarfs.ko*)
+			[ "$wl" == true ] || bad+=" $path (status: $reason; the kernel loaded it at start)"
+			continue
+			;;
+		esac
+		dmesg -c >/dev/null
+		if out=$(insmod "$path" 2>&1); then
+			got=true
+			rmmod "$(modinfo -F name "$path")"
+		else
+			got=false
+		fi
+		[ "$wl" == "$got" ] ||
+			bad+=" $path (status: will_load $wl, $reason; kernel: loaded $got ${out:+($out)})"
+	done < <(jq -r '.modules[] | [.path, (.will_load | tostring), .reason] | @tsv' <<<"$json")
+	[ -z "$bad" ] || {
+		echo "modsign status and the kernel disagree on:$bad"
+		return 1
+	}
+	# both sides of the comparison were exercised
+	if [ "$yes" == 0 ] || [ "$no" == 0 ]; then
+		echo "only $yes modules to load and $no to refuse: the tree is not what the host built"
+		return 1
+	fi
+}
+
 not_tainted_unsigned() {
 	local t
 	t=$(cat /proc/sys/kernel/tainted)
@@ -270,8 +341,10 @@ stage_pre() {
 	check pre/check-agrees-unsigned verdict_agrees "$KIT/unsigned/hello-1.ko" hello_1 \
 		"will be rejected: unsigned"
 	check pre/modsign-verifies-kit-modules modsign_verifies "$KIT/keys/signing_key.x509" "$KIT"/signed/*.ko
+	check pre/status-agrees-before-enroll status_agrees
 	check pre/enroll-import mok_says "Enroll MOK"
 	check pre/status-pending enroll_status pending
+	check pre/status-agrees-pending status_agrees
 	check pre/check-agrees-pending verdict_agrees "$KIT/signed/hello-1.ko" hello_1 \
 		"enrollment pending: reboot and confirm in MokManager"
 	if [ -e "$KERNEL_CERT" ]; then
@@ -369,6 +442,7 @@ stage_post() {
 	check post/rejects-unsigned rejected "$KIT/unsigned/hello-1.ko" \
 		"Key was rejected by service" "Loading of unsigned module is rejected"
 
+	check post/status-agrees-enrolled status_agrees
 	[ ! -d "$KIT/dkms" ] || stage_post_dkms
 
 	# The host asks for the way back on one kernel: queue the key's
@@ -379,6 +453,7 @@ stage_post() {
 		check post/status-enrolled-deletion-queued enroll_status enrolled "" \
 			"mok-enroll.sh: note: its deletion is queued (MokDel): it goes at the next boot if confirmed in MokManager"
 		check post/revoke-again-is-noop mok_says "already in the deletion request" --revoke
+		check post/status-agrees-deletion-queued status_agrees
 	fi
 }
 
@@ -488,9 +563,11 @@ stage_revoked() {
 	check revoked/check-agrees-untrusted verdict_agrees "$KIT/signed/hello-1.ko" hello_1 \
 		"will be rejected: signed by $cn, which this kernel does not trust"
 	check revoked/revoke-again-is-noop mok_says "is not enrolled: nothing to revoke" --revoke
+	check revoked/status-agrees-revoked status_agrees
 }
 
 echo "GUEST stage=$stage kernel=$(uname -r) sig_enforce=$(cat /sys/module/module/parameters/sig_enforce)"
+status_tree
 case "$stage" in
 pre) stage_pre ;;
 post) stage_post ;;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Builds the guest's initramfs: busybox-static, the real bash, kmod, mokutil
-# and openssl with their libraries, efivarfs from the kernel package, the
+# Builds the guest's initramfs: busybox-static, the real bash, kmod, mokutil,
+# openssl and jq with their libraries, efivarfs from the kernel package, the
 # kit's mok-enroll.sh and public certificate, the test modules, and
 # guest-init.sh as /init.
 #
@@ -52,6 +52,7 @@ copy_bin bash bin/bash
 copy_bin openssl bin/openssl
 copy_bin mokutil bin/mokutil
 copy_bin kmod bin/kmod
+copy_bin jq bin/jq
 # The real kmod tools, ahead of busybox's on PATH (/sbin first).
 for tool in insmod rmmod modinfo lsmod modprobe depmod; do
 	ln -s ../bin/kmod "$root/sbin/$tool"

@@ -73,7 +73,8 @@ KIT_MODULES=(hello-1 hello-2 hello-3 hello-4 hello-5 startstop chardev procfs sy
 PRE_CHECKS=(secure-boot-on locked-down sig-enforced-by-secure-boot
 	status-not-enrolled rejects-unsigned rejects-kit-key-before-enroll
 	check-agrees-untrusted check-agrees-unsigned
-	modsign-verifies-kit-modules enroll-import status-pending
+	modsign-verifies-kit-modules status-agrees-before-enroll
+	enroll-import status-pending status-agrees-pending
 	check-agrees-pending)
 PRE_KERNEL_KEY_CHECKS=(enroll-import-kernel-key status-pending-kernel-key
 	status-still-pending)
@@ -82,7 +83,7 @@ KERNEL_CHECKS=(booted-kit-signed-kernel secure-boot-on locked-down
 POST_CHECKS=(secure-boot-on locked-down sig-enforced-by-secure-boot
 	status-enrolled enroll-again-is-noop key-in-kernel-keyring
 	check-agrees-trusted check-agrees-unsigned check-agrees-tampered
-	check-agrees-foreign
+	check-agrees-foreign status-agrees-enrolled
 	works/hello-3 works/workqueue_demo
 	works/hello-5-log works/hello-5-array-log works/hello-5-param-int
 	works/hello-5-param-short works/hello-5-param-long
@@ -107,9 +108,10 @@ DKMS_CHECKS=(dkms/loads-videodev-and-mc dkms/rejects-dkms-own-key
 DKMS_XZ_CHECKS=(dkms/kernel-decoder-refuses-dkms-crc64
 	dkms/kernel-decoder-takes-crc32 dkms/kernel-decoder-crc32-unloads)
 POST_REVOKE_CHECKS=(revoke-queued status-enrolled-deletion-queued
-	revoke-again-is-noop)
+	revoke-again-is-noop status-agrees-deletion-queued)
 REVOKED_CHECKS=(secure-boot-on status-not-enrolled key-not-in-kernel-keyring
-	rejects-kit-key check-agrees-untrusted revoke-again-is-noop)
+	rejects-kit-key check-agrees-untrusted revoke-again-is-noop
+	status-agrees-revoked)
 
 passed=0 failed=0 timings=()
 
@@ -211,6 +213,48 @@ boot_refused() {
 	fi
 }
 
+# tamper FILE: one byte changed in the middle of the (signed) module.
+tamper() {
+	local size off byte
+	size=$(stat -c %s "$1")
+	off=$((size / 2))
+	byte=$(od -An -tu1 -j "$off" -N 1 "$1" | tr -d ' ')
+	printf '%b' "\\$(printf %03o $(((byte + 1) % 256)))" |
+		dd of="$1" bs=1 seek="$off" conv=notrunc 2>/dev/null
+}
+
+# status_payload PAYLOAD MODDIR VMLINUZ: what the guest's status_agrees
+# puts under /lib/modules/R and /boot: Debian's image and config, six of
+# its modules that need no others and no hardware (in the form Debian
+# ships them), the kit's signed modules (one xz-compressed), and copies
+# that must be refused: unsigned, tampered (a kit and a Debian module),
+# signed by a foreign key, and DKMS's own-key v4l2loopback when there is
+# one.
+status_payload() {
+	local p=$1 moddir=$2 vmlinuz=$3 t=$1/status-tree m f
+	mkdir -p "$p/boot" "$t/updates/kit" "$t/extra"/{unsigned,tampered,foreign}
+	cp "$vmlinuz" "$p/boot/vmlinuz"
+	cp "$(dirname "$vmlinuz")/config-$(basename "$moddir")" "$p/boot/config"
+	for m in lib/crc7 lib/crc8 lib/ts_kmp lib/ts_bm crypto/md4 crypto/wp512; do
+		mkdir -p "$t/kernel/$(dirname "$m")"
+		cp "$moddir/kernel/$m".ko* "$t/kernel/$(dirname "$m")/"
+	done
+	cp "$p"/signed/*.ko "$p/signed/hello-1.ko.xz" "$t/updates/kit/"
+	cp "$p/unsigned/hello-4.ko" "$t/extra/unsigned/"
+	cp "$p/tampered/hello-2.ko" "$t/extra/tampered/"
+	cp "$p/foreign/hello-3.ko" "$t/extra/foreign/"
+	f=$(echo "$moddir"/kernel/lib/crc8.ko*)
+	case "$f" in
+	*.xz) xz -dc "$f" >"$t/extra/tampered/crc8.ko" ;;
+	*) cp "$f" "$t/extra/tampered/crc8.ko" ;;
+	esac
+	tamper "$t/extra/tampered/crc8.ko"
+	if [ -d "$p/dkms/self" ]; then
+		mkdir -p "$t/updates/dkms"
+		cp "$p"/dkms/self/v4l2loopback.ko* "$t/updates/dkms/"
+	fi
+}
+
 prepare() { # SERIES
 	local env kdir moddir vmlinuz m
 	env=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel "$1")
@@ -270,14 +314,8 @@ prepare() { # SERIES
 		tail -n 5 "$w/build.log"
 		return 1
 	}
-	# One byte changed after signing, in the middle of the signed part.
 	cp "$p/signed/hello-2.ko" "$p/tampered/"
-	local size off byte
-	size=$(stat -c %s "$p/tampered/hello-2.ko")
-	off=$((size / 2))
-	byte=$(od -An -tu1 -j "$off" -N 1 "$p/tampered/hello-2.ko" | tr -d ' ')
-	printf '%b' "\\$(printf %03o $(((byte + 1) % 256)))" |
-		dd of="$p/tampered/hello-2.ko" bs=1 seek="$off" conv=notrunc 2>/dev/null
+	tamper "$p/tampered/hello-2.ko"
 
 	if [ "$1" == "$VM_KERNEL_SIGNING" ]; then
 		echo "vm: $rel: signing the kernel image with the kit's kernel key and with its module key"
@@ -313,6 +351,8 @@ prepare() { # SERIES
 		}
 		grep '^dkms-payload:' "$w/dkms.log" | sed 's/^dkms-payload/vm/'
 	fi
+
+	status_payload "$p" "$moddir" "$vmlinuz"
 
 	# The MokManager password for this run only.
 	password=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -354,16 +394,59 @@ prepare() { # SERIES
 	rm -f "$w/planted" "$w/planted.der"
 }
 
-run_kernel() { # SERIES
+# prepare_start SERIES: prepare runs in the background, its output (and
+# its PASS/FAIL lines) into a file that prepare_wait replays. The next
+# kernel's build overlaps this one's boots: a TCG guest keeps one core
+# busy, the build the other.
+prepare_start() {
+	(
+		t=$SECONDS
+		if prepare "$1"; then
+			echo "vm: $rel: building and signing took $((SECONDS - t)) s"
+			echo "PREPARED $rel"
+		else
+			echo "PREPARE-FAILED"
+		fi
+	) >"$WORK/prepare-$1.out" 2>&1 </dev/null &
+	prepare_pid=$!
+}
+
+# prepare_wait SERIES: waits for prepare_start's job, prints its output,
+# counts its results, and sets rel, w and password as prepare did.
+prepare_wait() {
+	local out=$WORK/prepare-$1.out line
+	wait "$prepare_pid" || true
+	rel=
+	while IFS= read -r line; do
+		case "$line" in
+		"PASS vm/"*) passed=$((passed + 1)) ;;
+		"FAIL vm/"*) failed=$((failed + 1)) ;;
+		"PREPARED "*)
+			rel=${line#PREPARED }
+			continue
+			;;
+		PREPARE-FAILED) continue ;;
+		esac
+		echo "$line"
+	done <"$out"
+	rm -f "$out"
+	[ -n "$rel" ] || return 1
+	w=$WORK/$rel
+	password=$(cat "$w/payload/mok-password")
+}
+
+run_kernel() { # SERIES [NEXT SERIES]
 	local series=$1 t0 t1 t2 t3 t4 ok=0 ks=0 rv=0 pre_checks=("${PRE_CHECKS[@]}")
 	[ "$series" != "$VM_KERNEL_SIGNING" ] || ks=1
 	[ "$series" != "$VM_REVOKE" ] || rv=1
 	mok_keys=1
 	t0=$SECONDS
-	prepare "$series" || {
+	if ! prepare_wait "$series"; then
 		flunk "$series/prepare: building or signing failed"
+		[ -z "${2:-}" ] || prepare_start "$2"
 		return 0
-	}
+	fi
+	[ -z "${2:-}" ] || prepare_start "$2"
 	t1=$SECONDS
 	if [ "$ks" == 1 ]; then
 		echo "vm: $rel: boot 0, the kit-signed kernel before enrollment"
@@ -438,7 +521,7 @@ run_kernel() { # SERIES
 	else
 		pass "$rel/host/password-not-in-logs"
 	fi
-	timings+=("$rel: $((SECONDS - t0)) s (build+sign $((t1 - t0)) s, boot 1 (and 0) $((t2 - t1)) s, MokManager+boot 2 $((t3 - t2)) s, kernel signing boots $((t4 - t3)) s, revoke boot $((SECONDS - t4)) s)")
+	timings+=("$rel: $((SECONDS - t0)) s (waiting for build+sign $((t1 - t0)) s, boot 1 (and 0) $((t2 - t1)) s, MokManager+boot 2 $((t3 - t2)) s, kernel signing boots $((t4 - t3)) s, revoke boot $((SECONDS - t4)) s)")
 }
 
 boot_env=$(bash "$TOP/tests/lib/fetch-debian.sh" boot)
@@ -468,8 +551,10 @@ gcc -O2 -Wall -Wextra -Werror -o "$FINIT_COMPRESSED" "$here/finit-compressed.c" 
 	echo "vm: 0 passed, 1 failed"
 	exit 1
 }
-for series in $VM_KERNELS; do
-	run_kernel "$series"
+read -ra series_list <<<"$VM_KERNELS"
+prepare_start "${series_list[0]}"
+for i in "${!series_list[@]}"; do
+	run_kernel "${series_list[$i]}" "${series_list[$((i + 1))]:-}"
 done
 echo "vm: serial logs and work files are in $WORK/<release>/"
 printf 'vm: time %s\n' "${timings[@]}"
