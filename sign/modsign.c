@@ -22,6 +22,7 @@ static const struct modsign_cmd *const cmds[] = {
 	&cmd_sign,
 	&cmd_strip,
 	&cmd_check,
+	&cmd_status,
 };
 
 void modsign_error(const char *fmt, ...)

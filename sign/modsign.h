@@ -25,6 +25,7 @@ extern const struct modsign_cmd cmd_verify;
 extern const struct modsign_cmd cmd_sign;
 extern const struct modsign_cmd cmd_strip;
 extern const struct modsign_cmd cmd_check;
+extern const struct modsign_cmd cmd_status;
 
 /* "modsign: ERROR: <message>" on stderr */
 void modsign_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
