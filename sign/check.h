@@ -26,11 +26,13 @@ struct check_result {
 /*
  * check_decide - read path and decide it against m and p, as `modsign
  * check` does (the DKMS package looked up where the verdict blames DKMS).
+ * real: path is already a real path (no link in it), so realpath, which
+ * costs a readlink per folder, is skipped.
  * Prints nothing, touches nothing shared: callable from many threads at
  * once. Returns 0 when the module will load (with or without a taint), -1
  * otherwise. Call check_result_free after, in any case.
  */
-int check_decide(const char *path, const struct machine *m,
+int check_decide(const char *path, int real, const struct machine *m,
 		 const struct policy *p, struct check_result *r);
 void check_result_free(struct check_result *r);
 

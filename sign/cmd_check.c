@@ -584,7 +584,7 @@ static void dkms_lookup(const struct machine *m, struct modfacts *f,
 	dkms_advise(m, f, d);
 }
 
-int check_decide(const char *path, const struct machine *m,
+int check_decide(const char *path, int real, const struct machine *m,
 		 const struct policy *p, struct check_result *r)
 {
 	struct modfacts *f = &r->f;
@@ -606,7 +606,10 @@ int check_decide(const char *path, const struct machine *m,
 		f->container = comp_name(r->fb.comp);
 		f->container_kernel_ok = r->fb.comp_kernel_ok;
 	}
-	dkms_from_real_path(path, f);
+	if (real)
+		dkms_from_path(path, f);
+	else
+		dkms_from_real_path(path, f);
 	decide(m, p, f, d);
 	if (d->dkms && !f->dkms.name[0])
 		dkms_lookup(m, f, d);
@@ -633,7 +636,7 @@ static int check_file(const char *path, const struct machine *m,
 		modsign_error("%s: out of memory", path);
 		return -1;
 	}
-	rc = check_decide(path, m, p, r);
+	rc = check_decide(path, 0, m, p, r);
 	if (r->d.v == V_ERROR)
 		modsign_error("%s: %s", path, check_error(r));
 	if (json)

@@ -465,7 +465,8 @@ static enum batch_result status_one(struct batch_job *job, const char *path,
 	}
 	sb_init(&shown);
 	shown_path(s, path, &shown);
-	check_decide(path, s->m, s->p, r);
+	/* the walk starts at a real path and follows no link */
+	check_decide(path, 1, s->m, s->p, r);
 	module_name(path, e->name, sizeof(e->name));
 	e->v = r->d.v;
 	e->reason = r->d.reason ? r->d.reason : "error";
@@ -481,11 +482,12 @@ static enum batch_result status_one(struct batch_job *job, const char *path,
 	e->mokdel = e->v != V_ERROR && !r->f.compressed &&
 		    signer_in(&s->m->mokdel, &r->f);
 	e->sb_stops = stops_with_secure_boot(s, r);
-	e->json = shown.oom ? NULL : entry_json(s, e, r, shown.s);
+	if (s->o->json)
+		e->json = shown.oom ? NULL : entry_json(s, e, r, shown.s);
 	check_result_free(r);
 	free(r);
 	sb_free(&shown);
-	if (oom || !e->line || !e->next || !e->json) {
+	if (oom || !e->line || !e->next || (s->o->json && !e->json)) {
 		eb_set(eb, "out of memory");
 		return BATCH_FAILED;
 	}
