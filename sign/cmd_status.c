@@ -56,6 +56,7 @@ static const char usage[] =
 /* Where a key came from; a key can have several (the kit's key, enrolled
  * in MOK). */
 enum {
+	ORIG_NONE = ~0u >> 1, /* a MOK request: no origin to tell */
 	ORIG_BUILTIN = 1 << 0,
 	ORIG_MOK = 1 << 1,
 	ORIG_KIT = 1 << 2,
@@ -584,8 +585,10 @@ static void key_text(const char *name, const uint8_t *id, size_t id_len,
 		sb_printf(sb, ", %s %s", expired ? "expired" : "expires", date);
 	else if (!c)
 		sb_puts(sb, ", expiry unknown (no certificate)");
-	sb_puts(sb, ", ");
-	origins_text(o, sb);
+	if (o != ORIG_NONE) {
+		sb_puts(sb, ", ");
+		origins_text(o, sb);
+	}
 	if (ring) {
 		sb_puts(sb, " (");
 		put_text(sb, ring[0] ? ring : "in no module keyring");
@@ -707,7 +710,8 @@ static void request_text(const char *what, const struct cert_list *l,
 		size_t n;
 
 		cert_keyid(&l->certs[i], &id, &n);
-		key_text(l->certs[i].cn, id, n, &l->certs[i], 0, NULL, sb);
+		key_text(l->certs[i].cn, id, n, &l->certs[i], ORIG_NONE, NULL,
+			 sb);
 	}
 }
 
