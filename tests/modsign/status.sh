@@ -98,7 +98,7 @@ agree() {
 	shift
 	"$MODSIGN" status --root "$root" "$@" >"$T/text" 2>/dev/null || true
 	"$MODSIGN" status --root "$root" --json "$@" >"$T/json" 2>/dev/null || true
-	python3 - "$T/text" "$T/json" <<'PY' || fail "text and JSON differ: $(cat "$T/agree")"
+	python3 - "$T/text" "$T/json" <<'PY' || fail "text and JSON differ: $(cat "$T/text.agree")"
 import json, re, sys
 text = open(sys.argv[1]).read().split("\n")
 doc = json.load(open(sys.argv[2]))
