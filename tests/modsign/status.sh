@@ -68,11 +68,16 @@ put() {
 	cp "$SHARED/$4.ko" "$1/lib/modules/$RELEASE/$2/$3"
 }
 
-# status CODE ARGS...: modsign status, stdout in $T/out
+# status CODE ARGS...: modsign status, stdout in $T/out, and kept as the
+# latest text report ($T/text) or JSON document ($T/json) for agree
 status() {
 	local want=$1
 	shift
 	expect_exit "$want" "$MODSIGN" status "$@"
+	case " $* " in
+	*" --json "*) cp "$T/out" "$T/json" ;;
+	*) cp "$T/out" "$T/text" ;;
+	esac
 }
 
 # expect_line TEXT: a whole line of $T/out is exactly TEXT
@@ -90,14 +95,10 @@ v = eval(sys.argv[2])
 print(*v) if isinstance(v, tuple) else print(v)' "$T/out" "$1" || fail "JSON: $1: $(head -c 600 "$T/out")"
 }
 
-# agree ROOT ARGS...: the text report and the JSON document of the same
-# root say the same: each group of modules that will not load (its line,
-# count and names), and the number that will
+# agree: the latest text report and JSON document (of the same machine)
+# say the same: each group of modules that will not load (its line, count,
+# names and next step), and the number that will
 agree() {
-	local root=$1
-	shift
-	"$MODSIGN" status --root "$root" "$@" >"$T/text" 2>/dev/null || true
-	"$MODSIGN" status --root "$root" --json "$@" >"$T/json" 2>/dev/null || true
 	python3 - "$T/text" "$T/json" <<'PY' || fail "text and JSON differ: $(cat "$T/text.agree")"
 import json, re, sys
 text = open(sys.argv[1]).read().split("\n")
@@ -145,7 +146,7 @@ test_unsigned_rejected() {
 	expect_eq "False unsigned None /lib/modules/$RELEASE/updates/u.ko" \
 		"$(json_get 'm["u"]["will_load"], m["u"]["reason"], m["u"]["signer"], m["u"]["path"]')"
 	expect_eq "True trusted-key $CN_A" "$(json_get 'm["a"]["will_load"], m["a"]["reason"], m["a"]["signer"]')"
-	agree r
+	agree
 }
 
 test_untrusted_key_rejected() {
@@ -160,7 +161,7 @@ test_untrusted_key_rejected() {
 	status 1 --root r --json
 	expect_eq "False untrusted-key $CN_B rejected" \
 		"$(json_get 'm["b2"]["will_load"], m["b2"]["reason"], m["b2"]["signer"], m["b2"]["verdict"]')"
-	agree r
+	agree
 }
 
 test_trusted_through_mok() {
@@ -197,7 +198,7 @@ test_pending_enrollment() {
 	status 1 --root r --json
 	expect_eq "False pending" "$(json_get 'm["b"]["will_load"], m["b"]["verdict"]')"
 	expect_eq "$CN_B" "$(json_get 'd["machine"]["mok_pending_add"][0]["name"]')"
-	agree r
+	agree
 }
 
 test_pending_deletion() {
@@ -232,7 +233,7 @@ test_tampered() {
 	expect_line "    t"
 	status 1 --root r --json
 	expect_eq "False bad-signature $CN_A" "$(json_get 'm["t"]["will_load"], m["t"]["reason"], m["t"]["signer"]')"
-	agree r
+	agree
 }
 
 test_compressed() {
@@ -252,7 +253,7 @@ test_compressed() {
 	status 1 --root r --json
 	expect_eq "xz zstd gzip /lib/modules/$RELEASE/extra/ag.ko.gz" \
 		"$(json_get 'm["ax"]["compressed"], m["az"]["compressed"], m["ag"]["compressed"], m["ag"]["path"]')"
-	agree r
+	agree
 }
 
 test_dkms_key() {
@@ -266,7 +267,8 @@ test_dkms_key() {
 	expect_line "  2 modules: will be rejected: signed by $CN_D (DKMS's own key), which this kernel does not trust"
 	expect_line "    d1, d2"
 	expect_line "  DKMS key:    $CN_D (/var/lib/dkms/mok.pub)"
-	agree r
+	status 1 --root r --json
+	agree
 	# once the kernel trusts it (enrolled), the key list says it is DKMS's
 	set_keys r "$CN_A" "$SHARED/A.der" "$CN_D" "$SHARED/D.der"
 	set_moklist r "$SHARED/A.der" "$SHARED/D.der"
@@ -362,7 +364,7 @@ test_garbage_and_truncated() {
 	status 1 --root r --json
 	expect_eq "False False False False" \
 		"$(json_get 'm["garbage"]["will_load"], m["half"]["will_load"], m["empty"]["will_load"], m["bad"]["will_load"]')"
-	agree r
+	agree
 }
 
 # ---- the walk, the options, the exit codes ----
