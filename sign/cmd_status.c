@@ -827,10 +827,10 @@ static void status_machine_json(const struct status_opts *o,
 	sb_printf(sb, ",\"kit_cert\":%s,\"ubuntu_cert\":%s",
 		  o->kit_read ? "true" : "false",
 		  o->ubuntu_read ? "true" : "false");
-	sb_puts(sb, ",\"module_keys\":");
+	sb_puts(sb, ",\"key_list_from\":");
 	sb_puts(sb,
 		m->keys.status == KEYS_OK ? "\"kernel\"" : "\"certificates\"");
-	sb_puts(sb, ",\"keys_trusted\":[");
+	sb_puts(sb, ",\"key_list\":[");
 	each_key(o, m, 1, sb);
 	sb_puts(sb, "]");
 	request_json("mok_pending_add", &m->moknew, sb);

@@ -181,7 +181,7 @@ test_trusted_through_mok() {
 	expect_line "  delete:      none waiting"
 	status 0 --root r --json
 	expect_eq "['mok'] $exp False" \
-		"$(json_get '[k for k in d["machine"]["keys_trusted"] if k["name"] == "'"$CN_A"'"][0]["origins"], [k for k in d["machine"]["keys_trusted"] if k["name"] == "'"$CN_A"'"][0]["expires"], [k for k in d["machine"]["keys_trusted"] if k["name"] == "'"$CN_A"'"][0]["expired"]')"
+		"$(json_get '[k for k in d["machine"]["key_list"] if k["name"] == "'"$CN_A"'"][0]["origins"], [k for k in d["machine"]["key_list"] if k["name"] == "'"$CN_A"'"][0]["expires"], [k for k in d["machine"]["key_list"] if k["name"] == "'"$CN_A"'"][0]["expired"]')"
 }
 
 test_pending_enrollment() {
@@ -292,7 +292,7 @@ test_kit_key_and_cert() {
 	expect_file_contains "$T/out" ", the kit's"
 	expect_line "1 module will load: 1 signed by the kit's key"
 	status 0 --root r --json
-	expect_eq "True ['kit']" "$(json_get 'd["machine"]["kit_cert"], [k for k in d["machine"]["keys_trusted"] if k["name"] == "'"$CN_B"'"][0]["origins"]')"
+	expect_eq "True ['kit']" "$(json_get 'd["machine"]["kit_cert"], [k for k in d["machine"]["key_list"] if k["name"] == "'"$CN_B"'"][0]["origins"]')"
 }
 
 test_secure_boot_off_prediction() {
