@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "fileio.h"
 #include "modsign.h"
 #include "sysstate.h"
@@ -247,8 +248,8 @@ static void policy_text(const struct policy *p, struct strbuf *sb)
 	sb_puts(sb, ")\n");
 }
 
-static void machine_text(const struct machine *m, const struct policy *p,
-			 struct strbuf *sb)
+void machine_text(const struct machine *m, const struct policy *p,
+		  struct strbuf *sb)
 {
 	sb_puts(sb, "this machine:\n");
 	secure_boot_text(m, sb);
@@ -353,9 +354,9 @@ static void vermagic_text(const struct modfacts *f, const struct machine *m,
 	sb_puts(sb, "\n");
 }
 
-static void module_text(const char *name, const struct modfacts *f,
-			const struct machine *m, const struct decision *d,
-			struct strbuf *sb)
+void module_text(const char *name, const struct modfacts *f,
+		 const struct machine *m, const struct decision *d,
+		 struct strbuf *sb)
 {
 	sb_puts(sb, "\n");
 	put_text(sb, name);
@@ -430,8 +431,8 @@ static const char *list_name(enum list_status s)
 	}
 }
 
-static void machine_json(const struct machine *m, const struct policy *p,
-			 struct strbuf *sb)
+void machine_json(const struct machine *m, const struct policy *p,
+		  struct strbuf *sb)
 {
 	size_t i, n = 0;
 
@@ -475,9 +476,9 @@ static void machine_json(const struct machine *m, const struct policy *p,
 	sb_puts(sb, "}");
 }
 
-static void module_json(const char *name, const struct modfacts *f,
-			const struct machine *m, const struct policy *p,
-			const struct decision *d, struct strbuf *sb)
+void module_json(const char *name, const struct modfacts *f,
+		 const struct machine *m, const struct policy *p,
+		 const struct decision *d, struct strbuf *sb)
 {
 	sb_puts(sb, "{\"file\":\"");
 	sb_json_str(sb, name, strlen(name));
@@ -584,46 +585,68 @@ static void dkms_lookup(const struct machine *m, struct modfacts *f,
 	dkms_advise(m, f, d);
 }
 
+int check_decide(const char *path, int real, const struct machine *m,
+		 const struct policy *p, struct check_result *r)
+{
+	struct modfacts *f = &r->f;
+	struct decision *d = &r->d;
+
+	memset(r, 0, sizeof(*r));
+	if (read_module(path, &r->fb, &r->eb)) {
+		r->read_failed = 1;
+		f->error = r->eb.msg;
+		d->v = V_ERROR;
+		d->reason = r->fb.fault;
+		snprintf(d->line, sizeof(d->line), "error: %.600s", r->eb.msg);
+		snprintf(d->next, sizeof(d->next), "%s",
+			 read_next_step(r->fb.fault));
+		return -1;
+	}
+	modfacts_read(r->fb.data, r->fb.len, f);
+	if (r->fb.comp != COMP_NONE) {
+		f->container = comp_name(r->fb.comp);
+		f->container_kernel_ok = r->fb.comp_kernel_ok;
+	}
+	if (real)
+		dkms_from_path(path, f);
+	else
+		dkms_from_real_path(path, f);
+	decide(m, p, f, d);
+	if (d->dkms && !f->dkms.name[0])
+		dkms_lookup(m, f, d);
+	return d->v == V_LOAD || d->v == V_LOAD_WARN ? 0 : -1;
+}
+
+void check_result_free(struct check_result *r)
+{
+	file_buf_free(&r->fb);
+}
+
+const char *check_error(const struct check_result *r)
+{
+	return r->read_failed ? r->eb.msg : r->f.error;
+}
+
 static int check_file(const char *path, const struct machine *m,
 		      const struct policy *p, int json, struct strbuf *out)
 {
-	struct file_buf fb;
-	struct errbuf eb;
-	struct modfacts f;
-	struct decision d;
+	struct check_result *r = malloc(sizeof(*r));
+	int rc;
 
-	if (read_module(path, &fb, &eb)) {
-		modsign_error("%s: %s", path, eb.msg);
-		memset(&f, 0, sizeof(f));
-		memset(&d, 0, sizeof(d));
-		f.error = eb.msg;
-		d.v = V_ERROR;
-		d.reason = fb.fault;
-		snprintf(d.line, sizeof(d.line), "error: %.600s", eb.msg);
-		snprintf(d.next, sizeof(d.next), "%s", read_next_step(fb.fault));
-		if (json)
-			module_json(path, &f, m, p, &d, out);
-		else
-			module_text(path, &f, m, &d, out);
+	if (!r) {
+		modsign_error("%s: out of memory", path);
 		return -1;
 	}
-	modfacts_read(fb.data, fb.len, &f);
-	if (fb.comp != COMP_NONE) {
-		f.container = comp_name(fb.comp);
-		f.container_kernel_ok = fb.comp_kernel_ok;
-	}
-	dkms_from_real_path(path, &f);
-	decide(m, p, &f, &d);
-	if (d.dkms && !f.dkms.name[0])
-		dkms_lookup(m, &f, &d);
-	if (d.v == V_ERROR)
-		modsign_error("%s: %s", path, f.error);
+	rc = check_decide(path, 0, m, p, r);
+	if (r->d.v == V_ERROR)
+		modsign_error("%s: %s", path, check_error(r));
 	if (json)
-		module_json(path, &f, m, p, &d, out);
+		module_json(path, &r->f, m, p, &r->d, out);
 	else
-		module_text(path, &f, m, &d, out);
-	file_buf_free(&fb);
-	return d.v == V_LOAD || d.v == V_LOAD_WARN ? 0 : -1;
+		module_text(path, &r->f, m, &r->d, out);
+	check_result_free(r);
+	free(r);
+	return rc;
 }
 
 struct check_opts {

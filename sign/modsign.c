@@ -16,7 +16,7 @@
 #endif
 
 static const struct modsign_cmd *const cmds[] = {
-	&cmd_info, &cmd_verify, &cmd_sign, &cmd_strip, &cmd_check,
+	&cmd_info, &cmd_verify, &cmd_sign, &cmd_strip, &cmd_check, &cmd_status,
 };
 
 int modsign_emit(struct strbuf *out, const char *file)

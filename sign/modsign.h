@@ -23,6 +23,7 @@ extern const struct modsign_cmd cmd_verify;
 extern const struct modsign_cmd cmd_sign;
 extern const struct modsign_cmd cmd_strip;
 extern const struct modsign_cmd cmd_check;
+extern const struct modsign_cmd cmd_status;
 
 /* Writes one file's report (or says it ran out of memory) and frees it;
  * then, after the last file, modsign_flush. Both return -1 on failure. */

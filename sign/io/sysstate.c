@@ -282,6 +282,60 @@ static void read_sig_enforce(struct machine *m)
 	free(b);
 }
 
+/* The value of a bool parameter on the kernel command line, read as the
+ * kernel's kstrtobool does: by its first letter (or "on"/"off"); a bare
+ * name is true. */
+static int cmdline_bool(const char *v, size_t n)
+{
+	if (!n)
+		return TRI_YES;
+	if (strchr("yY1", v[0]))
+		return TRI_YES;
+	if (strchr("nN0", v[0]))
+		return TRI_NO;
+	if ((v[0] == 'o' || v[0] == 'O') && n > 1)
+		return v[1] == 'n' || v[1] == 'N' ? TRI_YES :
+		       v[1] == 'f' || v[1] == 'F' ? TRI_NO :
+						    TRI_UNKNOWN;
+	return TRI_UNKNOWN;
+}
+
+int machine_cmdline_sig_enforce(const struct machine *m, char *why, size_t size)
+{
+	static const char key[] = "module.sig_enforce";
+	const size_t klen = sizeof(key) - 1;
+	int found = TRI_NO, given = 0;
+	uint8_t *b;
+	size_t n, i = 0;
+
+	if (slurp(m, "/proc/cmdline", &b, &n)) {
+		snprintf(why, size, "cannot read /proc/cmdline: %s",
+			 strerror(errno));
+		return -2;
+	}
+	while (i < n) {
+		const char *w = (const char *)b + i;
+		size_t wl = strcspn(w, " \t\n");
+
+		if (wl >= klen && !memcmp(w, key, klen) &&
+		    (wl == klen || w[klen] == '=')) {
+			given = 1;
+			found = cmdline_bool(w + klen + (wl > klen),
+					     wl - klen - (wl > klen));
+		}
+		i += wl + 1;
+	}
+	free(b);
+	if (!given)
+		return -1;
+	if (found == TRI_UNKNOWN) {
+		snprintf(why, size, "%s in /proc/cmdline is not a yes or no",
+			 key);
+		return -2;
+	}
+	return found;
+}
+
 /* ---- release and config ---- */
 
 static void set_release(struct machine *m, const char *r, size_t n,
@@ -598,11 +652,11 @@ static void read_moklist(struct machine *m)
 	/* r < 0: LIST_UNKNOWN with why set */
 }
 
-static void read_moknew(struct machine *m)
+/* A MOK request waiting for the next boot's MokManager: MokNew (keys to
+ * add) or MokDel (keys to delete), both written by mokutil. */
+static void read_mok_request(struct machine *m, struct cert_list *l,
+			     const char *name)
 {
-	struct cert_list *l = &m->moknew;
-	int r;
-
 	l->status = LIST_UNKNOWN;
 	if (m->efi == TRI_NO) {
 		l->status = LIST_ABSENT;
@@ -613,9 +667,15 @@ static void read_moknew(struct machine *m)
 		snprintf(l->why, sizeof(l->why), "no EFI variables readable");
 		return;
 	}
-	r = read_efivar_list(m, l, "MokNew");
-	if (r == 0)
+	if (read_efivar_list(m, l, name) == 0)
 		l->status = LIST_ABSENT;
+}
+
+/* the pending requests: MokNew, and MokDel */
+static void read_moknew(struct machine *m)
+{
+	read_mok_request(m, &m->moknew, "MokNew");
+	read_mok_request(m, &m->mokdel, "MokDel");
 }
 
 /* ---- DKMS ---- */

@@ -28,6 +28,12 @@ void machine_free(struct machine *m);
  * Returns how many, or -1 with *eb. */
 int machine_add_certs(struct machine *m, const char *path, struct errbuf *eb);
 
+/* module.sig_enforce on the kernel command line (/proc/cmdline under the
+ * root), the last one given: TRI_YES or TRI_NO; -1 when it is not given,
+ * -2 when that cannot be told (why[size] says why). */
+int machine_cmdline_sig_enforce(const struct machine *m, char *why,
+				size_t size);
+
 /*
  * dkms_find_package - which DKMS package built the module named name (its
  * modinfo name, or its file name without .ko...; either may be NULL), of

@@ -8,12 +8,15 @@
 # `<suite>: ERROR: ...`, the suite named after its file as the harness does.
 # Also the helpers more than one suite uses: suite_error, fetch_kernel,
 # need_tools, make_pair, strip_plain, plain_tree, vmlinuz_payload and
-# builtin_cert.
+# builtin_cert, and the fake roots of fakeroot.sh.
 
 # shellcheck source=tests/lib/harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 
 SUITE=$(basename "$0" .sh)
+
+# shellcheck source=tests/modsign/fakeroot.sh
+source "$(dirname "${BASH_SOURCE[0]}")/fakeroot.sh"
 
 # suite_error MESSAGE: `<suite>: ERROR: MESSAGE` on stderr, and exit 1.
 suite_error() {

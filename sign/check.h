@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * check.h - what `modsign status` (cmd_status.c) shares with `modsign
+ * check` (cmd_check.c): one module read and decided, exactly as check
+ * decides it, and check's text and JSON writers for the machine and a
+ * module. The bodies stay in cmd_check.c.
+ */
+#ifndef MODSIGN_CHECK_H
+#define MODSIGN_CHECK_H
+
+#include "fileio.h"
+#include "machine.h"
+#include "util.h"
+#include "verdict.h"
+
+/* One module, read and decided. f.buf points into fb: keep both together
+ * until check_result_free. */
+struct check_result {
+	struct file_buf fb;
+	struct errbuf eb;
+	int read_failed; /* read_module refused it: fb.fault says why */
+	struct modfacts f;
+	struct decision d;
+};
+
+/*
+ * check_decide - read path and decide it against m and p, as `modsign
+ * check` does (the DKMS package looked up where the verdict blames DKMS).
+ * real: path is already a real path (no link in it), so realpath, which
+ * costs a readlink per folder, is skipped.
+ * Prints nothing, touches nothing shared: callable from many threads at
+ * once. Returns 0 when the module will load (with or without a taint), -1
+ * otherwise. Call check_result_free after, in any case.
+ */
+int check_decide(const char *path, int real, const struct machine *m,
+		 const struct policy *p, struct check_result *r);
+void check_result_free(struct check_result *r);
+
+/* The error message of an r with r->d.v == V_ERROR. */
+const char *check_error(const struct check_result *r);
+
+/* check's report: "this machine:" and its fields */
+void machine_text(const struct machine *m, const struct policy *p,
+		  struct strbuf *sb);
+/* one module's paragraph: "NAME: verdict", its fields, its next step */
+void module_text(const char *name, const struct modfacts *f,
+		 const struct machine *m, const struct decision *d,
+		 struct strbuf *sb);
+/* ,"machine":{...} */
+void machine_json(const struct machine *m, const struct policy *p,
+		  struct strbuf *sb);
+/* one module's JSON object (with the machine in it), and a newline */
+void module_json(const char *name, const struct modfacts *f,
+		 const struct machine *m, const struct policy *p,
+		 const struct decision *d, struct strbuf *sb);
+
+#endif

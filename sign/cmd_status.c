@@ -1,0 +1,1255 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * modsign status [--release R] [--root DIR] [--json] [-j N] - the whole
+ * machine at a glance: Secure Boot, lockdown, the keys the kernel trusts
+ * for modules and where each came from, the MOK requests waiting for the
+ * next boot, and the verdict of `modsign check` for every module installed
+ * for a release, grouped by cause. Each module is read and decided by
+ * check's own check_decide (check.h), on the worker threads of batch.c.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+#include "batch.h"
+#include "check.h"
+#include "modsign.h"
+#include "sysstate.h"
+
+static const char usage[] =
+	"Usage: modsign status [--release R] [--root DIR] [--json] [-j N]\n"
+	"                      [--cert CERT]...\n"
+	"The whole machine at a glance: Secure Boot, lockdown, sig_enforce,\n"
+	"the kernel's CONFIG_MODULE_SIG*, the keys it trusts for modules (each\n"
+	"with its name, key id, expiry and origin), the MOK requests waiting\n"
+	"for the next boot, and, for every module under /lib/modules/R, the\n"
+	"verdict `modsign check` gives it. Modules that will not load are\n"
+	"grouped by cause, with one next step per group. With Secure Boot off,\n"
+	"it also says which modules would stop loading if it were turned on.\n"
+	"The kit's certificate (/var/lib/modsign/signing_key.x509) and Ubuntu's\n"
+	"(/var/lib/shim-signed/mok/MOK.der) count as if given with --cert.\n"
+	"\n"
+	"      --json          one JSON document (docs/status.md has the schema)\n"
+	"  -j, --jobs N        decide N modules at a time (default: the number\n"
+	"                      of CPUs)\n"
+	"  -c, --cert CERT     a signer's certificate, as for check (repeatable)\n"
+	"      --root DIR      read the machine and DIR/lib/modules under DIR\n"
+	"      --release R     the release whose modules to check, and to\n"
+	"                      assume running (default: the running one)\n"
+	"  -h, --help          show this help\n"
+	"\n"
+	"Exit status: 0 when every module will load, 1 when at least one will\n"
+	"not or cannot be known to (unknown, unreadable), 2 for a usage error.\n";
+
+#define KIT_CERT "/var/lib/modsign/signing_key.x509"
+#define UBUNTU_CERT "/var/lib/shim-signed/mok/MOK.der"
+#define DKMS_KEY_NAME "DKMS module signing key"
+
+/* Where a key came from; a key can have several (the kit's key, enrolled
+ * in MOK). */
+enum {
+	ORIG_NONE = ~0u >> 1, /* a MOK request: no origin to tell */
+	ORIG_BUILTIN = 1 << 0,
+	ORIG_MOK = 1 << 1,
+	ORIG_KIT = 1 << 2,
+	ORIG_CERT = 1 << 3, /* --cert */
+	ORIG_DKMS = 1 << 4,
+	ORIG_UBUNTU = 1 << 5,
+};
+
+static const struct {
+	unsigned bit;
+	const char *word; /* JSON */
+	const char *text;
+	const char *signed_by; /* the total line: "N signed by ..." */
+} origins[] = {
+	{ ORIG_BUILTIN, "builtin", "built in",
+	  "signed by a key built into the kernel" },
+	{ ORIG_MOK, "mok", "MOK", "signed by a key enrolled in MOK" },
+	{ ORIG_CERT, "cert", "--cert", "signed by a key given with --cert" },
+	{ ORIG_KIT, "kit", "the kit's", "signed by the kit's key" },
+	{ ORIG_DKMS, "dkms", "DKMS's", "signed by DKMS's key" },
+	{ ORIG_UBUNTU, "ubuntu", "Ubuntu's", "signed by Ubuntu's key" },
+};
+
+struct status_opts {
+	const char *root, *release;
+	const char **certs; /* argc + 1 slots */
+	int ncerts, json, jobs;
+	/* root + KIT_CERT, root + UBUNTU_CERT: kept, cert_id.source points
+	 * here */
+	char kit_path[MS_PATH + 64], ubuntu_path[MS_PATH + 64];
+	char kit_why[MS_WHY], ubuntu_why[MS_WHY]; /* "" when read, or absent */
+	int kit_read, ubuntu_read;
+};
+
+enum { SB_STOPS = 1, SB_MAY_STOP };
+
+/* One module's outcome, kept after its bytes are freed. */
+struct entry {
+	char *path; /* as read, under the root */
+	char name[128]; /* the file name without .ko[.xz|.zst|.gz] */
+	enum verdict v;
+	const char *reason;
+	char *signer; /* NULL: not signed, or no name */
+	char *line, *next;
+	char *json; /* check's JSON object, without its machine */
+	unsigned origin; /* for a trusted key: where it came from */
+	int mokdel; /* its key's certificate waits in MokDel */
+	int sb_stops; /* loads now; with Secure Boot on: SB_STOPS, SB_MAY_STOP */
+	int done;
+};
+
+struct status_run {
+	const struct status_opts *o;
+	const struct machine *m, *mon; /* mon: with Secure Boot on, or NULL */
+	const struct policy *p, *pon;
+	const char *top; /* the folder walked, real path */
+	const char *shown_top; /* how the machine names it: /lib/modules/R */
+	const char *machine_tail; /* machine_json's text, to cut from each
+				   * module's object */
+	struct entry *e;
+};
+
+/* ---- key origins ---- */
+
+static int list_has_key(const struct cert_list *l, const struct pkey *k)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (pkey_is_cert(k, &l->certs[i]))
+			return 1;
+	return 0;
+}
+
+static int cert_same(const struct cert_id *a, const struct cert_id *b)
+{
+	return a->issuer_len == b->issuer_len &&
+	       a->serial_len == b->serial_len &&
+	       !memcmp(a->issuer, b->issuer, a->issuer_len) &&
+	       !memcmp(a->serial, b->serial, a->serial_len);
+}
+
+static int list_has_cert(const struct cert_list *l, const struct cert_id *c)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (cert_same(&l->certs[i], c))
+			return 1;
+	return 0;
+}
+
+static int starts_with(const char *s, const char *p)
+{
+	return !strncmp(s, p, strlen(p));
+}
+
+static int ends_with(const char *s, const char *p)
+{
+	size_t n = strlen(s), k = strlen(p);
+
+	return n >= k && !strcmp(s + n - k, p);
+}
+
+/* what a key's name alone says: DKMS's and Canonical's names */
+static unsigned name_origin(const char *name)
+{
+	if (!strcmp(name, DKMS_KEY_NAME))
+		return ORIG_DKMS;
+	if (starts_with(name, "Canonical Ltd.") ||
+	    ends_with(name, " Secure Boot Module Signature key"))
+		return ORIG_UBUNTU;
+	return 0;
+}
+
+/* the --cert list holds the kit's, Ubuntu's and the user's certificates,
+ * told apart by where each was read */
+static unsigned given_origin(const struct status_opts *o,
+			     const struct cert_id *c)
+{
+	if (!c->source)
+		return ORIG_CERT;
+	if (!strcmp(c->source, o->kit_path))
+		return ORIG_KIT;
+	if (!strcmp(c->source, o->ubuntu_path))
+		return ORIG_UBUNTU;
+	return ORIG_CERT;
+}
+
+/* a key of the kernel's (/proc/keys), with the keyring it is in */
+static unsigned kkey_origin(const struct status_opts *o,
+			    const struct machine *m, const struct mkey *k)
+{
+	unsigned r = name_origin(k->k.name);
+	size_t i;
+
+	if ((k->ring && !strcmp(k->ring, ".builtin_trusted_keys")) ||
+	    list_has_key(&m->builtin, &k->k))
+		r |= ORIG_BUILTIN;
+	if (list_has_key(&m->moklist, &k->k))
+		r |= ORIG_MOK;
+	if (list_has_key(&m->dkms, &k->k))
+		r |= ORIG_DKMS;
+	for (i = 0; i < m->given.n; i++)
+		if (pkey_is_cert(&k->k, &m->given.certs[i]))
+			r |= given_origin(o, &m->given.certs[i]);
+	return r;
+}
+
+/* a certificate modsign read (when the kernel's keys are not visible) */
+static unsigned cert_origin(const struct status_opts *o,
+			    const struct machine *m, const struct cert_id *c)
+{
+	unsigned r = name_origin(c->cn);
+	size_t i;
+
+	if (list_has_cert(&m->builtin, c))
+		r |= ORIG_BUILTIN;
+	if (list_has_cert(&m->moklist, c))
+		r |= ORIG_MOK;
+	if (list_has_cert(&m->dkms, c))
+		r |= ORIG_DKMS;
+	for (i = 0; i < m->given.n; i++)
+		if (cert_same(&m->given.certs[i], c))
+			r |= given_origin(o, &m->given.certs[i]);
+	return r;
+}
+
+/* The certificate of a kernel key, when modsign has it. */
+static const struct cert_id *kkey_cert(const struct machine *m,
+				       const struct mkey *k)
+{
+	const struct cert_list *lists[] = { &m->builtin, &m->moklist, &m->given,
+					    &m->dkms };
+	size_t i, j;
+
+	for (i = 0; i < ARRAY_SIZE(lists); i++)
+		for (j = 0; j < lists[i]->n; j++)
+			if (pkey_is_cert(&k->k, &lists[i]->certs[j]))
+				return &lists[i]->certs[j];
+	return NULL;
+}
+
+/* The keys that count for modules: asymmetric, in a module-trusted
+ * keyring (or every one, when membership is not known). */
+static int kkey_counts(const struct mkey *k)
+{
+	return k->k.type == PKEY_ASYMMETRIC && (!k->ring || k->ring[0]);
+}
+
+/* ---- the kit's and Ubuntu's certificates ---- */
+
+/* Adds root+path to m->given when it is there; a file that exists but
+ * cannot be read is noted in why (the report says so), not an error. */
+static void add_known_cert(struct machine *m, const char *root,
+			   const char *path, char *full, size_t size, char *why,
+			   size_t wsize, int *read)
+{
+	struct errbuf eb;
+	struct stat st;
+
+	snprintf(full, size, "%s%s", root ? root : "", path);
+	why[0] = '\0';
+	if (stat(full, &st)) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			snprintf(why, wsize, "cannot read %s: %s", path,
+				 strerror(errno));
+		return;
+	}
+	if (machine_add_certs(m, full, &eb) < 0) {
+		snprintf(why, wsize, "%.400s", eb.msg);
+		return;
+	}
+	*read = 1;
+}
+
+/* ---- the walk ---- */
+
+/* nftw has no user pointer: the walk in progress (main thread only) */
+static struct {
+	struct path_list *pl;
+	int oom;
+} walk;
+
+static int walk_one(const char *path, const struct stat *st, int type,
+		    struct FTW *ftw)
+{
+	/* a folder that cannot be read becomes an entry of its own: its
+	 * read fails, and says why */
+	if ((type == FTW_F && S_ISREG(st->st_mode) &&
+	     is_module_name(path + ftw->base)) ||
+	    type == FTW_DNR) {
+		if (path_list_add(walk.pl, path)) {
+			walk.oom = 1;
+			return 1;
+		}
+	}
+	return 0; /* links (build/, source/) are not followed */
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every module below top, sorted. -1 with errno on failure. */
+static int find_modules(const char *top, struct path_list *pl)
+{
+	walk.pl = pl;
+	walk.oom = 0;
+	if (nftw(top, walk_one, 32, FTW_PHYS) < 0)
+		return -1;
+	if (walk.oom) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (pl->n)
+		qsort(pl->v, pl->n, sizeof(*pl->v), cmp_str);
+	return 0;
+}
+
+/* ---- one module (on a worker thread) ---- */
+
+static void module_name(const char *path, char *out, size_t size)
+{
+	const char *b = strrchr(path, '/');
+	static const char *const ext[] = { ".ko.xz", ".ko.zst", ".ko.gz",
+					   ".ko" };
+	size_t n, i;
+
+	b = b ? b + 1 : path;
+	n = strlen(b);
+	for (i = 0; i < ARRAY_SIZE(ext); i++)
+		if (ends_with(b, ext[i])) {
+			n -= strlen(ext[i]);
+			break;
+		}
+	snprintf(out, size, "%.*s", (int)n, b);
+}
+
+/* how the machine names a file: /lib/modules/R/... */
+static void shown_path(const struct status_run *s, const char *path,
+		       struct strbuf *sb)
+{
+	size_t n = strlen(s->top);
+
+	if (!strncmp(path, s->top, n)) {
+		sb_puts(sb, s->shown_top);
+		sb_puts(sb, path + n);
+	} else {
+		sb_puts(sb, path);
+	}
+}
+
+static int signer_in(const struct cert_list *l, const struct modfacts *f)
+{
+	size_t i;
+
+	for (i = 0; f->sig == MODSIG_SIGNED && i < l->n; i++)
+		if (cert_names_signer(&l->certs[i], &f->sid))
+			return 1;
+	return 0;
+}
+
+/* will_load for scripts: null where the machine cannot tell (unknown,
+ * or a file modsign could not read though root might) */
+static const char *will_load_word(const struct entry *e)
+{
+	if (e->v == V_LOAD || e->v == V_LOAD_WARN)
+		return "true";
+	if (e->v == V_UNKNOWN)
+		return "null";
+	if (e->v == V_ERROR && e->reason &&
+	    (!strcmp(e->reason, "unreadable") || !strcmp(e->reason, "busy") ||
+	     !strcmp(e->reason, "being-written")))
+		return "null";
+	return "false";
+}
+
+/* check's JSON object for the module, its machine cut off (the document
+ * has it once), and status's own fields added */
+static char *entry_json(const struct status_run *s, struct entry *e,
+			const struct check_result *r, const char *shown)
+{
+	struct strbuf sb;
+	size_t tail = strlen(s->machine_tail);
+
+	sb_init(&sb);
+	module_json(shown, &r->f, s->m, s->p, &r->d, &sb);
+	if (!sb.oom && sb.len >= tail + 2 &&
+	    !memcmp(sb.s + sb.len - tail - 2, s->machine_tail, tail) &&
+	    !strcmp(sb.s + sb.len - 2, "}\n"))
+		sb.len -= tail + 2;
+	else if (!sb.oom && sb.len >= 2)
+		sb.len -= 2; /* "}\n" */
+	sb_puts(&sb, ",\"path\":\"");
+	sb_json_str(&sb, shown, strlen(shown));
+	sb_puts(&sb, "\",\"name\":\"");
+	sb_json_str(&sb, e->name, strlen(e->name));
+	sb_printf(&sb, "\",\"will_load\":%s", will_load_word(e));
+	/* check's object names a signer only for a module it could read */
+	if (!strstr(sb.s ? sb.s : "", ",\"signer\":"))
+		sb_puts(&sb, ",\"signer\":null");
+	sb_printf(&sb, ",\"mok_deletion_pending\":%s",
+		  e->mokdel ? "true" : "false");
+	if (s->mon)
+		sb_printf(&sb, ",\"stops_with_secure_boot\":%s",
+			  e->sb_stops == SB_STOPS    ? "true" :
+			  e->sb_stops == SB_MAY_STOP ? "null" :
+						       "false");
+	sb_puts(&sb, "}");
+	if (sb.oom) {
+		sb_free(&sb);
+		return NULL;
+	}
+	return sb.s;
+}
+
+/* Would it still load with Secure Boot on? 0, SB_STOPS, or SB_MAY_STOP
+ * (unknown then). Only a module that loads now
+ * can stop; one whose key the kernel trusts and whose signature is good
+ * loads either way (no second signature check for those). */
+static int stops_with_secure_boot(const struct status_run *s,
+				  const struct check_result *r)
+{
+	struct decision *d;
+	int stops;
+
+	if (!s->mon || (r->d.v != V_LOAD && r->d.v != V_LOAD_WARN) ||
+	    !strcmp(r->d.reason, "trusted-key"))
+		return 0;
+	d = malloc(sizeof(*d));
+	if (!d)
+		return SB_MAY_STOP; /* out of memory: cannot tell */
+	decide(s->mon, s->pon, &r->f, d);
+	stops = d->v == V_LOAD || d->v == V_LOAD_WARN ? 0 :
+		d->v == V_UNKNOWN		      ? SB_MAY_STOP :
+							SB_STOPS;
+	free(d);
+	return stops;
+}
+
+static unsigned decision_origin(const struct status_run *s,
+				const struct check_result *r)
+{
+	const struct decision *d = &r->d;
+
+	if (d->kkey)
+		return kkey_origin(s->o, s->m, d->kkey);
+	if (d->cert)
+		return cert_origin(s->o, s->m, d->cert);
+	return 0;
+}
+
+static enum batch_result status_one(struct batch_job *job, const char *path,
+				    void *arg, struct errbuf *eb)
+{
+	struct status_run *s = arg;
+	struct entry *e = &s->e[batch_job_index(job)];
+	struct check_result *r = malloc(sizeof(*r));
+	struct strbuf shown;
+	int oom = 0;
+
+	if (!r) {
+		eb_set(eb, "out of memory");
+		return BATCH_FAILED;
+	}
+	sb_init(&shown);
+	shown_path(s, path, &shown);
+	/* the walk starts at a real path and follows no link */
+	check_decide(path, 1, s->m, s->p, r);
+	module_name(path, e->name, sizeof(e->name));
+	e->v = r->d.v;
+	e->reason = r->d.reason ? r->d.reason : "error";
+	if (r->d.v != V_ERROR && !r->f.compressed &&
+	    r->f.sig == MODSIG_SIGNED && r->f.desc.has_signer) {
+		e->signer = strndup(r->f.desc.signer, r->f.desc.signer_len);
+		oom = !e->signer;
+	}
+	e->line = strdup(r->d.line);
+	e->next = strdup(r->d.next);
+	if (e->v == V_LOAD && !strcmp(e->reason, "trusted-key"))
+		e->origin = decision_origin(s, r);
+	e->mokdel = e->v != V_ERROR && !r->f.compressed &&
+		    signer_in(&s->m->mokdel, &r->f);
+	e->sb_stops = stops_with_secure_boot(s, r);
+	if (s->o->json)
+		e->json = shown.oom ? NULL : entry_json(s, e, r, shown.s);
+	check_result_free(r);
+	free(r);
+	sb_free(&shown);
+	if (oom || !e->line || !e->next || (s->o->json && !e->json)) {
+		eb_set(eb, "out of memory");
+		return BATCH_FAILED;
+	}
+	e->done = 1;
+	return BATCH_DONE;
+}
+
+static void entry_free(struct entry *e)
+{
+	free(e->signer);
+	free(e->line);
+	free(e->next);
+	free(e->json);
+}
+
+/* ---- the machine, beyond check's part ---- */
+
+static void put_text(struct strbuf *sb, const char *s)
+{
+	sb_text_str(sb, s, strlen(s));
+}
+
+static void put_hex(struct strbuf *sb, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sb_printf(sb, "%02x", p[i]);
+}
+
+/* "2027-01-31" into buf; 0, or -1 when the certificate has no readable
+ * notAfter. *expired: it is past. */
+static int cert_expiry(X509 *x, char *buf, size_t size, int *expired)
+{
+	const ASN1_TIME *t = x ? X509_get0_notAfter(x) : NULL;
+	struct tm tm;
+
+	if (!t || !ASN1_TIME_to_tm(t, &tm)) {
+		ERR_clear_error();
+		return -1;
+	}
+	strftime(buf, size, "%Y-%m-%d", &tm);
+	*expired = X509_cmp_current_time(t) < 0;
+	ERR_clear_error();
+	return 0;
+}
+
+static void origins_text(unsigned o, struct strbuf *sb)
+{
+	size_t i;
+	int any = 0;
+
+	for (i = 0; i < ARRAY_SIZE(origins); i++)
+		if (o & origins[i].bit) {
+			sb_puts(sb, any ? ", " : "");
+			sb_puts(sb, origins[i].text);
+			any = 1;
+		}
+	if (!any)
+		sb_puts(sb, "origin unknown");
+}
+
+static void origins_json(unsigned o, struct strbuf *sb)
+{
+	size_t i;
+	int any = 0;
+
+	sb_puts(sb, ",\"origins\":[");
+	for (i = 0; i < ARRAY_SIZE(origins); i++)
+		if (o & origins[i].bit) {
+			sb_printf(sb, "%s\"%s\"", any ? "," : "",
+				  origins[i].word);
+			any = 1;
+		}
+	sb_puts(sb, "]");
+}
+
+/* one key: its name, id, expiry, origins, keyring */
+static void key_text(const char *name, const uint8_t *id, size_t id_len,
+		     const struct cert_id *c, unsigned o, const char *ring,
+		     struct strbuf *sb)
+{
+	char date[32];
+	int expired = 0;
+
+	sb_puts(sb, "    ");
+	put_text(sb, name);
+	sb_puts(sb, ", key id ");
+	if (id_len)
+		put_hex(sb, id, id_len);
+	else
+		sb_puts(sb, "-");
+	if (c && !cert_expiry(c->x, date, sizeof(date), &expired))
+		sb_printf(sb, ", %s %s", expired ? "expired" : "expires", date);
+	else if (!c)
+		sb_puts(sb, ", expiry unknown (no certificate)");
+	if (o != ORIG_NONE) {
+		sb_puts(sb, ", ");
+		origins_text(o, sb);
+	}
+	if (ring) {
+		sb_puts(sb, " (");
+		put_text(sb, ring[0] ? ring : "in no module keyring");
+		sb_puts(sb, ")");
+	}
+	sb_puts(sb, "\n");
+}
+
+static void key_json(const char *name, const uint8_t *id, size_t id_len,
+		     const struct cert_id *c, unsigned o, const char *ring,
+		     int first, struct strbuf *sb)
+{
+	char date[32];
+	int expired = 0;
+
+	sb_puts(sb, first ? "{\"name\":\"" : ",{\"name\":\"");
+	sb_json_str(sb, name, strlen(name));
+	sb_puts(sb, "\",\"key_id\":");
+	if (id_len) {
+		sb_puts(sb, "\"");
+		put_hex(sb, id, id_len);
+		sb_puts(sb, "\"");
+	} else {
+		sb_puts(sb, "null");
+	}
+	if (c && !cert_expiry(c->x, date, sizeof(date), &expired))
+		sb_printf(sb, ",\"expires\":\"%s\",\"expired\":%s", date,
+			  expired ? "true" : "false");
+	else
+		sb_puts(sb, ",\"expires\":null,\"expired\":null");
+	origins_json(o, sb);
+	sb_puts(sb, ",\"keyring\":");
+	if (ring) {
+		sb_puts(sb, "\"");
+		sb_json_str(sb, ring, strlen(ring));
+		sb_puts(sb, "\"");
+	} else {
+		sb_puts(sb, "null");
+	}
+	sb_puts(sb, "}");
+}
+
+/* a certificate's key id as /proc/keys shows it: SKID, else serial */
+static void cert_keyid(const struct cert_id *c, const uint8_t **id, size_t *n)
+{
+	*id = c->has_skid ? c->skid : c->serial;
+	*n = c->has_skid ? c->skid_len : c->serial_len;
+}
+
+/* Calls one of key_text / key_json for each key trusted for modules:
+ * the kernel's keys when /proc/keys is readable, else the certificates
+ * modsign knows (built in, MokListRT, the kit's, --cert, DKMS's). */
+static void each_key(const struct status_opts *o, const struct machine *m,
+		     int json, struct strbuf *sb)
+{
+	const struct cert_list *lists[] = { &m->builtin, &m->moklist, &m->given,
+					    &m->dkms };
+	size_t i, j;
+	int first = 1;
+
+	if (m->keys.status == KEYS_OK) {
+		for (i = 0; i < m->keys.n; i++) {
+			const struct mkey *k = &m->keys.keys[i];
+
+			if (!kkey_counts(k))
+				continue;
+			if (json)
+				key_json(k->k.name, k->k.id, k->k.id_len,
+					 kkey_cert(m, k), kkey_origin(o, m, k),
+					 k->ring, first, sb);
+			else
+				key_text(k->k.name, k->k.id, k->k.id_len,
+					 kkey_cert(m, k), kkey_origin(o, m, k),
+					 k->ring, sb);
+			first = 0;
+		}
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(lists); i++)
+		for (j = 0; j < lists[i]->n; j++) {
+			const struct cert_id *c = &lists[i]->certs[j];
+			const uint8_t *id;
+			size_t n;
+
+			cert_keyid(c, &id, &n);
+			if (json)
+				key_json(c->cn, id, n, c, cert_origin(o, m, c),
+					 NULL, first, sb);
+			else
+				key_text(c->cn, id, n, c, cert_origin(o, m, c),
+					 NULL, sb);
+			first = 0;
+		}
+}
+
+/* MokNew or MokDel: each certificate waiting */
+static void request_text(const char *what, const struct cert_list *l,
+			 struct strbuf *sb)
+{
+	size_t i;
+
+	sb_printf(sb, "  %-13s", what);
+	switch (l->status) {
+	case LIST_OK:
+		sb_printf(sb, "%zu certificate%s waiting for MokManager\n",
+			  l->n, l->n == 1 ? "" : "s");
+		break;
+	case LIST_ABSENT:
+		sb_puts(sb, "none waiting\n");
+		break;
+	default:
+		sb_puts(sb,
+			l->status == LIST_DAMAGED ? "damaged (" : "unknown (");
+		put_text(sb, l->why);
+		sb_puts(sb, ")\n");
+	}
+	for (i = 0; i < l->n; i++) {
+		const uint8_t *id;
+		size_t n;
+
+		cert_keyid(&l->certs[i], &id, &n);
+		key_text(l->certs[i].cn, id, n, &l->certs[i], ORIG_NONE, NULL,
+			 sb);
+	}
+}
+
+static void request_json(const char *key, const struct cert_list *l,
+			 struct strbuf *sb)
+{
+	size_t i;
+
+	sb_printf(sb, ",\"%s\":", key);
+	if (l->status != LIST_OK && l->status != LIST_ABSENT) {
+		sb_puts(sb, "null");
+		return;
+	}
+	sb_puts(sb, "[");
+	for (i = 0; i < l->n; i++) {
+		const uint8_t *id;
+		size_t n;
+
+		cert_keyid(&l->certs[i], &id, &n);
+		key_json(l->certs[i].cn, id, n, &l->certs[i], 0, NULL, !i, sb);
+	}
+	sb_puts(sb, "]");
+}
+
+/* module.sig_enforce on the command line: "y", "n", "absent", or NULL
+ * (unknown, why in why) */
+static const char *cmdline_word(const struct machine *m, char *why, size_t size)
+{
+	switch (machine_cmdline_sig_enforce(m, why, size)) {
+	case TRI_YES:
+		return "y";
+	case TRI_NO:
+		return "n";
+	case -1:
+		return "absent";
+	default:
+		return NULL;
+	}
+}
+
+static void known_cert_text(const char *label, const char *path, int read,
+			    const char *why, struct strbuf *sb)
+{
+	sb_printf(sb, "  %-13s", label);
+	if (read)
+		sb_printf(sb, "%s (counted as --cert)\n", path);
+	else if (why[0]) {
+		sb_puts(sb, "unknown (");
+		put_text(sb, why);
+		sb_puts(sb, ")\n");
+	} else {
+		sb_printf(sb, "none (no %s)\n", path);
+	}
+}
+
+static void status_machine_text(const struct status_opts *o,
+				const struct machine *m, const struct policy *p,
+				struct strbuf *sb)
+{
+	char why[MS_WHY];
+	const char *cl = cmdline_word(m, why, sizeof(why));
+	size_t i, n = 0;
+
+	machine_text(m, p, sb);
+	sb_printf(sb, "  %-13s", "cmdline:");
+	if (!cl) {
+		sb_puts(sb, "unknown (");
+		put_text(sb, why);
+		sb_puts(sb, ")\n");
+	} else if (!strcmp(cl, "absent")) {
+		sb_puts(sb, "no module.sig_enforce (/proc/cmdline)\n");
+	} else {
+		sb_printf(sb, "module.sig_enforce=%s (/proc/cmdline)\n",
+			  !strcmp(cl, "y") ? "1" : "0");
+	}
+	known_cert_text("kit key:", KIT_CERT, o->kit_read, o->kit_why, sb);
+	known_cert_text("Ubuntu key:", UBUNTU_CERT, o->ubuntu_read,
+			o->ubuntu_why, sb);
+
+	if (m->keys.status == KEYS_OK) {
+		for (i = 0; i < m->keys.n; i++)
+			n += kkey_counts(&m->keys.keys[i]);
+		sb_printf(sb, "keys trusted for modules (%zu):\n", n);
+	} else {
+		sb_puts(sb, "keys trusted for modules: unknown (");
+		put_text(sb, m->keys.why);
+		sb_puts(sb, "); the certificates modsign read:\n");
+	}
+	each_key(o, m, 0, sb);
+	sb_puts(sb, "MOK requests for the next boot:\n");
+	request_text("add:", &m->moknew, sb);
+	request_text("delete:", &m->mokdel, sb);
+}
+
+static void status_machine_json(const struct status_opts *o,
+				const struct machine *m, const struct policy *p,
+				struct strbuf *sb)
+{
+	char why[MS_WHY];
+	const char *cl = cmdline_word(m, why, sizeof(why));
+	struct strbuf mj;
+
+	sb_init(&mj);
+	machine_json(m, p, &mj);
+	/* check's machine object, then status's fields inside it */
+	if (mj.len && mj.s[mj.len - 1] == '}')
+		sb_add(sb, mj.s, mj.len - 1);
+	sb_free(&mj);
+	sb_puts(sb, ",\"cmdline_sig_enforce\":");
+	sb_puts(sb, cl ? "\"" : "null");
+	if (cl)
+		sb_printf(sb, "%s\"", cl);
+	sb_printf(sb, ",\"kit_cert\":%s,\"ubuntu_cert\":%s",
+		  o->kit_read ? "true" : "false",
+		  o->ubuntu_read ? "true" : "false");
+	sb_puts(sb, ",\"key_list_from\":");
+	sb_puts(sb,
+		m->keys.status == KEYS_OK ? "\"kernel\"" : "\"certificates\"");
+	sb_puts(sb, ",\"key_list\":[");
+	each_key(o, m, 1, sb);
+	sb_puts(sb, "]");
+	request_json("mok_pending_add", &m->moknew, sb);
+	request_json("mok_pending_delete", &m->mokdel, sb);
+	sb_puts(sb, "}");
+}
+
+/* ---- the modules' report ---- */
+
+static int loads(const struct entry *e)
+{
+	return e->v == V_LOAD || e->v == V_LOAD_WARN;
+}
+
+/* Two entries that will not load are in one group when check says the
+ * same of them: the same line (verdict, cause, signer) and next step. */
+static int same_group(const struct entry *a, const struct entry *b)
+{
+	return a->v == b->v && !strcmp(a->reason, b->reason) &&
+	       !strcmp(a->line, b->line) && !strcmp(a->next, b->next);
+}
+
+static void names_text(const struct entry *e, size_t n,
+		       int (*pick)(const struct entry *, const struct entry *),
+		       const struct entry *like, struct strbuf *sb)
+{
+	size_t i;
+	int any = 0;
+
+	for (i = 0; i < n; i++)
+		if (pick(&e[i], like)) {
+			sb_puts(sb, any ? ", " : "");
+			put_text(sb, e[i].name);
+			any = 1;
+		}
+}
+
+static int group_member(const struct entry *e, const struct entry *like)
+{
+	return !loads(e) && same_group(e, like);
+}
+
+static int sb_stops(const struct entry *e, const struct entry *like)
+{
+	(void)like;
+	return e->sb_stops == SB_STOPS;
+}
+
+static int sb_may_stop(const struct entry *e, const struct entry *like)
+{
+	(void)like;
+	return e->sb_stops == SB_MAY_STOP;
+}
+
+static int mokdel_stops(const struct entry *e, const struct entry *like)
+{
+	(void)like;
+	return loads(e) && e->mokdel;
+}
+
+/* What a loading module is counted as in the total line. */
+static const char *load_kind(const struct entry *e)
+{
+	size_t i;
+
+	if (e->v == V_LOAD_WARN)
+		return !strcmp(e->reason, "unsigned") ?
+			       "unsigned, with a warning (taints the kernel)" :
+			       "signed by a key it does not trust, with a warning (taints the kernel)";
+	if (!strcmp(e->reason, "not-checked"))
+		return "unchecked (this kernel does not check signatures)";
+	if (!strcmp(e->reason, "not-enforced"))
+		return "not enforced (whether the key is trusted is unknown)";
+	/* whose key it is says more than how the kernel got it */
+	for (i = ARRAY_SIZE(origins); i-- > 0;)
+		if (e->origin & origins[i].bit)
+			return origins[i].signed_by;
+	return "signed by a key this kernel trusts";
+}
+
+static void modules_text(const struct status_run *s, size_t n,
+			 struct strbuf *sb)
+{
+	const struct entry *e = s->e;
+	size_t i, j, bad = 0, ok = 0, stops = 0, mays = 0, dels = 0;
+
+	for (i = 0; i < n; i++) {
+		bad += !loads(&e[i]);
+		stops += e[i].sb_stops == SB_STOPS;
+		mays += e[i].sb_stops == SB_MAY_STOP;
+		dels += loads(&e[i]) && e[i].mokdel;
+	}
+	ok = n - bad;
+	sb_printf(sb, "\nmodules in %s: %zu\n", s->shown_top, n);
+	if (bad)
+		sb_printf(
+			sb,
+			"\n%zu module%s will not load (or cannot be known to):\n",
+			bad, bad == 1 ? "" : "s");
+	for (i = 0; i < n; i++) {
+		size_t count = 0;
+
+		if (loads(&e[i]))
+			continue;
+		for (j = 0; j < i && !group_member(&e[j], &e[i]); j++)
+			;
+		if (j < i)
+			continue; /* its group is printed already */
+		for (j = i; j < n; j++)
+			count += group_member(&e[j], &e[i]);
+		sb_printf(sb, "  %zu module%s: ", count, count == 1 ? "" : "s");
+		put_text(sb, e[i].line);
+		sb_puts(sb, "\n    ");
+		names_text(e, n, group_member, &e[i], sb);
+		sb_puts(sb, "\n    next step: ");
+		put_text(sb, e[i].next);
+		sb_puts(sb, "\n");
+	}
+	/* the total of the rest, by kind, in order of first appearance */
+	sb_printf(sb, "\n%zu module%s will load", ok, ok == 1 ? "" : "s");
+	for (i = 0, j = 0; i < n; i++) {
+		const char *kind;
+		size_t k, count = 0;
+
+		if (!loads(&e[i]))
+			continue;
+		kind = load_kind(&e[i]);
+		for (k = 0; k < i; k++)
+			if (loads(&e[k]) && !strcmp(load_kind(&e[k]), kind))
+				break;
+		if (k < i)
+			continue;
+		for (k = i; k < n; k++)
+			count += loads(&e[k]) &&
+				 !strcmp(load_kind(&e[k]), kind);
+		sb_printf(sb, "%s%zu %s", j++ ? ", " : ": ", count, kind);
+	}
+	sb_puts(sb, "\n");
+	if (dels) {
+		sb_printf(
+			sb,
+			"after the next boot, if the deletion waiting in MokManager is confirmed, %s %zu module%s will stop loading: ",
+			dels == 1 ? "this" : "these", dels,
+			dels == 1 ? "" : "s");
+		names_text(e, n, mokdel_stops, NULL, sb);
+		sb_puts(sb, "\n");
+	}
+	if (s->mon) {
+		if (stops) {
+			sb_printf(
+				sb,
+				"if you turn Secure Boot on, %s %zu module%s will stop loading: ",
+				stops == 1 ? "this" : "these", stops,
+				stops == 1 ? "" : "s");
+			names_text(e, n, sb_stops, NULL, sb);
+			sb_puts(sb, "\n");
+		} else if (!mays) {
+			sb_puts(sb,
+				"if you turn Secure Boot on, no module that loads now will stop loading\n");
+		}
+		if (mays) {
+			sb_printf(
+				sb,
+				"if you turn Secure Boot on, whether %s %zu module%s will still load cannot be told: ",
+				mays == 1 ? "this" : "these", mays,
+				mays == 1 ? "" : "s");
+			names_text(e, n, sb_may_stop, NULL, sb);
+			sb_puts(sb, "\n");
+		}
+	}
+}
+
+static void modules_json(const struct status_run *s, size_t n,
+			 struct strbuf *sb)
+{
+	size_t i, c[3] = { 0, 0, 0 };
+
+	sb_puts(sb, ",\"modules\":[");
+	for (i = 0; i < n; i++) {
+		const char *w = will_load_word(&s->e[i]);
+
+		sb_puts(sb, i ? ",\n" : "\n");
+		sb_puts(sb, s->e[i].json);
+		c[w[0] == 't' ? 0 : w[0] == 'f' ? 1 : 2]++;
+	}
+	sb_printf(
+		sb,
+		"],\n\"summary\":{\"modules\":%zu,\"will_load\":%zu,\"will_not_load\":%zu,\"unknown\":%zu",
+		n, c[0], c[1], c[2]);
+	sb_puts(sb, ",\"secure_boot_prediction\":");
+	sb_puts(sb, s->mon ? "true" : "false");
+	sb_puts(sb, "}}\n");
+}
+
+/* ---- the command ---- */
+
+static int status_args(int argc, char *argv[], struct status_opts *o)
+{
+	enum { OPT_ROOT = 256, OPT_RELEASE, OPT_JSON };
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "release", required_argument, NULL, OPT_RELEASE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, ":c:j:h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case 'j':
+			r = batch_option("status", c, optarg, &o->jobs, NULL);
+			if (r != EXIT_OK)
+				return r;
+			break;
+		case 'c':
+			o->certs[o->ncerts++] = optarg;
+			break;
+		case OPT_ROOT:
+			o->root = optarg;
+			break;
+		case OPT_RELEASE:
+			o->release = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			return modsign_bad_option("status", c, argv);
+		}
+	}
+	if (optind < argc)
+		return modsign_usage_error("status", "unexpected argument '%s'",
+					   argv[optind]);
+	if (o->root && !*o->root)
+		return modsign_usage_error("status", "--root needs a folder");
+	return -1;
+}
+
+/* The machine with Secure Boot on, as a kernel with
+ * CONFIG_LOCK_DOWN_IN_EFI_SECURE_BOOT (Debian's) would run: booted through
+ * UEFI, lockdown integrity at least. The same keys: a copy sharing the
+ * lists (never freed through it). */
+static void with_secure_boot(const struct machine *m, struct machine *on)
+{
+	memcpy(on, m, sizeof(*on));
+	on->efi = TRI_YES;
+	on->secure_boot = TRI_YES;
+	on->setup_mode = TRI_NO;
+	if (on->lockdown != LOCKDOWN_CONFIDENTIALITY)
+		on->lockdown = LOCKDOWN_INTEGRITY;
+}
+
+/* Reads the machine and the certificates; -1 after an error message, or
+ * the exit status of a usage error (> 0). */
+static int status_machine(struct status_opts *o, struct machine *m)
+{
+	struct errbuf eb;
+	int i, rc = 0;
+
+	machine_read(m, o->root, o->release);
+	if (o->release && !m->has_release)
+		return modsign_usage_error(
+			"status", "--release '%s' is not a kernel release",
+			o->release);
+	if (!m->has_release)
+		return modsign_usage_error(
+			"status",
+			"the running release is unknown (%s): give --release R",
+			m->release_src);
+	for (i = 0; i < o->ncerts; i++)
+		if (machine_add_certs(m, o->certs[i], &eb) < 0) {
+			modsign_error("%s: %s", o->certs[i], eb.msg);
+			rc = -1;
+		}
+	add_known_cert(m, m->live ? "" : m->root, KIT_CERT, o->kit_path,
+		       sizeof(o->kit_path), o->kit_why, sizeof(o->kit_why),
+		       &o->kit_read);
+	add_known_cert(m, m->live ? "" : m->root, UBUNTU_CERT, o->ubuntu_path,
+		       sizeof(o->ubuntu_path), o->ubuntu_why,
+		       sizeof(o->ubuntu_why), &o->ubuntu_read);
+	return rc;
+}
+
+/* decides every module of files on o->jobs threads into s->e */
+static int status_modules(struct status_run *s, struct path_list *files)
+{
+	struct batch_counts bc;
+	size_t i;
+
+	s->e = calloc(files->n ? files->n : 1, sizeof(*s->e));
+	if (!s->e) {
+		modsign_error("out of memory for %zu modules", files->n);
+		return -1;
+	}
+	if (batch_run(files->v, files->n, s->o->jobs, "checking", status_one,
+		      NULL, s, &bc))
+		return -1;
+	if (bc.interrupted || bc.failed) {
+		modsign_error("%zu module%s not checked%s",
+			      bc.not_started + bc.failed,
+			      bc.not_started + bc.failed == 1 ? "" : "s",
+			      bc.interrupted ? ": interrupted" : "");
+		return -1;
+	}
+	for (i = 0; i < files->n; i++)
+		if (!s->e[i].done)
+			return -1;
+	return 0;
+}
+
+static int status_report(struct status_run *s, size_t n)
+{
+	struct strbuf out;
+	size_t i;
+	int rc = EXIT_OK;
+
+	sb_init(&out);
+	if (s->o->json) {
+		sb_puts(&out, "{\"modsign_status\":1");
+		status_machine_json(s->o, s->m, s->p, &out);
+		modules_json(s, n, &out);
+	} else {
+		status_machine_text(s->o, s->m, s->p, &out);
+		modules_text(s, n, &out);
+	}
+	for (i = 0; i < n; i++)
+		if (!loads(&s->e[i]))
+			rc = EXIT_FAILED;
+	if (modsign_emit(&out, "status") || modsign_flush())
+		rc = EXIT_FAILED;
+	return rc;
+}
+
+static int status_main(int argc, char *argv[])
+{
+	struct status_opts o = { 0 };
+	struct status_run s = { 0 };
+	struct machine *m = NULL, *on = NULL;
+	struct policy p, pon;
+	struct path_list files = { 0 };
+	struct strbuf mt;
+	char shown[512], *top = NULL, dir[MS_PATH + 512];
+	size_t i;
+	int rc;
+
+	o.certs = calloc((size_t)argc + 1, sizeof(*o.certs));
+	m = calloc(1, sizeof(*m));
+	on = calloc(1, sizeof(*on));
+	sb_init(&mt);
+	if (!o.certs || !m || !on) {
+		modsign_error("out of memory");
+		rc = EXIT_FAILED;
+		goto out_free;
+	}
+	rc = status_args(argc, argv, &o);
+	if (rc != -1)
+		goto out_free;
+	if (!o.jobs)
+		o.jobs = batch_default_jobs();
+	rc = status_machine(&o, m);
+	if (rc) {
+		rc = rc > 0 ? rc : EXIT_FAILED;
+		goto out;
+	}
+	machine_policy(m, &p);
+	s.o = &o;
+	s.m = m;
+	s.p = &p;
+	if (m->secure_boot == TRI_NO || m->efi == TRI_NO) {
+		with_secure_boot(m, on);
+		machine_policy(on, &pon);
+		s.mon = on;
+		s.pon = &pon;
+	}
+	machine_json(m, &p, &mt);
+	s.machine_tail = mt.oom ? "" : mt.s;
+
+	snprintf(shown, sizeof(shown), "/lib/modules/%s", m->release);
+	snprintf(dir, sizeof(dir), "%s%s", m->live ? "" : m->root, shown);
+	/* the folder itself may be a link (a fake root's); below it, none
+	 * is followed */
+	top = realpath(dir, NULL);
+	if (!top || find_modules(top, &files)) {
+		modsign_error("%s: %s; no module checked", dir,
+			      strerror(errno));
+		rc = EXIT_FAILED;
+		goto out;
+	}
+	s.top = top;
+	s.shown_top = shown;
+	if (status_modules(&s, &files)) {
+		rc = EXIT_FAILED;
+		goto out;
+	}
+	rc = status_report(&s, files.n);
+out:
+	if (s.e)
+		for (i = 0; i < files.n; i++)
+			entry_free(&s.e[i]);
+	free(s.e);
+	path_list_free(&files);
+	free(top);
+	machine_free(m);
+out_free:
+	sb_free(&mt);
+	free(m);
+	free(on);
+	free(o.certs);
+	return rc;
+}
+
+const struct modsign_cmd cmd_status = {
+	.name = "status",
+	.fn = status_main,
+	.help = "the whole machine: keys, MOK requests, and whether every installed module will load",
+};

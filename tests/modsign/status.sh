@@ -1,0 +1,437 @@
+#!/usr/bin/env bash
+# Command tests for `modsign status`: a fake root per cause (its machine
+# files from fakeroot.sh, and a /lib/modules/<release> holding copies of a
+# real Debian 6.1 module signed again with throwaway keys by the kernel's
+# own scripts/sign-file), the text report's groups, totals and predictions,
+# the JSON document (parsed with python3's json) agreeing with the text,
+# the exit codes and the option letters.
+#
+#   tests/modsign/status.sh [NAME...]   run all tests, or the named ones
+#
+# The suite is named after this file: `status: N passed, N failed`. MODSIGN
+# names the binary (make -C sign check passes its ASan+UBSan build).
+# The test_* functions and their helpers are called through the harness:
+# shellcheck disable=SC2317
+set -uo pipefail
+
+# shellcheck source=tests/modsign/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+need_tools "$SIGN_FILE" openssl perl xz zstd gzip python3 setpriv
+
+CN_A="modsign status key A"
+CN_B="modsign status key B"
+CN_D="DKMS module signing key"
+
+SHARED=$(mktemp -d "${TMPDIR:-/tmp}/modsign-status.XXXXXX")
+trap 'rm -rf "$SHARED"' EXIT
+export SHARED
+
+make_pair A "$CN_A"
+make_pair B "$CN_B"
+make_pair D "$CN_D"
+
+DEBIAN_KO=$(find "$MODDIR" -name crc7.ko | head -n 1)
+[ -n "$DEBIAN_KO" ] || suite_error "no crc7.ko in $MODDIR"
+strip_sig "$DEBIAN_KO" "$SHARED/unsigned.ko"
+for k in A B D; do
+	cp "$SHARED/unsigned.ko" "$SHARED/$k.ko"
+	"$SIGN_FILE" sha256 "$SHARED/$k.key" "$SHARED/$k.der" "$SHARED/$k.ko"
+done
+
+# ---- helpers ----
+
+# sb_root ROOT: Debian 12 under Secure Boot, key A enrolled and loaded
+sb_root() {
+	set_secure_boot "$1" 1
+	set_setup_mode "$1" 0
+	set_lockdown "$1" integrity
+	set_sig_enforce "$1" Y
+	set_release "$1" "$RELEASE"
+	set_keys "$1" "$CN_A" "$SHARED/A.der"
+	set_moklist "$1" "$SHARED/A.der"
+	echo "BOOT_IMAGE=/vmlinuz-$RELEASE root=/dev/vda1 ro quiet" >"$1/proc/cmdline"
+}
+
+# sb_off_root ROOT: booted through UEFI (shim, key A enrolled and loaded),
+# Secure Boot off, so no lockdown and sig_enforce N
+sb_off_root() {
+	sb_root "$1"
+	set_secure_boot "$1" 0
+	set_lockdown "$1" none
+	set_sig_enforce "$1" N
+}
+
+# put ROOT SUBDIR NAME KIND: the module signed by KIND (A, B, D, unsigned)
+# as ROOT/lib/modules/$RELEASE/SUBDIR/NAME
+put() {
+	mkdir -p "$1/lib/modules/$RELEASE/$2"
+	cp "$SHARED/$4.ko" "$1/lib/modules/$RELEASE/$2/$3"
+}
+
+# status CODE ARGS...: modsign status, stdout in $T/out, and kept as the
+# latest text report ($T/text) or JSON document ($T/json) for agree
+status() {
+	local want=$1
+	shift
+	expect_exit "$want" "$MODSIGN" status "$@"
+	case " $* " in
+	*" --json "*) cp "$T/out" "$T/json" ;;
+	*) cp "$T/out" "$T/text" ;;
+	esac
+}
+
+# expect_line TEXT: a whole line of $T/out is exactly TEXT
+expect_line() {
+	grep -qxF -- "$1" "$T/out" || fail "no line '$1' in: $(cat "$T/out")"
+}
+
+# json_get EXPR: EXPR (python, d = the document of $T/out) printed
+json_get() {
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = {e["name"]: e for e in d["modules"]}
+v = eval(sys.argv[2])
+print(*v) if isinstance(v, tuple) else print(v)' "$T/out" "$1" || fail "JSON: $1: $(head -c 600 "$T/out")"
+}
+
+# agree: the latest text report and JSON document (of the same machine)
+# say the same: each group of modules that will not load (its line, count,
+# names and next step), and the number that will
+agree() {
+	python3 - "$T/text" "$T/json" <<'PY' || fail "text and JSON differ: $(cat "$T/text.agree")"
+import json, re, sys
+text = open(sys.argv[1]).read().split("\n")
+doc = json.load(open(sys.argv[2]))
+out = open(sys.argv[1] + ".agree", "w")
+groups, order = {}, []
+for e in doc["modules"]:
+    if e["will_load"] is True:
+        continue
+    key = (e["message"], e["next"])
+    if key not in groups:
+        groups[key] = []
+        order.append(key)
+    groups[key].append(e["name"])
+want = [(len(groups[k]), k[0], ", ".join(groups[k]), k[1]) for k in order]
+got = []
+for i, l in enumerate(text):
+    m = re.match(r"^  (\d+) modules?: (.*)$", l)
+    if m:
+        got.append((int(m.group(1)), m.group(2), text[i + 1][4:],
+                    text[i + 2][len("    next step: "):]))
+loads = sum(1 for e in doc["modules"] if e["will_load"] is True)
+total = [l for l in text if re.match(r"^\d+ modules? will load", l)]
+ok = want == got and len(total) == 1 and int(total[0].split()[0]) == loads \
+    and doc["summary"]["will_load"] == loads \
+    and doc["summary"]["modules"] == len(doc["modules"])
+print(want, got, total, loads, file=out)
+sys.exit(0 if ok and want else 1)
+PY
+}
+
+# ---- the causes ----
+
+test_unsigned_rejected() {
+	sb_root r
+	put r updates u.ko unsigned
+	put r kernel a.ko A
+	status 1 --root r
+	expect_line "  1 module: will be rejected: unsigned"
+	expect_line "    u"
+	expect_line "    next step: make sign"
+	expect_line "1 module will load: 1 signed by a key enrolled in MOK"
+	expect_line "modules in /lib/modules/$RELEASE: 2"
+	status 1 --root r --json
+	expect_eq "False unsigned None /lib/modules/$RELEASE/updates/u.ko" \
+		"$(json_get 'm["u"]["will_load"], m["u"]["reason"], m["u"]["signer"], m["u"]["path"]')"
+	expect_eq "True trusted-key $CN_A" "$(json_get 'm["a"]["will_load"], m["a"]["reason"], m["a"]["signer"]')"
+	agree
+}
+
+test_untrusted_key_rejected() {
+	sb_root r
+	put r extra b1.ko B
+	put r extra b2.ko B
+	put r kernel a.ko A
+	status 1 --root r
+	expect_line "  2 modules: will be rejected: signed by $CN_B, which this kernel does not trust"
+	expect_line "    b1, b2"
+	expect_line "    next step: make enroll, then reboot and confirm the key in MokManager"
+	status 1 --root r --json
+	expect_eq "False untrusted-key $CN_B rejected" \
+		"$(json_get 'm["b2"]["will_load"], m["b2"]["reason"], m["b2"]["signer"], m["b2"]["verdict"]')"
+	agree
+}
+
+test_trusted_through_mok() {
+	sb_root r
+	put r updates a.ko A
+	put r kernel/crypto a2.ko A
+	status 0 --root r
+	expect_line "2 modules will load: 2 signed by a key enrolled in MOK"
+	expect_file_lacks "$T/out" "will not load"
+	# the keys: the built-in one by its keyring, A by MOK with its expiry
+	expect_line "keys trusted for modules (2):"
+	expect_line "    Build time autogenerated kernel key, key id 5a1e0c0ffee0ddba11de7ec7ab1e5eed0fab1e00, expiry unknown (no certificate), origin unknown"
+	local exp
+	exp=$(date -u -d "$(openssl x509 -inform DER -in "$SHARED/A.der" -noout -enddate | cut -d= -f2)" +%F)
+	expect_line "    $CN_A, key id $(skid_hex "$SHARED/A.der"), expires $exp, MOK"
+	expect_line "  add:         none waiting"
+	expect_line "  delete:      none waiting"
+	status 0 --root r --json
+	expect_eq "['mok'] $exp False" \
+		"$(json_get '[k for k in d["machine"]["key_list"] if k["name"] == "'"$CN_A"'"][0]["origins"], [k for k in d["machine"]["key_list"] if k["name"] == "'"$CN_A"'"][0]["expires"], [k for k in d["machine"]["key_list"] if k["name"] == "'"$CN_A"'"][0]["expired"]')"
+}
+
+test_pending_enrollment() {
+	sb_root r
+	set_moknew r "$SHARED/B.der"
+	put r updates b.ko B
+	put r kernel a.ko A
+	status 1 --root r
+	expect_line "  1 module: enrollment pending: reboot and confirm in MokManager"
+	expect_line "    b"
+	expect_line "    next step: reboot and confirm the key in MokManager"
+	expect_line "  add:         1 certificate waiting for MokManager"
+	expect_file_contains "$T/out" "    $CN_B, key id $(skid_hex "$SHARED/B.der"), expires "
+	status 1 --root r --json
+	expect_eq "False pending" "$(json_get 'm["b"]["will_load"], m["b"]["verdict"]')"
+	expect_eq "$CN_B" "$(json_get 'd["machine"]["mok_pending_add"][0]["name"]')"
+	agree
+}
+
+test_pending_deletion() {
+	sb_root r
+	set_mokdel r "$SHARED/A.der"
+	put r updates a.ko A
+	put r updates u.ko unsigned
+	status 1 --root r
+	expect_line "  delete:      1 certificate waiting for MokManager"
+	expect_file_contains "$T/out" "    $CN_A, key id $(skid_hex "$SHARED/A.der"), expires "
+	# it loads now; after the next boot it will not
+	expect_line "1 module will load: 1 signed by a key enrolled in MOK"
+	expect_line "after the next boot, if the deletion waiting in MokManager is confirmed, this 1 module will stop loading: a"
+	status 1 --root r --json
+	expect_eq "True True False" \
+		"$(json_get 'm["a"]["will_load"], m["a"]["mok_deletion_pending"], m["u"]["mok_deletion_pending"]')"
+	expect_eq "$CN_A" "$(json_get 'd["machine"]["mok_pending_delete"][0]["name"]')"
+	# no deletion waiting: no such line
+	rm "r/sys/firmware/efi/efivars/MokDel-$SHIM_GUID"
+	status 1 --root r
+	expect_file_lacks "$T/out" "after the next boot"
+}
+
+test_tampered() {
+	sb_root r
+	put r updates t.ko A
+	# one byte of the code changed after signing
+	printf 'X' | dd of="r/lib/modules/$RELEASE/updates/t.ko" bs=1 seek=200 conv=notrunc status=none
+	put r updates a.ko A
+	status 1 --root r
+	expect_line "  1 module: will be rejected: the signature does not match the module (changed after signing?)"
+	expect_line "    t"
+	status 1 --root r --json
+	expect_eq "False bad-signature $CN_A" "$(json_get 'm["t"]["will_load"], m["t"]["reason"], m["t"]["signer"]')"
+	agree
+}
+
+test_compressed() {
+	sb_root r
+	put r extra ax.ko A
+	put r extra az.ko A
+	put r extra ag.ko A
+	put r extra ug.ko unsigned
+	xz --check=crc32 --lzma2=dict=1MiB "r/lib/modules/$RELEASE/extra/ax.ko"
+	zstd -q --rm "r/lib/modules/$RELEASE/extra/az.ko"
+	gzip -n -9 "r/lib/modules/$RELEASE/extra/ag.ko" "r/lib/modules/$RELEASE/extra/ug.ko"
+	status 1 --root r
+	expect_line "modules in /lib/modules/$RELEASE: 4"
+	expect_line "3 modules will load: 3 signed by a key enrolled in MOK"
+	expect_line "  1 module: will be rejected: unsigned"
+	expect_line "    ug"
+	status 1 --root r --json
+	expect_eq "xz zstd gzip /lib/modules/$RELEASE/extra/ag.ko.gz" \
+		"$(json_get 'm["ax"]["compressed"], m["az"]["compressed"], m["ag"]["compressed"], m["ag"]["path"]')"
+	agree
+}
+
+test_dkms_key() {
+	sb_root r
+	mkdir -p r/var/lib/dkms
+	cp "$SHARED/D.der" r/var/lib/dkms/mok.pub
+	put r updates/dkms d1.ko D
+	put r updates/dkms d2.ko D
+	put r kernel a.ko A
+	status 1 --root r
+	expect_line "  2 modules: will be rejected: signed by $CN_D (DKMS's own key), which this kernel does not trust"
+	expect_line "    d1, d2"
+	expect_line "  DKMS key:    $CN_D (/var/lib/dkms/mok.pub)"
+	status 1 --root r --json
+	agree
+	# once the kernel trusts it (enrolled), the key list says it is DKMS's
+	set_keys r "$CN_A" "$SHARED/A.der" "$CN_D" "$SHARED/D.der"
+	set_moklist r "$SHARED/A.der" "$SHARED/D.der"
+	status 0 --root r
+	expect_file_contains "$T/out" "    $CN_D, key id $(skid_hex "$SHARED/D.der"), expires "
+	expect_file_contains "$T/out" ", MOK, DKMS's"
+	expect_line "3 modules will load: 1 signed by a key enrolled in MOK, 2 signed by DKMS's key"
+}
+
+test_kit_key_and_cert() {
+	# the kit's certificate where make dkms-key puts it counts as --cert,
+	# and its key is named as the kit's
+	sb_root r
+	mkdir -p r/var/lib/modsign
+	cp "$SHARED/B.der" r/var/lib/modsign/signing_key.x509
+	set_keys r "$CN_A" "$SHARED/A.der" "$CN_B" "$SHARED/B.der"
+	put r updates b.ko B
+	status 0 --root r
+	expect_line "  kit key:     /var/lib/modsign/signing_key.x509 (counted as --cert)"
+	expect_file_contains "$T/out" "    $CN_B, key id $(skid_hex "$SHARED/B.der"), expires "
+	expect_file_contains "$T/out" ", the kit's"
+	expect_line "1 module will load: 1 signed by the kit's key"
+	status 0 --root r --json
+	expect_eq "True ['kit']" "$(json_get 'd["machine"]["kit_cert"], [k for k in d["machine"]["key_list"] if k["name"] == "'"$CN_B"'"][0]["origins"]')"
+}
+
+test_secure_boot_off_prediction() {
+	sb_off_root r
+	put r updates u.ko unsigned
+	put r updates b.ko B
+	put r kernel a.ko A
+	status 0 --root r
+	expect_line "  Secure Boot: disabled (SetupMode 0)"
+	# by kind, in the order of the paths: kernel/a.ko, updates/b.ko, updates/u.ko
+	expect_line "3 modules will load: 1 signed by a key enrolled in MOK, 1 signed by a key it does not trust, with a warning (taints the kernel), 1 unsigned, with a warning (taints the kernel)"
+	expect_line "if you turn Secure Boot on, these 2 modules will stop loading: b, u"
+	status 0 --root r --json
+	expect_eq "True True False True" \
+		"$(json_get 'm["u"]["stops_with_secure_boot"], m["b"]["stops_with_secure_boot"], m["a"]["stops_with_secure_boot"], d["summary"]["secure_boot_prediction"]')"
+	# no EFI at all: the same prediction, but MokListRT is not read, so
+	# whether A's key is the one in /proc/keys cannot be told
+	rm -r r/sys/firmware/efi
+	mkdir -p r/sys/firmware/acpi
+	status 0 --root r
+	expect_line "if you turn Secure Boot on, these 2 modules will stop loading: b, u"
+	expect_line "if you turn Secure Boot on, whether this 1 module will still load cannot be told: a"
+	status 0 --root r --json
+	expect_eq "None" "$(json_get 'm["a"]["stops_with_secure_boot"]')"
+	# Secure Boot on: no prediction
+	sb_root r
+	status 1 --root r
+	expect_file_lacks "$T/out" "if you turn Secure Boot on"
+	status 1 --root r --json
+	expect_eq "False" "$(json_get 'd["summary"]["secure_boot_prediction"]')"
+}
+
+test_unreadable() {
+	# not root: a module and a folder it cannot read are one entry each,
+	# and the rest is still checked
+	sb_root r
+	put r updates a.ko A
+	put r updates secret.ko A
+	put r extra/hidden x.ko A
+	chmod -R go+rX "$T/r"
+	chmod 755 "$T"
+	chmod 000 "r/lib/modules/$RELEASE/updates/secret.ko" "r/lib/modules/$RELEASE/extra/hidden"
+	expect_exit 1 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$MODSIGN" status --root r
+	expect_file_contains "$T/out" "  1 module: error: cannot open: Permission denied"
+	expect_line "    secret"
+	expect_line "    hidden"
+	expect_line "1 module will load: 1 signed by a key enrolled in MOK"
+	expect_exit 1 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$MODSIGN" status --root r --json
+	expect_eq "None unreadable" "$(json_get 'm["secret"]["will_load"], m["secret"]["reason"]')"
+	expect_file_lacks "$T/err" "Sanitizer"
+}
+
+test_garbage_and_truncated() {
+	sb_root r
+	put r updates a.ko A
+	mkdir -p "r/lib/modules/$RELEASE/kernel"
+	head -c 3000 /dev/urandom >"r/lib/modules/$RELEASE/kernel/garbage.ko"
+	head -c "$(($(stat -c %s "$SHARED/A.ko") / 2))" "$SHARED/A.ko" >"r/lib/modules/$RELEASE/kernel/half.ko"
+	: >"r/lib/modules/$RELEASE/kernel/empty.ko"
+	echo not-xz >"r/lib/modules/$RELEASE/kernel/bad.ko.xz"
+	status 1 --root r
+	expect_line "modules in /lib/modules/$RELEASE: 5"
+	expect_line "1 module will load: 1 signed by a key enrolled in MOK"
+	for n in garbage half empty bad; do
+		grep -qx "    .*\\b$n\\b.*" "$T/out" || fail "$n not reported: $(cat "$T/out")"
+	done
+	status 1 --root r --json
+	expect_eq "False False False False" \
+		"$(json_get 'm["garbage"]["will_load"], m["half"]["will_load"], m["empty"]["will_load"], m["bad"]["will_load"]')"
+	agree
+}
+
+# ---- the walk, the options, the exit codes ----
+
+test_walk_and_order() {
+	sb_root r
+	put r updates/dkms z.ko A
+	put r kernel/drivers m.ko A
+	put r extra b.ko A
+	put r updates c.ko A
+	# links are not followed: build/ and source/ point at headers
+	mkdir -p linked
+	cp "$SHARED/A.ko" linked/l.ko
+	ln -s "$T/linked" "r/lib/modules/$RELEASE/build"
+	ln -s "$T/linked" "r/lib/modules/$RELEASE/source"
+	ln -s "$T/linked/l.ko" "r/lib/modules/$RELEASE/extra/link.ko"
+	# the release folder itself may be a link
+	mv "r/lib/modules/$RELEASE" tree
+	ln -s "$T/tree" "r/lib/modules/$RELEASE"
+	status 0 --root r --json
+	expect_eq "['/lib/modules/$RELEASE/extra/b.ko', '/lib/modules/$RELEASE/kernel/drivers/m.ko', '/lib/modules/$RELEASE/updates/c.ko', '/lib/modules/$RELEASE/updates/dkms/z.ko']" \
+		"$(json_get '[e["path"] for e in d["modules"]]')"
+	# the same report on one thread and on four
+	"$MODSIGN" status --root r -j 1 >j1 || fail "-j 1 failed"
+	"$MODSIGN" status --root r --jobs 4 >j4 || fail "-j 4 failed"
+	cmp -s j1 j4 || fail "-j 1 and -j 4 differ: $(diff j1 j4)"
+	# --release picks the tree (and the release the modules must match)
+	status 1 --root r --release 6.1.0-99-amd64
+	expect_file_contains "$T/err" "modsign: ERROR: r/lib/modules/6.1.0-99-amd64: No such file or directory; no module checked"
+}
+
+test_usage_and_option_letters() {
+	sb_root r
+	put r updates a.ko A
+	status 2 --root r -j 0
+	expect_file_contains "$T/err" "modsign: ERROR: status: -j takes a number of jobs from 1 to 1024, not '0'"
+	# -j is --jobs: --json is long only
+	status 2 --root r -j
+	expect_file_contains "$T/err" "modsign: ERROR: status: option '-j' needs a value"
+	status 2 --root r --bogus
+	expect_file_contains "$T/err" "Try 'modsign status --help'."
+	status 2 --root r extra-argument
+	expect_file_contains "$T/err" "unexpected argument 'extra-argument'"
+	status 2 --root ""
+	[ ! -s "$T/out" ] || fail "a usage error printed a report: $(cat "$T/out")"
+	status 0 -h
+	expect_file_contains "$T/out" "Usage: modsign status"
+	expect_exit 0 "$MODSIGN" --help
+	expect_file_contains "$T/out" "  status "
+	# a certificate that cannot be read: an error, no report
+	status 1 --root r --cert missing.der
+	expect_file_contains "$T/err" "modsign: ERROR: missing.der: "
+}
+
+test_cmdline_sig_enforce() {
+	sb_root r
+	put r updates a.ko A
+	status 0 --root r
+	expect_line "  cmdline:     no module.sig_enforce (/proc/cmdline)"
+	echo "root=/dev/vda1 module.sig_enforce=0 quiet module.sig_enforce" >r/proc/cmdline
+	status 0 --root r
+	expect_line "  cmdline:     module.sig_enforce=1 (/proc/cmdline)"
+	status 0 --root r --json
+	expect_eq "y" "$(json_get 'd["machine"]["cmdline_sig_enforce"]')"
+	echo "module.sig_enforce=off" >r/proc/cmdline
+	status 0 --root r --json
+	expect_eq "n" "$(json_get 'd["machine"]["cmdline_sig_enforce"]')"
+}
+
+run_tests "$@"
