@@ -627,7 +627,15 @@ const char *check_error(const struct check_result *r)
 	return r->read_failed ? r->eb.msg : r->f.error;
 }
 
-static int check_file(const char *path, const struct machine *m,
+/* Whether the kernel image's certificates could change r's verdict: a
+ * signer that no other list names, and the image not read yet. */
+static int wants_builtin(const struct machine *m,
+			 const struct check_result *r)
+{
+	return !m->builtin_read && r->f.sig == MODSIG_SIGNED && !r->d.cert;
+}
+
+static int check_file(const char *path, struct machine *m,
 		      const struct policy *p, int json, struct strbuf *out)
 {
 	struct check_result *r = malloc(sizeof(*r));
@@ -638,6 +646,11 @@ static int check_file(const char *path, const struct machine *m,
 		return -1;
 	}
 	rc = check_decide(path, 0, m, p, r);
+	if (wants_builtin(m, r)) {
+		machine_read_builtin(m);
+		check_result_free(r);
+		rc = check_decide(path, 0, m, p, r);
+	}
 	if (r->d.v == V_ERROR)
 		modsign_error("%s: %s", path, check_error(r));
 	if (json)

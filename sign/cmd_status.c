@@ -1097,6 +1097,7 @@ static int status_machine(struct status_opts *o, struct machine *m)
 	int i, rc = 0;
 
 	machine_read(m, o->root, o->release);
+	machine_read_builtin(m);
 	if (o->release && !m->has_release)
 		return modsign_usage_error(
 			"status", "--release '%s' is not a kernel release",

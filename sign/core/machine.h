@@ -79,6 +79,7 @@ struct machine {
 	 * /boot/vmlinuz-<release> (what signed the distribution's modules);
 	 * LIST_UNKNOWN when the image could not be read */
 	struct cert_list builtin;
+	int builtin_read; /* machine_read_builtin has run */
 	/* TRI: the release is the running kernel's, so /proc/keys shows that
 	 * kernel's keys (no: --release names another one) */
 	int release_running;

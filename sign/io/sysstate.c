@@ -933,13 +933,16 @@ static int read_image(const struct machine *m, const char *path, uint8_t **buf,
 
 /* The certificates built into /boot/vmlinuz-<release>: the key that
  * signed the distribution's modules. */
-static void read_builtin(struct machine *m)
+void machine_read_builtin(struct machine *m)
 {
 	struct cert_list *l = &m->builtin;
 	char why[MS_WHY], img[sizeof(m->release) + 16];
 	uint8_t *b;
 	size_t n;
 
+	if (m->builtin_read)
+		return;
+	m->builtin_read = 1;
 	l->status = LIST_UNKNOWN;
 	if (!m->has_release) {
 		snprintf(
@@ -997,7 +1000,10 @@ void machine_read(struct machine *m, const char *root, const char *release)
 	read_moknew(m);
 	read_dkms_cert(m);
 	read_running(m);
-	read_builtin(m);
+	/* the kernel image is read by machine_read_builtin, when needed */
+	m->builtin.status = LIST_UNKNOWN;
+	snprintf(m->builtin.why, sizeof(m->builtin.why),
+		 "the kernel image was not read");
 	m->given.status = LIST_ABSENT;
 }
 

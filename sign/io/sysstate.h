@@ -22,6 +22,15 @@
  * recorded as unknown. machine_free releases it.
  */
 void machine_read(struct machine *m, const char *root, const char *release);
+
+/*
+ * machine_read_builtin - fill m->builtin from /boot/vmlinuz-<release>
+ * under the root (the first call only; later ones return at once).
+ * Decompressing the image takes about a second, so machine_read leaves it
+ * out: `check` calls this only for a signer no other list names, `status`
+ * always.
+ */
+void machine_read_builtin(struct machine *m);
 void machine_free(struct machine *m);
 
 /* Adds the certificates in path (DER, several DER, or PEM) to m->given.

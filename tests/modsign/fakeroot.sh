@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # Fake roots for `modsign check --root` and `modsign status --root`:
 # efivars files with their 4 attribute bytes, /proc/keys, lockdown,
-# sig_enforce, MOK signature lists, /boot/config. Sourced by common.sh.
-# (verdicts.sh still has its own copies of the first of these.)
+# sig_enforce, MOK signature lists, /boot/config. Sourced by common.sh;
+# verdicts.sh and status.sh use them.
 
 SB_GUID=8be4df61-93ca-11d2-aa0d-00e098032b8c
 SHIM_GUID=605dab50-e046-4300-abb6-3dd810dd8b23
