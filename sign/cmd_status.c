@@ -351,16 +351,6 @@ static void shown_path(const struct status_run *s, const char *path,
 	}
 }
 
-static int signer_in(const struct cert_list *l, const struct modfacts *f)
-{
-	size_t i;
-
-	for (i = 0; f->sig == MODSIG_SIGNED && i < l->n; i++)
-		if (cert_names_signer(&l->certs[i], &f->sid))
-			return 1;
-	return 0;
-}
-
 /* will_load for scripts: null where the machine cannot tell (unknown,
  * or a file modsign could not read though root might) */
 static const char *will_load_word(const struct entry *e)
@@ -480,8 +470,7 @@ static enum batch_result status_one(struct batch_job *job, const char *path,
 	e->next = strdup(r->d.next);
 	if (e->v == V_LOAD && !strcmp(e->reason, "trusted-key"))
 		e->origin = decision_origin(s, r);
-	e->mokdel = e->v != V_ERROR && !r->f.compressed &&
-		    signer_in(&s->m->mokdel, &r->f);
+	e->mokdel = r->d.deletion_pending; /* verdict.c's reading of MokDel */
 	e->sb_stops = stops_with_secure_boot(s, r);
 	if (s->o->json)
 		e->json = shown.oom ? NULL : entry_json(s, e, r, shown.s);
