@@ -246,26 +246,36 @@ test_server_killed_mid_batch() {
 	same_as_ref d "after the second run"
 }
 
-# make sign with KEY=pkcs11:...: the kit's modules, signed through the
-# remote token by modsign; no key file is made in keys/.
+# make sign with KEY=pkcs11:...: modules built and signed through the
+# remote token by modsign; no key file is made in keys/. Two of the kit's
+# modules only (MODULES_DIR), to keep the build short.
 test_make_sign_with_remote_key() {
 	local t m n=0
 	start_server
 	fresh_tree kit
 	cp -p "$MODSIGN" kit/sign/modsign
-	t=$(secs client make -C kit KDIR="$KDIR" KEY="$RURI" CERT="$CERT" sign)
+	mkdir mods
+	cp kit/modules/hello-1.c kit/modules/hello-2.c mods/
+	echo 'obj-m += hello-1.o hello-2.o' >mods/Kbuild
+	t=$(secs client make -C kit KDIR="$KDIR" MODULES_DIR="$T/mods" KEY="$RURI" CERT="$CERT" sign)
 	expect_file_contains "$T/err" "signing with modsign"
-	[ ! -e kit/keys/signing_key.pem ] || fail "make sign made a key file in keys/"
-	for m in kit/modules/*.ko; do
+	expect_file_contains "$T/out" "modsign: 2 signed"
+	[ -z "$(find kit/keys -name '*.pem')" ] || fail "make sign made a key file in keys/"
+	for m in mods/*.ko; do
 		"$MODSIGN" verify --cert "$CERT" "$m" >v.out 2>&1 || fail "$m does not verify: $(cat v.out)"
 		expect_file_contains v.out "modsign farm test key"
 		n=$((n + 1))
 	done
-	[ "$n" -gt 0 ] || fail "make sign built no module"
-	# the second run changes nothing
-	expect_exit 0 client make -C kit KDIR="$KDIR" KEY="$RURI" CERT="$CERT" sign
-	expect_file_contains "$T/out" "modsign: 0 signed, $n already signed by this key"
-	note "farm: make sign through the remote token: $n modules in $t s (build included)"
+	expect_eq 2 "$n" "modules built"
+	# the script make sign runs, again (without a build): nothing changes;
+	# without PIN or terminal it refuses before touching a module
+	cp -a mods before
+	expect_exit 0 client env SIGNER=sign-file kit/scripts/sign-modules.sh "$KDIR" "$RURI" "$CERT" mods/*.ko
+	expect_file_contains "$T/out" "modsign: 0 signed, 2 already signed by this key"
+	expect_exit 1 setsid -w env -u SOFTHSM2_CONF -u MODSIGN_PIN kit/scripts/sign-modules.sh "$KDIR" "$RURI" "$CERT" mods/*.ko
+	expect_file_contains "$T/err" "no PIN for the token and no terminal to ask on"
+	diff -r before mods >/dev/null || fail "a module changed"
+	note "farm: make sign through the remote token: 2 modules in $t s (build included)"
 }
 
 # DKMS through the kit's drop-in, its key a pkcs11: URI, the server's
@@ -275,11 +285,10 @@ test_dkms_drop_in_with_remote_key() {
 	[ "$EUID" == 0 ] || fail "needs root (the DKMS sandbox)"
 	# shellcheck source=tests/dkms/sandbox.sh
 	source "$TOP/tests/dkms/sandbox.sh"
-	local envf deb v4l ver rel61 image61 depmod61 deps debs=() t
+	local envf deb v4l ver src rel61 image61 depmod61 deps debs=() t
 	envf=$(bash "$TOP/tests/lib/fetch-debian.sh" dkms) || fail "fetch-debian.sh dkms failed"
 	deb=$(sed -n 's/^DKMS_DEB=//p' "$envf")
 	v4l=$(sed -n 's/^V4L2LOOPBACK_DEB=//p' "$envf")
-	ver=$(sed -n 's/^V4L2LOOPBACK_VERSION=//p' "$envf")
 	deps=$(sed -n 's/^DEPS_DIR=//p' "$envf")
 	rel61=$(sed -n 's/^RELEASE61=//p' "$envf")
 	image61=$(sed -n 's/^IMAGE61=//p' "$envf")
@@ -309,9 +318,12 @@ P11_KIT_SERVER_ADDRESS="$ADDR"
 EOF
 	# v4l2loopback's source where its package would put it, then one build
 	dpkg-deb -x "$v4l" v4l
+	src=$(echo v4l/usr/src/v4l2loopback-*)
+	[ -f "$src/dkms.conf" ] || fail "no v4l2loopback source in $v4l"
+	ver=${src##*/v4l2loopback-}
 	sandbox_run sh -c "mkdir -p /etc/dkms/framework.conf.d &&
 		cp '$T/modsign.conf' /etc/dkms/framework.conf.d/modsign.conf &&
-		cp -a '$T/v4l/usr/src/v4l2loopback-$ver' /usr/src/ &&
+		cp -a '$T/$src' /usr/src/ &&
 		dkms add v4l2loopback/$ver" >add.log 2>&1 || fail "dkms add: $(tail -n 5 add.log)"
 	t=$(secs sandbox_run env -u P11_KIT_SERVER_ADDRESS -u MODSIGN_PIN -u SOFTHSM2_CONF \
 		parallel_jobs=1 nice -n 10 dkms build "v4l2loopback/$ver" -k "$rel61")
@@ -324,14 +336,23 @@ EOF
 	expect_file_contains v.out "modsign farm test key"
 	sandbox_run sh -c 'ls /var/lib/dkms/mok.key 2>/dev/null' >made || true
 	expect_eq "" "$(cat made)" "a DKMS key made in the sandbox"
-	# the server gone: DKMS's build says why, loudly
+	# the server gone: the sign program DKMS calls says why (no second
+	# build: the same call, on a copy of the unsigned module)
 	kill_server
-	t2=$(secs sandbox_run sh -c "dkms build --force v4l2loopback/$ver -k $rel61 </dev/null 2>&1 | grep 'modsign: ERROR' || true")
-	expect_file_contains "$T/out" "cannot reach the p11-kit server at $ADDR"
+	"$MODSIGN" strip v4l2loopback.ko >/dev/null
+	cp v4l2loopback.ko unsigned.ko
+	if sandbox_run env -u P11_KIT_SERVER_ADDRESS -u MODSIGN_PIN -u SOFTHSM2_CONF \
+		/usr/local/lib/modsign/dkms-sign-file sha256 "$RURI&pin-source=file:$T/pin" "$CERT" "$T/v4l2loopback.ko" \
+		</dev/null >out 2>err; then
+		fail "dkms-sign-file succeeded with the server gone"
+	fi
+	expect_file_contains err "modsign: ERROR: dkms-sign-file: signing $T/v4l2loopback.ko failed, so it is NOT signed"
+	expect_file_contains err "cannot reach the p11-kit server at $ADDR"
+	cmp v4l2loopback.ko unsigned.ko || fail "the failed signing changed the module"
 	sandbox_stop || fail "sandbox_stop failed"
 	host_fingerprint >host.after
 	diff host.before host.after >host.diff || fail "the host changed: $(head -c 600 host.diff)"
-	note "farm: dkms build of v4l2loopback $ver for $rel61 through the drop-in and the remote token: $t s (a failed rebuild: $t2 s)"
+	note "farm: dkms build of v4l2loopback $ver for $rel61 through the drop-in and the remote token: $t s"
 }
 
 if [ $# -eq 0 ]; then
