@@ -31,7 +31,8 @@ build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
 	mokutil sbsigntool attr xz-utils zstd)
 # test: the fetcher and the 6.12 build (dwarves: pahole for BTF), the VM
 # (qemu, expect, busybox, cpio, xz), lint, and modsign's fuzzers (clang,
-# libFuzzer from libclang-rt), a real PKCS#11 token (SoftHSM2), and
+# libFuzzer from libclang-rt), a real PKCS#11 token (SoftHSM2), the same token behind a p11-kit
+# server for the farm suite (p11-kit, p11-kit-modules: p11-kit-client.so), and
 # /usr/bin/time for the benchmark's peak memory.
 # The dkms suite needs nothing more: its sandbox is the kernel's overlayfs
 # in a mount namespace (unshare is in util-linux), and dkms and its
@@ -39,7 +40,7 @@ build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
 # downloads.
 test_pkgs=(git linux-headers-amd64 dwarves cpio gzip
 	busybox-static qemu-system-x86 expect shellcheck clang-format clang libclang-rt-14-dev
-	softhsm2 time)
+	softhsm2 p11-kit p11-kit-modules time)
 
 # headers_pkg: the package with headers for the running kernel.
 headers_pkg() {
