@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,9 +262,20 @@ int token_key_load(const char *spec, struct signing_key *k, struct errbuf *eb)
 		}
 	}
 	server[0] = '\0';
-	if (u.module && is_p11kit_client(u.module) && check_server(eb)) {
-		server[0] = '\0'; /* the message names it already */
-		goto out;
+	if (u.module && is_p11kit_client(u.module)) {
+		if (check_server(eb)) {
+			server[0] = '\0'; /* the message names it already */
+			goto out;
+		}
+		/* p11-kit-client.so writes to its socket without MSG_NOSIGNAL:
+		 * a server that goes away mid-batch would end us with SIGPIPE,
+		 * unreported and with temporary files left; ignored, the write
+		 * fails, the token's call fails, and the batch says so */
+		if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+			eb_set(eb, "cannot ignore SIGPIPE: %s",
+			       strerror(errno));
+			goto out;
+		}
 	}
 	pin = u.pin;
 	if (!pin)

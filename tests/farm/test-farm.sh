@@ -186,7 +186,8 @@ test_server_not_running() {
 	# a socket left by a server that died: refused
 	start_server
 	kill_server
-	perl -MSocket -e 'socket(my $s, PF_UNIX, SOCK_STREAM, 0) && bind($s, pack_sockaddr_un($ARGV[0])) or die "$!\n"' "$SOCK"
+	perl -MSocket -e 'my $s; socket($s, PF_UNIX, SOCK_STREAM, 0) or die "socket: $!\n";
+		bind($s, pack_sockaddr_un($ARGV[0])) or die "bind: $!\n"' "$SOCK"
 	expect_exit 1 client "$MODSIGN" sign -r d "$RURI" "$CERT"
 	expect_file_contains "$T/err" "cannot reach the p11-kit server at $ADDR (P11_KIT_SERVER_ADDRESS): Connection refused"
 	expect_exit 1 env -u P11_KIT_SERVER_ADDRESS MODSIGN_PIN=4321 "$MODSIGN" sign -r d "$RURI" "$CERT"
