@@ -20,6 +20,10 @@
 #       (both -j $(nproc), both given the certificate built into that
 #       kernel's image); status reads a fake root whose lib/modules/RELEASE
 #       is a link to the cached tree and whose /proc/keys holds that key
+#   (f) modsign sign with the key in a SoftHSM2 token, with -j 1 and -j N:
+#       the token on this machine (libsofthsm2.so), and the same token
+#       behind `p11-kit server` on a Unix socket, through p11-kit-client.so
+#       (docs/build-farm.md); next to (b) and (c) of the same run
 #
 # and, from `openssl speed` on this machine, measured in each run, the
 # floor: RSA-2048 sign time x modules + module bytes / SHA-256 throughput
@@ -142,11 +146,116 @@ speed() {
 	echo "$rsa $sha"
 }
 
+# ---- (e) keys in a token: local SoftHSM2, and the same behind p11-kit
+# server (issue #14). Kept in this one block.
+TOKEN_CLIENT=/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so
+TOKEN_SOFTHSM=/usr/lib/softhsm/libsofthsm2.so
+TOKEN_URI="pkcs11:token=bench;object=signer;type=private"
+TOKEN_GROUP=
+
+# token_setup: the bench key imported into a SoftHSM2 token in $W/hsm, and
+# a p11-kit server for it on $W/p11.sock (killed at exit)
+token_setup() {
+	local t=100 f
+	for f in softhsm2-util p11-kit "$TOKEN_CLIENT" "$TOKEN_SOFTHSM"; do
+		[ -e "$f" ] || command -v "$f" >/dev/null ||
+			die "$f is missing (apt-get install softhsm2 p11-kit p11-kit-modules)"
+	done
+	mkdir -p "$W/hsm/tokens"
+	printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+		"$W/hsm/tokens" >"$W/hsm/softhsm2.conf"
+	export SOFTHSM2_CONF=$W/hsm/softhsm2.conf
+	if ! { softhsm2-util --init-token --free --label bench --pin 4321 --so-pin 87654321 &&
+		openssl pkcs8 -topk8 -nocrypt -in "$KEY" -out "$W/hsm/key8.pem" &&
+		softhsm2-util --import "$W/hsm/key8.pem" --token bench --label signer \
+			--id 01 --pin 4321; } >"$W/hsm.log" 2>&1; then
+		die "cannot make the SoftHSM2 token: $(tail -n 3 "$W/hsm.log")"
+	fi
+	rm -f "$W/hsm/key8.pem"
+	setsid p11-kit server -f --provider "$TOKEN_SOFTHSM" -n "$W/p11.sock" \
+		"pkcs11:token=bench" >"$W/p11.log" 2>&1 &
+	TOKEN_GROUP=$!
+	trap 'kill -KILL -- "-$TOKEN_GROUP" 2>/dev/null || true; rm -rf "$W"' EXIT
+	while [ ! -S "$W/p11.sock" ] && [ "$t" -gt 0 ]; do
+		t=$((t - 1))
+		sleep 0.05
+	done
+	[ -S "$W/p11.sock" ] || die "p11-kit server made no socket: $(cat "$W/p11.log")"
+}
+
+# token_runs RUN: the four token cases of one run, each compared with
+# sign-file's bytes in the first run; a line of times to $W/token.runs
+token_runs() {
+	local c j uri
+	for c in local remote; do
+		for j in 1 "$JOBS"; do
+			uri="$TOKEN_URI?module-path=$TOKEN_SOFTHSM"
+			[ "$c" == local ] || uri="$TOKEN_URI?module-path=$TOKEN_CLIENT"
+			log "run $1/$RUNS: modsign sign -j $j, key in the $c token"
+			fresh_copy
+			P11_KIT_SERVER_ADDRESS=unix:path=$W/p11.sock MODSIGN_PIN=4321 \
+				timed "$c$j" "$MODSIGN" sign -j "$j" -r "$W/tree" "$uri" "$CERT"
+			grep -q "modsign: $N signed, 0 skipped, 0 failed" "$W/cmd.out" ||
+				die "$c token -j $j: $(cat "$W/cmd.out")"
+			if [ "$1" == 1 ]; then
+				diff -r "$W/tree" "$W/by-token" >/dev/null ||
+					die "modsign sign with the $c token (-j $j) and with the key file differ"
+			fi
+		done
+	done
+	[ "$1" != 1 ] || rm -rf "$W/by-token"
+	echo "$(last j1) $(last jn) $(last local1) $(last "local$JOBS") $(last remote1) $(last "remote$JOBS")" \
+		>>"$W/token.runs"
+}
+
+# token_report: the section of benchmarks.md, from $W/token.runs
+token_report() {
+	awk -v n="$N" -v jobs="$JOBS" '
+function median(a, k,   i, j, t, c) {
+	for (i = 1; i <= k; i++) c[i] = a[i]
+	for (i = 2; i <= k; i++)
+		for (j = i; j > 1 && c[j - 1] > c[j]; j--) { t = c[j]; c[j] = c[j - 1]; c[j - 1] = t }
+	return c[int((k + 1) / 2)]
+}
+function all(a, k,   i, s) {
+	for (i = 1; i <= k; i++) s = s (i > 1 ? ", " : "") sprintf("%.2fx", a[i])
+	return s
+}
+function row(name, t, r) {
+	printf "| %s | %.2f | %.0f | %.3f | %s |\n", name, median(t, k), n / median(t, k),
+		1000 * median(t, k) / n, r == "" ? "" : sprintf("%.2fx", r)
+}
+{
+	k++
+	f1[k] = $1; fn[k] = $2; l1[k] = $3; ln[k] = $4; r1[k] = $5; rn[k] = $6
+	l1f[k] = $3 / $1; lnf[k] = $4 / $2; r1f[k] = $5 / $1; rnf[k] = $6 / $2
+}
+END {
+	printf "\n## Keys in a token\n\n"
+	printf "The same key imported into a SoftHSM2 token: on this machine (`module-path=` libsofthsm2.so),\n"
+	printf "and behind `p11-kit server` on a Unix socket, reached through p11-kit-client.so\n"
+	printf "(the remote token of docs/build-farm.md, here without a network in between).\n"
+	printf "The token signs one module at a time (one session); the rest runs on -j workers.\n"
+	printf "Ratios are to the key file at the same -j, in the same run.\n\n"
+	printf "| case | seconds | modules/s | ms/module | vs key file |\n| --- | ---: | ---: | ---: | ---: |\n"
+	row("key file, -j 1", f1, 1)
+	row("key file, -j " jobs, fn, 1)
+	row("local SoftHSM2 token, -j 1", l1, median(l1f, k))
+	row("local SoftHSM2 token, -j " jobs, ln, median(lnf, k))
+	row("remote token (p11-kit server), -j 1", r1, median(r1f, k))
+	row("remote token (p11-kit server), -j " jobs, rn, median(rnf, k))
+	printf "\n| target | median | each run | |\n| --- | --- | --- | --- |\n"
+	printf "| remote token at -j %d within 2x of the key file at -j %d | %.2fx | %s | %s |\n",
+		jobs, jobs, median(rnf, k), all(rnf, k), median(rnf, k) <= 2 ? "met" : "**not met**"
+}' "$W/token.runs"
+}
+
 # last NAME: the seconds of NAME's latest run
 last() {
 	tail -n 1 "$W/$1.times" | cut -d' ' -f1
 }
 
+token_setup
 for run in $(seq 1 "$RUNS"); do
 	log "run $run/$RUNS: sign-file loop"
 	fresh_copy
@@ -156,6 +265,7 @@ for run in $(seq 1 "$RUNS"); do
 	echo "$(awk -v ns=$((end - start)) 'BEGIN { printf "%.4f", ns / 1e9 }') $RSS_SIGNFILE" \
 		>>"$W/signfile.times"
 	[ "$run" != 1 ] || cp -a "$W/tree" "$W/by-signfile"
+	[ "$run" != 1 ] || cp -a "$W/tree" "$W/by-token"
 
 	log "run $run/$RUNS: the floor (openssl speed, RSA-2048 sign and SHA-256, 1 s each)"
 	rates=$(speed) || die "openssl speed failed"
@@ -179,6 +289,8 @@ for run in $(seq 1 "$RUNS"); do
 			die "modsign sign -j $JOBS and sign-file differ"
 		rm -rf "$W/by-signfile"
 	fi
+
+	token_runs "$run"
 
 	log "run $run/$RUNS: modsign verify -j 1"
 	timed verify1 "$MODSIGN" verify -j 1 --cert "$CERT" -r "$W/tree"
@@ -351,6 +463,7 @@ END {
 		jobs, largest / mb, jobs, largest * jobs / mb, rss_jn / 1024, jobs, rss_j1 / 1024,
 		yes(rss_jn * 1024 - (rss_j1 * 1024 - largest) <= largest * jobs * 1.1)
 }' "$W/runs" >"$W/benchmarks.md"
+token_report >>"$W/benchmarks.md"
 
 # (e): two more rows of the targets, then the times
 # shellcheck disable=SC1091

@@ -31,16 +31,18 @@ build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
 	mokutil sbsigntool attr xz-utils zstd)
 # test: the fetcher and the 6.12 build (dwarves: pahole for BTF), the VM
 # (qemu, expect, busybox, cpio, xz, jq), lint, and modsign's fuzzers (clang,
-# libFuzzer from libclang-rt), a real PKCS#11 token (SoftHSM2), and
-# /usr/bin/time for the benchmark's peak memory, python3 for the JSON of
-# modsign status (tests/modsign/status.sh).
+# libFuzzer from libclang-rt), a real PKCS#11 token (SoftHSM2), the same
+# token behind a p11-kit server for the farm suite (p11-kit,
+# p11-kit-modules: p11-kit-client.so), /usr/bin/time for the benchmark's
+# peak memory, and python3 for the JSON of modsign status
+# (tests/modsign/status.sh).
 # The dkms suite needs nothing more: its sandbox is the kernel's overlayfs
 # in a mount namespace (unshare is in util-linux), and dkms and its
 # dependencies are installed only inside it, from .debs fetch-debian.sh
 # downloads.
 test_pkgs=(git linux-headers-amd64 dwarves cpio gzip
 	busybox-static qemu-system-x86 expect shellcheck clang-format clang libclang-rt-14-dev
-	softhsm2 time jq python3)
+	softhsm2 p11-kit p11-kit-modules time jq python3)
 
 # headers_pkg: the package with headers for the running kernel.
 headers_pkg() {

@@ -9,7 +9,10 @@
 # as it is, byte for byte; one signed by another key (or twice, or with
 # another hash) is stripped and signed again, never signed on top.
 # SIGNER=sign-file (default, the kernel's reference) or SIGNER=modsign (the
-# kit's sign/modsign; the same bytes).
+# kit's sign/modsign; the same bytes). KEY may be a pkcs11: URI (a token,
+# on this machine or behind a p11-kit server, docs/build-farm.md): then
+# modsign signs, since Debian 12's sign-file cannot, and the PIN comes from
+# the URI's pin-source, $MODSIGN_PIN, or is asked once on the terminal.
 #
 # Each module is stripped and signed in a private work folder
 # ($TMPDIR/modsign-sign.XXXXXX), and the signer's output is checked before
@@ -47,6 +50,18 @@ kdir=$1 key=$2 cert=$3
 shift 3
 
 signer=${SIGNER:-sign-file}
+token=
+case "$key" in
+pkcs11:*)
+	token=1
+	# Debian 12's sign-file tries the OpenSSL 3 pkcs11 provider, which is
+	# not packaged there: OSSL_PROVIDER_try_load(pkcs11)
+	if [ "$signer" == sign-file ] && [ -n "${SIGNER:-}" ]; then
+		echo "modsign: notice: the key is a pkcs11: URI, which the kernel's sign-file cannot use on Debian 12; signing with modsign (the same bytes)" >&2
+	fi
+	signer=modsign
+	;;
+esac
 case "$signer" in
 sign-file)
 	signfile=$kdir/scripts/sign-file
@@ -60,7 +75,22 @@ modsign)
 *) die "SIGNER=$signer: choose sign-file or modsign" ;;
 esac
 
-[ -r "$key" ] || die "$key: cannot read the private key: run 'make keys' first"
+if [ -n "$token" ]; then
+	# every module is a modsign run, each logs in: ask once, keep it in
+	# the environment (never on a command line)
+	if [ -z "${MODSIGN_PIN:-}${KBUILD_SIGN_PIN:-}" ] &&
+		[[ "$key" != *pin-value=* && "$key" != *pin-source=* ]]; then
+		{ exec {tty}<>/dev/tty; } 2>/dev/null ||
+			die "no PIN for the token and no terminal to ask on: set MODSIGN_PIN, or put pin-source=file:PATH in the URI; no module was touched"
+		printf 'PIN for the token of %s: ' "${key%%\?*}" >&$tty
+		IFS= read -rs MODSIGN_PIN <&$tty || MODSIGN_PIN=
+		printf '\n' >&$tty
+		exec {tty}<&-
+		export MODSIGN_PIN
+	fi
+else
+	[ -r "$key" ] || die "$key: cannot read the private key: run 'make keys' first"
+fi
 [ -r "$cert" ] || die "$cert: cannot read the certificate: run 'make keys' first"
 openssl x509 -inform DER -in "$cert" -noout 2>/dev/null ||
 	die "$cert: not a DER X.509 certificate"
@@ -70,7 +100,8 @@ for tool in getfattr setfattr flock; do
 done
 
 # Key hygiene, once per run: warnings, the run goes on.
-mode=$(stat -L -c %a -- "$key")
+mode=0600
+[ -n "$token" ] || mode=$(stat -L -c %a -- "$key")
 if (((8#$mode) & 8#044)); then
 	warn "$key is readable by others (mode $(printf '%04o' "$((8#$mode))")): chmod 600 $key"
 fi

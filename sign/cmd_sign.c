@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 #include "batch.h"
 #include "compress.h"
+#include "engine.h"
 #include "fileio.h"
 #include "keyload.h"
 #include "modsign.h"
@@ -40,7 +42,9 @@ static const char usage[] =
 	"\n"
 	"  KEY   private key, PEM or DER (an encrypted one takes its passphrase\n"
 	"        from $KBUILD_SIGN_PIN), or a PKCS#11 URI 'pkcs11:token=...;\n"
-	"        object=...' whose PIN comes from $MODSIGN_PIN (or pin-value)\n"
+	"        object=...' whose PIN comes from $MODSIGN_PIN (or pin-value),\n"
+	"        its PKCS#11 module from module-path= or $MODSIGN_PKCS11_MODULE\n"
+	"        (p11-kit-client.so: a token behind $P11_KIT_SERVER_ADDRESS)\n"
 	"  CERT  its X.509 certificate, DER or PEM\n"
 	"\n"
 	"  -H, --hash HASH      sha256 (default), sha384 or sha512\n"
@@ -65,13 +69,31 @@ struct sign_ctx {
 	/* a key in a token signs one module at a time */
 	int serialize;
 	pthread_mutex_t token_lock;
+	const char *name; /* the key as messages name it (no PIN) */
 	/* the signature of every module but for its value (RSA keys) */
 	const struct sig_template *tmpl;
+	/* set by the first failed signature of a token key: a token that
+	 * failed once (gone, unplugged, its server killed) fails every next
+	 * module too, so the batch starts no further one */
+	atomic_int token_failed;
+	char token_why[ERRBUF_SIZE];
 };
+
+/* A token key's signature failed: the first time, keep why and stop the
+ * batch. Nothing depends on the module there (the token signs a digest),
+ * so no next module would fare better. */
+static void token_failed(struct sign_ctx *ctx, const char *why)
+{
+	if (atomic_exchange(&ctx->token_failed, 1))
+		return;
+	snprintf(ctx->token_why, sizeof(ctx->token_why), "%s", why);
+	batch_stop();
+}
 
 /* Whether buf[0..len) is already base[0..base_len) + der + tail. */
 static int same_signature(const uint8_t *buf, size_t len, size_t base_len,
-			  const uint8_t *der, size_t derlen, const uint8_t *tail)
+			  const uint8_t *der, size_t derlen,
+			  const uint8_t *tail)
 {
 	return len == base_len + derlen + TRAILER_FIXED_LEN &&
 	       !memcmp(buf + base_len, der, derlen) &&
@@ -118,7 +140,9 @@ static enum batch_result sign_one(struct batch_job *job, const char *path,
 		char why[ERRBUF_SIZE];
 
 		snprintf(why, sizeof(why), "%s", eb->msg);
-		eb_set(eb, "cannot sign: %s", why);
+		eb_set(eb, "cannot sign: %s; the module is unchanged", why);
+		if (ctx->serialize)
+			token_failed(ctx, why);
 		goto out;
 	}
 	if (derlen > UINT32_MAX) {
@@ -298,13 +322,16 @@ static int start_signing(const struct signer *s, struct sign_ctx *ctx,
 
 /* "modsign: N signed, N skipped, N failed (...)". Returns -1 when stdout
  * cannot be written. */
-static int print_summary(const struct batch_counts *cnt, size_t n, int removed)
+static int print_summary(const struct batch_counts *cnt, size_t n, int removed,
+			 int token_failed)
 {
 	printf("modsign: %zu signed, %zu skipped, %zu failed", cnt->done,
 	       cnt->skipped, cnt->failed);
 	if (cnt->not_started)
 		printf(", %zu not started (%s)", cnt->not_started,
-		       cnt->interrupted ? "interrupted" : "no thread");
+		       token_failed	? "the token failed" :
+		       cnt->interrupted ? "interrupted" :
+					  "no thread");
 	printf(" (%zu module%s in %.1f s", n, n == 1 ? "" : "s", cnt->seconds);
 	if (removed)
 		printf("; removed %d stale temporary file%s", removed,
@@ -315,6 +342,25 @@ static int print_summary(const struct batch_counts *cnt, size_t n, int removed)
 		return -1;
 	}
 	return 0;
+}
+
+/* One line for a token that stopped signing in the middle of a batch:
+ * what it said, where it is, what to check, and that nothing is lost. */
+static void report_token_failure(const struct sign_ctx *ctx,
+				 const struct batch_counts *cnt)
+{
+	const char *server = token_server();
+
+	if (server[0])
+		modsign_error(
+			"%s: the token stopped signing: %s; it is reached through the p11-kit server at %s: check that the server still runs on the signing host and that the SSH forward of its socket is up; the %zu failed and %zu not started modules are unchanged: run the same command again to sign them",
+			ctx->name, ctx->token_why, server, cnt->failed,
+			cnt->not_started);
+	else
+		modsign_error(
+			"%s: the token stopped signing: %s; check that it is still there (plugged in, its service running); the %zu failed and %zu not started modules are unchanged: run the same command again to sign them",
+			ctx->name, ctx->token_why, cnt->failed,
+			cnt->not_started);
 }
 
 /* Signs files: folder locks, stale temporary files, the batch, the
@@ -342,7 +388,10 @@ static int sign_files(struct path_list *files, int jobs, struct sign_ctx *ctx)
 		rc = EXIT_FAILED;
 	if (cnt.failed || cnt.not_started)
 		rc = EXIT_FAILED;
-	if (print_summary(&cnt, files->n, removed))
+	if (atomic_load(&ctx->token_failed))
+		report_token_failure(ctx, &cnt);
+	if (print_summary(&cnt, files->n, removed,
+			  atomic_load(&ctx->token_failed)))
 		rc = EXIT_FAILED;
 	unlock_folders(&locks);
 	return rc;
@@ -383,6 +432,8 @@ static int sign_main(int argc, char *argv[])
 	ctx.md = s.md;
 	ctx.serialize = s.key.in_token;
 	ctx.tmpl = NULL;
+	ctx.name = s.name;
+	atomic_init(&ctx.token_failed, 0);
 	pthread_mutex_init(&ctx.token_lock, NULL);
 	lock_made = 1;
 	if (start_signing(&s, &ctx, &tmpl))

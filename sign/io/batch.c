@@ -323,6 +323,11 @@ static void on_stop_signal(int sig)
 	atomic_store(&stop_requested, 1);
 }
 
+void batch_stop(void)
+{
+	atomic_store(&stop_requested, 1);
+}
+
 /* Called with b->lock held. */
 static void finish_locked(struct batch_job *job, enum batch_result r,
 			  const char *why)

@@ -60,9 +60,9 @@ int batch_option(const char *cmd, int c, const char *arg, int *jobs,
 int clean_stale_temps_of(const struct path_list *pl);
 
 enum batch_result {
-	BATCH_DONE,    /* the work was done */
+	BATCH_DONE, /* the work was done */
 	BATCH_SKIPPED, /* there was nothing to do */
-	BATCH_FAILED,  /* the error buffer says why */
+	BATCH_FAILED, /* the error buffer says why */
 	BATCH_PENDING, /* from batch_commit: the committer will decide */
 };
 
@@ -111,6 +111,11 @@ struct batch_counts {
 int batch_run(char *const *paths, size_t n, int jobs, const char *what,
 	      batch_fn fn, batch_report_fn report, void *arg,
 	      struct batch_counts *c);
+
+/* From inside a batch_fn: start no further file, as on SIGTERM (the files
+ * under way are finished; the rest count as not started). For a failure
+ * that every next file would meet too: a token that went away. */
+void batch_stop(void);
 
 /* The number of online CPUs (at least 1). */
 int batch_default_jobs(void);

@@ -17,10 +17,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <openssl/crypto.h>
 #include <openssl/engine.h>
@@ -154,8 +158,86 @@ static int have_terminal(void)
 	return 1;
 }
 
+/* The p11-kit server that the key is reached through, for messages: "" for
+ * a token on this machine. One signing key per process. */
+static char server[256];
+
+const char *token_server(void)
+{
+	return server;
+}
+
+/* Whether the PKCS#11 module is p11-kit's client, which forwards every
+ * call to a `p11-kit server` at $P11_KIT_SERVER_ADDRESS. */
+static int is_p11kit_client(const char *module)
+{
+	const char *base = strrchr(module, '/');
+
+	return !strncmp(base ? base + 1 : module, "p11-kit-client", 14);
+}
+
+/*
+ * For p11-kit-client.so: names the server in messages, and tries its Unix
+ * socket first. Without that, a server that is not there shows up only as
+ * libp11's "invalid parameter". Returns 0, or -1 with the reason in *eb.
+ */
+static int check_server(struct errbuf *eb)
+{
+	const char *addr = getenv("P11_KIT_SERVER_ADDRESS");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *path;
+	int fd, err;
+
+	if (!addr || !*addr) {
+		eb_set(eb,
+		       "P11_KIT_SERVER_ADDRESS is not set, and p11-kit-client.so needs it: set it to unix:path=SOCKET, the p11-kit server's socket (or the local end of its SSH forward)");
+		return -1;
+	}
+	snprintf(server, sizeof(server), "%s", addr);
+	if (strncmp(addr, "unix:path=", 10))
+		return 0; /* another transport: p11-kit-client says */
+	path = pct_decode(addr + 10, strlen(addr + 10));
+	if (!path) {
+		eb_set(eb, "out of memory");
+		return -1;
+	}
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		eb_set(eb,
+		       "the p11-kit server socket %s has a path too long for a Unix socket (%zu bytes at most): use a shorter one",
+		       path, sizeof(sa.sun_path) - 1);
+		free(path);
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	err = fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ?
+		      errno :
+		      0;
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		eb_set(eb,
+		       "cannot reach the p11-kit server at %s (P11_KIT_SERVER_ADDRESS): %s; check that 'p11-kit server' runs on the signing host and that the SSH forward of its socket to %s is up",
+		       addr, strerror(err), path);
+	free(path);
+	return err ? -1 : 0;
+}
+
+/* Appends " (through the p11-kit server at ADDR: ...)" to a failure of a
+ * remote token, so that the message says where to look. */
+static void add_server(struct errbuf *eb)
+{
+	char why[ERRBUF_SIZE];
+
+	if (!server[0])
+		return;
+	snprintf(why, sizeof(why), "%s", eb->msg);
+	eb_set(eb, "%s (through the p11-kit server at %s)", why, server);
+}
+
 int token_key_load(const char *spec, struct signing_key *k, struct errbuf *eb)
 {
+	static const char nokey[] = "no private key at that URI";
 	struct uri_parts u;
 	ENGINE *e = NULL;
 	const char *pin;
@@ -168,6 +250,32 @@ int token_key_load(const char *spec, struct signing_key *k, struct errbuf *eb)
 		else
 			eb_set(eb, "out of memory");
 		goto out;
+	}
+	/* the module: module-path in the URI, else $MODSIGN_PKCS11_MODULE,
+	 * else libp11's default (p11-kit's proxy) */
+	if (!u.module && getenv("MODSIGN_PKCS11_MODULE") &&
+	    *getenv("MODSIGN_PKCS11_MODULE")) {
+		u.module = strdup(getenv("MODSIGN_PKCS11_MODULE"));
+		if (!u.module) {
+			eb_set(eb, "out of memory");
+			goto out;
+		}
+	}
+	server[0] = '\0';
+	if (u.module && is_p11kit_client(u.module)) {
+		if (check_server(eb)) {
+			server[0] = '\0'; /* the message names it already */
+			goto out;
+		}
+		/* p11-kit-client.so writes to its socket without MSG_NOSIGNAL:
+		 * a server that goes away mid-batch would end us with SIGPIPE,
+		 * unreported and with temporary files left; ignored, the write
+		 * fails, the token's call fails, and the batch says so */
+		if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+			eb_set(eb, "cannot ignore SIGPIPE: %s",
+			       strerror(errno));
+			goto out;
+		}
 	}
 	pin = u.pin;
 	if (!pin)
@@ -206,17 +314,18 @@ int token_key_load(const char *spec, struct signing_key *k, struct errbuf *eb)
 	k->pkey = ENGINE_load_private_key(e, u.uri, ask ? UI_OpenSSL() : NULL,
 					  NULL);
 	if (!k->pkey) {
-		eb_ossl(eb, "no private key at that URI");
-		if (pin_refused(eb->msg)) {
-			char why[ERRBUF_SIZE];
+		char why[ERRBUF_SIZE];
 
-			/* keep OpenSSL's reasons, after "URI" */
-			snprintf(why, sizeof(why), "%s",
-				 eb->msg +
-					 strlen("no private key at that URI"));
+		eb_ossl(eb, "%s", nokey);
+		/* keep OpenSSL's reasons, after "URI" */
+		snprintf(why, sizeof(why), "%s", eb->msg + strlen(nokey));
+		if (pin_refused(eb->msg))
 			eb_set(eb, "wrong PIN: the token refused to log in%s",
 			       why);
-		}
+		else
+			eb_set(eb,
+			       "%s%s; check its token= and object= against the token's private keys (p11tool --provider MODULE --list-all-privkeys --login, from gnutls-bin)",
+			       nokey, why);
 		goto out;
 	}
 	ERR_clear_error();
@@ -225,6 +334,8 @@ int token_key_load(const char *spec, struct signing_key *k, struct errbuf *eb)
 	e = NULL;
 	ret = 0;
 out:
+	if (ret)
+		add_server(eb);
 	if (e) {
 		if (inited)
 			ENGINE_finish(e);

@@ -20,6 +20,11 @@
  */
 int token_key_load(const char *spec, struct signing_key *k, struct errbuf *eb);
 
+/* The p11-kit server the key of token_key_load is reached through
+ * (P11_KIT_SERVER_ADDRESS, when the module is p11-kit-client.so), for
+ * messages; "" for a token on this machine. */
+const char *token_server(void);
+
 /* Lets go of the engine of a key from token_key_load (NULL: nothing). */
 void token_engine_free(void *engine);
 

@@ -1,0 +1,370 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Signing with a key that lives on another machine (issue #14,
+# docs/build-farm.md): a SoftHSM2 token behind `p11-kit server` on a Unix
+# socket, and modsign on the "build host" reaching it through
+# p11-kit-client.so. The build host's side runs without SOFTHSM2_CONF and
+# without a key file: only the certificate and the socket.
+#
+# Each test starts its own server in its temporary folder (setsid: the
+# server and the p11-kit-remote it forks per connection are one process
+# group) and kills that group when it ends, passed or not; the suite's own
+# trap kills any group left. Modules: 200 of Debian's 6.1 modules, their
+# signatures stripped; the reference is the same modules signed with the key
+# file. Figures go to standard output as `# ...` lines.
+# The test_* functions and their helpers are called through the harness:
+# shellcheck disable=SC2317
+set -uo pipefail
+
+# make check builds no sign/modsign of its own (the modsign suite builds a
+# sanitizer one elsewhere): build it when it is not there
+if [ -z "${MODSIGN:-}" ] && [ ! -x "$(dirname "${BASH_SOURCE[0]}")/../../sign/modsign" ]; then
+	nice make -s -C "$(dirname "${BASH_SOURCE[0]}")/../../sign" >&2 ||
+		{ echo "test-farm: ERROR: cannot build sign/modsign" >&2; exit 1; }
+fi
+# shellcheck source=tests/modsign/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../modsign/common.sh"
+need_tools p11-kit softhsm2-util openssl setsid
+CLIENT=/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so
+SOFTHSM=/usr/lib/softhsm/libsofthsm2.so
+[ -e "$CLIENT" ] || suite_error "$CLIENT is missing (apt-get install p11-kit-modules)"
+[ -e "$SOFTHSM" ] || suite_error "$SOFTHSM is missing (apt-get install softhsm2)"
+[ -e /usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so ] ||
+	suite_error "libengine-pkcs11-openssl is not installed"
+
+SHARED=$(mktemp -d "${TMPDIR:-/tmp}/modsign-farm.XXXXXX")
+export SHARED
+# every server's process group, to be killed whatever happens
+cleanup() {
+	local g
+	if [ -f "$SHARED/groups" ]; then
+		while read -r g; do
+			kill -KILL -- "-$g" 2>/dev/null || true
+		done <"$SHARED/groups"
+	fi
+	rm -rf "$SHARED"
+}
+trap cleanup EXIT
+
+# The signing host's token: the key made here, imported, then deleted.
+KEY=$SHARED/key.pem CERT=$SHARED/cert.der
+openssl req -new -x509 -nodes -newkey rsa:2048 -sha256 -days 30 \
+	-subj "/CN=modsign farm test key" -keyout "$KEY" \
+	-outform DER -out "$CERT" 2>"$SHARED/openssl.log" ||
+	suite_error "openssl req: $(cat "$SHARED/openssl.log")"
+mkdir -p "$SHARED/hsm/tokens"
+printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+	"$SHARED/hsm/tokens" >"$SHARED/hsm/softhsm2.conf"
+HSM_CONF=$SHARED/hsm/softhsm2.conf
+{
+	SOFTHSM2_CONF=$HSM_CONF softhsm2-util --init-token --free --label farm \
+		--pin 4321 --so-pin 87654321 &&
+		openssl pkcs8 -topk8 -nocrypt -in "$KEY" -out "$SHARED/hsm/key8.pem" &&
+		SOFTHSM2_CONF=$HSM_CONF softhsm2-util --import "$SHARED/hsm/key8.pem" \
+			--token farm --label signer --id 01 --pin 4321
+} >"$SHARED/hsm.log" 2>&1 || suite_error "cannot make the SoftHSM2 token: $(cat "$SHARED/hsm.log")"
+rm -f "$SHARED/hsm/key8.pem"
+
+URI="pkcs11:token=farm;object=signer;type=private"
+RURI="$URI?module-path=$CLIENT"
+export KEY CERT URI RURI CLIENT SOFTHSM HSM_CONF
+
+# 200 modules spread over the tree, unsigned; the reference signed with
+# the key file (the key file stays in $SHARED, the signing host's side).
+mkdir "$SHARED/plain"
+find "$MODDIR" -name '*.ko' | LC_ALL=C sort | awk 'NR % 20 == 3' | head -n 200 |
+	xargs cp -t "$SHARED/plain/" || suite_error "cannot copy Debian's modules"
+strip_plain
+cp -a "$SHARED/plain" "$SHARED/ref"
+"$MODSIGN" sign -j 2 -r "$SHARED/ref" "$KEY" "$CERT" >"$SHARED/ref.log" 2>&1 ||
+	suite_error "signing the reference failed: $(cat "$SHARED/ref.log")"
+
+# ---- helpers ----
+
+# start_server: a p11-kit server for the token on $T/p11.sock; sets SOCK,
+# ADDR, GROUP, and exports P11_KIT_SERVER_ADDRESS for the client side.
+start_server() {
+	SOCK=$T/p11.sock
+	ADDR=unix:path=$SOCK
+	SOFTHSM2_CONF=$HSM_CONF setsid p11-kit server -f --provider "$SOFTHSM" \
+		-n "$SOCK" "pkcs11:token=farm" >"$T/server.log" 2>&1 &
+	GROUP=$!
+	echo "$GROUP" >>"$SHARED/groups"
+	trap 'kill -KILL -- "-$GROUP" 2>/dev/null || true' EXIT
+	local tries=100
+	while [ ! -S "$SOCK" ] && [ "$tries" -gt 0 ]; do
+		tries=$((tries - 1))
+		sleep 0.05
+	done
+	[ -S "$SOCK" ] || fail "p11-kit server made no socket: $(cat "$T/server.log")"
+	export P11_KIT_SERVER_ADDRESS=$ADDR
+}
+
+# kill_server: the server and every connection it serves, at once.
+kill_server() {
+	kill -KILL -- "-$GROUP" 2>/dev/null || true
+	while kill -0 -- "-$GROUP" 2>/dev/null; do sleep 0.01; done
+	rm -f "$SOCK"
+}
+
+# client CMD...: CMD on the build host's side: no SoftHSM2 configuration
+# (the token is only reachable through the socket), the PIN from the
+# environment.
+client() {
+	env -u SOFTHSM2_CONF MODSIGN_PIN=4321 "$@"
+}
+
+# same_as DIR WHAT: every module below DIR is the reference's bytes.
+same_as_ref() {
+	diff -r "$SHARED/ref" "$1" >diff.out || fail "$2: the modules differ from the key file's: $(head -c 400 diff.out)"
+}
+
+# untouched DIR: every module below DIR is still the unsigned original,
+# never rewritten (a mark older than the run on each).
+untouched() {
+	diff -r "$SHARED/plain" "$1" >diff.out || fail "a module changed: $(head -c 400 diff.out)"
+	[ -z "$(find "$1" -name '*.ko' -newermt '2001-01-02')" ] || fail "a module was rewritten"
+}
+
+fresh_modules() {
+	cp -a "$SHARED/plain" "$1"
+	touch -d 2001-01-01 "$1"/*.ko
+}
+
+# secs CMD...: runs CMD (output in $T/out, $T/err), prints its seconds.
+secs() {
+	local s=${EPOCHREALTIME/./} e
+	"$@" >"$T/out" 2>"$T/err" || fail "'$*' failed: $(head -c 600 "$T/err")"
+	e=${EPOCHREALTIME/./}
+	printf '%d.%02d' $(((e - s) / 1000000)) $(((e - s) % 1000000 / 10000))
+}
+
+# ---- the tests ----
+
+# One module through the remote token: the bytes of the key file's
+# signature; the module named in the URI or in MODSIGN_PKCS11_MODULE.
+test_remote_signs_like_the_file_key() {
+	local m=nf_conntrack.ko
+	[ -f "$SHARED/plain/$m" ] || m=$(basename "$(find "$SHARED/plain" -name '*.ko' | head -n 1)")
+	start_server
+	cp "$SHARED/plain/$m" a.ko
+	cp "$SHARED/plain/$m" b.ko
+	expect_exit 0 client "$MODSIGN" sign "$RURI" "$CERT" a.ko
+	cmp a.ko "$SHARED/ref/$m" || fail "the remote token's signature differs from the key file's"
+	expect_exit 0 client MODSIGN_PKCS11_MODULE="$CLIENT" "$MODSIGN" sign "$URI" "$CERT" b.ko
+	cmp b.ko "$SHARED/ref/$m" || fail "with MODSIGN_PKCS11_MODULE: the signature differs from the key file's"
+	# the build host's side has no key file: only the certificate
+	[ -z "$(find . -name '*.pem' -o -name '*.key')" ] || fail "a key file is on the client side"
+	note "farm: $m signed through p11-kit-client.so = signed with the key file"
+}
+
+# A batch through the remote token, -j 2 and -j 1, equals the key file's.
+test_remote_batch_equals_file_key() {
+	local n t1 t2 tf
+	n=$(find "$SHARED/plain" -name '*.ko' | wc -l)
+	start_server
+	cp -a "$SHARED/plain" file
+	tf=$(secs "$MODSIGN" sign -j 2 -r file "$KEY" "$CERT")
+	cp -a "$SHARED/plain" j2
+	t2=$(secs client "$MODSIGN" sign -j 2 -r j2 "$RURI" "$CERT")
+	expect_file_contains "$T/out" "modsign: $n signed, 0 skipped, 0 failed"
+	same_as_ref j2 "-j 2"
+	cp -a "$SHARED/plain" j1
+	t1=$(secs client "$MODSIGN" sign -j 1 -r j1 "$RURI" "$CERT")
+	same_as_ref j1 "-j 1"
+	note "farm: $n modules: key file -j 2 ${tf} s; remote token -j 2 ${t2} s, -j 1 ${t1} s; the same bytes"
+}
+
+# No server at the address, or no address: one error naming the socket
+# and what to check; nothing touched.
+test_server_not_running() {
+	fresh_modules d
+	expect_exit 1 client P11_KIT_SERVER_ADDRESS="unix:path=$T/none.sock" "$MODSIGN" sign -r d "$RURI" "$CERT"
+	expect_file_contains "$T/err" "modsign: ERROR: $RURI: cannot reach the p11-kit server at unix:path=$T/none.sock (P11_KIT_SERVER_ADDRESS)"
+	expect_file_contains "$T/err" "check that 'p11-kit server' runs on the signing host and that the SSH forward of its socket"
+	expect_file_contains "$T/err" "no module was touched"
+	# a socket left by a server that died: refused
+	start_server
+	kill_server
+	perl -MSocket -e 'my $s; socket($s, PF_UNIX, SOCK_STREAM, 0) or die "socket: $!\n";
+		bind($s, pack_sockaddr_un($ARGV[0])) or die "bind: $!\n"' "$SOCK"
+	expect_exit 1 client "$MODSIGN" sign -r d "$RURI" "$CERT"
+	expect_file_contains "$T/err" "cannot reach the p11-kit server at $ADDR (P11_KIT_SERVER_ADDRESS): Connection refused"
+	expect_exit 1 env -u P11_KIT_SERVER_ADDRESS MODSIGN_PIN=4321 "$MODSIGN" sign -r d "$RURI" "$CERT"
+	expect_file_contains "$T/err" "P11_KIT_SERVER_ADDRESS is not set, and p11-kit-client.so needs it"
+	untouched d
+}
+
+# A wrong PIN, a token without the key: refused before any module is
+# touched, the server named; the PIN never printed.
+test_wrong_pin_or_missing_key_touch_nothing() {
+	start_server
+	fresh_modules d
+	expect_exit 1 env -u SOFTHSM2_CONF MODSIGN_PIN=1111 "$MODSIGN" sign -j 2 -r d "$RURI" "$CERT"
+	expect_file_contains "$T/err" "modsign: ERROR: $RURI: wrong PIN: the token refused to log in"
+	expect_file_contains "$T/err" "(through the p11-kit server at $ADDR)"
+	expect_file_contains "$T/err" "no module was touched"
+	expect_file_lacks "$T/err" "1111"
+	expect_exit 1 client "$MODSIGN" sign -j 2 -r d "pkcs11:token=farm;object=nothere;type=private?module-path=$CLIENT" "$CERT"
+	expect_file_contains "$T/err" "no private key at that URI: object not found"
+	expect_file_contains "$T/err" "check its token= and object="
+	expect_file_contains "$T/err" "(through the p11-kit server at $ADDR)"
+	untouched d
+}
+
+# The server dies in the middle of a batch: the batch stops, says so
+# once, and every module is either untouched or signed as with the key
+# file; a second run, with the server back, finishes the job.
+test_server_killed_mid_batch() {
+	local pid rc=0 n changed=0 f
+	start_server
+	cp -a "$SHARED/plain" d
+	touch -d 2001-01-01 d/*.ko
+	client "$MODSIGN" sign -j 2 -r d "$RURI" "$CERT" >out 2>err &
+	pid=$!
+	# the moment the first module is replaced
+	while [ -z "$(find d -name '*.ko' -newermt 2001-01-02 | head -n 1)" ]; do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.005
+	done
+	kill_server
+	wait "$pid" || rc=$?
+	expect_eq 1 "$rc" "modsign's exit status after the server died"
+	expect_file_contains err "modsign: ERROR: $RURI: the token stopped signing"
+	expect_file_contains err "it is reached through the p11-kit server at $ADDR: check that the server still runs on the signing host"
+	expect_file_contains err "modules are unchanged: run the same command again to sign them"
+	expect_file_contains out "not started (the token failed)"
+	n=$(find d -name '*.ko' | wc -l)
+	for f in d/*.ko; do
+		if cmp -s "$f" "$SHARED/ref/${f#d/}"; then
+			changed=$((changed + 1))
+		else
+			cmp -s "$f" "$SHARED/plain/${f#d/}" || fail "$f is neither the original nor the signed module"
+		fi
+	done
+	if [ "$changed" == 0 ] || [ "$changed" == "$n" ]; then
+		fail "the server was not killed mid-batch ($changed of $n signed)"
+	fi
+	expect_eq "" "$(find d -name '.*modsign*')" "temporary files left"
+	note "farm: server killed after $changed of $n modules: the rest unchanged, $(grep -c 'cannot sign' err) failed, one error for the token"
+	start_server
+	expect_exit 0 client "$MODSIGN" sign -j 2 -r d "$RURI" "$CERT"
+	expect_file_contains "$T/out" "modsign: $((n - changed)) signed, $changed skipped, 0 failed"
+	same_as_ref d "after the second run"
+}
+
+# make sign with KEY=pkcs11:...: modules built and signed through the
+# remote token by modsign; no key file is made in keys/. Two of the kit's
+# modules only (MODULES_DIR), to keep the build short.
+test_make_sign_with_remote_key() {
+	local t m n=0
+	start_server
+	fresh_tree kit
+	cp -p "$MODSIGN" kit/sign/modsign
+	mkdir mods
+	cp kit/modules/hello-1.c kit/modules/hello-2.c mods/
+	echo 'obj-m += hello-1.o hello-2.o' >mods/Kbuild
+	t=$(secs client make -C kit KDIR="$KDIR" MODULES_DIR="$T/mods" KEY="$RURI" CERT="$CERT" sign)
+	expect_file_contains "$T/err" "signing with modsign"
+	expect_file_contains "$T/out" "modsign: 2 signed"
+	[ -z "$(find kit/keys -name '*.pem')" ] || fail "make sign made a key file in keys/"
+	for m in mods/*.ko; do
+		"$MODSIGN" verify --cert "$CERT" "$m" >v.out 2>&1 || fail "$m does not verify: $(cat v.out)"
+		expect_file_contains v.out "modsign farm test key"
+		n=$((n + 1))
+	done
+	expect_eq 2 "$n" "modules built"
+	# the script make sign runs, again (without a build): nothing changes;
+	# without PIN or terminal it refuses before touching a module
+	cp -a mods before
+	expect_exit 0 client env SIGNER=sign-file kit/scripts/sign-modules.sh "$KDIR" "$RURI" "$CERT" mods/*.ko
+	expect_file_contains "$T/out" "modsign: 0 signed, 2 already signed by this key"
+	expect_exit 1 setsid -w env -u SOFTHSM2_CONF -u MODSIGN_PIN kit/scripts/sign-modules.sh "$KDIR" "$RURI" "$CERT" mods/*.ko
+	expect_file_contains "$T/err" "no PIN for the token and no terminal to ask on"
+	diff -r before mods >/dev/null || fail "a module changed"
+	note "farm: make sign through the remote token: 2 modules in $t s (build included)"
+}
+
+# DKMS through the kit's drop-in, its key a pkcs11: URI, the server's
+# address and the PIN file named in the drop-in: one `dkms build` of
+# v4l2loopback for 6.1 in the DKMS suite's sandbox.
+test_dkms_drop_in_with_remote_key() {
+	[ "$EUID" == 0 ] || fail "needs root (the DKMS sandbox)"
+	# shellcheck source=tests/dkms/sandbox.sh
+	source "$TOP/tests/dkms/sandbox.sh"
+	local envf deb v4l ver src rel61 image61 depmod61 deps debs=() t
+	envf=$(bash "$TOP/tests/lib/fetch-debian.sh" dkms) || fail "fetch-debian.sh dkms failed"
+	deb=$(sed -n 's/^DKMS_DEB=//p' "$envf")
+	v4l=$(sed -n 's/^V4L2LOOPBACK_DEB=//p' "$envf")
+	deps=$(sed -n 's/^DEPS_DIR=//p' "$envf")
+	rel61=$(sed -n 's/^RELEASE61=//p' "$envf")
+	image61=$(sed -n 's/^IMAGE61=//p' "$envf")
+	depmod61=$(sed -n 's/^DEPMOD61=//p' "$envf")
+	host_fingerprint >host.before
+	start_server
+	fresh_tree kit
+	cp -p "$MODSIGN" kit/sign/modsign
+	sandbox_start "$T/box" || fail "cannot make the sandbox"
+	trap 'kill -KILL -- "-$GROUP" 2>/dev/null || true; sandbox_stop || true' EXIT
+	sandbox_layer "/usr/lib/modules/$rel61" "$depmod61" "$image61" || fail "cannot layer the 6.1 image"
+	if ! dpkg-query -W -f='${Status}\n' dkms 2>/dev/null | grep -q '^install ok installed$'; then
+		mapfile -t debs < <(find "$deps" -name '*.deb')
+		debs+=("$deb")
+		sandbox_run dpkg -i "${debs[@]}" >dpkg.log 2>&1 || fail "dpkg -i dkms: $(tail -n 5 dpkg.log)"
+	fi
+	sandbox_run make -s -C kit install-tool >install.log 2>&1 || fail "make install-tool: $(tail -n 5 install.log)"
+	# the build host's settings: the drop-in names the URI (with a PIN
+	# file, root's), the server's address, the kit's sign program
+	printf 4321 >pin
+	chmod 600 pin
+	cat >modsign.conf <<EOF
+mok_signing_key="$RURI&pin-source=file:$T/pin"
+mok_certificate="$CERT"
+sign_file="/usr/local/lib/modsign/dkms-sign-file"
+P11_KIT_SERVER_ADDRESS="$ADDR"
+EOF
+	# v4l2loopback's source where its package would put it, then one build
+	dpkg-deb -x "$v4l" v4l
+	src=$(echo v4l/usr/src/v4l2loopback-*)
+	[ -f "$src/dkms.conf" ] || fail "no v4l2loopback source in $v4l"
+	ver=${src##*/v4l2loopback-}
+	sandbox_run sh -c "mkdir -p /etc/dkms/framework.conf.d &&
+		cp '$T/modsign.conf' /etc/dkms/framework.conf.d/modsign.conf &&
+		cp -a '$T/$src' /usr/src/ &&
+		dkms add v4l2loopback/$ver" >add.log 2>&1 || fail "dkms add: $(tail -n 5 add.log)"
+	t=$(secs sandbox_run env -u P11_KIT_SERVER_ADDRESS -u MODSIGN_PIN -u SOFTHSM2_CONF \
+		parallel_jobs=1 nice -n 10 dkms build "v4l2loopback/$ver" -k "$rel61")
+	cp "$T/out" build.log
+	expect_file_contains build.log "Sign command: /usr/local/lib/modsign/dkms-sign-file"
+	expect_file_lacks build.log "4321"
+	sandbox_run cat "/var/lib/dkms/v4l2loopback/$ver/$rel61/x86_64/module/v4l2loopback.ko" >v4l2loopback.ko ||
+		fail "DKMS built no v4l2loopback.ko"
+	"$MODSIGN" verify --cert "$CERT" v4l2loopback.ko >v.out 2>&1 || fail "v4l2loopback.ko does not verify: $(cat v.out)"
+	expect_file_contains v.out "modsign farm test key"
+	sandbox_run sh -c 'ls /var/lib/dkms/mok.key 2>/dev/null' >made || true
+	expect_eq "" "$(cat made)" "a DKMS key made in the sandbox"
+	# the server gone: the sign program DKMS calls says why (no second
+	# build: the same call, on a copy of the unsigned module)
+	kill_server
+	"$MODSIGN" strip v4l2loopback.ko >/dev/null
+	cp v4l2loopback.ko unsigned.ko
+	if sandbox_run env -u P11_KIT_SERVER_ADDRESS -u MODSIGN_PIN -u SOFTHSM2_CONF \
+		/usr/local/lib/modsign/dkms-sign-file sha256 "$RURI&pin-source=file:$T/pin" "$CERT" "$T/v4l2loopback.ko" \
+		</dev/null >out 2>err; then
+		fail "dkms-sign-file succeeded with the server gone"
+	fi
+	expect_file_contains err "modsign: ERROR: dkms-sign-file: signing $T/v4l2loopback.ko failed, so it is NOT signed"
+	expect_file_contains err "cannot reach the p11-kit server at $ADDR"
+	cmp v4l2loopback.ko unsigned.ko || fail "the failed signing changed the module"
+	sandbox_stop || fail "sandbox_stop failed"
+	host_fingerprint >host.after
+	diff host.before host.after >host.diff || fail "the host changed: $(head -c 600 host.diff)"
+	note "farm: dkms build of v4l2loopback $ver for $rel61 through the drop-in and the remote token: $t s"
+}
+
+if [ $# -eq 0 ]; then
+	set -- remote_signs_like_the_file_key remote_batch_equals_file_key \
+		server_not_running wrong_pin_or_missing_key_touch_nothing \
+		server_killed_mid_batch make_sign_with_remote_key dkms_drop_in_with_remote_key
+fi
+run_tests "$@"
