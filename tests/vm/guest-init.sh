@@ -265,7 +265,7 @@ status_tree() {
 # one: loads it (then unloads it) exactly when will_load is true. efivarfs,
 # loaded at start, must be said to load. A disagreement names the module.
 status_agrees() {
-	local rel json rc=0 files n=0 yes=0 no=0 path wl reason out got bad=
+	local rel json rc=0 files rows n=0 yes=0 no=0 path wl reason out got bad=
 	rel=$(uname -r)
 	json=$(modsign status --json 2>/run/status.err) || rc=$?
 	echo "$json" >>"$LOG"
@@ -278,6 +278,8 @@ status_agrees() {
 		echo "$files modules under /lib/modules/$rel, but status lists $(jq '.modules | length' <<<"$json")"
 		return 1
 	}
+	# (no process substitution: the guest has no /dev/fd)
+	rows=$(jq -r '.modules[] | [.path, (.will_load | tostring), .reason] | @tsv' <<<"$json")
 	while IFS=$'\t' read -r path wl reason; do
 		n=$((n + 1))
 		case "$wl" in
@@ -303,7 +305,7 @@ status_agrees() {
 		fi
 		[ "$wl" == "$got" ] ||
 			bad+=" $path (status: will_load $wl, $reason; kernel: loaded $got ${out:+($out)})"
-	done < <(jq -r '.modules[] | [.path, (.will_load | tostring), .reason] | @tsv' <<<"$json")
+	done <<<"$rows"
 	[ -z "$bad" ] || {
 		echo "modsign status and the kernel disagree on:$bad"
 		return 1
