@@ -47,7 +47,7 @@ case "$rel" in
 esac
 
 box=$(mktemp -d "${TMPDIR:-/tmp}/modsign-vm-dkms.XXXXXX")
-trap 'SANDBOX_DIR=$box sandbox_stop || true' EXIT
+trap 'SANDBOX_DIR=$box sandbox_stop || true; rm -f "$box.host-before" "$box.host-after"' EXIT
 # What the host must keep (DKMS's, module, header and dpkg files), as the
 # dkms suite's host_untouched compares it.
 host_fingerprint >"$box.host-before"
