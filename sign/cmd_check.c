@@ -166,8 +166,7 @@ static void keys_text(const struct machine *m, struct strbuf *sb)
 
 /* MokListRT (enrolled) or MokNew (pending: the next boot's MokManager
  * asks), which differ only in how they say "some" and "none" */
-static void mok_text(const struct cert_list *l, int pending,
-		     struct strbuf *sb)
+static void mok_text(const struct cert_list *l, int pending, struct strbuf *sb)
 {
 	switch (l->status) {
 	case LIST_OK:
@@ -273,12 +272,13 @@ void machine_text(const struct machine *m, const struct policy *p,
 static void put_kernel_decoder_note(struct strbuf *sb)
 {
 	field(sb, "note:");
-	sb_puts(sb, "its xz check is not CRC32 (xz's default is CRC64), which "
-		    "the kernel's own xz decoder refuses (\"decompression failed "
-		    "with status 6\", Invalid argument): it loads only where "
-		    "kmod decompresses it (kmod 30, Debian 12), not where kmod 31 "
-		    "or later hands it to the kernel; modsign sign rewrites it "
-		    "as Kbuild does (xz --check=crc32 --lzma2=dict=1MiB)\n");
+	sb_puts(sb,
+		"its xz check is not CRC32 (xz's default is CRC64), which "
+		"the kernel's own xz decoder refuses (\"decompression failed "
+		"with status 6\", Invalid argument): it loads only where "
+		"kmod decompresses it (kmod 30, Debian 12), not where kmod 31 "
+		"or later hands it to the kernel; modsign sign rewrites it "
+		"as Kbuild does (xz --check=crc32 --lzma2=dict=1MiB)\n");
 }
 
 /* "signature:" (hash, signer, sig_key), and for a signed module the key
@@ -629,8 +629,7 @@ const char *check_error(const struct check_result *r)
 
 /* Whether the kernel image's certificates could change r's verdict: a
  * signer that no other list names, and the image not read yet. */
-static int wants_builtin(const struct machine *m,
-			 const struct check_result *r)
+static int wants_builtin(const struct machine *m, const struct check_result *r)
 {
 	return !m->builtin_read && r->f.sig == MODSIG_SIGNED && !r->d.cert;
 }

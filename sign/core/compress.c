@@ -46,7 +46,8 @@ static void too_large(struct outbuf *o, struct errbuf *eb, const char *how,
 {
 	o->over = 1;
 	if (size)
-		eb_set(eb, "%s it decompresses to %llu bytes, " MODULE_LIMIT_FMT,
+		eb_set(eb,
+		       "%s it decompresses to %llu bytes, " MODULE_LIMIT_FMT,
 		       how, (unsigned long long)size, MODULE_LIMIT_ARGS);
 	else
 		eb_set(eb, "it decompresses to " MODULE_LIMIT_FMT,
@@ -145,9 +146,8 @@ static uint64_t xz_index_size(const uint8_t *in, size_t inlen)
 	size_t pos = 0;
 
 	if (inlen < 2 * LZMA_STREAM_HEADER_SIZE ||
-	    lzma_stream_footer_decode(&flags, in + inlen -
-						      LZMA_STREAM_HEADER_SIZE) !=
-		    LZMA_OK ||
+	    lzma_stream_footer_decode(
+		    &flags, in + inlen - LZMA_STREAM_HEADER_SIZE) != LZMA_OK ||
 	    flags.backward_size > inlen - 2 * LZMA_STREAM_HEADER_SIZE)
 		return 0;
 	if (lzma_index_buffer_decode(&idx, &memlimit, NULL,
@@ -256,8 +256,8 @@ static int xz_compress(const struct iovec *iov, int iovcnt, struct outbuf *o,
 				       lzma_why(r));
 				goto out;
 			}
-		} while (act == LZMA_FINISH ? r != LZMA_STREAM_END
-					    : s.avail_in != 0);
+		} while (act == LZMA_FINISH ? r != LZMA_STREAM_END :
+					      s.avail_in != 0);
 	}
 	o->used = o->cap - s.avail_out;
 	ret = 0;
@@ -313,7 +313,8 @@ static int zstd_decompress(const uint8_t *in, size_t inlen, struct outbuf *o,
 	}
 	/* the window (memory besides the output) as the zstd command allows
 	 * it without --long: enough for every level up to --ultra -22 */
-	r = ZSTD_DCtx_setParameter(ds, ZSTD_d_windowLogMax, ZSTD_WINDOW_LOG_MAX);
+	r = ZSTD_DCtx_setParameter(ds, ZSTD_d_windowLogMax,
+				   ZSTD_WINDOW_LOG_MAX);
 	if (ZSTD_isError(r)) {
 		eb_set(eb, "cannot set up the zstd decoder: %s",
 		       ZSTD_getErrorName(r));
@@ -345,8 +346,8 @@ out:
 	return ret;
 }
 
-static int zstd_compress(const struct iovec *iov, int iovcnt,
-			 struct outbuf *o, struct errbuf *eb)
+static int zstd_compress(const struct iovec *iov, int iovcnt, struct outbuf *o,
+			 struct errbuf *eb)
 {
 	ZSTD_CCtx *cc = ZSTD_createCCtx();
 	size_t total = iov_total(iov, iovcnt), r;
@@ -362,7 +363,8 @@ static int zstd_compress(const struct iovec *iov, int iovcnt,
 	if (ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel,
 						ZSTD_CLEVEL_DEFAULT)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 1)) ||
+	    ZSTD_isError(
+		    ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 1)) ||
 	    ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(cc, total))) {
 		eb_set(eb, "cannot set up the zstd encoder");
 		goto out;
@@ -378,7 +380,8 @@ static int zstd_compress(const struct iovec *iov, int iovcnt,
 	ob.size = o->cap;
 	ob.pos = 0;
 	for (i = 0; i <= iovcnt; i++) {
-		ZSTD_EndDirective end = i < iovcnt ? ZSTD_e_continue : ZSTD_e_end;
+		ZSTD_EndDirective end = i < iovcnt ? ZSTD_e_continue :
+						     ZSTD_e_end;
 		ZSTD_inBuffer ib = { i < iovcnt ? iov[i].iov_base : NULL,
 				     i < iovcnt ? iov[i].iov_len : 0, 0 };
 
@@ -414,7 +417,8 @@ static int gzip_decompress(const uint8_t *in, size_t inlen, struct outbuf *o,
 	/* ISIZE, the size modulo 2^32, ends the member: a hint only */
 	if (inlen >= 18)
 		hint = (size_t)in[inlen - 4] | (size_t)in[inlen - 3] << 8 |
-		       (size_t)in[inlen - 2] << 16 | (size_t)in[inlen - 1] << 24;
+		       (size_t)in[inlen - 2] << 16 |
+		       (size_t)in[inlen - 1] << 24;
 	if (hint / 1024 > inlen)
 		hint = 4 * inlen;
 	memset(&z, 0, sizeof(z));
@@ -459,8 +463,8 @@ out:
 	return ret;
 }
 
-static int gzip_compress(const struct iovec *iov, int iovcnt,
-			 struct outbuf *o, struct errbuf *eb)
+static int gzip_compress(const struct iovec *iov, int iovcnt, struct outbuf *o,
+			 struct errbuf *eb)
 {
 	size_t total = iov_total(iov, iovcnt);
 	z_stream z;
@@ -499,7 +503,8 @@ static int gzip_compress(const struct iovec *iov, int iovcnt,
 				       z.msg ? z.msg : "zlib error");
 				goto out;
 			}
-		} while (flush == Z_FINISH ? r != Z_STREAM_END : z.avail_in != 0);
+		} while (flush == Z_FINISH ? r != Z_STREAM_END :
+					     z.avail_in != 0);
 	}
 	o->used = o->cap - z.avail_out;
 	ret = 0;

@@ -19,7 +19,7 @@
 
 enum comp_type {
 	COMP_NONE = 0,
-	COMP_XZ,   /* liblzma; written as xz --check=crc32 --lzma2=dict=1MiB */
+	COMP_XZ, /* liblzma; written as xz --check=crc32 --lzma2=dict=1MiB */
 	COMP_ZSTD, /* libzstd; written as zstd -q (level 3, with checksum) */
 	COMP_GZIP, /* zlib; written as gzip -n -9 */
 };

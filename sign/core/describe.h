@@ -17,10 +17,10 @@ struct describe {
 	size_t file_len;
 	enum trailer_status status; /* of the outermost trailer */
 	struct trailer t;
-	unsigned nsigs;		    /* well-formed signatures, stacked */
-	enum trailer_status inner;  /* what lies below the last of them */
-	struct sig_desc sig;	    /* the outermost signature */
-	struct errbuf err;	    /* why describe_buf returned -1 */
+	unsigned nsigs; /* well-formed signatures, stacked */
+	enum trailer_status inner; /* what lies below the last of them */
+	struct sig_desc sig; /* the outermost signature */
+	struct errbuf err; /* why describe_buf returned -1 */
 };
 
 /*

@@ -17,7 +17,7 @@
 
 #include "util.h"
 
-#define SIG_MAX_ID 128	  /* bytes of a serial number or key identifier */
+#define SIG_MAX_ID 128 /* bytes of a serial number or key identifier */
 /* Bytes of a common name, UTF-8. A longer one is cut at a character
  * boundary and ends in "..." within these bytes: info, verify and check
  * print the same name. */
@@ -44,9 +44,9 @@ struct sig_desc {
 	char hash[64];
 	/* Public key algorithm of the signature ("rsaEncryption"). */
 	char sig_algo[64];
-	int n_signers;	 /* SignerInfos in the message */
-	int n_certs;	 /* certificates carried inside the message */
-	int has_attrs;	 /* the first SignerInfo has signed attributes */
+	int n_signers; /* SignerInfos in the message */
+	int n_certs; /* certificates carried inside the message */
+	int has_attrs; /* the first SignerInfo has signed attributes */
 };
 
 /*
@@ -59,11 +59,11 @@ int sig_describe(const uint8_t *der, size_t len, struct sig_desc *d,
 
 enum sig_verdict {
 	SIG_GOOD = 0,
-	SIG_UNKNOWN_KEY,  /* no certificate given matches the signer */
-	SIG_BAD,	  /* digest mismatch or bad signature */
-	SIG_UNSUPPORTED,  /* hash or key algorithm the kernel cannot use */
-	SIG_MALFORMED,	  /* the blob is not a usable PKCS#7 SignedData */
-	SIG_ERROR,	  /* out of memory, or libcrypto failed otherwise */
+	SIG_UNKNOWN_KEY, /* no certificate given matches the signer */
+	SIG_BAD, /* digest mismatch or bad signature */
+	SIG_UNSUPPORTED, /* hash or key algorithm the kernel cannot use */
+	SIG_MALFORMED, /* the blob is not a usable PKCS#7 SignedData */
+	SIG_ERROR, /* out of memory, or libcrypto failed otherwise */
 };
 
 /*
@@ -78,7 +78,7 @@ enum sig_verdict {
  */
 enum sig_verdict sig_verify(const uint8_t *der, size_t derlen,
 			    const uint8_t *content, size_t clen,
-			    STACK_OF(X509) *certs, char *signer,
+			    STACK_OF(X509) * certs, char *signer,
 			    size_t signer_size, struct errbuf *eb);
 
 /*
@@ -99,7 +99,7 @@ void cert_subject_cn(X509 *x, char *out, size_t size);
 /* The certificate in certs that the signature der[0..derlen) names, or
  * NULL. */
 X509 *sig_signer_cert(const uint8_t *der, size_t derlen,
-		      STACK_OF(X509) *certs);
+		      STACK_OF(X509) * certs);
 
 /*
  * cert_problem - what makes x a doubtful module-signing certificate now:

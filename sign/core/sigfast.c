@@ -114,8 +114,7 @@ int sig_template_init(struct sig_template *t, EVP_PKEY *key, X509 *cert,
 	/* PKCS#1 v1.5 signatures are as long as the modulus, always */
 	if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA)
 		return 1;
-	if (sig_sign(first, sizeof(first), key, cert, md, &t->der, &t->len,
-		     eb))
+	if (sig_sign(first, sizeof(first), key, cert, md, &t->der, &t->len, eb))
 		return -1;
 	t->key = key;
 	t->md = md;

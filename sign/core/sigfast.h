@@ -27,11 +27,11 @@
 #include "util.h"
 
 struct sig_template {
-	uint8_t *der;	/* a whole signature made by sig_sign */
+	uint8_t *der; /* a whole signature made by sig_sign */
 	size_t len;
 	size_t sig_off; /* where its signature value lies in der */
 	size_t sig_len;
-	EVP_PKEY *key;	/* borrowed */
+	EVP_PKEY *key; /* borrowed */
 	const EVP_MD *md;
 	/* when set, held around the private key operation alone (a key in
 	 * a token does one at a time); the hashing stays parallel */

@@ -32,18 +32,18 @@
 #define TRAILER_ID_PKCS7 2
 
 enum trailer_status {
-	TRAILER_OK = 0,	      /* one signature trailer parsed */
-	TRAILER_UNSIGNED,     /* a plain ELF image, no trailer */
-	TRAILER_EMPTY,	      /* zero bytes */
-	TRAILER_NOT_ELF,      /* the (module part of the) file is not ELF */
-	TRAILER_TRUNCATED,    /* the magic is there, the rest is cut short */
-	TRAILER_BAD_MAGIC,    /* the tail looks like a damaged magic */
+	TRAILER_OK = 0, /* one signature trailer parsed */
+	TRAILER_UNSIGNED, /* a plain ELF image, no trailer */
+	TRAILER_EMPTY, /* zero bytes */
+	TRAILER_NOT_ELF, /* the (module part of the) file is not ELF */
+	TRAILER_TRUNCATED, /* the magic is there, the rest is cut short */
+	TRAILER_BAD_MAGIC, /* the tail looks like a damaged magic */
 	TRAILER_SIG_TOO_LONG, /* sig_len reaches past the start of the file */
-	TRAILER_NO_MODULE,    /* the signature covers zero module bytes */
-	TRAILER_SIG_EMPTY,    /* sig_len is zero */
-	TRAILER_BAD_ID_TYPE,  /* id_type is not PKCS#7 */
-	TRAILER_NONZERO,      /* algo/hash/signer_len/key_id_len/pad not 0 */
-	TRAILER_TRAILING,     /* no magic, but bytes follow the ELF image */
+	TRAILER_NO_MODULE, /* the signature covers zero module bytes */
+	TRAILER_SIG_EMPTY, /* sig_len is zero */
+	TRAILER_BAD_ID_TYPE, /* id_type is not PKCS#7 */
+	TRAILER_NONZERO, /* algo/hash/signer_len/key_id_len/pad not 0 */
+	TRAILER_TRAILING, /* no magic, but bytes follow the ELF image */
 };
 
 struct trailer {
@@ -123,23 +123,23 @@ uint64_t elf_image_end(const uint8_t *buf, size_t len);
  * such a module (ENOEXEC), so modsign must not sign it or call it good.
  */
 enum elf_fit {
-	ELF_FITS = 0,  /* every part its headers name lies inside the buffer */
-	ELF_CUT,       /* a part reaches past the end (which: struct elf_cut) */
-	ELF_NOT_ELF,   /* no \x7fELF at the start */
+	ELF_FITS = 0, /* every part its headers name lies inside the buffer */
+	ELF_CUT, /* a part reaches past the end (which: struct elf_cut) */
+	ELF_NOT_ELF, /* no \x7fELF at the start */
 	ELF_BAD_IDENT, /* class or data encoding unknown: nothing can be read */
 };
 
 enum elf_part {
-	ELF_PART_HEADER,  /* the ELF header itself */
-	ELF_PART_SHDRS,	  /* the section header table */
-	ELF_PART_PHDRS,	  /* the program header table */
+	ELF_PART_HEADER, /* the ELF header itself */
+	ELF_PART_SHDRS, /* the section header table */
+	ELF_PART_PHDRS, /* the program header table */
 	ELF_PART_SECTION, /* the data of one section (not SHT_NOBITS) */
 };
 
 struct elf_cut {
 	enum elf_part part;
 	uint64_t section; /* ELF_PART_SECTION: its index */
-	uint64_t end;	  /* the byte where that part ends */
+	uint64_t end; /* the byte where that part ends */
 	uint8_t ei_class, ei_data; /* e_ident[4], e_ident[5]; 0: not read */
 };
 

@@ -66,12 +66,12 @@ void eb_ossl(struct errbuf *eb, const char *fmt, ...)
 
 /* The OpenSSL check, in the spirit of sign-file's ERR(): when cond is
  * false, explain with the drained error queue and jump to `out`. */
-#define OSSL_CHECK(cond, eb, ...)                 \
-	do {                                      \
-		if (!(cond)) {                    \
+#define OSSL_CHECK(cond, eb, ...)                   \
+	do {                                        \
+		if (!(cond)) {                      \
 			eb_ossl((eb), __VA_ARGS__); \
-			goto out;                 \
-		}                                 \
+			goto out;                   \
+		}                                   \
 	} while (0)
 
 #endif

@@ -107,7 +107,8 @@ enum basis {
 struct decision {
 	enum verdict v;
 	const char *reason; /* a fixed word for scripts: "unsigned", ... */
-	char line[SIG_MAX_NAME + 512]; /* "will be rejected: unsigned"; names a signer */
+	char line[SIG_MAX_NAME +
+		  512]; /* "will be rejected: unsigned"; names a signer */
 	char next[1024]; /* the next step */
 	char next_alt[512]; /* another way, "" when there is none */
 	enum dkms_why dkms; /* DKMS signed it with its own key, or not at all */

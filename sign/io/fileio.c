@@ -141,9 +141,9 @@ static int read_regular(const char *path, int flags, struct file_buf *fb,
 
 	memset(fb, 0, sizeof(*fb));
 	fb->fault = "unreadable";
-	fd = open_regular(path,
-			  flags & READ_MODULE ? "module files" : "regular files",
-			  &fb->st, &fb->fault, eb);
+	fd = open_regular(
+		path, flags & READ_MODULE ? "module files" : "regular files",
+		&fb->st, &fb->fault, eb);
 	if (fd < 0)
 		return -1;
 	/* the limit before any allocation: a 2 GiB sparse file is not read */
@@ -278,8 +278,7 @@ static int describes_the_bytes(const char *name)
 
 /* Whether fd already carries name = val: a label the new file was given
  * by policy (SELinux) need not be set again, and may not be settable. */
-static int has_xattr(int fd, const char *name, const uint8_t *val,
-		     size_t len)
+static int has_xattr(int fd, const char *name, const uint8_t *val, size_t len)
 {
 	int saved = errno, same = 0;
 	uint8_t *have = malloc(len + 1);
@@ -321,9 +320,10 @@ static int copy_xattrs(struct pending_replace *r, struct errbuf *eb)
 		goto failed; /* changed meanwhile (ERANGE): say so */
 	for (name = names; name < names + nlen; name += strlen(name) + 1) {
 		if (describes_the_bytes(name)) {
-			add_warning(r,
-				    "its %s described the unsigned bytes and was dropped; sign it again with evmctl",
-				    name);
+			add_warning(
+				r,
+				"its %s described the unsigned bytes and was dropped; sign it again with evmctl",
+				name);
 			continue;
 		}
 		vlen = lgetxattr(r->real, name, NULL, 0);
@@ -398,9 +398,10 @@ static int keep_attributes(struct pending_replace *r, const struct stat *orig,
 	if (copy_xattrs(r, eb))
 		return -1;
 	if (orig->st_nlink > 1)
-		add_warning(r,
-			    "it had %lu hard links; only this name holds the signed module, the other names keep the old bytes",
-			    (unsigned long)orig->st_nlink);
+		add_warning(
+			r,
+			"it had %lu hard links; only this name holds the signed module, the other names keep the old bytes",
+			(unsigned long)orig->st_nlink);
 	return 0;
 }
 
@@ -574,9 +575,9 @@ static void room_for_descriptors(size_t n)
 	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
 	    rl.rlim_cur >= n + 256)
 		return;
-	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > n + 256
-			      ? n + 256
-			      : rl.rlim_max;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > n + 256 ?
+			      n + 256 :
+			      rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
@@ -709,7 +710,7 @@ static int check_whole(struct file_buf *fb, struct errbuf *eb)
 		return 0;
 	fb->fault = fit == ELF_CUT ? "truncated" : "damaged";
 	elf_explain(fit, &cut, base,
-		    base < fb->len     ? "the module before its signature" :
+		    base < fb->len	  ? "the module before its signature" :
 		    fb->comp != COMP_NONE ? "the decompressed module" :
 					    "the file",
 		    eb->msg, sizeof(eb->msg));

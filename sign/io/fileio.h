@@ -93,9 +93,9 @@ int replace_file(const char *path, const struct stat *orig,
 
 struct pending_replace {
 	int fd;
-	char *tmp;  /* the temporary file's path */
+	char *tmp; /* the temporary file's path */
 	char *real; /* the target, symbolic links resolved */
-	char *dir;  /* the folder both are in */
+	char *dir; /* the folder both are in */
 	char *warnings; /* NULL, or lines of what could not be kept */
 };
 

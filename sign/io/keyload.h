@@ -15,7 +15,7 @@
 
 /* Appends the certificates in path (one DER certificate, several DER ones
  * back to back, or a PEM bundle) to certs. Returns how many, or -1. */
-int load_certs(const char *path, STACK_OF(X509) *certs, struct errbuf *eb);
+int load_certs(const char *path, STACK_OF(X509) * certs, struct errbuf *eb);
 
 /* One certificate: the first one in path. */
 X509 *load_cert(const char *path, struct errbuf *eb);

@@ -51,20 +51,23 @@ static struct buf elf64(size_t payload)
 
 	b.len = 64 + payload + 2 * 64;
 	b.p = calloc(1, b.len);
-	memcpy(b.p, "\x7f" "ELF", 4);
+	memcpy(b.p,
+	       "\x7f"
+	       "ELF",
+	       4);
 	b.p[4] = 2; /* ELFCLASS64 */
 	b.p[5] = 1; /* little endian */
 	b.p[6] = 1;
-	put_le(b.p + 16, 1, 2);	 /* ET_REL */
+	put_le(b.p + 16, 1, 2); /* ET_REL */
 	put_le(b.p + 18, 62, 2); /* x86-64 */
 	put_le(b.p + 20, 1, 4);
 	put_le(b.p + 0x28, 64 + payload, 8); /* e_shoff */
-	put_le(b.p + 0x34, 64, 2);	     /* e_ehsize */
-	put_le(b.p + 0x3a, 64, 2);	     /* e_shentsize */
-	put_le(b.p + 0x3c, 2, 2);	     /* e_shnum */
+	put_le(b.p + 0x34, 64, 2); /* e_ehsize */
+	put_le(b.p + 0x3a, 64, 2); /* e_shentsize */
+	put_le(b.p + 0x3c, 2, 2); /* e_shnum */
 	memset(b.p + 64, 0xab, payload);
 	sh = b.p + 64 + payload + 64; /* section 1 */
-	put_le(sh + 4, 1, 4);	      /* SHT_PROGBITS */
+	put_le(sh + 4, 1, 4); /* SHT_PROGBITS */
 	put_le(sh + 0x18, 64, 8);
 	put_le(sh + 0x20, payload, 8);
 	return b;
@@ -78,13 +81,16 @@ static struct buf elf32be(size_t payload)
 
 	b.len = 52 + payload + 2 * 40;
 	b.p = calloc(1, b.len);
-	memcpy(b.p, "\x7f" "ELF", 4);
+	memcpy(b.p,
+	       "\x7f"
+	       "ELF",
+	       4);
 	b.p[4] = 1; /* ELFCLASS32 */
 	b.p[5] = 2; /* big endian */
 	b.p[6] = 1;
 	put_be(b.p + 0x20, 52 + payload, 4); /* e_shoff */
-	put_be(b.p + 0x2e, 40, 2);	     /* e_shentsize */
-	put_be(b.p + 0x30, 2, 2);	     /* e_shnum */
+	put_be(b.p + 0x2e, 40, 2); /* e_shentsize */
+	put_be(b.p + 0x30, 2, 2); /* e_shnum */
 	sh = b.p + 52 + payload + 40;
 	put_be(sh + 4, 1, 4);
 	put_be(sh + 0x10, 52, 4);
@@ -174,7 +180,9 @@ TEST(not_elf)
 
 	expect_status(&b, TRAILER_NOT_ELF);
 	free(b.p);
-	b = from_bytes("\x7f" "EL", 3);
+	b = from_bytes("\x7f"
+		       "EL",
+		       3);
 	expect_status(&b, TRAILER_NOT_ELF);
 	free(b.p);
 	b = from_bytes("\x7f", 1);
@@ -501,7 +509,7 @@ TEST(every_truncation_is_safe)
 		if (len == b.len)
 			check(st == TRAILER_OK, "full length");
 		else if (len == b.len - 30 - 20 - 2 * TRAILER_FIXED_LEN + 30 +
-					 TRAILER_FIXED_LEN)
+					TRAILER_FIXED_LEN)
 			check(st == TRAILER_OK, "inner signature alone");
 		free(cut.p);
 	}
@@ -576,9 +584,10 @@ TEST(elf_cut_message)
 
 	check(fit(&b, 200, &cut) == ELF_CUT, "not cut");
 	elf_explain(ELF_CUT, &cut, 200, "the file", msg, sizeof(msg));
-	snprintf(want, sizeof(want),
-		 "truncated: its section table ends at byte %zu but the file has 200 bytes; ",
-		 b.len);
+	snprintf(
+		want, sizeof(want),
+		"truncated: its section table ends at byte %zu but the file has 200 bytes; ",
+		b.len);
 	check(strstr(msg, want) == msg, "message: %s", msg);
 	check(strstr(msg, "rebuild it") != NULL, "no advice: %s", msg);
 	check(fit(&b, 10, &cut) == ELF_CUT, "10 bytes");
@@ -616,13 +625,13 @@ TEST(elf_program_headers_past_the_end)
 	struct buf b = elf64(100);
 	struct elf_cut cut;
 
-	put_le(b.p + 0x20, 64, 8);	/* e_phoff */
-	put_le(b.p + 0x36, 56, 2);	/* e_phentsize */
-	put_le(b.p + 0x38, 1, 2);	/* e_phnum: inside the payload */
+	put_le(b.p + 0x20, 64, 8); /* e_phoff */
+	put_le(b.p + 0x36, 56, 2); /* e_phentsize */
+	put_le(b.p + 0x38, 1, 2); /* e_phnum: inside the payload */
 	check(fit(&b, b.len, &cut) == ELF_FITS, "one program header");
-	put_le(b.p + 0x38, 100, 2);	/* 5600 bytes of them */
-	check(fit(&b, b.len, &cut) == ELF_CUT &&
-		      cut.part == ELF_PART_PHDRS && cut.end == 64 + 5600,
+	put_le(b.p + 0x38, 100, 2); /* 5600 bytes of them */
+	check(fit(&b, b.len, &cut) == ELF_CUT && cut.part == ELF_PART_PHDRS &&
+		      cut.end == 64 + 5600,
 	      "part %d end %llu", cut.part, (unsigned long long)cut.end);
 	/* the section table comes first when both are cut */
 	check(fit(&b, 100, &cut) == ELF_CUT && cut.part == ELF_PART_SHDRS,

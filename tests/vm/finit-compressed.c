@@ -30,12 +30,14 @@ int main(int argc, char **argv)
 	}
 	fd = open(argv[1], O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		fprintf(stderr, "finit-compressed: ERROR: %s: %s\n", argv[1], strerror(errno));
+		fprintf(stderr, "finit-compressed: ERROR: %s: %s\n", argv[1],
+			strerror(errno));
 		return 1;
 	}
 	if (syscall(SYS_finit_module, fd, argc == 3 ? argv[2] : "",
 		    MODULE_INIT_COMPRESSED_FILE) != 0) {
-		fprintf(stderr, "finit-compressed: ERROR: %s: %s\n", argv[1], strerror(errno));
+		fprintf(stderr, "finit-compressed: ERROR: %s: %s\n", argv[1],
+			strerror(errno));
 		close(fd);
 		return 1;
 	}
