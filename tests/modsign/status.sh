@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Command tests for `modsign status`: a fake root per cause (its machine
 # files from fakeroot.sh, and a /lib/modules/<release> holding copies of a
 # real Debian 6.1 module signed again with throwaway keys by the kernel's
