@@ -1,5 +1,5 @@
-# shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # Fake roots for `modsign check --root` and `modsign status --root`:
 # efivars files with their 4 attribute bytes, /proc/keys, lockdown,
 # sig_enforce, MOK signature lists, /boot/config. Sourced by common.sh;
