@@ -25,6 +25,8 @@ REL612=$(kenv 6.12 RELEASE)
 [ -n "$KDIR61" ] && [ -n "$KDIR612" ] || exit 1
 export KDIR61 REL61 KDIR612 REL612
 MAGIC='~Module signature appended~'
+# Kbuild's jobs where a test builds modules but tests no race: one per CPU.
+JOBS=-j$(nproc)
 
 # The modules the kit promises (file names as make builds them).
 EXPECTED_MODULES="chardev hello-1 hello-2 hello-3 hello-4 hello-5 procfs startstop sysfs workqueue_demo"
@@ -34,7 +36,7 @@ fresh_tree "$SUITE/signed"
 # built, before keys and signing: kept in $SUITE/built for the tests that
 # only need a built tree (two builds fewer)
 {
-	make -C "$SUITE/signed" KDIR="$KDIR61" modules &&
+	make "$JOBS" -C "$SUITE/signed" KDIR="$KDIR61" modules &&
 		cp -a "$SUITE/signed" "$SUITE/built" &&
 		make -C "$SUITE/signed" KDIR="$KDIR61" sign
 } >"$SUITE/sign.log" 2>&1 || {
@@ -42,10 +44,30 @@ fresh_tree "$SUITE/signed"
 	echo "build: 0 passed, 1 failed"
 	exit 1
 }
+# signed, as make sign left it, kept as it is: tests that change files
+# work on a copy of it (signed_tree) or on signed put back (built_tree).
+cp -a "$SUITE/signed" "$SUITE/signed.orig"
 
 # signed_tree: a copy of the signed tree in ./tree (keys and all).
 signed_tree() {
-	cp -a "$SUITE/signed" tree
+	cp -a "$SUITE/signed.orig" tree
+}
+
+# built_tree: ./tree links to $SUITE/signed, put back as make sign left it,
+# for tests that run make targets that build. Kbuild's commands name the
+# folder they ran in, so in a copy elsewhere make would rebuild every module
+# (unsigned); in the very folder it builds nothing (no_rebuild checks it).
+# TREE is the folder's path, as make prints it.
+built_tree() {
+	rm -rf "$SUITE/signed"
+	cp -a "$SUITE/signed.orig" "$SUITE/signed"
+	ln -s "$SUITE/signed" tree
+	TREE=$SUITE/signed
+}
+
+# no_rebuild LOG: make's output shows that Kbuild compiled or linked nothing.
+no_rebuild() {
+	! grep -E '^ +(CC|LD) \[M\]' "$1" || fail "make rebuilt modules of the built tree: $(grep -E '^ +(CC|LD) \[M\]' "$1" | head -n 3)"
 }
 
 # unsigned_tree: a copy in ./tree of the tree as built, with no keys and
@@ -100,7 +122,7 @@ test_build_has_no_compiler_warning_on_6_1() {
 
 test_builds_and_signs_for_6_12_without_warning() {
 	fresh_tree tree
-	make -C tree KDIR="$KDIR612" sign >log 2>&1 || fail "make sign for 6.12 failed: $(tail -n 20 log)"
+	make "$JOBS" -C tree KDIR="$KDIR612" sign >log 2>&1 || fail "make sign for 6.12 failed: $(tail -n 20 log)"
 	! grep -i warning log || fail "the 6.12 build printed warnings"
 	local m n=0
 	for m in tree/modules/*.ko; do
@@ -122,7 +144,8 @@ test_signer_modsign_gives_the_same_bytes() {
 		"$KDIR61/scripts/sign-file" sha256 other.pem other.x509 "$m"
 	done
 	make -C tree KDIR="$KDIR61" sign SIGNER=modsign >log 2>&1 || fail "make sign SIGNER=modsign failed: $(tail log)"
-	expect_file_contains log "RESIGN  $PWD/tree/modules/hello-1.ko"
+	no_rebuild log
+	expect_file_contains log "RESIGN  $TREE/modules/hello-1.ko"
 	expect_file_contains log "modsign: 10 signed, 0 already signed"
 	for m in by-sign-file/*.ko; do
 		cmp "$m" "tree/modules/$(basename "$m")" || fail "$(basename "$m") differs between sign-file and modsign"
@@ -143,11 +166,10 @@ test_make_verify_accepts_signed_and_rejects_tampered() {
 
 # In place: Kbuild rebuilds a tree that moved (its commands name the path).
 test_second_sign_changes_no_byte() {
-	ln -s "$SUITE/signed" tree
+	built_tree
 	(cd tree && find modules keys -type f -exec stat -c '%n %s %Y' {} + | sort && sha256sum modules/*.ko) >before
 	make -C tree KDIR="$KDIR61" sign >log 2>&1 || fail "second make sign failed: $(tail log)"
 	(cd tree && find modules keys -type f -exec stat -c '%n %s %Y' {} + | sort && sha256sum modules/*.ko) >after
-	rm tree
 	diff before after >&2 || fail "a second make sign changed files"
 	expect_file_contains log "KEEP"
 	expect_file_lacks log "SIGN  "
@@ -214,12 +236,6 @@ test_key_validity_follows_key_days() {
 	expect_eq "$(date -u -d '+30 days' +%Y-%m-%d)" "$(date -u -d "$end" +%Y-%m-%d)" "notAfter"
 }
 
-# built_tree: a tree built and signed here (make sign must not rebuild).
-built_tree() {
-	fresh_tree tree
-	make -C tree KDIR="$KDIR61" sign >build.log 2>&1 || fail "make sign failed: $(tail build.log)"
-}
-
 test_module_signed_by_another_key_is_resigned_once() {
 	built_tree
 	local m=tree/modules/hello-3.ko
@@ -228,7 +244,8 @@ test_module_signed_by_another_key_is_resigned_once() {
 	"$KDIR61/scripts/sign-file" sha256 other.pem other.x509 "$m"
 	expect_eq "someone else" "$(modinfo -F signer "$m")" "signer after foreign signing"
 	make -C tree KDIR="$KDIR61" sign >log 2>&1 || fail "make sign failed: $(tail log)"
-	expect_file_contains log "RESIGN  $PWD/$m"
+	no_rebuild log
+	expect_file_contains log "RESIGN  $TREE/modules/hello-3.ko"
 	openssl_verifies "$m" tree/keys/signing_key.x509
 	expect_eq "$(cert_cn tree/keys/signing_key.x509)" "$(modinfo -F signer "$m")" "signer"
 }
@@ -239,7 +256,8 @@ test_double_signed_module_is_stripped_to_one_signature() {
 	local m=tree/modules/hello-4.ko
 	"$KDIR61/scripts/sign-file" sha256 tree/keys/signing_key.pem tree/keys/signing_key.x509 "$m"
 	make -C tree KDIR="$KDIR61" sign >log 2>&1 || fail "make sign failed"
-	expect_file_contains log "RESIGN  $PWD/$m"
+	no_rebuild log
+	expect_file_contains log "RESIGN  $TREE/modules/hello-4.ko"
 	openssl_verifies "$m" tree/keys/signing_key.x509
 	cmp "$m" once-signed.ko || fail "re-signed module differs from the once-signed one"
 }
@@ -367,7 +385,9 @@ test_shell_scripts_are_shellcheck_clean() {
 	cd "$TOP"
 	local files
 	mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.sh' .ci/run scripts/dkms-sign-file)
-	shellcheck -S style -x "${files[@]}" >"$T/sc" 2>&1 || fail "shellcheck: $(head -c 1500 "$T/sc")"
+	# Ten files a shellcheck, one per CPU at once: xargs fails if any does.
+	printf '%s\0' "${files[@]}" | xargs -0 -n 10 -P "$(nproc)" shellcheck -S style -x >"$T/sc" 2>&1 ||
+		fail "shellcheck: $(head -c 1500 "$T/sc")"
 }
 
 # The tracked and new C: the modules, sign/ and the tests' C, against the

@@ -21,7 +21,8 @@
 # CONFIG; for boot OVMF_CODE, OVMF_VARS, SHIM, MOKMANAGER, GRUB; for dkms
 # DKMS_DEB, DKMS_VERSION, V4L2LOOPBACK_DEB, V4L2LOOPBACK_VERSION, DEPS_DIR
 # (dependencies missing on the host, maybe none), HEADERS612_DIR (kbuild,
-# -common and -amd64 headers of 6.12), RELEASE61, RELEASE612, and for
+# -common and -amd64 headers of 6.12), HEADERS612_ROOT (the same unpacked
+# with dpkg -x), RELEASE61, RELEASE612, and for
 # each of the two kernels IMAGE61/IMAGE612 (the unpacked image's
 # /lib/modules/RELEASE) and DEPMOD61/DEPMOD612 (the modules.* files that
 # the image's postinst would have made with depmod).
@@ -289,10 +290,37 @@ depmod_outputs() {
 	[ -s "$3/modules.dep" ] || die "depmod made no modules.dep for $2"
 }
 
+# headers_root ENV: HEADERS612_ROOT in ENV, the folder where 6.12's header
+# packages (HEADERS612_DIR) are unpacked with dpkg -x, as dpkg -i would put
+# them on disk, for a sandbox to layer instead of installing them; made
+# once (in a temporary folder, then renamed: runs at once race safely).
+# It lives in the dkms folder, which a refresh makes anew.
+headers_root() {
+	local env=$1 debs root tmp deb
+	debs=$(sed -n 's/^HEADERS612_DIR=//p' "$env")
+	root=$debs-root
+	if [ ! -d "$root" ]; then
+		tmp=$(mktemp -d "$root.XXXXXX")
+		for deb in "$debs"/*.deb; do
+			dpkg -x "$deb" "$tmp" || {
+				rm -rf "$tmp"
+				die "dpkg -x $deb failed"
+			}
+		done
+		mv -T "$tmp" "$root" 2>/dev/null || rm -rf "$tmp"
+		[ -d "$root" ] || die "cannot make $root"
+	fi
+	if ! grep -q '^HEADERS612_ROOT=' "$env"; then
+		{ cat "$env" && echo "HEADERS612_ROOT=$root"; } >"$env.tmp.$$"
+		mv "$env.tmp.$$" "$env"
+	fi
+}
+
 dkms_env() {
 	local dir=$CACHE/dkms env env61 env612 rel61 rel612 ver612 dkms_v v4l_v
 	env=$dir/env
 	if [ -e "$env" ] && [ -z "${FETCH_REFRESH:-}" ]; then
+		headers_root "$env"
 		echo "$env"
 		return
 	fi
@@ -347,6 +375,7 @@ dkms_env() {
 		DEPMOD612=$dir/depmod-$rel612
 	EOF
 	mv "$dir/env.tmp" "$env"
+	headers_root "$env"
 	echo "$env"
 }
 
