@@ -900,25 +900,12 @@ static const char *load_kind(const struct entry *e)
 	return "signed by a key this kernel trusts";
 }
 
-static void modules_text(const struct status_run *s, size_t n,
-			 struct strbuf *sb)
+/* The modules that will not load, a group per verdict line: its count,
+ * its names and its one next step. */
+static void groups_text(const struct entry *e, size_t n, struct strbuf *sb)
 {
-	const struct entry *e = s->e;
-	size_t i, j, bad = 0, ok = 0, stops = 0, mays = 0, dels = 0;
+	size_t i, j;
 
-	for (i = 0; i < n; i++) {
-		bad += !loads(&e[i]);
-		stops += e[i].sb_stops == SB_STOPS;
-		mays += e[i].sb_stops == SB_MAY_STOP;
-		dels += loads(&e[i]) && e[i].mokdel;
-	}
-	ok = n - bad;
-	sb_printf(sb, "\nmodules in %s: %zu\n", s->shown_top, n);
-	if (bad)
-		sb_printf(
-			sb,
-			"\n%zu module%s will not load (or cannot be known to):\n",
-			bad, bad == 1 ? "" : "s");
 	for (i = 0; i < n; i++) {
 		size_t count = 0;
 
@@ -938,11 +925,18 @@ static void modules_text(const struct status_run *s, size_t n,
 		put_text(sb, e[i].next);
 		sb_puts(sb, "\n");
 	}
-	/* the total of the rest, by kind, in order of first appearance */
+}
+
+/* "N modules will load: ...", by kind, in order of first appearance */
+static void loads_total_text(const struct entry *e, size_t n, size_t ok,
+			     struct strbuf *sb)
+{
+	size_t i, j, k;
+
 	sb_printf(sb, "\n%zu module%s will load", ok, ok == 1 ? "" : "s");
 	for (i = 0, j = 0; i < n; i++) {
 		const char *kind;
-		size_t k, count = 0;
+		size_t count = 0;
 
 		if (!loads(&e[i]))
 			continue;
@@ -958,38 +952,58 @@ static void modules_text(const struct status_run *s, size_t n,
 		sb_printf(sb, "%s%zu %s", j++ ? ", " : ": ", count, kind);
 	}
 	sb_puts(sb, "\n");
-	if (dels) {
+}
+
+/* "<when> these N modules <what>: NAMES", for the modules like() picks */
+static void change_text(const char *when, const char *what, size_t count,
+			const struct entry *e, size_t n,
+			int (*like)(const struct entry *, const struct entry *),
+			struct strbuf *sb)
+{
+	sb_printf(sb, "%s %s %zu module%s %s: ", when,
+		  count == 1 ? "this" : "these", count, count == 1 ? "" : "s",
+		  what);
+	names_text(e, n, like, NULL, sb);
+	sb_puts(sb, "\n");
+}
+
+static void modules_text(const struct status_run *s, size_t n,
+			 struct strbuf *sb)
+{
+	static const char sb_on[] = "if you turn Secure Boot on,";
+	const struct entry *e = s->e;
+	size_t i, bad = 0, stops = 0, mays = 0, dels = 0;
+
+	for (i = 0; i < n; i++) {
+		bad += !loads(&e[i]);
+		stops += e[i].sb_stops == SB_STOPS;
+		mays += e[i].sb_stops == SB_MAY_STOP;
+		dels += loads(&e[i]) && e[i].mokdel;
+	}
+	sb_printf(sb, "\nmodules in %s: %zu\n", s->shown_top, n);
+	if (bad)
 		sb_printf(
 			sb,
-			"after the next boot, if the deletion waiting in MokManager is confirmed, %s %zu module%s will stop loading: ",
-			dels == 1 ? "this" : "these", dels,
-			dels == 1 ? "" : "s");
-		names_text(e, n, mokdel_stops, NULL, sb);
-		sb_puts(sb, "\n");
-	}
-	if (s->mon) {
-		if (stops) {
-			sb_printf(
-				sb,
-				"if you turn Secure Boot on, %s %zu module%s will stop loading: ",
-				stops == 1 ? "this" : "these", stops,
-				stops == 1 ? "" : "s");
-			names_text(e, n, sb_stops, NULL, sb);
-			sb_puts(sb, "\n");
-		} else if (!mays) {
-			sb_puts(sb,
-				"if you turn Secure Boot on, no module that loads now will stop loading\n");
-		}
-		if (mays) {
-			sb_printf(
-				sb,
-				"if you turn Secure Boot on, whether %s %zu module%s will still load cannot be told: ",
-				mays == 1 ? "this" : "these", mays,
-				mays == 1 ? "" : "s");
-			names_text(e, n, sb_may_stop, NULL, sb);
-			sb_puts(sb, "\n");
-		}
-	}
+			"\n%zu module%s will not load (or cannot be known to):\n",
+			bad, bad == 1 ? "" : "s");
+	groups_text(e, n, sb);
+	loads_total_text(e, n, n - bad, sb);
+	if (dels)
+		change_text(
+			"after the next boot, if the deletion waiting in MokManager is confirmed,",
+			"will stop loading", dels, e, n, mokdel_stops, sb);
+	if (!s->mon)
+		return;
+	if (stops)
+		change_text(sb_on, "will stop loading", stops, e, n, sb_stops,
+			    sb);
+	else if (!mays)
+		sb_printf(sb, "%s no module that loads now will stop loading\n",
+			  sb_on);
+	if (mays)
+		change_text("if you turn Secure Boot on, whether",
+			    "will still load cannot be told", mays, e, n,
+			    sb_may_stop, sb);
 }
 
 static void modules_json(const struct status_run *s, size_t n,

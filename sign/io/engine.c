@@ -235,9 +235,109 @@ static void add_server(struct errbuf *eb)
 	eb_set(eb, "%s (through the p11-kit server at %s)", why, server);
 }
 
-int token_key_load(const char *spec, struct signing_key *k, struct errbuf *eb)
+/* The PKCS#11 module: module-path in the URI, else $MODSIGN_PKCS11_MODULE,
+ * else libp11's default (p11-kit's proxy). For p11-kit-client.so, the
+ * server must answer first. 0, or -1 with *eb. */
+static int token_module(struct uri_parts *u, struct errbuf *eb)
+{
+	const char *env = getenv("MODSIGN_PKCS11_MODULE");
+
+	if (!u->module && env && *env) {
+		u->module = strdup(env);
+		if (!u->module) {
+			eb_set(eb, "out of memory");
+			return -1;
+		}
+	}
+	server[0] = '\0';
+	if (!u->module || !is_p11kit_client(u->module))
+		return 0;
+	if (check_server(eb)) {
+		server[0] = '\0'; /* the message names it already */
+		return -1;
+	}
+	/* p11-kit-client.so writes to its socket without MSG_NOSIGNAL: a
+	 * server that goes away mid-batch would end us with SIGPIPE,
+	 * unreported and with temporary files left; ignored, the write
+	 * fails, the token's call fails, and the batch says so */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+		eb_set(eb, "cannot ignore SIGPIPE: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The PIN: the URI's pin-value, else $MODSIGN_PIN or $KBUILD_SIGN_PIN;
+ * with none (and no pin-source), libp11 asks on the terminal (no echo),
+ * when there is one, never on a pipe (*ask). 0, or -1 with *eb. */
+static int token_pin(const struct uri_parts *u, const char **pin, int *ask,
+		     struct errbuf *eb)
+{
+	int source = strstr(u->uri, "pin-source=") != NULL;
+
+	*pin = u->pin;
+	if (!*pin)
+		*pin = getenv("MODSIGN_PIN");
+	if (!*pin)
+		*pin = getenv("KBUILD_SIGN_PIN");
+	*ask = !*pin && !source && have_terminal();
+	if (!*pin && !*ask && !source) {
+		eb_set(eb,
+		       "no PIN for the token and no terminal to ask on: set MODSIGN_PIN (or put pin-value in the URI)");
+		return -1;
+	}
+	return 0;
+}
+
+/* The engine told the module and the PIN, and started. 0, or -1 with
+ * *eb (then the caller frees e, and finishes it when *inited). */
+static int token_engine_start(ENGINE *e, const struct uri_parts *u,
+			      const char *pin, int *inited, struct errbuf *eb)
+{
+	/* libp11 explains a failed login on stderr by itself; our message
+	 * says it once, in our format */
+	(void)ENGINE_ctrl_cmd_string(e, "QUIET", NULL, 1);
+	ERR_clear_error();
+	if (u->module &&
+	    ENGINE_ctrl_cmd_string(e, "MODULE_PATH", u->module, 0) != 1) {
+		eb_ossl(eb, "the pkcs11 engine refused module-path %s",
+			u->module);
+		return -1;
+	}
+	if (pin && ENGINE_ctrl_cmd_string(e, "PIN", pin, 0) != 1) {
+		eb_ossl(eb, "the pkcs11 engine refused the PIN");
+		return -1;
+	}
+	if (ENGINE_init(e) != 1) {
+		eb_ossl(eb,
+			"cannot start the pkcs11 engine (PKCS#11 module %s)",
+			u->module ? u->module :
+				    "p11-kit-proxy, libp11's default");
+		return -1;
+	}
+	*inited = 1;
+	return 0;
+}
+
+/* Why ENGINE_load_private_key failed: a refused login, or no such key. */
+static void token_key_error(struct errbuf *eb)
 {
 	static const char nokey[] = "no private key at that URI";
+	char why[ERRBUF_SIZE];
+
+	eb_ossl(eb, "%s", nokey);
+	/* keep OpenSSL's reasons, after "URI" */
+	snprintf(why, sizeof(why), "%s", eb->msg + strlen(nokey));
+	if (pin_refused(eb->msg))
+		eb_set(eb, "wrong PIN: the token refused to log in%s", why);
+	else
+		eb_set(eb,
+		       "%s%s; check its token= and object= against the token's private keys (p11tool --provider MODULE --list-all-privkeys --login, from gnutls-bin)",
+		       nokey, why);
+}
+
+int token_key_load(const char *spec, struct signing_key *k, struct errbuf *eb)
+{
 	struct uri_parts u;
 	ENGINE *e = NULL;
 	const char *pin;
@@ -251,81 +351,19 @@ int token_key_load(const char *spec, struct signing_key *k, struct errbuf *eb)
 			eb_set(eb, "out of memory");
 		goto out;
 	}
-	/* the module: module-path in the URI, else $MODSIGN_PKCS11_MODULE,
-	 * else libp11's default (p11-kit's proxy) */
-	if (!u.module && getenv("MODSIGN_PKCS11_MODULE") &&
-	    *getenv("MODSIGN_PKCS11_MODULE")) {
-		u.module = strdup(getenv("MODSIGN_PKCS11_MODULE"));
-		if (!u.module) {
-			eb_set(eb, "out of memory");
-			goto out;
-		}
-	}
-	server[0] = '\0';
-	if (u.module && is_p11kit_client(u.module)) {
-		if (check_server(eb)) {
-			server[0] = '\0'; /* the message names it already */
-			goto out;
-		}
-		/* p11-kit-client.so writes to its socket without MSG_NOSIGNAL:
-		 * a server that goes away mid-batch would end us with SIGPIPE,
-		 * unreported and with temporary files left; ignored, the write
-		 * fails, the token's call fails, and the batch says so */
-		if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
-			eb_set(eb, "cannot ignore SIGPIPE: %s",
-			       strerror(errno));
-			goto out;
-		}
-	}
-	pin = u.pin;
-	if (!pin)
-		pin = getenv("MODSIGN_PIN");
-	if (!pin)
-		pin = getenv("KBUILD_SIGN_PIN");
-	/* no PIN given: libp11 asks for it on the terminal (no echo), when
-	 * there is one; never on a pipe */
-	ask = !pin && !strstr(u.uri, "pin-source=") && have_terminal();
-	if (!pin && !ask && !strstr(u.uri, "pin-source=")) {
-		eb_set(eb,
-		       "no PIN for the token and no terminal to ask on: set MODSIGN_PIN (or put pin-value in the URI)");
+	if (token_module(&u, eb) || token_pin(&u, &pin, &ask, eb))
 		goto out;
-	}
 	ERR_clear_error();
 	e = ENGINE_by_id("pkcs11");
 	OSSL_CHECK(
 		e, eb,
 		"cannot load OpenSSL's pkcs11 engine (Debian: libengine-pkcs11-openssl)");
-	/* libp11 explains a failed login on stderr by itself; our message
-	 * says it once, in our format */
-	(void)ENGINE_ctrl_cmd_string(e, "QUIET", NULL, 1);
-	ERR_clear_error();
-	if (u.module)
-		OSSL_CHECK(ENGINE_ctrl_cmd_string(e, "MODULE_PATH", u.module,
-						  0) == 1,
-			   eb, "the pkcs11 engine refused module-path %s",
-			   u.module);
-	if (pin)
-		OSSL_CHECK(ENGINE_ctrl_cmd_string(e, "PIN", pin, 0) == 1, eb,
-			   "the pkcs11 engine refused the PIN");
-	OSSL_CHECK(ENGINE_init(e) == 1, eb,
-		   "cannot start the pkcs11 engine (PKCS#11 module %s)",
-		   u.module ? u.module : "p11-kit-proxy, libp11's default");
-	inited = 1;
+	if (token_engine_start(e, &u, pin, &inited, eb))
+		goto out;
 	k->pkey = ENGINE_load_private_key(e, u.uri, ask ? UI_OpenSSL() : NULL,
 					  NULL);
 	if (!k->pkey) {
-		char why[ERRBUF_SIZE];
-
-		eb_ossl(eb, "%s", nokey);
-		/* keep OpenSSL's reasons, after "URI" */
-		snprintf(why, sizeof(why), "%s", eb->msg + strlen(nokey));
-		if (pin_refused(eb->msg))
-			eb_set(eb, "wrong PIN: the token refused to log in%s",
-			       why);
-		else
-			eb_set(eb,
-			       "%s%s; check its token= and object= against the token's private keys (p11tool --provider MODULE --list-all-privkeys --login, from gnutls-bin)",
-			       nokey, why);
+		token_key_error(eb);
 		goto out;
 	}
 	ERR_clear_error();
