@@ -133,16 +133,29 @@ show_log() {
 }
 
 # leaks_key KEY FILE: the private key's PEM text or its DER bytes are in FILE.
+# The DER search takes 48 bytes from the private exponent and primes (from
+# byte 500 on), a window without a newline or NUL byte so that grep -F can
+# take it as one pattern: a search at disk speed (a hex dump of a 30 MB
+# initramfs searched in bash took 9 s a file).
 leaks_key() {
-	local line der hay
+	local line der i pat rc=0
 	while IFS= read -r line; do
 		[[ "$line" == -----* ]] && continue
 		grep -qaF -- "$line" "$2" && return 0
 	done < <(head -n 6 "$1")
-	# 48 bytes from the middle of the DER key (private exponent and primes).
-	der=$(openssl pkey -in "$1" -outform DER | od -An -v -tx1 | tr -d ' \n')
-	hay=$(od -An -v -tx1 "$2" | tr -d ' \n')
-	[[ "$hay" == *"${der:1000:96}"* ]]
+	read -ra der < <(openssl pkey -in "$1" -outform DER | od -An -v -tx1 | tr '\n' ' ')
+	pat=$(mktemp)
+	for ((i = 500; i + 48 <= ${#der[@]}; i++)); do
+		[[ " ${der[*]:i:48} " == *" 0a "* || " ${der[*]:i:48} " == *" 00 "* ]] && continue
+		# shellcheck disable=SC2059 # the format is the bytes, as \xHH
+		printf "$(printf '\\x%s' "${der[@]:i:48}")" >"$pat"
+		LC_ALL=C grep -qaF -f "$pat" "$2" || rc=$?
+		rm -f "$pat"
+		return "$rc"
+	done
+	rm -f "$pat"
+	echo "vm: ERROR: no 48 bytes of $1 without a newline or NUL to search for" >&2
+	return 0 # counted as a leak: the check fails rather than pass unsearched
 }
 
 # check_results STAGE LOG NAME...: every named check passed in the log.
