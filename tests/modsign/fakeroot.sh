@@ -132,3 +132,16 @@ set_keys() {
 		printf '4e5f6a7b I--Q---    12 perm 3f030000  1000  1000 keyring   _ses: 1\n'
 	} >"$root/proc/keys"
 }
+
+# sb_root ROOT: Debian 12 under Secure Boot, key A ($CN_A, $SHARED/A.der,
+# which the suite makes) enrolled and loaded
+sb_root() {
+	set_secure_boot "$1" 1
+	set_setup_mode "$1" 0
+	set_lockdown "$1" integrity
+	set_sig_enforce "$1" Y
+	set_release "$1" "$RELEASE"
+	set_keys "$1" "$CN_A" "$SHARED/A.der"
+	set_moklist "$1" "$SHARED/A.der"
+	echo "BOOT_IMAGE=/vmlinuz-$RELEASE root=/dev/vda1 ro quiet" >"$1/proc/cmdline"
+}

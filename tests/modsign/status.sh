@@ -41,18 +41,6 @@ done
 
 # ---- helpers ----
 
-# sb_root ROOT: Debian 12 under Secure Boot, key A enrolled and loaded
-sb_root() {
-	set_secure_boot "$1" 1
-	set_setup_mode "$1" 0
-	set_lockdown "$1" integrity
-	set_sig_enforce "$1" Y
-	set_release "$1" "$RELEASE"
-	set_keys "$1" "$CN_A" "$SHARED/A.der"
-	set_moklist "$1" "$SHARED/A.der"
-	echo "BOOT_IMAGE=/vmlinuz-$RELEASE root=/dev/vda1 ro quiet" >"$1/proc/cmdline"
-}
-
 # sb_off_root ROOT: booted through UEFI (shim, key A enrolled and loaded),
 # Secure Boot off, so no lockdown and sig_enforce N
 sb_off_root() {

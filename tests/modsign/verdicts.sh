@@ -63,19 +63,8 @@ cp "$SHARED/unsigned.ko" "$SHARED/Ak.ko"
 
 # ---- helpers ----
 
-# The fake-root helpers (strip_sig, set_secure_boot, set_keys ...) are in
-# fakeroot.sh, which common.sh sources.
-
-# sb_root ROOT: Debian 12 under Secure Boot, key A enrolled and loaded
-sb_root() {
-	set_secure_boot "$1" 1
-	set_setup_mode "$1" 0
-	set_lockdown "$1" integrity
-	set_sig_enforce "$1" Y
-	set_release "$1" "$RELEASE"
-	set_keys "$1" "$CN_A" "$SHARED/A.der"
-	set_moklist "$1" "$SHARED/A.der"
-}
+# The fake-root helpers (strip_sig, set_secure_boot, set_keys, sb_root ...)
+# are in fakeroot.sh, which common.sh sources.
 
 # open_root ROOT: a machine without EFI, not locked down, not enforcing
 open_root() {
