@@ -20,8 +20,11 @@
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
+#include "keymatch.h"
+#include "machine.h"
 #include "sigcms.h"
 #include "trailer.h"
+#include "verdict.h"
 
 #include "unit.h"
 
@@ -239,6 +242,35 @@ static inline void sign_buf(struct buf *b, EVP_PKEY *key, X509 *cert,
 		CMS_ContentInfo_free(cms);
 		BIO_free(in);
 	}
+}
+
+/* ---- deciding ---- */
+
+/* machine_free without linking io/sysstate.c (the file side) */
+static inline void drop_machine(struct machine *m)
+{
+	free(m->keys.keys);
+	cert_list_free(&m->moklist);
+	cert_list_free(&m->moknew);
+	cert_list_free(&m->mokdel);
+	cert_list_free(&m->given);
+	cert_list_free(&m->dkms);
+	cert_list_free(&m->builtin);
+}
+
+/* One module decided on a machine, as modsign check decides it. */
+struct result {
+	struct policy p;
+	struct modfacts f;
+	struct decision d;
+};
+
+static inline void judge(const struct machine *m, const struct buf *mod,
+			 struct result *r)
+{
+	machine_policy(m, &r->p);
+	modfacts_read(mod->p, mod->len, &r->f);
+	decide(m, &r->p, &r->f, &r->d);
 }
 
 #endif

@@ -442,28 +442,6 @@ static void no_image(struct machine *m)
 		 "cannot read " IMAGE ": No such file or directory");
 }
 
-static void drop(struct machine *m)
-{
-	free(m->keys.keys);
-	cert_list_free(&m->moklist);
-	cert_list_free(&m->mokdel);
-	cert_list_free(&m->builtin);
-}
-
-struct result {
-	struct policy p;
-	struct modfacts f;
-	struct decision d;
-};
-
-static void judge(const struct machine *m, const struct buf *mod,
-		  struct result *r)
-{
-	machine_policy(m, &r->p);
-	modfacts_read(mod->p, mod->len, &r->f);
-	decide(m, &r->p, &r->f, &r->d);
-}
-
 #define TRUSTED_LINE \
 	"will load: signed by " BUILTIN_CN ", a key this kernel trusts"
 #define IMAGE_LINE                         \
@@ -534,7 +512,7 @@ TEST(verdict_builtin_certificate)
 		      !strcmp(r.d.next,
 			      "optional: reboot into the kernel image now installed, whose built-in key signed it"),
 	      "not enforced: %s", r.d.next);
-	drop(&m);
+	drop_machine(&m);
 	free(mod.p);
 }
 
@@ -581,7 +559,7 @@ TEST(verdict_builtin_name_only)
 
 	/* the image read, and it does not hold the signer's certificate:
 	 * a name is not enough */
-	drop(&m);
+	drop_machine(&m);
 	machine(&m);
 	m.keys.keys[1].k.id[0] ^= 0xff;
 	cert_id_free(&m.builtin.certs[0]);
@@ -590,7 +568,7 @@ TEST(verdict_builtin_name_only)
 	check(r.d.v == V_UNKNOWN && r.d.trust == TRUST_UNKNOWN &&
 		      !strstr(r.d.key, "could not be read"),
 	      "image read, other key: %s / %s", r.d.line, r.d.key);
-	drop(&m);
+	drop_machine(&m);
 	free(mod.p);
 }
 
@@ -608,7 +586,7 @@ TEST(verdict_key_id_basis)
 		      !strcmp(basis_name(r.d.basis), "key-id") &&
 		      strstr(r.d.key, "(matched by the signature's key id)"),
 	      "key id: %s / %s", r.d.line, r.d.key);
-	drop(&m);
+	drop_machine(&m);
 	free(mod.p);
 	/* an unsigned module ties to nothing */
 	mod = module_for("6.1.0-test");
@@ -616,7 +594,7 @@ TEST(verdict_key_id_basis)
 	judge(&m, &mod, &r);
 	check(r.d.basis == BASIS_NONE && !strcmp(basis_name(r.d.basis), "none"),
 	      "unsigned");
-	drop(&m);
+	drop_machine(&m);
 	free(mod.p);
 }
 
@@ -643,7 +621,7 @@ TEST(verdict_deletion_pending)
 	      "line: %s", r.d.line);
 	check(strstr(r.d.next, "sudo mokutil --revoke-delete") != NULL,
 	      "next: %s", r.d.next);
-	drop(&m);
+	drop_machine(&m);
 	free(mod.p);
 
 	/* a built-in key is not MOK's to delete */
@@ -656,7 +634,7 @@ TEST(verdict_deletion_pending)
 	check(r.d.v == V_LOAD && !r.d.deletion_pending &&
 		      !strcmp(r.d.line, TRUSTED_LINE),
 	      "built in: %s", r.d.line);
-	drop(&m);
+	drop_machine(&m);
 	free(mod.p);
 }
 

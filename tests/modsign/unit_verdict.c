@@ -63,29 +63,6 @@ static void sb_machine(struct machine *m)
 	m->given.status = LIST_ABSENT;
 }
 
-/* machine_free without linking io/sysstate.c (the file side) */
-static void drop_machine(struct machine *m)
-{
-	free(m->keys.keys);
-	cert_list_free(&m->moklist);
-	cert_list_free(&m->moknew);
-	cert_list_free(&m->given);
-}
-
-struct result {
-	struct policy p;
-	struct modfacts f;
-	struct decision d;
-};
-
-static void judge(const struct machine *m, const struct buf *mod,
-		  struct result *r)
-{
-	machine_policy(m, &r->p);
-	modfacts_read(mod->p, mod->len, &r->f);
-	decide(m, &r->p, &r->f, &r->d);
-}
-
 static struct buf signed_module(const char *release, EVP_PKEY *key, X509 *x)
 {
 	struct buf b = module_for(release);
