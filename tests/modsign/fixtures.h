@@ -244,6 +244,40 @@ static inline void sign_buf(struct buf *b, EVP_PKEY *key, X509 *cert,
 	}
 }
 
+/* ---- machines ---- */
+
+/* Debian 12 under Secure Boot, running 6.1.0-test, /proc/keys readable
+ * with room for four keys and none in it yet; each test adds its keys and
+ * lists. */
+static inline void sb_machine_base(struct machine *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->efi = m->efivars = m->secure_boot = TRI_YES;
+	m->setup_mode = TRI_NO;
+	m->lockdown = LOCKDOWN_INTEGRITY;
+	m->sig_enforce = m->sig_param = TRI_YES;
+	m->has_release = 1;
+	snprintf(m->release, sizeof(m->release), "6.1.0-test");
+	kconfig_parse(NULL, 0, &m->kc);
+	m->keys.status = KEYS_OK;
+	snprintf(m->keys.rings, sizeof(m->keys.rings),
+		 ".builtin_trusted_keys, .platform");
+	m->keys.keys = calloc(4, sizeof(struct mkey));
+}
+
+/* The /proc/keys key of certificate c, in ring (NULL: not known). */
+static inline void add_kernel_key(struct machine *m, const struct cert_id *c,
+				  const char *ring)
+{
+	struct mkey *k = &m->keys.keys[m->keys.n++];
+
+	k->k.type = PKEY_ASYMMETRIC;
+	snprintf(k->k.name, sizeof(k->k.name), "%.200s", c->cn);
+	memcpy(k->k.id, c->skid, c->skid_len);
+	k->k.id_len = c->skid_len;
+	k->ring = ring;
+}
+
 /* ---- deciding ---- */
 
 /* machine_free without linking io/sysstate.c (the file side) */

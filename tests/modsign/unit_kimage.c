@@ -392,40 +392,17 @@ static void machine(struct machine *m)
 {
 	struct errbuf eb;
 	struct cert_id c;
-	struct mkey *k;
 
-	memset(m, 0, sizeof(*m));
-	m->efi = m->efivars = m->secure_boot = TRI_YES;
-	m->setup_mode = TRI_NO;
-	m->lockdown = LOCKDOWN_INTEGRITY;
-	m->sig_enforce = m->sig_param = TRI_YES;
-	m->has_release = 1;
-	snprintf(m->release, sizeof(m->release), "6.1.0-test");
+	sb_machine_base(m);
 	m->release_running = TRI_YES;
-	kconfig_parse(NULL, 0, &m->kc);
-	m->keys.status = KEYS_OK;
-	snprintf(m->keys.rings, sizeof(m->keys.rings),
-		 ".builtin_trusted_keys, .platform");
-	m->keys.keys = calloc(4, sizeof(struct mkey));
-	m->keys.n = 2;
 	cert_id_from_x509(cert_a, "MokListRT", &c, &eb);
-	k = &m->keys.keys[0];
-	k->k.type = PKEY_ASYMMETRIC;
-	snprintf(k->k.name, sizeof(k->k.name), "%.200s", c.cn);
-	memcpy(k->k.id, c.skid, c.skid_len);
-	k->k.id_len = c.skid_len;
-	k->ring = ".platform";
+	add_kernel_key(m, &c, ".platform");
 	m->moklist.status = LIST_OK;
 	cert_list_add(&m->moklist, &c);
 	snprintf(m->builtin.src, sizeof(m->builtin.src), IMAGE);
 	m->builtin.status = LIST_OK;
 	cert_id_from_x509(cert_k, m->builtin.src, &c, &eb);
-	k = &m->keys.keys[1];
-	k->k.type = PKEY_ASYMMETRIC;
-	snprintf(k->k.name, sizeof(k->k.name), "%.200s", c.cn);
-	memcpy(k->k.id, c.skid, c.skid_len);
-	k->k.id_len = c.skid_len;
-	k->ring = ".builtin_trusted_keys";
+	add_kernel_key(m, &c, ".builtin_trusted_keys");
 	cert_list_add(&m->builtin, &c);
 	m->moknew.status = LIST_ABSENT;
 	m->mokdel.status = LIST_ABSENT;

@@ -38,24 +38,8 @@ static void sb_machine(struct machine *m)
 	struct errbuf eb;
 	struct cert_id c;
 
-	memset(m, 0, sizeof(*m));
-	m->efi = m->efivars = m->secure_boot = TRI_YES;
-	m->setup_mode = TRI_NO;
-	m->lockdown = LOCKDOWN_INTEGRITY;
-	m->sig_enforce = m->sig_param = TRI_YES;
-	m->has_release = 1;
-	snprintf(m->release, sizeof(m->release), "6.1.0-test");
-	kconfig_parse(NULL, 0, &m->kc);
-	m->keys.status = KEYS_OK;
-	snprintf(m->keys.rings, sizeof(m->keys.rings),
-		 ".builtin_trusted_keys, .platform");
-	m->keys.keys = calloc(4, sizeof(struct mkey));
-	m->keys.n = 1;
-	m->keys.keys[0].k.type = PKEY_ASYMMETRIC;
-	snprintf(m->keys.keys[0].k.name, sizeof(m->keys.keys[0].k.name),
-		 "%.200s", W.ca.cn);
-	memcpy(m->keys.keys[0].k.id, W.ca.skid, W.ca.skid_len);
-	m->keys.keys[0].k.id_len = W.ca.skid_len;
+	sb_machine_base(m);
+	add_kernel_key(m, &W.ca, NULL);
 	m->moklist.status = LIST_OK;
 	cert_id_from_x509(W.a, "MokListRT", &c, &eb);
 	cert_list_add(&m->moklist, &c);
