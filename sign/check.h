@@ -36,6 +36,10 @@ int check_decide(const char *path, int real, const struct machine *m,
 		 const struct policy *p, struct check_result *r);
 void check_result_free(struct check_result *r);
 
+/* Adds the --cert files to m->given; -1 after an error line for each one
+ * that could not be read (the others are added all the same). */
+int check_add_certs(struct machine *m, const char **certs, int n);
+
 /* The error message of an r with r->d.v == V_ERROR. */
 const char *check_error(const struct check_result *r);
 

@@ -661,6 +661,19 @@ static int check_file(const char *path, struct machine *m,
 	return rc;
 }
 
+int check_add_certs(struct machine *m, const char **certs, int n)
+{
+	struct errbuf eb;
+	int i, rc = 0;
+
+	for (i = 0; i < n; i++)
+		if (machine_add_certs(m, certs[i], &eb) < 0) {
+			modsign_error("%s: %s", certs[i], eb.msg);
+			rc = -1;
+		}
+	return rc;
+}
+
 struct check_opts {
 	const char *root, *release;
 	const char **certs; /* argc + 1 slots: each -c at most once */
@@ -716,7 +729,6 @@ static int check_main(int argc, char *argv[])
 	struct machine *m = NULL;
 	struct policy p;
 	struct strbuf out;
-	struct errbuf eb;
 	int i, rc = EXIT_OK;
 
 	o.certs = calloc((size_t)argc + 1, sizeof(*o.certs));
@@ -743,13 +755,10 @@ static int check_main(int argc, char *argv[])
 			o.release);
 		goto out;
 	}
-	for (i = 0; i < o.ncerts; i++)
-		if (machine_add_certs(m, o.certs[i], &eb) < 0) {
-			modsign_error("%s: %s", o.certs[i], eb.msg);
-			rc = EXIT_FAILED;
-		}
-	if (rc != EXIT_OK)
+	if (check_add_certs(m, o.certs, o.ncerts)) {
+		rc = EXIT_FAILED;
 		goto out; /* a certificate could not be read: decide nothing */
+	}
 	machine_policy(m, &p);
 
 	sb_init(&out);

@@ -1096,8 +1096,7 @@ static void with_secure_boot(const struct machine *m, struct machine *on)
  * the exit status of a usage error (> 0). */
 static int status_machine(struct status_opts *o, struct machine *m)
 {
-	struct errbuf eb;
-	int i, rc = 0;
+	int rc;
 
 	machine_read(m, o->root, o->release);
 	machine_read_builtin(m);
@@ -1110,11 +1109,7 @@ static int status_machine(struct status_opts *o, struct machine *m)
 			"status",
 			"the running release is unknown (%s): give --release R",
 			m->release_src);
-	for (i = 0; i < o->ncerts; i++)
-		if (machine_add_certs(m, o->certs[i], &eb) < 0) {
-			modsign_error("%s: %s", o->certs[i], eb.msg);
-			rc = -1;
-		}
+	rc = check_add_certs(m, o->certs, o->ncerts);
 	add_known_cert(m, m->live ? "" : m->root, KIT_CERT, o->kit_path,
 		       sizeof(o->kit_path), o->kit_why, sizeof(o->kit_why),
 		       &o->kit_read);
