@@ -208,19 +208,25 @@ token_runs() {
 		>>"$W/token.runs"
 }
 
-# token_report: the section of benchmarks.md, from $W/token.runs
-token_report() {
-	awk -v n="$N" -v jobs="$JOBS" '
+# The awk functions every report uses: the median of a[1..k], all of
+# a[1..k] printed with fmt, and a target's verdict.
+AWK_STATS='
 function median(a, k,   i, j, t, c) {
 	for (i = 1; i <= k; i++) c[i] = a[i]
 	for (i = 2; i <= k; i++)
 		for (j = i; j > 1 && c[j - 1] > c[j]; j--) { t = c[j]; c[j] = c[j - 1]; c[j - 1] = t }
 	return c[int((k + 1) / 2)]
 }
-function all(a, k,   i, s) {
-	for (i = 1; i <= k; i++) s = s (i > 1 ? ", " : "") sprintf("%.2fx", a[i])
+function all(a, k, fmt,   i, s) {
+	for (i = 1; i <= k; i++) s = s (i > 1 ? ", " : "") sprintf(fmt, a[i])
 	return s
 }
+function yes(c) { return c ? "met" : "**not met**" }
+'
+
+# token_report: the section of benchmarks.md, from $W/token.runs
+token_report() {
+	awk -v n="$N" -v jobs="$JOBS" "$AWK_STATS"'
 function row(name, t, r) {
 	printf "| %s | %.2f | %.0f | %.3f | %s |\n", name, median(t, k), n / median(t, k),
 		1000 * median(t, k) / n, r == "" ? "" : sprintf("%.2fx", r)
@@ -246,7 +252,7 @@ END {
 	row("remote token (p11-kit server), -j " jobs, rn, median(rnf, k))
 	printf "\n| target | median | each run | |\n| --- | --- | --- | --- |\n"
 	printf "| remote token at -j %d within 2x of the key file at -j %d | %.2fx | %s | %s |\n",
-		jobs, jobs, median(rnf, k), all(rnf, k), median(rnf, k) <= 2 ? "met" : "**not met**"
+		jobs, jobs, median(rnf, k), all(rnf, k, "%.2fx"), yes(median(rnf, k) <= 2)
 }' "$W/token.runs"
 }
 
@@ -396,17 +402,7 @@ awk -v n="$N" -v bytes="$BYTES" -v largest="$LARGEST" -v jobs="$JOBS" \
 	-v rss_jn="$(median_rss jn)" -v rss_v1="$(median_rss verify1)" \
 	-v rss_vn="$(median_rss verifyn)" \
 	-v release="$RELEASE" -v cpu="$cpu" -v rev="$rev" \
-	-v date="$(date -u +%Y-%m-%d)" '
-function median(a, k,   i, j, t, c) {
-	for (i = 1; i <= k; i++) c[i] = a[i]
-	for (i = 2; i <= k; i++)
-		for (j = i; j > 1 && c[j - 1] > c[j]; j--) { t = c[j]; c[j] = c[j - 1]; c[j - 1] = t }
-	return c[int((k + 1) / 2)]
-}
-function all(a, k, fmt,   i, s) {
-	for (i = 1; i <= k; i++) s = s (i > 1 ? ", " : "") sprintf(fmt, a[i])
-	return s
-}
+	-v date="$(date -u +%Y-%m-%d)" "$AWK_STATS"'
 # a row: median seconds, then the medians of the per-run ratios
 function row(name, t, rss, r_sf, r_floor) {
 	printf "| %s | %.2f | %.0f | %.3f | %s | %s | %s |\n", name, median(t, k),
@@ -414,7 +410,6 @@ function row(name, t, rss, r_sf, r_floor) {
 		r_sf == "" ? "" : sprintf("%.1fx", r_sf), sprintf("%.2fx", r_floor),
 		rss == "" ? "" : sprintf("%.1f", rss / 1024)
 }
-function yes(c) { return c ? "met" : "**not met**" }
 {
 	k++
 	sf[k] = $1; j1[k] = $2; jn[k] = $3; v1[k] = $4; vn[k] = $5
@@ -471,18 +466,7 @@ awk -v jobs="$JOBS" -v n61="$(cat "$W/st-6.1/n")" -v n612="$(cat "$W/st-6.12/n")
 	-v r61="$(source "$W/st-6.1/env" && echo "$S_RELEASE")" \
 	-v r612="$(source "$W/st-6.12/env" && echo "$S_RELEASE")" \
 	-v rss1="$(median_rss ss6.1)" -v rss2="$(median_rss ss6.12)" \
-	-v rssv1="$(median_rss sv6.1)" -v rssv2="$(median_rss sv6.12)" '
-function median(a, k,   i, j, t, c) {
-	for (i = 1; i <= k; i++) c[i] = a[i]
-	for (i = 2; i <= k; i++)
-		for (j = i; j > 1 && c[j - 1] > c[j]; j--) { t = c[j]; c[j] = c[j - 1]; c[j - 1] = t }
-	return c[int((k + 1) / 2)]
-}
-function all(a, k, fmt,   i, s) {
-	for (i = 1; i <= k; i++) s = s (i > 1 ? ", " : "") sprintf(fmt, a[i])
-	return s
-}
-function yes(c) { return c ? "met" : "**not met**" }
+	-v rssv1="$(median_rss sv6.1)" -v rssv2="$(median_rss sv6.12)" "$AWK_STATS"'
 function row(name, t, n, rss, ratio) {
 	printf "| %s | %.2f | %.0f | %.3f | %s | %.1f |\n", name, median(t, k),
 		n / median(t, k), 1000 * median(t, k) / n,
