@@ -67,6 +67,15 @@ keys:
 rotate-keys:
 	@$(KEYENV) $(SCRIPTS)/make-keys.sh rotate
 
+# rotate: the guided key rotation (docs/key-rotation.md), one step a run;
+# rotate-status says where it stands. MOK_PASSWORD_FILE=, AGAIN=1.
+.PHONY: rotate rotate-status
+rotate: modsign
+	@$(KEYENV) MOK_PASSWORD_FILE="$(MOK_PASSWORD_FILE)" AGAIN="$(AGAIN)" $(SCRIPTS)/rotate-key.sh next
+
+rotate-status:
+	@KEYDIR="$(KEYDIR)" $(SCRIPTS)/rotate-key.sh status
+
 # adopt-key: an existing, perhaps enrolled, pair becomes the kit's key:
 # FROM=DIR (DKMS's, Ubuntu's or a kit's keys/) or FROM=KEYFILE CERT=CERTFILE
 # (CERT only when given on the command line: it is also this file's own).
@@ -171,7 +180,9 @@ help:
 	@echo '  make install      verify, then install into /lib/modules/<release>/$(INSTALL_MOD_DIR), compressed as that kernel wants, and run depmod'
 	@echo '  make enroll       register keys/signing_key.x509 with MOK (mok-enroll.sh), then reboot'
 	@echo '  make keys         create the signing key pair (refuses to overwrite one)'
-	@echo '  make rotate-keys  move the pair to keys/retired/<date>-module/ and create a new one'
+	@echo '  make rotate       (root) replace the key step by step: new key, enroll beside the old, re-sign, delete the old'
+	@echo '                    (docs/key-rotation.md); run again after each reboot. make rotate-status: where it stands'
+	@echo '  make rotate-keys  move the pair to keys/retired/<date>-module/ and create a new one (nothing else)'
 	@echo '  make adopt-key FROM=DIR  make an existing (enrolled) DKMS or Ubuntu key the kit key, or FROM=KEYFILE CERT=CERTFILE'
 	@echo '  make kernel-keys  create the second pair, for boot images (keys/kernel_key.*)'
 	@echo '  make rotate-kernel-keys  retire the kernel pair and create a new one'

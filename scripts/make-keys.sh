@@ -120,13 +120,30 @@ place() {
 	done
 }
 
+# retired_cns: the names of the retired pairs of this kind, one a line.
+retired_cns() {
+	local c
+	for c in "$KEYDIR"/retired/*-"$kind"/"$(basename "${certs[0]}")"; do
+		[ -f "$c" ] || continue
+		openssl x509 -inform "$([ "${c##*.}" == crt ] && echo PEM || echo DER)" -in "$c" \
+			-noout -subject -nameopt multiline 2>/dev/null | sed -n 's/^ *commonName *= //p'
+	done
+}
+
 create() {
-	local name cn
+	local name cn base n=1 taken
 	begin
 	name=$(uname -n)
 	# The date tells a rotated key from the one before it in modinfo's
-	# signer field.
-	cn="modsign $kind signing key for ${name:-this machine} $(date +%Y-%m-%d)"
+	# signer field, and a number one made the same day (people tell
+	# keys apart by name; the kernel by key id).
+	base="modsign $kind signing key for ${name:-this machine} $(date +%Y-%m-%d)"
+	cn=$base
+	taken=$(retired_cns)
+	while grep -qxF -- "$cn" <<<"$taken"; do
+		n=$((n + 1))
+		cn="$base ($n)"
+	done
 	echo "Creating a $KEY_BITS-bit RSA $what key in $KEYDIR ($KEY_DAYS days): CN=$cn"
 	MODSIGN_CN=$cn openssl req -new -x509 -nodes -utf8 -sha256 -batch \
 		-config "$here/keys/openssl.cnf" -extensions "$profile" -days "$KEY_DAYS" \

@@ -1,0 +1,375 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The guided key rotation, scripts/rotate-key.sh (make rotate, issue #13,
+# docs/key-rotation.md), on the host: each step's precondition, a rotation
+# cut off at every step and resumed, and no key ever overwritten or lost.
+#
+# The machine is two fakes kept in step: tests/enroll/fake-mokutil (one
+# state per certificate: this host has no EFI variables) for what
+# mok-enroll.sh asks, and a fake root (tests/modsign/fakeroot.sh: MokListRT,
+# /proc/keys, lockdown) for what `modsign status --root` reads. reboot()
+# plays MokManager: requests are confirmed, the MOK list and the keys the
+# kernel would hold follow. Modules: Debian 6.1 modules, their signatures
+# stripped, signed by key A in /lib/modules/R/updates and in the tree's
+# modules/. The real kernel, shim and mokutil judge the same flow in the
+# Secure Boot VM (tests/vm, the rotation kernel).
+# The test_* functions and their helpers are called through the harness:
+# shellcheck disable=SC2317
+set -uo pipefail
+
+if [ -z "${MODSIGN:-}" ] && [ ! -x "$(dirname "${BASH_SOURCE[0]}")/../../sign/modsign" ]; then
+	nice make -s -C "$(dirname "${BASH_SOURCE[0]}")/../../sign" >&2 ||
+		{ echo "test-rotate: ERROR: cannot build sign/modsign" >&2; exit 1; }
+fi
+# shellcheck source=tests/modsign/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../modsign/common.sh"
+need_tools openssl setsid sha256sum perl
+
+FAKE=$TOP/tests/enroll/fake-mokutil
+CUT=$TOP/tests/rotate/power-cut
+SHARED=$(mktemp -d "${TMPDIR:-/tmp}/modsign-rotate.XXXXXX")
+export SHARED
+trap 'rm -rf "$SHARED"' EXIT
+# Three of Debian's modules without their signatures, once for the run.
+mkdir -p "$SHARED/plain"
+for m in crc7 crc8 crc-itu-t; do
+	strip_sig "$MODDIR/kernel/lib/$m.ko" "$SHARED/plain/$m.ko" ||
+		suite_error "cannot strip $MODDIR/kernel/lib/$m.ko"
+done
+R2=6.1.0-0-other
+
+# setup: the tree ($T/tree, key A made by make-keys.sh), the machine
+# ($T/root: R with A's modules in updates/ and one of Debian's, A enrolled),
+# the fake mokutil ($T/mok) and the environment rotate-key.sh reads.
+setup() {
+	fresh_tree "$T/tree"
+	export KEYDIR=$T/tree/keys ROOT=$T/root MOKUTIL=$FAKE FAKE_MOK_DIR=$T/mok
+	export MOK_PASSWORD_FILE=$T/pw MODSIGN
+	bash "$T/tree/scripts/make-keys.sh" create >/dev/null || fail "make-keys.sh create failed"
+	cp "$KEYDIR/signing_key.x509" "$T/A.der"
+	sha_of "$KEYDIR/signing_key.pem" "$KEYDIR/signing_key.x509" >"$T/A.sums"
+	(umask 077 && echo "one-time pw" >"$T/pw")
+	mkdir -p "$T/mok/keys" "$ROOT/lib/modules/$RELEASE/updates" "$ROOT/lib/modules/$RELEASE/kernel/lib"
+	echo enabled >"$T/mok/sb"
+	mok_set "$T/A.der" enrolled
+	cp "$SHARED/plain/crc7.ko" "$SHARED/plain/crc8.ko" "$ROOT/lib/modules/$RELEASE/updates/"
+	xz --check=crc32 -c "$SHARED/plain/crc-itu-t.ko" >"$ROOT/lib/modules/$RELEASE/updates/crc-itu-t.ko.xz"
+	cp "$MODDIR/kernel/lib/crc16.ko" "$ROOT/lib/modules/$RELEASE/kernel/lib/"
+	cp "$SHARED/plain/crc7.ko" "$T/tree/modules/hello-1.ko"
+	sign_with "$KEYDIR" "$ROOT/lib/modules/$RELEASE/updates/"* "$T/tree/modules/hello-1.ko"
+	set_secure_boot "$ROOT" 1
+	set_setup_mode "$ROOT" 0
+	set_lockdown "$ROOT" integrity
+	set_sig_enforce "$ROOT" Y
+	set_release "$ROOT" "$RELEASE"
+	echo "BOOT_IMAGE=/vmlinuz-$RELEASE ro" >"$ROOT/proc/cmdline"
+	machine_follows_mok
+}
+
+sha_of() {
+	sha256sum "$@" | sed 's|  .*/| |'
+}
+
+sign_with() { # KEYDIR FILE...
+	local d=$1
+	shift
+	"$MODSIGN" sign "$d/signing_key.pem" "$d/signing_key.x509" "$@" >/dev/null ||
+		fail "modsign sign $* failed"
+}
+
+# mok_set CERT STATE: the fake mokutil's state for CERT.
+mok_set() {
+	local h
+	h=$(sha256sum <"$1" | cut -d' ' -f1)
+	cp "$1" "$T/mok/keys/$h.der"
+	echo "$2" >"$T/mok/keys/$h"
+}
+
+mok_state_of() { # CERT
+	cat "$T/mok/keys/$(sha256sum <"$1" | cut -d' ' -f1)"
+}
+
+# machine_follows_mok: the fake root's MOK list and kernel keys are the
+# certificates the fake mokutil holds as enrolled (or to be deleted).
+machine_follows_mok() {
+	local f st ders=() keys=()
+	for f in "$T"/mok/keys/*.der; do
+		st=$(cat "${f%.der}")
+		case $st in
+		enrolled | delete-pending)
+			ders+=("$f")
+			keys+=("$(openssl x509 -inform DER -in "$f" -noout -subject -nameopt multiline |
+				sed -n 's/^ *commonName *= //p')" "$f")
+			;;
+		esac
+	done
+	set_moklist "$ROOT" "${ders[@]}"
+	set_keys "$ROOT" "${keys[@]}"
+}
+
+# reboot: MokManager confirms what waits (enrollments, deletions).
+reboot() {
+	local f st
+	for f in "$T"/mok/keys/*.der; do
+		st=$(cat "${f%.der}")
+		case $st in
+		pending) echo enrolled >"${f%.der}" ;;
+		delete-pending) echo not-enrolled >"${f%.der}" ;;
+		esac
+	done
+	machine_follows_mok
+}
+
+# rot [VAR=VALUE...]: one `make rotate` run (the script, as make runs it),
+# output in $T/out and $T/err, exit status in $T/rc; always returns 0.
+rot() {
+	local rc=0
+	env "$@" setsid -w bash "$T/tree/scripts/rotate-key.sh" next >"$T/out" 2>"$T/err" </dev/null || rc=$?
+	echo "$rc" >"$T/rc"
+	cat "$T/out" "$T/err" >>"$T/all"
+}
+
+rot_ok() {
+	rot "$@"
+	[ "$(cat "$T/rc")" == 0 ] || fail "make rotate exited $(cat "$T/rc"): $(cat "$T/err")"
+}
+
+step() {
+	sed -n 's/^step=//p' "$KEYDIR/rotation.state" 2>/dev/null
+}
+
+# to_step WANT: runs make rotate (rebooting when it says so) until the
+# state file says WANT.
+to_step() {
+	local i
+	for i in 1 2 3 4 5 6 7 8; do
+		[ "$(step)" != "$1" ] || return 0
+		rot_ok
+		[ "$(step)" != "$1" ] || return 0
+		if grep -q "next: reboot" "$T/out"; then
+			reboot
+		fi
+	done
+	fail "did not get to step $1 (at '$(step)'): $(cat "$T/all")"
+}
+
+old_dir() {
+	echo "$KEYDIR/$(sed -n 's/^old=//p' "$KEYDIR/rotation.state")"
+}
+
+imports() {
+	[ -f "$T/mok/calls" ] || {
+		echo 0
+		return
+	}
+	grep -c -- '--import' "$T/mok/calls" || true
+}
+
+deletes() {
+	[ -f "$T/mok/calls" ] || {
+		echo 0
+		return
+	}
+	grep -c -- '--delete' "$T/mok/calls" || true
+}
+
+# the_end: the rotation is done and everything holds: B alone enrolled,
+# every module A signed is signed by B, A's pair intact in retired/, and
+# each request was made once.
+the_end() {
+	local old b
+	expect_eq "done" "$(step)" "rotation step"
+	old=$(old_dir)
+	expect_eq "$(cat "$T/A.sums")" "$(sha_of "$old/signing_key.pem" "$old/signing_key.x509")" "the old pair in $old"
+	b=$KEYDIR/signing_key.x509
+	cmp -s "$b" "$T/A.der" && fail "keys/ still holds A"
+	"$MODSIGN" verify --cert "$b" -r "$ROOT/lib/modules/$RELEASE/updates" "$T/tree/modules/hello-1.ko" >"$T/v" 2>&1 ||
+		fail "a module does not verify with B: $(cat "$T/v")"
+	expect_eq 1 "$(imports)" "mokutil --import calls"
+	expect_eq 1 "$(deletes)" "mokutil --delete calls"
+	MOKUTIL=$FAKE bash "$T/tree/mok-enroll.sh" --status --cert "$b" >"$T/s" 2>&1
+	expect_file_contains "$T/s" "status: enrolled"
+	MOKUTIL=$FAKE bash "$T/tree/mok-enroll.sh" --status --cert "$T/A.der" >"$T/s" 2>&1
+	expect_file_contains "$T/s" "status: not-enrolled"
+	"$MODSIGN" status --root "$ROOT" --release "$RELEASE" >"$T/st" 2>&1 || true
+	expect_file_contains "$T/st" "3 modules will load: 3 signed by a key enrolled in MOK"
+}
+
+test_whole_rotation_step_by_step() {
+	setup
+	rot_ok
+	expect_eq made "$(step)"
+	expect_file_contains "$T/out" "made the new key"
+	rot_ok
+	expect_eq queued "$(step)"
+	expect_eq 1 "$(imports)" "mokutil --import calls"
+	expect_file_contains "$T/out" "next: reboot"
+	reboot
+	rot_ok
+	expect_eq resigned "$(step)"
+	expect_file_contains "$T/out" "re-signing 3 installed module(s) with the new key"
+	expect_file_contains "$T/out" "re-signing 1 $T/tree/modules module(s)"
+	# Debian's module is not touched
+	cmp -s "$MODDIR/kernel/lib/crc16.ko" "$ROOT/lib/modules/$RELEASE/kernel/lib/crc16.ko" ||
+		fail "Debian's crc16.ko was changed"
+	xz -t "$ROOT/lib/modules/$RELEASE/updates/crc-itu-t.ko.xz" || fail "crc-itu-t.ko.xz is no longer an xz file"
+	rot_ok
+	expect_eq deleting "$(step)"
+	expect_eq 1 "$(deletes)" "mokutil --delete calls"
+	expect_eq delete-pending "$(mok_state_of "$T/A.der")" "A's state"
+	expect_eq enrolled "$(mok_state_of "$KEYDIR/signing_key.x509")" "B's state"
+	reboot
+	rot_ok
+	expect_file_contains "$T/out" "done:"
+	the_end
+	# a finished rotation is not restarted by accident
+	rot_ok
+	expect_file_contains "$T/out" "nothing to do; to rotate again: make rotate AGAIN=1"
+	expect_eq "done" "$(step)"
+	make -s -C "$T/tree" rotate-status KEYDIR="$KEYDIR" >"$T/rs" 2>&1 || fail "make rotate-status: $(cat "$T/rs")"
+	expect_file_contains "$T/rs" "rotate: finished"
+}
+
+test_resign_waits_for_the_enrollment() {
+	setup
+	to_step queued
+	reboot_skipped=$(sha_of "$ROOT/lib/modules/$RELEASE/updates/"* "$T/tree/modules/hello-1.ko")
+	rot
+	expect_eq 1 "$(cat "$T/rc")" "exit status while B is pending"
+	expect_file_contains "$T/err" "modsign: ERROR: the new certificate is not enrolled yet: it waits in MokManager's enrollment request"
+	expect_eq "$reboot_skipped" "$(sha_of "$ROOT/lib/modules/$RELEASE/updates/"* "$T/tree/modules/hello-1.ko")" "modules after the refusal"
+	expect_eq queued "$(step)"
+	# MokManager's question not confirmed: the request is gone; the next
+	# run says so, and the one after queues B again
+	mok_set "$KEYDIR/signing_key.x509" not-enrolled
+	rot
+	expect_eq 1 "$(cat "$T/rc")" "exit status with the request lost"
+	expect_file_contains "$T/err" "no longer waits in the enrollment request"
+	rot_ok
+	expect_eq 2 "$(imports)" "mokutil --import calls"
+	expect_eq queued "$(step)"
+}
+
+test_delete_refused_while_a_module_needs_the_old_key() {
+	setup
+	to_step resigned
+	# a module A signed, for another installed kernel, that the re-signing
+	# did not see (put there afterwards)
+	mkdir -p "$ROOT/lib/modules/$R2/extra"
+	cp "$CONFIG" "$ROOT/boot/config-$R2"
+	cp "$SHARED/plain/crc8.ko" "$ROOT/lib/modules/$R2/extra/late.ko"
+	sign_with "$(old_dir)" "$ROOT/lib/modules/$R2/extra/late.ko"
+	rot
+	expect_eq 1 "$(cat "$T/rc")" "exit status with an A-signed module installed"
+	expect_file_contains "$T/err" "refusing to queue the old key's deletion"
+	expect_file_contains "$T/err" "$R2: "
+	expect_file_contains "$T/err" "late.ko"
+	expect_eq 0 "$(deletes)" "mokutil --delete calls"
+	expect_eq resigned "$(step)"
+	sign_with "$KEYDIR" "$ROOT/lib/modules/$R2/extra/late.ko"
+	rot_ok
+	expect_eq 1 "$(deletes)" "mokutil --delete calls"
+	# the end waits for the deletion to be confirmed
+	rot
+	expect_eq 1 "$(cat "$T/rc")" "exit status before the reboot"
+	expect_file_contains "$T/err" "its deletion waits in MokManager's request"
+	reboot
+	rot_ok
+	the_end
+}
+
+# cut_at NAME TOOL MATCH WHEN [VAR=VALUE...]: the next make rotate run is
+# cut off by a power cut when TOOL (a PATH name, or MODSIGN or MOKUTIL) is
+# called with MATCH in its arguments.
+cut_at() {
+	local tool=$1 match=$2 when=$3 real
+	shift 3
+	mkdir -p "$T/cut"
+	case $tool in
+	MODSIGN) rot CUT_TOOL="$MODSIGN" CUT_MATCH="$match" CUT_WHEN="$when" MODSIGN="$CUT" "$@" ;;
+	MOKUTIL) rot CUT_TOOL="$FAKE" CUT_MATCH="$match" CUT_WHEN="$when" MOKUTIL="$CUT" "$@" ;;
+	*)
+		real=$(command -v "$tool")
+		ln -sf "$CUT" "$T/cut/$tool"
+		rot CUT_TOOL="$real" CUT_MATCH="$match" CUT_WHEN="$when" PATH="$T/cut:$PATH" "$@"
+		rm -f "$T/cut/$tool"
+		;;
+	esac
+	expect_eq 137 "$(cat "$T/rc")" "exit status of the run cut at $tool $match ($when)"
+}
+
+# Each run is cut off once, at a point inside one step; the runs after it
+# finish the rotation, with each request made once and no key lost.
+test_cut_off_at_every_step_resumes() {
+	local points=(
+		"new rm signing_key.pem before"
+		"new rm signing_key.pem after"
+		"new openssl req before"
+		"new openssl req after"
+		"made MOKUTIL --import after"
+		"queued MODSIGN sign after"
+		"resigned MOKUTIL --delete after"
+		"deleting mv rotation.state before"
+	) p at tool match when
+	setup
+	cp -a "$T/tree" "$T/tree0"
+	cp -a "$ROOT" "$T/root0"
+	cp -a "$T/mok" "$T/mok0"
+	for p in "${points[@]}"; do
+		read -r at tool match when <<<"$p"
+		rm -rf "$T/tree" "$ROOT" "$T/mok" "$T/all"
+		cp -a "$T/tree0" "$T/tree"
+		cp -a "$T/root0" "$ROOT"
+		cp -a "$T/mok0" "$T/mok"
+		case $at in
+		new) ;;
+		*) to_step "$at" ;;
+		esac
+		cut_at "$tool" "$match" "$when"
+		to_step "done"
+		the_end
+		note "cut at '$p': resumed, $(grep -c '^rotate: ' "$T/all") lines of make rotate"
+	done
+}
+
+test_nothing_to_rotate_and_half_pairs() {
+	setup
+	mkdir -p "$T/empty"
+	rot KEYDIR="$T/empty"
+	expect_eq 1 "$(cat "$T/rc")"
+	expect_file_contains "$T/err" "there is no key pair in $T/empty to rotate: make one with 'make keys'"
+	test ! -e "$T/empty/rotation.state" || fail "a state file was written for nothing"
+	# a key replaced by hand during the rotation is noticed, not used
+	to_step made
+	mv "$KEYDIR/signing_key.x509" "$T/B.der"
+	cp "$T/A.der" "$KEYDIR/signing_key.x509"
+	rot
+	expect_eq 1 "$(cat "$T/rc")"
+	expect_file_contains "$T/err" "is not the new certificate this rotation made"
+	expect_eq 0 "$(imports)" "mokutil --import calls"
+}
+
+# Two rotations (A to B, then AGAIN=1, B to C): every key made is still
+# there with its bytes, A and B in their retired folders, and the first
+# rotation's state file kept beside A.
+test_no_key_is_ever_overwritten() {
+	local first second
+	setup
+	to_step "done"
+	first=$(old_dir)
+	sha_of "$KEYDIR/signing_key.pem" "$KEYDIR/signing_key.x509" >"$T/B.sums"
+	rot_ok AGAIN=1
+	expect_eq made "$(step)"
+	second=$(old_dir)
+	[ "$first" != "$second" ] || fail "the second rotation reused $first"
+	expect_eq "$(cat "$T/A.sums")" "$(sha_of "$first/signing_key.pem" "$first/signing_key.x509")" "A after two rotations"
+	expect_eq "$(cat "$T/B.sums")" "$(sha_of "$second/signing_key.pem" "$second/signing_key.x509")" "B after two rotations"
+	test -f "$first/rotation.state" || fail "the first rotation's record is not in $first"
+	expect_eq 0600 "$(stat -c %04a "$second/signing_key.pem")" "mode of the retired key"
+	expect_eq 700 "$(stat -c %a "$second")" "mode of the retired folder"
+	# the three names differ, so people can tell the keys apart
+	expect_eq 3 "$(for c in "$first/signing_key.x509" "$second/signing_key.x509" "$KEYDIR/signing_key.x509"; do
+		openssl x509 -inform DER -in "$c" -noout -subject; done | sort -u | wc -l)" "distinct certificate names"
+}
+
+run_tests "$@"
