@@ -10,11 +10,20 @@
 # plus, with KIT_PACKAGE=yes, the kit's own modules built through DKMS
 # (`make dkms-install`: kitmods/), and deps/: videodev and mc, which
 # v4l2loopback needs, from Debian's image (signed by Debian).
+# With ROTATE_OUT=DIR (the rotation kernel), the key rotation's re-signing
+# step then runs in the sandbox as on a real machine: the modules in
+# ROTATE_INSTALL are installed under updates/kit/ (signed by the old key, as
+# `make install` leaves them), and scripts/rotate-key.sh, with TREE's keys/
+# at step "queued" and FAKE_MOK_DIR's fake mokutil saying the new key is
+# enrolled, re-signs them and has the real DKMS rebuild its modules with the
+# new key; DIR gets /lib/modules/RELEASE/updates as it is afterwards.
 #
-#   [KIT_PACKAGE=yes] dkms-payload.sh OUT TREE TOOLS RELEASE
+#   [KIT_PACKAGE=yes] [KIT_KEYDIR=D] [ROTATE_OUT=DIR ROTATE_INSTALL=DIR FAKE_MOK_DIR=DIR]
+#   dkms-payload.sh OUT TREE TOOLS RELEASE
 #
 # TREE is the VM's copy of the repository with the key pair it enrolls
-# (keys/); TOOLS a built copy (make install-tool takes its sign/modsign).
+# (keys/, or KIT_KEYDIR: the old pair, when a rotation made a new one in
+# keys/); TOOLS a built copy (make install-tool takes its sign/modsign).
 # Modules keep the form DKMS gave them (.ko for 6.1, .ko.xz for 6.12).
 # Prints the seconds each DKMS build took.
 set -euo pipefail
@@ -95,20 +104,35 @@ build_v4l2 self
 # The kit on the system, DKMS pointed at the key the VM enrolls.
 sandbox_run make -s -C "$tools" install-tool >"$box/install-tool.log" 2>&1 ||
 	die "make install-tool: $(cat "$box/install-tool.log")"
-sandbox_run make -s -C "$tools" dkms-key KEYDIR="$tree/keys" </dev/null >"$box/dkms-key.log" 2>&1 ||
+keydir=${KIT_KEYDIR:-$tree/keys}
+sandbox_run make -s -C "$tools" dkms-key KEYDIR="$keydir" </dev/null >"$box/dkms-key.log" 2>&1 ||
 	die "make dkms-key: $(cat "$box/dkms-key.log")"
 build_v4l2 kit
 
 # The kit's own modules as a DKMS package.
 if [ "${KIT_PACKAGE:-}" == yes ]; then
 	t0=$SECONDS
-	sandbox_run make -s -C "$tree" dkms-install KERNELVER="$rel" </dev/null >"$box/dkms-install.log" 2>&1 ||
+	sandbox_run make -s -C "$tree" dkms-install KERNELVER="$rel" KEYDIR="$keydir" </dev/null >"$box/dkms-install.log" 2>&1 ||
 		die "make dkms-install: $(tail -n 20 "$box/dkms-install.log")"
 	echo "dkms-payload: $rel: make dkms-install took $((SECONDS - t0)) s"
 	mkdir -p "$out/kitmods"
 	# shellcheck disable=SC2016 # expanded by the sandbox's shell
 	sandbox_run sh -c 'cd "/usr/lib/modules/$1/updates/dkms" && tar -cf - --exclude="v4l2loopback.ko*" .' \
 		sh "$rel" | tar -xf - -C "$out/kitmods"
+fi
+
+if [ -n "${ROTATE_OUT:-}" ]; then
+	t0=$SECONDS
+	sandbox_run mkdir -p "/lib/modules/$rel/updates/kit"
+	sandbox_run cp "$ROTATE_INSTALL"/. "/lib/modules/$rel/updates/kit/" -R
+	sandbox_run env KEYDIR="$tree/keys" MODSIGN="$tools/sign/modsign" \
+		MOKUTIL="$top/tests/enroll/fake-mokutil" FAKE_MOK_DIR="$FAKE_MOK_DIR" \
+		nice -n 10 bash "$tree/scripts/rotate-key.sh" next </dev/null >"$box/rotate.log" 2>&1 ||
+		die "make rotate (the re-signing step): $(tail -n 20 "$box/rotate.log")"
+	sed 's/^/dkms-payload: /' "$box/rotate.log"
+	echo "dkms-payload: $rel: the rotation's re-signing step took $((SECONDS - t0)) s"
+	mkdir -p "$ROTATE_OUT"
+	sandbox_run tar -C "/lib/modules/$rel/updates" -cf - . | tar -xf - -C "$ROTATE_OUT"
 fi
 
 mkdir -p "$out/deps"

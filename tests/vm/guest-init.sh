@@ -21,6 +21,8 @@
 
 export PATH=/sbin:/bin:/opt/modsign/bin
 KIT=/opt/modsign
+# The rotation's keys folder in the guest: certificates and the state file.
+ROT=/run/rotation
 KERNEL_CERT=$KIT/keys/kernel_key.der
 LOG=/run/check.log
 
@@ -132,7 +134,7 @@ password_unseen() {
 }
 
 key_trusted() {
-	contains "$(cat /proc/keys)" "$cn"
+	contains "$(cat /proc/keys)" "$cn: "
 }
 
 key_untrusted() {
@@ -255,6 +257,15 @@ status_tree() {
 	rel=$(uname -r)
 	[ -d "$KIT/status-tree" ] || return 0
 	cp -a "$KIT/status-tree/." "/lib/modules/$rel/"
+	case "$stage" in
+	rotated | revoked)
+		# what the rotation's re-signing step left installed
+		rm -rf "/lib/modules/$rel/updates"
+		cp -a "$KIT/rotate/updates" "/lib/modules/$rel/updates"
+		# v4l2loopback's own needs, Debian's
+		[ ! -d "$KIT/dkms/deps" ] || insmod_all "$KIT"/dkms/deps/mc.ko* "$KIT"/dkms/deps/videodev.ko*
+		;;
+	esac
 	mkdir -p /boot
 	ln -sf "$KIT/boot/vmlinuz" "/boot/vmlinuz-$rel"
 	ln -sf "$KIT/boot/config" "/boot/config-$rel"
@@ -356,6 +367,9 @@ stage_pre() {
 		check pre/status-pending-kernel-key enroll_status pending "$KERNEL_CERT"
 		check pre/status-still-pending enroll_status pending
 	fi
+	if [ -e "$KIT/keys/expired.der" ]; then
+		check pre/enroll-import-expired-cert mok_says "Enroll MOK" --cert "$KIT/keys/expired.der"
+	fi
 }
 
 stage_kernel() {
@@ -384,6 +398,15 @@ stage_post() {
 		"which this kernel does not trust"
 	if [ -e "$KERNEL_CERT" ]; then
 		check post/kernel-key-enrolled enroll_status enrolled "$KERNEL_CERT"
+	fi
+	if [ -e "$KIT/keys/expired.der" ]; then
+		# Measured, for docs/key-rotation.md: an enrolled certificate
+		# past its notAfter date. A module signature carries no signing
+		# time, so the kernel has no date to hold against it.
+		check post/expired/cert-in-kernel-keyring contains "$(cat /proc/keys)" \
+			"modsign test key that expired in 2021: "
+		check post/expired/module-loads loads "$KIT/expired/hello-2.ko" hello_2
+		check post/expired/module-unloads unloads hello_2
 	fi
 
 	local m name
@@ -447,16 +470,141 @@ stage_post() {
 	check post/status-agrees-enrolled status_agrees
 	[ ! -d "$KIT/dkms" ] || stage_post_dkms
 
-	# The host asks for the way back on one kernel: queue the key's
-	# deletion (MokDel); the next boot's MokManager confirms it.
-	if grep -qw modsign_revoke=1 /proc/cmdline; then
-		check post/revoke-queued mok_says \
-			"Done: the certificate is in the deletion request (pending)" --revoke
-		check post/status-enrolled-deletion-queued enroll_status enrolled "" \
-			"mok-enroll.sh: note: its deletion is queued (MokDel): it goes at the next boot if confirmed in MokManager"
-		check post/revoke-again-is-noop mok_says "already in the deletion request" --revoke
-		check post/status-agrees-deletion-queued status_agrees
-	fi
+	grep -qw modsign_rotate=1 /proc/cmdline || return 0
+	# The rotation's first guest step (the host made B, no private key
+	# came along): B queued beside A, re-signing refused until enrolled.
+	rotation_keys
+	check post/rotate/queues-new-key rotate_says \
+		"next: reboot; in MokManager choose Enroll MOK, Continue, Yes and the password"
+	check post/rotate/new-key-pending enroll_status pending "$ROT/signing_key.x509"
+	check post/rotate/old-key-still-enrolled enroll_status enrolled
+	check post/rotate/resign-waits-for-enrollment rotate_refuses \
+		"the new certificate is not enrolled yet: it waits in MokManager's enrollment request"
+	rotation_keys
+	check post/rotate/queue-again-is-noop rotate_says \
+		"the new certificate is already waiting in the enrollment request"
+	check post/rotate/makes-no-key-here no_private_key "$ROT"
+}
+
+# rotation_keys [STATE]: the rotation's keys folder as the host made it,
+# with the state file STATE if given (the initramfs forgets what the last
+# boot wrote).
+rotation_keys() {
+	rm -rf "$ROT"
+	cp -a "$KIT/rotate/keys" "$ROT"
+	[ -z "${1:-}" ] || cp "$1" "$ROT/rotation.state"
+}
+
+# rotate_run: `make rotate` (one step) on the guest's copy; its output.
+rotate_run() {
+	KEYDIR=$ROT MOK_PASSWORD_FILE=$KIT/mok-password "$KIT/scripts/rotate-key.sh" next 2>&1
+}
+
+# rotate_says WANT: make rotate exits 0, says WANT, not the password.
+rotate_says() {
+	local out rc=0
+	out=$(rotate_run) || rc=$?
+	echo "$out" >>"$LOG"
+	[ "$rc" == 0 ] || {
+		echo "exit $rc: $out"
+		return 1
+	}
+	contains "$out" "$1" || return 1
+	password_unseen "$out"
+}
+
+# rotate_refuses WANT...: make rotate exits 1 and says each WANT.
+rotate_refuses() {
+	local out rc=0 want
+	out=$(rotate_run) || rc=$?
+	echo "$out" >>"$LOG"
+	[ "$rc" == 1 ] || {
+		echo "exit $rc, want 1: $out"
+		return 1
+	}
+	for want in "$@"; do
+		contains "$out" "$want" || return 1
+	done
+}
+
+no_private_key() { # DIR
+	local found
+	found=$(grep -rl 'PRIVATE KEY' "$1" 2>/dev/null)
+	[ -z "$found" ] || {
+		echo "private key in $found"
+		return 1
+	}
+}
+
+# both_keys_trusted NEW_CN: the kernel holds A and B (/proc/keys).
+both_keys_trusted() {
+	local keys
+	keys=$(cat /proc/keys)
+	contains "$keys" "$cn: " && contains "$keys" "$1: "
+}
+
+# signed_by_all CN DIR: every module below DIR names CN as its signer.
+signed_by_all() {
+	local f files n=0 bad=
+	files=$(find "$2" -name '*.ko*')
+	while IFS= read -r f; do
+		[ -n "$f" ] || continue
+		n=$((n + 1))
+		[ "$(modinfo -F signer "$f")" == "$1" ] || bad+=" $f ($(modinfo -F signer "$f"))"
+	done <<<"$files"
+	[ "$n" -gt 0 ] || {
+		echo "no module below $2"
+		return 1
+	}
+	[ -z "$bad" ] || {
+		echo "not signed by $1:$bad"
+		return 1
+	}
+}
+
+# all_load DIR: every module below DIR loads, then unloads.
+all_load() {
+	local f files name out n=0 bad=
+	files=$(find "$1" -name '*.ko*' | sort)
+	while IFS= read -r f; do
+		[ -n "$f" ] || continue
+		n=$((n + 1))
+		name=$(modinfo -F name "$f")
+		if out=$(insmod "$f" 2>&1); then
+			rmmod "$name" || bad+=" $f (does not unload)"
+		else
+			bad+=" $f ($out)"
+		fi
+	done <<<"$files"
+	[ "$n" -gt 0 ] || {
+		echo "no module below $1"
+		return 1
+	}
+	[ -z "$bad" ] || {
+		echo "not loaded:$bad"
+		return 1
+	}
+}
+
+no_deletion_queued() {
+	local out
+	out=$("$KIT/mok-enroll.sh" --status 2>&1)
+	case $out in
+	*"deletion is queued"*)
+		echo "$out"
+		return 1
+		;;
+	esac
+}
+
+# mok_keys_are NAME: modsign status lists exactly one MOK key, NAME.
+mok_keys_are() {
+	local got
+	got=$(modsign status --json 2>/dev/null | jq -r '.machine.key_list[] | select(.origins | index("mok")) | .name')
+	[ "$got" == "$1" ] || {
+		echo "MOK keys in modsign status: '$got', want '$1'"
+		return 1
+	}
 }
 
 # loaded NAME: NAME is in /proc/modules.
@@ -555,8 +703,39 @@ kernel_refuses() {
 	contains "$(dmesg)" "$4"
 }
 
-# revoked: MokManager deleted the key; the kernel no longer trusts it.
+# rotated: MokManager enrolled B beside A.
+stage_rotated() {
+	local rel new_cn
+	rel=$(uname -r)
+	new_cn=$(cat "$KIT/rotate/new-cn")
+	check rotated/secure-boot-on secure_boot_on
+	check rotated/new-key-enrolled enroll_status enrolled "$KIT/rotate/keys/signing_key.x509"
+	check rotated/old-key-still-enrolled enroll_status enrolled
+	check rotated/both-keys-in-kernel-keyring both_keys_trusted "$new_cn"
+	check rotated/old-key-module-still-loads loads "$KIT/signed/hello-1.ko" hello_1
+	check rotated/old-key-module-unloads unloads hello_1
+	check rotated/installed-signed-by-new-key signed_by_all "$new_cn" "/lib/modules/$rel/updates"
+	check rotated/installed-modules-load all_load "/lib/modules/$rel/updates"
+	# A module A signed, installed after the re-signing: the old key's
+	# deletion must wait for it.
+	rotation_keys "$KIT/rotate/state-resigned"
+	mkdir -p "/lib/modules/$rel/extra/left-behind"
+	cp "$KIT/signed/hello-1.ko" "/lib/modules/$rel/extra/left-behind/"
+	check rotated/delete-refused-while-old-key-module-installed rotate_refuses \
+		"refusing to queue the old key's deletion" "left-behind/hello-1.ko"
+	check rotated/no-deletion-queued no_deletion_queued
+	cp "/lib/modules/$rel/updates/kit/hello-1.ko" "/lib/modules/$rel/extra/left-behind/"
+	check rotated/delete-queued-once-re-signed rotate_says \
+		"next: reboot; in MokManager choose Delete MOK, Continue, Yes and the password"
+	check rotated/old-key-deletion-queued enroll_status enrolled "" "its deletion is queued"
+	check rotated/status-agrees-deletion-queued status_agrees
+}
+
+# revoked: MokManager deleted A; the kernel no longer trusts it.
 stage_revoked() {
+	local rel new_cn
+	rel=$(uname -r)
+	new_cn=$(cat "$KIT/rotate/new-cn")
 	check revoked/secure-boot-on secure_boot_on
 	check revoked/status-not-enrolled enroll_status not-enrolled
 	check revoked/key-not-in-kernel-keyring key_untrusted
@@ -565,6 +744,13 @@ stage_revoked() {
 	check revoked/check-agrees-untrusted verdict_agrees "$KIT/signed/hello-1.ko" hello_1 \
 		"will be rejected: signed by $cn, which this kernel does not trust"
 	check revoked/revoke-again-is-noop mok_says "is not enrolled: nothing to revoke" --revoke
+	check revoked/new-key-enrolled enroll_status enrolled "$KIT/rotate/keys/signing_key.x509"
+	check revoked/installed-modules-load all_load "/lib/modules/$rel/updates"
+	# the state the last boot left (step deleting), then the last step
+	rotation_keys "$KIT/rotate/state-resigned"
+	sed -i 's/^step=resigned$/step=deleting/' "$ROT/rotation.state"
+	check revoked/rotation-done rotate_says "done: $new_cn is enrolled, $cn is not"
+	check revoked/status-lists-new-key-not-old mok_keys_are "$new_cn"
 	check revoked/status-agrees-revoked status_agrees
 }
 
@@ -574,6 +760,7 @@ case "$stage" in
 pre) stage_pre ;;
 post) stage_post ;;
 kernel) stage_kernel ;;
+rotated) stage_rotated ;;
 revoked) stage_revoked ;;
 *) echo "FAIL stage: unknown stage '$stage' on the command line" ;;
 esac

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the guest's initramfs: busybox-static, the real bash, kmod, mokutil,
 # openssl and jq with their libraries, efivarfs from the kernel package, the
-# kit's mok-enroll.sh and public certificate, the test modules, and
-# guest-init.sh as /init.
+# kit's mok-enroll.sh, scripts/rotate-key.sh and public certificates, the
+# test modules, and guest-init.sh as /init.
 #
 #   make-initramfs.sh OUT.cpio MODDIR PAYLOAD
 #
@@ -78,7 +78,9 @@ if [ -d "$payload/bin" ]; then
 	done
 fi
 cp "$top/mok-enroll.sh" "$root/opt/modsign/mok-enroll.sh"
+mkdir -p "$root/opt/modsign/scripts"
+cp "$top/scripts/rotate-key.sh" "$root/opt/modsign/scripts/rotate-key.sh"
 cp "$here/guest-init.sh" "$root/init"
-chmod 0755 "$root/init" "$root/opt/modsign/mok-enroll.sh"
+chmod 0755 "$root/init" "$root/opt/modsign/mok-enroll.sh" "$root/opt/modsign/scripts/rotate-key.sh"
 
 (cd "$root" && find . -print0 | sort -z | cpio -0 -o -H newc --quiet) >"$out"
