@@ -353,17 +353,18 @@ resign_installed() {
 # Step 4: A's deletion, only when nothing installed needs it.
 
 step_resigned() {
-	local old k out needs=() st
+	local old k out line needs=() st
 	old=$(old_dir)/signing_key.x509
 	[ -f "$old" ] || die "the old certificate $old is missing: put it back (its deletion request needs it)"
 	command -v "$MODSIGN" >/dev/null || die "modsign is not built: run 'make modsign' (or 'sudo make install-tool')"
 	for k in $(kernels); do
 		out=$("$MODSIGN" status ${ROOT:+--root "$ROOT"} --release "$k" --removing "$old" 2>&1) || true
-		case $out in
-		*"will stop loading:"*)
-			needs+=("$k: $(grep -m 1 'will stop loading:' <<<"$out" | sed 's/.*will stop loading: //')")
-			;;
-		*"no module stops loading"*) ;;
+		# docs/status.md: "if MOK loses NAME (key id ID), these N modules
+		# will stop loading: NAMES" or "..., no module will stop loading"
+		line=$(grep -m 1 '^if MOK loses ' <<<"$out" || true)
+		case $line in
+		*"will stop loading: "*) needs+=("$k: ${line#*will stop loading: }") ;;
+		*", no module will stop loading") ;;
 		*) die "modsign status --release $k --removing $old did not answer: $(tail -n 3 <<<"$out")" ;;
 		esac
 	done
