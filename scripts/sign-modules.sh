@@ -105,8 +105,18 @@ mode=0600
 if (((8#$mode) & 8#044)); then
 	warn "$key is readable by others (mode $(printf '%04o' "$((8#$mode))")): chmod 600 $key"
 fi
+not_after=$(openssl x509 -inform DER -in "$cert" -noout -enddate | cut -d= -f2)
 if ! openssl x509 -inform DER -in "$cert" -noout -checkend 0 >/dev/null; then
-	warn "$cert expired on $(openssl x509 -inform DER -in "$cert" -noout -enddate | cut -d= -f2): tools that check dates refuse it; make a new pair ('make rotate-keys') and enroll it"
+	warn "$cert expired on $not_after: tools that check dates refuse it; make a new key with 'make rotate' (docs/key-rotation.md) and enroll it"
+elif ! openssl x509 -inform DER -in "$cert" -noout -checkend 2592000 >/dev/null; then
+	# within 30 days: time to make and enroll the next key (whole days
+	# left, rounded up, as modsign status counts them)
+	left=
+	if na=$(date -d "$not_after" +%s 2>/dev/null); then
+		days=$(((na - $(date +%s) + 86399) / 86400))
+		left=" (in $days day$([ "$days" == 1 ] || echo s))"
+	fi
+	warn "$cert expires on $not_after$left: make a new key with 'make rotate' (docs/key-rotation.md) and enroll it before then"
 fi
 not_before=$(openssl x509 -inform DER -in "$cert" -noout -startdate | cut -d= -f2)
 if nb=$(date -d "$not_before" +%s 2>/dev/null) && [ "$nb" -gt "$(date +%s)" ]; then

@@ -2,10 +2,12 @@
 /*
  * modsign status [--release R] [--root DIR] [--json] [-j N] - the whole
  * machine at a glance: Secure Boot, lockdown, the keys the kernel trusts
- * for modules and where each came from, the MOK requests waiting for the
- * next boot, and the verdict of `modsign check` for every module installed
- * for a release, grouped by cause. Each module is read and decided by
- * check's own check_decide (check.h), on the worker threads of batch.c.
+ * for modules and where each came from (with a warning for those about to
+ * expire), the MOK requests waiting for the next boot, and the verdict of
+ * `modsign check` for every module installed for a release, grouped by
+ * cause. Each module is read and decided by check's own check_decide
+ * (check.h), on the worker threads of batch.c. --removing CERT asks which
+ * modules would stop loading if CERT left MOK (key rotation).
  */
 #include <errno.h>
 #include <ftw.h>
@@ -21,12 +23,13 @@
 
 #include "batch.h"
 #include "check.h"
+#include "keyload.h"
 #include "modsign.h"
 #include "sysstate.h"
 
 static const char usage[] =
 	"Usage: modsign status [--release R] [--root DIR] [--json] [-j N]\n"
-	"                      [--cert CERT]...\n"
+	"                      [--cert CERT]... [--removing CERT]...\n"
 	"The whole machine at a glance: Secure Boot, lockdown, sig_enforce,\n"
 	"the kernel's CONFIG_MODULE_SIG*, the keys it trusts for modules (each\n"
 	"with its name, key id, expiry and origin), the MOK requests waiting\n"
@@ -36,11 +39,17 @@ static const char usage[] =
 	"it also says which modules would stop loading if it were turned on.\n"
 	"The kit's certificate (/var/lib/modsign/signing_key.x509) and Ubuntu's\n"
 	"(/var/lib/shim-signed/mok/MOK.der) count as if given with --cert.\n"
+	"A key it lists whose certificate expires within 30 days, or has\n"
+	"expired, gets a warning line (not built-in keys).\n"
 	"\n"
 	"      --json          one JSON document (docs/status.md has the schema)\n"
 	"  -j, --jobs N        decide N modules at a time (default: the number\n"
 	"                      of CPUs)\n"
 	"  -c, --cert CERT     a signer's certificate, as for check (repeatable)\n"
+	"      --removing CERT decide as if CERT's deletion from MOK were\n"
+	"                      confirmed: a line 'if MOK loses NAME (key id ID),\n"
+	"                      ...' says which modules would stop loading\n"
+	"                      (repeatable; CERT is DER or PEM)\n"
 	"      --root DIR      read the machine and DIR/lib/modules under DIR\n"
 	"      --release R     the release whose modules to check, and to\n"
 	"                      assume running (default: the running one)\n"
@@ -84,6 +93,9 @@ struct status_opts {
 	const char *root, *release;
 	const char **certs; /* argc + 1 slots */
 	int ncerts, json, jobs;
+	const char **removing; /* argc + 1 slots: the --removing files */
+	int nremoving;
+	struct cert_list rm; /* their certificates, in order */
 	/* root + KIT_CERT, root + UBUNTU_CERT: kept, cert_id.source points
 	 * here */
 	char kit_path[MS_PATH + 64], ubuntu_path[MS_PATH + 64];
@@ -104,6 +116,8 @@ struct entry {
 	char *json; /* check's JSON object, without its machine */
 	unsigned origin; /* for a trusted key: where it came from */
 	int mokdel; /* its key's certificate waits in MokDel */
+	size_t rm_by; /* it loads now and would not once this --removing
+		       * certificate left MOK: its index + 1; 0: none */
 	int sb_stops; /* loads now; with Secure Boot on: SB_STOPS, SB_MAY_STOP */
 	int done;
 };
@@ -111,6 +125,9 @@ struct entry {
 struct status_run {
 	const struct status_opts *o;
 	const struct machine *m, *mon; /* mon: with Secure Boot on, or NULL */
+	/* m with the --removing certificates as the deletions waiting in
+	 * MokDel (and no other), or NULL without --removing */
+	const struct machine *mrm;
 	const struct policy *p, *pon;
 	const char *top; /* the folder walked, real path */
 	const char *shown_top; /* how the machine names it: /lib/modules/R */
@@ -392,6 +409,9 @@ static char *entry_json(const struct status_run *s, struct entry *e,
 		sb_puts(&sb, ",\"signer\":null");
 	sb_printf(&sb, ",\"mok_deletion_pending\":%s",
 		  e->mokdel ? "true" : "false");
+	if (s->mrm)
+		sb_printf(&sb, ",\"stops_if_removed\":%s",
+			  e->rm_by ? "true" : "false");
 	if (s->mon)
 		sb_printf(&sb, ",\"stops_with_secure_boot\":%s",
 			  e->sb_stops == SB_STOPS    ? "true" :
@@ -427,6 +447,37 @@ static int stops_with_secure_boot(const struct status_run *s,
 							SB_STOPS;
 	free(d);
 	return stops;
+}
+
+/* Would it stop loading once a --removing certificate left MOK? Its
+ * index + 1, or 0. The same question as a deletion waiting in MokDel, so
+ * it is asked the same way: decided again on s->mrm, whose MokDel holds
+ * the --removing certificates, verdict.c's deletion_pending says (a key
+ * built into the kernel, or one MokListRT does not hold, stays). Only a
+ * module that loads now, and whose signer one of them names, is asked. */
+static size_t stops_if_removed(const struct status_run *s,
+			       const struct check_result *r)
+{
+	const struct cert_list *l = s->mrm ? &s->mrm->mokdel : NULL;
+	struct decision *d;
+	size_t i;
+	int stops;
+
+	if (!l || (r->d.v != V_LOAD && r->d.v != V_LOAD_WARN) ||
+	    r->f.sig != MODSIG_SIGNED)
+		return 0;
+	for (i = 0; i < l->n && !cert_names_signer(&l->certs[i], &r->f.sid);
+	     i++)
+		;
+	if (i == l->n)
+		return 0;
+	d = malloc(sizeof(*d));
+	if (!d)
+		return i + 1; /* out of memory: say it may stop */
+	decide(s->mrm, s->p, &r->f, d);
+	stops = d->deletion_pending && d->trust == TRUST_YES;
+	free(d);
+	return stops ? i + 1 : 0;
 }
 
 static unsigned decision_origin(const struct status_run *s,
@@ -471,6 +522,7 @@ static enum batch_result status_one(struct batch_job *job, const char *path,
 	if (e->v == V_LOAD && !strcmp(e->reason, "trusted-key"))
 		e->origin = decision_origin(s, r);
 	e->mokdel = r->d.deletion_pending; /* verdict.c's reading of MokDel */
+	e->rm_by = stops_if_removed(s, r);
 	e->sb_stops = stops_with_secure_boot(s, r);
 	if (s->o->json)
 		e->json = shown.oom ? NULL : entry_json(s, e, r, shown.s);
@@ -523,6 +575,34 @@ static int cert_expiry(X509 *x, char *buf, size_t size, int *expired)
 	*expired = X509_cmp_current_time(t) < 0;
 	ERR_clear_error();
 	return 0;
+}
+
+/* Whole days from now to the certificate's notAfter, rounded up (10 for
+ * one that ends in 9 days and 5 hours); 0 or less once past. 0, or -1
+ * when that cannot be told. */
+static int cert_days_left(X509 *x, int *days)
+{
+	const ASN1_TIME *t = x ? X509_get0_notAfter(x) : NULL;
+	int day, sec;
+
+	if (!t || !ASN1_TIME_diff(&day, &sec, NULL, t)) {
+		ERR_clear_error();
+		return -1;
+	}
+	*days = day + (sec > 0); /* day and sec have the same sign */
+	return 0;
+}
+
+#define EXPIRY_WARN_DAYS 30
+/* The keys whose expiry is the user's business: not a distribution's
+ * built-in key (it renews that one with each kernel build). */
+#define ORIG_USERS (ORIG_MOK | ORIG_KIT | ORIG_CERT | ORIG_DKMS | ORIG_UBUNTU)
+
+/* Whether the report warns about this key's expiry; *days then set. */
+static int expiry_warned(const struct cert_id *c, unsigned o, int *days)
+{
+	return c && o != ORIG_NONE && (o & ORIG_USERS) &&
+	       !cert_days_left(c->x, days) && *days <= EXPIRY_WARN_DAYS;
 }
 
 static void origins_text(unsigned o, struct strbuf *sb)
@@ -591,7 +671,7 @@ static void key_json(const char *name, const uint8_t *id, size_t id_len,
 		     int first, struct strbuf *sb)
 {
 	char date[32];
-	int expired = 0;
+	int expired = 0, days = 0;
 
 	sb_puts(sb, first ? "{\"name\":\"" : ",{\"name\":\"");
 	sb_json_str(sb, name, strlen(name));
@@ -608,6 +688,12 @@ static void key_json(const char *name, const uint8_t *id, size_t id_len,
 			  expired ? "true" : "false");
 	else
 		sb_puts(sb, ",\"expires\":null,\"expired\":null");
+	if (c && !cert_days_left(c->x, &days))
+		sb_printf(sb, ",\"expires_in_days\":%d", days);
+	else
+		sb_puts(sb, ",\"expires_in_days\":null");
+	sb_printf(sb, ",\"expiry_warning\":%s",
+		  expiry_warned(c, o, &days) ? "true" : "false");
 	origins_json(o, sb);
 	sb_puts(sb, ",\"keyring\":");
 	if (ring) {
@@ -620,6 +706,33 @@ static void key_json(const char *name, const uint8_t *id, size_t id_len,
 	sb_puts(sb, "}");
 }
 
+/* "warning: NAME (key id ID) expires on DATE (in N days): ..." for a
+ * key of the user's whose certificate ends within EXPIRY_WARN_DAYS */
+static void key_warning(const char *name, const uint8_t *id, size_t id_len,
+			const struct cert_id *c, unsigned o, struct strbuf *sb)
+{
+	char date[32];
+	int expired = 0, days = 0;
+
+	if (!expiry_warned(c, o, &days) ||
+	    cert_expiry(c->x, date, sizeof(date), &expired))
+		return;
+	sb_puts(sb, "warning: ");
+	put_text(sb, name);
+	sb_puts(sb, " (key id ");
+	if (id_len)
+		put_hex(sb, id, id_len);
+	else
+		sb_puts(sb, "-");
+	if (expired)
+		sb_printf(sb, ") expired on %s", date);
+	else
+		sb_printf(sb, ") expires on %s (in %d day%s)", date, days,
+			  days == 1 ? "" : "s");
+	sb_puts(sb,
+		": make a new key with 'make rotate' (docs/key-rotation.md)\n");
+}
+
 /* a certificate's key id as /proc/keys shows it: SKID, else serial */
 static void cert_keyid(const struct cert_id *c, const uint8_t **id, size_t *n)
 {
@@ -627,11 +740,26 @@ static void cert_keyid(const struct cert_id *c, const uint8_t **id, size_t *n)
 	*n = c->has_skid ? c->skid_len : c->serial_len;
 }
 
-/* Calls one of key_text / key_json for each key trusted for modules:
- * the kernel's keys when /proc/keys is readable, else the certificates
- * modsign knows (built in, MokListRT, the kit's, --cert, DKMS's). */
+enum key_out { KEY_TEXT, KEY_JSON, KEY_WARN };
+
+static void one_key(enum key_out out, const char *name, const uint8_t *id,
+		    size_t id_len, const struct cert_id *c, unsigned o,
+		    const char *ring, int first, struct strbuf *sb)
+{
+	if (out == KEY_JSON)
+		key_json(name, id, id_len, c, o, ring, first, sb);
+	else if (out == KEY_TEXT)
+		key_text(name, id, id_len, c, o, ring, sb);
+	else
+		key_warning(name, id, id_len, c, o, sb);
+}
+
+/* Calls key_text, key_json or key_warning (out) for each key trusted for
+ * modules: the kernel's keys when /proc/keys is readable, else the
+ * certificates modsign knows (built in, MokListRT, the kit's, --cert,
+ * DKMS's). */
 static void each_key(const struct status_opts *o, const struct machine *m,
-		     int json, struct strbuf *sb)
+		     enum key_out out, struct strbuf *sb)
 {
 	const struct cert_list *lists[] = { &m->builtin, &m->moklist, &m->given,
 					    &m->dkms };
@@ -644,14 +772,9 @@ static void each_key(const struct status_opts *o, const struct machine *m,
 
 			if (!kkey_counts(k))
 				continue;
-			if (json)
-				key_json(k->k.name, k->k.id, k->k.id_len,
-					 kkey_cert(m, k), kkey_origin(o, m, k),
-					 k->ring, first, sb);
-			else
-				key_text(k->k.name, k->k.id, k->k.id_len,
-					 kkey_cert(m, k), kkey_origin(o, m, k),
-					 k->ring, sb);
+			one_key(out, k->k.name, k->k.id, k->k.id_len,
+				kkey_cert(m, k), kkey_origin(o, m, k), k->ring,
+				first, sb);
 			first = 0;
 		}
 		return;
@@ -663,12 +786,8 @@ static void each_key(const struct status_opts *o, const struct machine *m,
 			size_t n;
 
 			cert_keyid(c, &id, &n);
-			if (json)
-				key_json(c->cn, id, n, c, cert_origin(o, m, c),
-					 NULL, first, sb);
-			else
-				key_text(c->cn, id, n, c, cert_origin(o, m, c),
-					 NULL, sb);
+			one_key(out, c->cn, id, n, c, cert_origin(o, m, c),
+				NULL, first, sb);
 			first = 0;
 		}
 }
@@ -789,7 +908,8 @@ static void status_machine_text(const struct status_opts *o,
 		put_text(sb, m->keys.why);
 		sb_puts(sb, "); the certificates modsign read:\n");
 	}
-	each_key(o, m, 0, sb);
+	each_key(o, m, KEY_TEXT, sb);
+	each_key(o, m, KEY_WARN, sb);
 	sb_puts(sb, "MOK requests for the next boot:\n");
 	request_text("add:", &m->moknew, sb);
 	request_text("delete:", &m->mokdel, sb);
@@ -820,7 +940,7 @@ static void status_machine_json(const struct status_opts *o,
 	sb_puts(sb,
 		m->keys.status == KEYS_OK ? "\"kernel\"" : "\"certificates\"");
 	sb_puts(sb, ",\"key_list\":[");
-	each_key(o, m, 1, sb);
+	each_key(o, m, KEY_JSON, sb);
 	sb_puts(sb, "]");
 	request_json("mok_pending_add", &m->moknew, sb);
 	request_json("mok_pending_delete", &m->mokdel, sb);
@@ -878,6 +998,12 @@ static int mokdel_stops(const struct entry *e, const struct entry *like)
 {
 	(void)like;
 	return loads(e) && e->mokdel;
+}
+
+/* like: an entry whose rm_by is the certificate asked about */
+static int removal_stops(const struct entry *e, const struct entry *like)
+{
+	return e->rm_by && e->rm_by == like->rm_by;
 }
 
 /* What a loading module is counted as in the total line. */
@@ -954,17 +1080,69 @@ static void loads_total_text(const struct entry *e, size_t n, size_t ok,
 	sb_puts(sb, "\n");
 }
 
-/* "<when> these N modules <what>: NAMES", for the modules like() picks */
+/* "<when> these N modules <what>: NAMES", for the modules pick() picks
+ * (its second argument: like) */
 static void change_text(const char *when, const char *what, size_t count,
 			const struct entry *e, size_t n,
-			int (*like)(const struct entry *, const struct entry *),
-			struct strbuf *sb)
+			int (*pick)(const struct entry *, const struct entry *),
+			const struct entry *like, struct strbuf *sb)
 {
 	sb_printf(sb, "%s %s %zu module%s %s: ", when,
 		  count == 1 ? "this" : "these", count, count == 1 ? "" : "s",
 		  what);
-	names_text(e, n, like, NULL, sb);
+	names_text(e, n, pick, like, sb);
 	sb_puts(sb, "\n");
+}
+
+/* Why removing c stops nothing for sure: it is not MOK's to remove. */
+static const char *removal_note(const struct machine *m,
+				const struct cert_id *c)
+{
+	if (list_has_cert(&m->builtin, c))
+		return " (it is built into the kernel)";
+	if ((m->moklist.status == LIST_OK ||
+	     m->moklist.status == LIST_ABSENT) &&
+	    !list_has_cert(&m->moklist, c))
+		return " (it is not enrolled in MOK)";
+	return "";
+}
+
+/* One line per --removing certificate, each starting "if MOK loses ":
+ * "if MOK loses NAME (key id ID), these N modules will stop loading: ..."
+ * or "if MOK loses NAME (key id ID), no module will stop loading". */
+static void removing_text(const struct status_run *s, size_t n,
+			  struct strbuf *sb)
+{
+	const struct cert_list *l = &s->o->rm;
+	struct strbuf when;
+	struct entry like = { 0 };
+	size_t i, j, count;
+
+	for (i = 0; i < l->n; i++) {
+		const uint8_t *id;
+		size_t idn;
+
+		like.rm_by = i + 1;
+		for (j = 0, count = 0; j < n; j++)
+			count += removal_stops(&s->e[j], &like);
+		cert_keyid(&l->certs[i], &id, &idn);
+		sb_init(&when);
+		sb_puts(&when, "if MOK loses ");
+		put_text(&when, l->certs[i].cn);
+		sb_puts(&when, " (key id ");
+		put_hex(&when, id, idn);
+		sb_puts(&when, "),");
+		if (when.oom) {
+			sb->oom = 1;
+		} else if (count) {
+			change_text(when.s, "will stop loading", count, s->e, n,
+				    removal_stops, &like, sb);
+		} else {
+			sb_printf(sb, "%s no module will stop loading%s\n",
+				  when.s, removal_note(s->m, &l->certs[i]));
+		}
+		sb_free(&when);
+	}
 }
 
 static void modules_text(const struct status_run *s, size_t n,
@@ -991,25 +1169,61 @@ static void modules_text(const struct status_run *s, size_t n,
 	if (dels)
 		change_text(
 			"after the next boot, if the deletion waiting in MokManager is confirmed,",
-			"will stop loading", dels, e, n, mokdel_stops, sb);
+			"will stop loading", dels, e, n, mokdel_stops, NULL,
+			sb);
+	removing_text(s, n, sb);
 	if (!s->mon)
 		return;
 	if (stops)
 		change_text(sb_on, "will stop loading", stops, e, n, sb_stops,
-			    sb);
+			    NULL, sb);
 	else if (!mays)
 		sb_printf(sb, "%s no module that loads now will stop loading\n",
 			  sb_on);
 	if (mays)
 		change_text("if you turn Secure Boot on, whether",
 			    "will still load cannot be told", mays, e, n,
-			    sb_may_stop, sb);
+			    sb_may_stop, NULL, sb);
+}
+
+/* ,"removing":[{name, key_id, in_mok, modules_stopping}, ...] */
+static void removing_json(const struct status_run *s, size_t n,
+			  struct strbuf *sb)
+{
+	const struct cert_list *l = &s->o->rm;
+	const struct machine *m = s->m;
+	struct entry like = { 0 };
+	size_t i, j, count;
+
+	sb_puts(sb, ",\n\"removing\":[");
+	for (i = 0; i < l->n; i++) {
+		const struct cert_id *c = &l->certs[i];
+		const uint8_t *id;
+		size_t idn;
+
+		like.rm_by = i + 1;
+		for (j = 0, count = 0; j < n; j++)
+			count += removal_stops(&s->e[j], &like);
+		cert_keyid(c, &id, &idn);
+		sb_puts(sb, i ? ",{\"name\":\"" : "{\"name\":\"");
+		sb_json_str(sb, c->cn, strlen(c->cn));
+		sb_puts(sb, "\",\"key_id\":\"");
+		put_hex(sb, id, idn);
+		sb_printf(sb, "\",\"in_mok\":%s,\"modules_stopping\":%zu}",
+			  m->moklist.status != LIST_OK &&
+					  m->moklist.status != LIST_ABSENT ?
+				  "null" :
+			  list_has_cert(&m->moklist, c) ? "true" :
+							  "false",
+			  count);
+	}
+	sb_puts(sb, "]");
 }
 
 static void modules_json(const struct status_run *s, size_t n,
 			 struct strbuf *sb)
 {
-	size_t i, c[3] = { 0, 0, 0 };
+	size_t i, c[3] = { 0, 0, 0 }, rm = 0;
 
 	sb_puts(sb, ",\"modules\":[");
 	for (i = 0; i < n; i++) {
@@ -1018,6 +1232,7 @@ static void modules_json(const struct status_run *s, size_t n,
 		sb_puts(sb, i ? ",\n" : "\n");
 		sb_puts(sb, s->e[i].json);
 		c[w[0] == 't' ? 0 : w[0] == 'f' ? 1 : 2]++;
+		rm += s->e[i].rm_by != 0;
 	}
 	sb_printf(
 		sb,
@@ -1025,6 +1240,7 @@ static void modules_json(const struct status_run *s, size_t n,
 		n, c[0], c[1], c[2]);
 	sb_puts(sb, ",\"secure_boot_prediction\":");
 	sb_puts(sb, s->mon ? "true" : "false");
+	sb_printf(sb, ",\"stops_if_removed\":%zu", rm);
 	sb_puts(sb, "}}\n");
 }
 
@@ -1032,11 +1248,12 @@ static void modules_json(const struct status_run *s, size_t n,
 
 static int status_args(int argc, char *argv[], struct status_opts *o)
 {
-	enum { OPT_ROOT = 256, OPT_RELEASE, OPT_JSON };
+	enum { OPT_ROOT = 256, OPT_RELEASE, OPT_JSON, OPT_REMOVING };
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "cert", required_argument, NULL, 'c' },
+		{ "removing", required_argument, NULL, OPT_REMOVING },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "release", required_argument, NULL, OPT_RELEASE },
 		{ "help", no_argument, NULL, 'h' },
@@ -1057,6 +1274,13 @@ static int status_args(int argc, char *argv[], struct status_opts *o)
 		case 'c':
 			o->certs[o->ncerts++] = optarg;
 			break;
+		case OPT_REMOVING:
+			if (!*optarg)
+				return modsign_usage_error(
+					"status",
+					"--removing needs a certificate file");
+			o->removing[o->nremoving++] = optarg;
+			break;
 		case OPT_ROOT:
 			o->root = optarg;
 			break;
@@ -1076,6 +1300,56 @@ static int status_args(int argc, char *argv[], struct status_opts *o)
 	if (o->root && !*o->root)
 		return modsign_usage_error("status", "--root needs a folder");
 	return -1;
+}
+
+/* Reads the --removing certificates into o->rm. -1 to go on; else the
+ * exit status, after saying why: 1 for a file that cannot be read (as for
+ * --cert), 2 for one that is not a certificate (the wrong file given). */
+static int read_removing(struct status_opts *o)
+{
+	STACK_OF(X509) *certs = NULL;
+	struct errbuf eb;
+	FILE *f;
+	int i, j, rc = -1;
+
+	o->rm.status = LIST_OK;
+	for (i = 0; i < o->nremoving && rc == -1; i++) {
+		const char *path = o->removing[i];
+
+		f = fopen(path, "rb");
+		if (!f) {
+			modsign_error("%s: cannot read: %s", path,
+				      strerror(errno));
+			return EXIT_FAILED;
+		}
+		fclose(f);
+		certs = sk_X509_new_null();
+		if (!certs) {
+			modsign_error("out of memory");
+			return EXIT_FAILED;
+		}
+		if (load_certs(path, certs, &eb) < 0) {
+			ERR_clear_error();
+			rc = modsign_usage_error(
+				"status",
+				"--removing %s: %s: give the certificate (DER or PEM) of the key whose removal from MOK to weigh, such as keys/signing_key.x509",
+				path, eb.msg);
+		}
+		for (j = 0; rc == -1 && j < sk_X509_num(certs); j++) {
+			struct cert_id c;
+
+			if (cert_id_from_x509(sk_X509_value(certs, j), path, &c,
+					      &eb)) {
+				modsign_error("%s: %s", path, eb.msg);
+				rc = EXIT_FAILED;
+			} else if (cert_list_add(&o->rm, &c)) {
+				modsign_error("out of memory");
+				rc = EXIT_FAILED;
+			}
+		}
+		sk_X509_pop_free(certs, X509_free);
+	}
+	return rc;
 }
 
 /* The machine with Secure Boot on, as a kernel with
@@ -1156,6 +1430,7 @@ static int status_report(struct status_run *s, size_t n)
 	if (s->o->json) {
 		sb_puts(&out, "{\"modsign_status\":1");
 		status_machine_json(s->o, s->m, s->p, &out);
+		removing_json(s, n, &out);
 		modules_json(s, n, &out);
 	} else {
 		status_machine_text(s->o, s->m, s->p, &out);
@@ -1173,7 +1448,7 @@ static int status_main(int argc, char *argv[])
 {
 	struct status_opts o = { 0 };
 	struct status_run s = { 0 };
-	struct machine *m = NULL, *on = NULL;
+	struct machine *m = NULL, *on = NULL, *rm = NULL;
 	struct policy p, pon;
 	struct path_list files = { 0 };
 	struct strbuf mt;
@@ -1182,15 +1457,19 @@ static int status_main(int argc, char *argv[])
 	int rc;
 
 	o.certs = calloc((size_t)argc + 1, sizeof(*o.certs));
+	o.removing = calloc((size_t)argc + 1, sizeof(*o.removing));
 	m = calloc(1, sizeof(*m));
 	on = calloc(1, sizeof(*on));
+	rm = calloc(1, sizeof(*rm));
 	sb_init(&mt);
-	if (!o.certs || !m || !on) {
+	if (!o.certs || !o.removing || !m || !on || !rm) {
 		modsign_error("out of memory");
 		rc = EXIT_FAILED;
 		goto out_free;
 	}
 	rc = status_args(argc, argv, &o);
+	if (rc == -1)
+		rc = read_removing(&o);
 	if (rc != -1)
 		goto out_free;
 	if (!o.jobs)
@@ -1209,6 +1488,13 @@ static int status_main(int argc, char *argv[])
 		machine_policy(on, &pon);
 		s.mon = on;
 		s.pon = &pon;
+	}
+	if (o.nremoving) {
+		/* the same machine and lists (never freed through rm), with
+		 * the --removing certificates as its MokDel */
+		memcpy(rm, m, sizeof(*rm));
+		memcpy(&rm->mokdel, &o.rm, sizeof(rm->mokdel));
+		s.mrm = rm;
 	}
 	machine_json(m, &p, &mt);
 	s.machine_tail = mt.oom ? "" : mt.s;
@@ -1241,9 +1527,12 @@ out:
 	machine_free(m);
 out_free:
 	sb_free(&mt);
+	cert_list_free(&o.rm);
 	free(m);
 	free(on);
+	free(rm);
 	free(o.certs);
+	free(o.removing);
 	return rc;
 }
 

@@ -511,8 +511,13 @@ static void find_trust(const struct machine *m, const struct modfacts *f,
 	d->enrolled = mok != NULL;
 	d->pending = pend != NULL;
 	d->builtin = img != NULL;
-	/* a built-in key stays whatever MokManager deletes */
-	d->deletion_pending = !img && find_cert(&m->mokdel, &f->sid);
+	/* a built-in key stays whatever MokManager deletes, and MokManager
+	 * deletes only what MokListRT holds: a key the kernel trusts without
+	 * it (a certificate in db, say) stays too. Where MokListRT cannot be
+	 * read, the deletion may well hit it. */
+	d->deletion_pending = !img && find_cert(&m->mokdel, &f->sid) &&
+			      (mok || (m->moklist.status != LIST_OK &&
+				       m->moklist.status != LIST_ABSENT));
 	d->cert = mok ? mok : pend ? pend : given ? given : dkms ? dkms : img;
 
 	if (m->keys.status != KEYS_OK) {

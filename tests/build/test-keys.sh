@@ -321,4 +321,30 @@ test_help_lists_adopt_key() {
 	expect_file_contains "$T/out" "  make adopt-key FROM=DIR "
 }
 
+# `make sign` warns within 30 days of the certificate's end (and once it
+# has ended), pointing at `make rotate`; a day more and it says nothing.
+test_sign_warns_of_expiry_within_30_days() {
+	local end
+	expect_exit 0 make -s -C "$SUITE/tree" -o modules KDIR="$KDIR" KEYDIR="$T/k10" KEY_DAYS=10 sign
+	expect_file_contains "$T/out" "modsign: 2 signed"
+	end=$(openssl x509 -inform DER -in "$T/k10/signing_key.x509" -noout -enddate | cut -d= -f2)
+	expect_eq 1 "$(grep -cxF "modsign: warning: $T/k10/signing_key.x509 expires on $end (in 10 days): make a new key with 'make rotate' (docs/key-rotation.md) and enroll it before then" "$T/err")" \
+		"expiry warnings in: $(cat "$T/err")"
+	expect_exit 0 make -s -C "$SUITE/tree" -o modules KDIR="$KDIR" KEYDIR="$T/k30" KEY_DAYS=30 sign
+	expect_file_contains "$T/err" "modsign: warning: $T/k30/signing_key.x509 expires on "
+	expect_file_contains "$T/err" " (in 30 days): make a new key with 'make rotate'"
+	expect_exit 0 make -s -C "$SUITE/tree" -o modules KDIR="$KDIR" KEYDIR="$T/k31" KEY_DAYS=31 sign
+	expect_file_lacks "$T/err" "expire"
+	# ended: the other warning, also pointing at make rotate
+	make_cert old rsa:2048 20200101000000Z 20210131000000Z
+	mkdir -m 700 kx
+	cp old.key kx/signing_key.pem
+	cp old.der kx/signing_key.x509
+	chmod 600 kx/signing_key.pem
+	make_sign "$T/kx"
+	expect_eq 1 "$(grep -cxF "modsign: warning: $T/kx/signing_key.x509 expired on Jan 31 00:00:00 2021 GMT: tools that check dates refuse it; make a new key with 'make rotate' (docs/key-rotation.md) and enroll it" "$T/err")" \
+		"expired warnings in: $(cat "$T/err")"
+	expect_eq 0 "$(grep -c "expire.*rotate-keys" "$T/err")" "old expiry advice in: $(cat "$T/err")"
+}
+
 run_tests "$@"

@@ -145,3 +145,35 @@ sb_root() {
 	set_moklist "$1" "$SHARED/A.der"
 	echo "BOOT_IMAGE=/vmlinuz-$RELEASE root=/dev/vda1 ro quiet" >"$1/proc/cmdline"
 }
+
+# set_builtin ROOT CERT.der: a minimal x86 bzImage as ROOT/boot/vmlinuz-
+# $RELEASE whose kernel (xz) holds CERT as its system certificate list,
+# laid out as certs/system_certificates.S does (from an 8-byte boundary,
+# then module_cert_size and system_certificate_list_size, 64-bit): the
+# certificate modsign reads as built in. Boot sector and one setup sector,
+# "HdrS" protocol 2.15, payload_offset 0, payload_length (xz stream and
+# its trailing 4-byte size).
+set_builtin() {
+	local kernel=$1/boot/kernel.bin
+	mkdir -p "$1/boot"
+	perl -e '
+		local $/;
+		open(my $fh, "<:raw", $ARGV[0]) or die "$ARGV[0]: $!";
+		my $c = <$fh>;
+		my $pad = "\0" x ((8 - length($c) % 8) % 8);
+		print "\0" x 4096, $c, $pad, pack("Q<Q<", length($c), length($c)),
+			"\0" x 4096;' "$2" >"$kernel"
+	xz --check=crc32 -c "$kernel" >"$kernel.xz"
+	perl -e '
+		local $/;
+		open(my $fh, "<:raw", $ARGV[0]) or die "$ARGV[0]: $!";
+		my $z = <$fh>;
+		my $p = $z . pack("V", $ARGV[1]);
+		my $img = "\0" x 1024;
+		substr($img, 0x1f1, 1) = pack("C", 1);
+		substr($img, 0x202, 4) = "HdrS";
+		substr($img, 0x206, 2) = pack("v", 0x020f);
+		substr($img, 0x248, 8) = pack("VV", 0, length($p));
+		print $img, $p;' "$kernel.xz" "$(stat -c %s "$kernel")" >"$1/boot/vmlinuz-$RELEASE"
+	rm "$kernel" "$kernel.xz"
+}

@@ -5,7 +5,8 @@
 # real Debian 6.1 module signed again with throwaway keys by the kernel's
 # own scripts/sign-file), the text report's groups, totals and predictions,
 # the JSON document (parsed with python3's json) agreeing with the text,
-# the exit codes and the option letters.
+# the exit codes and the option letters, --removing (which modules stop
+# loading if a key leaves MOK) and the expiry warnings.
 #
 #   tests/modsign/status.sh [NAME...]   run all tests, or the named ones
 #
@@ -27,9 +28,40 @@ SHARED=$(mktemp -d "${TMPDIR:-/tmp}/modsign-status.XXXXXX")
 trap 'rm -rf "$SHARED"' EXIT
 export SHARED
 
-make_pair A "$CN_A"
-make_pair B "$CN_B"
-make_pair D "$CN_D"
+# pair NAME CN DAYS: make_pair's pair, valid for DAYS days from now (the
+# suite's keys for 10 years: within 30 days a key gets an expiry warning)
+pair() {
+	openssl req -new -x509 -nodes -newkey rsa:2048 -sha256 -days "$3" \
+		-subj "/CN=$2" -addext "subjectKeyIdentifier=hash" \
+		-keyout "$SHARED/$1.key" -outform DER -out "$SHARED/$1.der" \
+		2>"$SHARED/openssl.log" || suite_error "openssl req: $(cat "$SHARED/openssl.log")"
+}
+
+# expired_pair NAME CN: a pair whose certificate expired on 2021-01-31
+# (openssl ca sets past dates; req and x509 of OpenSSL 3.0 cannot)
+expired_pair() {
+	local ca=$SHARED/ca-$1
+	mkdir -p "$ca"
+	: >"$ca/index.txt"
+	echo 01 >"$ca/serial"
+	printf '%s\n' '[ca]' 'default_ca = c' '[c]' "database = $ca/index.txt" "new_certs_dir = $ca" \
+		"serial = $ca/serial" 'default_md = sha256' 'policy = p' '[p]' 'commonName = supplied' \
+		'[ext]' 'subjectKeyIdentifier = hash' >"$ca/ca.cnf"
+	if ! {
+		openssl req -new -nodes -batch -subj "/CN=$2" -newkey rsa:2048 -keyout "$SHARED/$1.key" \
+			-out "$ca/req" &&
+			openssl ca -batch -selfsign -config "$ca/ca.cnf" -keyfile "$SHARED/$1.key" \
+				-in "$ca/req" -startdate 20200101000000Z -enddate 20210131000000Z \
+				-extensions ext -notext -out "$ca/cert" &&
+			openssl x509 -in "$ca/cert" -outform DER -out "$SHARED/$1.der"
+	} 2>"$ca/log"; then
+		suite_error "openssl ca: $(cat "$ca/log")"
+	fi
+}
+
+pair A "$CN_A" 3650
+pair B "$CN_B" 3650
+pair D "$CN_D" 3650
 
 DEBIAN_KO=$(find "$MODDIR" -name crc7.ko | head -n 1)
 [ -n "$DEBIAN_KO" ] || suite_error "no crc7.ko in $MODDIR"
@@ -421,6 +453,124 @@ test_cmdline_sig_enforce() {
 	echo "module.sig_enforce=off" >r/proc/cmdline
 	status 0 --root r --json
 	expect_eq "n" "$(json_get 'd["machine"]["cmdline_sig_enforce"]')"
+}
+
+# ---- --removing: which modules stop loading if a key leaves MOK ----
+
+# kid NAME: the key id status prints for $SHARED/NAME.der
+kid() { skid_hex "$SHARED/$1.der"; }
+
+test_removing_names_the_modules_it_stops() {
+	# A and B both enrolled and loaded; A's deletion is weighed, and B's
+	# is really waiting in MokDel: two different lines
+	sb_root r
+	set_keys r "$CN_A" "$SHARED/A.der" "$CN_B" "$SHARED/B.der"
+	set_moklist r "$SHARED/A.der" "$SHARED/B.der"
+	put r kernel/crypto a1.ko A
+	put r updates a2.ko A
+	put r updates b.ko B
+	status 0 --root r --removing "$SHARED/A.der"
+	expect_line "if MOK loses $CN_A (key id $(kid A)), these 2 modules will stop loading: a1, a2"
+	expect_file_lacks "$T/out" "after the next boot"
+	expect_line "3 modules will load: 3 signed by a key enrolled in MOK"
+	status 0 --root r --removing "$SHARED/A.der" --json
+	expect_eq "True True False 2" \
+		"$(json_get 'm["a1"]["stops_if_removed"], m["a2"]["stops_if_removed"], m["b"]["stops_if_removed"], d["summary"]["stops_if_removed"]')"
+	expect_eq "$CN_A $(kid A) True 2" \
+		"$(json_get 'd["removing"][0]["name"], d["removing"][0]["key_id"], d["removing"][0]["in_mok"], d["removing"][0]["modules_stopping"]')"
+	# a question, not a deletion: check's verdicts stay as they are
+	expect_eq "False will load: signed by $CN_A, a key this kernel trusts" \
+		"$(json_get 'm["a1"]["mok_deletion_pending"], m["a1"]["message"]')"
+	# B's deletion really waiting, A's weighed (given as PEM): both said
+	set_mokdel r "$SHARED/B.der"
+	openssl x509 -inform DER -in "$SHARED/A.der" -out A.pem
+	status 0 --root r --removing A.pem
+	expect_line "after the next boot, if the deletion waiting in MokManager is confirmed, this 1 module will stop loading: b"
+	expect_line "if MOK loses $CN_A (key id $(kid A)), these 2 modules will stop loading: a1, a2"
+	# both weighed: a line each
+	status 0 --root r --removing "$SHARED/B.der" --removing A.pem --json
+	expect_eq "True True True 3 $CN_B 1 $CN_A 2" \
+		"$(json_get 'm["a1"]["stops_if_removed"], m["a2"]["stops_if_removed"], m["b"]["stops_if_removed"], d["summary"]["stops_if_removed"], d["removing"][0]["name"], d["removing"][0]["modules_stopping"], d["removing"][1]["name"], d["removing"][1]["modules_stopping"]')"
+	# without --removing: no such line, no such member
+	status 0 --root r --json
+	expect_eq "[] False" "$(json_get 'd["removing"], "stops_if_removed" in m["a1"]')"
+	status 0 --root r
+	expect_file_lacks "$T/out" "if MOK loses"
+}
+
+test_removing_when_nothing_stops() {
+	# every module signed by B: removing A stops none
+	sb_root r
+	set_keys r "$CN_A" "$SHARED/A.der" "$CN_B" "$SHARED/B.der"
+	set_moklist r "$SHARED/A.der" "$SHARED/B.der"
+	put r updates b.ko B
+	put r updates u.ko unsigned
+	status 1 --root r --removing "$SHARED/A.der"
+	expect_line "if MOK loses $CN_A (key id $(kid A)), no module will stop loading"
+	# a module that does not load now cannot stop: u is not B's anyway,
+	# and a module of A's that is rejected already is not counted
+	put r updates t.ko A
+	printf 'X' | dd of="r/lib/modules/$RELEASE/updates/t.ko" bs=1 seek=200 conv=notrunc status=none
+	status 1 --root r --removing "$SHARED/A.der" --json
+	expect_eq "False False 0" "$(json_get 'm["t"]["stops_if_removed"], m["t"]["will_load"], d["removing"][0]["modules_stopping"]')"
+	# B's key trusted by the kernel, but not through MOK (not in
+	# MokListRT: in db, say): MokManager cannot take it, nothing stops
+	set_moklist r "$SHARED/A.der"
+	status 1 --root r --cert "$SHARED/B.der" --removing "$SHARED/B.der"
+	expect_line "if MOK loses $CN_B (key id $(kid B)), no module will stop loading (it is not enrolled in MOK)"
+	expect_line "1 module will load: 1 signed by a key given with --cert"
+	status 1 --root r --cert "$SHARED/B.der" --removing "$SHARED/B.der" --json
+	expect_eq "True False False" "$(json_get 'm["b"]["will_load"], m["b"]["stops_if_removed"], d["removing"][0]["in_mok"]')"
+}
+
+test_removing_bad_file() {
+	sb_root r
+	put r updates a.ko A
+	# not there: cannot be read, as for --cert (1), no report
+	status 1 --root r --removing missing.der
+	expect_file_contains "$T/err" "modsign: ERROR: missing.der: cannot read: No such file or directory"
+	[ ! -s "$T/out" ] || fail "a report after the error: $(cat "$T/out")"
+	# the wrong file: a usage error (2), saying what to give
+	status 2 --root r --removing "$SHARED/A.key"
+	expect_file_contains "$T/err" "modsign: ERROR: status: --removing $SHARED/A.key: no PEM certificate in it"
+	expect_file_contains "$T/err" ": give the certificate (DER or PEM) of the key whose removal from MOK to weigh, such as keys/signing_key.x509"
+	head -c 300 /dev/urandom >junk.der
+	status 2 --root r --removing junk.der
+	expect_file_contains "$T/err" "modsign: ERROR: status: --removing junk.der: not a certificate (neither PEM nor DER X.509)"
+	status 2 --root r --removing ""
+	expect_file_contains "$T/err" "modsign: ERROR: status: --removing needs a certificate file"
+	[ ! -s "$T/out" ] || fail "a report after a usage error: $(cat "$T/out")"
+}
+
+# ---- expiry warnings ----
+
+test_expiry_warnings() {
+	# MOK keys: one ending in 10 days, one expired, one in 100 days; a
+	# built-in key (in the kernel image) ending in 10 days
+	pair E10 "modsign status key E10" 10
+	pair E100 "modsign status key E100" 100
+	pair K "modsign status built-in key" 10
+	expired_pair EX "modsign status key EX"
+	local e10 kk
+	e10=$(date -u -d "$(openssl x509 -inform DER -in "$SHARED/E10.der" -noout -enddate | cut -d= -f2)" +%F)
+	sb_root r
+	set_builtin r "$SHARED/K.der"
+	set_keys r "$CN_A" "$SHARED/A.der" "modsign status key E10" "$SHARED/E10.der" \
+		"modsign status key EX" "$SHARED/EX.der" "modsign status key E100" "$SHARED/E100.der" \
+		"modsign status built-in key" "$SHARED/K.der"
+	set_moklist r "$SHARED/A.der" "$SHARED/E10.der" "$SHARED/EX.der" "$SHARED/E100.der"
+	put r updates a.ko A
+	status 0 --root r
+	expect_line "warning: modsign status key E10 (key id $(kid E10)) expires on $e10 (in 10 days): make a new key with 'make rotate' (docs/key-rotation.md)"
+	expect_line "warning: modsign status key EX (key id $(kid EX)) expired on 2021-01-31: make a new key with 'make rotate' (docs/key-rotation.md)"
+	expect_eq 2 "$(grep -c '^warning: ' "$T/out")" "warnings in: $(cat "$T/out")"
+	kk=$(kid K)
+	expect_file_contains "$T/out" "    modsign status built-in key, key id $kk, expires "
+	expect_file_contains "$T/out" ", built in"
+	status 0 --root r --json
+	expect_eq "10 True -1 True 100 False 10 False" \
+		"$(json_get 'tuple(x for n in ("E10", "EX", "E100", "built-in key") for k in d["machine"]["key_list"] if k["name"].endswith(n) for x in ((k["expires_in_days"] if n != "EX" else -1 if k["expires_in_days"] < -2000 else k["expires_in_days"]), k["expiry_warning"]))')"
+	expect_eq "['builtin']" "$(json_get '[k["origins"] for k in d["machine"]["key_list"] if k["name"].endswith("built-in key")][0]')"
 }
 
 run_tests "$@"

@@ -613,6 +613,27 @@ TEST(verdict_deletion_pending)
 	      "built in: %s", r.d.line);
 	drop_machine(&m);
 	free(mod.p);
+
+	/* nor is a key MokListRT does not hold (trusted through db, say);
+	 * where MokListRT cannot be read, the deletion may hit it */
+	mod = signed_module(key_a, cert_a, 0);
+	machine(&m);
+	cert_list_free(&m.moklist);
+	m.given.status = LIST_OK; /* the signer's certificate, as --cert */
+	cert_id_from_x509(cert_a, "--cert", &c, &eb);
+	cert_list_add(&m.given, &c);
+	m.mokdel.status = LIST_OK;
+	cert_id_from_x509(cert_a, "MokDel", &c, &eb);
+	cert_list_add(&m.mokdel, &c);
+	judge(&m, &mod, &r);
+	check(r.d.v == V_LOAD && !r.d.deletion_pending && !r.d.enrolled,
+	      "not in MokListRT: %s", r.d.line);
+	m.moklist.status = LIST_UNKNOWN;
+	judge(&m, &mod, &r);
+	check(r.d.v == V_LOAD && r.d.deletion_pending, "MokListRT unknown: %s",
+	      r.d.line);
+	drop_machine(&m);
+	free(mod.p);
 }
 
 /* modfacts_read tells a compressed module by compress.c's magic table */
