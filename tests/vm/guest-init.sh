@@ -280,6 +280,7 @@ status_agrees() {
 	rel=$(uname -r)
 	json=$(modsign status --json 2>/run/status.err) || rc=$?
 	echo "$json" >>"$LOG"
+	echo "$json" >/run/status.json
 	[ "$rc" -le 1 ] || {
 		echo "modsign status exited $rc: $(head -c 300 /run/status.err)"
 		return 1
@@ -597,14 +598,28 @@ no_deletion_queued() {
 	esac
 }
 
-# mok_keys_are NAME: modsign status lists exactly one MOK key, NAME.
-mok_keys_are() {
+# mok_keys_have NAME OLD: the last status_agrees's modsign status lists
+# NAME among the MOK keys, and not OLD (shim's vendor certificate is
+# there too: MokListRT carries it).
+mok_keys_have() {
 	local got
-	got=$(modsign status --json 2>/dev/null | jq -r '.machine.key_list[] | select(.origins | index("mok")) | .name')
-	[ "$got" == "$1" ] || {
-		echo "MOK keys in modsign status: '$got', want '$1'"
+	got=$(jq -r '.machine.key_list[] | select(.origins | index("mok")) | .name' /run/status.json)
+	if ! grep -qxF "$1" <<<"$got" || grep -qxF "$2" <<<"$got"; then
+		echo "MOK keys in modsign status: $(echo "$got" | tr '\n' ';'), want $1 and not $2"
 		return 1
-	}
+	fi
+}
+
+# status_loads_all DIR: the last status_agrees's modsign status says every
+# module below DIR will load (status_agrees saw the kernel agree).
+status_loads_all() {
+	local n bad
+	n=$(jq --arg d "$1/" '[.modules[] | select(.path | startswith($d))] | length' /run/status.json)
+	bad=$(jq -r --arg d "$1/" '.modules[] | select(.path | startswith($d)) | select(.will_load != true) | .path' /run/status.json)
+	if [ "$n" == 0 ] || [ -n "$bad" ]; then
+		echo "$n modules below $1; not to load: $bad"
+		return 1
+	fi
 }
 
 # loaded NAME: NAME is in /proc/modules.
@@ -728,7 +743,6 @@ stage_rotated() {
 	check rotated/delete-queued-once-re-signed rotate_says \
 		"next: reboot; in MokManager choose Delete MOK, Continue, Yes and the password"
 	check rotated/old-key-deletion-queued enroll_status enrolled "" "its deletion is queued"
-	check rotated/status-agrees-deletion-queued status_agrees
 }
 
 # revoked: MokManager deleted A; the kernel no longer trusts it.
@@ -745,13 +759,13 @@ stage_revoked() {
 		"will be rejected: signed by $cn, which this kernel does not trust"
 	check revoked/revoke-again-is-noop mok_says "is not enrolled: nothing to revoke" --revoke
 	check revoked/new-key-enrolled enroll_status enrolled "$KIT/rotate/keys/signing_key.x509"
-	check revoked/installed-modules-load all_load "/lib/modules/$rel/updates"
 	# the state the last boot left (step deleting), then the last step
 	rotation_keys "$KIT/rotate/state-resigned"
 	sed -i 's/^step=resigned$/step=deleting/' "$ROT/rotation.state"
 	check revoked/rotation-done rotate_says "done: $new_cn is enrolled, $cn is not"
-	check revoked/status-lists-new-key-not-old mok_keys_are "$new_cn"
 	check revoked/status-agrees-revoked status_agrees
+	check revoked/installed-modules-load status_loads_all "/lib/modules/$rel/updates"
+	check revoked/status-lists-new-key-not-old mok_keys_have "$new_cn" "$cn"
 }
 
 echo "GUEST stage=$stage kernel=$(uname -r) sig_enforce=$(cat /sys/module/module/parameters/sig_enforce)"
