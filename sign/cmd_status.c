@@ -25,6 +25,7 @@
 #include "check.h"
 #include "keyload.h"
 #include "modsign.h"
+#include "status_machine.h"
 #include "sysstate.h"
 
 static const char usage[] =
@@ -58,37 +59,6 @@ static const char usage[] =
 	"Exit status: 0 when every module will load, 1 when at least one will\n"
 	"not or cannot be known to (unknown, unreadable), 2 for a usage error.\n";
 
-#define KIT_CERT "/var/lib/modsign/signing_key.x509"
-#define UBUNTU_CERT "/var/lib/shim-signed/mok/MOK.der"
-#define DKMS_KEY_NAME "DKMS module signing key"
-
-/* Where a key came from; a key can have several (the kit's key, enrolled
- * in MOK). */
-enum {
-	ORIG_NONE = ~0u >> 1, /* a MOK request: no origin to tell */
-	ORIG_BUILTIN = 1 << 0,
-	ORIG_MOK = 1 << 1,
-	ORIG_KIT = 1 << 2,
-	ORIG_CERT = 1 << 3, /* --cert */
-	ORIG_DKMS = 1 << 4,
-	ORIG_UBUNTU = 1 << 5,
-};
-
-static const struct {
-	unsigned bit;
-	const char *word; /* JSON */
-	const char *text;
-	const char *signed_by; /* the total line: "N signed by ..." */
-} origins[] = {
-	{ ORIG_BUILTIN, "builtin", "built in",
-	  "signed by a key built into the kernel" },
-	{ ORIG_MOK, "mok", "MOK", "signed by a key enrolled in MOK" },
-	{ ORIG_CERT, "cert", "--cert", "signed by a key given with --cert" },
-	{ ORIG_KIT, "kit", "the kit's", "signed by the kit's key" },
-	{ ORIG_DKMS, "dkms", "DKMS's", "signed by DKMS's key" },
-	{ ORIG_UBUNTU, "ubuntu", "Ubuntu's", "signed by Ubuntu's key" },
-};
-
 struct status_opts {
 	const char *root, *release;
 	const char **certs; /* argc + 1 slots */
@@ -96,11 +66,7 @@ struct status_opts {
 	const char **removing; /* argc + 1 slots: the --removing files */
 	int nremoving;
 	struct cert_list rm; /* their certificates, in order */
-	/* root + KIT_CERT, root + UBUNTU_CERT: kept, cert_id.source points
-	 * here */
-	char kit_path[MS_PATH + 64], ubuntu_path[MS_PATH + 64];
-	char kit_why[MS_WHY], ubuntu_why[MS_WHY]; /* "" when read, or absent */
-	int kit_read, ubuntu_read;
+	struct known_certs known; /* the kit's and Ubuntu's */
 };
 
 enum { SB_STOPS = 1, SB_MAY_STOP };
@@ -135,160 +101,6 @@ struct status_run {
 				   * module's object */
 	struct entry *e;
 };
-
-/* ---- key origins ---- */
-
-static int list_has_key(const struct cert_list *l, const struct pkey *k)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (pkey_is_cert(k, &l->certs[i]))
-			return 1;
-	return 0;
-}
-
-static int cert_same(const struct cert_id *a, const struct cert_id *b)
-{
-	return a->issuer_len == b->issuer_len &&
-	       a->serial_len == b->serial_len &&
-	       !memcmp(a->issuer, b->issuer, a->issuer_len) &&
-	       !memcmp(a->serial, b->serial, a->serial_len);
-}
-
-static int list_has_cert(const struct cert_list *l, const struct cert_id *c)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (cert_same(&l->certs[i], c))
-			return 1;
-	return 0;
-}
-
-static int starts_with(const char *s, const char *p)
-{
-	return !strncmp(s, p, strlen(p));
-}
-
-static int ends_with(const char *s, const char *p)
-{
-	size_t n = strlen(s), k = strlen(p);
-
-	return n >= k && !strcmp(s + n - k, p);
-}
-
-/* what a key's name alone says: DKMS's and Canonical's names */
-static unsigned name_origin(const char *name)
-{
-	if (!strcmp(name, DKMS_KEY_NAME))
-		return ORIG_DKMS;
-	if (starts_with(name, "Canonical Ltd.") ||
-	    ends_with(name, " Secure Boot Module Signature key"))
-		return ORIG_UBUNTU;
-	return 0;
-}
-
-/* the --cert list holds the kit's, Ubuntu's and the user's certificates,
- * told apart by where each was read */
-static unsigned given_origin(const struct status_opts *o,
-			     const struct cert_id *c)
-{
-	if (!c->source)
-		return ORIG_CERT;
-	if (!strcmp(c->source, o->kit_path))
-		return ORIG_KIT;
-	if (!strcmp(c->source, o->ubuntu_path))
-		return ORIG_UBUNTU;
-	return ORIG_CERT;
-}
-
-/* a key of the kernel's (/proc/keys), with the keyring it is in */
-static unsigned kkey_origin(const struct status_opts *o,
-			    const struct machine *m, const struct mkey *k)
-{
-	unsigned r = name_origin(k->k.name);
-	size_t i;
-
-	if ((k->ring && !strcmp(k->ring, ".builtin_trusted_keys")) ||
-	    list_has_key(&m->builtin, &k->k))
-		r |= ORIG_BUILTIN;
-	if (list_has_key(&m->moklist, &k->k))
-		r |= ORIG_MOK;
-	if (list_has_key(&m->dkms, &k->k))
-		r |= ORIG_DKMS;
-	for (i = 0; i < m->given.n; i++)
-		if (pkey_is_cert(&k->k, &m->given.certs[i]))
-			r |= given_origin(o, &m->given.certs[i]);
-	return r;
-}
-
-/* a certificate modsign read (when the kernel's keys are not visible) */
-static unsigned cert_origin(const struct status_opts *o,
-			    const struct machine *m, const struct cert_id *c)
-{
-	unsigned r = name_origin(c->cn);
-	size_t i;
-
-	if (list_has_cert(&m->builtin, c))
-		r |= ORIG_BUILTIN;
-	if (list_has_cert(&m->moklist, c))
-		r |= ORIG_MOK;
-	if (list_has_cert(&m->dkms, c))
-		r |= ORIG_DKMS;
-	for (i = 0; i < m->given.n; i++)
-		if (cert_same(&m->given.certs[i], c))
-			r |= given_origin(o, &m->given.certs[i]);
-	return r;
-}
-
-/* The certificate of a kernel key, when modsign has it. */
-static const struct cert_id *kkey_cert(const struct machine *m,
-				       const struct mkey *k)
-{
-	const struct cert_list *lists[] = { &m->builtin, &m->moklist, &m->given,
-					    &m->dkms };
-	size_t i, j;
-
-	for (i = 0; i < ARRAY_SIZE(lists); i++)
-		for (j = 0; j < lists[i]->n; j++)
-			if (pkey_is_cert(&k->k, &lists[i]->certs[j]))
-				return &lists[i]->certs[j];
-	return NULL;
-}
-
-/* The keys that count for modules: asymmetric, in a module-trusted
- * keyring (or every one, when membership is not known). */
-static int kkey_counts(const struct mkey *k)
-{
-	return k->k.type == PKEY_ASYMMETRIC && (!k->ring || k->ring[0]);
-}
-
-/* ---- the kit's and Ubuntu's certificates ---- */
-
-/* Adds root+path to m->given when it is there; a file that exists but
- * cannot be read is noted in why (the report says so), not an error. */
-static void add_known_cert(struct machine *m, const char *root,
-			   const char *path, char *full, size_t size, char *why,
-			   size_t wsize, int *read)
-{
-	struct errbuf eb;
-	struct stat st;
-
-	snprintf(full, size, "%s%s", root ? root : "", path);
-	why[0] = '\0';
-	if (stat(full, &st)) {
-		if (errno != ENOENT && errno != ENOTDIR)
-			snprintf(why, wsize, "cannot read %s: %s", path,
-				 strerror(errno));
-		return;
-	}
-	if (machine_add_certs(m, full, &eb) < 0) {
-		snprintf(why, wsize, "%.400s", eb.msg);
-		return;
-	}
-	*read = 1;
-}
 
 /* ---- the walk ---- */
 
@@ -347,7 +159,8 @@ static void module_name(const char *path, char *out, size_t size)
 	b = b ? b + 1 : path;
 	n = strlen(b);
 	for (i = 0; i < ARRAY_SIZE(ext); i++)
-		if (ends_with(b, ext[i])) {
+		if (n >= strlen(ext[i]) &&
+		    !strcmp(b + n - strlen(ext[i]), ext[i])) {
 			n -= strlen(ext[i]);
 			break;
 		}
@@ -486,9 +299,9 @@ static unsigned decision_origin(const struct status_run *s,
 	const struct decision *d = &r->d;
 
 	if (d->kkey)
-		return kkey_origin(s->o, s->m, d->kkey);
+		return kkey_origin(&s->o->known, s->m, d->kkey);
 	if (d->cert)
-		return cert_origin(s->o, s->m, d->cert);
+		return cert_origin(&s->o->known, s->m, d->cert);
 	return 0;
 }
 
@@ -543,408 +356,6 @@ static void entry_free(struct entry *e)
 	free(e->line);
 	free(e->next);
 	free(e->json);
-}
-
-/* ---- the machine, beyond check's part ---- */
-
-static void put_text(struct strbuf *sb, const char *s)
-{
-	sb_text_str(sb, s, strlen(s));
-}
-
-static void put_hex(struct strbuf *sb, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sb_printf(sb, "%02x", p[i]);
-}
-
-/* "2027-01-31" into buf; 0, or -1 when the certificate has no readable
- * notAfter. *expired: it is past. */
-static int cert_expiry(X509 *x, char *buf, size_t size, int *expired)
-{
-	const ASN1_TIME *t = x ? X509_get0_notAfter(x) : NULL;
-	struct tm tm;
-
-	if (!t || !ASN1_TIME_to_tm(t, &tm)) {
-		ERR_clear_error();
-		return -1;
-	}
-	strftime(buf, size, "%Y-%m-%d", &tm);
-	*expired = X509_cmp_current_time(t) < 0;
-	ERR_clear_error();
-	return 0;
-}
-
-/* Whole days from now to the certificate's notAfter, rounded up (10 for
- * one that ends in 9 days and 5 hours); 0 or less once past. 0, or -1
- * when that cannot be told. */
-static int cert_days_left(X509 *x, int *days)
-{
-	const ASN1_TIME *t = x ? X509_get0_notAfter(x) : NULL;
-	int day, sec;
-
-	if (!t || !ASN1_TIME_diff(&day, &sec, NULL, t)) {
-		ERR_clear_error();
-		return -1;
-	}
-	*days = day + (sec > 0); /* day and sec have the same sign */
-	return 0;
-}
-
-#define EXPIRY_WARN_DAYS 30
-/* The keys whose expiry is the user's business: not a distribution's
- * built-in key (it renews that one with each kernel build). */
-#define ORIG_USERS (ORIG_MOK | ORIG_KIT | ORIG_CERT | ORIG_DKMS | ORIG_UBUNTU)
-
-/* Whether the report warns about this key's expiry; *days then set. */
-static int expiry_warned(const struct cert_id *c, unsigned o, int *days)
-{
-	return c && o != ORIG_NONE && (o & ORIG_USERS) &&
-	       !cert_days_left(c->x, days) && *days <= EXPIRY_WARN_DAYS;
-}
-
-static void origins_text(unsigned o, struct strbuf *sb)
-{
-	size_t i;
-	int any = 0;
-
-	for (i = 0; i < ARRAY_SIZE(origins); i++)
-		if (o & origins[i].bit) {
-			sb_puts(sb, any ? ", " : "");
-			sb_puts(sb, origins[i].text);
-			any = 1;
-		}
-	if (!any)
-		sb_puts(sb, "origin unknown");
-}
-
-static void origins_json(unsigned o, struct strbuf *sb)
-{
-	size_t i;
-	int any = 0;
-
-	sb_puts(sb, ",\"origins\":[");
-	for (i = 0; i < ARRAY_SIZE(origins); i++)
-		if (o & origins[i].bit) {
-			sb_printf(sb, "%s\"%s\"", any ? "," : "",
-				  origins[i].word);
-			any = 1;
-		}
-	sb_puts(sb, "]");
-}
-
-/* one key: its name, id, expiry, origins, keyring */
-static void key_text(const char *name, const uint8_t *id, size_t id_len,
-		     const struct cert_id *c, unsigned o, const char *ring,
-		     struct strbuf *sb)
-{
-	char date[32];
-	int expired = 0;
-
-	sb_puts(sb, "    ");
-	put_text(sb, name);
-	sb_puts(sb, ", key id ");
-	if (id_len)
-		put_hex(sb, id, id_len);
-	else
-		sb_puts(sb, "-");
-	if (c && !cert_expiry(c->x, date, sizeof(date), &expired))
-		sb_printf(sb, ", %s %s", expired ? "expired" : "expires", date);
-	else if (!c)
-		sb_puts(sb, ", expiry unknown (no certificate)");
-	if (o != ORIG_NONE) {
-		sb_puts(sb, ", ");
-		origins_text(o, sb);
-	}
-	if (ring) {
-		sb_puts(sb, " (");
-		put_text(sb, ring[0] ? ring : "in no module keyring");
-		sb_puts(sb, ")");
-	}
-	sb_puts(sb, "\n");
-}
-
-static void key_json(const char *name, const uint8_t *id, size_t id_len,
-		     const struct cert_id *c, unsigned o, const char *ring,
-		     int first, struct strbuf *sb)
-{
-	char date[32];
-	int expired = 0, days = 0;
-
-	sb_puts(sb, first ? "{\"name\":\"" : ",{\"name\":\"");
-	sb_json_str(sb, name, strlen(name));
-	sb_puts(sb, "\",\"key_id\":");
-	if (id_len) {
-		sb_puts(sb, "\"");
-		put_hex(sb, id, id_len);
-		sb_puts(sb, "\"");
-	} else {
-		sb_puts(sb, "null");
-	}
-	if (c && !cert_expiry(c->x, date, sizeof(date), &expired))
-		sb_printf(sb, ",\"expires\":\"%s\",\"expired\":%s", date,
-			  expired ? "true" : "false");
-	else
-		sb_puts(sb, ",\"expires\":null,\"expired\":null");
-	if (c && !cert_days_left(c->x, &days))
-		sb_printf(sb, ",\"expires_in_days\":%d", days);
-	else
-		sb_puts(sb, ",\"expires_in_days\":null");
-	sb_printf(sb, ",\"expiry_warning\":%s",
-		  expiry_warned(c, o, &days) ? "true" : "false");
-	origins_json(o, sb);
-	sb_puts(sb, ",\"keyring\":");
-	if (ring) {
-		sb_puts(sb, "\"");
-		sb_json_str(sb, ring, strlen(ring));
-		sb_puts(sb, "\"");
-	} else {
-		sb_puts(sb, "null");
-	}
-	sb_puts(sb, "}");
-}
-
-/* "warning: NAME (key id ID) expires on DATE (in N days): ..." for a
- * key of the user's whose certificate ends within EXPIRY_WARN_DAYS */
-static void key_warning(const char *name, const uint8_t *id, size_t id_len,
-			const struct cert_id *c, unsigned o, struct strbuf *sb)
-{
-	char date[32];
-	int expired = 0, days = 0;
-
-	if (!expiry_warned(c, o, &days) ||
-	    cert_expiry(c->x, date, sizeof(date), &expired))
-		return;
-	sb_puts(sb, "warning: ");
-	put_text(sb, name);
-	sb_puts(sb, " (key id ");
-	if (id_len)
-		put_hex(sb, id, id_len);
-	else
-		sb_puts(sb, "-");
-	if (expired)
-		sb_printf(sb, ") expired on %s", date);
-	else
-		sb_printf(sb, ") expires on %s (in %d day%s)", date, days,
-			  days == 1 ? "" : "s");
-	sb_puts(sb,
-		": make a new key with 'make rotate' (docs/key-rotation.md)\n");
-}
-
-/* a certificate's key id as /proc/keys shows it: SKID, else serial */
-static void cert_keyid(const struct cert_id *c, const uint8_t **id, size_t *n)
-{
-	*id = c->has_skid ? c->skid : c->serial;
-	*n = c->has_skid ? c->skid_len : c->serial_len;
-}
-
-enum key_out { KEY_TEXT, KEY_JSON, KEY_WARN };
-
-static void one_key(enum key_out out, const char *name, const uint8_t *id,
-		    size_t id_len, const struct cert_id *c, unsigned o,
-		    const char *ring, int first, struct strbuf *sb)
-{
-	if (out == KEY_JSON)
-		key_json(name, id, id_len, c, o, ring, first, sb);
-	else if (out == KEY_TEXT)
-		key_text(name, id, id_len, c, o, ring, sb);
-	else
-		key_warning(name, id, id_len, c, o, sb);
-}
-
-/* Calls key_text, key_json or key_warning (out) for each key trusted for
- * modules: the kernel's keys when /proc/keys is readable, else the
- * certificates modsign knows (built in, MokListRT, the kit's, --cert,
- * DKMS's). */
-static void each_key(const struct status_opts *o, const struct machine *m,
-		     enum key_out out, struct strbuf *sb)
-{
-	const struct cert_list *lists[] = { &m->builtin, &m->moklist, &m->given,
-					    &m->dkms };
-	size_t i, j;
-	int first = 1;
-
-	if (m->keys.status == KEYS_OK) {
-		for (i = 0; i < m->keys.n; i++) {
-			const struct mkey *k = &m->keys.keys[i];
-
-			if (!kkey_counts(k))
-				continue;
-			one_key(out, k->k.name, k->k.id, k->k.id_len,
-				kkey_cert(m, k), kkey_origin(o, m, k), k->ring,
-				first, sb);
-			first = 0;
-		}
-		return;
-	}
-	for (i = 0; i < ARRAY_SIZE(lists); i++)
-		for (j = 0; j < lists[i]->n; j++) {
-			const struct cert_id *c = &lists[i]->certs[j];
-			const uint8_t *id;
-			size_t n;
-
-			cert_keyid(c, &id, &n);
-			one_key(out, c->cn, id, n, c, cert_origin(o, m, c),
-				NULL, first, sb);
-			first = 0;
-		}
-}
-
-/* MokNew or MokDel: each certificate waiting */
-static void request_text(const char *what, const struct cert_list *l,
-			 struct strbuf *sb)
-{
-	size_t i;
-
-	sb_printf(sb, "  %-13s", what);
-	switch (l->status) {
-	case LIST_OK:
-		sb_printf(sb, "%zu certificate%s waiting for MokManager\n",
-			  l->n, l->n == 1 ? "" : "s");
-		break;
-	case LIST_ABSENT:
-		sb_puts(sb, "none waiting\n");
-		break;
-	default:
-		sb_puts(sb,
-			l->status == LIST_DAMAGED ? "damaged (" : "unknown (");
-		put_text(sb, l->why);
-		sb_puts(sb, ")\n");
-	}
-	for (i = 0; i < l->n; i++) {
-		const uint8_t *id;
-		size_t n;
-
-		cert_keyid(&l->certs[i], &id, &n);
-		key_text(l->certs[i].cn, id, n, &l->certs[i], ORIG_NONE, NULL,
-			 sb);
-	}
-}
-
-static void request_json(const char *key, const struct cert_list *l,
-			 struct strbuf *sb)
-{
-	size_t i;
-
-	sb_printf(sb, ",\"%s\":", key);
-	if (l->status != LIST_OK && l->status != LIST_ABSENT) {
-		sb_puts(sb, "null");
-		return;
-	}
-	sb_puts(sb, "[");
-	for (i = 0; i < l->n; i++) {
-		const uint8_t *id;
-		size_t n;
-
-		cert_keyid(&l->certs[i], &id, &n);
-		key_json(l->certs[i].cn, id, n, &l->certs[i], 0, NULL, !i, sb);
-	}
-	sb_puts(sb, "]");
-}
-
-/* module.sig_enforce on the command line: "y", "n", "absent", or NULL
- * (unknown, why in why) */
-static const char *cmdline_word(const struct machine *m, char *why, size_t size)
-{
-	switch (machine_cmdline_sig_enforce(m, why, size)) {
-	case TRI_YES:
-		return "y";
-	case TRI_NO:
-		return "n";
-	case -1:
-		return "absent";
-	default:
-		return NULL;
-	}
-}
-
-static void known_cert_text(const char *label, const char *path, int read,
-			    const char *why, struct strbuf *sb)
-{
-	sb_printf(sb, "  %-13s", label);
-	if (read)
-		sb_printf(sb, "%s (counted as --cert)\n", path);
-	else if (why[0]) {
-		sb_puts(sb, "unknown (");
-		put_text(sb, why);
-		sb_puts(sb, ")\n");
-	} else {
-		sb_printf(sb, "none (no %s)\n", path);
-	}
-}
-
-static void status_machine_text(const struct status_opts *o,
-				const struct machine *m, const struct policy *p,
-				struct strbuf *sb)
-{
-	char why[MS_WHY];
-	const char *cl = cmdline_word(m, why, sizeof(why));
-	size_t i, n = 0;
-
-	machine_text(m, p, sb);
-	sb_printf(sb, "  %-13s", "cmdline:");
-	if (!cl) {
-		sb_puts(sb, "unknown (");
-		put_text(sb, why);
-		sb_puts(sb, ")\n");
-	} else if (!strcmp(cl, "absent")) {
-		sb_puts(sb, "no module.sig_enforce (/proc/cmdline)\n");
-	} else {
-		sb_printf(sb, "module.sig_enforce=%s (/proc/cmdline)\n",
-			  !strcmp(cl, "y") ? "1" : "0");
-	}
-	known_cert_text("kit key:", KIT_CERT, o->kit_read, o->kit_why, sb);
-	known_cert_text("Ubuntu key:", UBUNTU_CERT, o->ubuntu_read,
-			o->ubuntu_why, sb);
-
-	if (m->keys.status == KEYS_OK) {
-		for (i = 0; i < m->keys.n; i++)
-			n += kkey_counts(&m->keys.keys[i]);
-		sb_printf(sb, "keys trusted for modules (%zu):\n", n);
-	} else {
-		sb_puts(sb, "keys trusted for modules: unknown (");
-		put_text(sb, m->keys.why);
-		sb_puts(sb, "); the certificates modsign read:\n");
-	}
-	each_key(o, m, KEY_TEXT, sb);
-	each_key(o, m, KEY_WARN, sb);
-	sb_puts(sb, "MOK requests for the next boot:\n");
-	request_text("add:", &m->moknew, sb);
-	request_text("delete:", &m->mokdel, sb);
-}
-
-static void status_machine_json(const struct status_opts *o,
-				const struct machine *m, const struct policy *p,
-				struct strbuf *sb)
-{
-	char why[MS_WHY];
-	const char *cl = cmdline_word(m, why, sizeof(why));
-	struct strbuf mj;
-
-	sb_init(&mj);
-	machine_json(m, p, &mj);
-	/* check's machine object, then status's fields inside it */
-	if (mj.len && mj.s[mj.len - 1] == '}')
-		sb_add(sb, mj.s, mj.len - 1);
-	sb_free(&mj);
-	sb_puts(sb, ",\"cmdline_sig_enforce\":");
-	sb_puts(sb, cl ? "\"" : "null");
-	if (cl)
-		sb_printf(sb, "%s\"", cl);
-	sb_printf(sb, ",\"kit_cert\":%s,\"ubuntu_cert\":%s",
-		  o->kit_read ? "true" : "false",
-		  o->ubuntu_read ? "true" : "false");
-	sb_puts(sb, ",\"key_list_from\":");
-	sb_puts(sb,
-		m->keys.status == KEYS_OK ? "\"kernel\"" : "\"certificates\"");
-	sb_puts(sb, ",\"key_list\":[");
-	each_key(o, m, KEY_JSON, sb);
-	sb_puts(sb, "]");
-	request_json("mok_pending_add", &m->moknew, sb);
-	request_json("mok_pending_delete", &m->mokdel, sb);
-	sb_puts(sb, "}");
 }
 
 /* ---- the modules' report ---- */
@@ -1009,7 +420,7 @@ static int removal_stops(const struct entry *e, const struct entry *like)
 /* What a loading module is counted as in the total line. */
 static const char *load_kind(const struct entry *e)
 {
-	size_t i;
+	const char *by;
 
 	if (e->v == V_LOAD_WARN)
 		return !strcmp(e->reason, "unsigned") ?
@@ -1019,11 +430,8 @@ static const char *load_kind(const struct entry *e)
 		return "unchecked (this kernel does not check signatures)";
 	if (!strcmp(e->reason, "not-enforced"))
 		return "not enforced (whether the key is trusted is unknown)";
-	/* whose key it is says more than how the kernel got it */
-	for (i = ARRAY_SIZE(origins); i-- > 0;)
-		if (e->origin & origins[i].bit)
-			return origins[i].signed_by;
-	return "signed by a key this kernel trusts";
+	by = origins_signed_by(e->origin);
+	return by ? by : "signed by a key this kernel trusts";
 }
 
 /* The modules that will not load, a group per verdict line: its count,
@@ -1384,12 +792,7 @@ static int status_machine(struct status_opts *o, struct machine *m)
 			"the running release is unknown (%s): give --release R",
 			m->release_src);
 	rc = check_add_certs(m, o->certs, o->ncerts);
-	add_known_cert(m, m->live ? "" : m->root, KIT_CERT, o->kit_path,
-		       sizeof(o->kit_path), o->kit_why, sizeof(o->kit_why),
-		       &o->kit_read);
-	add_known_cert(m, m->live ? "" : m->root, UBUNTU_CERT, o->ubuntu_path,
-		       sizeof(o->ubuntu_path), o->ubuntu_why,
-		       sizeof(o->ubuntu_why), &o->ubuntu_read);
+	known_certs_read(m, &o->known);
 	return rc;
 }
 
@@ -1429,11 +832,11 @@ static int status_report(struct status_run *s, size_t n)
 	sb_init(&out);
 	if (s->o->json) {
 		sb_puts(&out, "{\"modsign_status\":1");
-		status_machine_json(s->o, s->m, s->p, &out);
+		status_machine_json(&s->o->known, s->m, s->p, &out);
 		removing_json(s, n, &out);
 		modules_json(s, n, &out);
 	} else {
-		status_machine_text(s->o, s->m, s->p, &out);
+		status_machine_text(&s->o->known, s->m, s->p, &out);
 		modules_text(s, n, &out);
 	}
 	for (i = 0; i < n; i++)
