@@ -369,7 +369,7 @@ step_resigned() {
 		esac
 	done
 	if [ ${#needs[@]} != 0 ]; then
-		die "refusing to queue the old key's deletion: these installed modules are signed by it and would stop loading: $(printf '%s; ' "${needs[@]}")re-sign them ('sudo make rotate' after putting them back where it looks, or 'modsign sign $KEY $CERT FILE'), or remove them, then run again"
+		die "refusing to queue the old key's deletion: these installed modules are signed by it and would stop loading: $(printf '%s; ' "${needs[@]}")re-sign each with the new key ('modsign sign $KEY $CERT FILE') or remove it, then run 'sudo make rotate' again"
 	fi
 	st=$(mok_state "$old")
 	case $st in

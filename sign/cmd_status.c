@@ -73,7 +73,7 @@ enum { SB_STOPS = 1, SB_MAY_STOP };
 
 /* One module's outcome, kept after its bytes are freed. */
 struct entry {
-	char *path; /* as read, under the root */
+	char *path; /* as the machine names it: /lib/modules/R/... */
 	char name[128]; /* the file name without .ko[.xz|.zst|.gz] */
 	enum verdict v;
 	const char *reason;
@@ -339,10 +339,12 @@ static enum batch_result status_one(struct batch_job *job, const char *path,
 	e->sb_stops = stops_with_secure_boot(s, r);
 	if (s->o->json)
 		e->json = shown.oom ? NULL : entry_json(s, e, r, shown.s);
+	e->path = shown.oom ? NULL : strdup(shown.s);
 	check_result_free(r);
 	free(r);
 	sb_free(&shown);
-	if (oom || !e->line || !e->next || (s->o->json && !e->json)) {
+	if (oom || !e->line || !e->next || !e->path ||
+	    (s->o->json && !e->json)) {
 		eb_set(eb, "out of memory");
 		return BATCH_FAILED;
 	}
@@ -352,6 +354,7 @@ static enum batch_result status_one(struct batch_job *job, const char *path,
 
 static void entry_free(struct entry *e)
 {
+	free(e->path);
 	free(e->signer);
 	free(e->line);
 	free(e->next);
@@ -515,9 +518,27 @@ static const char *removal_note(const struct machine *m,
 	return "";
 }
 
+/* The paths of the modules that stop loading without the --removing
+ * certificate like->rm_by names: what to re-sign, as the machine names
+ * them (the other lines give names; these are files to act on). */
+static void removal_paths_text(const struct status_run *s, size_t n,
+			       const struct entry *like, struct strbuf *sb)
+{
+	size_t i;
+	int any = 0;
+
+	for (i = 0; i < n; i++)
+		if (removal_stops(&s->e[i], like)) {
+			sb_puts(sb, any ? ", " : "");
+			put_text(sb, s->e[i].path);
+			any = 1;
+		}
+	sb_puts(sb, "\n");
+}
+
 /* One line per --removing certificate, each starting "if MOK loses ":
- * "if MOK loses NAME (key id ID), these N modules will stop loading: ..."
- * or "if MOK loses NAME (key id ID), no module will stop loading". */
+ * "if MOK loses NAME (key id ID), these N modules will stop loading:
+ * PATHS" or "if MOK loses NAME (key id ID), no module will stop loading". */
 static void removing_text(const struct status_run *s, size_t n,
 			  struct strbuf *sb)
 {
@@ -543,8 +564,10 @@ static void removing_text(const struct status_run *s, size_t n,
 		if (when.oom) {
 			sb->oom = 1;
 		} else if (count) {
-			change_text(when.s, "will stop loading", count, s->e, n,
-				    removal_stops, &like, sb);
+			sb_printf(sb, "%s %s %zu module%s will stop loading: ",
+				  when.s, count == 1 ? "this" : "these", count,
+				  count == 1 ? "" : "s");
+			removal_paths_text(s, n, &like, sb);
 		} else {
 			sb_printf(sb, "%s no module will stop loading%s\n",
 				  when.s, removal_note(s->m, &l->certs[i]));
