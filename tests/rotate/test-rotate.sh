@@ -139,19 +139,20 @@ step() {
 	sed -n 's/^step=//p' "$KEYDIR/rotation.state" 2>/dev/null
 }
 
-# to_step WANT: runs make rotate (rebooting when it says so) until the
-# state file says WANT.
+# to_step WANT [VAR=VALUE...]: runs make rotate (rebooting when it says
+# so) until the state file says WANT.
 to_step() {
-	local i
+	local i want=$1
+	shift
 	for i in 1 2 3 4 5 6 7 8; do
-		[ "$(step)" != "$1" ] || return 0
-		rot_ok
-		[ "$(step)" != "$1" ] || return 0
+		[ "$(step)" != "$want" ] || return 0
+		rot_ok "$@"
+		[ "$(step)" != "$want" ] || return 0
 		if grep -q "next: reboot" "$T/out"; then
 			reboot
 		fi
 	done
-	fail "did not get to step $1 (at '$(step)'): $(cat "$T/all")"
+	fail "did not get to step $want (at '$(step)'): $(cat "$T/all")"
 }
 
 old_dir() {
@@ -381,6 +382,24 @@ test_nothing_to_rotate_and_half_pairs() {
 	expect_eq 1 "$(cat "$T/rc")"
 	expect_file_contains "$T/err" "is not the new certificate this rotation made"
 	expect_eq 0 "$(imports)" "mokutil --import calls"
+}
+
+# sudo make rotate in a clone its user owns: the new pair and the
+# re-signed modules/ stay that user's (make sign as them must read the key
+# and rewrite the modules).
+test_sudo_leaves_the_clone_to_its_owner() {
+	setup
+	mkdir -p "$T/bin"
+	cp "$MODSIGN" "$T/bin/modsign"
+	chmod 0755 "$T" "$T/bin"
+	chown -R nobody:nogroup "$T/tree"
+	to_step resigned MODSIGN="$T/bin/modsign"
+	expect_eq "nobody nobody" "$(stat -c %U "$KEYDIR/signing_key.pem") $(stat -c %U "$KEYDIR/signing_key.x509")" "owner of the new pair"
+	expect_eq 0600 "$(stat -c %04a "$KEYDIR/signing_key.pem")" "mode of the new key"
+	expect_eq nobody "$(stat -c %U "$T/tree/modules/hello-1.ko")" "owner of the re-signed modules/hello-1.ko"
+	"$MODSIGN" verify --cert "$KEYDIR/signing_key.x509" "$T/tree/modules/hello-1.ko" >"$T/v" 2>&1 ||
+		fail "modules/hello-1.ko is not signed by B: $(cat "$T/v")"
+	expect_file_contains "$T/all" "re-signing 1 module(s) in $T/tree/modules as nobody"
 }
 
 run_tests "$@"
