@@ -26,6 +26,11 @@
 #   sandbox_stop                      remove the sandbox folder
 #   host_fingerprint                  a line per file of what the host must
 #                                     keep (see below), to compare
+#   small_image IMAGE DEPMOD RELEASE DEST MODULE...
+#                                     a kernel's installed modules, smaller
+#                                     (see below), to layer
+#   no_man_index                      dpkg -i in the current sandbox skips
+#                                     the manual's index
 #
 # As a command: sandbox.sh DIR -- CMD... runs CMD in the sandbox DIR (made
 # if missing, kept afterwards).
@@ -159,3 +164,30 @@ if [ "${BASH_SOURCE[0]}" == "$0" ]; then
 	shift 2
 	sandbox_run "$@"
 fi
+
+# small_image IMAGE DEPMOD RELEASE DEST MODULE...: in DEST/lib/modules/
+# RELEASE, the image's MODULEs and what they depend on (after the image's
+# modules.dep in DEPMOD), its modules.builtin* and modules.order, and the
+# modules.* files depmod writes for them: the installed kernel, smaller
+# (DKMS's depmod and a scan of /lib/modules take seconds, not minutes).
+small_image() {
+	local image=$1 depmods=$2 rel=$3 dest=$4/lib/modules/$3 files m
+	shift 4
+	mapfile -t files < <(for m in "$@"; do
+		awk -v m="$m" '{ n = $1; sub(/:$/, "", n); p = n; sub(/.*\//, "", n); sub(/\.ko(\.[a-z]+)?$/, "", n) }
+			n == m { print p; for (i = 2; i <= NF; i++) print $i }' "$depmods/modules.dep"
+	done | LC_ALL=C sort -u)
+	[ "${#files[@]}" -ge $# ] || return 1
+	mkdir -p "$dest" || return 1
+	(cd "$image" && cp --parents "${files[@]}" modules.builtin modules.builtin.modinfo modules.order "$dest/") || return 1
+	depmod -b "$4" "$rel" || return 1
+	[ -s "$dest/modules.dep" ]
+}
+
+# no_man_index: in the current sandbox, man-db's trigger does not rebuild
+# the manual's index after dpkg -i (its own switch, debconf's
+# man-db/auto-update, is the file /var/lib/man-db/auto-update): nothing
+# here reads it, and for dkms it took 14 s of the 25 s of dpkg -i.
+no_man_index() {
+	sandbox_run rm -f /var/lib/man-db/auto-update
+}

@@ -59,23 +59,6 @@ export SUITE
 # deps_on_line checks that v4l2loopback needs no other module.
 NEEDED_MODULES=(videodev)
 
-# small_image IMAGE DEPMOD RELEASE DEST: in DEST/lib/modules/RELEASE, the
-# image's NEEDED_MODULES and what they depend on (after the image's
-# modules.dep in DEPMOD), its modules.builtin* and modules.order, and the
-# modules.* files depmod writes for them: the installed kernel, smaller.
-small_image() {
-	local image=$1 rel=$3 dest=$4/lib/modules/$3 files m
-	mapfile -t files < <(for m in "${NEEDED_MODULES[@]}"; do
-		awk -v m="$m" '{ n = $1; sub(/:$/, "", n); p = n; sub(/.*\//, "", n); sub(/\.ko(\.[a-z]+)?$/, "", n) }
-			n == m { print p; for (i = 2; i <= NF; i++) print $i }' "$2/modules.dep"
-	done | LC_ALL=C sort -u)
-	[ "${#files[@]}" -ge "${#NEEDED_MODULES[@]}" ] || return 1
-	mkdir -p "$dest" || return 1
-	(cd "$image" && cp --parents "${files[@]}" modules.builtin modules.builtin.modinfo modules.order "$dest/") || return 1
-	depmod -b "$4" "$rel" || return 1
-	[ -s "$dest/modules.dep" ]
-}
-
 cleanup() {
 	if [ -z "${KEEP_TMP:-}" ]; then
 		SANDBOX_DIR=$SUITE/sandbox sandbox_stop || true
@@ -85,18 +68,11 @@ cleanup() {
 }
 trap cleanup EXIT
 host_fingerprint >"$SUITE/host.before"
-small_image "$IMAGE61" "$DEPMOD61" "$REL61" "$SUITE/image61" || suite_error "cannot make the small 6.1 image in $SUITE/image61"
-small_image "$IMAGE612" "$DEPMOD612" "$REL612" "$SUITE/image612" || suite_error "cannot make the small 6.12 image in $SUITE/image612"
+small_image "$IMAGE61" "$DEPMOD61" "$REL61" "$SUITE/image61" "${NEEDED_MODULES[@]}" || suite_error "cannot make the small 6.1 image in $SUITE/image61"
+small_image "$IMAGE612" "$DEPMOD612" "$REL612" "$SUITE/image612" "${NEEDED_MODULES[@]}" || suite_error "cannot make the small 6.12 image in $SUITE/image612"
 SMALL61=$SUITE/image61/lib/modules/$REL61
 SMALL612=$SUITE/image612/lib/modules/$REL612
 
-# no_man_index: in the current sandbox, man-db's trigger does not rebuild
-# the manual's index after dpkg -i (its own switch, debconf's
-# man-db/auto-update, is the file /var/lib/man-db/auto-update): no test
-# reads it, and for dkms it took 14 s of the 25 s of dpkg -i here.
-no_man_index() {
-	sandbox_run rm -f /var/lib/man-db/auto-update
-}
 
 # The shared sandbox: the host's files, plus Debian 12's 6.1 image as
 # installed (the modules the tests need and what depmod writes). The host

@@ -56,12 +56,18 @@ case "$rel" in
 esac
 
 box=$(mktemp -d "${TMPDIR:-/tmp}/modsign-vm-dkms.XXXXXX")
-trap 'SANDBOX_DIR=$box sandbox_stop || true; rm -f "$box.host-before" "$box.host-after"' EXIT
+trap 'SANDBOX_DIR=$box sandbox_stop || true; rm -rf "$box.host-before" "$box.host-after" "$box.image"' EXIT
 # What the host must keep (DKMS's, module, header and dpkg files), as the
 # dkms suite's host_untouched compares it.
 host_fingerprint >"$box.host-before"
+# The kernel as installed, with only what v4l2loopback needs (videodev,
+# mc): DKMS's depmod, and the rotation's scan of /lib/modules, then take
+# seconds.
+small_image "$image" "$depmods" "$rel" "$box.image" videodev ||
+	die "cannot make the small image of $rel"
 sandbox_start "$box"
-sandbox_layer "/usr/lib/modules/$rel" "$depmods" "$image"
+sandbox_layer "/usr/lib/modules/$rel" "$box.image/lib/modules/$rel"
+no_man_index
 
 # One job and a lower priority: the machine is shared.
 in_box() {
