@@ -171,7 +171,7 @@ fi
 # modules.* files depmod writes for them: the installed kernel, smaller
 # (DKMS's depmod and a scan of /lib/modules take seconds, not minutes).
 small_image() {
-	local image=$1 depmods=$2 rel=$3 dest=$4/lib/modules/$3 files m
+	local image=$1 depmods=$2 rel=$3 base=$4 dest=$4/lib/modules/$3 files m
 	shift 4
 	mapfile -t files < <(for m in "$@"; do
 		awk -v m="$m" '{ n = $1; sub(/:$/, "", n); p = n; sub(/.*\//, "", n); sub(/\.ko(\.[a-z]+)?$/, "", n) }
@@ -180,7 +180,7 @@ small_image() {
 	[ "${#files[@]}" -ge $# ] || return 1
 	mkdir -p "$dest" || return 1
 	(cd "$image" && cp --parents "${files[@]}" modules.builtin modules.builtin.modinfo modules.order "$dest/") || return 1
-	depmod -b "$4" "$rel" || return 1
+	depmod -b "$base" "$rel" || return 1
 	[ -s "$dest/modules.dep" ]
 }
 
