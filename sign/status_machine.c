@@ -303,6 +303,18 @@ static void origins_json(unsigned o, struct strbuf *sb)
 	sb_puts(sb, "]");
 }
 
+/* "NAME<between>ID", ID in hex or "-" */
+static void put_name_id(struct strbuf *sb, const char *name,
+			const char *between, const uint8_t *id, size_t id_len)
+{
+	put_text(sb, name);
+	sb_puts(sb, between);
+	if (id_len)
+		put_hex(sb, id, id_len);
+	else
+		sb_puts(sb, "-");
+}
+
 /* one key: its name, id, expiry, origins, keyring */
 static void key_text(const char *name, const uint8_t *id, size_t id_len,
 		     const struct cert_id *c, unsigned o, const char *ring,
@@ -312,12 +324,7 @@ static void key_text(const char *name, const uint8_t *id, size_t id_len,
 	int expired = 0;
 
 	sb_puts(sb, "    ");
-	put_text(sb, name);
-	sb_puts(sb, ", key id ");
-	if (id_len)
-		put_hex(sb, id, id_len);
-	else
-		sb_puts(sb, "-");
+	put_name_id(sb, name, ", key id ", id, id_len);
 	if (c && !cert_expiry(c->x, date, sizeof(date), &expired))
 		sb_printf(sb, ", %s %s", expired ? "expired" : "expires", date);
 	else if (!c)
@@ -386,12 +393,7 @@ static void key_warning(const char *name, const uint8_t *id, size_t id_len,
 	    cert_expiry(c->x, date, sizeof(date), &expired))
 		return;
 	sb_puts(sb, "warning: ");
-	put_text(sb, name);
-	sb_puts(sb, " (key id ");
-	if (id_len)
-		put_hex(sb, id, id_len);
-	else
-		sb_puts(sb, "-");
+	put_name_id(sb, name, " (key id ", id, id_len);
 	if (expired)
 		sb_printf(sb, ") expired on %s", date);
 	else
