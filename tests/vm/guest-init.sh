@@ -109,12 +109,11 @@ enroll_status() { # WANT [CERT [NOTE]]
 	[ -z "${3:-}" ] || contains "$out" "$3"
 }
 
-# mok_says WANT [ARG...]: mok-enroll.sh ARG... with the password file exits
-# 0, says WANT, and never prints the password.
-mok_says() {
+# says WANT CMD...: CMD exits 0, says WANT, and never prints the password.
+says() {
 	local want=$1 out rc=0
 	shift
-	out=$("$KIT/mok-enroll.sh" "$@" --password-file "$KIT/mok-password" 2>&1) || rc=$?
+	out=$("$@" 2>&1) || rc=$?
 	echo "$out" >>"$LOG"
 	[ "$rc" == 0 ] || {
 		echo "exit $rc: $out"
@@ -122,6 +121,13 @@ mok_says() {
 	}
 	contains "$out" "$want" || return 1
 	password_unseen "$out"
+}
+
+# mok_says WANT [ARG...]: mok-enroll.sh ARG... with the password file.
+mok_says() {
+	local want=$1
+	shift
+	says "$want" "$KIT/mok-enroll.sh" "$@" --password-file "$KIT/mok-password"
 }
 
 password_unseen() {
@@ -507,15 +513,7 @@ rotate_run() {
 
 # rotate_says WANT: make rotate exits 0, says WANT, not the password.
 rotate_says() {
-	local out rc=0
-	out=$(rotate_run) || rc=$?
-	echo "$out" >>"$LOG"
-	[ "$rc" == 0 ] || {
-		echo "exit $rc: $out"
-		return 1
-	}
-	contains "$out" "$1" || return 1
-	password_unseen "$out"
+	says "$1" rotate_run
 }
 
 # rotate_refuses WANT...: make rotate exits 1 and says each WANT.
@@ -548,47 +546,54 @@ both_keys_trusted() {
 	contains "$keys" "$cn: " && contains "$keys" "$1: "
 }
 
-# signed_by_all CN DIR: every module below DIR names CN as its signer.
-signed_by_all() {
-	local f files n=0 bad=
-	files=$(find "$2" -name '*.ko*')
+# every_module DIR WHAT CMD...: CMD... FILE succeeds for each module FILE
+# below DIR, and there is one at least; else WHAT and what CMD said.
+every_module() {
+	local dir=$1 what=$2 f files out n=0 bad=
+	shift 2
+	files=$(find "$dir" -name '*.ko*' | sort)
 	while IFS= read -r f; do
 		[ -n "$f" ] || continue
 		n=$((n + 1))
-		[ "$(modinfo -F signer "$f")" == "$1" ] || bad+=" $f ($(modinfo -F signer "$f"))"
+		out=$("$@" "$f" 2>&1) || bad+=" $f ($out)"
 	done <<<"$files"
 	[ "$n" -gt 0 ] || {
-		echo "no module below $2"
+		echo "no module below $dir"
 		return 1
 	}
 	[ -z "$bad" ] || {
-		echo "not signed by $1:$bad"
+		echo "$what:$bad"
 		return 1
 	}
 }
 
+signer_is() { # CN FILE
+	local got
+	got=$(modinfo -F signer "$2")
+	[ "$got" == "$1" ] || {
+		echo "$got"
+		return 1
+	}
+}
+
+load_unload() { # FILE
+	local name
+	name=$(modinfo -F name "$1")
+	insmod "$1" || return 1
+	rmmod "$name" || {
+		echo "does not unload"
+		return 1
+	}
+}
+
+# signed_by_all CN DIR: every module below DIR names CN as its signer.
+signed_by_all() {
+	every_module "$2" "not signed by $1" signer_is "$1"
+}
+
 # all_load DIR: every module below DIR loads, then unloads.
 all_load() {
-	local f files name out n=0 bad=
-	files=$(find "$1" -name '*.ko*' | sort)
-	while IFS= read -r f; do
-		[ -n "$f" ] || continue
-		n=$((n + 1))
-		name=$(modinfo -F name "$f")
-		if out=$(insmod "$f" 2>&1); then
-			rmmod "$name" || bad+=" $f (does not unload)"
-		else
-			bad+=" $f ($out)"
-		fi
-	done <<<"$files"
-	[ "$n" -gt 0 ] || {
-		echo "no module below $1"
-		return 1
-	}
-	[ -z "$bad" ] || {
-		echo "not loaded:$bad"
-		return 1
-	}
+	every_module "$1" "not loaded" load_unload
 }
 
 no_deletion_queued() {
