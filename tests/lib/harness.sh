@@ -9,7 +9,8 @@
 # The harness prints one `PASS name` or `FAIL name: detail` line per test and
 # closes with `<suite>: N passed, N failed`; it exits 1 when any test failed.
 #
-# `run_tests NAME...` runs only the named tests.
+# `run_tests NAME...` runs only the named tests. TEST_TIMES=1 prints each
+# test's seconds as a `# name: N s` line.
 
 # The repository's top folder, whatever the caller's working directory.
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -82,12 +83,14 @@ run_tests() {
 		# In the background, then waited for: a subshell whose status
 		# is tested (`( ... ) || rc=$?`) runs with set -e switched off,
 		# so a failing command would not end the test.
+		local t0=$SECONDS
 		(
 			cd "$T"
 			set -euo pipefail
 			"test_$name"
 		) <&0 >"$T/.log" 2>&1 &
 		wait "$!" || rc=$?
+		[ -z "${TEST_TIMES:-}" ] || echo "# $name: $((SECONDS - t0)) s"
 		if [ "$rc" == 0 ]; then
 			echo "PASS $suite/$name"
 			passed=$((passed + 1))
