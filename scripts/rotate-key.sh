@@ -360,7 +360,7 @@ step_resigned() {
 	for k in $(kernels); do
 		out=$("$MODSIGN" status ${ROOT:+--root "$ROOT"} --release "$k" --removing "$old" 2>&1) || true
 		# docs/status.md: "if MOK loses NAME (key id ID), these N modules
-		# will stop loading: NAMES" or "..., no module will stop loading"
+		# will stop loading: PATHS" or "..., no module will stop loading"
 		line=$(grep -m 1 '^if MOK loses ' <<<"$out" || true)
 		case $line in
 		*"will stop loading: "*) needs+=("$k: ${line#*will stop loading: }") ;;
