@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * machine.h - what `modsign check` knows about a machine: struct machine,
- * the keys it trusts and the DKMS package of a module. Data only: io/
- * sysstate.c fills it from the machine's files, core/verdict.c decides from
- * it, and the unit tests and the fuzzer build it by hand.
+ * the keys it trusts and the DKMS package of a module. Data, and
+ * machine_free (core/machine.c): io/sysstate.c fills it from the machine's
+ * files, core/verdict.c decides from it, and the unit tests and the fuzzer
+ * build it by hand.
  */
 #ifndef MODSIGN_MACHINE_H
 #define MODSIGN_MACHINE_H
@@ -95,5 +96,8 @@ struct dkms_pkg {
 
 #define DKMS_TREE "/var/lib/dkms"
 #define DKMS_CERT DKMS_TREE "/mok.pub"
+
+/* Releases what *m owns (its key lists); *m itself stays. */
+void machine_free(struct machine *m);
 
 #endif

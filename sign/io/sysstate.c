@@ -1035,15 +1035,3 @@ out:
 	sk_X509_pop_free(certs, X509_free);
 	return ret;
 }
-
-void machine_free(struct machine *m)
-{
-	free(m->keys.keys);
-	m->keys.keys = NULL;
-	cert_list_free(&m->moklist);
-	cert_list_free(&m->moknew);
-	cert_list_free(&m->mokdel);
-	cert_list_free(&m->given);
-	cert_list_free(&m->dkms);
-	cert_list_free(&m->builtin);
-}

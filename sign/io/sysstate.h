@@ -31,7 +31,6 @@ void machine_read(struct machine *m, const char *root, const char *release);
  * always.
  */
 void machine_read_builtin(struct machine *m);
-void machine_free(struct machine *m);
 
 /* Adds the certificates in path (DER, several DER, or PEM) to m->given.
  * Returns how many, or -1 with *eb. */

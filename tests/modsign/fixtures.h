@@ -280,18 +280,6 @@ static inline void add_kernel_key(struct machine *m, const struct cert_id *c,
 
 /* ---- deciding ---- */
 
-/* machine_free without linking io/sysstate.c (the file side) */
-static inline void drop_machine(struct machine *m)
-{
-	free(m->keys.keys);
-	cert_list_free(&m->moklist);
-	cert_list_free(&m->moknew);
-	cert_list_free(&m->mokdel);
-	cert_list_free(&m->given);
-	cert_list_free(&m->dkms);
-	cert_list_free(&m->builtin);
-}
-
 /* One module decided on a machine, as modsign check decides it. */
 struct result {
 	struct policy p;

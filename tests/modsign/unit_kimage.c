@@ -489,7 +489,7 @@ TEST(verdict_builtin_certificate)
 		      !strcmp(r.d.next,
 			      "optional: reboot into the kernel image now installed, whose built-in key signed it"),
 	      "not enforced: %s", r.d.next);
-	drop_machine(&m);
+	machine_free(&m);
 	free(mod.p);
 }
 
@@ -536,7 +536,7 @@ TEST(verdict_builtin_name_only)
 
 	/* the image read, and it does not hold the signer's certificate:
 	 * a name is not enough */
-	drop_machine(&m);
+	machine_free(&m);
 	machine(&m);
 	m.keys.keys[1].k.id[0] ^= 0xff;
 	cert_id_free(&m.builtin.certs[0]);
@@ -545,7 +545,7 @@ TEST(verdict_builtin_name_only)
 	check(r.d.v == V_UNKNOWN && r.d.trust == TRUST_UNKNOWN &&
 		      !strstr(r.d.key, "could not be read"),
 	      "image read, other key: %s / %s", r.d.line, r.d.key);
-	drop_machine(&m);
+	machine_free(&m);
 	free(mod.p);
 }
 
@@ -563,7 +563,7 @@ TEST(verdict_key_id_basis)
 		      !strcmp(basis_name(r.d.basis), "key-id") &&
 		      strstr(r.d.key, "(matched by the signature's key id)"),
 	      "key id: %s / %s", r.d.line, r.d.key);
-	drop_machine(&m);
+	machine_free(&m);
 	free(mod.p);
 	/* an unsigned module ties to nothing */
 	mod = module_for("6.1.0-test");
@@ -571,7 +571,7 @@ TEST(verdict_key_id_basis)
 	judge(&m, &mod, &r);
 	check(r.d.basis == BASIS_NONE && !strcmp(basis_name(r.d.basis), "none"),
 	      "unsigned");
-	drop_machine(&m);
+	machine_free(&m);
 	free(mod.p);
 }
 
@@ -598,7 +598,7 @@ TEST(verdict_deletion_pending)
 	      "line: %s", r.d.line);
 	check(strstr(r.d.next, "sudo mokutil --revoke-delete") != NULL,
 	      "next: %s", r.d.next);
-	drop_machine(&m);
+	machine_free(&m);
 	free(mod.p);
 
 	/* a built-in key is not MOK's to delete */
@@ -611,7 +611,7 @@ TEST(verdict_deletion_pending)
 	check(r.d.v == V_LOAD && !r.d.deletion_pending &&
 		      !strcmp(r.d.line, TRUSTED_LINE),
 	      "built in: %s", r.d.line);
-	drop_machine(&m);
+	machine_free(&m);
 	free(mod.p);
 
 	/* nor is a key MokListRT does not hold (trusted through db, say);
@@ -632,7 +632,7 @@ TEST(verdict_deletion_pending)
 	judge(&m, &mod, &r);
 	check(r.d.v == V_LOAD && r.d.deletion_pending, "MokListRT unknown: %s",
 	      r.d.line);
-	drop_machine(&m);
+	machine_free(&m);
 	free(mod.p);
 }
 

@@ -102,7 +102,7 @@ TEST(policy)
 	machine_policy(&m, &p);
 	check(p.checks == TRI_NO && p.enforced == TRI_NO,
 	      "no sig_enforce parameter: not checked");
-	drop_machine(&m);
+	machine_free(&m);
 }
 
 TEST(verdict_trusted)
@@ -133,7 +133,7 @@ TEST(verdict_trusted)
 	EXPECT(r, V_REJECTED,
 	       "will be rejected: signed by modsign unit key A, which this kernel does not trust",
 	       "the key is enrolled (MokListRT) but this kernel did not load it: see \"The key was enrolled but modules still fail\" in docs/troubleshooting.md");
-	drop_machine(&m);
+	machine_free(&m);
 	free(mod.p);
 }
 
@@ -170,7 +170,7 @@ TEST(verdict_unsigned)
 	EXPECT(r, V_LOAD,
 	       "will load: this kernel does not check module signatures",
 	       "none");
-	drop_machine(&m);
+	machine_free(&m);
 	free(mod.p);
 }
 
@@ -208,7 +208,7 @@ TEST(verdict_untrusted_and_pending)
 			      "will load with a warning (taints the kernel): signed by modsign unit key B, which this kernel does not trust") &&
 		      strstr(r.d.next, "MokManager"),
 	      "%s / %s", r.d.line, r.d.next);
-	drop_machine(&m);
+	machine_free(&m);
 	free(mod.p);
 }
 
@@ -246,7 +246,7 @@ TEST(verdict_same_name)
 	judge(&m, &mod, &r);
 	check(r.d.v == V_REJECTED && r.d.trust == TRUST_NO, "--cert: %s",
 	      r.d.line);
-	drop_machine(&m);
+	machine_free(&m);
 	free(mod.p);
 }
 
@@ -273,7 +273,7 @@ TEST(verdict_keys_unknown)
 	judge(&m, &mod, &r);
 	check(r.d.v == V_LOAD && !strcmp(r.d.reason, "not-enforced"), "%s",
 	      r.d.line);
-	drop_machine(&m);
+	machine_free(&m);
 	free(mod.p);
 }
 
@@ -306,7 +306,7 @@ TEST(verdict_key_id_and_serial)
 	judge(&m, &mod, &r);
 	check(r.d.v == V_UNKNOWN, "same name, other serial, no cert: %s",
 	      r.d.line);
-	drop_machine(&m);
+	machine_free(&m);
 	free(mod.p);
 	X509_free(noskid);
 }
@@ -346,7 +346,7 @@ TEST(verdict_vermagic_and_release)
 	check(r.d.v == V_REJECTED && !strcmp(r.d.reason, "no-vermagic"), "%s",
 	      r.d.line);
 	free(mod.p);
-	drop_machine(&m);
+	machine_free(&m);
 }
 
 TEST(verdict_bad_and_damaged)
@@ -400,7 +400,7 @@ TEST(verdict_bad_and_damaged)
 		      "xz: %s", r.d.line);
 		free(x.p);
 	}
-	drop_machine(&m);
+	machine_free(&m);
 	free(mod.p);
 }
 
