@@ -298,19 +298,22 @@ resign_dkms() {
 		k=$(basename "$(dirname "$(dirname "$d")")")
 		mv=${d#"$DKMS_TREE"/}
 		mv=${mv%/"$k"/"$arch"/module}
-		rebuild+=("$mv $k")
+		rebuild+=("$mv $k $d")
 	done
 	[ ${#rebuild[@]} != 0 ] || return 0
 	[ -f "$DKMS_DROPIN" ] ||
 		die "DKMS built modules signed by the old key, but its drop-in $DKMS_DROPIN is gone: run 'sudo make dkms-key' (it points DKMS at the new key), then 'sudo make rotate' again"
 	dkms_key_copy
 	for item in "${rebuild[@]}"; do
-		read -r mv k <<<"$item"
+		read -r mv k d <<<"$item"
 		say "DKMS rebuilds $mv for $k with the new key"
 		"$DKMS" build --force "$mv" -k "$k" </dev/null >/dev/null ||
 			die "dkms build --force $mv -k $k failed: its module is still the one the old key signed; fix the build and run 'sudo make rotate' again"
 		"$DKMS" install --force "$mv" -k "$k" </dev/null >/dev/null ||
 			die "dkms install --force $mv -k $k failed; run 'sudo make rotate' again"
+		# DKMS 3.0.10 exits 0 when its sign_file fails: check the result
+		"$MODSIGN" verify --cert "$CERT" -r "$d" >/dev/null 2>&1 ||
+			die "DKMS rebuilt $mv for $k, but its module in $d does not verify with the new certificate (its signing failed: see DKMS's messages above); fix that and run 'sudo make rotate' again"
 	done
 }
 
