@@ -63,7 +63,7 @@ pair A "$CN_A" 3650
 pair B "$CN_B" 3650
 pair D "$CN_D" 3650
 
-DEBIAN_KO=$(find "$MODDIR" -name crc7.ko | head -n 1)
+DEBIAN_KO=$(find "$MODDIR" -name crc7.ko | sed -n 1p)
 [ -n "$DEBIAN_KO" ] || suite_error "no crc7.ko in $MODDIR"
 strip_sig "$DEBIAN_KO" "$SHARED/unsigned.ko"
 for k in A B D; do
