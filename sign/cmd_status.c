@@ -6,7 +6,7 @@
  * expire), the MOK requests waiting for the next boot, and the verdict of
  * `modsign check` for every module installed for a release, grouped by
  * cause. Each module is read and decided by check's own check_decide
- * (check.h), on the worker threads of batch.c. --removing CERT asks which
+ * (report_module.h), on the worker threads of batch.c. --removing CERT asks which
  * modules would stop loading if CERT left MOK (key rotation).
  */
 #include <errno.h>
@@ -22,10 +22,10 @@
 #include <openssl/x509.h>
 
 #include "batch.h"
-#include "check.h"
 #include "keyload.h"
 #include "modsign.h"
-#include "status_machine.h"
+#include "report_machine.h"
+#include "report_module.h"
 #include "sysstate.h"
 
 static const char usage[] =

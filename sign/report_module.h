@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * check.h - what `modsign status` (cmd_status.c) shares with `modsign
- * check` (cmd_check.c): one module read and decided, exactly as check
- * decides it, and check's text and JSON writers for the machine and a
- * module. The bodies stay in cmd_check.c.
+ * report_module.h - what `modsign check` (cmd_check.c) and `modsign
+ * status` (cmd_status.c) both do with a module (report_module.c): read and
+ * decide it, and write its paragraph (text) or object (JSON). The
+ * machine's part of the report: report_machine.h.
  */
-#ifndef MODSIGN_CHECK_H
-#define MODSIGN_CHECK_H
+#ifndef MODSIGN_REPORT_MODULE_H
+#define MODSIGN_REPORT_MODULE_H
 
 #include "fileio.h"
 #include "machine.h"
@@ -43,16 +43,10 @@ int check_add_certs(struct machine *m, const char **certs, int n);
 /* The error message of an r with r->d.v == V_ERROR. */
 const char *check_error(const struct check_result *r);
 
-/* check's report: "this machine:" and its fields */
-void machine_text(const struct machine *m, const struct policy *p,
-		  struct strbuf *sb);
 /* one module's paragraph: "NAME: verdict", its fields, its next step */
 void module_text(const char *name, const struct modfacts *f,
 		 const struct machine *m, const struct decision *d,
 		 struct strbuf *sb);
-/* ,"machine":{...} */
-void machine_json(const struct machine *m, const struct policy *p,
-		  struct strbuf *sb);
 /* one module's JSON object (with the machine in it), and a newline */
 void module_json(const char *name, const struct modfacts *f,
 		 const struct machine *m, const struct policy *p,
