@@ -15,6 +15,7 @@
 #include "modsign.h"
 #include "report_machine.h"
 #include "report_module.h"
+#include "rootfs.h"
 #include "sysstate.h"
 #include "verdict.h"
 
@@ -62,11 +63,11 @@ static int check_file(const char *path, struct machine *m,
 		modsign_error("%s: out of memory", path);
 		return -1;
 	}
-	rc = check_decide(path, 0, m, p, r);
+	rc = check_decide(path, NULL, m, p, r);
 	if (wants_builtin(m, r)) {
 		machine_read_builtin(m);
 		check_result_free(r);
-		rc = check_decide(path, 0, m, p, r);
+		rc = check_decide(path, NULL, m, p, r);
 	}
 	if (r->d.v == V_ERROR)
 		modsign_error("%s: %s", path, check_error(r));
@@ -134,6 +135,7 @@ static int check_main(int argc, char *argv[])
 	struct machine *m = NULL;
 	struct policy p;
 	struct strbuf out;
+	char why[MS_WHY + MS_PATH];
 	int i, rc = EXIT_OK;
 
 	o.certs = calloc((size_t)argc + 1, sizeof(*o.certs));
@@ -147,6 +149,11 @@ static int check_main(int argc, char *argv[])
 		return rc;
 	}
 	rc = EXIT_OK;
+	if (o.root && root_usable(o.root, why, sizeof(why))) {
+		modsign_error("%s", why);
+		free(o.certs);
+		return EXIT_FAILED;
+	}
 	m = malloc(sizeof(*m));
 	if (!m) {
 		free(o.certs);

@@ -17,6 +17,7 @@
 #include <openssl/x509.h>
 
 #include "report_machine.h"
+#include "rootfs.h"
 #include "sysstate.h"
 
 #define KIT_CERT "/var/lib/modsign/signing_key.x509"
@@ -478,8 +479,9 @@ static int kkey_counts(const struct mkey *k)
 
 /* ---- the kit's and Ubuntu's certificates ---- */
 
-/* Adds root+path to m->given when it is there; a file that exists but
- * cannot be read is noted in why (the report says so), not an error. */
+/* Adds path under the root to m->given when it is there (full: root+path,
+ * its name there); a file that exists but cannot be read is noted in why
+ * (the report says so), not an error. */
 static void add_known_cert(struct machine *m, const char *root,
 			   const char *path, char *full, size_t size, char *why,
 			   size_t wsize, int *read)
@@ -489,13 +491,13 @@ static void add_known_cert(struct machine *m, const char *root,
 
 	snprintf(full, size, "%s%s", root ? root : "", path);
 	why[0] = '\0';
-	if (stat(full, &st)) {
+	if (root_stat(root, path, &st)) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			snprintf(why, wsize, "cannot read %s: %s", path,
 				 strerror(errno));
 		return;
 	}
-	if (machine_add_certs(m, full, &eb) < 0) {
+	if (machine_add_root_certs(m, path, full, &eb) < 0) {
 		snprintf(why, wsize, "%.400s", eb.msg);
 		return;
 	}

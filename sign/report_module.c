@@ -259,30 +259,44 @@ static void dkms_lookup(const struct machine *m, struct modfacts *f,
 	dkms_advise(m, f, d);
 }
 
-int check_decide(const char *path, int real, const struct machine *m,
+/* r for a module that could not be read: the reason is in r->eb */
+static int read_failed(struct check_result *r)
+{
+	struct decision *d = &r->d;
+
+	r->read_failed = 1;
+	r->f.error = r->eb.msg;
+	d->v = V_ERROR;
+	d->reason = r->fb.fault;
+	snprintf(d->line, sizeof(d->line), "error: %.600s", r->eb.msg);
+	snprintf(d->next, sizeof(d->next), "%s", read_next_step(r->fb.fault));
+	return -1;
+}
+
+int check_open_failed(int err, struct check_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->fb.fault = "unreadable";
+	eb_set(&r->eb, "cannot open: %s", strerror(err));
+	return read_failed(r);
+}
+
+int check_decide(const char *path, const char *place, const struct machine *m,
 		 const struct policy *p, struct check_result *r)
 {
 	struct modfacts *f = &r->f;
 	struct decision *d = &r->d;
 
 	memset(r, 0, sizeof(*r));
-	if (read_module(path, &r->fb, &r->eb)) {
-		r->read_failed = 1;
-		f->error = r->eb.msg;
-		d->v = V_ERROR;
-		d->reason = r->fb.fault;
-		snprintf(d->line, sizeof(d->line), "error: %.600s", r->eb.msg);
-		snprintf(d->next, sizeof(d->next), "%s",
-			 read_next_step(r->fb.fault));
-		return -1;
-	}
+	if (read_module(path, &r->fb, &r->eb))
+		return read_failed(r);
 	modfacts_read(r->fb.data, r->fb.len, f);
 	if (r->fb.comp != COMP_NONE) {
 		f->container = comp_name(r->fb.comp);
 		f->container_kernel_ok = r->fb.comp_kernel_ok;
 	}
-	if (real)
-		dkms_from_path(path, f);
+	if (place)
+		dkms_from_path(place, f);
 	else
 		dkms_from_real_path(path, f);
 	decide(m, p, f, d);

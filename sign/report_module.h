@@ -26,14 +26,18 @@ struct check_result {
 /*
  * check_decide - read path and decide it against m and p, as `modsign
  * check` does (the DKMS package looked up where the verdict blames DKMS).
- * real: path is already a real path (no link in it), so realpath, which
- * costs a readlink per folder, is skipped.
+ * place: where the module lies, as the machine names it, for what its
+ * folders say (updates/dkms/); NULL: path's real path (realpath, which
+ * costs a readlink per folder).
  * Prints nothing, touches nothing shared: callable from many threads at
  * once. Returns 0 when the module will load (with or without a taint), -1
  * otherwise. Call check_result_free after, in any case.
  */
-int check_decide(const char *path, int real, const struct machine *m,
+int check_decide(const char *path, const char *place, const struct machine *m,
 		 const struct policy *p, struct check_result *r);
+/* r for a module that could not even be opened (errno err): unreadable,
+ * as check_decide says it. Returns -1. */
+int check_open_failed(int err, struct check_result *r);
 void check_result_free(struct check_result *r);
 
 /* Adds the --cert files to m->given; -1 after an error line for each one
