@@ -240,9 +240,9 @@ static char *entry_json(const struct status_run *s, struct entry *e,
 	else if (!sb.oom && sb.len >= 2)
 		sb.len -= 2; /* "}\n" */
 	sb_puts(&sb, ",\"path\":\"");
-	sb_json_str(&sb, shown, strlen(shown));
+	sb_json_name(&sb, shown, strlen(shown));
 	sb_puts(&sb, "\",\"name\":\"");
-	sb_json_str(&sb, e->name, strlen(e->name));
+	sb_json_name(&sb, e->name, strlen(e->name));
 	sb_printf(&sb, "\",\"will_load\":%s", will_load_word(e));
 	/* check's object names a signer only for a module it could read */
 	if (!strstr(sb.s ? sb.s : "", ",\"signer\":"))

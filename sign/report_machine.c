@@ -309,8 +309,8 @@ void machine_json(const struct machine *m, const struct policy *p,
 	size_t i, n = 0;
 
 	sb_puts(sb, ",\"machine\":{\"root\":\"");
-	sb_json_str(sb, m->live ? "/" : m->root,
-		    strlen(m->live ? "/" : m->root));
+	sb_json_name(sb, m->live ? "/" : m->root,
+		     strlen(m->live ? "/" : m->root));
 	sb_puts(sb, "\"");
 	put_json_tri(sb, "efi", m->efi);
 	put_json_tri(sb, "secure_boot", m->secure_boot);

@@ -155,7 +155,7 @@ void module_json(const char *name, const struct modfacts *f,
 		 const struct decision *d, struct strbuf *sb)
 {
 	sb_puts(sb, "{\"file\":\"");
-	sb_json_str(sb, name, strlen(name));
+	sb_json_name(sb, name, strlen(name));
 	sb_puts(sb, "\"");
 	put_json_str(sb, "verdict", verdict_name(d->v));
 	put_json_str(sb, "reason", d->reason);

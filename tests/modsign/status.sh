@@ -401,7 +401,7 @@ test_json_names_keep_bad_bytes_apart() {
 		"$(json_get 'tuple(sorted(e["path"].rsplit("/", 1)[1] for e in d["modules"]))')"
 	expect_eq 'a x\x5cxff x\xfe x\xff' "$(json_get 'tuple(sorted(m))')"
 	# check's "file" alike, one object per line
-	"$MODSIGN" check --root r --json r/lib/modules/"$RELEASE"/updates/x* >"$T/out" 2>"$T/err"
+	expect_exit 1 "$MODSIGN" check --root r --json r/lib/modules/"$RELEASE"/updates/x*
 	expect_eq 'x\x5cxff.ko x\xfe.ko x\xff.ko' "$(python3 -c '
 import json, sys
 print(*sorted(json.loads(l)["file"].rsplit("/", 1)[1] for l in open(sys.argv[1])))' "$T/out")" "check's files"
@@ -484,7 +484,7 @@ test_root_links_stay_inside() {
 	expect_eq "False [] None" \
 		"$(json_get 'd["machine"]["ubuntu_cert"], [k for k in d["machine"]["key_list"] if k["name"] == "'"$CN_B"'"][0]["origins"], d["machine"]["sig_hash"]')"
 	# check --root reads the machine the same way
-	"$MODSIGN" check --root r --json "r/lib/modules/$RELEASE/updates/a.ko" >"$T/out" 2>"$T/err"
+	expect_exit 0 "$MODSIGN" check --root r --json "r/lib/modules/$RELEASE/updates/a.ko"
 	expect_eq "None None" "$(python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
