@@ -388,6 +388,48 @@ test_garbage_and_truncated() {
 	agree
 }
 
+test_root_without_openat2() {
+	# a kernel without openat2(2) (before 5.6), as a preloaded shim makes
+	# it: --root is refused, rather than links followed on the host
+	cat >no-openat2.c <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
+
+long syscall(long n, ...)
+{
+	long (*real)(long, ...) = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
+	long a[6];
+	va_list ap;
+	int i;
+
+	if (n == SYS_openat2) {
+		errno = ENOSYS;
+		return -1;
+	}
+	va_start(ap, n);
+	for (i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	return real(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+EOF
+	cc -shared -fPIC -o no-openat2.so no-openat2.c -ldl || fail "cannot build the shim"
+	sb_root r
+	put r updates a.ko A
+	local want="modsign: ERROR: --root r: this kernel has no openat2(2) (Function not implemented; Linux 5.6 or later has it)"
+	# the sanitizer build wants its runtime first: the shim goes after it
+	ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" LD_PRELOAD=$T/no-openat2.so \
+		expect_exit 1 "$MODSIGN" status --root r
+	expect_file_contains "$T/err" "$want"
+	[ ! -s "$T/out" ] || fail "a report without openat2: $(cat "$T/out")"
+	ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" LD_PRELOAD=$T/no-openat2.so \
+		expect_exit 1 "$MODSIGN" check --root r "r/lib/modules/$RELEASE/updates/a.ko"
+	expect_file_contains "$T/err" "$want"
+}
+
 test_json_names_keep_bad_bytes_apart() {
 	# file names that are not UTF-8: each bad byte, and each backslash,
 	# as the text \xNN inside the JSON string, so names stay apart
