@@ -351,13 +351,14 @@ test_debian_module_and_builtin_key() {
 }
 
 # debian_root ROOT IMAGE RELEASE CONFIG: a Secure Boot machine running
-# RELEASE, whose /boot holds IMAGE (a link to the real one) and CONFIG
+# RELEASE, whose /boot holds IMAGE and CONFIG (copies: a link to the
+# real image, outside the root, would resolve inside it, as chroot does)
 debian_root() {
 	sb_root "$1"
 	mkdir -p "$1/proc/sys/kernel" "$1/boot"
 	echo "$3" >"$1/proc/sys/kernel/osrelease"
 	cp "$4" "$1/boot/config-$3"
-	ln -sf "$2" "$1/boot/vmlinuz-$3"
+	cp "$2" "$1/boot/vmlinuz-$3"
 }
 
 # The distribution's key, found through the certificate in the kernel
