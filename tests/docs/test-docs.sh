@@ -124,6 +124,130 @@ test_layout_catches_a_missing_row_and_path() {
 	planted layout "\`gone.sh\` is named but not in the tree"
 }
 
+# ---- claims issue #23 found wrong, each held to what it is about
+
+DOCS=(README.md docs/*.md keys/README.md modules/README.md sign/README.md tests/dkms/README.md bench/README.md)
+
+# number WORD: the number an English number word names (one to twenty)
+number() {
+	local words=(zero one two three four five six seven eight nine ten eleven twelve
+		thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty) i
+	for i in "${!words[@]}"; do
+		[ "${words[$i]}" != "$1" ] || {
+			echo "$i"
+			return
+		}
+	done
+	echo "not-a-number-word:$1"
+}
+
+test_claims_retired_folder_one_way() {
+	local got
+	# keys/README.md's spelling: retired/<date>-<kind>/
+	got=$(
+		cd "$TOP" || exit
+		grep -no 'retired/<[^`]*' "${DOCS[@]}" | grep -v 'retired/<date>-<kind>/$' || true
+	)
+	[ -z "$got" ] || fail "the retired folder spelled another way than keys/README.md's retired/<date>-<kind>/: $got"
+}
+
+test_claims_readme_tests_row_names_every_suite() {
+	local row order name missing=
+	row=$(grep '^| `tests/` |' "$TOP/README.md")
+	order=$(sed -n 's/^order=(\(.*\))$/\1/p' "$TOP/tests/run.sh")
+	[ -n "$order" ] || fail "no order=(...) in tests/run.sh"
+	for name in $order; do
+		grep -q "\`$name\`" <<<"$row" || missing+=" $name"
+	done
+	[ -z "$missing" ] || fail "README's tests/ row does not name the suites:$missing ($row)"
+	grep -qF "\`$order\`" "$TOP/docs/testing.md" || fail "docs/testing.md does not give run.sh's order '$order'"
+}
+
+test_claims_readme_sign_row_names_every_command() {
+	local row cmds c missing=
+	row=$(grep '^| `sign/` |' "$TOP/README.md")
+	cmds=$("$MODSIGN" --help | awk '/^Commands:/ { on = 1; next } on && /^$/ { on = 0 } on { print $1 }')
+	[ -n "$cmds" ] || fail "modsign --help lists no command"
+	for c in $cmds; do
+		grep -q "\`$c\`" <<<"$row" || missing+=" $c"
+	done
+	[ -z "$missing" ] || fail "README's sign/ row does not name the commands:$missing ($row)"
+}
+
+test_claims_testing_counts() {
+	local parts fuzzers w
+	parts=$(grep -c '^CHECK_PARTS += ' "$TOP/sign/Makefile")
+	fuzzers=$(make -s --no-print-directory -C "$TOP/sign" -f Makefile -f - print-fuzzers <<<'print-fuzzers: ; @echo $(FUZZ_NAMES)' | wc -w)
+	w=$(sed -n 's/.*prints one per part of `CHECK_PARTS` in `sign\/Makefile`: \([a-z]*\)).*/\1/p' "$TOP/docs/testing.md")
+	expect_eq "$parts" "$(number "${w:-none}")" "testing.md's count of the modsign suite's result lines"
+	w=$(sed -n 's/.*shared by its \([a-z]*\) targets.*/\1/p' "$TOP/docs/testing.md")
+	expect_eq "$fuzzers" "$(number "${w:-none}")" "testing.md's count of FUZZ_SECONDS's targets"
+	w=$(sed -n 's/.*libFuzzer, with ASan and UBSan, runs \([a-z]*\) targets.*/\1/p' "$TOP/docs/testing.md")
+	expect_eq "$fuzzers" "$(number "${w:-none}")" "testing.md's count of fuzz targets"
+}
+
+# A command block that runs a target which needs root runs it with sudo
+# (`make help` marks them "(root)"; install and enroll write /lib/modules
+# and EFI variables).
+test_claims_root_targets_with_sudo() {
+	local roots got
+	roots=$(make -s --no-print-directory -C "$TOP" help | sed -n 's/^  make \([a-z-]*\) *(root).*/\1/p' | tr '\n' ' ')
+	roots+="install enroll enroll-kernel"
+	got=$(cd "$TOP" && python3 - "$roots" "${DOCS[@]}" <<'PY'
+import re, sys
+roots = set(sys.argv[1].split())
+for f in sys.argv[2:]:
+    fence = None
+    for n, l in enumerate(open(f), 1):
+        m = re.match(r"^\s*(```+)\s*(\S*)", l)
+        if m and fence is None:
+            fence = m.group(2)
+            continue
+        if m:
+            fence = None
+            continue
+        if fence not in ("sh", "bash", "shell"):
+            continue
+        cmd = l.split("#", 1)[0]
+        for part in re.split(r"&&|;|\|\|", cmd):
+            w = part.split()
+            if "make" not in w or "DESTDIR" in part or "-C" in w:
+                continue
+            i = w.index("make")
+            targets = [x for x in w[i + 1:] if not x.startswith("-") and "=" not in x]
+            if targets and targets[0] in roots and not ({"sudo", "as-root"} & set(w[:i])):
+                print(f"{f}:{n}: {l.strip()}")
+PY
+)
+	[ -z "$got" ] || fail "a target that needs root, run without sudo: $got"
+}
+
+# 6.12's module count, one way: every count of Debian's modules in the docs
+# is the number of modules in the 6.1 or the 6.12 image the suites fetch.
+test_claims_module_counts() {
+	local env61 env612 n61 n612 got
+	env61=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.1) || fail "cannot fetch Debian's 6.1 kernel"
+	env612=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.12) || fail "cannot fetch bookworm-backports' 6.12 kernel"
+	# shellcheck source=/dev/null
+	n61=$(. "$env61" && find "$MODDIR" -name '*.ko*' | wc -l)
+	# shellcheck source=/dev/null
+	n612=$(. "$env612" && find "$MODDIR" -name '*.ko*' | wc -l)
+	# a count of Debian's modules: 4000 to 4999 before "modules" or ".ko",
+	# or after "Debian's" (a line break read as a space)
+	got=$(cd "$TOP" && python3 - "$n61" "$n612" "${DOCS[@]}" <<'PY'
+import re, sys
+ok = set(sys.argv[1:3])
+for f in sys.argv[3:]:
+    text = open(f).read()
+    for m in re.finditer(r"(?:Debian's\s+|\b)(4\d{3})\b(?=\s+(?:compressed\s+)?(?:modules|`\.ko))|Debian's\s+(\d+)\s+modules", text):
+        n = m.group(1) or m.group(2)
+        if n not in ok:
+            print(f"{f}:{text.count(chr(10), 0, m.start()) + 1}: {m.group(0)}")
+PY
+	)
+	[ -z "$got" ] || fail "module counts other than 6.1's $n61 and 6.12's $n612: $got"
+}
+
 # ---- quoted output: each block marked `<!-- output: NAME -->` is what
 # output_NAME prints, on a fake machine (tests/modsign/fakeroot.sh) whose
 # modules are small ELF files made with gcc (a .modinfo with the name and
