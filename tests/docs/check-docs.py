@@ -143,7 +143,6 @@ def c_strings(src):
                 if k:
                     toks.append(WILD)
                 toks.extend(part)
-            # %% is a literal %
             if cur is None:
                 cur = []
             cur.extend(toks)
@@ -167,7 +166,6 @@ def sh_strings(src):
     expansions as placeholders, as token lists."""
     out, i, n = [], 0, len(src)
     heredoc = None
-    at_line_start = True
     while i < n:
         c = src[i]
         if heredoc is not None:
@@ -232,9 +230,7 @@ def sh_strings(src):
                     toks.append(d)
                     j += 1
             # printf formats inside double quotes too
-            flat = []
-            for t in toks:
-                flat.append(t)
+            flat = toks
             text_toks = []
             k = 0
             while k < len(flat):
@@ -250,9 +246,7 @@ def sh_strings(src):
             out.append(text_toks)
             i = j + 1
             continue
-        at_line_start = c == "\n"
         i += 1
-    del at_line_start
     return out
 
 
@@ -555,7 +549,9 @@ def check_paths(tree, docs):
 # ---- links ----
 
 def slug(heading):
-    h = re.sub(r"[`*_]|\[([^\]]*)\]\([^)]*\)", lambda m: m.group(1) or "", heading.strip().lower())
+    # GitHub's anchors: lower case, links by their text, punctuation but
+    # - and _ dropped, spaces as -
+    h = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading.strip().lower())
     h = re.sub(r"[^\w\- ]", "", h)
     return h.replace(" ", "-")
 
