@@ -111,6 +111,17 @@ def load_docs(tree):
 
 # ---- the source's strings ----
 
+def fmt_tokens(text):
+    """A printf format as tokens: each conversion a WILD, %% a %."""
+    toks, at = [], 0
+    for m in CONV.finditer(text):
+        toks.extend(text[at:m.start()])
+        toks.append("%" if m.group(0) == "%%" else WILD)
+        at = m.end()
+    toks.extend(text[at:])
+    return toks
+
+
 def c_strings(src):
     """String literals of a C file, adjacent ones joined, as token lists."""
     out, i, n = [], 0, len(src)
@@ -137,12 +148,7 @@ def c_strings(src):
                 else:
                     buf.append(src[j])
                     j += 1
-            text = "".join(buf)
-            toks = []
-            for k, part in enumerate(CONV.split(text)):
-                if k:
-                    toks.append(WILD)
-                toks.extend(part)
+            toks = fmt_tokens("".join(buf))
             if cur is None:
                 cur = []
             cur.extend(toks)
@@ -193,13 +199,7 @@ def sh_strings(src):
         if c == "'":
             j = src.find("'", i + 1)
             j = n if j < 0 else j
-            text = src[i + 1:j]
-            toks = []
-            for k, part in enumerate(CONV.split(text)):
-                if k:
-                    toks.append(WILD)
-                toks.extend(part)
-            out.append(toks)
+            out.append(fmt_tokens(src[i + 1:j]))
             i = j + 1
             continue
         if c == '"':
