@@ -348,6 +348,35 @@ output_check_unsigned() {
 	sed -n '/^u.ko:/,$p' "$T/check.out"
 }
 
+# output_verify_cut: docs/user-guide.md's `make verify` lines (its
+# verify-modules.sh) for a signed module cut inside the closing marker,
+# one cut inside the signature, and one whose signature length is too big
+output_verify_cut() {
+	local n
+	new_key kit "modsign module signing key for myhost 2026-12-06"
+	mkdir -p "$T/v"
+	elf_module "$T/v/m.ko" m 6.1.0-57-amd64
+	"$MODSIGN" sign "$T/kit.key" "$T/kit.der" "$T/v/m.ko" >"$T/sign.log" 2>&1 || fail "modsign sign: $(cat "$T/sign.log")"
+	n=$(stat -c %s "$T/v/m.ko")
+	head -c $((n - 10)) "$T/v/m.ko" >"$T/v/cut-in-marker.ko"
+	head -c $((n - 100)) "$T/v/m.ko" >"$T/v/cut-in-signature.ko"
+	cp "$T/v/m.ko" "$T/v/bad-length.ko"
+	# the top byte of the big-endian sig_len, 8 bytes into the 12-byte struct
+	printf '\377' | dd of="$T/v/bad-length.ko" bs=1 seek=$((n - 40 + 8)) conv=notrunc status=none
+	(cd "$T/v" && bash "$TOP/scripts/verify-modules.sh" "$T/kit.der" cut-in-marker.ko cut-in-signature.ko bad-length.ko 2>/dev/null) || true
+}
+
+# output_check_json_error: why-wont-it-load.md's `check --json` object of
+# a file that is not a module, pretty-printed
+output_check_json_error() {
+	machine "$T/root" 6.1.0-56-amd64 1
+	printf 'junk' >"$T/junk.ko"
+	(
+		cd "$T" || exit
+		"$MODSIGN" check --json --root root junk.ko 2>/dev/null || true
+	) | python3 -m json.tool
+}
+
 # same_output TREE NAME: the block NAME of TREE's docs is what output_NAME
 # prints.
 same_output() {
