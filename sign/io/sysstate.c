@@ -33,8 +33,10 @@
 #define MAX_READ (64u << 20) /* no file read here is anywhere near this */
 
 /* The keyrings whose keys the kernel checks module signatures against:
- * builtin and secondary upstream; Debian's kernels also take .platform (MOK
- * keys on 6.1) and .machine (MOK keys on 6.12, linked to secondary). */
+ * builtin and secondary upstream; .machine, linked to secondary, where MOK
+ * keys go on Debian's 6.1 and 6.12 alike (measured by the VM suite's
+ * post/kit-key-keyring); and .platform (the firmware's db keys), which
+ * Debian's kernels also trust for modules. */
 static const char *const trusted_rings[] = {
 	".builtin_trusted_keys",
 	".secondary_trusted_keys",
