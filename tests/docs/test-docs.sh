@@ -19,6 +19,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/lib/harness.sh
 . "$here/../lib/harness.sh"
 CHECKER=$here/check-docs.py
+# python3 writes no __pycache__ into the clone
+export PYTHONDONTWRITEBYTECODE=1
 
 # The options check asks sign/modsign itself.
 make -s -C "$TOP/sign" modsign >/dev/null 2>&1 || make -s -C "$TOP/sign" || {
