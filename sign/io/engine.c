@@ -17,7 +17,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +169,69 @@ const char *token_server(void)
 	return server;
 }
 
+/* The server's socket for token_interrupt, set by check_server: its path
+ * as given and as resolved (a getpeername names the path the server bound),
+ * and how many descriptors to look at. */
+static struct {
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char real[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int max_fd;
+} sock_of_server;
+
+/* Whether a peer address of len bytes names path (async-signal-safe: no
+ * library string function). */
+static int peer_is(const struct sockaddr_un *sa, socklen_t len,
+		   const char *path)
+{
+	size_t i, n = len > offsetof(struct sockaddr_un, sun_path) ?
+			      len - offsetof(struct sockaddr_un, sun_path) :
+			      0;
+
+	if (!path[0])
+		return 0;
+	for (i = 0; i < n && i < sizeof(sa->sun_path); i++) {
+		if (sa->sun_path[i] != path[i])
+			return 0;
+		if (!path[i])
+			return 1;
+	}
+	return i < sizeof(sa->sun_path) ? !path[i] : 1;
+}
+
+void token_interrupt(void)
+{
+	int fd, saved = errno;
+
+	for (fd = 0; fd < sock_of_server.max_fd; fd++) {
+		struct sockaddr_un sa;
+		socklen_t len = sizeof(sa);
+
+		if (getpeername(fd, (struct sockaddr *)&sa, &len) ||
+		    sa.sun_family != AF_UNIX)
+			continue;
+		if (peer_is(&sa, len, sock_of_server.path) ||
+		    peer_is(&sa, len, sock_of_server.real))
+			shutdown(fd, SHUT_RDWR);
+	}
+	errno = saved;
+}
+
+/* Remembers the server's socket for token_interrupt. */
+static void note_server_socket(const char *path)
+{
+	char *real = realpath(path, NULL);
+	long max = sysconf(_SC_OPEN_MAX);
+
+	snprintf(sock_of_server.path, sizeof(sock_of_server.path), "%s", path);
+	sock_of_server.real[0] = '\0';
+	if (real && strlen(real) < sizeof(sock_of_server.real))
+		memcpy(sock_of_server.real, real, strlen(real) + 1);
+	free(real);
+	sock_of_server.max_fd = max < 1024  ? 1024 :
+				max > 65536 ? 65536 :
+					      (int)max;
+}
+
 /* Whether the PKCS#11 module is p11-kit's client, which forwards every
  * call to a `p11-kit server` at $P11_KIT_SERVER_ADDRESS. */
 static int is_p11kit_client(const char *module)
@@ -219,6 +284,8 @@ static int check_server(struct errbuf *eb)
 		eb_set(eb,
 		       "cannot reach the p11-kit server at %s (P11_KIT_SERVER_ADDRESS): %s; check that 'p11-kit server' runs on the signing host and that the SSH forward of its socket to %s is up",
 		       addr, strerror(err), path);
+	else
+		note_server_socket(path);
 	free(path);
 	return err ? -1 : 0;
 }

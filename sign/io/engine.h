@@ -25,6 +25,17 @@ int token_key_load(const char *spec, struct signing_key *k, struct errbuf *eb);
  * messages; "" for a token on this machine. */
 const char *token_server(void);
 
+/*
+ * token_interrupt - makes a call to the token that waits for a p11-kit
+ * server fail at once: shuts down (shutdown(2), not close: the descriptor
+ * stays p11-kit's) every connection of this process to the server's Unix
+ * socket. The call then fails, and p11-kit-client fails every later one.
+ * For a server that accepted the connection and never answers (a frozen
+ * signing host behind a live SSH forward), when a signal says to stop.
+ * Async-signal-safe; does nothing for a token on this machine.
+ */
+void token_interrupt(void);
+
 /* Lets go of the engine of a key from token_key_load (NULL: nothing). */
 void token_engine_free(void *engine);
 
