@@ -229,6 +229,7 @@ static int parse_args(int argc, char *argv[], const char **hash, int *jobs,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char attr[64];
 	size_t k;
 	int c, r, known = 0;
 
@@ -261,6 +262,12 @@ static int parse_args(int argc, char *argv[], const char **hash, int *jobs,
 		return modsign_usage_error(
 			"sign",
 			"give a key, a certificate and at least one module (or -r DIR)");
+	if (!strncmp(argv[optind], URI_PREFIX, strlen(URI_PREFIX)) &&
+	    token_uri_nul(argv[optind], attr, sizeof(attr)))
+		return modsign_usage_error(
+			"sign",
+			"the key's pkcs11: URI has %%00 (a NUL byte) in the value of %s, which would cut the value short there (another token, object or PIN than the one written); no name or PIN holds a NUL: remove it",
+			attr);
 	return -1;
 }
 

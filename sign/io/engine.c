@@ -57,6 +57,32 @@ static char *pct_decode(const char *s, size_t n)
 	return out;
 }
 
+int token_uri_nul(const char *spec, char *attr, size_t attr_size)
+{
+	const char *p, *start = spec;
+
+	for (p = spec; *p; p++) {
+		size_t n;
+
+		if (*p == ':' || *p == ';' || *p == '?' || *p == '&') {
+			start = p + 1;
+			continue;
+		}
+		/* pct_decode's rule: % and two hex digits; only 00 is NUL */
+		if (p[0] != '%' || p[1] != '0' || p[2] != '0')
+			continue;
+		/* the attribute's name, never its value (a PIN, maybe) */
+		n = strcspn(start, "=;?&");
+		if (start[n] != '=' || start + n > p)
+			n = 0;
+		snprintf(attr, attr_size, "%.*s=", (int)n, start);
+		if (!n)
+			snprintf(attr, attr_size, "%s", "an attribute");
+		return 1;
+	}
+	return 0;
+}
+
 struct uri_parts {
 	char *uri; /* the URI without pin-value and module-path */
 	char *pin; /* pin-value, decoded, or NULL */
@@ -408,8 +434,17 @@ int token_key_load(const char *spec, struct signing_key *k, struct errbuf *eb)
 	struct uri_parts u;
 	ENGINE *e = NULL;
 	const char *pin;
+	char why[64];
 	int inited = 0, ask, ret = -1;
 
+	/* sign refuses it first, as a usage error; here for every caller */
+	if (token_uri_nul(spec, why, sizeof(why))) {
+		eb_set(eb,
+		       "the URI has %%00 (a NUL byte) in the value of %s: remove it",
+		       why);
+		memset(&u, 0, sizeof(u));
+		goto out;
+	}
 	if (uri_split(spec, &u)) {
 		if (errno == EINVAL)
 			eb_set(eb,

@@ -14,6 +14,14 @@
 #define URI_PREFIX "pkcs11:"
 
 /*
+ * token_uri_nul - whether a "pkcs11:" URI has %00 in a value: decoded,
+ * it would cut the value short (token=tk%00evil names the token "tk" for
+ * libp11). Returns 1 with the attribute's name ("token=", never its
+ * value) in attr, else 0.
+ */
+int token_uri_nul(const char *spec, char *attr, size_t attr_size);
+
+/*
  * token_key_load - the private key at a "pkcs11:" URI, as
  * signing_key_load describes, into k (pkey, in_token, engine). Returns 0,
  * or -1 with the reason in *eb (the PIN never appears in it).
