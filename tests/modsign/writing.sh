@@ -221,7 +221,7 @@ test_immutable_module_refused() {
 		[ "$f" == i ] || what=append-only
 		expect_exit 1 "$MODSIGN" sign "$SHARED/a.key" "$SHARED/a.der" "$m"
 		chattr -"$f" "$m"
-		expect_file_contains "$T/err" "modsign: ERROR: $m: $what (chattr +$f): it cannot be replaced, so it cannot be signed; run 'chattr -$f $m' first if it should be; the module is unchanged"
+		expect_file_contains "$T/err" "modsign: ERROR: $m: $what (chattr +$f): it cannot be replaced; run 'chattr -$f $m' first if it should be; the module is unchanged"
 		cmp "$m" before.ko || fail "the +$f module changed"
 		expect_eq "" "$(find t -name '.*modsign*')" "temporary files"
 	done
