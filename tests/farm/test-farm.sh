@@ -179,11 +179,12 @@ blocked_on_socket() {
 }
 
 # stopped_within SIG PID: sends SIG to PID, which must end within 5 s;
-# sets RC to its exit status. (env --default-signal in the command that
-# started PID: a shell starts background jobs with SIGINT ignored; env,
-# not the function client, so that PID is modsign itself.)
+# sets RC to its exit status and STOP_SECS to the seconds it took.
+# (env --default-signal in the command that started PID: a shell starts
+# background jobs with SIGINT ignored; env, not the function client, so
+# that PID is modsign itself.)
 stopped_within() {
-	local i
+	local i s=${EPOCHREALTIME/./}
 	kill -"$1" "$2"
 	for i in $(seq 50); do
 		kill -0 "$2" 2>/dev/null || break
@@ -196,6 +197,8 @@ stopped_within() {
 	fi
 	RC=0
 	wait "$2" || RC=$?
+	i=$((${EPOCHREALTIME/./} - s))
+	STOP_SECS=$(printf '%d.%02d' $((i / 1000000)) $((i % 1000000 / 10000)))
 }
 
 # ---- the tests ----
@@ -436,6 +439,7 @@ test_frozen_server_while_loading_the_key() {
 		expect_eq 1 "$RC" "exit status after SIG$sig"
 		expect_file_contains err "modsign: ERROR: $RURI: interrupted by SIG$sig while loading the key from the token (through the p11-kit server at $ADDR); no module was touched"
 		untouched d
+		note "farm: fake frozen server, SIG$sig while the key loads: stopped in $STOP_SECS s"
 	done
 }
 
@@ -474,7 +478,7 @@ test_frozen_server_mid_batch() {
 		expect_file_lacks err "the token stopped signing"
 		expect_eq "" "$(find d -name '.*modsign*')" "temporary files left"
 		kill_server
-		note "farm: server frozen mid-batch, SIG$sig: stopped with $changed of $n signed"
+		note "farm: server frozen mid-batch, SIG$sig: stopped in $STOP_SECS s with $changed of $n signed"
 	done
 }
 
