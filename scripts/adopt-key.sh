@@ -85,8 +85,9 @@ readable() {
 encrypted() {
 	grep -aqE -- '-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type: 4,ENCRYPTED' "$1" && return 0
 	grep -aq -- '-----BEGIN' "$1" && return 1
-	openssl asn1parse -inform DER -in "$1" 2>/dev/null |
-		awk '/OBJECT/ { print; exit }' | grep -qiE ':(PBES2|pbeWith|PBE-)'
+	local first
+	first=$(openssl asn1parse -inform DER -in "$1" 2>/dev/null | awk '/OBJECT/ && !n++') || true
+	grep -qiE ':(PBES2|pbeWith|PBE-)' <<<"$first"
 }
 
 check_pair() {
@@ -147,7 +148,7 @@ report() {
 	bc=$(field "$text" "X509v3 Basic Constraints")
 	ku=$(field "$text" "X509v3 Key Usage")
 	alg=$(field "$text" "Public Key Algorithm")
-	bits=$(sed -n 's/^ *Public-Key: (\([0-9]*\) bit)/\1/p' <<<"$text" | head -n 1)
+	bits=$(sed -n 's/^ *Public-Key: (\([0-9]*\) bit)/\1/p' <<<"$text" | sed -n 1p)
 	end=$(field "$text" "Not After ")
 	say "key: $key"
 	say "certificate: $cert"

@@ -323,7 +323,7 @@ done < <(printf '%s\0' "${dirs[@]}" | LC_ALL=C sort -zu)
 sign_one() {
 	local mod=$1 real=$2 dir=${2%/*} uid gid mode links size what="SIGN  " out n flags
 	read -r uid gid mode links size < <(stat -c '%u %g %a %h %s' -- "$real")
-	if [ "$EUID" != 0 ] && { [ "$uid" != "$EUID" ] || ! id -G | tr ' ' '\n' | grep -qx "$gid"; }; then
+	if [ "$EUID" != 0 ] && { [ "$uid" != "$EUID" ] || ! grep -qx "$gid" <<<"$(id -G | tr ' ' '\n')"; }; then
 		die "$mod: owned by uid $uid gid $gid, which only root can keep: sign it as root or as its owner; the module is unchanged"
 	fi
 	# no rename replaces an immutable or append-only file, even as root

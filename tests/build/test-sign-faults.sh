@@ -37,7 +37,7 @@ done
 KA=$SUITE/key-a/signing_key.pem CA=$SUITE/key-a/signing_key.x509
 KB=$SUITE/key-b/signing_key.pem CB=$SUITE/key-b/signing_key.x509
 mkdir "$SUITE/mods"
-mapfile -t picks < <(find "$MODDIR" -name '*.ko' -size -40k | sort | awk -F/ '!seen[$NF]++' | head -n 40)
+mapfile -t picks < <(find "$MODDIR" -name '*.ko' -size -40k | sort | awk -F/ '!seen[$NF]++' | sed -n '1,40p')
 cp "${picks[@]}" "$SUITE/mods/"
 cp "$(find "$MODDIR" -name sch_codel.ko)" "$SUITE/small.ko"
 "$MODSIGN_BIN" strip "$SUITE"/mods/*.ko "$SUITE/small.ko" >>"$SUITE/setup.log" 2>&1 || setup_failed
@@ -54,9 +54,9 @@ verified() {
 	local size len
 	size=$(stat -c %s "$1")
 	tail -c 28 "$1" | cmp -s - <(printf '%s\n' "$MAGIC") || fail "$1 has no signature magic"
-	len=$((0x$(tail -c 32 "$1" | head -c 4 | od -An -tx1 | tr -d ' \n')))
+	len=$((0x$(od -An -tx1 -j $((size - 32)) -N 4 "$1" | tr -d ' \n')))
 	head -c $((size - 40 - len)) "$1" >"$T/body"
-	tail -c $((len + 40)) "$1" | head -c "$len" >"$T/sig"
+	dd if="$1" of="$T/sig" iflag=skip_bytes,count_bytes skip=$((size - 40 - len)) count="$len" bs=64K status=none
 	! tail -c 28 "$T/body" | cmp -s - <(printf '%s\n' "$MAGIC") || fail "$1 is signed twice"
 	openssl cms -verify -binary -inform DER -in "$T/sig" -content "$T/body" \
 		-certfile "$2" -nointern -noverify -out /dev/null 2>"$T/cms.err" ||

@@ -207,7 +207,7 @@ stopped_within() {
 # signature; the module named in the URI or in MODSIGN_PKCS11_MODULE.
 test_remote_signs_like_the_file_key() {
 	local m=nf_conntrack.ko
-	[ -f "$SHARED/plain/$m" ] || m=$(basename "$(find "$SHARED/plain" -name '*.ko' | head -n 1)")
+	[ -f "$SHARED/plain/$m" ] || m=$(basename "$(find "$SHARED/plain" -name '*.ko' | sed -n 1p)")
 	start_server
 	cp "$SHARED/plain/$m" a.ko
 	cp "$SHARED/plain/$m" b.ko
@@ -285,7 +285,7 @@ test_server_killed_mid_batch() {
 	client "$MODSIGN" sign -j 2 -r d "$RURI" "$CERT" >out 2>err &
 	pid=$!
 	# the moment the first module is replaced
-	while [ -z "$(find d -name '*.ko' -newermt 2001-01-02 | head -n 1)" ]; do
+	while [ -z "$(find d -name '*.ko' -newermt 2001-01-02 | sed -n 1p)" ]; do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.005
 	done
@@ -369,7 +369,7 @@ test_dkms_drop_in_with_remote_key() {
 	sandbox_start "$T/box" || fail "cannot make the sandbox"
 	trap 'kill -KILL -- "-$GROUP" 2>/dev/null || true; sandbox_stop || true' EXIT
 	sandbox_layer "/usr/lib/modules/$rel61" "$depmod61" "$image61" || fail "cannot layer the 6.1 image"
-	if ! dpkg-query -W -f='${Status}\n' dkms 2>/dev/null | grep -q '^install ok installed$'; then
+	if ! grep -q '^install ok installed$' <<<"$(dpkg-query -W -f='${Status}\n' dkms 2>/dev/null)"; then
 		mapfile -t debs < <(find "$deps" -name '*.deb')
 		debs+=("$deb")
 		sandbox_run dpkg -i "${debs[@]}" >dpkg.log 2>&1 || fail "dpkg -i dkms: $(tail -n 5 dpkg.log)"

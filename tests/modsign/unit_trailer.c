@@ -879,6 +879,35 @@ TEST(json_escaping)
 	sb_free(&sb);
 }
 
+/* file names in JSON: a bad byte and a backslash as the text \xNN, so
+ * that names differing in them stay apart */
+TEST(json_name_escaping)
+{
+	static const char *const names[] = { "x\xff", "x\xfe", "x\\xff",
+					     "x\xc3", "x\xef\xbf\xbd" };
+	struct strbuf sb, other;
+	size_t i, j;
+
+	sb_init(&sb);
+	sb_json_name(&sb, "a\\b\xff\"\xc3\xa9\x01\xc3", 9);
+	check(sb.s && !strcmp(sb.s,
+			      "a\\\\x5cb\\\\xff\\\"\xc3\xa9\\u0001\\\\xc3"),
+	      "got %s", sb.s ? sb.s : "(null)");
+	sb_free(&sb);
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		for (j = 0; j < i; j++) {
+			sb_init(&sb);
+			sb_init(&other);
+			sb_json_name(&sb, names[i], strlen(names[i]));
+			sb_json_name(&other, names[j], strlen(names[j]));
+			check(sb.s && other.s && strcmp(sb.s, other.s),
+			      "names %zu and %zu both give %s", i, j,
+			      sb.s ? sb.s : "(null)");
+			sb_free(&sb);
+			sb_free(&other);
+		}
+}
+
 int main(void)
 {
 	RUN(empty_file);
@@ -917,6 +946,7 @@ int main(void)
 	RUN(der_with_stray_bytes);
 	RUN(describe_unsigned);
 	RUN(json_escaping);
+	RUN(json_name_escaping);
 	RUN(legacy_x509_described);
 	RUN(legacy_refused_when_it_does_not_fit);
 	printf("unit_trailer: %d passed, %d failed\n", passed, failed);

@@ -50,7 +50,7 @@ check() {
 	if detail=$("$@" 2>&1); then
 		echo "PASS $name"
 	else
-		echo "FAIL $name: $(echo "$detail" | tr '\n' ' ' | head -c 600)"
+		echo "FAIL $name: $(echo "$detail" | tr '\n' ' ' | cut -c 1-600)"
 	fi
 }
 
@@ -226,7 +226,7 @@ verdict_agrees() {
 	local out rc=0 line said
 	out=$(modsign check "$1" 2>&1) || rc=$?
 	echo "$out" >>"$LOG"
-	line=$(grep -F "$1: " <<<"$out" | head -n 1)
+	line=$(grep -F "$1: " <<<"$out" | sed -n 1p)
 	contains "$line" "$3" || return 1
 	case "$line" in
 	*": will load"*) said=load ;;

@@ -392,7 +392,7 @@ rotate_end() {
 		[ "$n" -ge "${#KIT_MODULES[@]}" ]; then
 		pass "$rel/host/rotation-re-signed-every-installed-module ($n, the kit's and DKMS's)"
 	else
-		flunk "$rel/host/rotation-re-signed-every-installed-module: $(grep -v '^OK' "$w/rotate/verify.log" | head -n 5)"
+		flunk "$rel/host/rotation-re-signed-every-installed-module: $(grep -v '^OK' "$w/rotate/verify.log" | sed -n '1,5p')"
 	fi
 }
 
@@ -689,7 +689,7 @@ run_kernel() { # SERIES [NEXT SERIES]
 		echo "vm: $rel: boot 6 (MokManager deletes the old key, then modsign_stage=revoked)"
 		mokmanager_boot revoked deleted "${REVOKED_CHECKS[@]}"
 	fi
-	if cat "$w"/serial-*.log "$w"/run-qemu-*.txt | grep -aqF "$password"; then
+	if grep -aqF -- "$password" "$w"/serial-*.log "$w"/run-qemu-*.txt; then
 		flunk "$rel/host/password-not-in-logs: the MOK password is in a log"
 	else
 		pass "$rel/host/password-not-in-logs"
