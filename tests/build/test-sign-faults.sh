@@ -517,6 +517,42 @@ test_stale_temporary_files_go_live_ones_stay() {
 	verified mods/m.ko "$CA"
 }
 
+# Inode flags (issue #23): the module's own +A (noatime) and +d (nodump)
+# are kept, with sign-file and with modsign; a +i (immutable) or +a
+# (append-only) module is refused before anything is written, with what
+# to do, and is unchanged. Where the file system has no flags: a note.
+test_inode_flags_are_kept_immutable_refused() {
+	local signer f what out
+	cp "$SUITE/small.ko" m.ko
+	if ! chattr +A +d m.ko 2>chattr.err; then
+		note "SKIPPED inode flags: the file system of $T has none ($(cat chattr.err))"
+		return 0
+	fi
+	for signer in sign-file modsign; do
+		expect_exit 0 env SIGNER="$signer" "$TOP/scripts/sign-modules.sh" "$KDIR" "$KA" "$CA" m.ko
+		verified m.ko "$CA"
+		out=$(lsattr -d m.ko)
+		out=${out%% *}
+		[[ "$out" == *A* && "$out" == *d* ]] || fail "SIGNER=$signer dropped the module's flags: $out"
+		# signed by the other key next time: a real replacement
+		KA=$KB CA=$CB
+	done
+	cp "$SUITE/small.ko" n.ko
+	cp n.ko before.ko
+	# shellcheck disable=SC2064 # clear the flags whatever happens
+	trap "chattr -i -a '$T/n.ko' 2>/dev/null || true" EXIT
+	for f in i a; do
+		chattr +"$f" n.ko
+		what=immutable
+		[ "$f" == i ] || what=append-only
+		expect_exit 1 sign "$KA" "$CA" n.ko
+		chattr -"$f" n.ko
+		expect_file_contains "$T/err" "modsign: ERROR: n.ko: $what (chattr +$f): it cannot be replaced; run 'chattr -$f n.ko' first if it should be; the module is unchanged"
+		cmp n.ko before.ko || fail "the +$f module changed"
+		no_temps .
+	done
+}
+
 test_make_keys_refuses_a_dangling_key_link() {
 	fresh_tree tree
 	ln -s ../nowhere/cert.der tree/keys/signing_key.x509

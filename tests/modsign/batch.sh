@@ -361,15 +361,16 @@ test_compressed_damage() {
 P11_ENV=(ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
 	LSAN_OPTIONS="$LSAN_OPTIONS:suppressions=$TOP/tests/modsign/lsan-libp11.supp")
 
-# a SoftHSM2 token "modsign" in $T/hsm with KEY imported as "signer"
+# make_token [LABEL]: a SoftHSM2 token LABEL (default "modsign") in $T/hsm
+# with KEY imported as "signer"
 make_token() {
 	mkdir -p "$T/hsm/tokens"
 	printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
 		"$T/hsm/tokens" >"$T/hsm/softhsm2.conf"
 	export SOFTHSM2_CONF=$T/hsm/softhsm2.conf
-	softhsm2-util --init-token --free --label modsign --pin 4321 --so-pin 87654321 >/dev/null
+	softhsm2-util --init-token --free --label "${1:-modsign}" --pin 4321 --so-pin 87654321 >/dev/null
 	openssl pkcs8 -topk8 -nocrypt -in "$KEY" -out "$T/hsm/key8.pem"
-	softhsm2-util --import "$T/hsm/key8.pem" --token modsign --label signer \
+	softhsm2-util --import "$T/hsm/key8.pem" --token "${1:-modsign}" --label signer \
 		--id 01 --pin 4321 >/dev/null
 	rm "$T/hsm/key8.pem"
 }
@@ -425,6 +426,37 @@ test_pkcs11_wrong_pin_touches_nothing() {
 	diff -r d before >/dev/null || fail "a module changed"
 	[ -z "$(find d -name '*.ko' -newermt '2001-01-02')" ] || fail "a module was rewritten"
 	expect_eq "" "$(temps d)" "temporary files"
+}
+
+# A %00 in a URI's value (issue #23): libp11 would decode it and cut the
+# value at the NUL, so token=tk%00evil would sign with the token "tk". Any
+# attribute with one is refused as a usage error, before a PKCS#11 module
+# is loaded (a module that does not exist is never reached), and no module
+# changes.
+test_pkcs11_uri_with_nul_refused() {
+	local uri
+	make_token tk
+	mkdir d
+	cp "$(smallest 1)" d/
+	cp -a d before
+	touch -d '2001-01-01' d/*.ko
+	for uri in "pkcs11:token=tk%00evil;object=signer;type=private" \
+		"pkcs11:token=tk;object=signer%00;type=private" \
+		"pkcs11:token=tk;object=signer;type=private?pin-value=4321%00x" \
+		"pkcs11:token=tk;object=signer;type=private?module-path=/usr/lib/softhsm/libsofthsm2.so%00.x"; do
+		expect_exit 2 env "${P11_ENV[@]}" MODSIGN_PIN=4321 "$MODSIGN" sign -r d "$uri" "$CERT"
+		expect_file_contains "$T/err" "modsign: ERROR: sign: the key's pkcs11: URI has %00 (a NUL byte) in the value of"
+		expect_file_lacks "$T/err" "4321"
+		# before any PKCS#11 module is loaded
+		expect_exit 2 env "${P11_ENV[@]}" MODSIGN_PIN=4321 MODSIGN_PKCS11_MODULE=/nonexistent.so \
+			"$MODSIGN" sign -r d "$uri" "$CERT"
+		expect_file_contains "$T/err" "has %00 (a NUL byte)"
+	done
+	expect_file_contains "$T/err" "in the value of module-path="
+	diff -r d before >/dev/null || fail "a module changed"
+	[ -z "$(find d -name '*.ko' -newermt '2001-01-02')" ] || fail "a module was rewritten"
+	# the same token, named without the NUL, does sign
+	expect_exit 0 env "${P11_ENV[@]}" MODSIGN_PIN=4321 "$MODSIGN" sign -r d "pkcs11:token=tk;object=signer;type=private" "$CERT"
 }
 
 # No PIN given, but a terminal: libp11 asks on it, with echo off.

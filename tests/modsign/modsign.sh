@@ -498,6 +498,66 @@ test_trailer_every_byte_changed() {
 	expect_file_lacks "$T/flips.err" "Sanitizer"
 }
 
+# Old signatures (issue #23), as kmod's own test suite has them
+# (testsuite/module-playground: dummy.sha1, dummy.sha256): id_type 1
+# (X.509), the format of Linux 3.7 to 4.2: [module][signer][key id]
+# [signature][struct module_signature][magic], built here with printf.
+# info shows what modinfo shows (sig_id, signer, sig_key, sig_hashalgo,
+# value for value, text and JSON), says that kernels since 4.3 reject it,
+# and exits 0; verify keeps refusing it. The PKCS#7 form against modinfo,
+# text and JSON, too.
+test_info_shows_legacy_signatures_as_modinfo() {
+	local h code f field want got
+	unsigned_copy "$(first_small)" plain.ko
+	for h in sha1:2 sha256:4 sha512:6; do
+		code=${h#*:} h=${h%:*}
+		f=legacy-$h.ko
+		head -c 514 /dev/urandom >sig.bin
+		{
+			cat plain.ko
+			printf 'Magrathea: Glacier signing key'
+			printf '\343\310\374\247\077\263\035\336\204\201\357\070\343\114\336\113\014\375\033\371'
+			cat sig.bin
+			# algo RSA, hash, id_type 1, signer_len 30, key_id_len 20,
+			# pad, sig_len 514 (big endian)
+			printf '\001'
+			# shellcheck disable=SC2059 # the hash's number as a byte
+			printf "\\$(printf %03o "$code")"
+			printf '\001\036\024\000\000\000\000\000\002\002'
+			printf '~Module signature appended~\n'
+		} >"$f"
+		if [ "$(modinfo -F sig_id "$f")" != X509 ]; then
+			got=$(modinfo "$f" 2>&1) || true
+			fail "modinfo does not read $f as an X509 signature: ${got:0:300}"
+		fi
+		expect_exit 0 "$MODSIGN" info "$f"
+		cp "$T/out" info.txt
+		for field in sig_id signer sig_key sig_hashalgo; do
+			want=$(modinfo -F "$field" "$f")
+			got=$(sed -n "s/^$field: *//p" info.txt)
+			expect_eq "$want" "$got" "$f: info's $field against modinfo's"
+		done
+		expect_file_contains info.txt "signed:       yes"
+		expect_file_contains info.txt "format:       id_type 1 (X.509), the format of Linux 3.7 to 4.2: rejected by every kernel since 4.3, which takes only PKCS#7 (id_type 2); sign it again"
+		expect_exit 0 "$MODSIGN" info --json "$f"
+		for field in sig_id signer sig_key sig_hashalgo; do
+			expect_eq "$(modinfo -F "$field" "$f")" "$(json_field "$field" <"$T/out")" "$f: JSON $field against modinfo's"
+		done
+		expect_file_contains "$T/out" '"legacy":true'
+		# verify still refuses it
+		expect_exit 1 "$MODSIGN" verify --cert "$A_DER" "$f"
+		expect_file_contains "$T/err" "id_type 1 (X.509), the kernel takes only 2 (PKCS#7)"
+	done
+	# PKCS#7: the text form too, field for field with modinfo
+	cp plain.ko p7.ko
+	expect_exit 0 "$MODSIGN" sign "$A_KEY" "$A_DER" p7.ko
+	expect_exit 0 "$MODSIGN" info p7.ko
+	for field in sig_id signer sig_key sig_hashalgo; do
+		expect_eq "$(modinfo -F "$field" p7.ko)" "$(sed -n "s/^$field: *//p" "$T/out")" "PKCS#7: info's $field against modinfo's"
+	done
+	expect_file_lacks "$T/out" "format:"
+}
+
 # ---- Debian's kernel: agreement with modinfo, the acceptance test ----
 
 test_info_agrees_with_modinfo() {
