@@ -207,7 +207,7 @@ static void describe_json(const struct describe *d, const char *name,
 	const struct sig_desc *s = &d->sig;
 
 	sb_puts(sb, "{\"file\":\"");
-	sb_json_str(sb, name, strlen(name));
+	sb_json_name(sb, name, strlen(name));
 	sb_printf(sb, "\",\"signed\":%s",
 		  d->status == TRAILER_OK ? "true" : "false");
 	if (d->status == TRAILER_OK) {
@@ -249,7 +249,7 @@ void describe_format_error(const char *name, const char *why,
 			   struct strbuf *out)
 {
 	sb_puts(out, "{\"file\":\"");
-	sb_json_str(out, name, strlen(name));
+	sb_json_name(out, name, strlen(name));
 	sb_puts(out, "\",\"error\":\"");
 	sb_json_str(out, why, strlen(why));
 	sb_puts(out, "\"}\n");

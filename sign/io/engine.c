@@ -287,6 +287,12 @@ static int check_server(struct errbuf *eb)
 	snprintf(server, sizeof(server), "%s", addr);
 	if (strncmp(addr, "unix:path=", 10))
 		return 0; /* another transport: p11-kit-client says */
+	/* decoded, %00 would cut the path: another socket than the one named */
+	if (strstr(addr + 10, "%00")) {
+		eb_set(eb,
+		       "P11_KIT_SERVER_ADDRESS has %%00 (a NUL byte) in its socket path, which would name another socket: give the path without it");
+		return -1;
+	}
 	path = pct_decode(addr + 10, strlen(addr + 10));
 	if (!path) {
 		eb_set(eb, "out of memory");

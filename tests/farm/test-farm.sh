@@ -247,6 +247,10 @@ test_server_not_running() {
 	expect_file_contains "$T/err" "no module was touched"
 	# a socket left by a server that died: refused
 	start_server
+	# %00 in the path would cut it to another socket (here the live one)
+	expect_exit 1 client P11_KIT_SERVER_ADDRESS="unix:path=$SOCK%00x" "$MODSIGN" sign -r d "$RURI" "$CERT"
+	expect_file_contains "$T/err" "P11_KIT_SERVER_ADDRESS has %00 (a NUL byte) in its socket path"
+	untouched d
 	kill_server
 	perl -MSocket -e 'my $s; socket($s, PF_UNIX, SOCK_STREAM, 0) or die "socket: $!\n";
 		bind($s, pack_sockaddr_un($ARGV[0])) or die "bind: $!\n"' "$SOCK"

@@ -447,6 +447,11 @@ test_json_names_keep_bad_bytes_apart() {
 	expect_eq 'x\x5cxff.ko x\xfe.ko x\xff.ko' "$(python3 -c '
 import json, sys
 print(*sorted(json.loads(l)["file"].rsplit("/", 1)[1] for l in open(sys.argv[1])))' "$T/out")" "check's files"
+	# and info's
+	expect_exit 0 "$MODSIGN" info --json r/lib/modules/"$RELEASE"/updates/x*
+	expect_eq 'x\x5cxff.ko x\xfe.ko x\xff.ko' "$(python3 -c '
+import json, sys
+print(*sorted(json.loads(l)["file"].rsplit("/", 1)[1] for l in open(sys.argv[1])))' "$T/out")" "info's files"
 }
 
 # ---- the walk, the options, the exit codes ----
