@@ -429,16 +429,16 @@ outside_state() {
 	find "$KEYDIR" "$T/victim" -type f -exec sha256sum {} + | LC_ALL=C sort
 }
 
-# refused LINE-TEXT [VAR=VALUE...]: make rotate refuses keys/rotation.state
-# as it is now, saying LINE-TEXT, and changes nothing.
+# refused WHY [VAR=VALUE...]: make rotate refuses keys/rotation.state as it
+# is now with `modsign: ERROR: WHY...` ("rotation.state line N: NAME=" for
+# a bad line), and changes nothing.
 refused() {
 	local want=$1 before
 	shift
 	before=$(outside_state)
 	rot "$@"
 	expect_eq 1 "$(cat "$T/rc")" "exit status for $want"
-	expect_file_contains "$T/err" "modsign: ERROR: $KEYDIR/rotation.state"
-	expect_file_contains "$T/err" "$want"
+	expect_file_contains "$T/err" "modsign: ERROR: $want"
 	expect_eq "$before" "$(outside_state)" "keys/ and what is around it after the refusal ($want)"
 	expect_eq 0 "$(imports)" "mokutil --import calls"
 	[ -z "$(find "$T" -path "$KEYDIR" -prune -o -path "$T/keys0" -prune -o -name 'signing_key.*' -print)" ] ||
@@ -460,19 +460,19 @@ test_state_old_outside_keys_is_refused() {
 	local fp
 	bad_state_setup
 	state_is step=new "old_fp=$fp" "old=../../victim" "old_cn=A"
-	refused "line 4: old="
+	refused "$KEYDIR/rotation.state line 4: old="
 	state_is step=new "old_fp=$fp" "old=../../victim/made-by-root" "old_cn=A"
-	refused "line 4: old="
+	refused "$KEYDIR/rotation.state line 4: old="
 	[ ! -e "$T/victim/made-by-root" ] || fail "make rotate made $T/victim/made-by-root"
 	expect_eq "root 1" "$(stat -c '%U %h' "$T/victim") $(find "$T/victim" -mindepth 1 | wc -l)" "owner of $T/victim, files in it + 1"
 	expect_eq 1 "$(stat -c %h "$KEYDIR/signing_key.pem")" "links to the private key"
 	# through retired/ and back out, and an absolute path
 	state_is step=new "old_fp=$fp" "old=retired/../../../victim" "old_cn=A"
-	refused "line 4: old="
+	refused "$KEYDIR/rotation.state line 4: old="
 	state_is step=new "old_fp=$fp" "old=$T/victim" "old_cn=A"
-	refused "line 4: old="
+	refused "$KEYDIR/rotation.state line 4: old="
 	state_is step=made "old_fp=$fp" "old=retired/20260101-000000-module/../../../../victim" "new_fp=$fp"
-	refused "line 4: old="
+	refused "$KEYDIR/rotation.state line 4: old="
 }
 
 # A retired folder that is a link out of keys/, and keys/retired itself one.
@@ -515,27 +515,27 @@ test_state_garbage_is_refused() {
 	local fp
 	bad_state_setup
 	state_is step=rm "old_fp=$fp" "old=retired/20260101-000000-module"
-	refused "line 2: step="
+	refused "$KEYDIR/rotation.state line 2: step="
 	state_is "step=new made" "old_fp=$fp" "old=retired/20260101-000000-module"
-	refused "line 2: step="
+	refused "$KEYDIR/rotation.state line 2: step="
 	state_is step=new "old_fp=$fp" "old=retired/20260101-000000-module" "whatever this is"
-	refused "line 5: "
+	refused "$KEYDIR/rotation.state line 5: "
 	state_is step=new "old_fp=$fp" "old=retired/20260101-000000-module" "PATH=/tmp"
-	refused "line 5: "
+	refused "$KEYDIR/rotation.state line 5: "
 	state_is step=new "old_fp=00:11" "old=retired/20260101-000000-module"
-	refused "line 3: old_fp="
+	refused "$KEYDIR/rotation.state line 3: old_fp="
 	state_is step=made "old_fp=$fp" "old=retired/20260101-000000-module" "new_fp=\$(touch $T/victim/x)"
-	refused "line 5: new_fp="
+	refused "$KEYDIR/rotation.state line 5: new_fp="
 	state_is step=new "old_fp=$fp" "old=retired/20260101-000000-module" "started=yesterday"
-	refused "line 5: started="
+	refused "$KEYDIR/rotation.state line 5: started="
 	state_is step=new "old_fp=$fp" "old=retired/20260101-000000-module" $'old_cn=A\e]0;owned\a'
-	refused "line 5: old_cn="
+	refused "$KEYDIR/rotation.state line 5: old_cn="
 	state_is step=new "old_fp=$fp" "old=retired/20260101-module"
-	refused "line 4: old="
+	refused "$KEYDIR/rotation.state line 4: old="
 	state_is step=new "old=retired/20260101-000000-module"
-	refused "no old_fp="
+	refused "$KEYDIR/rotation.state has step=new but no old_fp= line"
 	state_is step=made "old_fp=$fp" "old=retired/20260101-000000-module"
-	refused "no new_fp="
+	refused "$KEYDIR/rotation.state has step=made but no new_fp= line"
 	# rotate-status reads it the same way
 	state_is step=new "old_fp=$fp" "old=../../victim"
 	expect_exit 1 bash "$T/tree/scripts/rotate-key.sh" status
