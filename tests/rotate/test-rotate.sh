@@ -542,4 +542,34 @@ test_state_garbage_is_refused() {
 	expect_file_contains "$T/err" "modsign: ERROR: $KEYDIR/rotation.state line 4: old="
 }
 
+# The state file's temporary file, in keys/ where its owner writes, is
+# swapped for a link to a root-only file as soon as it is made (what a
+# watcher on keys/ can do during sudo make rotate): fakes of mktemp and
+# chmod first on PATH play the swap. Root's run must neither write nor
+# chmod through the link.
+test_state_temp_file_swapped_for_a_link() {
+	local f
+	bad_state_setup
+	(umask 077 && echo "root's secret" >"$T/victim/secret")
+	mkdir "$T/race"
+	for f in mktemp chmod; do
+		cat >"$T/race/$f" <<-EOF
+			#!/bin/bash
+			# swaps a rotation.state temporary file for a link to $T/victim/secret
+			swap() { case \$1 in */rotation.state.*) rm -f "\$1"; ln -s "$T/victim/secret" "\$1" ;; esac; }
+			if [ "$f" == mktemp ]; then
+				out=\$($(command -v mktemp) "\$@") || exit
+				swap "\$out"
+				echo "\$out"
+				exit 0
+			fi
+			for a in "\$@"; do swap "\$a"; done
+			exec $(command -v chmod) "\$@"
+		EOF
+		chmod 0755 "$T/race/$f"
+	done
+	rot PATH="$T/race:$PATH"
+	expect_eq "0600 root's secret" "$(stat -c %04a "$T/victim/secret") $(cat "$T/victim/secret")" "mode and text of $T/victim/secret"
+}
+
 run_tests "$@"
