@@ -71,10 +71,24 @@ from_dir() {
 	esac
 }
 
-# readable FILE WHAT
+# The most adopt-key reads of a key or certificate file. The largest real
+# ones are a few KiB: an RSA-8192 private key is about 6.4 KB in PEM, its
+# certificate about 2.5 KB in DER; even a PEM file with openssl's text of
+# the certificate, or a chain, above it stays far below. 1 MiB leaves a
+# wide margin and keeps a wrong file (a disk image, a log) from being read
+# whole into memory by grep and openssl.
+MAX_BYTES=$((1024 * 1024))
+
+# readable FILE WHAT: FILE is a regular file (not a FIFO, whose read would
+# block, nor a device), no larger than MAX_BYTES, that we can read; checked
+# before anything reads it.
 readable() {
+	local size
 	[ -e "$1" ] || die "$1: no such file ($2)"
-	[ -f "$1" ] || die "$1 is not a file ($2)"
+	[ -f "$1" ] || die "$1 is not a regular file (it is a $(stat -L -c %F -- "$1")), so it cannot be $2: name the file itself; nothing was changed"
+	size=$(stat -L -c %s -- "$1")
+	[ "$size" -le "$MAX_BYTES" ] ||
+		die "$1 is $size bytes: too large to be $2 (a key or certificate, even RSA-8192 in PEM, is a few KiB; adopt-key reads none over 1 MiB): name the key and certificate files themselves; nothing was changed"
 	[ -r "$1" ] ||
 		die "cannot read $1 (owner $(stat -c %U -- "$1"), mode $(stat -c %a -- "$1")): run it as that user or as root: sudo make adopt-key ..."
 }
@@ -83,10 +97,14 @@ readable() {
 # forms say ENCRYPTED) or DER (an EncryptedPrivateKeyInfo: its first
 # object is a password-based encryption scheme).
 encrypted() {
+	local parsed first
 	grep -aqE -- '-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type: 4,ENCRYPTED' "$1" && return 0
 	grep -aq -- '-----BEGIN' "$1" && return 1
-	openssl asn1parse -inform DER -in "$1" 2>/dev/null |
-		awk '/OBJECT/ { print; exit }' | grep -qiE ':(PBES2|pbeWith|PBE-)'
+	# (no reader that stops early after a writer: under pipefail the
+	# writer's SIGPIPE would make an encrypted key look plain)
+	parsed=$(openssl asn1parse -inform DER -in "$1" 2>/dev/null) || true
+	first=$(awk '/OBJECT/ && !done { print; done = 1 }' <<<"$parsed")
+	[[ ${first,,} =~ :(pbes2|pbewith|pbe-) ]]
 }
 
 check_pair() {
@@ -147,7 +165,7 @@ report() {
 	bc=$(field "$text" "X509v3 Basic Constraints")
 	ku=$(field "$text" "X509v3 Key Usage")
 	alg=$(field "$text" "Public Key Algorithm")
-	bits=$(sed -n 's/^ *Public-Key: (\([0-9]*\) bit)/\1/p' <<<"$text" | head -n 1)
+	bits=$(awk 'match($0, /^ *Public-Key: \([0-9]+ bit\)/) && !done { gsub(/[^0-9]/, ""); print; done = 1 }' <<<"$text")
 	end=$(field "$text" "Not After ")
 	say "key: $key"
 	say "certificate: $cert"

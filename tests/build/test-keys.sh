@@ -356,9 +356,9 @@ test_huge_or_special_files_are_refused_at_once() {
 	truncate -s 2G big
 	mkfifo fifo
 	expect_exit 2 timeout 10 make -s -C "$SUITE/tree" adopt-key FROM="$T/big" CERT="$T/d/mok.pub" KEYDIR="$T/keys"
-	expect_file_contains "$T/err" "modsign: ERROR: $T/big is 2147483648 bytes: too large for a private key"
+	expect_file_contains "$T/err" "modsign: ERROR: $T/big is 2147483648 bytes: too large to be the private key"
 	expect_exit 2 timeout 10 make -s -C "$SUITE/tree" adopt-key FROM="$T/d/mok.key" CERT="$T/big" KEYDIR="$T/keys"
-	expect_file_contains "$T/err" "modsign: ERROR: $T/big is 2147483648 bytes: too large for a certificate"
+	expect_file_contains "$T/err" "modsign: ERROR: $T/big is 2147483648 bytes: too large to be the certificate"
 	mkdir bigdir
 	cp d/mok.pub bigdir/
 	truncate -s 2G bigdir/mok.key
