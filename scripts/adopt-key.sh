@@ -98,14 +98,11 @@ readable() {
 # forms say ENCRYPTED) or DER (an EncryptedPrivateKeyInfo: its first
 # object is a password-based encryption scheme).
 encrypted() {
-	local parsed first
 	grep -aqE -- '-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type: 4,ENCRYPTED' "$1" && return 0
 	grep -aq -- '-----BEGIN' "$1" && return 1
-	# (no reader that stops early after a writer: under pipefail the
-	# writer's SIGPIPE would make an encrypted key look plain)
-	parsed=$(openssl asn1parse -inform DER -in "$1" 2>/dev/null) || true
-	first=$(awk '/OBJECT/ && !done { print; done = 1 }' <<<"$parsed")
-	[[ ${first,,} =~ :(pbes2|pbewith|pbe-) ]]
+	local first
+	first=$(openssl asn1parse -inform DER -in "$1" 2>/dev/null | awk '/OBJECT/ && !n++') || true
+	grep -qiE ':(PBES2|pbeWith|PBE-)' <<<"$first"
 }
 
 check_pair() {
@@ -166,7 +163,7 @@ report() {
 	bc=$(field "$text" "X509v3 Basic Constraints")
 	ku=$(field "$text" "X509v3 Key Usage")
 	alg=$(field "$text" "Public Key Algorithm")
-	bits=$(awk 'match($0, /^ *Public-Key: \([0-9]+ bit\)/) && !done { gsub(/[^0-9]/, ""); print; done = 1 }' <<<"$text")
+	bits=$(sed -n 's/^ *Public-Key: (\([0-9]*\) bit)/\1/p' <<<"$text" | sed -n 1p)
 	end=$(field "$text" "Not After ")
 	say "key: $key"
 	say "certificate: $cert"

@@ -201,13 +201,13 @@ do_install() {
 	read_status
 	remove_other_versions
 	put_sources
-	if versions | grep -qxF "$VERSION"; then
+	if grep -qxF "$VERSION" <<<"$(versions)"; then
 		say "$NAME/$VERSION is already added to DKMS"
 	else
 		"$DKMS" add "$NAME/$VERSION"
 	fi
 	for k in "${KERNELS[@]}"; do
-		if printf '%s\n' "$STATUS" | grep -qF "$NAME/$VERSION, $k, $(uname -m): installed"; then
+		if grep -qF "$NAME/$VERSION, $k, $(uname -m): installed" <<<"$STATUS"; then
 			say "$NAME/$VERSION is already installed for $k; nothing rebuilt"
 		else
 			say "building $NAME/$VERSION for $k"

@@ -93,7 +93,7 @@ if [ -n "$suffix" ]; then
 		die "kernel $release wants its modules compressed with ${zip[0]} ($config), which is not installed: apt-get install $package"
 	# Debian 12's kmod, for one, is built without zlib (kmod --version:
 	# -ZLIB): its depmod and modprobe do not see a .ko.gz.
-	if kmod --version 2>/dev/null | grep -qw -- "-$kmodlib"; then
+	if grep -qw -- "-$kmodlib" <<<"$(kmod --version 2>/dev/null)"; then
 		echo "modsign: warning: this machine's kmod reads no .ko$suffix (kmod --version: -$kmodlib): its depmod and modprobe do not see the modules installed here; the target system's kmod must have $kmodlib" >&2
 	fi
 fi

@@ -20,7 +20,7 @@ trailer() {
 	local size b
 	size=$(stat -c %s "$1")
 	[ "$size" -ge 40 ] || return 1
-	read -r -a b < <(tail -c 40 "$1" | head -c 12 | od -An -v -tu1)
+	read -r -a b < <(od -An -v -tu1 -j $((size - 40)) -N 12 "$1")
 	[ "${#b[@]}" == 12 ] || return 1
 	id_type=${b[2]}
 	sig_len=$(((b[8] << 24) | (b[9] << 16) | (b[10] << 8) | b[11]))
@@ -51,7 +51,8 @@ check_sig() {
 		why="signed twice (a signature on top of a signature)"
 		return 1
 	fi
-	tail -c "$((sig_len + 40))" "$1" | head -c "$sig_len" >"$3/sig"
+	dd if="$1" of="$3/sig" iflag=skip_bytes,count_bytes bs=64K status=none \
+		skip=$(($(stat -c %s "$1") - sig_len - 40)) count="$sig_len"
 	if ! openssl cms -verify -binary -inform DER -in "$3/sig" \
 		-content "$3/body" -certfile "$2" -nointern -noverify \
 		-out /dev/null 2>/dev/null; then

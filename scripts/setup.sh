@@ -96,7 +96,7 @@ command -v dpkg-query >/dev/null || {
 
 missing=()
 for p in "${wanted[@]}"; do
-	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+	grep -q '^install ok installed$' <<<"$(dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null)" ||
 		missing+=("$p")
 done
 if ! "$here/kdir.sh" "${KDIR:-}" >/dev/null 2>&1; then

@@ -58,7 +58,7 @@ cp "$kernel" "$work/image"
 if [ "$signatures" -gt 0 ]; then
 	if [ "${REPLACE_SIGNATURES:-}" == 1 ]; then
 		echo "Removing $signatures existing signature(s) from a copy of $kernel"
-		while sbverify --list "$work/image" 2>/dev/null | grep -q '^signature [0-9]'; do
+		while grep -q '^signature [0-9]' <<<"$(sbverify --list "$work/image" 2>/dev/null)"; do
 			sbattach --remove "$work/image" >/dev/null
 		done
 	else

@@ -19,9 +19,10 @@
 # it comes near the module: the module's own bytes, then one signature that
 # CERT verifies, with the hash. Only then is it copied into a temporary file
 # beside the module (.NAME.modsign-XXXXXX) that carries the module's owner,
-# group, mode and extended attributes, compared, synced and renamed over the
-# module; so an interruption or a full disk leaves the old module or the
-# new one, never a cut one. A symbolic link is kept and its target signed.
+# group, mode, inode flags and extended attributes, compared, synced and
+# renamed over the module (an immutable or append-only one is refused); so
+# an interruption or a full disk leaves the old module or the new one,
+# never a cut one. A symbolic link is kept and its target signed.
 #
 # Locks, the protocol sign/modsign follows too: a run holds an flock on each
 # folder whose modules it replaces (taken in the byte order of their real
@@ -260,6 +261,39 @@ copy_xattrs() {
 	done <"$work/xattrs"
 }
 
+# inode_flags FILE: FILE's inode flags (chattr), as lsattr's letters; none
+# where its file system has none, or without lsattr (e2fsprogs).
+inode_flags() {
+	local out
+	command -v lsattr >/dev/null || return 0
+	out=$(lsattr -d "$1" 2>/dev/null) || return 0
+	out=${out%% *}
+	echo "${out//-/}"
+}
+
+# keep_flags TMP FLAGS: gives TMP, still empty (chattr +C takes only
+# then), the module's inode flags FLAGS of those a new file can take, and
+# clears those TMP took from its folder that the module did not have; i
+# and a are refused before (sign_one), e, E, V, N and the folders' flags
+# belong to the file system. TMP is an absolute path: chattr knows no --.
+# What cannot be set goes to $flags_warning.
+keep_flags() {
+	local have l change=() plus=
+	flags_warning=
+	have=$(inode_flags "$1")
+	for l in s u S d A c m j t C x; do
+		if [[ "$2" == *"$l"* ]]; then
+			plus+=$l
+			[[ "$have" == *"$l"* ]] || change+=("+$l")
+		elif [[ "$have" == *"$l"* ]]; then
+			change+=("-$l")
+		fi
+	done
+	[ ${#change[@]} -gt 0 ] || return 0
+	chattr "${change[@]}" "$1" 2>"$work/err" ||
+		flags_warning="its inode flags (chattr +$plus) could not be kept: $(cat "$work/err"); set them again with chattr"
+}
+
 # The folders whose modules are replaced: a link's target's folder.
 reals=() dirs=()
 for mod in "$@"; do
@@ -287,11 +321,17 @@ done < <(printf '%s\0' "${dirs[@]}" | LC_ALL=C sort -zu)
 # sign_one MODULE REAL: signs REAL (MODULE, or the target of the link
 # MODULE) through the work folder and a temporary file beside it.
 sign_one() {
-	local mod=$1 real=$2 dir=${2%/*} uid gid mode links size what="SIGN  " out n
+	local mod=$1 real=$2 dir=${2%/*} uid gid mode links size what="SIGN  " out n flags
 	read -r uid gid mode links size < <(stat -c '%u %g %a %h %s' -- "$real")
-	if [ "$EUID" != 0 ] && { [ "$uid" != "$EUID" ] || ! id -G | tr ' ' '\n' | grep -qx "$gid"; }; then
+	if [ "$EUID" != 0 ] && { [ "$uid" != "$EUID" ] || ! grep -qx "$gid" <<<"$(id -G | tr ' ' '\n')"; }; then
 		die "$mod: owned by uid $uid gid $gid, which only root can keep: sign it as root or as its owner; the module is unchanged"
 	fi
+	# no rename replaces an immutable or append-only file, even as root
+	flags=$(inode_flags "$real")
+	case "$flags" in
+	*i*) die "$mod: immutable (chattr +i): it cannot be replaced; run 'chattr -i $mod' first if it should be; the module is unchanged" ;;
+	*a*) die "$mod: append-only (chattr +a): it cannot be replaced; run 'chattr -a $mod' first if it should be; the module is unchanged" ;;
+	esac
 
 	# In the work folder: strip, sign, check what the signer wrote.
 	rm -f "$work/in.ko" "$work/out.ko" "$work/m/out.ko"
@@ -349,6 +389,7 @@ sign_one() {
 		fi
 		[ "$n" != 4 ] || die "$mod: cannot lock a temporary file in $dir: run again"
 	done
+	keep_flags "$tmp" "$flags"
 	# cmp checks the size too: a short copy ends early ("EOF on")
 	if ! cat -- "$out" 2>"$work/err" >"$tmp" || ! cmp -s "$out" "$tmp"; then
 		rm -f "$tmp"
@@ -380,6 +421,7 @@ sign_one() {
 	else
 		echo "  $what  $mod ($hash)"
 	fi
+	[ -z "$flags_warning" ] || warn "$mod: $flags_warning"
 	for n in "${dropped[@]}"; do
 		warn "$mod: its $n described the unsigned bytes and was dropped; sign it again with evmctl"
 	done

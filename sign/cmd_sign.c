@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +137,12 @@ static enum batch_result sign_one(struct batch_job *job, const char *path,
 		if (ctx->serialize)
 			pthread_mutex_unlock(&ctx->token_lock);
 	}
+	if (r && ctx->serialize && batch_stop_signal()) {
+		/* a signal cut the token's call (token_interrupt): the module
+		 * is as it was, and the summary says why */
+		res = BATCH_INTERRUPTED;
+		goto out;
+	}
 	if (r) {
 		char why[ERRBUF_SIZE];
 
@@ -193,6 +200,15 @@ static void warn_key_mode(const char *path)
 		(unsigned)(st.st_mode & 07777), path);
 }
 
+/* The name of a stop signal, for messages. */
+static const char *signal_name(int sig)
+{
+	return sig == SIGINT  ? "SIGINT" :
+	       sig == SIGTERM ? "SIGTERM" :
+	       sig == SIGHUP  ? "SIGHUP" :
+				"a signal";
+}
+
 /* The key, its certificate and the hash: all that signs, loaded together. */
 struct signer {
 	struct signing_key key;
@@ -213,6 +229,7 @@ static int parse_args(int argc, char *argv[], const char **hash, int *jobs,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char attr[64];
 	size_t k;
 	int c, r, known = 0;
 
@@ -245,6 +262,12 @@ static int parse_args(int argc, char *argv[], const char **hash, int *jobs,
 		return modsign_usage_error(
 			"sign",
 			"give a key, a certificate and at least one module (or -r DIR)");
+	if (!strncmp(argv[optind], URI_PREFIX, strlen(URI_PREFIX)) &&
+	    token_uri_nul(argv[optind], attr, sizeof(attr)))
+		return modsign_usage_error(
+			"sign",
+			"the key's pkcs11: URI has %%00 (a NUL byte) in the value of %s, which would cut the value short there (another token, object or PIN than the one written); no name or PIN holds a NUL: remove it",
+			attr);
 	return -1;
 }
 
@@ -259,6 +282,7 @@ static int load_signer(const char *hash, const char *keyspec,
 {
 	const struct rlimit no_core = { 0, 0 };
 	struct errbuf eb;
+	int r;
 
 	s->md = EVP_MD_fetch(NULL, hash, NULL);
 	if (!s->md) {
@@ -274,7 +298,26 @@ static int load_signer(const char *hash, const char *keyspec,
 			strerror(errno));
 		return -1;
 	}
-	if (signing_key_load(keyspec, &s->key, &eb)) {
+	/* A token may never answer (a frozen p11-kit server): the first
+	 * stop signal cuts its connection, so that loading fails and we
+	 * can say so; nothing is touched yet. */
+	batch_signals_catch(token_interrupt);
+	r = signing_key_load(keyspec, &s->key, &eb);
+	batch_signals_restore();
+	if (batch_stop_signal()) {
+		const char *server = token_server();
+
+		modsign_error(
+			"%s: interrupted by %s while loading the key%s%s%s%s; no module was touched",
+			s->name, signal_name(batch_stop_signal()),
+			strncmp(keyspec, URI_PREFIX, strlen(URI_PREFIX)) ?
+				"" :
+				" from the token",
+			server[0] ? " (through the p11-kit server at " : "",
+			server, server[0] ? ")" : "");
+		return -1;
+	}
+	if (r) {
 		modsign_error("%s: %s; no module was touched", s->name, eb.msg);
 		return -1;
 	}
@@ -383,6 +426,8 @@ static int sign_files(struct path_list *files, int jobs, struct sign_ctx *ctx)
 
 	if (jobs == 0)
 		jobs = batch_default_jobs();
+	/* a signal, and the token's call does not return: cut it */
+	batch_set_unblock(ctx->serialize ? token_interrupt : NULL);
 	if (batch_run(files->v, files->n, jobs, "signing", sign_one, NULL, ctx,
 		      &cnt))
 		rc = EXIT_FAILED;
@@ -390,6 +435,11 @@ static int sign_files(struct path_list *files, int jobs, struct sign_ctx *ctx)
 		rc = EXIT_FAILED;
 	if (atomic_load(&ctx->token_failed))
 		report_token_failure(ctx, &cnt);
+	else if (cnt.stop_signal)
+		modsign_error(
+			"interrupted by %s: %zu of %zu modules signed, the rest unchanged: run the same command again to sign them",
+			signal_name(cnt.stop_signal), cnt.done + cnt.skipped,
+			files->n);
 	if (print_summary(&cnt, files->n, removed,
 			  atomic_load(&ctx->token_failed)))
 		rc = EXIT_FAILED;

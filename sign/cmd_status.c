@@ -6,26 +6,30 @@
  * expire), the MOK requests waiting for the next boot, and the verdict of
  * `modsign check` for every module installed for a release, grouped by
  * cause. Each module is read and decided by check's own check_decide
- * (check.h), on the worker threads of batch.c. --removing CERT asks which
+ * (report_module.h), on the worker threads of batch.c. --removing CERT asks which
  * modules would stop loading if CERT left MOK (key rotation).
  */
+#include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
 #include "batch.h"
-#include "check.h"
+#include "fileio.h"
 #include "keyload.h"
 #include "modsign.h"
-#include "status_machine.h"
+#include "report_machine.h"
+#include "report_module.h"
+#include "rootfs.h"
 #include "sysstate.h"
 
 static const char usage[] =
@@ -95,7 +99,7 @@ struct status_run {
 	 * MokDel (and no other), or NULL without --removing */
 	const struct machine *mrm;
 	const struct policy *p, *pon;
-	const char *top; /* the folder walked, real path */
+	int topfd; /* the folder walked, opened inside the root */
 	const char *shown_top; /* how the machine names it: /lib/modules/R */
 	const char *machine_tail; /* machine_json's text, to cut from each
 				   * module's object */
@@ -104,44 +108,81 @@ struct status_run {
 
 /* ---- the walk ---- */
 
-/* nftw has no user pointer: the walk in progress (main thread only) */
-static struct {
-	struct path_list *pl;
-	int oom;
-} walk;
-
-static int walk_one(const char *path, const struct stat *st, int type,
-		    struct FTW *ftw)
-{
-	/* a folder that cannot be read becomes an entry of its own: its
-	 * read fails, and says why */
-	if ((type == FTW_F && S_ISREG(st->st_mode) &&
-	     is_module_name(path + ftw->base)) ||
-	    type == FTW_DNR) {
-		if (path_list_add(walk.pl, path)) {
-			walk.oom = 1;
-			return 1;
-		}
-	}
-	return 0; /* links (build/, source/) are not followed */
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Every module below top, sorted. -1 with errno on failure. */
-static int find_modules(const char *top, struct path_list *pl)
+/*
+ * Every module in the folder dfd (closed here) and below it, into pl, as
+ * the machine names them (shown: the folder's name). Only through dfd and
+ * the folders opened from it, never by a path resolved again on the host.
+ * Links are not followed (build/ and source/ point at the headers); a
+ * folder that cannot be opened becomes an entry of its own: its read
+ * fails, and says why. -1 with errno.
+ */
+static int walk_dir(int dfd, const char *shown, struct path_list *pl)
 {
-	walk.pl = pl;
-	walk.oom = 0;
-	if (nftw(top, walk_one, 32, FTW_PHYS) < 0)
-		return -1;
-	if (walk.oom) {
-		errno = ENOMEM;
+	DIR *d = fdopendir(dfd);
+	struct dirent *e;
+	struct strbuf child;
+	int ret = 0, err = 0;
+
+	if (!d) {
+		close(dfd);
 		return -1;
 	}
+	sb_init(&child);
+	while (!ret && (errno = 0, e = readdir(d)) != NULL) {
+		struct stat st;
+		int cfd;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		child.len = 0;
+		sb_printf(&child, "%s/%s", shown, e->d_name);
+		if (child.oom) {
+			ret = -1;
+			err = ENOMEM;
+			break;
+		}
+		/* gone since, or not even stat-able: not a module */
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			cfd = openat(dirfd(d), e->d_name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					     O_CLOEXEC);
+			if (cfd >= 0)
+				ret = walk_dir(cfd, child.s, pl);
+			else if (errno == EACCES || errno == EPERM)
+				ret = path_list_add(pl, child.s);
+			else
+				ret = -1;
+		} else if (S_ISREG(st.st_mode) && is_module_name(e->d_name)) {
+			ret = path_list_add(pl, child.s);
+		}
+		if (ret)
+			err = errno ? errno : ENOMEM;
+	}
+	if (!ret && errno) { /* readdir failed */
+		ret = -1;
+		err = errno;
+	}
+	sb_free(&child);
+	closedir(d);
+	errno = err;
+	return ret;
+}
+
+/* Every module below the folder topfd (kept open), which the machine
+ * names shown, sorted. -1 with errno on failure. */
+static int find_modules(int topfd, const char *shown, struct path_list *pl)
+{
+	int fd = fcntl(topfd, F_DUPFD_CLOEXEC, 0);
+
+	if (fd < 0 || walk_dir(fd, shown, pl))
+		return -1;
 	if (pl->n)
 		qsort(pl->v, pl->n, sizeof(*pl->v), cmp_str);
 	return 0;
@@ -165,20 +206,6 @@ static void module_name(const char *path, char *out, size_t size)
 			break;
 		}
 	snprintf(out, size, "%.*s", (int)n, b);
-}
-
-/* how the machine names a file: /lib/modules/R/... */
-static void shown_path(const struct status_run *s, const char *path,
-		       struct strbuf *sb)
-{
-	size_t n = strlen(s->top);
-
-	if (!strncmp(path, s->top, n)) {
-		sb_puts(sb, s->shown_top);
-		sb_puts(sb, path + n);
-	} else {
-		sb_puts(sb, path);
-	}
 }
 
 /* will_load for scripts: null where the machine cannot tell (unknown,
@@ -213,9 +240,9 @@ static char *entry_json(const struct status_run *s, struct entry *e,
 	else if (!sb.oom && sb.len >= 2)
 		sb.len -= 2; /* "}\n" */
 	sb_puts(&sb, ",\"path\":\"");
-	sb_json_str(&sb, shown, strlen(shown));
+	sb_json_name(&sb, shown, strlen(shown));
 	sb_puts(&sb, "\",\"name\":\"");
-	sb_json_str(&sb, e->name, strlen(e->name));
+	sb_json_name(&sb, e->name, strlen(e->name));
 	sb_printf(&sb, "\",\"will_load\":%s", will_load_word(e));
 	/* check's object names a signer only for a module it could read */
 	if (!strstr(sb.s ? sb.s : "", ",\"signer\":"))
@@ -311,17 +338,23 @@ static enum batch_result status_one(struct batch_job *job, const char *path,
 	struct status_run *s = arg;
 	struct entry *e = &s->e[batch_job_index(job)];
 	struct check_result *r = malloc(sizeof(*r));
-	struct strbuf shown;
-	int oom = 0;
+	char fdp[64];
+	int oom = 0, fd;
 
 	if (!r) {
 		eb_set(eb, "out of memory");
 		return BATCH_FAILED;
 	}
-	sb_init(&shown);
-	shown_path(s, path, &shown);
-	/* the walk starts at a real path and follows no link */
-	check_decide(path, 1, s->m, s->p, r);
+	/* path is the machine's name of it; below the walked folder, as the
+	 * walk found it (no link), and read through that descriptor */
+	fd = beneath_open(s->topfd, path + strlen(s->shown_top) + 1, O_PATH);
+	if (fd < 0)
+		check_open_failed(errno, r);
+	else
+		check_decide(fd_path(fd, fdp, sizeof(fdp)), path, s->m, s->p,
+			     r);
+	if (fd >= 0)
+		close(fd);
 	module_name(path, e->name, sizeof(e->name));
 	e->v = r->d.v;
 	e->reason = r->d.reason ? r->d.reason : "error";
@@ -338,11 +371,10 @@ static enum batch_result status_one(struct batch_job *job, const char *path,
 	e->rm_by = stops_if_removed(s, r);
 	e->sb_stops = stops_with_secure_boot(s, r);
 	if (s->o->json)
-		e->json = shown.oom ? NULL : entry_json(s, e, r, shown.s);
-	e->path = shown.oom ? NULL : strdup(shown.s);
+		e->json = entry_json(s, e, r, path);
+	e->path = strdup(path);
 	check_result_free(r);
 	free(r);
-	sb_free(&shown);
 	if (oom || !e->line || !e->next || !e->path ||
 	    (s->o->json && !e->json)) {
 		eb_set(eb, "out of memory");
@@ -391,7 +423,7 @@ static void names_text(const struct entry *e, size_t n,
 		}
 }
 
-static int group_member(const struct entry *e, const struct entry *like)
+static int in_group(const struct entry *e, const struct entry *like)
 {
 	return !loads(e) && same_group(e, like);
 }
@@ -448,16 +480,16 @@ static void groups_text(const struct entry *e, size_t n, struct strbuf *sb)
 
 		if (loads(&e[i]))
 			continue;
-		for (j = 0; j < i && !group_member(&e[j], &e[i]); j++)
+		for (j = 0; j < i && !in_group(&e[j], &e[i]); j++)
 			;
 		if (j < i)
 			continue; /* its group is printed already */
 		for (j = i; j < n; j++)
-			count += group_member(&e[j], &e[i]);
+			count += in_group(&e[j], &e[i]);
 		sb_printf(sb, "  %zu module%s: ", count, count == 1 ? "" : "s");
 		put_text(sb, e[i].line);
 		sb_puts(sb, "\n    ");
-		names_text(e, n, group_member, &e[i], sb);
+		names_text(e, n, in_group, &e[i], sb);
 		sb_puts(sb, "\n    next step: ");
 		put_text(sb, e[i].next);
 		sb_puts(sb, "\n");
@@ -739,27 +771,29 @@ static int status_args(int argc, char *argv[], struct status_opts *o)
 static int read_removing(struct status_opts *o)
 {
 	STACK_OF(X509) *certs = NULL;
+	struct file_buf fb;
 	struct errbuf eb;
-	FILE *f;
-	int i, j, rc = -1;
+	int i, j, n, rc = -1;
 
 	o->rm.status = LIST_OK;
 	for (i = 0; i < o->nremoving && rc == -1; i++) {
 		const char *path = o->removing[i];
 
-		f = fopen(path, "rb");
-		if (!f) {
-			modsign_error("%s: cannot read: %s", path,
-				      strerror(errno));
+		/* as every file modsign reads: a regular file (a FIFO is
+		 * refused, never waited on), within the size limit */
+		if (read_file(path, &fb, &eb)) {
+			modsign_error("%s: %s", path, eb.msg);
 			return EXIT_FAILED;
 		}
-		fclose(f);
 		certs = sk_X509_new_null();
 		if (!certs) {
+			file_buf_free(&fb);
 			modsign_error("out of memory");
 			return EXIT_FAILED;
 		}
-		if (load_certs(path, certs, &eb) < 0) {
+		n = certs_from_data(fb.data, fb.len, certs, &eb);
+		file_buf_free(&fb);
+		if (n < 0) {
 			ERR_clear_error();
 			rc = modsign_usage_error(
 				"status",
@@ -878,9 +912,9 @@ static int status_main(int argc, char *argv[])
 	struct policy p, pon;
 	struct path_list files = { 0 };
 	struct strbuf mt;
-	char shown[512], *top = NULL, dir[MS_PATH + 512];
+	char shown[512], dir[MS_PATH + 512], why[MS_WHY + MS_PATH];
 	size_t i;
-	int rc;
+	int rc, topfd = -1;
 
 	o.certs = calloc((size_t)argc + 1, sizeof(*o.certs));
 	o.removing = calloc((size_t)argc + 1, sizeof(*o.removing));
@@ -900,6 +934,11 @@ static int status_main(int argc, char *argv[])
 		goto out_free;
 	if (!o.jobs)
 		o.jobs = batch_default_jobs();
+	if (root_usable(o.root, why, sizeof(why))) {
+		modsign_error("%s", why);
+		rc = EXIT_FAILED;
+		goto out_free;
+	}
 	rc = status_machine(&o, m);
 	if (rc) {
 		rc = rc > 0 ? rc : EXIT_FAILED;
@@ -927,16 +966,17 @@ static int status_main(int argc, char *argv[])
 
 	snprintf(shown, sizeof(shown), "/lib/modules/%s", m->release);
 	snprintf(dir, sizeof(dir), "%s%s", m->live ? "" : m->root, shown);
-	/* the folder itself may be a link (a fake root's); below it, none
-	 * is followed */
-	top = realpath(dir, NULL);
-	if (!top || find_modules(top, &files)) {
+	/* the folder itself may be a link (to /usr/lib/modules/R, say),
+	 * followed inside the root; below it, none is followed */
+	topfd = root_open(m->live ? "" : m->root, shown,
+			  O_RDONLY | O_DIRECTORY);
+	if (topfd < 0 || find_modules(topfd, shown, &files)) {
 		modsign_error("%s: %s; no module checked", dir,
 			      strerror(errno));
 		rc = EXIT_FAILED;
 		goto out;
 	}
-	s.top = top;
+	s.topfd = topfd;
 	s.shown_top = shown;
 	if (status_modules(&s, &files)) {
 		rc = EXIT_FAILED;
@@ -949,7 +989,8 @@ out:
 			entry_free(&s.e[i]);
 	free(s.e);
 	path_list_free(&files);
-	free(top);
+	if (topfd >= 0)
+		close(topfd);
 	machine_free(m);
 out_free:
 	sb_free(&mt);

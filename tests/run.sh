@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Runs the test suites and adds up their results.
 #
-#   tests/run.sh [SUITE...]    SUITE: build faults keys install enroll kernel dkms modsign fuzz farm rotate vm
+#   tests/run.sh [SUITE...]    SUITE: docs build faults keys install enroll kernel dkms modsign fuzz farm rotate vm
 #                              (default: all, in that order)
 #
 # Each suite prints PASS/FAIL lines and result lines `<name>: N passed,
@@ -20,6 +20,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
 
 declare -A suites=(
+	[docs]="bash $here/docs/test-docs.sh"
 	[build]="bash $here/build/test-build.sh"
 	[faults]="bash $here/build/test-sign-faults.sh"
 	[keys]="bash $here/build/test-keys.sh"
@@ -33,7 +34,7 @@ declare -A suites=(
 	[rotate]="bash $here/rotate/test-rotate.sh"
 	[vm]="bash $here/vm/test-vm.sh"
 )
-order=(build faults keys install enroll kernel dkms modsign fuzz farm rotate vm)
+order=(docs build faults keys install enroll kernel dkms modsign fuzz farm rotate vm)
 [ $# -eq 0 ] || order=("$@")
 
 total_pass=0 total_fail=0 summary=()

@@ -501,6 +501,61 @@ const char *trailer_strerror(enum trailer_status st)
 	return "unknown trailer status";
 }
 
+/* The hash algorithms of the old format (the kernel's enum pkey_hash_algo
+ * of 3.7 to 4.2, and kmod's table), as modinfo names them. */
+static const char *const legacy_hashes[] = {
+	"md4",	  "md5",    "sha1",   "rmd160", "sha256",
+	"sha384", "sha512", "sha224", "sm3",
+};
+
+const char *trailer_legacy_hash(uint8_t hash)
+{
+	return hash < sizeof(legacy_hashes) / sizeof(legacy_hashes[0]) ?
+		       legacy_hashes[hash] :
+		       NULL;
+}
+
+const char *trailer_legacy_id(uint8_t id_type)
+{
+	return id_type == TRAILER_ID_PGP  ? "PGP" :
+	       id_type == TRAILER_ID_X509 ? "X509" :
+					    NULL;
+}
+
+int trailer_parse_legacy(const uint8_t *buf, size_t len,
+			 struct trailer_legacy *l)
+{
+	struct trailer t;
+	uint64_t parts;
+
+	memset(l, 0, sizeof(*l));
+	if (trailer_parse(buf, len, &t) != TRAILER_BAD_ID_TYPE ||
+	    !trailer_legacy_id(t.id_type) || !trailer_legacy_hash(t.hash) ||
+	    t.algo > 1 /* DSA, RSA */)
+		return -1;
+	/* the old sign-file always named the signer and its key: without
+	 * them, a PKCS#7 trailer with a changed id_type byte is likelier */
+	if (!t.signer_len || !t.key_id_len)
+		return -1;
+	/* trailer_parse checked that sig_len leaves a byte before it */
+	parts = (uint64_t)t.sig_len + t.signer_len + t.key_id_len;
+	if (parts >= (uint64_t)(len - TRAILER_FIXED_LEN))
+		return -1;
+	l->module_len = len - TRAILER_FIXED_LEN - (size_t)parts;
+	if (!is_elf(buf, l->module_len))
+		return -1;
+	l->signer_off = l->module_len;
+	l->signer_len = t.signer_len;
+	l->key_id_off = l->signer_off + t.signer_len;
+	l->key_id_len = t.key_id_len;
+	l->sig_off = l->key_id_off + t.key_id_len;
+	l->sig_len = t.sig_len;
+	l->algo = t.algo;
+	l->hash = t.hash;
+	l->id_type = t.id_type;
+	return 0;
+}
+
 static const char *id_type_name(unsigned id)
 {
 	switch (id) {

@@ -81,6 +81,40 @@ enum trailer_status trailer_parse(const uint8_t *buf, size_t len,
 				  struct trailer *t);
 
 /*
+ * An old signature, from before Linux 4.3 (id_type PGP or X.509; kmod's
+ * modinfo still reads them, kernels since 4.3 refuse them):
+ *
+ *	[ module bytes                        ]
+ *	[ signer's name, signer_len bytes     ]
+ *	[ key identifier, key_id_len bytes    ]
+ *	[ signature data, sig_len bytes       ]
+ *	[ struct module_signature, 12 bytes   ]  algo, hash: the kernel's
+ *	[ "~Module signature appended~\n"     ]  enums of the time
+ */
+struct trailer_legacy {
+	size_t module_len;
+	size_t signer_off, signer_len;
+	size_t key_id_off, key_id_len;
+	size_t sig_off, sig_len;
+	uint8_t algo, hash, id_type;
+};
+
+/*
+ * trailer_parse_legacy - buf[0..len) as an old signature, when
+ * trailer_parse said TRAILER_BAD_ID_TYPE: as modinfo reads it (id_type PGP
+ * or X.509, a known algo and hash, the parts inside the file), with a
+ * signer's name and a key identifier (the old sign-file always wrote
+ * both), the module part an ELF image. Returns 0 and fills *l, or -1.
+ */
+int trailer_parse_legacy(const uint8_t *buf, size_t len,
+			 struct trailer_legacy *l);
+
+/* The old hash numbers' names, as modinfo prints them ("sha1"), or NULL
+ * past the table; and the old id types' ("X509", "PGP", modinfo's). */
+const char *trailer_legacy_hash(uint8_t hash);
+const char *trailer_legacy_id(uint8_t id_type);
+
+/*
  * trailer_count - how many well-formed signatures are stacked.
  *
  * Peels trailers off from the end while they parse as TRAILER_OK; returns

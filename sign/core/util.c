@@ -150,6 +150,31 @@ void sb_json_str(struct strbuf *sb, const char *str, size_t n)
 	}
 }
 
+void sb_json_name(struct strbuf *sb, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, k;
+
+	while (i < n) {
+		unsigned char c = s[i];
+
+		if (c == '\\' || (k = utf8_len(s + i, n - i)) == 0) {
+			/* the text \xNN, its backslash escaped for JSON */
+			sb_printf(sb, "\\\\x%02x", c);
+			i++;
+		} else if (c == '"') {
+			sb_puts(sb, "\\\"");
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			sb_printf(sb, "\\u%04x", c);
+			i++;
+		} else {
+			sb_add(sb, str + i, k);
+			i += k;
+		}
+	}
+}
+
 void sb_text_str(struct strbuf *sb, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;

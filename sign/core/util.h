@@ -43,6 +43,15 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 void sb_hex_colon(struct strbuf *sb, const uint8_t *p, size_t n);
 /* s[0..n) as the inside of a JSON string (quotes not included) */
 void sb_json_str(struct strbuf *sb, const char *s, size_t n);
+/*
+ * s[0..n), a file name, as the inside of a JSON string that keeps every
+ * name apart: each byte that is not part of valid UTF-8, and each
+ * backslash, as the four characters \xNN (two lowercase hex digits, as
+ * the text output writes them; in the JSON text "\\xNN"); the rest as
+ * sb_json_str writes it. Replacing each \xNN of the decoded string by the
+ * byte NN gives the name back.
+ */
+void sb_json_name(struct strbuf *sb, const char *s, size_t n);
 /* s[0..n) for a terminal: control bytes and invalid UTF-8 as \xNN */
 void sb_text_str(struct strbuf *sb, const char *s, size_t n);
 

@@ -314,13 +314,39 @@ struct batch {
 };
 
 /* Set by the signal handler, which may run on any thread: a lock-free
- * atomic is both async-signal-safe and safe across threads. */
-static atomic_int stop_requested;
+ * atomic is both async-signal-safe and safe across threads. stop_signal
+ * is the signal that asked for the stop (0: none, or batch_stop). */
+static atomic_int stop_requested, stop_signal;
+
+/* What the handler also calls (batch_signals_catch), and what the main
+ * thread calls when the workers are still busy STOP_GRACE seconds after a
+ * signal (batch_set_unblock). */
+static void (*volatile on_signal_now)(void);
+static void (*unblock_fn)(void);
+
+/* How long the workers have to finish the files under way after a stop
+ * signal, before unblock_fn is called: a healthy token signs in
+ * milliseconds, even over a network. */
+#define STOP_GRACE 1.0
 
 static void on_stop_signal(int sig)
 {
-	(void)sig;
+	void (*now)(void) = on_signal_now;
+
+	atomic_store(&stop_signal, sig);
 	atomic_store(&stop_requested, 1);
+	if (now)
+		now();
+}
+
+int batch_stop_signal(void)
+{
+	return atomic_load(&stop_signal);
+}
+
+void batch_set_unblock(void (*fn)(void))
+{
+	unblock_fn = fn;
 }
 
 void batch_stop(void)
@@ -569,6 +595,7 @@ static void stop_signals_catch(struct sigaction old[N_STOP_SIGS])
 	int i;
 
 	atomic_store(&stop_requested, 0);
+	atomic_store(&stop_signal, 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;
 	/* The first signal stops gently; SA_RESETHAND gives the next one
@@ -590,6 +617,21 @@ static void stop_signals_restore(const struct sigaction old[N_STOP_SIGS])
 
 	for (i = 0; i < (int)N_STOP_SIGS; i++)
 		sigaction(stop_sigs[i], &old[i], NULL);
+}
+
+/* What batch_signals_catch replaced, for batch_signals_restore. */
+static struct sigaction caught_old[N_STOP_SIGS];
+
+void batch_signals_catch(void (*now)(void))
+{
+	on_signal_now = now;
+	stop_signals_catch(caught_old);
+}
+
+void batch_signals_restore(void)
+{
+	stop_signals_restore(caught_old);
+	on_signal_now = NULL;
 }
 
 /* Starts the committers, then the workers; runs with what did start.
@@ -639,8 +681,8 @@ static void join_threads(const struct threads *t)
 static size_t report_loop(struct batch *b, const char *what,
 			  batch_report_fn report, void *arg, double t0)
 {
-	int tty = isatty(STDERR_FILENO), shown = 0;
-	double last = 0, after = progress_after();
+	int tty = isatty(STDERR_FILENO), shown = 0, unblocked = 0;
+	double last = 0, after = progress_after(), stop_seen = 0;
 	size_t reported = 0;
 
 	pthread_mutex_lock(&b->lock);
@@ -669,6 +711,18 @@ static size_t report_loop(struct batch *b, const char *what,
 		if (b->workers_left == 0 && b->finished == b->next)
 			break;
 		t = now();
+		/* a signal, and the files under way do not finish: a worker
+		 * waits for a token that will never answer (a frozen p11-kit
+		 * server), and no signal reaches into that call; the caller's
+		 * unblock makes it fail, so that the run can end */
+		if (atomic_load(&stop_signal) && unblock_fn && !unblocked) {
+			if (!stop_seen)
+				stop_seen = t;
+			else if (t - stop_seen >= STOP_GRACE) {
+				unblock_fn();
+				unblocked = 1;
+			}
+		}
 		if (tty && t - t0 >= after && t - last >= 0.25) {
 			progress(what, b->finished, b->n, t - t0);
 			shown = 1;
@@ -700,7 +754,8 @@ static void tally(struct batch *b, size_t reported, batch_report_fn report,
 			report_job(&b->jobs[k], k, report, arg);
 	}
 	for (k = 0; k < b->n; k++) {
-		if (!b->jobs[k].finished)
+		if (!b->jobs[k].finished ||
+		    b->jobs[k].result == BATCH_INTERRUPTED)
 			c->not_started++;
 		else if (b->jobs[k].result == BATCH_DONE)
 			c->done++;
@@ -712,6 +767,7 @@ static void tally(struct batch *b, size_t reported, batch_report_fn report,
 		free(b->jobs[k].warnings);
 	}
 	c->interrupted = atomic_load(&stop_requested) != 0;
+	c->stop_signal = atomic_load(&stop_signal);
 }
 
 int batch_run(char *const *paths, size_t n, int jobs, const char *what,

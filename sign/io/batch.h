@@ -64,6 +64,10 @@ enum batch_result {
 	BATCH_SKIPPED, /* there was nothing to do */
 	BATCH_FAILED, /* the error buffer says why */
 	BATCH_PENDING, /* from batch_commit: the committer will decide */
+	/* given up because a signal stopped the batch (a call it waited on
+	 * was cut, see batch_set_unblock): the file is unchanged, counted
+	 * as not started, no error printed */
+	BATCH_INTERRUPTED,
 };
 
 struct batch_job;
@@ -93,7 +97,8 @@ typedef void (*batch_report_fn)(size_t index, void *arg);
 struct batch_counts {
 	size_t done, skipped, failed, not_started;
 	double seconds;
-	int interrupted; /* SIGINT, SIGTERM or SIGHUP stopped the batch */
+	int interrupted; /* stopped early: a signal, or batch_stop */
+	int stop_signal; /* the SIGINT, SIGTERM or SIGHUP that stopped it, or 0 */
 };
 
 /*
@@ -104,8 +109,9 @@ struct batch_counts {
  * the run lasts more than a second.
  *
  * SIGINT, SIGTERM and SIGHUP stop it gently: no new file is started, the
- * files under way are finished. A second one (of any of them) ends the
- * process at once, with the signal's default action. Returns 0, or -1
+ * files under way are finished; those still under way a second later get
+ * the unblock of batch_set_unblock. A second signal (of any of them) ends
+ * the process at once, with the signal's default action. Returns 0, or -1
  * when the threads could not be started.
  */
 int batch_run(char *const *paths, size_t n, int jobs, const char *what,
@@ -116,6 +122,30 @@ int batch_run(char *const *paths, size_t n, int jobs, const char *what,
  * under way are finished; the rest count as not started). For a failure
  * that every next file would meet too: a token that went away. */
 void batch_stop(void);
+
+/* The signal that stopped the running (or last) batch, or the one caught
+ * by batch_signals_catch; 0 when none did. Any thread may ask. */
+int batch_stop_signal(void);
+
+/*
+ * batch_set_unblock - what batch_run's main thread calls, once, when a
+ * signal asked it to stop and the files under way are not finished a
+ * second later: a function that makes a worker's blocked call fail (the
+ * token's connection shut, token_interrupt). The batch_fn then returns
+ * BATCH_INTERRUPTED for it. NULL: none (the default).
+ */
+void batch_set_unblock(void (*fn)(void));
+
+/*
+ * batch_signals_catch - SIGINT, SIGTERM and SIGHUP caught outside a batch
+ * (while a key loads, say), as batch_run catches them: the first one is
+ * kept for batch_stop_signal and calls now (NULL: nothing), which must
+ * be async-signal-safe; the next one has its default action. Those that
+ * were ignored stay ignored. Until batch_signals_restore. Main thread,
+ * not around batch_run (which catches them itself).
+ */
+void batch_signals_catch(void (*now)(void));
+void batch_signals_restore(void);
 
 /* The number of online CPUs (at least 1). */
 int batch_default_jobs(void);

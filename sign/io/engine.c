@@ -17,7 +17,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +55,32 @@ static char *pct_decode(const char *s, size_t n)
 	}
 	*o = '\0';
 	return out;
+}
+
+int token_uri_nul(const char *spec, char *attr, size_t attr_size)
+{
+	const char *p, *start = spec;
+
+	for (p = spec; *p; p++) {
+		size_t n;
+
+		if (*p == ':' || *p == ';' || *p == '?' || *p == '&') {
+			start = p + 1;
+			continue;
+		}
+		/* pct_decode's rule: % and two hex digits; only 00 is NUL */
+		if (p[0] != '%' || p[1] != '0' || p[2] != '0')
+			continue;
+		/* the attribute's name, never its value (a PIN, maybe) */
+		n = strcspn(start, "=;?&");
+		if (start[n] != '=' || start + n > p)
+			n = 0;
+		snprintf(attr, attr_size, "%.*s=", (int)n, start);
+		if (!n)
+			snprintf(attr, attr_size, "%s", "an attribute");
+		return 1;
+	}
+	return 0;
 }
 
 struct uri_parts {
@@ -167,6 +195,69 @@ const char *token_server(void)
 	return server;
 }
 
+/* The server's socket for token_interrupt, set by check_server: its path
+ * as given and as resolved (a getpeername names the path the server bound),
+ * and how many descriptors to look at. */
+static struct {
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char real[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int max_fd;
+} sock_of_server;
+
+/* Whether a peer address of len bytes names path (async-signal-safe: no
+ * library string function). */
+static int peer_is(const struct sockaddr_un *sa, socklen_t len,
+		   const char *path)
+{
+	size_t i, n = len > offsetof(struct sockaddr_un, sun_path) ?
+			      len - offsetof(struct sockaddr_un, sun_path) :
+			      0;
+
+	if (!path[0])
+		return 0;
+	for (i = 0; i < n && i < sizeof(sa->sun_path); i++) {
+		if (sa->sun_path[i] != path[i])
+			return 0;
+		if (!path[i])
+			return 1;
+	}
+	return i < sizeof(sa->sun_path) ? !path[i] : 1;
+}
+
+void token_interrupt(void)
+{
+	int fd, saved = errno;
+
+	for (fd = 0; fd < sock_of_server.max_fd; fd++) {
+		struct sockaddr_un sa;
+		socklen_t len = sizeof(sa);
+
+		if (getpeername(fd, (struct sockaddr *)&sa, &len) ||
+		    sa.sun_family != AF_UNIX)
+			continue;
+		if (peer_is(&sa, len, sock_of_server.path) ||
+		    peer_is(&sa, len, sock_of_server.real))
+			shutdown(fd, SHUT_RDWR);
+	}
+	errno = saved;
+}
+
+/* Remembers the server's socket for token_interrupt. */
+static void note_server_socket(const char *path)
+{
+	char *real = realpath(path, NULL);
+	long max = sysconf(_SC_OPEN_MAX);
+
+	snprintf(sock_of_server.path, sizeof(sock_of_server.path), "%s", path);
+	sock_of_server.real[0] = '\0';
+	if (real && strlen(real) < sizeof(sock_of_server.real))
+		memcpy(sock_of_server.real, real, strlen(real) + 1);
+	free(real);
+	sock_of_server.max_fd = max < 1024  ? 1024 :
+				max > 65536 ? 65536 :
+					      (int)max;
+}
+
 /* Whether the PKCS#11 module is p11-kit's client, which forwards every
  * call to a `p11-kit server` at $P11_KIT_SERVER_ADDRESS. */
 static int is_p11kit_client(const char *module)
@@ -219,6 +310,8 @@ static int check_server(struct errbuf *eb)
 		eb_set(eb,
 		       "cannot reach the p11-kit server at %s (P11_KIT_SERVER_ADDRESS): %s; check that 'p11-kit server' runs on the signing host and that the SSH forward of its socket to %s is up",
 		       addr, strerror(err), path);
+	else
+		note_server_socket(path);
 	free(path);
 	return err ? -1 : 0;
 }
@@ -341,8 +434,17 @@ int token_key_load(const char *spec, struct signing_key *k, struct errbuf *eb)
 	struct uri_parts u;
 	ENGINE *e = NULL;
 	const char *pin;
+	char why[64];
 	int inited = 0, ask, ret = -1;
 
+	/* sign refuses it first, as a usage error; here for every caller */
+	if (token_uri_nul(spec, why, sizeof(why))) {
+		eb_set(eb,
+		       "the URI has %%00 (a NUL byte) in the value of %s: remove it",
+		       why);
+		memset(&u, 0, sizeof(u));
+		goto out;
+	}
 	if (uri_split(spec, &u)) {
 		if (errno == EINVAL)
 			eb_set(eb,

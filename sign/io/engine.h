@@ -14,6 +14,14 @@
 #define URI_PREFIX "pkcs11:"
 
 /*
+ * token_uri_nul - whether a "pkcs11:" URI has %00 in a value: decoded,
+ * it would cut the value short (token=tk%00evil names the token "tk" for
+ * libp11). Returns 1 with the attribute's name ("token=", never its
+ * value) in attr, else 0.
+ */
+int token_uri_nul(const char *spec, char *attr, size_t attr_size);
+
+/*
  * token_key_load - the private key at a "pkcs11:" URI, as
  * signing_key_load describes, into k (pkey, in_token, engine). Returns 0,
  * or -1 with the reason in *eb (the PIN never appears in it).
@@ -24,6 +32,17 @@ int token_key_load(const char *spec, struct signing_key *k, struct errbuf *eb);
  * (P11_KIT_SERVER_ADDRESS, when the module is p11-kit-client.so), for
  * messages; "" for a token on this machine. */
 const char *token_server(void);
+
+/*
+ * token_interrupt - makes a call to the token that waits for a p11-kit
+ * server fail at once: shuts down (shutdown(2), not close: the descriptor
+ * stays p11-kit's) every connection of this process to the server's Unix
+ * socket. The call then fails, and p11-kit-client fails every later one.
+ * For a server that accepted the connection and never answers (a frozen
+ * signing host behind a live SSH forward), when a signal says to stop.
+ * Async-signal-safe; does nothing for a token on this machine.
+ */
+void token_interrupt(void);
 
 /* Lets go of the engine of a key from token_key_load (NULL: nothing). */
 void token_engine_free(void *engine);

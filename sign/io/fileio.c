@@ -17,9 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+
+#include <linux/fs.h>
 
 /* The folder of an absolute path, malloc'ed ("/" for "/x"); NULL when
  * out of memory. */
@@ -405,6 +408,107 @@ static int keep_attributes(struct pending_replace *r, const struct stat *orig,
 	return 0;
 }
 
+/*
+ * Inode flags (chattr, lsattr; FS_IOC_GETFLAGS): those of the module that
+ * its replacement keeps, with their lsattr letters. Not kept: i and a,
+ * which forbid the replacement itself (module_flags refuses them), and
+ * what the file system decides alone (e: extents, E: encrypted, V:
+ * verity, N: inline data, I: indexed folder, F, T, D, P: folders').
+ */
+static const struct {
+	int flag;
+	char letter;
+} kept_flags[] = {
+	{ FS_SECRM_FL, 's' },	{ FS_UNRM_FL, 'u' },
+	{ FS_SYNC_FL, 'S' },	{ FS_NODUMP_FL, 'd' },
+	{ FS_NOATIME_FL, 'A' }, { FS_COMPR_FL, 'c' },
+	{ FS_NOCOMP_FL, 'm' },	{ FS_JOURNAL_DATA_FL, 'j' },
+	{ FS_NOTAIL_FL, 't' },	{ FS_NOCOW_FL, 'C' },
+	{ FS_DAX_FL, 'x' },
+};
+
+static int kept_mask(void)
+{
+	size_t i;
+	int m = 0;
+
+	for (i = 0; i < ARRAY_SIZE(kept_flags); i++)
+		m |= kept_flags[i].flag;
+	return m;
+}
+
+/*
+ * The module's inode flags into *flags (0 where its file system has
+ * none). A module that cannot be replaced (+i immutable, +a append-only:
+ * the rename over it fails, even for root) is refused here, before
+ * anything is written: -1 with the reason.
+ */
+static int module_flags(const char *path, const char *real, int *flags,
+			struct errbuf *eb)
+{
+	int fd = open(real, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	const char *what = NULL;
+	char f = 0;
+
+	*flags = 0;
+	if (fd < 0)
+		return 0; /* the rename says what is wrong, if anything */
+	if (ioctl(fd, FS_IOC_GETFLAGS, flags))
+		*flags = 0; /* no flags there (ENOTTY, EOPNOTSUPP) */
+	close(fd);
+	if (*flags & FS_IMMUTABLE_FL)
+		what = "immutable", f = 'i';
+	else if (*flags & FS_APPEND_FL)
+		what = "append-only", f = 'a';
+	if (!what)
+		return 0;
+	eb_set(eb,
+	       "%s (chattr +%c): it cannot be replaced; run 'chattr -%c %s' first if it should be; the module is unchanged",
+	       what, f, f, path);
+	return -1;
+}
+
+/*
+ * Gives the new file the module's own inode flags (kept_flags), and
+ * clears those it took from its folder that the module did not have. A
+ * flag that cannot be set is said in a warning, not an error: the module
+ * is whole and signed without it. Before any byte is written (C, no
+ * copy-on-write, takes only on an empty file).
+ */
+static void keep_flags(struct pending_replace *r, int want)
+{
+	int have, set, mask = kept_mask();
+	char letters[sizeof(kept_flags) / sizeof(kept_flags[0]) + 1];
+	size_t i, n = 0;
+
+	if (ioctl(r->fd, FS_IOC_GETFLAGS, &have)) {
+		if (!(want & mask))
+			return; /* no flags, none wanted */
+		have = 0;
+		set = want & mask;
+	} else {
+		set = (have & ~mask) | (want & mask);
+		if (set == have)
+			return;
+		if (ioctl(r->fd, FS_IOC_SETFLAGS, &set) == 0)
+			return;
+	}
+	for (i = 0; i < ARRAY_SIZE(kept_flags); i++)
+		if (want & kept_flags[i].flag)
+			letters[n++] = kept_flags[i].letter;
+	letters[n] = '\0';
+	if (n)
+		add_warning(
+			r,
+			"its inode flags (chattr +%s) could not be kept: %s; set them again with chattr",
+			letters, strerror(errno));
+	else
+		add_warning(
+			r,
+			"the flags its folder gives new files could not be cleared: %s (see lsattr)",
+			strerror(errno));
+}
+
 int replace_begin(const char *path, const struct stat *orig,
 		  const struct iovec *iov, int iovcnt,
 		  struct pending_replace *r, struct errbuf *eb)
@@ -412,7 +516,7 @@ int replace_begin(const char *path, const struct stat *orig,
 	const char *base;
 	char *slash;
 	size_t n;
-	int tries;
+	int tries, flags;
 	struct stat st;
 
 	r->fd = -1;
@@ -422,6 +526,8 @@ int replace_begin(const char *path, const struct stat *orig,
 		eb_set(eb, "cannot resolve the path: %s", strerror(errno));
 		return -1;
 	}
+	if (module_flags(path, r->real, &flags, eb))
+		goto fail;
 	slash = strrchr(r->real, '/');
 	base = slash + 1; /* realpath gives an absolute path */
 	r->dir = folder_of(r->real);
@@ -453,6 +559,7 @@ int replace_begin(const char *path, const struct stat *orig,
 			goto fail;
 		}
 	}
+	keep_flags(r, flags);
 	if (keep_attributes(r, orig, eb))
 		goto fail;
 	if (write_all(r->fd, iov, iovcnt)) {

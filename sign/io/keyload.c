@@ -53,11 +53,25 @@ int load_certs(const char *path, STACK_OF(X509) * certs, struct errbuf *eb)
 {
 	uint8_t *data;
 	size_t len;
-	int count = 0;
+	int count;
 
 	data = slurp(path, &len, eb);
 	if (!data)
 		return -1;
+	count = certs_from_data(data, len, certs, eb);
+	free(data);
+	return count;
+}
+
+int certs_from_data(const uint8_t *data, size_t len, STACK_OF(X509) * certs,
+		    struct errbuf *eb)
+{
+	int count = 0;
+
+	if (len == 0) {
+		eb_set(eb, "empty file");
+		return -1;
+	}
 	ERR_clear_error();
 	if (is_pem(data, len)) {
 		BIO *b = BIO_new_mem_buf(data, (int)len);
@@ -102,10 +116,8 @@ int load_certs(const char *path, STACK_OF(X509) * certs, struct errbuf *eb)
 			count++;
 		}
 	}
-	free(data);
 	return count;
 out:
-	free(data);
 	return -1;
 }
 

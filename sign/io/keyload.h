@@ -17,6 +17,10 @@
  * back to back, or a PEM bundle) to certs. Returns how many, or -1. */
 int load_certs(const char *path, STACK_OF(X509) * certs, struct errbuf *eb);
 
+/* The same from data[0..len) already read (an empty one is refused). */
+int certs_from_data(const uint8_t *data, size_t len, STACK_OF(X509) * certs,
+		    struct errbuf *eb);
+
 /* One certificate: the first one in path. */
 X509 *load_cert(const char *path, struct errbuf *eb);
 

@@ -24,6 +24,7 @@
 #include "fileio.h"
 #include "keyload.h"
 #include "kimage.h"
+#include "rootfs.h"
 
 #define EFI_GLOBAL "8be4df61-93ca-11d2-aa0d-00e098032b8c"
 #define SHIM_GUID "605dab50-e046-4300-abb6-3dd810dd8b23"
@@ -32,8 +33,10 @@
 #define MAX_READ (64u << 20) /* no file read here is anywhere near this */
 
 /* The keyrings whose keys the kernel checks module signatures against:
- * builtin and secondary upstream; Debian's kernels also take .platform (MOK
- * keys on 6.1) and .machine (MOK keys on 6.12, linked to secondary). */
+ * builtin and secondary upstream; .machine, linked to secondary, where MOK
+ * keys go on Debian's 6.1 and 6.12 alike (measured by the VM suite's
+ * post/kit-key-keyring); and .platform (the firmware's db keys), which
+ * Debian's kernels also trust for modules. */
 static const char *const trusted_rings[] = {
 	".builtin_trusted_keys",
 	".secondary_trusted_keys",
@@ -42,30 +45,28 @@ static const char *const trusted_rings[] = {
 };
 #define N_RINGS ARRAY_SIZE(trusted_rings)
 
-static void full_path(const struct machine *m, const char *path, char *out,
-		      size_t size)
+/* the root every path is resolved in: "" for this machine */
+static const char *root_of(const struct machine *m)
 {
-	snprintf(out, size, "%s%s", m->root, path);
+	return m->live ? "" : m->root;
 }
 
 /*
- * Reads root+path whole. Files in /proc and /sys report no useful size, so
+ * Reads path under the root whole. Files in /proc and /sys report no useful size, so
  * this reads until end of file. Returns 0 with a malloc'ed *buf (one spare
  * NUL byte after len), or -1 with errno set.
  */
 static int slurp(const struct machine *m, const char *path, uint8_t **buf,
 		 size_t *len)
 {
-	char p[MS_PATH + 256];
 	size_t cap = 4096, n = 0;
 	uint8_t *b;
 	int fd, e;
 
 	*buf = NULL;
 	*len = 0;
-	full_path(m, path, p, sizeof(p));
 	/* never wait: a FIFO under --root reads as empty, not forever */
-	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = root_open(root_of(m), path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
 	b = malloc(cap);
@@ -117,23 +118,19 @@ fail:
 
 static int path_exists(const struct machine *m, const char *path)
 {
-	char p[MS_PATH + 256];
 	struct stat st;
 
-	full_path(m, path, p, sizeof(p));
-	return stat(p, &st) == 0;
+	return root_stat(root_of(m), path, &st) == 0;
 }
 
 /* 1: a folder with entries, 0: missing or empty, -1: not listable */
 static int dir_has_entries(const struct machine *m, const char *path)
 {
-	char p[MS_PATH + 256];
 	struct dirent *d;
 	DIR *dir;
 	int found = 0;
 
-	full_path(m, path, p, sizeof(p));
-	dir = opendir(p);
+	dir = root_opendir(root_of(m), path);
 	if (!dir)
 		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
 	while ((d = readdir(dir)) != NULL)
@@ -717,25 +714,20 @@ static void read_dkms_cert(struct machine *m)
 	l->status = LIST_OK;
 }
 
-/* root + the path fmt makes, in out[size]; -1 when it does not fit. */
-static int dkms_path(const struct machine *m, char *out, size_t size,
-		     const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/* the path fmt makes (under the root), in out[size]; -1 when it does not
+ * fit. */
+static int dkms_path(char *out, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-static int dkms_path(const struct machine *m, char *out, size_t size,
-		     const char *fmt, ...)
+static int dkms_path(char *out, size_t size, const char *fmt, ...)
 {
-	size_t used = strlen(m->root);
 	va_list ap;
 	int n;
 
-	if (used >= size)
-		return -1;
-	memcpy(out, m->root, used);
 	va_start(ap, fmt);
-	n = vsnprintf(out + used, size - used, fmt, ap);
+	n = vsnprintf(out, size, fmt, ap);
 	va_end(ap);
-	return n < 0 || (size_t)n >= size - used ? -1 : 0;
+	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
 /* The entries of a folder that could be DKMS names (packages, versions,
@@ -764,16 +756,16 @@ static int build_has(const struct machine *m, const char *pk, const char *v,
 	size_t i;
 	int found = 0;
 
-	if (dkms_path(m, p, sizeof(p), DKMS_TREE "/%s/%s/%s", pk, v, release))
+	if (dkms_path(p, sizeof(p), DKMS_TREE "/%s/%s/%s", pk, v, release))
 		return 0;
-	d = opendir(p);
+	d = root_opendir(root_of(m), p);
 	while (!found && (arch = next_name(d)) != NULL)
 		for (i = 0; i < ARRAY_SIZE(sfx) && !found; i++)
-			found = !dkms_path(m, p, sizeof(p),
+			found = !dkms_path(p, sizeof(p),
 					   DKMS_TREE "/%s/%s/%s/%s/module/%s%s",
 					   pk, v, release, arch, file,
 					   sfx[i]) &&
-				stat(p, &st) == 0;
+				root_stat(root_of(m), p, &st) == 0;
 	if (d)
 		closedir(d);
 	return found;
@@ -804,8 +796,8 @@ static int named_package(const struct machine *m, const char *name,
 
 	if (!name || !version || !dkms_name_ok(name, strlen(name)) ||
 	    !dkms_name_ok(version, strlen(version)) ||
-	    dkms_path(m, p, sizeof(p), DKMS_TREE "/%s/%s", name, version) ||
-	    stat(p, &st) || !S_ISDIR(st.st_mode))
+	    dkms_path(p, sizeof(p), DKMS_TREE "/%s/%s", name, version) ||
+	    root_stat(root_of(m), p, &st) || !S_ISDIR(st.st_mode))
 		return 0;
 	snprintf(pkg->name, sizeof(pkg->name), "%s", name);
 	snprintf(pkg->version, sizeof(pkg->version), "%s", version);
@@ -830,13 +822,13 @@ void dkms_find_package(const struct machine *m, const char *name,
 	/* else the one build of this file for this release */
 	if (!file || !release || !dkms_name_ok(file, strlen(file)) ||
 	    !dkms_name_ok(release, strlen(release)) ||
-	    dkms_path(m, p, sizeof(p), DKMS_TREE))
+	    dkms_path(p, sizeof(p), DKMS_TREE))
 		return;
-	top = opendir(p);
+	top = root_opendir(root_of(m), p);
 	while ((pk = next_name(top)) != NULL) {
-		if (dkms_path(m, p, sizeof(p), DKMS_TREE "/%s", pk))
+		if (dkms_path(p, sizeof(p), DKMS_TREE "/%s", pk))
 			continue;
-		pd = opendir(p);
+		pd = root_opendir(root_of(m), p);
 		while ((v = next_name(pd)) != NULL)
 			/* not the kernel-<release>-<arch> links, nor source/ */
 			if (strncmp(v, "kernel-", 7) && strcmp(v, "source") &&
@@ -888,20 +880,18 @@ static void read_running(struct machine *m)
 	}
 }
 
-/* root+path whole, a regular file of at most KIMAGE_FILE_MAX bytes: 0
- * with a malloc'ed *buf, or -1 with errno (EFBIG: larger; EINVAL: not a
- * regular file). */
+/* path under the root whole, a regular file of at most KIMAGE_FILE_MAX
+ * bytes: 0 with a malloc'ed *buf, or -1 with errno (EFBIG: larger;
+ * EINVAL: not a regular file). */
 static int read_image(const struct machine *m, const char *path, uint8_t **buf,
 		      size_t *len)
 {
-	char p[MS_PATH + 512];
 	struct stat st;
 	size_t n = 0;
 	int fd, e;
 
 	*buf = NULL;
-	full_path(m, path, p, sizeof(p));
-	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = root_open(root_of(m), path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
 	e = fstat(fd, &st)			   ? errno :
@@ -1007,7 +997,9 @@ void machine_read(struct machine *m, const char *root, const char *release)
 	m->given.status = LIST_ABSENT;
 }
 
-int machine_add_certs(struct machine *m, const char *path, struct errbuf *eb)
+/* the certificates read from path, named source in m->given */
+static int add_certs(struct machine *m, const char *path, const char *source,
+		     struct errbuf *eb)
 {
 	STACK_OF(X509) *certs = sk_X509_new_null();
 	int i, n, ret = -1;
@@ -1022,7 +1014,7 @@ int machine_add_certs(struct machine *m, const char *path, struct errbuf *eb)
 	for (i = 0; i < sk_X509_num(certs); i++) {
 		struct cert_id c;
 
-		if (cert_id_from_x509(sk_X509_value(certs, i), path, &c, eb))
+		if (cert_id_from_x509(sk_X509_value(certs, i), source, &c, eb))
 			goto out;
 		if (cert_list_add(&m->given, &c)) {
 			eb_set(eb, "out of memory");
@@ -1034,4 +1026,25 @@ int machine_add_certs(struct machine *m, const char *path, struct errbuf *eb)
 out:
 	sk_X509_pop_free(certs, X509_free);
 	return ret;
+}
+
+int machine_add_certs(struct machine *m, const char *path, struct errbuf *eb)
+{
+	return add_certs(m, path, path, eb);
+}
+
+int machine_add_root_certs(struct machine *m, const char *path,
+			   const char *source, struct errbuf *eb)
+{
+	char p[64];
+	int fd = root_open(root_of(m), path, O_PATH), n;
+
+	if (fd < 0) {
+		eb_set(eb, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	/* read through the descriptor, with read_file's checks */
+	n = add_certs(m, fd_path(fd, p, sizeof(p)), source, eb);
+	close(fd);
+	return n;
 }

@@ -7,7 +7,7 @@
  * DKMS's own certificate (/var/lib/dkms/mok.pub).
  *
  * Every path is resolved under a root prefix ("" for this machine; a folder
- * for the tests or a mounted image). What cannot be read is recorded as
+ * for the tests or a mounted image), inside it as chroot would (rootfs.h). What cannot be read is recorded as
  * unknown, with the reason, and never guessed.
  */
 #ifndef MODSIGN_SYSSTATE_H
@@ -35,6 +35,12 @@ void machine_read_builtin(struct machine *m);
 /* Adds the certificates in path (DER, several DER, or PEM) to m->given.
  * Returns how many, or -1 with *eb. */
 int machine_add_certs(struct machine *m, const char *path, struct errbuf *eb);
+
+/* The same for path under m's root (resolved inside it, as every path
+ * here is: rootfs.h); source names them in m->given, and must live as long
+ * as m. */
+int machine_add_root_certs(struct machine *m, const char *path,
+			   const char *source, struct errbuf *eb);
 
 /* module.sig_enforce on the kernel command line (/proc/cmdline under the
  * root), the last one given: TRI_YES or TRI_NO; -1 when it is not given,

@@ -115,7 +115,7 @@ kmod_reads() {
 	.gz) lib=ZLIB ;;
 	*) return 0 ;;
 	esac
-	! kmod --version | grep -qw -- "-$lib"
+	! grep -qw -- "-$lib" <<<"$(kmod --version)"
 }
 
 # boot_config ROOT SED: 6.12's configuration, edited by SED, as ROOT's

@@ -28,7 +28,7 @@ MODULE_OID=1.3.6.1.4.1.2312.16.1.2
 
 echo "a fresh tree with two of Debian's small modules"
 fresh_tree "$SUITE/tree"
-mapfile -t picks < <(find "$MODDIR" -name '*.ko' -size -12k | sort | head -n 2)
+mapfile -t picks < <(find "$MODDIR" -name '*.ko' -size -12k | sort | sed -n '1,2p')
 [ ${#picks[@]} == 2 ] || exit 1
 cp "${picks[@]}" "$SUITE/tree/modules/"
 

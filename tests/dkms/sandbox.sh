@@ -125,7 +125,7 @@ sandbox_run() {
 sandbox_stop() {
 	[ -n "${SANDBOX_DIR:-}" ] || return 0
 	if grep -q modsign-sandbox /proc/self/mountinfo; then
-		sandbox_die "a sandbox overlay is mounted on the host: $(grep modsign-sandbox /proc/self/mountinfo | head -n 3)" || return
+		sandbox_die "a sandbox overlay is mounted on the host: $(grep modsign-sandbox /proc/self/mountinfo | sed -n '1,3p')" || return
 	fi
 	rm -rf "$SANDBOX_DIR"
 	unset SANDBOX_DIR

@@ -160,7 +160,7 @@ step() {
 # v4l2loopback-dkms, whose postinst builds and installs for 6.1.
 step_install_61() {
 	local debs=()
-	if ! dpkg-query -W -f='${Status}\n' dkms 2>/dev/null | grep -q '^install ok installed$'; then
+	if ! grep -q '^install ok installed$' <<<"$(dpkg-query -W -f='${Status}\n' dkms 2>/dev/null)"; then
 		mapfile -t debs < <(find "$DEPS_DIR" -name '*.deb')
 		debs+=("$DKMS_DEB")
 		in_dpkg -i "${debs[@]}" || return 1
@@ -230,9 +230,9 @@ signature_verifies() {
 	local size len
 	size=$(stat -c %s "$1")
 	tail -c 28 "$1" | cmp -s - <(printf '~Module signature appended~\n') || fail "$1 has no signature"
-	len=$((0x$(tail -c 32 "$1" | head -c 4 | od -An -tx1 | tr -d ' \n')))
+	len=$((0x$(od -An -tx1 -j $((size - 32)) -N 4 "$1" | tr -d ' \n')))
 	head -c $((size - 40 - len)) "$1" >body
-	tail -c $((len + 40)) "$1" | head -c "$len" >sig
+	dd if="$1" of=sig iflag=skip_bytes,count_bytes skip=$((size - 40 - len)) count="$len" bs=64K status=none
 	openssl cms -verify -binary -inform DER -in sig -content body \
 		-certfile "$2" -nointern -noverify -out /dev/null 2>err ||
 		fail "openssl cms -verify rejects $1 with $2: $(cat err)"
@@ -270,7 +270,7 @@ test_v4l2loopback_installs_for_61() {
 	sandbox_run test -s /var/lib/dkms/mok.key || fail "no /var/lib/dkms/mok.key in the sandbox"
 	expect_eq "DKMS module signing key" "$(modinfo -F signer v61.ko)" "signer"
 	expect_eq sha256 "$(modinfo -F sig_hashalgo v61.ko)" "hash"
-	modinfo -F vermagic v61.ko | grep -q "^$REL61 " || fail "not built for $REL61: $(modinfo -F vermagic v61.ko)"
+	grep -q "^$REL61 " <<<"$(modinfo -F vermagic v61.ko)" || fail "not built for $REL61: $(modinfo -F vermagic v61.ko)"
 	signature_verifies v61.ko mok.pub
 	sandbox_run grep "^updates/dkms/v4l2loopback.ko:" "/lib/modules/$REL61/modules.dep" >dep ||
 		fail "depmod did not index the module"
@@ -312,7 +312,7 @@ test_kernel_upgrade_to_612() {
 	expect_eq CRC32 "$intree" "xz check of Debian's modules"
 	xz -dc v612.ko.xz >v612.ko
 	expect_eq "DKMS module signing key" "$(modinfo -F signer v612.ko)" "signer"
-	modinfo -F vermagic v612.ko | grep -q "^$REL612 " || fail "not built for $REL612"
+	grep -q "^$REL612 " <<<"$(modinfo -F vermagic v612.ko)" || fail "not built for $REL612"
 	signature_verifies v612.ko mok.pub
 	sig61=$(modinfo -F sig_key v61.ko)
 	[ -n "$sig61" ] || fail "the 6.1 module is not signed"
@@ -347,7 +347,7 @@ step_kit_box() {
 	sandbox_start "$KITBOX" || return 1
 	sandbox_layer "/usr/lib/modules/$REL61" "$SMALL61" || return 1
 	no_man_index || return 1
-	if ! dpkg-query -W -f='${Status}\n' dkms 2>/dev/null | grep -q '^install ok installed$'; then
+	if ! grep -q '^install ok installed$' <<<"$(dpkg-query -W -f='${Status}\n' dkms 2>/dev/null)"; then
 		mapfile -t debs < <(find "$DEPS_DIR" -name '*.deb')
 		debs+=("$DKMS_DEB")
 		in_dpkg -i "${debs[@]}" || return 1
@@ -624,7 +624,7 @@ test_kit_modules_dkms_install() {
 	sandbox_run tar -C "/lib/modules/$REL61/updates/dkms" -cf - . | tar -xf - || fail "cannot copy $REL61's updates/dkms"
 	for m in "${KIT_MODULES[@]}"; do
 		expect_eq "$(kit_cn)" "$(modinfo -F signer "$m.ko")" "signer of $m.ko"
-		modinfo -F vermagic "$m.ko" | grep -q "^$REL61 " || fail "$m.ko is not built for $REL61"
+		grep -q "^$REL61 " <<<"$(modinfo -F vermagic "$m.ko")" || fail "$m.ko is not built for $REL61"
 	done
 	"$KIT/sign/modsign" verify --cert "$KIT/keys/signing_key.x509" "${KIT_MODULES[@]/%/.ko}" >verify.out 2>&1 ||
 		fail "modsign verify --cert: $(cat verify.out)"
@@ -672,7 +672,7 @@ test_kit_upgrade_to_612() {
 		xz -t "$m.ko.xz" || fail "$m.ko.xz is not a valid xz file"
 		xz -dc "$m.ko.xz" >"$m.ko"
 		expect_eq "$(kit_cn)" "$(modinfo -F signer "$m.ko")" "signer of $m.ko.xz"
-		modinfo -F vermagic "$m.ko" | grep -q "^$REL612 " || fail "$m.ko.xz is not built for $REL612"
+		grep -q "^$REL612 " <<<"$(modinfo -F vermagic "$m.ko")" || fail "$m.ko.xz is not built for $REL612"
 	done
 	"$KIT/sign/modsign" verify --cert "$KIT/keys/signing_key.x509" "${KIT_MODULES[@]/%/.ko.xz}" v4l2loopback.ko.xz >verify.out 2>&1 ||
 		fail "modsign verify --cert: $(cat verify.out)"
@@ -697,7 +697,7 @@ test_kit_upgrade_to_612() {
 	# rebuilt it with a wrong key and did not install it.)
 	grep "^modsign-modules/" dkms-status >kit-status || fail "no modsign-modules in dkms status: $(cat dkms-status)"
 	expect_file_lacks kit-status "Diff between built and installed"
-	note "xz check of DKMS's 6.12 modules with the kit's key: v4l2loopback $(xz_check v4l2loopback.ko.xz), the kit's own $(xz_check hello-1.ko.xz) ($(modinfo --version | head -n 1) reads both: modinfo, depmod, modprobe below)"
+	note "xz check of DKMS's 6.12 modules with the kit's key: v4l2loopback $(xz_check v4l2loopback.ko.xz), the kit's own $(xz_check hello-1.ko.xz) ($(modinfo --version | sed -n 1p) reads both: modinfo, depmod, modprobe below)"
 	expect_eq "$(kit_cn)" "$(modinfo -F signer v4l2loopback.ko.xz)" "modinfo's signer of the compressed file"
 	expect_eq "$(kit_cn)" "$(sandbox_run modinfo -k "$REL612" -F signer hello-1)" "modinfo -k $REL612 hello-1"
 	sandbox_run grep "^updates/dkms/v4l2loopback.ko.xz:" "/lib/modules/$REL612/modules.dep" >dep ||

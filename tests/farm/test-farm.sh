@@ -139,13 +139,75 @@ secs() {
 	printf '%d.%02d' $(((e - s) / 1000000)) $(((e - s) % 1000000 / 10000))
 }
 
+# start_frozen_server: a FAKE p11-kit server on $T/frozen.sock (python3):
+# it accepts every connection and keeps it open, and never answers, as a
+# frozen signing host behind a live SSH forward would. A state the real
+# server cannot be put in at the point of the key's loading. Sets SOCK,
+# ADDR, GROUP and P11_KIT_SERVER_ADDRESS as start_server does.
+start_frozen_server() {
+	SOCK=$T/frozen.sock
+	ADDR=unix:path=$SOCK
+	setsid python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(16)
+held = []
+while True:
+    held.append(s.accept()[0])' "$SOCK" >"$T/frozen.log" 2>&1 &
+	GROUP=$!
+	echo "$GROUP" >>"$SHARED/groups"
+	trap 'kill -KILL -- "-$GROUP" 2>/dev/null || true' EXIT
+	local tries=100
+	while [ ! -S "$SOCK" ] && [ "$tries" -gt 0 ]; do
+		tries=$((tries - 1))
+		sleep 0.05
+	done
+	[ -S "$SOCK" ] || fail "the fake frozen server made no socket: $(cat "$T/frozen.log")"
+	export P11_KIT_SERVER_ADDRESS=$ADDR
+}
+
+# blocked_on_socket PID: waits (10 s at most) until a thread of PID waits
+# in a read on a Unix socket, the token's connection.
+blocked_on_socket() {
+	local i state=
+	for i in $(seq 100); do
+		state=$(cat /proc/"$1"/task/*/wchan 2>/dev/null | tr '\0' ' ') || true
+		[[ "$state" == *unix_stream* ]] && return 0
+		sleep 0.1
+	done
+	fail "modsign never waited on the token's socket (wchan: $state)"
+}
+
+# stopped_within SIG PID: sends SIG to PID, which must end within 5 s;
+# sets RC to its exit status and STOP_SECS to the seconds it took.
+# (env --default-signal in the command that started PID: a shell starts
+# background jobs with SIGINT ignored; env, not the function client, so
+# that PID is modsign itself.)
+stopped_within() {
+	local i s=${EPOCHREALTIME/./}
+	kill -"$1" "$2"
+	for i in $(seq 50); do
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$2" 2>/dev/null; then
+		kill -KILL "$2" 2>/dev/null || true
+		wait "$2" || true
+		fail "still running 5 s after the first SIG$1"
+	fi
+	RC=0
+	wait "$2" || RC=$?
+	i=$((${EPOCHREALTIME/./} - s))
+	STOP_SECS=$(printf '%d.%02d' $((i / 1000000)) $((i % 1000000 / 10000)))
+}
+
 # ---- the tests ----
 
 # One module through the remote token: the bytes of the key file's
 # signature; the module named in the URI or in MODSIGN_PKCS11_MODULE.
 test_remote_signs_like_the_file_key() {
 	local m=nf_conntrack.ko
-	[ -f "$SHARED/plain/$m" ] || m=$(basename "$(find "$SHARED/plain" -name '*.ko' | head -n 1)")
+	[ -f "$SHARED/plain/$m" ] || m=$(basename "$(find "$SHARED/plain" -name '*.ko' | sed -n 1p)")
 	start_server
 	cp "$SHARED/plain/$m" a.ko
 	cp "$SHARED/plain/$m" b.ko
@@ -223,7 +285,7 @@ test_server_killed_mid_batch() {
 	client "$MODSIGN" sign -j 2 -r d "$RURI" "$CERT" >out 2>err &
 	pid=$!
 	# the moment the first module is replaced
-	while [ -z "$(find d -name '*.ko' -newermt 2001-01-02 | head -n 1)" ]; do
+	while [ -z "$(find d -name '*.ko' -newermt 2001-01-02 | sed -n 1p)" ]; do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.005
 	done
@@ -307,7 +369,7 @@ test_dkms_drop_in_with_remote_key() {
 	sandbox_start "$T/box" || fail "cannot make the sandbox"
 	trap 'kill -KILL -- "-$GROUP" 2>/dev/null || true; sandbox_stop || true' EXIT
 	sandbox_layer "/usr/lib/modules/$rel61" "$depmod61" "$image61" || fail "cannot layer the 6.1 image"
-	if ! dpkg-query -W -f='${Status}\n' dkms 2>/dev/null | grep -q '^install ok installed$'; then
+	if ! grep -q '^install ok installed$' <<<"$(dpkg-query -W -f='${Status}\n' dkms 2>/dev/null)"; then
 		mapfile -t debs < <(find "$deps" -name '*.deb')
 		debs+=("$deb")
 		sandbox_run dpkg -i "${debs[@]}" >dpkg.log 2>&1 || fail "dpkg -i dkms: $(tail -n 5 dpkg.log)"
@@ -362,9 +424,68 @@ EOF
 	note "farm: dkms build of v4l2loopback $ver for $rel61 through the drop-in and the remote token: $t s"
 }
 
+# A frozen server (issue #23): the connection is accepted and never
+# answered. While the key is loaded, the first SIGTERM or SIGINT stops
+# modsign within seconds with one error, and no module is touched.
+test_frozen_server_while_loading_the_key() {
+	local sig pid
+	start_frozen_server
+	fresh_modules d
+	for sig in TERM INT; do
+		env --default-signal=INT,TERM -u SOFTHSM2_CONF MODSIGN_PIN=4321 "$MODSIGN" sign -j 2 -r d "$RURI" "$CERT" >out 2>err &
+		pid=$!
+		blocked_on_socket "$pid"
+		stopped_within "$sig" "$pid"
+		expect_eq 1 "$RC" "exit status after SIG$sig"
+		expect_file_contains err "modsign: ERROR: $RURI: interrupted by SIG$sig while loading the key from the token (through the p11-kit server at $ADDR); no module was touched"
+		untouched d
+		note "farm: fake frozen server, SIG$sig while the key loads: stopped in $STOP_SECS s"
+	done
+}
+
+# The real server frozen (SIGSTOP) in the middle of a batch: the first
+# SIGTERM (then SIGINT) ends the batch within seconds, says how many are
+# signed, and every module is the original or the key file's bytes, with
+# no temporary file left.
+test_frozen_server_mid_batch() {
+	local sig pid n changed f
+	for sig in TERM INT; do
+		start_server
+		rm -rf d
+		cp -a "$SHARED/plain" d
+		touch -d 2001-01-01 d/*.ko
+		env --default-signal=INT,TERM -u SOFTHSM2_CONF MODSIGN_PIN=4321 "$MODSIGN" sign -j 2 -r d "$RURI" "$CERT" >out 2>err &
+		pid=$!
+		while [ -z "$(find d -name '*.ko' -newermt 2001-01-02)" ]; do
+			kill -0 "$pid" 2>/dev/null || fail "modsign ended before the server was frozen: $(cat err)"
+			sleep 0.005
+		done
+		kill -STOP -- "-$GROUP"
+		blocked_on_socket "$pid"
+		stopped_within "$sig" "$pid"
+		expect_eq 1 "$RC" "exit status after SIG$sig"
+		n=$(find d -name '*.ko' | wc -l)
+		changed=0
+		for f in d/*.ko; do
+			if cmp -s "$f" "$SHARED/ref/${f#d/}"; then
+				changed=$((changed + 1))
+			else
+				cmp -s "$f" "$SHARED/plain/${f#d/}" || fail "$f is neither the original nor the signed module"
+			fi
+		done
+		expect_file_contains err "modsign: ERROR: interrupted by SIG$sig: $changed of $n modules signed, the rest unchanged: run the same command again to sign them"
+		expect_file_contains out "not started (interrupted)"
+		expect_file_lacks err "the token stopped signing"
+		expect_eq "" "$(find d -name '.*modsign*')" "temporary files left"
+		kill_server
+		note "farm: server frozen mid-batch, SIG$sig: stopped in $STOP_SECS s with $changed of $n signed"
+	done
+}
+
 if [ $# -eq 0 ]; then
 	set -- remote_signs_like_the_file_key remote_batch_equals_file_key \
 		server_not_running wrong_pin_or_missing_key_touch_nothing \
-		server_killed_mid_batch make_sign_with_remote_key dkms_drop_in_with_remote_key
+		server_killed_mid_batch make_sign_with_remote_key dkms_drop_in_with_remote_key \
+		frozen_server_while_loading_the_key frozen_server_mid_batch
 fi
 run_tests "$@"

@@ -69,7 +69,7 @@ apt_private() {
 		[ -e /etc/apt/sources.list ] && cp /etc/apt/sources.list "$APTDIR/sources.list"
 		uri=$(grep -hoE 'https?://[^ ]+/debian/?( |$)' \
 			/etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null |
-			head -n 1 | tr -d ' ') || true
+			sed -n 1p | tr -d ' ') || true
 		uri=${uri:-http://deb.debian.org/debian}
 		cat >"$APTDIR/sources.list.d/modsign-backports.sources" <<-EOF
 			Types: deb
@@ -112,7 +112,7 @@ kernel_env() {
 	local series=$1 hdrpkg version abi dir env image
 	case "$series" in
 	6.1)
-		dpkg-query -W -f='${Status}' linux-headers-amd64 2>/dev/null | grep -q 'ok installed' ||
+		grep -q 'ok installed' <<<"$(dpkg-query -W -f='${Status}' linux-headers-amd64 2>/dev/null)" ||
 			die "linux-headers-amd64 is not installed (apt-get install linux-headers-amd64)"
 		hdrpkg=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | first_dep)
 		version=$(dpkg-query -W -f='${Version}' "$hdrpkg")
@@ -123,10 +123,10 @@ kernel_env() {
 			read -r hdrpkg version <"$pin"
 		else
 			version=$(apt_private apt-cache madison linux-headers-amd64 |
-				awk -F'|' '$3 ~ /bookworm-backports/ {gsub(/ /, "", $2); print $2; exit}')
+				awk -F'|' '!v && $3 ~ /bookworm-backports/ {gsub(/ /, "", $2); v = $2; print v}')
 			[ -n "$version" ] || die "bookworm-backports serves no linux-headers-amd64"
 			hdrpkg=$(apt_private apt-cache show "linux-headers-amd64=$version" |
-				sed -n 's/^Depends: //p' | head -n 1 | first_dep)
+				sed -n 's/^Depends: //p' | sed -n 1p | first_dep)
 			mkdir -p "$CACHE/kernels"
 			echo "$hdrpkg $version" >"$pin"
 		fi
@@ -224,7 +224,7 @@ download() {
 # matching the extended regular expression serves, or nothing.
 archive_version() {
 	apt_private apt-cache madison "$1" |
-		awk -F'|' -v re="$2" '{ split($3, w, " "); if (w[2] ~ re) { gsub(/ /, "", $2); print $2; exit } }'
+		awk -F'|' -v re="$2" '!v { split($3, w, " "); if (w[2] ~ re) { gsub(/ /, "", $2); v = $2; print v } }'
 }
 
 # missing_deps PKG=VERSION...: the packages (as PKG=VERSION, one a line)
@@ -265,7 +265,7 @@ missing_deps() {
 			queue+=("$first=$v")
 			echo "$first=$v"
 		done < <(apt_private apt-cache show "$spec" |
-			awk '/^$/ { exit } /^(Pre-)?Depends: / { sub(/^[^:]*: /, ""); print }' |
+			awk '/^$/ { done = 1 } !done && /^(Pre-)?Depends: / { sub(/^[^:]*: /, ""); print }' |
 			sed 's/ *, */\n/g')
 	done
 }

@@ -38,8 +38,8 @@ openssl req -new -x509 -nodes -newkey rsa:2048 -sha256 -days 30 \
 }
 KEY=$SHARED/key.pem CERT=$SHARED/cert.der
 mkdir "$SHARED/plain"
-find "$MODDIR61" -name '*.ko' | LC_ALL=C sort | awk 'NR % 13 == 5' |
-	head -n 300 | while read -r m; do
+find "$MODDIR61" -name '*.ko' | LC_ALL=C sort | awk 'NR % 13 == 5 && ++n <= 300' |
+	while read -r m; do
 	# subfolders as in the tree, flattened one level: kernel/<area>/x.ko
 	d=$SHARED/plain/$(basename "$(dirname "$m")")
 	mkdir -p "$d"
@@ -78,7 +78,7 @@ test_parallel_equals_one_by_one() {
 	expect_summary "$NPLAIN" 0 0
 	expect_exit 0 "$MODSIGN" sign -j 1 -r seq "$KEY" "$CERT"
 	expect_summary "$NPLAIN" 0 0
-	diff -r par seq >/dev/null || fail "-j 4 and -j 1 differ: $(diff -rq par seq | head -n 3)"
+	diff -r par seq >/dev/null || fail "-j 4 and -j 1 differ: $(diff -rq par seq | sed -n '1,3p')"
 	# one process per module, and the kernel's sign-file, on a sample
 	mkdir one
 	while read -r f; do
@@ -216,7 +216,7 @@ test_parallel_verify_reports_in_order() {
 	# only the damaged trailer is bad input, an error of its own
 	expect_eq 1 "$(grep -c 'modsign: ERROR' "$T/err")" "error lines"
 	# files named and found below a folder: each once, in the order given
-	mapfile -t mods < <(find t -name '*.ko' | LC_ALL=C sort | head -n 3)
+	mapfile -t mods < <(find t -name '*.ko' | LC_ALL=C sort | sed -n '1,3p')
 	expect_exit 0 "$MODSIGN" verify --cert "$CERT" "${mods[2]}" "${mods[0]}" "${mods[2]}"
 	expect_eq "OK ${mods[2]} (modsign batch test key)
 OK ${mods[0]} (modsign batch test key)" "$(cat "$T/out")" "named files"
@@ -308,10 +308,10 @@ test_compressed_round_trip() {
 	# kernel cannot read: compressed again, with CRC32
 	f=$(find c -name '*.xz' | LC_ALL=C sort | sed -n 1p)
 	xz -dc "$f" | xz -c >crc64.ko.xz
-	xz -lvv crc64.ko.xz | grep 'CRC64' >/dev/null || fail "xz did not make a CRC64 stream"
+	grep -q 'CRC64' <<<"$(xz -lvv crc64.ko.xz)" || fail "xz did not make a CRC64 stream"
 	expect_exit 0 "$MODSIGN" sign "$KEY" "$CERT" crc64.ko.xz "$f"
 	expect_summary 1 1 0
-	xz -lvv crc64.ko.xz | grep 'Check:             CRC32' >/dev/null || fail "still not CRC32"
+	grep -q 'Check:             CRC32' <<<"$(xz -lvv crc64.ko.xz)" || fail "still not CRC32"
 	# info and strip take compressed modules; strip keeps the format
 	expect_exit 0 "$MODSIGN" info --json real/efivarfs.ko.xz
 	expect_file_contains "$T/out" '"signer":"modsign batch test key"'
@@ -320,7 +320,7 @@ test_compressed_round_trip() {
 		base=$(basename "$f")
 		base=${base%.ko.*}
 		case $f in
-		*.xz) xz -dc "$f" >dec.ko && xz -lvv "$f" | grep 'CRC32' >/dev/null ;;
+		*.xz) xz -dc "$f" >dec.ko && grep -q 'CRC32' <<<"$(xz -lvv "$f")" ;;
 		*.zst) zstd -q -dc "$f" >dec.ko ;;
 		*.gz) gzip -dc "$f" >dec.ko ;;
 		esac
@@ -361,15 +361,16 @@ test_compressed_damage() {
 P11_ENV=(ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
 	LSAN_OPTIONS="$LSAN_OPTIONS:suppressions=$TOP/tests/modsign/lsan-libp11.supp")
 
-# a SoftHSM2 token "modsign" in $T/hsm with KEY imported as "signer"
+# make_token [LABEL]: a SoftHSM2 token LABEL (default "modsign") in $T/hsm
+# with KEY imported as "signer"
 make_token() {
 	mkdir -p "$T/hsm/tokens"
 	printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
 		"$T/hsm/tokens" >"$T/hsm/softhsm2.conf"
 	export SOFTHSM2_CONF=$T/hsm/softhsm2.conf
-	softhsm2-util --init-token --free --label modsign --pin 4321 --so-pin 87654321 >/dev/null
+	softhsm2-util --init-token --free --label "${1:-modsign}" --pin 4321 --so-pin 87654321 >/dev/null
 	openssl pkcs8 -topk8 -nocrypt -in "$KEY" -out "$T/hsm/key8.pem"
-	softhsm2-util --import "$T/hsm/key8.pem" --token modsign --label signer \
+	softhsm2-util --import "$T/hsm/key8.pem" --token "${1:-modsign}" --label signer \
 		--id 01 --pin 4321 >/dev/null
 	rm "$T/hsm/key8.pem"
 }
@@ -425,6 +426,37 @@ test_pkcs11_wrong_pin_touches_nothing() {
 	diff -r d before >/dev/null || fail "a module changed"
 	[ -z "$(find d -name '*.ko' -newermt '2001-01-02')" ] || fail "a module was rewritten"
 	expect_eq "" "$(temps d)" "temporary files"
+}
+
+# A %00 in a URI's value (issue #23): libp11 would decode it and cut the
+# value at the NUL, so token=tk%00evil would sign with the token "tk". Any
+# attribute with one is refused as a usage error, before a PKCS#11 module
+# is loaded (a module that does not exist is never reached), and no module
+# changes.
+test_pkcs11_uri_with_nul_refused() {
+	local uri
+	make_token tk
+	mkdir d
+	cp "$(smallest 1)" d/
+	cp -a d before
+	touch -d '2001-01-01' d/*.ko
+	for uri in "pkcs11:token=tk%00evil;object=signer;type=private" \
+		"pkcs11:token=tk;object=signer%00;type=private" \
+		"pkcs11:token=tk;object=signer;type=private?pin-value=4321%00x" \
+		"pkcs11:token=tk;object=signer;type=private?module-path=/usr/lib/softhsm/libsofthsm2.so%00.x"; do
+		expect_exit 2 env "${P11_ENV[@]}" MODSIGN_PIN=4321 "$MODSIGN" sign -r d "$uri" "$CERT"
+		expect_file_contains "$T/err" "modsign: ERROR: sign: the key's pkcs11: URI has %00 (a NUL byte) in the value of"
+		expect_file_lacks "$T/err" "4321"
+		# before any PKCS#11 module is loaded
+		expect_exit 2 env "${P11_ENV[@]}" MODSIGN_PIN=4321 MODSIGN_PKCS11_MODULE=/nonexistent.so \
+			"$MODSIGN" sign -r d "$uri" "$CERT"
+		expect_file_contains "$T/err" "has %00 (a NUL byte)"
+	done
+	expect_file_contains "$T/err" "in the value of module-path="
+	diff -r d before >/dev/null || fail "a module changed"
+	[ -z "$(find d -name '*.ko' -newermt '2001-01-02')" ] || fail "a module was rewritten"
+	# the same token, named without the NUL, does sign
+	expect_exit 0 env "${P11_ENV[@]}" MODSIGN_PIN=4321 "$MODSIGN" sign -r d "pkcs11:token=tk;object=signer;type=private" "$CERT"
 }
 
 # No PIN given, but a terminal: libp11 asks on it, with echo off.

@@ -46,7 +46,7 @@ OPENSSL_CONF=$SHARED/long-cn.cnf openssl req -new -x509 -nodes -utf8 \
 
 # The smallest module of the kernel, its signature cut off with od (not
 # with the modsign under test).
-SMALL=$(find "$MODDIR" -name '*.ko' -printf '%s %p\n' | sort -n | head -n 1 | cut -d' ' -f2-)
+SMALL=$(find "$MODDIR" -name '*.ko' -printf '%s %p\n' | sort -n | sed -n 1p | cut -d' ' -f2-)
 small_size=$(stat -c %s "$SMALL")
 small_sig=$(od -An -tu1 -j $((small_size - 32)) -N4 "$SMALL" |
 	awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }')

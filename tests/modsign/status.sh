@@ -63,7 +63,7 @@ pair A "$CN_A" 3650
 pair B "$CN_B" 3650
 pair D "$CN_D" 3650
 
-DEBIAN_KO=$(find "$MODDIR" -name crc7.ko | head -n 1)
+DEBIAN_KO=$(find "$MODDIR" -name crc7.ko | sed -n 1p)
 [ -n "$DEBIAN_KO" ] || suite_error "no crc7.ko in $MODDIR"
 strip_sig "$DEBIAN_KO" "$SHARED/unsigned.ko"
 for k in A B D; do
@@ -388,6 +388,67 @@ test_garbage_and_truncated() {
 	agree
 }
 
+test_root_without_openat2() {
+	# a kernel without openat2(2) (before 5.6), as a preloaded shim makes
+	# it: --root is refused, rather than links followed on the host
+	cat >no-openat2.c <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
+
+long syscall(long n, ...)
+{
+	long (*real)(long, ...) = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
+	long a[6];
+	va_list ap;
+	int i;
+
+	if (n == SYS_openat2) {
+		errno = ENOSYS;
+		return -1;
+	}
+	va_start(ap, n);
+	for (i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	return real(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+EOF
+	cc -shared -fPIC -o no-openat2.so no-openat2.c -ldl || fail "cannot build the shim"
+	sb_root r
+	put r updates a.ko A
+	local want="modsign: ERROR: --root r: this kernel has no openat2(2) (Function not implemented; Linux 5.6 or later has it)"
+	# the sanitizer build wants its runtime first: the shim goes after it
+	ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" LD_PRELOAD=$T/no-openat2.so \
+		expect_exit 1 "$MODSIGN" status --root r
+	expect_file_contains "$T/err" "$want"
+	[ ! -s "$T/out" ] || fail "a report without openat2: $(cat "$T/out")"
+	ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" LD_PRELOAD=$T/no-openat2.so \
+		expect_exit 1 "$MODSIGN" check --root r "r/lib/modules/$RELEASE/updates/a.ko"
+	expect_file_contains "$T/err" "$want"
+}
+
+test_json_names_keep_bad_bytes_apart() {
+	# file names that are not UTF-8: each bad byte, and each backslash,
+	# as the text \xNN inside the JSON string, so names stay apart
+	sb_root r
+	put r updates a.ko A
+	put r updates "$(printf 'x\377.ko')" unsigned
+	put r updates "$(printf 'x\376.ko')" unsigned
+	put r updates 'x\xff.ko' unsigned
+	status 1 --root r --json
+	expect_eq 'a.ko x\x5cxff.ko x\xfe.ko x\xff.ko' \
+		"$(json_get 'tuple(sorted(e["path"].rsplit("/", 1)[1] for e in d["modules"]))')"
+	expect_eq 'a x\x5cxff x\xfe x\xff' "$(json_get 'tuple(sorted(m))')"
+	# check's "file" alike, one object per line
+	expect_exit 1 "$MODSIGN" check --root r --json r/lib/modules/"$RELEASE"/updates/x*
+	expect_eq 'x\x5cxff.ko x\xfe.ko x\xff.ko' "$(python3 -c '
+import json, sys
+print(*sorted(json.loads(l)["file"].rsplit("/", 1)[1] for l in open(sys.argv[1])))' "$T/out")" "check's files"
+}
+
 # ---- the walk, the options, the exit codes ----
 
 test_walk_and_order() {
@@ -402,9 +463,11 @@ test_walk_and_order() {
 	ln -s "$T/linked" "r/lib/modules/$RELEASE/build"
 	ln -s "$T/linked" "r/lib/modules/$RELEASE/source"
 	ln -s "$T/linked/l.ko" "r/lib/modules/$RELEASE/extra/link.ko"
-	# the release folder itself may be a link
-	mv "r/lib/modules/$RELEASE" tree
-	ln -s "$T/tree" "r/lib/modules/$RELEASE"
+	# the release folder itself may be a link, absolute as in a merged
+	# /usr (/lib/modules/R -> /usr/lib/modules/R): inside the root
+	mkdir -p r/usr/lib/modules
+	mv "r/lib/modules/$RELEASE" r/usr/lib/modules/
+	ln -s "/usr/lib/modules/$RELEASE" "r/lib/modules/$RELEASE"
 	status 0 --root r --json
 	expect_eq "['/lib/modules/$RELEASE/extra/b.ko', '/lib/modules/$RELEASE/kernel/drivers/m.ko', '/lib/modules/$RELEASE/updates/c.ko', '/lib/modules/$RELEASE/updates/dkms/z.ko']" \
 		"$(json_get '[e["path"] for e in d["modules"]]')"
@@ -415,6 +478,80 @@ test_walk_and_order() {
 	# --release picks the tree (and the release the modules must match)
 	status 1 --root r --release 6.1.0-99-amd64
 	expect_file_contains "$T/err" "modsign: ERROR: r/lib/modules/6.1.0-99-amd64: No such file or directory; no module checked"
+}
+
+# ---- --root: every path resolves inside the root, as chroot would ----
+
+# host_tree: a "host" of the test's own in $T/host, which an image's
+# absolute links name by its path on the machine: a module tree with
+# hostmod.ko (signed by B), Ubuntu's certificate (B's), a kernel image
+# with B built in, and a kernel config hashing with sha1
+host_tree() {
+	mkdir -p "host/lib/modules/$RELEASE/kernel" host/var/lib/shim-signed/mok
+	cp "$SHARED/B.ko" "host/lib/modules/$RELEASE/kernel/hostmod.ko"
+	cp "$SHARED/B.der" host/var/lib/shim-signed/mok/MOK.der
+	set_builtin host "$SHARED/B.der"
+	printf 'CONFIG_MODULE_SIG=y\nCONFIG_MODULE_SIG_HASH="sha1"\n' >"host/boot/config-$RELEASE"
+}
+
+test_root_links_stay_inside() {
+	host_tree
+	sb_root r
+	set_keys r "$CN_A" "$SHARED/A.der" "$CN_B" "$SHARED/B.der"
+	# /lib/modules/R, an absolute link to the host's: not in the image
+	mkdir -p r/lib/modules
+	ln -s "$T/host/lib/modules/$RELEASE" "r/lib/modules/$RELEASE"
+	status 1 --root r
+	expect_file_lacks "$T/out" hostmod
+	expect_file_contains "$T/err" "modsign: ERROR: r/lib/modules/$RELEASE: No such file or directory; no module checked"
+	# .. never climbs above the root
+	rm "r/lib/modules/$RELEASE"
+	ln -s "../../../host/lib/modules/$RELEASE" "r/lib/modules/$RELEASE"
+	status 1 --root r
+	expect_file_lacks "$T/out" hostmod
+	expect_file_contains "$T/err" "modsign: ERROR: r/lib/modules/$RELEASE: No such file or directory; no module checked"
+	# the image's own modules; Ubuntu's certificate, the kernel image
+	# and its config linked to the host's: none of them is the image's
+	rm "r/lib/modules/$RELEASE"
+	put r updates a.ko A
+	mkdir -p r/var/lib/shim-signed/mok r/boot
+	ln -s "$T/host/var/lib/shim-signed/mok/MOK.der" r/var/lib/shim-signed/mok/MOK.der
+	ln -s "$T/host/boot/vmlinuz-$RELEASE" "r/boot/vmlinuz-$RELEASE"
+	ln -sf "$T/host/boot/config-$RELEASE" "r/boot/config-$RELEASE"
+	status 0 --root r
+	expect_line "  Ubuntu key:  none (no /var/lib/shim-signed/mok/MOK.der)"
+	expect_file_lacks "$T/out" "hash sha1"
+	expect_eq "origin unknown" "$(grep -F "    $CN_B, key id " "$T/out" | sed 's/.*, //')" "B's origins"
+	status 0 --root r --json
+	expect_eq "False [] None" \
+		"$(json_get 'd["machine"]["ubuntu_cert"], [k for k in d["machine"]["key_list"] if k["name"] == "'"$CN_B"'"][0]["origins"], d["machine"]["sig_hash"]')"
+	# check --root reads the machine the same way
+	expect_exit 0 "$MODSIGN" check --root r --json "r/lib/modules/$RELEASE/updates/a.ko"
+	expect_eq "None None" "$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["machine"]["config"], d["machine"]["sig_hash"])' "$T/out")" "check's config"
+}
+
+test_root_links_inside_are_followed() {
+	# absolute links that stay inside the root resolve there: the
+	# certificate, the kernel image, the config (the merged /usr's
+	# /lib/modules/R link: test_walk_and_order)
+	sb_root r
+	set_keys r "$CN_A" "$SHARED/A.der" "$CN_B" "$SHARED/B.der"
+	put r updates a.ko A
+	mkdir -p r/store r/var/lib/shim-signed/mok
+	cp "$SHARED/B.der" r/store/MOK.der
+	ln -s /store/MOK.der r/var/lib/shim-signed/mok/MOK.der
+	set_builtin r "$SHARED/B.der"
+	mv "r/boot/vmlinuz-$RELEASE" r/store/
+	ln -s "/store/vmlinuz-$RELEASE" "r/boot/vmlinuz-$RELEASE"
+	printf 'CONFIG_MODULE_SIG=y\nCONFIG_MODULE_SIG_HASH="sha1"\n' >r/store/config
+	ln -sf ../store/config "r/boot/config-$RELEASE"
+	status 0 --root r
+	expect_line "  Ubuntu key:  /var/lib/shim-signed/mok/MOK.der (counted as --cert)"
+	expect_file_contains "$T/out" ", hash sha1 (/boot/config-$RELEASE)"
+	expect_eq "built in, Ubuntu's" "$(grep -F "    $CN_B, key id " "$T/out" | sed 's/^[^,]*, [^,]*, [^,]*, //')" "B's origins"
 }
 
 test_usage_and_option_letters() {
@@ -524,7 +661,7 @@ test_removing_bad_file() {
 	put r updates a.ko A
 	# not there: cannot be read, as for --cert (1), no report
 	status 1 --root r --removing missing.der
-	expect_file_contains "$T/err" "modsign: ERROR: missing.der: cannot read: No such file or directory"
+	expect_file_contains "$T/err" "modsign: ERROR: missing.der: cannot open: No such file or directory"
 	[ ! -s "$T/out" ] || fail "a report after the error: $(cat "$T/out")"
 	# the wrong file: a usage error (2), saying what to give
 	status 2 --root r --removing "$SHARED/A.key"
@@ -536,6 +673,18 @@ test_removing_bad_file() {
 	status 2 --root r --removing ""
 	expect_file_contains "$T/err" "modsign: ERROR: status: --removing needs a certificate file"
 	[ ! -s "$T/out" ] || fail "a report after a usage error: $(cat "$T/out")"
+}
+
+test_removing_fifo() {
+	# a FIFO is refused at once, as --cert and every other command do
+	sb_root r
+	put r updates a.ko A
+	mkfifo fifo
+	expect_exit 1 timeout 10 "$MODSIGN" status --root r --removing fifo
+	expect_file_contains "$T/err" "modsign: ERROR: fifo: not a regular file (a FIFO): modsign reads only regular files"
+	[ ! -s "$T/out" ] || fail "a report after the error: $(cat "$T/out")"
+	expect_exit 1 timeout 10 "$MODSIGN" status --root r --cert fifo
+	expect_file_contains "$T/err" "modsign: ERROR: fifo: not a regular file (a FIFO): modsign reads only regular files"
 }
 
 # ---- expiry warnings ----

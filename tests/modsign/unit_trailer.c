@@ -767,6 +767,103 @@ TEST(describe_unsigned)
 	free(b.p);
 }
 
+/* An old (Linux 3.7 to 4.2) signature: [module][signer][key id][sig]
+ * [info: algo, hash, id_type, signer_len, key_id_len, pad, sig_len]. */
+static void sign_legacy(struct buf *b, uint8_t id_type, uint8_t hash,
+			const char *signer, size_t key_id_len)
+{
+	uint8_t key[32], sig[16];
+
+	memset(key, 0xab, sizeof(key));
+	memset(sig, 0x5a, sizeof(sig));
+	append(b, signer, strlen(signer));
+	append(b, key, key_id_len);
+	sign_fake(b, sizeof(sig));
+	memcpy(b->p + b->len - TRAILER_FIXED_LEN - sizeof(sig), sig,
+	       sizeof(sig));
+	set_info(b, 0, 1); /* RSA */
+	set_info(b, 1, hash);
+	set_info(b, 2, id_type);
+	set_info(b, 3, (uint8_t)strlen(signer));
+	set_info(b, 4, (uint8_t)key_id_len);
+}
+
+TEST(legacy_x509_described)
+{
+	struct buf b = elf64(10);
+	size_t module_len = b.len;
+	struct trailer_legacy l;
+	struct describe d;
+	struct strbuf sb;
+
+	sign_legacy(&b, TRAILER_ID_X509, 2, "Old signer", 20);
+	expect_status(&b, TRAILER_BAD_ID_TYPE); /* verify, check: refused */
+	check(trailer_parse_legacy(b.p, b.len, &l) == 0, "not legacy");
+	check(l.module_len == module_len && l.signer_off == module_len &&
+		      l.signer_len == 10 && l.key_id_len == 20 &&
+		      l.sig_len == 16 && l.id_type == TRAILER_ID_X509,
+	      "parts: module %zu signer %zu+%zu key %zu sig %zu", l.module_len,
+	      l.signer_off, l.signer_len, l.key_id_len, l.sig_len);
+	check(describe(&b, &d) == 0 && d.legacy, "info refused it: %s",
+	      d.err.msg);
+	sb_init(&sb);
+	describe_format(&d, "old.ko", 0, &sb);
+	check(sb.s && strstr(sb.s, "sig_id:       X509\n") &&
+		      strstr(sb.s, "signer:       Old signer\n") &&
+		      strstr(sb.s, "sig_key:      AB:AB:") &&
+		      strstr(sb.s, "sig_hashalgo: sha1\n") &&
+		      strstr(sb.s, "rejected by every kernel since 4.3"),
+	      "text: %s", sb.s ? sb.s : "(null)");
+	sb_free(&sb);
+	sb_init(&sb);
+	describe_format(&d, "old.ko", 1, &sb);
+	check(sb.s && strstr(sb.s, "\"sig_id\":\"X509\"") &&
+		      strstr(sb.s, "\"legacy\":true"),
+	      "json: %s", sb.s ? sb.s : "(null)");
+	sb_free(&sb);
+	free(b.p);
+}
+
+TEST(legacy_refused_when_it_does_not_fit)
+{
+	struct trailer_legacy l;
+	struct describe d;
+	struct buf b;
+
+	/* no signer or no key id: a PKCS#7 trailer with a changed byte */
+	b = elf64(10);
+	sign_legacy(&b, TRAILER_ID_X509, 4, "", 20);
+	check(trailer_parse_legacy(b.p, b.len, &l) == -1, "no signer");
+	check(describe(&b, &d) == -1, "info took it");
+	free(b.p);
+	b = elf64(10);
+	sign_legacy(&b, TRAILER_ID_X509, 4, "signer", 0);
+	check(trailer_parse_legacy(b.p, b.len, &l) == -1, "no key id");
+	free(b.p);
+	/* an unknown hash, id type or algorithm */
+	b = elf64(10);
+	sign_legacy(&b, TRAILER_ID_X509, 9, "signer", 20);
+	check(trailer_parse_legacy(b.p, b.len, &l) == -1, "hash 9");
+	set_info(&b, 1, 4);
+	set_info(&b, 2, 3);
+	check(trailer_parse_legacy(b.p, b.len, &l) == -1, "id_type 3");
+	set_info(&b, 2, TRAILER_ID_X509);
+	set_info(&b, 0, 2);
+	check(trailer_parse_legacy(b.p, b.len, &l) == -1, "algo 2");
+	set_info(&b, 0, 1);
+	check(trailer_parse_legacy(b.p, b.len, &l) == 0, "the fixed one");
+	/* signer and key id reaching before the module's first byte */
+	set_info(&b, 3, 255);
+	set_info(&b, 4, 255);
+	check(trailer_parse_legacy(b.p, b.len, &l) == -1, "lengths");
+	free(b.p);
+	/* PKCS#7 is not legacy */
+	b = elf64(10);
+	sign_fake(&b, 8);
+	check(trailer_parse_legacy(b.p, b.len, &l) == -1, "PKCS#7");
+	free(b.p);
+}
+
 TEST(json_escaping)
 {
 	struct strbuf sb;
@@ -780,6 +877,35 @@ TEST(json_escaping)
 	sb_hex_colon(&sb, (const uint8_t *)"\x66\xf5\x0a", 3);
 	check(sb.s && !strcmp(sb.s, "66:F5:0A"), "hex %s", sb.s);
 	sb_free(&sb);
+}
+
+/* file names in JSON: a bad byte and a backslash as the text \xNN, so
+ * that names differing in them stay apart */
+TEST(json_name_escaping)
+{
+	static const char *const names[] = { "x\xff", "x\xfe", "x\\xff",
+					     "x\xc3", "x\xef\xbf\xbd" };
+	struct strbuf sb, other;
+	size_t i, j;
+
+	sb_init(&sb);
+	sb_json_name(&sb, "a\\b\xff\"\xc3\xa9\x01\xc3", 9);
+	check(sb.s && !strcmp(sb.s,
+			      "a\\\\x5cb\\\\xff\\\"\xc3\xa9\\u0001\\\\xc3"),
+	      "got %s", sb.s ? sb.s : "(null)");
+	sb_free(&sb);
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		for (j = 0; j < i; j++) {
+			sb_init(&sb);
+			sb_init(&other);
+			sb_json_name(&sb, names[i], strlen(names[i]));
+			sb_json_name(&other, names[j], strlen(names[j]));
+			check(sb.s && other.s && strcmp(sb.s, other.s),
+			      "names %zu and %zu both give %s", i, j,
+			      sb.s ? sb.s : "(null)");
+			sb_free(&sb);
+			sb_free(&other);
+		}
 }
 
 int main(void)
@@ -820,6 +946,9 @@ int main(void)
 	RUN(der_with_stray_bytes);
 	RUN(describe_unsigned);
 	RUN(json_escaping);
+	RUN(json_name_escaping);
+	RUN(legacy_x509_described);
+	RUN(legacy_refused_when_it_does_not_fit);
 	printf("unit_trailer: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

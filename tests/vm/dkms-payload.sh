@@ -74,7 +74,7 @@ in_box() {
 	sandbox_run env parallel_jobs=1 nice -n 10 "$@"
 }
 
-if ! dpkg-query -W -f='${Status}\n' dkms 2>/dev/null | grep -q '^install ok installed$'; then
+if ! grep -q '^install ok installed$' <<<"$(dpkg-query -W -f='${Status}\n' dkms 2>/dev/null)"; then
 	mapfile -t debs < <(find "$(denv DEPS_DIR)" -name '*.deb')
 	in_box dpkg -i "${debs[@]}" "$(denv DKMS_DEB)" >"$box/dpkg.log" 2>&1 ||
 		die "dpkg -i dkms: $(tail -n 20 "$box/dpkg.log")"
@@ -148,7 +148,7 @@ done
 
 host_fingerprint >"$box.host-after"
 if ! cmp -s "$box.host-before" "$box.host-after"; then
-	diff "$box.host-before" "$box.host-after" | head -n 20 >&2
+	diff "$box.host-before" "$box.host-after" | sed -n '1,20p' >&2
 	rm -f "$box.host-before" "$box.host-after"
 	die "the host's DKMS, module, header or dpkg files changed while DKMS ran in the sandbox"
 fi

@@ -50,7 +50,7 @@ check() {
 	if detail=$("$@" 2>&1); then
 		echo "PASS $name"
 	else
-		echo "FAIL $name: $(echo "$detail" | tr '\n' ' ' | head -c 600)"
+		echo "FAIL $name: $(echo "$detail" | tr '\n' ' ' | cut -c 1-600)"
 	fi
 }
 
@@ -226,7 +226,7 @@ verdict_agrees() {
 	local out rc=0 line said
 	out=$(modsign check "$1" 2>&1) || rc=$?
 	echo "$out" >>"$LOG"
-	line=$(grep -F "$1: " <<<"$out" | head -n 1)
+	line=$(grep -F "$1: " <<<"$out" | sed -n 1p)
 	contains "$line" "$3" || return 1
 	case "$line" in
 	*": will load"*) said=load ;;
@@ -366,6 +366,8 @@ stage_pre() {
 		"will be rejected: unsigned"
 	check pre/modsign-verifies-kit-modules modsign_verifies "$KIT/keys/signing_key.x509" "$KIT"/signed/*.ko
 	check pre/status-agrees-before-enroll status_agrees
+	# before enrollment, to set against post/kit-key-keyring's counts
+	echo "NOTE pre/keyrings: kernel $(uname -r): /proc/keys: $(keyring_counts)"
 	check pre/enroll-import mok_says "Enroll MOK"
 	check pre/status-pending enroll_status pending
 	check pre/status-agrees-pending status_agrees
@@ -479,6 +481,9 @@ stage_post() {
 		"Key was rejected by service" "Loading of unsigned module is rejected"
 
 	check post/status-agrees-enrolled status_agrees
+	# MOK keys go to .machine when shim publishes MokListTrustedRT
+	# (shim 15.6 and later) and the kernel has the machine keyring.
+	check post/kit-key-keyring kit_key_in_keyring .machine
 	[ ! -d "$KIT/dkms" ] || stage_post_dkms
 
 	grep -qw modsign_rotate=1 /proc/cmdline || return 0
@@ -629,6 +634,27 @@ status_loads_all() {
 		echo "$n modules below $1; not to load: $bad"
 		return 1
 	fi
+}
+
+# keyring_counts: the trusted keyrings' lines of /proc/keys, as
+# `.machine=N .platform=N ...` (root sees them).
+keyring_counts() {
+	awk '$8 == "keyring" && $9 ~ /^\.(builtin_trusted_keys|secondary_trusted_keys|machine|platform):$/ {
+		sub(/:$/, "", $9); printf "%s%s=%s", sep, $9, $10; sep = " " }' /proc/keys
+}
+
+# kit_key_in_keyring WANT: the last status_agrees's modsign status (which
+# reads each trusted keyring's members with keyctl, as root) puts the kit's
+# enrolled key in keyring WANT. Measured for docs/enrollment.md: where a MOK
+# key lands on each kernel. The NOTE line records it whatever it is.
+kit_key_in_keyring() {
+	local got
+	got=$(jq -r --arg cn "$cn" '[.machine.key_list[] | select(.name == $cn) | .keyring // "null"] | join(",")' /run/status.json)
+	echo "NOTE post/kit-key-keyring: kernel $(uname -r): the kit's key is in ${got:-no keyring}; /proc/keys: $(keyring_counts)" >/dev/console
+	[ "$got" == "$1" ] || {
+		echo "the kit's key ($cn) is in '${got:-no keyring}', want $1; /proc/keys: $(keyring_counts)"
+		return 1
+	}
 }
 
 # loaded NAME: NAME is in /proc/modules.

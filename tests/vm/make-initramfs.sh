@@ -62,7 +62,7 @@ done
 # efivarfs is a module in Debian's kernels (signed by Debian, so it loads
 # under lockdown); mokutil needs it mounted.
 release=$(basename "$moddir")
-efivarfs=$(find "$moddir/kernel/fs/efivarfs" -name 'efivarfs.ko*' | head -n 1)
+efivarfs=$(find "$moddir/kernel/fs/efivarfs" -name 'efivarfs.ko*' | sed -n 1p)
 [ -n "$efivarfs" ] || {
 	echo "make-initramfs: ERROR: no efivarfs module in $moddir" >&2
 	exit 1

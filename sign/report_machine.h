@@ -1,18 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * status_machine.h - the machine half of `modsign status`'s report
- * (status_machine.c): where each key the kernel trusts for modules came
- * from, the key list with its expiry warnings, the MOK requests, the
- * kit's and Ubuntu's certificates and the kernel command line, in text
- * and JSON. cmd_status.c has the modules' half and the command.
+ * report_machine.h - the machine's part of the report, its one home
+ * (report_machine.c): check's machine lines ("this machine:"), and what
+ * `modsign status` adds to them: where each key the kernel trusts for
+ * modules came from, the key list with its expiry warnings, the MOK
+ * requests, the kit's and Ubuntu's certificates and the kernel command
+ * line, in text and JSON; and the small writers both parts of the report
+ * use. cmd_check.c and cmd_status.c call it; it calls neither.
  */
-#ifndef MODSIGN_STATUS_MACHINE_H
-#define MODSIGN_STATUS_MACHINE_H
+#ifndef MODSIGN_REPORT_MACHINE_H
+#define MODSIGN_REPORT_MACHINE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "check.h"
+#include "machine.h"
+#include "util.h"
+#include "verdict.h"
 
 /* Where a key came from; a key can have several (the kit's key, enrolled
  * in MOK). */
@@ -55,6 +59,19 @@ void cert_keyid(const struct cert_id *c, const uint8_t **id, size_t *n);
 /* s, with what a terminal would act on escaped; bytes as hex */
 void put_text(struct strbuf *sb, const char *s);
 void put_hex(struct strbuf *sb, const uint8_t *p, size_t n);
+/* a field's label, "  LABEL" padded to 15 columns */
+void put_field(struct strbuf *sb, const char *label);
+/* ,"key":"s" (s escaped), or ,"key":null for s NULL */
+void put_json_str(struct strbuf *sb, const char *key, const char *s);
+/* ,"key":true, false or null (TRI_UNKNOWN) */
+void put_json_tri(struct strbuf *sb, const char *key, int v);
+
+/* check's report of the machine: "this machine:" and its fields */
+void machine_text(const struct machine *m, const struct policy *p,
+		  struct strbuf *sb);
+/* ,"machine":{...}, check's members */
+void machine_json(const struct machine *m, const struct policy *p,
+		  struct strbuf *sb);
 
 /* check's machine lines, then status's: the command line, the kit's and
  * Ubuntu's certificates, the keys with their expiry warnings, the MOK

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * status_machine.c - the machine half of `modsign status`'s report: check's
- * machine lines, then the kernel command line, the kit's and Ubuntu's
- * certificates, each key the kernel trusts for modules with its key id,
- * expiry and origins (a warning line for a key of the user's that expires
- * within 30 days), and the MOK requests, in text and JSON.
+ * report_machine.c - the machine's part of the report, for `check` and
+ * `status` alike: check's machine lines, then what status adds: the kernel
+ * command line, the kit's and Ubuntu's certificates, each key the kernel
+ * trusts for modules with its key id, expiry and origins (a warning line
+ * for a key of the user's that expires within 30 days), and the MOK
+ * requests, in text and JSON.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,7 +16,8 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
-#include "status_machine.h"
+#include "report_machine.h"
+#include "rootfs.h"
 #include "sysstate.h"
 
 #define KIT_CERT "/var/lib/modsign/signing_key.x509"
@@ -36,6 +38,316 @@ static const struct {
 	{ ORIG_DKMS, "dkms", "DKMS's", "signed by DKMS's key" },
 	{ ORIG_UBUNTU, "ubuntu", "Ubuntu's", "signed by Ubuntu's key" },
 };
+
+/* ---- writing ---- */
+
+void put_text(struct strbuf *sb, const char *s)
+{
+	sb_text_str(sb, s, strlen(s));
+}
+
+void put_hex(struct strbuf *sb, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sb_printf(sb, "%02x", p[i]);
+}
+
+void put_field(struct strbuf *sb, const char *label)
+{
+	sb_printf(sb, "  %-13s", label);
+}
+
+void put_json_str(struct strbuf *sb, const char *key, const char *s)
+{
+	sb_printf(sb, ",\"%s\":", key);
+	if (!s) {
+		sb_puts(sb, "null");
+		return;
+	}
+	sb_puts(sb, "\"");
+	sb_json_str(sb, s, strlen(s));
+	sb_puts(sb, "\"");
+}
+
+void put_json_tri(struct strbuf *sb, const char *key, int v)
+{
+	sb_printf(sb, ",\"%s\":%s", key,
+		  v == TRI_YES ? "true" :
+		  v == TRI_NO  ? "false" :
+				 "null");
+}
+
+/* ---- check's machine lines ---- */
+
+/* "Secure Boot:", and whether the firmware is in setup mode */
+static void secure_boot_text(const struct machine *m, struct strbuf *sb)
+{
+	put_field(sb, "Secure Boot:");
+	if (m->secure_boot == TRI_UNKNOWN) {
+		sb_puts(sb, "unknown (");
+		put_text(sb, m->sb_why);
+		sb_puts(sb, ")\n");
+	} else if (m->efi == TRI_NO) {
+		sb_puts(sb, "off (");
+		put_text(sb, m->sb_why);
+		sb_puts(sb, ")\n");
+	} else {
+		sb_puts(sb, m->secure_boot == TRI_YES ? "enabled" : "disabled");
+		if (m->setup_mode == TRI_YES)
+			sb_puts(sb, " (firmware in setup mode)");
+		else if (m->setup_mode == TRI_NO)
+			sb_puts(sb, " (SetupMode 0)");
+		if (m->secure_boot == TRI_NO && m->sb_why[0]) {
+			sb_puts(sb, ": ");
+			put_text(sb, m->sb_why);
+		}
+		sb_puts(sb, "\n");
+	}
+}
+
+/* the kernel's own switches: lockdown and module.sig_enforce */
+static void lockdown_text(const struct machine *m, struct strbuf *sb)
+{
+	put_field(sb, "lockdown:");
+	put_text(sb, lockdown_name(m->lockdown));
+	if (m->lockdown_why[0]) {
+		sb_puts(sb, " (");
+		put_text(sb, m->lockdown_why);
+		sb_puts(sb, ")");
+	}
+	sb_puts(sb, "\n");
+
+	put_field(sb, "sig_enforce:");
+	if (m->sig_param == TRI_NO)
+		sb_puts(sb, "absent");
+	else
+		sb_puts(sb, m->sig_enforce == TRI_YES ? "Y" :
+			    m->sig_enforce == TRI_NO  ? "N" :
+							"unknown");
+	if (m->enforce_why[0]) {
+		sb_puts(sb, " (");
+		put_text(sb, m->enforce_why);
+		sb_puts(sb, ")");
+	}
+	sb_puts(sb, "\n");
+}
+
+/* the running release and its config */
+static void kernel_text(const struct machine *m, struct strbuf *sb)
+{
+	const struct kconfig *kc = &m->kc;
+
+	put_field(sb, "kernel:");
+	if (m->has_release) {
+		put_text(sb, m->release);
+		sb_puts(sb, " (");
+		put_text(sb, m->release_src);
+		sb_puts(sb, ")\n");
+	} else {
+		sb_puts(sb, "unknown (");
+		put_text(sb, m->release_src);
+		sb_puts(sb, ")\n");
+	}
+
+	put_field(sb, "config:");
+	if (kc->valid) {
+		sb_printf(sb,
+			  "CONFIG_MODULE_SIG=%s, CONFIG_MODULE_SIG_FORCE=%s",
+			  kc->module_sig == TRI_YES ? "y" : "n",
+			  kc->module_sig_force == TRI_YES ? "y" : "n");
+		if (kc->sig_hash[0]) {
+			sb_puts(sb, ", hash ");
+			put_text(sb, kc->sig_hash);
+		}
+		sb_puts(sb, " (");
+		put_text(sb, m->config_src);
+		sb_puts(sb, ")\n");
+	} else {
+		sb_puts(sb, "unknown (");
+		put_text(sb, m->config_why);
+		sb_puts(sb, ")\n");
+	}
+}
+
+static void keys_text(const struct machine *m, struct strbuf *sb)
+{
+	put_field(sb, "kernel keys:");
+	if (m->keys.status == KEYS_OK) {
+		size_t i, n = 0;
+
+		for (i = 0; i < m->keys.n; i++)
+			n += !m->keys.keys[i].ring || m->keys.keys[i].ring[0];
+		sb_printf(sb, "%zu key%s in ", n, n == 1 ? "" : "s");
+		put_text(sb, m->keys.rings);
+		sb_puts(sb, m->keys.attributed ? " (/proc/keys, keyctl)\n" :
+						 " (/proc/keys)\n");
+	} else {
+		sb_puts(sb, "unknown (");
+		put_text(sb, m->keys.why);
+		sb_puts(sb, ")\n");
+	}
+}
+
+/* MokListRT (enrolled) or MokNew (pending: the next boot's MokManager
+ * asks), which differ only in how they say "some" and "none" */
+static void mok_text(const struct cert_list *l, int pending, struct strbuf *sb)
+{
+	switch (l->status) {
+	case LIST_OK:
+		sb_printf(sb, "%zu certificate%s ", l->n, l->n == 1 ? "" : "s");
+		if (pending) {
+			sb_puts(sb, "waiting for MokManager\n");
+			break;
+		}
+		sb_puts(sb, "(");
+		put_text(sb, l->src);
+		sb_puts(sb, ")\n");
+		break;
+	case LIST_ABSENT:
+		if (!pending) {
+			sb_puts(sb, "none (");
+			put_text(sb, l->why);
+			sb_puts(sb, ")\n");
+			break;
+		}
+		sb_puts(sb, "no enrollment pending");
+		if (l->why[0]) {
+			sb_puts(sb, " (");
+			put_text(sb, l->why);
+			sb_puts(sb, ")");
+		}
+		sb_puts(sb, "\n");
+		break;
+	case LIST_DAMAGED:
+		sb_printf(sb, "damaged, %zu certificate%s read (", l->n,
+			  l->n == 1 ? "" : "s");
+		put_text(sb, l->why);
+		sb_puts(sb, ")\n");
+		break;
+	default:
+		sb_puts(sb, "unknown (");
+		put_text(sb, l->why);
+		sb_puts(sb, ")\n");
+	}
+}
+
+static void dkms_key_text(const struct machine *m, struct strbuf *sb)
+{
+	put_field(sb, "DKMS key:");
+	switch (m->dkms.status) {
+	case LIST_OK:
+		put_text(sb, m->dkms.certs[0].cn);
+		sb_puts(sb, " (");
+		put_text(sb, m->dkms.src);
+		sb_puts(sb, ")\n");
+		break;
+	case LIST_ABSENT:
+		sb_puts(sb, "none (");
+		put_text(sb, m->dkms.why);
+		sb_puts(sb, ")\n");
+		break;
+	default:
+		sb_puts(sb, m->dkms.status == LIST_DAMAGED ? "damaged (" :
+							     "unknown (");
+		put_text(sb, m->dkms.why);
+		sb_puts(sb, ")\n");
+	}
+}
+
+/* what the kernel does with a module's signature, and why we think so */
+static void policy_text(const struct policy *p, struct strbuf *sb)
+{
+	put_field(sb, "signatures:");
+	if (p->checks == TRI_NO)
+		sb_puts(sb, "not checked (");
+	else if (p->enforced == TRI_YES)
+		sb_puts(sb, "enforced (");
+	else if (p->enforced == TRI_NO)
+		sb_puts(sb,
+			"checked, not enforced: a bad one taints the kernel (");
+	else
+		sb_puts(sb, "enforcement unknown (");
+	put_text(sb, p->why);
+	sb_puts(sb, ")\n");
+}
+
+void machine_text(const struct machine *m, const struct policy *p,
+		  struct strbuf *sb)
+{
+	sb_puts(sb, "this machine:\n");
+	secure_boot_text(m, sb);
+	lockdown_text(m, sb);
+	kernel_text(m, sb);
+	keys_text(m, sb);
+	put_field(sb, "MokListRT:");
+	mok_text(&m->moklist, 0, sb);
+	put_field(sb, "MokNew:");
+	mok_text(&m->moknew, 1, sb);
+	dkms_key_text(m, sb);
+	policy_text(p, sb);
+}
+
+static const char *list_name(enum list_status s)
+{
+	switch (s) {
+	case LIST_OK:
+		return "ok";
+	case LIST_ABSENT:
+		return "absent";
+	case LIST_DAMAGED:
+		return "damaged";
+	default:
+		return "unknown";
+	}
+}
+
+void machine_json(const struct machine *m, const struct policy *p,
+		  struct strbuf *sb)
+{
+	size_t i, n = 0;
+
+	sb_puts(sb, ",\"machine\":{\"root\":\"");
+	sb_json_name(sb, m->live ? "/" : m->root,
+		     strlen(m->live ? "/" : m->root));
+	sb_puts(sb, "\"");
+	put_json_tri(sb, "efi", m->efi);
+	put_json_tri(sb, "secure_boot", m->secure_boot);
+	put_json_tri(sb, "setup_mode", m->setup_mode);
+	put_json_str(sb, "lockdown",
+		     m->lockdown == LOCKDOWN_UNKNOWN ?
+			     NULL :
+			     lockdown_name(m->lockdown));
+	put_json_tri(sb, "sig_enforce", m->sig_enforce);
+	put_json_str(sb, "release", m->has_release ? m->release : NULL);
+	put_json_tri(sb, "module_sig",
+		     m->kc.valid ? m->kc.module_sig : TRI_UNKNOWN);
+	put_json_tri(sb, "module_sig_force",
+		     m->kc.valid ? m->kc.module_sig_force : TRI_UNKNOWN);
+	put_json_str(sb, "sig_hash",
+		     m->kc.valid && m->kc.sig_hash[0] ? m->kc.sig_hash : NULL);
+	put_json_str(sb, "config", m->kc.valid ? m->config_src : NULL);
+	put_json_str(sb, "keys",
+		     m->keys.status == KEYS_OK	       ? "ok" :
+		     m->keys.status == KEYS_INCOMPLETE ? "incomplete" :
+							 "unreadable");
+	if (m->keys.status == KEYS_OK) {
+		for (i = 0; i < m->keys.n; i++)
+			n += !m->keys.keys[i].ring || m->keys.keys[i].ring[0];
+		sb_printf(sb, ",\"trusted_keys\":%zu", n);
+	} else {
+		sb_puts(sb, ",\"trusted_keys\":null");
+	}
+	put_json_str(sb, "moklist", list_name(m->moklist.status));
+	sb_printf(sb, ",\"moklist_certs\":%zu", m->moklist.n);
+	put_json_str(sb, "moknew", list_name(m->moknew.status));
+	sb_printf(sb, ",\"moknew_certs\":%zu", m->moknew.n);
+	put_json_str(sb, "dkms_key", list_name(m->dkms.status));
+	put_json_tri(sb, "sig_checked", p->checks);
+	put_json_tri(sb, "sig_enforced", p->enforced);
+	sb_puts(sb, "}");
+}
 
 /* ---- key origins ---- */
 
@@ -167,8 +479,9 @@ static int kkey_counts(const struct mkey *k)
 
 /* ---- the kit's and Ubuntu's certificates ---- */
 
-/* Adds root+path to m->given when it is there; a file that exists but
- * cannot be read is noted in why (the report says so), not an error. */
+/* Adds path under the root to m->given when it is there (full: root+path,
+ * its name there); a file that exists but cannot be read is noted in why
+ * (the report says so), not an error. */
 static void add_known_cert(struct machine *m, const char *root,
 			   const char *path, char *full, size_t size, char *why,
 			   size_t wsize, int *read)
@@ -178,13 +491,13 @@ static void add_known_cert(struct machine *m, const char *root,
 
 	snprintf(full, size, "%s%s", root ? root : "", path);
 	why[0] = '\0';
-	if (stat(full, &st)) {
+	if (root_stat(root, path, &st)) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			snprintf(why, wsize, "cannot read %s: %s", path,
 				 strerror(errno));
 		return;
 	}
-	if (machine_add_certs(m, full, &eb) < 0) {
+	if (machine_add_root_certs(m, path, full, &eb) < 0) {
 		snprintf(why, wsize, "%.400s", eb.msg);
 		return;
 	}
@@ -214,19 +527,6 @@ const char *origins_signed_by(unsigned o)
 }
 
 /* ---- the key list ---- */
-
-void put_text(struct strbuf *sb, const char *s)
-{
-	sb_text_str(sb, s, strlen(s));
-}
-
-void put_hex(struct strbuf *sb, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sb_printf(sb, "%02x", p[i]);
-}
 
 /* "2027-01-31" into buf; 0, or -1 when the certificate has no readable
  * notAfter. *expired: it is past. */
