@@ -158,7 +158,7 @@ check_places() {
 		*) die "$d belongs to $(stat -c %U -- "$d"), neither to root nor to $KEYDIR's owner ($(stat -c %U -- "$KEYDIR")): the old keys must stay where only they can change them. Nothing was changed; give it to $(stat -c %U -- "$KEYDIR") (chown), then run again" ;;
 		esac
 	done
-	[ -n "$STATE_TEXT" ] || return 0
+	[ -n "$(get old)" ] || return 0
 	for f in signing_key.pem signing_key.x509 rotation.state; do
 		[ ! -L "$(old_dir)/$f" ] ||
 			die "$(old_dir)/$f is a symbolic link (to $(readlink -- "$(old_dir)/$f")): the rotation keeps real files there. Nothing was changed; put the file itself in its place, then run again"
@@ -167,10 +167,10 @@ check_places() {
 
 # in_retired CMD...: CMD run in keys/retired, entered with cd -P and its
 # physical path checked to be KEYS_REAL/retired (KEYDIR's real path, taken
-# once at the start); in_old_dir CMD...: the
-# same in the old pair's folder (made if need be). A folder swapped for a
-# link after check_places cannot lead a file out of keys/: what CMD does
-# through . stays in the folder that was checked.
+# once at the start); in_old_dir CMD...: the same in the old pair's folder
+# (made if need be). A folder swapped for a link after check_places cannot
+# lead a file out of keys/: what CMD does through . stays in the folder
+# that was checked. CMD names keys/'s files through KEYS_REAL.
 in_retired() (
 	enter_retired
 	"$@"
@@ -265,7 +265,7 @@ step_new() {
 }
 
 resume_new() {
-	local old_dir old_fp cur owner
+	local old_dir old_fp f cur owner
 	old_dir=$(old_dir) old_fp=$(get old_fp)
 	cur=$(fingerprint "$CERT")
 	if [ "$cur" == "$old_fp" ]; then
@@ -306,8 +306,8 @@ resume_new() {
 keep_old_pair() {
 	local f
 	for f in signing_key.pem signing_key.x509; do
-		[ -e "$KEYDIR/$f" ] || continue
-		[ "$KEYDIR/$f" -ef "$f" ] || ln -- "$KEYDIR/$f" "$f" ||
+		[ -e "$KEYS_REAL/$f" ] || continue
+		[ "$KEYS_REAL/$f" -ef "$f" ] || ln -- "$KEYS_REAL/$f" "$f" ||
 			die "cannot keep $KEYDIR/$f in $(old_dir) (a file of that name is there): nothing was removed; look at $(old_dir)"
 	done
 }
@@ -581,7 +581,7 @@ done)
 		say "nothing to do; to rotate again: make rotate AGAIN=1"
 		exit 0
 	}
-	in_old_dir mv -n -- "$STATE" rotation.state
+	in_old_dir mv -n -- "$KEYS_REAL/rotation.state" rotation.state
 	STATE_TEXT=
 	step_new
 	;;
