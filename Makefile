@@ -139,7 +139,16 @@ TOOL_FILES = $(PREFIX)/bin/modsign $(PREFIX)/bin/mok-enroll.sh \
 	$(PREFIX)/lib/modsign/dkms-sign-file $(PREFIX)/share/man/man1/modsign.1 \
 	$(PREFIX)/share/bash-completion/completions/modsign
 
+# PREFIX goes below DESTDIR, glued to it: it must be absolute with no ..
+# component, or the files land beside DESTDIR (DESTDIR=/d PREFIX=usr is
+# /dusr) or above it. Checked before anything is built, written or
+# removed. DESTDIR is taken as given: it is where the files are asked to go.
+check_prefix = @p='$(subst ','\'',$(PREFIX))'; \
+	case "$$p" in /*) ;; *) echo "modsign: ERROR: PREFIX=$$p is not an absolute path: it goes below DESTDIR as it is (DESTDIR$$p); give one such as PREFIX=/usr/local; nothing was changed" >&2; exit 2 ;; esac; \
+	case "$$p/" in */../*) echo "modsign: ERROR: PREFIX=$$p has a .. component, which leads out of DESTDIR: give the path without it; nothing was changed" >&2; exit 2 ;; esac
+
 install-tool:
+	$(check_prefix)
 	@$(MAKE) -s -C sign
 	@echo "installing modsign, mok-enroll.sh, dkms-sign-file, the man page and bash completion below $(DESTDIR)$(PREFIX)"
 	@install -D -m 0755 "$(CURDIR)/sign/modsign" "$(DESTDIR)$(PREFIX)/bin/modsign"
@@ -149,6 +158,7 @@ install-tool:
 	@install -D -m 0644 "$(CURDIR)/scripts/modsign.bash-completion" "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/modsign"
 
 uninstall-tool:
+	$(check_prefix)
 	@echo "removing the kit's files below $(DESTDIR)$(PREFIX)"
 	@rm -f $(addprefix "$(DESTDIR),$(addsuffix ",$(TOOL_FILES)))
 	@rmdir "$(DESTDIR)$(PREFIX)/lib/modsign" 2>/dev/null || true

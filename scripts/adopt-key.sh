@@ -71,10 +71,25 @@ from_dir() {
 	esac
 }
 
-# readable FILE WHAT
+# The most adopt-key reads of a key or certificate file. Real ones are a
+# few KiB: an RSA-8192 private key is 6.4 KB in PEM (4.7 KB in DER), its
+# certificate 3.2 KB in PEM (2.3 KB in DER), 12 KB with openssl's text
+# above it. 64 KiB leaves a wide margin, keeps a wrong file (a disk image,
+# a log) from being read whole into memory by grep and openssl, and bounds
+# OpenSSL 3.0's key decoders, which try every format in turn: 45 s of CPU
+# for 1 MiB of zeros, 2.9 s for 64 KiB (measured with openssl pkey).
+MAX_BYTES=$((64 * 1024))
+
+# readable FILE WHAT: FILE is a regular file (not a FIFO, whose read would
+# block, nor a device), no larger than MAX_BYTES, that we can read; checked
+# before anything reads it.
 readable() {
+	local size
 	[ -e "$1" ] || die "$1: no such file ($2)"
-	[ -f "$1" ] || die "$1 is not a file ($2)"
+	[ -f "$1" ] || die "$1 is not a regular file (it is a $(stat -L -c %F -- "$1")), so it cannot be $2: name the file itself; nothing was changed"
+	size=$(stat -L -c %s -- "$1")
+	[ "$size" -le "$MAX_BYTES" ] ||
+		die "$1 is $size bytes: too large to be $2 (a key or certificate, even RSA-8192 in PEM, is a few KiB; adopt-key reads none over 64 KiB): name the key and certificate files themselves; nothing was changed"
 	[ -r "$1" ] ||
 		die "cannot read $1 (owner $(stat -c %U -- "$1"), mode $(stat -c %a -- "$1")): run it as that user or as root: sudo make adopt-key ..."
 }

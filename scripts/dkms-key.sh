@@ -134,8 +134,28 @@ put() {
 	mv -f "$tmp" "$2"
 }
 
+# check_prefix: the drop-in names $PREFIX/lib/modsign/dkms-sign-file for
+# DKMS to run from wherever it is: PREFIX must be absolute, with no ..
+# component (what make install-tool accepts).
+check_prefix() {
+	case $PREFIX in
+	/*) ;;
+	*)
+		echo "modsign: ERROR: PREFIX=$PREFIX is not an absolute path: DKMS would look for the kit's sign program relative to wherever it runs; give the PREFIX 'make install-tool' used, such as PREFIX=/usr/local; nothing was changed" >&2
+		exit 2
+		;;
+	esac
+	case $PREFIX/ in
+	*/../*)
+		echo "modsign: ERROR: PREFIX=$PREFIX has a .. component: give the path without it, as 'make install-tool' takes it; nothing was changed" >&2
+		exit 2
+		;;
+	esac
+}
+
 do_install() {
 	local conf
+	check_prefix
 	need_root "make dkms-key" dkms-key
 	check_key
 	[ -x "$SIGNER" ] ||

@@ -78,29 +78,143 @@ old_dir() {
 	echo "$KEYDIR/$(get old)"
 }
 
-# get NAME: a value of the state file.
+# The state file is written by whoever owns keys/, and `sudo make rotate`
+# runs as root (issue #23): load_state reads it once and checks every
+# value before any is used; get and put then work on that copy
+# (STATE_TEXT), so the file changed under a run changes nothing in it.
+STATE_TEXT=
+
+# get NAME: a value of the state file (the last line that sets it).
 get() {
-	[ -f "$STATE" ] || return 0
-	sed -n "s/^$1=//p" "$STATE" | tail -n 1
+	sed -n "s/^$1=//p" <<<"$STATE_TEXT" | tail -n 1
+}
+
+# bad_state WHAT: the state file is refused.
+bad_state() {
+	die "$STATE $*. make rotate wrote no such thing: someone edited it. Nothing was changed; fix or remove that line (each NAME=VALUE line and its form: docs/key-rotation.md), or move $STATE aside if no rotation is under way, then run again"
+}
+
+# load_state: STATE_TEXT from the state file, every line checked: a
+# comment, or NAME=VALUE with a NAME this script writes and a VALUE of the
+# form it writes; `old` (the retired folder) only as the script makes it,
+# retired/<date>-<time>-module, so it cannot name a path out of keys/.
+load_state() {
+	local LC_ALL=C line n=0 name value form step
+	STATE_TEXT=
+	[ ! -L "$STATE" ] || die "$STATE is a symbolic link: remove it"
+	[ -e "$STATE" ] || return 0
+	[ -f "$STATE" ] || die "$STATE is not a regular file: move it aside"
+	# The script's own is a few hundred bytes: no more than 64 KiB is read.
+	IFS= read -r -d '' -N 65537 STATE_TEXT <"$STATE" || true
+	[ ${#STATE_TEXT} -le 65536 ] || bad_state "is over 64 KiB"
+	while IFS= read -r line; do
+		n=$((n + 1))
+		case $line in
+		"" | "#"*) continue ;;
+		*=*) ;;
+		*) bad_state "line $n: is neither a comment nor NAME=VALUE" ;;
+		esac
+		name=${line%%=*} value=${line#*=}
+		case $name in
+		step) form='new, made, queued, resigned, deleting or done' ;;
+		old) form='retired/YYYYMMDD-HHMMSS-module (a folder in keys/retired/)' ;;
+		old_fp | new_fp) form='a SHA-256 fingerprint (32 hexadecimal pairs joined by colons)' ;;
+		old_cn | new_cn) form='a certificate name, printable ASCII' ;;
+		started | finished) form='a UTC time, YYYY-MM-DDTHH:MM:SSZ' ;;
+		*) bad_state "line $n: $name= is not a name make rotate writes" ;;
+		esac
+		case $name in
+		step) [[ $value =~ ^(new|made|queued|resigned|deleting|done)$ ]] ;;
+		old) [[ $value =~ ^retired/[0-9]{8}-[0-9]{6}-module$ ]] ;;
+		old_fp | new_fp) [[ $value =~ ^[0-9A-F]{2}(:[0-9A-F]{2}){31}$ ]] ;;
+		old_cn | new_cn) [[ $value != *[![:print:]]* ]] ;;
+		started | finished) [[ $value =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]] ;;
+		esac || bad_state "line $n: $name= is not $form"
+	done <<<"$STATE_TEXT"
+	# what each step needs (the values put alongside it)
+	step=$(get step)
+	[ -z "$step" ] || [ -n "$(get old)" ] || bad_state "has step=$step but no old= line"
+	[ -z "$step" ] || [ -n "$(get old_fp)" ] || bad_state "has step=$step but no old_fp= line"
+	case $step in
+	"" | new) ;;
+	*) [ -n "$(get new_fp)" ] || bad_state "has step=$step but no new_fp= line" ;;
+	esac
+}
+
+# check_places: keys/retired and the retired folder the state names, when
+# they are there, are folders (not links out of keys/) of root or of
+# keys/'s owner, and the files the rotation keeps in it are no links.
+check_places() {
+	local d f
+	for d in "$KEYDIR/retired" ${STATE_TEXT:+"$(old_dir)"}; do
+		[ "$d" != "$KEYDIR/" ] || continue
+		if [ -L "$d" ]; then
+			die "$d is a symbolic link (to $(readlink -- "$d")): make rotate keeps the old keys in $KEYDIR/retired/ and follows no link out of $KEYDIR. Nothing was changed; put a folder of that name in its place (move what it holds into it), then run again"
+		fi
+		[ -e "$d" ] || continue
+		[ -d "$d" ] || die "$d is not a folder: move it aside, then run again; nothing was changed"
+		case $(stat -c %u -- "$d") in
+		0 | "$(stat -c %u -- "$KEYDIR")") ;;
+		*) die "$d belongs to $(stat -c %U -- "$d"), neither to root nor to $KEYDIR's owner ($(stat -c %U -- "$KEYDIR")): the old keys must stay where only they can change them. Nothing was changed; give it to $(stat -c %U -- "$KEYDIR") (chown), then run again" ;;
+		esac
+	done
+	[ -n "$(get old)" ] || return 0
+	for f in signing_key.pem signing_key.x509 rotation.state; do
+		[ ! -L "$(old_dir)/$f" ] ||
+			die "$(old_dir)/$f is a symbolic link (to $(readlink -- "$(old_dir)/$f")): the rotation keeps real files there. Nothing was changed; put the file itself in its place, then run again"
+	done
+}
+
+# in_retired CMD...: CMD run in keys/retired, entered with cd -P and its
+# physical path checked to be KEYS_REAL/retired (KEYDIR's real path, taken
+# once at the start); in_old_dir CMD...: the same in the old pair's folder
+# (made if need be). A folder swapped for a link after check_places cannot
+# lead a file out of keys/: what CMD does through . stays in the folder
+# that was checked. CMD names keys/'s files through KEYS_REAL.
+in_retired() (
+	enter_retired
+	"$@"
+)
+
+in_old_dir() (
+	local name
+	name=$(basename "$(old_dir)")
+	enter_retired
+	[ -d "$name" ] || (umask 077 && mkdir -- "$name") || die "cannot make $KEYDIR/retired/$name"
+	{ cd -P -- "$name" && [ "$(pwd -P)" == "$KEYS_REAL/retired/$name" ]; } ||
+		die "$KEYDIR/retired/$name is no longer a folder in $KEYDIR (a link now?): nothing more was changed; look at it, then run again"
+	"$@"
+)
+
+enter_retired() {
+	{ cd -P -- "$KEYS_REAL/retired" && [ "$(pwd -P)" == "$KEYS_REAL/retired" ]; } ||
+		die "$KEYDIR/retired is no longer a folder in $KEYDIR (a link now?): nothing more was changed; look at it, then run again"
 }
 
 # put NAME=VALUE...: the state file with these values, written whole
-# (temporary file, rename): an interrupted write leaves the old one.
+# (temporary file, rename): an interrupted write leaves the old one. The
+# temporary file is made by this write itself (noclobber: a name already
+# there, a link too, fails it) with its final mode, so nothing that
+# appears in keys/ meanwhile is written or chmod'ed through.
 put() {
 	local tmp kv name lines
-	lines=$([ ! -f "$STATE" ] || cat "$STATE")
+	lines=$STATE_TEXT
 	for kv in "$@"; do
 		name=${kv%%=*}
 		lines=$(grep -v "^$name=" <<<"$lines" || true)
 		lines+=$'\n'$kv
 	done
-	tmp=$(mktemp "$STATE.XXXXXX")
-	{
-		echo "# modsign key rotation (scripts/rotate-key.sh); make rotate reads and writes it"
-		grep -v '^#' <<<"$lines" | grep -v '^$' || true
-	} >"$tmp"
-	chmod 0644 "$tmp"
-	mv -f "$tmp" "$STATE"
+	STATE_TEXT=$(grep -v '^#' <<<"$lines" | grep -v '^$' || true)
+	tmp=$STATE.$$.$RANDOM
+	(
+		umask 022
+		set -C
+		{
+			echo "# modsign key rotation (scripts/rotate-key.sh); make rotate reads and writes it"
+			[ -z "$STATE_TEXT" ] || printf '%s\n' "$STATE_TEXT"
+		} >"$tmp"
+	) || die "cannot write $tmp"
+	mv -f -- "$tmp" "$STATE"
 }
 
 # mok_state CERT: enrolled, pending, not-enrolled (from mok-enroll.sh
@@ -153,14 +267,11 @@ step_new() {
 resume_new() {
 	local old_dir old_fp f cur owner
 	old_dir=$(old_dir) old_fp=$(get old_fp)
-	(umask 077 && mkdir -p "$old_dir")
 	cur=$(fingerprint "$CERT")
 	if [ "$cur" == "$old_fp" ]; then
-		for f in signing_key.pem signing_key.x509; do
-			[ -e "$KEYDIR/$f" ] || continue
-			[ "$KEYDIR/$f" -ef "$old_dir/$f" ] || ln "$KEYDIR/$f" "$old_dir/$f" ||
-				die "cannot keep $KEYDIR/$f in $old_dir (a file of that name is there): nothing was removed; look at $old_dir"
-		done
+		in_old_dir keep_old_pair
+	else
+		in_old_dir true
 	fi
 	# the old pair is in old_dir: its names in keys/ can go
 	for f in signing_key.pem signing_key.x509; do
@@ -181,11 +292,24 @@ resume_new() {
 	# that `make sign` as that user reads it
 	owner=$(stat -c %u:%g -- "$KEYDIR")
 	if [ "$EUID" == 0 ] && [ "${owner%%:*}" != 0 ]; then
-		chown -h "$owner" "$KEY" "$CERT" "$old_dir" "$KEYDIR/retired"
+		chown -h "$owner" "$KEY" "$CERT"
+		# retired/ and the old pair's folder, as they were checked
+		in_retired chown -h "$owner" . "$(basename "$old_dir")"
 	fi
 	put "step=made" "new_fp=$cur" "new_cn=$(subject "$CERT")"
 	say "made the new key: $KEY, $CERT ($(subject "$CERT"))"
 	say "next: 'sudo make rotate' queues it for enrollment beside the old one"
+}
+
+# keep_old_pair: in the old pair's folder (in_old_dir), a hard link to each
+# file of the pair still in keys/.
+keep_old_pair() {
+	local f
+	for f in signing_key.pem signing_key.x509; do
+		[ -e "$KEYS_REAL/$f" ] || continue
+		[ "$KEYS_REAL/$f" -ef "$f" ] || ln -- "$KEYS_REAL/$f" "$f" ||
+			die "cannot keep $KEYDIR/$f in $(old_dir) (a file of that name is there): nothing was removed; look at $(old_dir)"
+	done
 }
 
 # ---------------------------------------------------------------------------
@@ -419,6 +543,7 @@ where() {
 
 case ${1:-next} in
 status)
+	load_state
 	say "$(where)"
 	exit 0
 	;;
@@ -429,14 +554,19 @@ next) ;;
 	;;
 esac
 
-[ ! -L "$STATE" ] || die "$STATE is a symbolic link: remove it"
 # One rotation run at a time (on keys/retired/: make-keys.sh locks keys/
 # itself, and this run calls it). Busybox (the test VM) has no flock.
 [ -d "$KEYDIR" ] || die "$KEYDIR does not exist: there is no key to rotate; make one with 'make keys'"
+KEYS_REAL=$(cd -P -- "$KEYDIR" && pwd)
+load_state
+check_places
 (umask 077 && mkdir -p "$KEYDIR/retired")
 if command -v flock >/dev/null; then
 	exec {lockfd}<"$KEYDIR/retired"
 	flock "$lockfd"
+	# another run may have moved on meanwhile
+	load_state
+	check_places
 fi
 say "$(where)"
 case $(get step) in
@@ -451,7 +581,8 @@ done)
 		say "nothing to do; to rotate again: make rotate AGAIN=1"
 		exit 0
 	}
-	mv -n "$STATE" "$(old_dir)/rotation.state"
+	in_old_dir mv -n -- "$KEYS_REAL/rotation.state" rotation.state
+	STATE_TEXT=
 	step_new
 	;;
 *) die "$STATE names an unknown step '$(get step)': restore it or move it aside" ;;

@@ -225,4 +225,57 @@ test_setup_gets_root_through_sudo_only_when_not_root() {
 	[ ! -s out ] || fail "the command ran: $(cat out)"
 }
 
+# make install-tool and uninstall-tool write and remove below
+# $(DESTDIR)$(PREFIX): a relative PREFIX (glued to DESTDIR: DESTDIR=/d
+# PREFIX=usr gives /dusr) or one with a `..` component leaves DESTDIR. Each
+# is refused before anything is written or removed, and so is dkms-key's
+# (its drop-in would name a relative sign_file). DESTDIR may be anything:
+# it is where the user asked for the files.
+# files_here: what the test's folder holds (DESTDIR's parent, the tree),
+# bar expect_exit's output and the tool's build.
+files_here() {
+	find "$T" \( -path "$T/out" -o -path "$T/err" -o -path "$T/tree/sign" \) -prune -o -printf '%P %y\n' | LC_ALL=C sort
+}
+
+test_install_tool_refuses_a_bad_prefix() {
+	local p bad=(../x usr/local /usr/../../tmp/x /usr/local/.. ..) before
+	signed_tree
+	# the built tool, if there is one, spares a build (make decides)
+	[ ! -x "$TOP/sign/modsign" ] || cp -p "$TOP/sign/modsign" tree/sign/modsign
+	mkdir -p stage/dest
+	before=$(files_here)
+	for p in "${bad[@]}"; do
+		expect_exit 2 make -s -C tree install-tool DESTDIR="$T/stage/dest" PREFIX="$p"
+		expect_file_contains err "modsign: ERROR: PREFIX=$p "
+		# without DESTDIR, only the relative ones (into the test's folder)
+		[ "${p#/}" != "$p" ] || expect_exit 2 make -s -C tree install-tool PREFIX="$p"
+		expect_eq "$before" "$(files_here)" "files after make install-tool PREFIX=$p"
+	done
+	# uninstall-tool: the files a bad PREFIX points at, planted, stay
+	for p in stage/destusr/local/bin stage/tmp/x/bin tree/usr/local/bin; do
+		mkdir -p "$p"
+		touch "$p/modsign"
+	done
+	before=$(files_here)
+	for p in "${bad[@]}"; do
+		expect_exit 2 make -s -C tree uninstall-tool DESTDIR="$T/stage/dest" PREFIX="$p"
+		expect_file_contains err "modsign: ERROR: PREFIX=$p "
+		[ "${p#/}" != "$p" ] || expect_exit 2 make -s -C tree uninstall-tool PREFIX="$p"
+	done
+	expect_eq "$before" "$(files_here)" "files after make uninstall-tool"
+	# dkms-key, with the kit found at the relative PREFIX (tree/usr/local)
+	mkdir -p tree/usr/local/lib/modsign
+	cp "$TOP/scripts/dkms-sign-file" tree/usr/local/lib/modsign/
+	expect_exit 2 env MOKUTIL=/nonexistent DKMS_KEY_DIR="$T/stage/k" DKMS_DROPIN="$T/stage/d/modsign.conf" \
+		make -s -C tree dkms-key PREFIX=usr/local
+	expect_file_contains err "modsign: ERROR: PREFIX=usr/local "
+	[ ! -e stage/k ] || fail "make dkms-key PREFIX=usr/local wrote $(find stage/k)"
+	[ ! -e stage/d ] || fail "make dkms-key PREFIX=usr/local wrote $(find stage/d)"
+	# the good ones still work
+	expect_exit 0 make -s -C tree install-tool DESTDIR="$T/stage/dest" PREFIX=/usr/local
+	[ -x stage/dest/usr/local/bin/modsign ] || fail "install-tool PREFIX=/usr/local did not install"
+	expect_exit 0 make -s -C tree uninstall-tool DESTDIR="$T/stage/dest" PREFIX=/usr/local
+	[ ! -e stage/dest/usr/local/bin/modsign ] || fail "uninstall-tool PREFIX=/usr/local did not remove"
+}
+
 run_tests "$@"

@@ -347,4 +347,37 @@ test_sign_warns_of_expiry_within_30_days() {
 	expect_eq 0 "$(grep -c "expire.*rotate-keys" "$T/err")" "old expiry advice in: $(cat "$T/err")"
 }
 
+# What cannot be a key or a certificate is refused before it is read: a
+# file over 64 KiB (a sparse 2 GiB one took 2 GB of memory for over a
+# minute), given as the key, the certificate or in a folder, and what is no
+# regular file (a FIFO would block the read, a device never ends).
+test_huge_or_special_files_are_refused_at_once() {
+	dkms_pair d
+	truncate -s 2G big
+	mkfifo fifo
+	expect_exit 2 timeout 10 make -s -C "$SUITE/tree" adopt-key FROM="$T/big" CERT="$T/d/mok.pub" KEYDIR="$T/keys"
+	expect_file_contains "$T/err" "modsign: ERROR: $T/big is 2147483648 bytes: too large to be the private key"
+	expect_exit 2 timeout 10 make -s -C "$SUITE/tree" adopt-key FROM="$T/d/mok.key" CERT="$T/big" KEYDIR="$T/keys"
+	expect_file_contains "$T/err" "modsign: ERROR: $T/big is 2147483648 bytes: too large to be the certificate"
+	mkdir bigdir
+	cp d/mok.pub bigdir/
+	truncate -s 2G bigdir/mok.key
+	expect_exit 2 timeout 10 make -s -C "$SUITE/tree" adopt-key FROM="$T/bigdir" KEYDIR="$T/keys"
+	expect_file_contains "$T/err" "modsign: ERROR: $T/bigdir/mok.key is 2147483648 bytes"
+	# one byte over the bound, and the bound itself (refused as no key)
+	truncate -s $((64 * 1024 + 1)) over
+	expect_exit 2 adopt FROM="$T/over" CERT="$T/d/mok.pub" KEYDIR="$T/keys"
+	expect_file_contains "$T/err" "$T/over is 65537 bytes: too large"
+	truncate -s $((64 * 1024)) at
+	expect_exit 2 adopt FROM="$T/at" CERT="$T/d/mok.pub" KEYDIR="$T/keys"
+	expect_file_lacks "$T/err" "too large"
+	expect_exit 2 timeout 10 make -s -C "$SUITE/tree" adopt-key FROM="$T/fifo" CERT="$T/d/mok.pub" KEYDIR="$T/keys"
+	expect_file_contains "$T/err" "modsign: ERROR: $T/fifo is not a regular file"
+	expect_exit 2 timeout 10 make -s -C "$SUITE/tree" adopt-key FROM="$T/d/mok.key" CERT="$T/fifo" KEYDIR="$T/keys"
+	expect_file_contains "$T/err" "modsign: ERROR: $T/fifo is not a regular file"
+	expect_exit 2 timeout 10 make -s -C "$SUITE/tree" adopt-key FROM="$T/d/mok.key" CERT=/dev/zero KEYDIR="$T/keys"
+	expect_file_contains "$T/err" "modsign: ERROR: /dev/zero is not a regular file"
+	[ ! -e "$T/keys" ] || fail "KEYDIR was touched: $(ls -la "$T/keys")"
+}
+
 run_tests "$@"

@@ -512,6 +512,24 @@ test_sign_failure_is_loud() {
 	expect_eq "$(kit_cn)" "$(modinfo -F signer m.ko)" "signer after a good run"
 }
 
+# Module names that look like options (DKMS passes whatever the package's
+# file is called): each is signed by the kit's key and verified, not taken
+# for --help or an unknown option. No sandbox: the program on its own.
+test_sign_file_takes_any_module_name() {
+	step kit_tree
+	local prog=$KIT/scripts/dkms-sign-file name
+	mkdir mods
+	for name in --help -x.ko -; do
+		cp "$IMAGE61/kernel/fs/efivarfs/efivarfs.ko" "mods/$name"
+		chmod u+w "mods/$name"
+		"$KIT/sign/modsign" strip -- "mods/$name" >/dev/null || fail "cannot strip mods/$name"
+		(cd mods && expect_exit 0 "$prog" sha256 "$KIT/keys/signing_key.pem" "$KIT/keys/signing_key.x509" "$name")
+		"$KIT/sign/modsign" verify --cert "$KIT/keys/signing_key.x509" -- "mods/$name" >verify.out 2>&1 ||
+			fail "mods/$name is not signed by the kit's key after dkms-sign-file: $(cat verify.out)"
+		expect_file_contains verify.out "OK mods/$name ($(kit_cn))"
+	done
+}
+
 # The kit's own modules as a DKMS package (modules/dkms.conf), built by
 # `make dkms-install` in the kit's sandbox, where v4l2loopback is already
 # signed with the kit's key; make dkms-key first, as a user would (a test

@@ -402,4 +402,174 @@ test_sudo_leaves_the_clone_to_its_owner() {
 	expect_file_contains "$T/all" "re-signing 1 module(s) in $T/tree/modules as nobody"
 }
 
+# The state file is written by whoever owns keys/, and sudo make rotate
+# reads it as root: every value is checked before it is used, and nothing
+# follows a path it names out of keys/ (issue #23). Each bad state file is
+# refused with its line named, and changes nothing: not the state file, not
+# keys/, not the folders outside keys/ it points at.
+
+# bad_state_setup: a clone its user (nobody) owns, key A in it, A's
+# fingerprint in $fp, folders outside keys/ ($T/victim, root's, empty), and
+# a copy of keys/ to start each case from.
+bad_state_setup() {
+	setup
+	chmod 0755 "$T"
+	chown -R nobody:nogroup "$T/tree"
+	fp=$(openssl x509 -inform DER -in "$T/A.der" -noout -fingerprint -sha256)
+	fp=${fp#*=}
+	mkdir -m 0755 "$T/victim"
+	cp -a "$KEYDIR" "$T/keys0"
+}
+
+# outside_state: what keys/ and the folders around it hold (names, types,
+# modes, owners, link counts, hashes); a refused run leaves it as it was.
+outside_state() {
+	find "$T/tree" "$T/victim" "$T/elsewhere" -path "$T/tree/keys" -prune -o -maxdepth 1 -printf '%p %y %m %u %n\n' 2>/dev/null | LC_ALL=C sort
+	find "$KEYDIR" -printf '%p %y %m %u %n %l\n' | LC_ALL=C sort
+	find "$KEYDIR" "$T/victim" -type f -exec sha256sum {} + | LC_ALL=C sort
+}
+
+# refused WHY [VAR=VALUE...]: make rotate refuses keys/rotation.state as it
+# is now with `modsign: ERROR: WHY...` ("rotation.state line N: NAME=" for
+# a bad line), and changes nothing.
+refused() {
+	local want=$1 before
+	shift
+	before=$(outside_state)
+	rot "$@"
+	expect_eq 1 "$(cat "$T/rc")" "exit status for $want"
+	expect_file_contains "$T/err" "modsign: ERROR: $want"
+	expect_eq "$before" "$(outside_state)" "keys/ and what is around it after the refusal ($want)"
+	expect_eq 0 "$(imports)" "mokutil --import calls"
+	[ -z "$(find "$T" -path "$KEYDIR" -prune -o -path "$T/keys0" -prune -o -name 'signing_key.*' -print)" ] ||
+		fail "a key file outside keys/: $(find "$T" -path "$KEYDIR" -prune -o -path "$T/keys0" -prune -o -name 'signing_key.*' -print)"
+}
+
+# state_is LINE...: keys/ as it was made (A), with these lines as its state.
+state_is() {
+	rm -rf "$KEYDIR" "$T/elsewhere"
+	cp -a "$T/keys0" "$KEYDIR"
+	printf '%s\n' "# modsign key rotation (scripts/rotate-key.sh); make rotate reads and writes it" "$@" >"$KEYDIR/rotation.state"
+	chown nobody:nogroup "$KEYDIR/rotation.state"
+}
+
+# The attack of issue #23: old= climbs out of keys/; as root, step "new"
+# would make that folder, hard-link the private key into it and give it to
+# keys/'s owner. Here it must make, link and chown nothing.
+test_state_old_outside_keys_is_refused() {
+	local fp
+	bad_state_setup
+	state_is step=new "old_fp=$fp" "old=../../victim" "old_cn=A"
+	refused "$KEYDIR/rotation.state line 4: old="
+	state_is step=new "old_fp=$fp" "old=../../victim/made-by-root" "old_cn=A"
+	refused "$KEYDIR/rotation.state line 4: old="
+	[ ! -e "$T/victim/made-by-root" ] || fail "make rotate made $T/victim/made-by-root"
+	expect_eq "root 0" "$(stat -c %U "$T/victim") $(find "$T/victim" -mindepth 1 | wc -l)" "owner of $T/victim, files in it"
+	expect_eq 1 "$(stat -c %h "$KEYDIR/signing_key.pem")" "links to the private key"
+	# through retired/ and back out, and an absolute path
+	state_is step=new "old_fp=$fp" "old=retired/../../../victim" "old_cn=A"
+	refused "$KEYDIR/rotation.state line 4: old="
+	state_is step=new "old_fp=$fp" "old=$T/victim" "old_cn=A"
+	refused "$KEYDIR/rotation.state line 4: old="
+	state_is step=made "old_fp=$fp" "old=retired/20260101-000000-module/../../../../victim" "new_fp=$fp"
+	refused "$KEYDIR/rotation.state line 4: old="
+}
+
+# A retired folder that is a link out of keys/, and keys/retired itself one.
+test_state_links_out_of_keys_are_refused() {
+	local fp before
+	bad_state_setup
+	state_is step=new "old_fp=$fp" "old=retired/20260101-000000-module" "old_cn=A"
+	mkdir -p "$KEYDIR/retired"
+	ln -s "$T/victim" "$KEYDIR/retired/20260101-000000-module"
+	refused "$KEYDIR/retired/20260101-000000-module is a symbolic link"
+	# keys/retired a link to a folder outside, which does not hold old yet
+	state_is step=new "old_fp=$fp" "old=retired/20260101-000000-module" "old_cn=A"
+	ln -s "$T/victim" "$KEYDIR/retired"
+	refused "$KEYDIR/retired is a symbolic link"
+	# the same with no state file at all: the first step would make the
+	# retired folder through the link
+	rm -rf "$KEYDIR"
+	cp -a "$T/keys0" "$KEYDIR"
+	ln -s "$T/victim" "$KEYDIR/retired"
+	before=$(outside_state)
+	rot
+	expect_eq 1 "$(cat "$T/rc")" "exit status with keys/retired a link and no state"
+	expect_file_contains "$T/err" "$KEYDIR/retired is a symbolic link"
+	expect_eq "$before" "$(outside_state)" "keys/ after the refusal"
+	# a retired folder owned by someone else than keys/'s owner or root
+	state_is step=new "old_fp=$fp" "old=retired/20260101-000000-module" "old_cn=A"
+	mkdir -p "$KEYDIR/retired/20260101-000000-module"
+	chown daemon "$KEYDIR/retired/20260101-000000-module"
+	refused "$KEYDIR/retired/20260101-000000-module belongs to daemon"
+	# a key file in the retired folder that is a link
+	state_is step=made "old_fp=$fp" "old=retired/20260101-000000-module" "new_fp=$fp"
+	mkdir -p "$KEYDIR/retired/20260101-000000-module"
+	ln -s "$T/victim/x" "$KEYDIR/retired/20260101-000000-module/signing_key.x509"
+	refused "$KEYDIR/retired/20260101-000000-module/signing_key.x509 is a symbolic link"
+}
+
+# Unknown steps, unknown names, values of the wrong form, garbage lines;
+# make rotate-status refuses them too.
+test_state_garbage_is_refused() {
+	local fp
+	bad_state_setup
+	state_is step=rm "old_fp=$fp" "old=retired/20260101-000000-module"
+	refused "$KEYDIR/rotation.state line 2: step="
+	state_is "step=new made" "old_fp=$fp" "old=retired/20260101-000000-module"
+	refused "$KEYDIR/rotation.state line 2: step="
+	state_is step=new "old_fp=$fp" "old=retired/20260101-000000-module" "whatever this is"
+	refused "$KEYDIR/rotation.state line 5: "
+	state_is step=new "old_fp=$fp" "old=retired/20260101-000000-module" "PATH=/tmp"
+	refused "$KEYDIR/rotation.state line 5: "
+	state_is step=new "old_fp=00:11" "old=retired/20260101-000000-module"
+	refused "$KEYDIR/rotation.state line 3: old_fp="
+	state_is step=made "old_fp=$fp" "old=retired/20260101-000000-module" "new_fp=\$(touch $T/victim/x)"
+	refused "$KEYDIR/rotation.state line 5: new_fp="
+	state_is step=new "old_fp=$fp" "old=retired/20260101-000000-module" "started=yesterday"
+	refused "$KEYDIR/rotation.state line 5: started="
+	state_is step=new "old_fp=$fp" "old=retired/20260101-000000-module" $'old_cn=A\e]0;owned\a'
+	refused "$KEYDIR/rotation.state line 5: old_cn="
+	state_is step=new "old_fp=$fp" "old=retired/20260101-module"
+	refused "$KEYDIR/rotation.state line 4: old="
+	state_is step=new "old=retired/20260101-000000-module"
+	refused "$KEYDIR/rotation.state has step=new but no old_fp= line"
+	state_is step=made "old_fp=$fp" "old=retired/20260101-000000-module"
+	refused "$KEYDIR/rotation.state has step=made but no new_fp= line"
+	# rotate-status reads it the same way
+	state_is step=new "old_fp=$fp" "old=../../victim"
+	expect_exit 1 bash "$T/tree/scripts/rotate-key.sh" status
+	expect_file_contains "$T/err" "modsign: ERROR: $KEYDIR/rotation.state line 4: old="
+}
+
+# The state file's temporary file, in keys/ where its owner writes, is
+# swapped for a link to a root-only file as soon as it is made (what a
+# watcher on keys/ can do during sudo make rotate): fakes of mktemp and
+# chmod first on PATH play the swap. Root's run must neither write nor
+# chmod through the link.
+test_state_temp_file_swapped_for_a_link() {
+	local f
+	bad_state_setup
+	(umask 077 && echo "root's secret" >"$T/victim/secret")
+	mkdir "$T/race"
+	for f in mktemp chmod; do
+		cat >"$T/race/$f" <<-EOF
+			#!/bin/bash
+			# swaps a rotation.state temporary file for a link to $T/victim/secret
+			swap() { case \$1 in */rotation.state.*) rm -f "\$1"; ln -s "$T/victim/secret" "\$1" ;; esac; }
+			if [ "$f" == mktemp ]; then
+				out=\$($(command -v mktemp) "\$@") || exit
+				swap "\$out"
+				echo "\$out"
+				exit 0
+			fi
+			for a in "\$@"; do swap "\$a"; done
+			exec $(command -v chmod) "\$@"
+		EOF
+		chmod 0755 "$T/race/$f"
+	done
+	rot PATH="$T/race:$PATH"
+	expect_eq "0600 root's secret" "$(stat -c %04a "$T/victim/secret") $(cat "$T/victim/secret")" "mode and text of $T/victim/secret"
+}
+
 run_tests "$@"
