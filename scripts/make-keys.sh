@@ -188,6 +188,15 @@ adopt() {
 made_keydir=0
 case "${1:-}" in
 create | ensure | rotate | adopt)
+	# Run as root (sudo make keys, sudo make rotate) in a folder a user
+	# owns, a link there would lead root's mkdir, chmod and ln to any
+	# folder of the system: KEYDIR and its retired/ must be real folders.
+	if [ "$EUID" == 0 ]; then
+		for d in "$KEYDIR" "$KEYDIR/retired"; do
+			[ ! -L "$d" ] ||
+				die "$d is a symbolic link (to $(readlink -- "$d")): run as root, the kit does not follow links in the key folder; make it a real folder, or set KEYDIR to the real path"
+		done
+	fi
 	if [ ! -d "$KEYDIR" ]; then
 		(umask 077 && mkdir -p "$KEYDIR")
 		made_keydir=1

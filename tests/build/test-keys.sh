@@ -316,6 +316,28 @@ test_as_root_the_pair_goes_to_the_folders_owner() {
 		fail "the folder's owner cannot read the adopted key"
 }
 
+# Run as root (sudo make keys, sudo make rotate) in a folder its user
+# owns, a KEYDIR or KEYDIR/retired that is a link would lead root's mkdir,
+# chmod and ln to whatever it names: refused, the target unchanged.
+test_as_root_links_in_keydir_are_not_followed() {
+	[ "$EUID" == 0 ] || fail "needs root: the fault is root following a user's link"
+	mkdir -m 0755 victim
+	ln -s "$T/victim" keys
+	expect_exit 1 env KEYDIR="$T/keys" "$SUITE/tree/scripts/make-keys.sh" create
+	expect_file_contains "$T/err" "$T/keys is a symbolic link"
+	expect_eq "755 0" "$(stat -c '%a %u' victim)" "the link's target after make keys"
+	expect_eq "" "$(ls -A victim)" "files in the link's target"
+	rm keys
+	mkdir -m 0700 keys
+	expect_exit 0 env KEYDIR="$T/keys" "$SUITE/tree/scripts/make-keys.sh" create
+	ln -s "$T/victim" keys/retired
+	expect_exit 1 env KEYDIR="$T/keys" "$SUITE/tree/scripts/make-keys.sh" rotate
+	expect_file_contains "$T/err" "$T/keys/retired is a symbolic link"
+	expect_eq "755 0" "$(stat -c '%a %u' victim)" "the link's target after a rotation"
+	expect_eq "" "$(ls -A victim)" "files in the link's target"
+	[ -f keys/signing_key.pem ] || fail "the refused rotation moved the key"
+}
+
 test_help_lists_adopt_key() {
 	expect_exit 0 make -s -C "$SUITE/tree" help
 	expect_file_contains "$T/out" "  make adopt-key FROM=DIR "
