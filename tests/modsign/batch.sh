@@ -626,8 +626,9 @@ test_sigterm_stops_cleanly() {
 	# module the run replaced, freeze the run there, signal it, let it go.
 	until [ -n "$(find t -name '*.ko' -newer start.mark -print -quit)" ]; do
 		n=$((n + 1))
-		[ "$n" -lt 6000 ] && kill -0 "$pid" 2>/dev/null ||
+		if [ "$n" -ge 6000 ] || ! kill -0 "$pid" 2>/dev/null; then
 			fail "no module replaced within 60 s, or the run ended first: $(cat out err)"
+		fi
 		sleep 0.01
 	done
 	kill -STOP "$pid"
@@ -635,8 +636,9 @@ test_sigterm_stops_cleanly() {
 	kill -CONT "$pid"
 	wait "$pid" && fail "a run sent SIGTERM exited 0: $(cat out)"
 	signed=$(check_tree t ref)
-	[ "$signed" -gt 0 ] && [ "$signed" -lt "$NPLAIN" ] ||
+	if [ "$signed" == 0 ] || [ "$signed" -ge "$NPLAIN" ]; then
 		fail "$signed of $NPLAIN signed: the signal did not land in the middle of the run"
+	fi
 	expect_eq "" "$(temps t)" "temporary files after SIGTERM"
 	expect_file_contains out "not started (interrupted)"
 	note "SIGTERM after the first module: $signed of $NPLAIN signed, the rest untouched, no temporary file"
