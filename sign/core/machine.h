@@ -77,7 +77,8 @@ struct machine {
 	 * when no key is configured; LIST_ABSENT when there is none */
 	struct cert_list dkms;
 	/* the certificates built into the kernel image of the release,
-	 * /boot/vmlinuz-<release> (what signed the distribution's modules);
+	 * /boot/vmlinuz-<release> or /usr/lib/modules/<release>/vmlinuz
+	 * (what signed the distribution's modules);
 	 * LIST_UNKNOWN when the image could not be read */
 	struct cert_list builtin;
 	int builtin_read; /* machine_read_builtin has run */

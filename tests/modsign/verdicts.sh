@@ -207,7 +207,7 @@ test_config_from_proc_config_gz() {
 	expect_line "  config:      CONFIG_MODULE_SIG=y, CONFIG_MODULE_SIG_FORCE=n, hash sha256 (/proc/config.gz)"
 	rm r/proc/config.gz
 	check 0 --root r u.ko
-	expect_file_contains "$T/out" "  config:      unknown (cannot read /boot/config-$RELEASE: No such file or directory; no /proc/config.gz)"
+	expect_file_contains "$T/out" "  config:      unknown (cannot read /boot/config-$RELEASE, /usr/lib/modules/$RELEASE/config or /lib/modules/$RELEASE/config: No such file or directory; no /proc/config.gz)"
 }
 
 # ---- unknown, never guessed ----
@@ -403,7 +403,7 @@ test_debian_module_no_image() {
 	rm "r$img"
 	check 1 --root r d.ko
 	expect_line "d.ko: unknown: signed by $bt; whether this kernel trusts that key is unknown"
-	expect_file_contains "$T/out" "but without the signer's certificate modsign cannot tell whether it is the same key; the kernel image, which may hold it, could not be read (cannot read $img: No such file or directory)"
+	expect_file_contains "$T/out" "but without the signer's certificate modsign cannot tell whether it is the same key; the kernel image, which may hold it, could not be read (cannot read $img, /usr/lib/modules/$RELEASE/vmlinuz or /lib/modules/$RELEASE/vmlinuz: No such file or directory)"
 	check 1 --root r --json d.ko
 	expect_file_contains "$T/out" '"match":"name"'
 	# damaged: the xz stream header's CRC overwritten (refused before
