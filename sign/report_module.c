@@ -31,9 +31,9 @@ static void put_kernel_decoder_note(const struct decision *d, struct strbuf *sb)
 	sb_puts(sb,
 		"its xz check is not CRC32 (xz's default is CRC64), which "
 		"the kernel's own xz decoder refuses (\"decompression failed "
-		"with status 6\", Invalid argument): it loads here only "
-		"because kmod decompresses it, not where kmod 31 "
-		"or later hands it to the kernel; modsign sign rewrites it "
+		"with status 6\", Invalid argument): kmod decompresses it "
+		"here, but where kmod 31 or later hands it to the kernel it "
+		"does not load; modsign sign rewrites it "
 		"as Kbuild does (xz --check=crc32 --lzma2=dict=1MiB)\n");
 }
 
