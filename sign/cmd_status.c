@@ -970,6 +970,22 @@ static int status_main(int argc, char *argv[])
 	 * followed inside the root; below it, none is followed */
 	topfd = root_open(m->live ? "" : m->root, shown,
 			  O_RDONLY | O_DIRECTORY);
+	if (topfd < 0 && errno == ENOENT) {
+		/* a tree unpacked from Debian's packages, which put modules
+		 * in /usr/lib/modules, without merged-/usr's /lib link */
+		char usr[sizeof(shown)];
+
+		snprintf(usr, sizeof(usr), "/usr/lib/modules/%s", m->release);
+		topfd = root_open(m->live ? "" : m->root, usr,
+				  O_RDONLY | O_DIRECTORY);
+		if (topfd >= 0) {
+			snprintf(shown, sizeof(shown), "%s", usr);
+			snprintf(dir, sizeof(dir), "%s%s",
+				 m->live ? "" : m->root, shown);
+		} else {
+			errno = ENOENT; /* what /lib/modules/R said */
+		}
+	}
 	if (topfd < 0 || find_modules(topfd, shown, &files)) {
 		modsign_error("%s: %s; no module checked", dir,
 			      strerror(errno));

@@ -171,6 +171,38 @@ static void kernel_text(const struct machine *m, struct strbuf *sb)
 	}
 }
 
+/* how a compressed module reaches the kernel: kmod's version, and
+ * whether the kernel decompresses modules itself */
+static void loader_text(const struct machine *m, struct strbuf *sb)
+{
+	put_field(sb, "kmod:");
+	if (m->kmod_major >= 0) {
+		put_text(sb, m->kmod_version);
+		sb_printf(
+			sb, " (%s; ",
+			m->kmod_major >= 31 ?
+				"hands a module compressed as the kernel's own to the kernel" :
+				"decompresses modules in user space");
+		put_text(sb, m->kmod_src);
+		sb_puts(sb, ")\n");
+	} else {
+		sb_puts(sb, "unknown (");
+		put_text(sb, m->kmod_src);
+		sb_puts(sb, ")\n");
+	}
+	put_field(sb, "decompress:");
+	if (m->kernel_decomp == TRI_YES) {
+		sb_puts(sb, "the kernel decompresses ");
+		put_text(sb, m->kernel_decomp_fmt);
+		sb_puts(sb, " modules (");
+	} else {
+		sb_puts(sb, m->kernel_decomp == TRI_NO ? "kmod only (" :
+							 "unknown (");
+	}
+	put_text(sb, m->kernel_decomp_src);
+	sb_puts(sb, ")\n");
+}
+
 static void keys_text(const struct machine *m, struct strbuf *sb)
 {
 	put_field(sb, "kernel keys:");
@@ -280,6 +312,7 @@ void machine_text(const struct machine *m, const struct policy *p,
 	secure_boot_text(m, sb);
 	lockdown_text(m, sb);
 	kernel_text(m, sb);
+	loader_text(m, sb);
 	keys_text(m, sb);
 	put_field(sb, "MokListRT:");
 	mok_text(&m->moklist, 0, sb);
@@ -328,6 +361,11 @@ void machine_json(const struct machine *m, const struct policy *p,
 	put_json_str(sb, "sig_hash",
 		     m->kc.valid && m->kc.sig_hash[0] ? m->kc.sig_hash : NULL);
 	put_json_str(sb, "config", m->kc.valid ? m->config_src : NULL);
+	put_json_str(sb, "kmod_version",
+		     m->kmod_major >= 0 ? m->kmod_version : NULL);
+	put_json_tri(sb, "module_decompress", m->kernel_decomp);
+	put_json_str(sb, "module_decompress_format",
+		     m->kernel_decomp == TRI_YES ? m->kernel_decomp_fmt : NULL);
 	put_json_str(sb, "keys",
 		     m->keys.status == KEYS_OK	       ? "ok" :
 		     m->keys.status == KEYS_INCOMPLETE ? "incomplete" :

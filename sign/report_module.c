@@ -20,17 +20,20 @@
  * An .xz file whose integrity check is not CRC32 (xz's default is CRC64;
  * DKMS 3.0.10 runs plain `xz -f`): kmod 30 decompresses it in user space,
  * but kmod 31 and later hand it to the kernel, whose xz decoder refuses it
- * (seen in the Secure Boot VM on 6.12: EINVAL).
+ * (seen in the Secure Boot VM on 6.12, and on trixie's 7.3 with kmod 34:
+ * EINVAL). Where it is the verdict, the verdict's line says so.
  */
-static void put_kernel_decoder_note(struct strbuf *sb)
+static void put_kernel_decoder_note(const struct decision *d, struct strbuf *sb)
 {
+	if (d->path != PATH_KMOD)
+		return;
 	put_field(sb, "note:");
 	sb_puts(sb,
 		"its xz check is not CRC32 (xz's default is CRC64), which "
 		"the kernel's own xz decoder refuses (\"decompression failed "
-		"with status 6\", Invalid argument): it loads only where "
-		"kmod decompresses it (kmod 30, Debian 12), not where kmod 31 "
-		"or later hands it to the kernel; modsign sign rewrites it "
+		"with status 6\", Invalid argument): kmod decompresses it "
+		"here, but where kmod 31 or later hands it to the kernel it "
+		"does not load; modsign sign rewrites it "
 		"as Kbuild does (xz --check=crc32 --lzma2=dict=1MiB)\n");
 }
 
@@ -124,8 +127,14 @@ void module_text(const char *name, const struct modfacts *f,
 		put_text(sb, f->container);
 		sb_puts(sb,
 			" (checked decompressed, as the kernel and kmod read it)\n");
+		put_field(sb, "decoder:");
+		sb_puts(sb, d->path == PATH_KERNEL ? "the kernel: " :
+			    d->path == PATH_KMOD   ? "kmod: " :
+						     "unknown: ");
+		put_text(sb, d->path_why);
+		sb_puts(sb, "\n");
 		if (!f->container_kernel_ok)
-			put_kernel_decoder_note(sb);
+			put_kernel_decoder_note(d, sb);
 	}
 	signature_text(f, d, sb);
 	vermagic_text(f, m, d, sb);
@@ -166,6 +175,7 @@ void module_json(const char *name, const struct modfacts *f,
 		if (f->container)
 			sb_printf(sb, ",\"kernel_decoder_takes_it\":%s",
 				  f->container_kernel_ok ? "true" : "false");
+		put_json_str(sb, "decompressed_by", load_path_name(d->path));
 		sb_printf(sb, ",\"signed\":%s",
 			  f->sig == MODSIG_SIGNED ? "true" : "false");
 		if (f->sig == MODSIG_SIGNED) {

@@ -77,13 +77,27 @@ struct machine {
 	 * when no key is configured; LIST_ABSENT when there is none */
 	struct cert_list dkms;
 	/* the certificates built into the kernel image of the release,
-	 * /boot/vmlinuz-<release> (what signed the distribution's modules);
+	 * /boot/vmlinuz-<release> or /usr/lib/modules/<release>/vmlinuz
+	 * (what signed the distribution's modules);
 	 * LIST_UNKNOWN when the image could not be read */
 	struct cert_list builtin;
 	int builtin_read; /* machine_read_builtin has run */
 	/* TRI: the release is the running kernel's, so /proc/keys shows that
 	 * kernel's keys (no: --release names another one) */
 	int release_running;
+
+	/* How a compressed module reaches the kernel. kmod 31 and later
+	 * hand a .ko.xz/.ko.zst/.ko.gz whose compression is the kernel's own
+	 * to the kernel (finit_module, MODULE_INIT_COMPRESSED_FILE), whose
+	 * decoder takes less than user space's; kmod 30 and earlier, or a
+	 * kernel that does not decompress, leave it to kmod in user space. */
+	int kmod_major; /* kmod's major version, -1 when unknown */
+	char kmod_version[64]; /* as the package says it: "34.2-2" */
+	char kmod_src[MS_WHY]; /* where it was read, or why it is unknown */
+	int kernel_decomp; /* TRI: the kernel decompresses modules */
+	char kernel_decomp_fmt[8]; /* its format ("xz") when TRI_YES */
+	char kernel_decomp_src[MS_WHY]; /* where that was read, or why it
+					 * is unknown */
 };
 
 /* The DKMS package a module came from, as `dkms -m NAME -v VERSION` wants

@@ -6,6 +6,7 @@
  */
 #include "sysparse.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "util.h"
@@ -107,6 +108,15 @@ static const struct kopt kopts[] = {
 	  offsetof(struct kconfig, platform_keyring) },
 	{ "INTEGRITY_MACHINE_KEYRING",
 	  offsetof(struct kconfig, machine_keyring) },
+	{ "MODULE_DECOMPRESS", offsetof(struct kconfig, module_decompress) },
+};
+
+/* CONFIG_MODULE_COMPRESS_<X>=y and the name the kernel gives it in
+ * /sys/module/compression */
+static const char *const kcomp[][2] = {
+	{ "MODULE_COMPRESS_XZ", "xz" },
+	{ "MODULE_COMPRESS_ZSTD", "zstd" },
+	{ "MODULE_COMPRESS_GZIP", "gzip" },
 };
 
 #define N_KOPTS ARRAY_SIZE(kopts)
@@ -165,6 +175,11 @@ static void kconfig_line(const char *p, size_t n, struct kconfig *k)
 		k->sig_hash[vlen] = '\0';
 		return;
 	}
+	for (i = 0; i < ARRAY_SIZE(kcomp); i++)
+		if (word_is(p, namelen, kcomp[i][0]) && !unset && vlen == 1 &&
+		    val[0] == 'y')
+			snprintf(k->module_compress, sizeof(k->module_compress),
+				 "%s", kcomp[i][1]);
 	for (i = 0; i < N_KOPTS; i++) {
 		if (!word_is(p, namelen, kopts[i].name))
 			continue;
@@ -201,6 +216,100 @@ void kconfig_parse(const char *buf, size_t len, struct kconfig *k)
 	for (i = 0; i < N_KOPTS; i++)
 		if (*kopt_field(k, i) == TRI_UNKNOWN)
 			*kopt_field(k, i) = TRI_NO;
+}
+
+/* ---- how compressed modules are loaded ---- */
+
+const char *module_compression_parse(const char *buf, size_t len)
+{
+	size_t i;
+
+	if (len && buf[len - 1] == '\n')
+		len--;
+	for (i = 0; i < ARRAY_SIZE(kcomp); i++)
+		if (word_is(buf, len, kcomp[i][1]))
+			return kcomp[i][1];
+	return NULL;
+}
+
+/* line[0..n) starts with the field name f ("Package:"): the value after
+ * it, spaces skipped, in *v[0..*vn) */
+static int dpkg_field(const char *line, size_t n, const char *f, const char **v,
+		      size_t *vn)
+{
+	size_t fl = strlen(f);
+
+	if (n < fl || memcmp(line, f, fl))
+		return 0;
+	line += fl;
+	n -= fl;
+	while (n && (*line == ' ' || *line == '\t')) {
+		line++;
+		n--;
+	}
+	*v = line;
+	*vn = n;
+	return 1;
+}
+
+int dpkg_installed_version(const char *buf, size_t len, const char *pkg,
+			   char *out, size_t size)
+{
+	const char *ver = NULL, *v;
+	size_t i, start = 0, vlen = 0, n, pl;
+	int is_pkg = 0, installed = 0;
+
+	if (!size)
+		return 0;
+	out[0] = '\0';
+	for (i = 0; i <= len; i++) {
+		if (i < len && buf[i] != '\n')
+			continue;
+		n = rtrim(buf + start, i - start);
+		if (n == 0) {
+			/* the end of a stanza (or of the file) */
+			if (is_pkg && installed && ver) {
+				snprintf(out, size, "%.*s",
+					 (int)(vlen < size ? vlen : size - 1),
+					 ver);
+				return 1;
+			}
+			is_pkg = installed = 0;
+			ver = NULL;
+		} else if (dpkg_field(buf + start, n, "Package:", &v, &pl)) {
+			is_pkg = word_is(v, pl, pkg);
+		} else if (dpkg_field(buf + start, n, "Status:", &v, &n)) {
+			installed = n >= 10 &&
+				    !memcmp(v + n - 10, " installed", 10);
+		} else if (dpkg_field(buf + start, n, "Version:", &v, &n)) {
+			ver = v;
+			vlen = n;
+		}
+		start = i + 1;
+	}
+	return 0;
+}
+
+int version_major(const char *v)
+{
+	const char *colon = strchr(v, ':');
+	int n = 0, digits = 0;
+
+	/* an epoch ("1:") first: the upstream version follows it */
+	if (colon) {
+		const char *p;
+
+		for (p = v; p < colon && *p >= '0' && *p <= '9'; p++)
+			;
+		if (p == colon && p > v)
+			v = colon + 1;
+	}
+	for (; *v >= '0' && *v <= '9'; v++) {
+		if (++digits > 4)
+			return -1;
+		n = n * 10 + (*v - '0');
+	}
+	return digits ? n : -1;
 }
 
 /* ---- /proc/keys ---- */

@@ -60,7 +60,13 @@ struct kconfig {
 	int lock_down_efi; /* CONFIG_LOCK_DOWN_IN_EFI_SECURE_BOOT */
 	int platform_keyring; /* CONFIG_INTEGRITY_PLATFORM_KEYRING */
 	int machine_keyring; /* CONFIG_INTEGRITY_MACHINE_KEYRING */
+	int module_decompress; /* CONFIG_MODULE_DECOMPRESS: the kernel
+				* decompresses a module kmod hands it so */
 	char sig_hash[32]; /* CONFIG_MODULE_SIG_HASH without quotes, or "" */
+	/* the compression Kbuild applies to modules, which is also the one
+	 * the kernel's decompressor reads: "xz", "zstd", "gzip" (from
+	 * CONFIG_MODULE_COMPRESS_XZ=y, ...), or "" for none */
+	char module_compress[8];
 };
 
 /*
@@ -70,6 +76,32 @@ struct kconfig {
  * TRI_UNKNOWN.
  */
 void kconfig_parse(const char *buf, size_t len, struct kconfig *k);
+
+/* ---- how compressed modules are loaded ---- */
+
+/*
+ * module_compression_parse - /sys/module/compression, which the kernel has
+ * when it decompresses modules itself (CONFIG_MODULE_DECOMPRESS): "xz",
+ * "zstd" or "gzip" and a newline. Returns that name (a static string), or
+ * NULL for anything else.
+ */
+const char *module_compression_parse(const char *buf, size_t len);
+
+/*
+ * dpkg_installed_version - the Version: of package pkg in a dpkg status
+ * file (/var/lib/dpkg/status) when its Status: ends in "installed". Copies
+ * it into out[size] (cut to fit, NUL-terminated) and returns 1; 0 when the
+ * package is not there or not installed.
+ */
+int dpkg_installed_version(const char *buf, size_t len, const char *pkg,
+			   char *out, size_t size);
+
+/*
+ * version_major - the leading number of a package version ("34.2-2" and
+ * "1:34.2-2" give 34, "30+20221128-1" gives 30). Returns -1 when there is
+ * no number there, or it is above 9999.
+ */
+int version_major(const char *v);
 
 /* ---- /proc/keys ---- */
 

@@ -1003,6 +1003,112 @@ static void check_release_known(const struct machine *m, struct decision *d)
 	    "unknown: the running kernel's release is unknown, so the vermagic cannot be compared");
 }
 
+/* ---- compressed modules: the kernel's decoder or kmod's ---- */
+
+/* kmod 31 is the first to hand compressed modules to the kernel */
+#define KMOD_KERNEL_DECOMPRESS 31
+
+enum load_path load_path(const struct machine *m, const char *container,
+			 char *why, size_t size)
+{
+	why[0] = '\0';
+	if (!container)
+		return PATH_PLAIN;
+	if (m->kernel_decomp == TRI_NO) {
+		snprintf(
+			why, size,
+			"the kernel does not decompress modules (%.300s): kmod decompresses it in user space",
+			m->kernel_decomp_src);
+		return PATH_KMOD;
+	}
+	if (m->kernel_decomp == TRI_YES &&
+	    strcmp(m->kernel_decomp_fmt, container)) {
+		snprintf(
+			why, size,
+			"the kernel decompresses only %s modules (%.300s): kmod decompresses this %s one in user space",
+			m->kernel_decomp_fmt, m->kernel_decomp_src, container);
+		return PATH_KMOD;
+	}
+	if (m->kmod_major >= 0 && m->kmod_major < KMOD_KERNEL_DECOMPRESS) {
+		snprintf(why, size,
+			 "kmod %.60s (%.200s) decompresses it in user space",
+			 m->kmod_version, m->kmod_src);
+		return PATH_KMOD;
+	}
+	if (m->kmod_major < 0) {
+		snprintf(
+			why, size,
+			"which kmod loads it is unknown (%.300s): kmod 31 and later hand it to the kernel%s, kmod 30 decompresses it in user space",
+			m->kmod_src,
+			m->kernel_decomp == TRI_YES ?
+				", which decompresses it" :
+				" if it decompresses modules");
+		return PATH_UNKNOWN;
+	}
+	if (m->kernel_decomp != TRI_YES) {
+		snprintf(
+			why, size,
+			"kmod %.60s (%.100s) hands it to the kernel if that decompresses %s modules, which is unknown (%.300s)",
+			m->kmod_version, m->kmod_src, container,
+			m->kernel_decomp_src);
+		return PATH_UNKNOWN;
+	}
+	snprintf(
+		why, size,
+		"kmod %.60s (%.100s) hands it to the kernel, which decompresses %s modules (%.200s)",
+		m->kmod_version, m->kmod_src, container, m->kernel_decomp_src);
+	return PATH_KERNEL;
+}
+
+const char *load_path_name(enum load_path p)
+{
+	switch (p) {
+	case PATH_KMOD:
+		return "kmod";
+	case PATH_KERNEL:
+		return "kernel";
+	case PATH_UNKNOWN:
+		return "unknown";
+	default:
+		return NULL;
+	}
+}
+
+#define RECOMPRESS_XZ \
+	"recompress it with a CRC32 check, as Kbuild does: unxz it, then xz --check=crc32 --lzma2=dict=1MiB the .ko (modsign sign KEY CERT FILE writes it so while signing), and check it again"
+
+/*
+ * A compressed file the kernel's decoder refuses (an xz stream whose
+ * check is not CRC32 or none: kernel/module/decompress.c decodes with
+ * XZ Embedded, which returns XZ_OPTIONS_ERROR, "decompression failed with
+ * status 6", for any other). The kernel decompresses before it looks at
+ * anything else, so where kmod hands it the file that is the verdict;
+ * where that is unknown, a module that would load is unknown.
+ */
+static void decide_decoder(const struct machine *m, const struct modfacts *f,
+			   struct decision *d)
+{
+	d->path = load_path(m, f->container, d->path_why, sizeof(d->path_why));
+	if (!f->container || f->container_kernel_ok)
+		return;
+	if (d->path == PATH_KERNEL) {
+		d->dkms = DKMS_NONE;
+		d->dkms_optional = 0;
+		d->next_alt[0] = '\0';
+		say(d, V_REJECTED, "kernel-decoder", RECOMPRESS_XZ,
+		    "will be rejected: its xz check is not CRC32 (xz's default is CRC64), which the kernel's own xz decoder refuses (\"decompression failed with status 6\", Invalid argument), and %s",
+		    d->path_why);
+	} else if (d->path == PATH_UNKNOWN &&
+		   (d->v == V_LOAD || d->v == V_LOAD_WARN)) {
+		d->dkms = DKMS_NONE;
+		d->dkms_optional = 0;
+		d->next_alt[0] = '\0';
+		say(d, V_UNKNOWN, "decoder-unknown", RECOMPRESS_XZ,
+		    "unknown: its xz check is not CRC32 (xz's default is CRC64), which the kernel's own xz decoder refuses; %s",
+		    d->path_why);
+	}
+}
+
 void decide(const struct machine *m, const struct policy *p,
 	    const struct modfacts *f, struct decision *d)
 {
@@ -1027,7 +1133,7 @@ void decide(const struct machine *m, const struct policy *p,
 	sig = classify_signature(m, f, d);
 	signer = signer_name(f, d, who, sizeof(who));
 	if (decide_vermagic(m, f, d))
-		return;
+		goto out;
 	if (sig == PASS)
 		say_trusted(m, signer, d);
 	else if (p->checks == TRI_NO)
@@ -1043,6 +1149,8 @@ void decide(const struct machine *m, const struct policy *p,
 	if (loads)
 		check_release_known(m, d);
 	say_deletion(d);
+out:
+	decide_decoder(m, f, d);
 }
 
 const char *verdict_name(enum verdict v)

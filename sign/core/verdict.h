@@ -85,6 +85,31 @@ enum trust {
 	TRUST_UNKNOWN,
 };
 
+/* How a compressed module reaches the kernel on the machine. */
+enum load_path {
+	PATH_PLAIN = 0, /* not compressed: nothing to decompress */
+	PATH_KMOD, /* kmod decompresses it in user space (kmod 30 and
+		    * earlier, or a kernel that does not decompress this
+		    * format) */
+	PATH_KERNEL, /* kmod 31 or later hands the file to the kernel's
+		      * own decoder (finit_module, MODULE_INIT_COMPRESSED_FILE) */
+	PATH_UNKNOWN, /* cannot be told: kmod's version or the kernel's
+		       * decompression unknown */
+};
+
+/*
+ * load_path - which way a module compressed as container ("xz", "zstd",
+ * "gzip"; NULL: not compressed) reaches the kernel on m, as kmod decides
+ * it (libkmod's do_finit_module: the kernel decompresses a file whose
+ * compression is /sys/module/compression's, kmod the rest), and why in
+ * why[size].
+ */
+enum load_path load_path(const struct machine *m, const char *container,
+			 char *why, size_t size);
+
+/* "kmod", "kernel", "unknown"; NULL for PATH_PLAIN */
+const char *load_path_name(enum load_path p);
+
 /* Why a verdict is DKMS's doing. */
 enum dkms_why {
 	DKMS_NONE = 0,
@@ -127,6 +152,8 @@ struct decision {
 	int sig_ok; /* TRI: checked against its certificate */
 	char sig_check[KM_WHY];
 	int vermagic_ok; /* TRI */
+	enum load_path path; /* how the file reaches the kernel */
+	char path_why[KM_WHY]; /* what says so */
 	const struct cert_id *cert; /* the signer's certificate, if known */
 	const struct mkey *kkey; /* the kernel's key for it, if found */
 };

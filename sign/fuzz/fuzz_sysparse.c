@@ -40,6 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct policy p;
 	struct decision d;
 	const char *val;
+	char ver[64];
 	size_t off = 0, vlen, n = 0;
 	uint8_t *copy;
 	int r;
@@ -76,6 +77,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kconfig_parse((const char *)copy, size, &kc);
 	if (strlen(kc.sig_hash) >= sizeof(kc.sig_hash))
 		abort();
+	if (strlen(kc.module_compress) >= sizeof(kc.module_compress))
+		abort();
+	if (dpkg_installed_version((const char *)copy, size, "kmod", ver,
+				   sizeof(ver)) &&
+	    (strlen(ver) >= sizeof(ver) || version_major(ver) > 9999))
+		abort();
+	(void)module_compression_parse((const char *)copy, size);
 	(void)lockdown_parse((const char *)copy, size);
 	(void)bool_param_parse((const char *)copy, size);
 	(void)efivar_u8(copy, size);

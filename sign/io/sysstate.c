@@ -379,12 +379,52 @@ static void read_release(struct machine *m, const char *release)
 		 path, m->live ? "" : " (give it with --release)");
 }
 
+/*
+ * Where a release's kernel image and config are: /boot/vmlinuz-R and
+ * /boot/config-R, or, from Debian's 7.x kernels (whose packages put
+ * nothing under /boot: linux-base's hook links them there on install),
+ * /usr/lib/modules/R/vmlinuz and /usr/lib/modules/R/config; /lib/modules/R
+ * for a tree that is not merged-/usr. Tried in this order.
+ */
+static const char *const kfile_fmt[][2] = {
+	{ "/boot/vmlinuz-%s", "/boot/config-%s" },
+	{ "/usr/lib/modules/%s/vmlinuz", "/usr/lib/modules/%s/config" },
+	{ "/lib/modules/%s/vmlinuz", "/lib/modules/%s/config" },
+};
+#define N_KFILE ARRAY_SIZE(kfile_fmt)
+
+/* the i-th place of the release's image (which 0) or config (which 1) */
+static void kfile_path(const struct machine *m, size_t i, int which, char *out,
+		       size_t size)
+{
+	snprintf(out, size, kfile_fmt[i][which], m->release);
+}
+
+/* "/boot/config-R, /usr/lib/modules/R/config or /lib/modules/R/config",
+ * to say where nothing was found */
+static void kfile_places(const struct machine *m, int which, char *out,
+			 size_t size)
+{
+	char p[sizeof(m->release) + 32];
+	size_t i, used = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < N_KFILE && used < size; i++) {
+		kfile_path(m, i, which, p, sizeof(p));
+		used += (size_t)snprintf(out + used, size - used, "%s%s",
+					 !i		 ? "" :
+					 i + 1 < N_KFILE ? ", " :
+							   " or ",
+					 p);
+	}
+}
+
 static void read_config(struct machine *m)
 {
-	char path[300];
-	uint8_t *b;
-	size_t n;
-	int e;
+	char path[300], places[600];
+	uint8_t *b = NULL;
+	size_t n, i;
+	int e = ENOENT;
 
 	memset(&m->kc, 0, sizeof(m->kc));
 	kconfig_parse(NULL, 0, &m->kc);
@@ -394,8 +434,16 @@ static void read_config(struct machine *m)
 			"the kernel release is unknown, so /boot/config-RELEASE is too");
 		return;
 	}
-	snprintf(path, sizeof(path), "/boot/config-%s", m->release);
-	if (slurp(m, path, &b, &n) == 0) {
+	/* the first place that has it; a place that holds something else
+	 * than a missing file (unreadable, say) is what is reported */
+	for (i = 0; i < N_KFILE; i++) {
+		kfile_path(m, i, 1, path, sizeof(path));
+		if (slurp(m, path, &b, &n) == 0)
+			break;
+		if (i == 0 || e == ENOENT)
+			e = errno;
+	}
+	if (i < N_KFILE) {
 		kconfig_parse((const char *)b, n, &m->kc);
 		free(b);
 		if (m->kc.valid) {
@@ -407,7 +455,7 @@ static void read_config(struct machine *m)
 			 "%s holds no CONFIG_ line", path);
 		return;
 	}
-	e = errno;
+	kfile_places(m, 1, places, sizeof(places));
 	/* CONFIG_IKCONFIG_PROC: the config, gzip-compressed */
 	if (slurp(m, "/proc/config.gz", &b, &n) == 0) {
 		uint8_t *plain;
@@ -416,7 +464,7 @@ static void read_config(struct machine *m)
 
 		if (comp_decompress(COMP_GZIP, b, n, &plain, &plen, &eb)) {
 			snprintf(m->config_why, sizeof(m->config_why),
-				 "no %.200s; /proc/config.gz: %.200s", path,
+				 "no %.300s; /proc/config.gz: %.150s", places,
 				 eb.msg);
 			free(b);
 			return;
@@ -430,11 +478,122 @@ static void read_config(struct machine *m)
 			return;
 		}
 		snprintf(m->config_why, sizeof(m->config_why),
-			 "no %s; /proc/config.gz holds no CONFIG_ line", path);
+			 "no %.300s; /proc/config.gz holds no CONFIG_ line",
+			 places);
 		return;
 	}
 	snprintf(m->config_why, sizeof(m->config_why),
-		 "cannot read %s: %s; no /proc/config.gz", path, strerror(e));
+		 "cannot read %.300s: %s; no /proc/config.gz", places,
+		 strerror(e));
+}
+
+/* ---- how compressed modules are loaded ---- */
+
+#define DPKG_STATUS "/var/lib/dpkg/status"
+
+/* kmod's version, from the package database under the root: the kmod
+ * that loads modules there (modprobe and insmod are links to it) */
+static void read_kmod(struct machine *m)
+{
+	uint8_t *b;
+	size_t n;
+
+	m->kmod_major = -1;
+	if (slurp(m, DPKG_STATUS, &b, &n)) {
+		snprintf(m->kmod_src, sizeof(m->kmod_src),
+			 "cannot read " DPKG_STATUS ": %s", strerror(errno));
+		return;
+	}
+	if (!dpkg_installed_version((const char *)b, n, "kmod", m->kmod_version,
+				    sizeof(m->kmod_version))) {
+		free(b);
+		snprintf(m->kmod_src, sizeof(m->kmod_src),
+			 "no installed kmod package in " DPKG_STATUS);
+		return;
+	}
+	free(b);
+	m->kmod_major = version_major(m->kmod_version);
+	if (m->kmod_major < 0)
+		snprintf(m->kmod_src, sizeof(m->kmod_src),
+			 DPKG_STATUS
+			 " gives kmod a version that is not a number");
+	else
+		snprintf(m->kmod_src, sizeof(m->kmod_src), DPKG_STATUS);
+}
+
+/* Whether the kernel decompresses modules itself, and which format: what
+ * kmod reads (/sys/module/compression) for the running kernel, else the
+ * release's config (CONFIG_MODULE_DECOMPRESS). */
+static void read_decompress(struct machine *m)
+{
+	static const char path[] = "/sys/module/compression";
+	const char *fmt;
+	uint8_t *b;
+	size_t n;
+	int e;
+
+	m->kernel_decomp = TRI_UNKNOWN;
+	if (m->release_running == TRI_YES) {
+		if (slurp(m, path, &b, &n) == 0) {
+			fmt = module_compression_parse((const char *)b, n);
+			free(b);
+			if (fmt) {
+				m->kernel_decomp = TRI_YES;
+				snprintf(m->kernel_decomp_fmt,
+					 sizeof(m->kernel_decomp_fmt), "%s",
+					 fmt);
+				snprintf(m->kernel_decomp_src,
+					 sizeof(m->kernel_decomp_src), "%s",
+					 path);
+				return;
+			}
+			snprintf(
+				m->kernel_decomp_src,
+				sizeof(m->kernel_decomp_src),
+				"%s names no format kmod knows (xz, zstd, gzip)",
+				path);
+			return;
+		}
+		e = errno;
+		if (e == ENOENT && dir_has_entries(m, "/sys/module") == 1) {
+			/* kmod then decompresses in user space, whatever
+			 * the config says */
+			m->kernel_decomp = TRI_NO;
+			snprintf(
+				m->kernel_decomp_src,
+				sizeof(m->kernel_decomp_src),
+				"no %s: the running kernel does not decompress modules",
+				path);
+			return;
+		}
+		if (e != ENOENT) {
+			snprintf(m->kernel_decomp_src,
+				 sizeof(m->kernel_decomp_src),
+				 "cannot read %s: %s", path, strerror(e));
+			return;
+		}
+	}
+	if (!m->kc.valid) {
+		snprintf(
+			m->kernel_decomp_src, sizeof(m->kernel_decomp_src),
+			"%s%.300s",
+			m->release_running == TRI_YES ?
+				"no /sys/module; and the kernel's config is unknown: " :
+				"the kernel's config is unknown: ",
+			m->config_why);
+		return;
+	}
+	if (m->kc.module_decompress == TRI_YES && m->kc.module_compress[0]) {
+		m->kernel_decomp = TRI_YES;
+		snprintf(m->kernel_decomp_fmt, sizeof(m->kernel_decomp_fmt),
+			 "%s", m->kc.module_compress);
+		snprintf(m->kernel_decomp_src, sizeof(m->kernel_decomp_src),
+			 "CONFIG_MODULE_DECOMPRESS=y in %.300s", m->config_src);
+		return;
+	}
+	m->kernel_decomp = TRI_NO;
+	snprintf(m->kernel_decomp_src, sizeof(m->kernel_decomp_src),
+		 "no CONFIG_MODULE_DECOMPRESS in %.300s", m->config_src);
 }
 
 /* ---- /proc/keys ---- */
@@ -926,9 +1085,11 @@ static int read_image(const struct machine *m, const char *path, uint8_t **buf,
 void machine_read_builtin(struct machine *m)
 {
 	struct cert_list *l = &m->builtin;
-	char why[MS_WHY], img[sizeof(m->release) + 16];
-	uint8_t *b;
-	size_t n;
+	char why[MS_WHY], img[sizeof(m->release) + 32],
+		places[sizeof(m->release) * 3 + 96];
+	uint8_t *b = NULL;
+	size_t n = 0, i;
+	int e = ENOENT;
 
 	if (m->builtin_read)
 		return;
@@ -940,21 +1101,36 @@ void machine_read_builtin(struct machine *m)
 			"the kernel release is unknown, and with it the kernel image");
 		return;
 	}
-	snprintf(img, sizeof(img), "/boot/vmlinuz-%s", m->release);
+	/* the first place that has a file: /boot, then the 7.x layout */
+	for (i = 0; i < N_KFILE; i++) {
+		kfile_path(m, i, 0, img, sizeof(img));
+		if (read_image(m, img, &b, &n) == 0)
+			break;
+		e = errno;
+		if (e != ENOENT)
+			break;
+	}
+	if (i == N_KFILE) {
+		kfile_places(m, 0, places, sizeof(places));
+		snprintf(l->src, sizeof(l->src), "/boot/vmlinuz-%s",
+			 m->release);
+		snprintf(l->why, sizeof(l->why), "cannot read %.400s: %s",
+			 places, strerror(e));
+		return;
+	}
 	snprintf(l->src, sizeof(l->src), "%s", img);
-	if (read_image(m, img, &b, &n)) {
-		if (errno == EFBIG)
+	if (!b) {
+		if (e == EFBIG)
 			snprintf(
 				l->why, sizeof(l->why),
 				"%.300s is larger than modsign's limit of %d MiB for a kernel image",
 				l->src, KIMAGE_FILE_MAX_MIB);
-		else if (errno == EINVAL)
+		else if (e == EINVAL)
 			snprintf(l->why, sizeof(l->why),
 				 "%.300s is not a regular file", l->src);
 		else
 			snprintf(l->why, sizeof(l->why),
-				 "cannot read %.300s: %s", l->src,
-				 strerror(errno));
+				 "cannot read %.300s: %s", l->src, strerror(e));
 		return;
 	}
 	/* the certificates' source is l->src: it lives as long as m */
@@ -990,6 +1166,8 @@ void machine_read(struct machine *m, const char *root, const char *release)
 	read_moknew(m);
 	read_dkms_cert(m);
 	read_running(m);
+	read_kmod(m);
+	read_decompress(m);
 	/* the kernel image is read by machine_read_builtin, when needed */
 	m->builtin.status = LIST_UNKNOWN;
 	snprintf(m->builtin.why, sizeof(m->builtin.why),

@@ -3,8 +3,12 @@
  * sysstate.h - what `modsign check` reads about the running machine: Secure
  * Boot and setup mode (EFI variables), lockdown, module.sig_enforce, the
  * kernel's config and release, the keys the kernel trusts (/proc/keys) and
- * the MOK lists (MokListRT, and MokNew for a pending enrollment), and
- * DKMS's own certificate (/var/lib/dkms/mok.pub).
+ * the MOK lists (MokListRT, and MokNew for a pending enrollment),
+ * DKMS's own certificate (/var/lib/dkms/mok.pub), and how a compressed
+ * module reaches the kernel (kmod's version from /var/lib/dpkg/status;
+ * /sys/module/compression, or CONFIG_MODULE_DECOMPRESS for a release that
+ * is not running). The kernel's config and image are looked for in /boot,
+ * then in /usr/lib/modules/R and /lib/modules/R (Debian's 7.x layout).
  *
  * Every path is resolved under a root prefix ("" for this machine; a folder
  * for the tests or a mounted image), inside it as chroot would (rootfs.h). What cannot be read is recorded as
@@ -24,8 +28,10 @@
 void machine_read(struct machine *m, const char *root, const char *release);
 
 /*
- * machine_read_builtin - fill m->builtin from /boot/vmlinuz-<release>
- * under the root (the first call only; later ones return at once).
+ * machine_read_builtin - fill m->builtin from /boot/vmlinuz-<release>,
+ * else /usr/lib/modules/<release>/vmlinuz or /lib/modules/<release>/
+ * vmlinuz, under the root (the first call only; later ones return at
+ * once); m->builtin.src names the file read.
  * Decompressing the image takes about a second, so machine_read leaves it
  * out: `check` calls this only for a signer no other list names, `status`
  * always.

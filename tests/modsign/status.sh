@@ -277,6 +277,87 @@ test_compressed() {
 	agree
 }
 
+# set_kmod ROOT VERSION: dpkg's status file with package kmod VERSION
+set_kmod() {
+	mkdir -p "$1/var/lib/dpkg"
+	printf '%s\n' 'Package: libkmod2' 'Status: install ok installed' 'Version: 88' '' \
+		'Package: kmod' 'Status: install ok installed' "Version: $2" >"$1/var/lib/dpkg/status"
+}
+
+# A CRC32 .ko.xz (Kbuild's, the kit's) and a CRC64 one (xz's default,
+# DKMS 3.0.10's) as kmod 34 on a kernel that decompresses xz loads them
+# (Debian 13), as kmod 30 does (Debian 12), and where kmod is unknown.
+test_xz_check_by_kmod() {
+	local d=r/lib/modules/$RELEASE/updates
+	local why="its xz check is not CRC32 (xz's default is CRC64), which the kernel's own xz decoder refuses"
+	sb_root r
+	put r updates c32.ko A
+	put r updates c64.ko A
+	xz --check=crc32 --lzma2=dict=1MiB "$d/c32.ko"
+	xz --check=crc64 "$d/c64.ko"
+	set_kmod r 34.2-2
+	echo xz >r/sys/module/compression
+	status 1 --root r
+	expect_line "  1 module: will be rejected: $why (\"decompression failed with status 6\", Invalid argument), and kmod 34.2-2 (/var/lib/dpkg/status) hands it to the kernel, which decompresses xz modules (/sys/module/compression)"
+	expect_line "    c64"
+	expect_line "    next step: recompress it with a CRC32 check, as Kbuild does: unxz it, then xz --check=crc32 --lzma2=dict=1MiB the .ko (modsign sign KEY CERT FILE writes it so while signing), and check it again"
+	expect_line "1 module will load: 1 signed by a key enrolled in MOK"
+	status 1 --root r --json
+	expect_eq "False kernel-decoder kernel True kernel 34.2-2 True xz" \
+		"$(json_get 'm["c64"]["will_load"], m["c64"]["reason"], m["c64"]["decompressed_by"], m["c32"]["will_load"], m["c32"]["decompressed_by"], d["machine"]["kmod_version"], d["machine"]["module_decompress"], d["machine"]["module_decompress_format"]')"
+	agree
+	# kmod 30 decompresses both itself
+	set_kmod r 30+20221128-1
+	status 0 --root r
+	expect_line "2 modules will load: 2 signed by a key enrolled in MOK"
+	status 0 --root r --json
+	expect_eq "True kmod" "$(json_get 'm["c64"]["will_load"], m["c64"]["decompressed_by"]')"
+	# no dpkg status (an image tree): the CRC64 one cannot be known to load
+	rm r/var/lib/dpkg/status
+	status 1 --root r
+	expect_line "  1 module: unknown: $why; which kmod loads it is unknown (cannot read /var/lib/dpkg/status: No such file or directory): kmod 31 and later hand it to the kernel, which decompresses it, kmod 30 decompresses it in user space"
+	expect_line "    c64"
+	status 1 --root r --json
+	expect_eq "None decoder-unknown unknown None" \
+		"$(json_get 'm["c64"]["will_load"], m["c64"]["reason"], m["c64"]["decompressed_by"], d["machine"]["kmod_version"]')"
+	agree
+}
+
+# Debian's 7.x layout: the kernel image and config only under
+# /usr/lib/modules/R (before linux-base's hook links them into /boot), the
+# modules there too, with /lib a link to usr/lib (merged /usr) or absent
+# (a tree unpacked from the packages): the same report as with /boot.
+test_usr_lib_modules_layout() {
+	local debian want
+	debian=$(find "$MODDIR" -name crc7.ko | sed -n 1p)
+	sb_root b
+	rm b/proc/keys # not root: the image decides
+	cp "$VMLINUZ" "b/boot/vmlinuz-$RELEASE"
+	put b kernel u.ko unsigned
+	cp "$debian" "b/lib/modules/$RELEASE/kernel/d.ko"
+	status 1 --root b
+	want=$(sed -n '/^modules in /,$p' "$T/out")
+	grep -qxF "1 module will load: 1 signed by a key built into the kernel" <<<"$want" ||
+		fail "the /boot layout: $(cat "$T/out")"
+	mkdir -p r/usr/lib
+	cp -a b/. r/
+	rm -r r/boot
+	mv r/lib/modules r/usr/lib/modules
+	rmdir r/lib
+	cp "$VMLINUZ" "r/usr/lib/modules/$RELEASE/vmlinuz"
+	cp "$CONFIG" "r/usr/lib/modules/$RELEASE/config"
+	ln -s usr/lib r/lib
+	status 1 --root r
+	expect_eq "$want" "$(sed -n '/^modules in /,$p' "$T/out")"
+	expect_line "  config:      CONFIG_MODULE_SIG=y, CONFIG_MODULE_SIG_FORCE=n, hash sha256 (/usr/lib/modules/$RELEASE/config)"
+	status 1 --root r --json
+	expect_eq "True /usr/lib/modules/$RELEASE/config" "$(json_get 'm["d"]["will_load"], d["machine"]["config"]')"
+	# no /lib at all: the modules are found under /usr/lib/modules
+	rm r/lib
+	status 1 --root r
+	expect_eq "${want//modules in \/lib/modules in \/usr\/lib}" "$(sed -n '/^modules in /,$p' "$T/out")"
+}
+
 test_dkms_key() {
 	sb_root r
 	mkdir -p r/var/lib/dkms

@@ -426,6 +426,112 @@ TEST(modinfo_hostile)
 	free(b.p);
 }
 
+/* ---- how compressed modules are loaded ---- */
+
+TEST(kconfig_module_decompress)
+{
+	struct kconfig k;
+
+	kc("CONFIG_MODULE_COMPRESS=y\n# CONFIG_MODULE_COMPRESS_GZIP is not set\n"
+	   "CONFIG_MODULE_COMPRESS_XZ=y\nCONFIG_MODULE_DECOMPRESS=y\n",
+	   &k);
+	check(k.module_decompress == TRI_YES, "decompress");
+	check(!strcmp(k.module_compress, "xz"), "xz: %s", k.module_compress);
+	kc("CONFIG_MODULE_COMPRESS_NONE=y\n# CONFIG_MODULE_COMPRESS_XZ is not set\n",
+	   &k);
+	check(k.module_decompress == TRI_NO, "absent: off");
+	check(!k.module_compress[0], "none: %s", k.module_compress);
+	kc("CONFIG_MODULE_COMPRESS_ZSTD=y\n# CONFIG_MODULE_DECOMPRESS is not set\n",
+	   &k);
+	check(k.module_decompress == TRI_NO, "not set");
+	check(!strcmp(k.module_compress, "zstd"), "zstd");
+	kc("CONFIG_MODULE_COMPRESS_GZIP=m\nCONFIG_MODULE_COMPRESS_XZ_EXTRA=y\n",
+	   &k);
+	check(!k.module_compress[0], "=m and a longer name: %s",
+	      k.module_compress);
+	kconfig_parse(NULL, 0, &k);
+	check(k.module_decompress == TRI_UNKNOWN, "no config: unknown");
+}
+
+static const char *mc(const char *s)
+{
+	struct buf b = from_str(s);
+	const char *r = module_compression_parse((const char *)b.p, b.len);
+
+	free(b.p);
+	return r;
+}
+
+TEST(module_compression)
+{
+	check(mc("xz\n") && !strcmp(mc("xz\n"), "xz"), "xz");
+	check(mc("zstd") && !strcmp(mc("zstd"), "zstd"), "zstd, no newline");
+	check(mc("gzip\n") && !strcmp(mc("gzip\n"), "gzip"), "gzip");
+	check(!mc(""), "empty");
+	check(!mc("xz\n\n"), "two newlines");
+	check(!mc("lz4\n"), "lz4");
+	check(!mc("x"), "a prefix");
+	check(!module_compression_parse(NULL, 0), "NULL");
+}
+
+/* dpkg_installed_version on s, in a buffer of exactly its length */
+static int dv(const char *s, const char *pkg, char *out, size_t size)
+{
+	struct buf b = from_str(s);
+	int r = dpkg_installed_version((const char *)b.p, b.len, pkg, out,
+				       size);
+
+	free(b.p);
+	return r;
+}
+
+TEST(dpkg_status)
+{
+	static const char st[] =
+		"Package: kmod-doc\nStatus: install ok installed\nVersion: 99\n"
+		"Description: x\n Package: kmod\n Version: 1\n\n"
+		"Package: kmod\nStatus: install ok installed\n"
+		"Priority: important\nVersion: 34.2-2\nDepends: libc6\n\n"
+		"Package: libkmod2\nVersion: 88\nStatus: install ok installed\n";
+	char v[64];
+
+	check(dv(st, "kmod", v, sizeof(v)) == 1 && !strcmp(v, "34.2-2"),
+	      "kmod: %s", v);
+	check(dv(st, "libkmod2", v, sizeof(v)) == 1 && !strcmp(v, "88"),
+	      "the last stanza, Version before Status: %s", v);
+	check(dv(st, "kmo", v, sizeof(v)) == 0 && !v[0], "a prefix");
+	check(dv("Package: kmod\nStatus: deinstall ok config-files\nVersion: 30\n",
+		 "kmod", v, sizeof(v)) == 0,
+	      "config files only");
+	check(dv("Package: kmod\nStatus: install ok half-installed\nVersion: 30\n",
+		 "kmod", v, sizeof(v)) == 0,
+	      "half-installed");
+	check(dv("Package: kmod\r\nStatus: install ok installed\r\nVersion: 30\r\n",
+		 "kmod", v, sizeof(v)) == 1 &&
+		      !strcmp(v, "30"),
+	      "CRLF: %s", v);
+	check(dv("Package: kmod\nStatus: install ok installed\n", "kmod", v,
+		 sizeof(v)) == 0,
+	      "no Version");
+	check(dv(st, "kmod", v, 3) == 1 && !strcmp(v, "34"), "cut: %s", v);
+	check(dv("", "kmod", v, sizeof(v)) == 0, "empty");
+	check(dpkg_installed_version(NULL, 0, "kmod", v, sizeof(v)) == 0,
+	      "NULL");
+}
+
+TEST(version_major)
+{
+	check(version_major("34.2-2") == 34, "34.2-2");
+	check(version_major("30+20221128-1") == 30, "30+20221128-1");
+	check(version_major("1:31-1") == 31, "epoch");
+	check(version_major("31") == 31, "31");
+	check(version_major("") == -1, "empty");
+	check(version_major("v34") == -1, "v34");
+	check(version_major(":34") == -1, "an empty epoch");
+	check(version_major("12345") == -1, "too large");
+	check(version_major("a:34") == -1, "a letter epoch");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -433,6 +539,10 @@ int main(void)
 	RUN(lockdown);
 	RUN(bool_param);
 	RUN(kconfig);
+	RUN(kconfig_module_decompress);
+	RUN(module_compression);
+	RUN(dpkg_status);
+	RUN(version_major);
 	RUN(proc_keys);
 	RUN(proc_keys_every_truncation);
 	RUN(siglist);

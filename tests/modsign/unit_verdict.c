@@ -404,6 +404,126 @@ TEST(verdict_bad_and_damaged)
 	free(mod.p);
 }
 
+/* ---- compressed modules: the kernel's decoder or kmod's ---- */
+
+/* kmod KMOD ("" unknown) and the kernel decompressing FMT ("" no, NULL
+ * unknown) */
+static void loader(struct machine *m, const char *kmod, const char *fmt)
+{
+	snprintf(m->kmod_version, sizeof(m->kmod_version), "%s", kmod);
+	m->kmod_major = kmod[0] ? version_major(kmod) : -1;
+	snprintf(m->kmod_src, sizeof(m->kmod_src), "%s",
+		 kmod[0] ? "dpkg" : "no dpkg");
+	m->kernel_decomp = !fmt ? TRI_UNKNOWN : fmt[0] ? TRI_YES : TRI_NO;
+	snprintf(m->kernel_decomp_fmt, sizeof(m->kernel_decomp_fmt), "%s",
+		 fmt ? fmt : "");
+	snprintf(m->kernel_decomp_src, sizeof(m->kernel_decomp_src), "sysfs");
+}
+
+/* r's module decided again as a file compressed so, which the kernel's
+ * decoder takes (ok) or not */
+static void as_file(const struct machine *m, struct result *r,
+		    const char *container, int ok)
+{
+	r->f.container = container;
+	r->f.container_kernel_ok = ok;
+	decide(m, &r->p, &r->f, &r->d);
+}
+
+#define CRC64_XZ \
+	"its xz check is not CRC32 (xz's default is CRC64), which the kernel's own xz decoder refuses"
+
+TEST(verdict_kernel_decoder)
+{
+	struct machine m;
+	struct result r;
+	struct buf mod = signed_module("6.1.0-test", key_a, W.a);
+	struct buf un = module_for("6.1.0-test");
+	struct buf other = signed_module("6.1.0-other", key_a, W.a);
+	const char *loads =
+		"will load: signed by modsign unit key A, a key this kernel trusts";
+	char want[1024];
+
+	sb_machine(&m);
+	judge(&m, &mod, &r);
+	check(r.d.path == PATH_PLAIN && !load_path_name(r.d.path),
+	      "not compressed");
+	/* kmod 34, the kernel decompresses xz: the kernel refuses CRC64 */
+	loader(&m, "34.2-2", "xz");
+	as_file(&m, &r, "xz", 0);
+	snprintf(
+		want, sizeof(want),
+		"will be rejected: " CRC64_XZ
+		" (\"decompression failed with status 6\", Invalid argument), and kmod 34.2-2 (dpkg) hands it to the kernel, which decompresses xz modules (sysfs)");
+	check(r.d.v == V_REJECTED && !strcmp(r.d.reason, "kernel-decoder") &&
+		      !strcmp(r.d.line, want),
+	      "kernel: %s", r.d.line);
+	check(r.d.path == PATH_KERNEL &&
+		      !strcmp(load_path_name(r.d.path), "kernel") &&
+		      strstr(r.d.next, "xz --check=crc32 --lzma2=dict=1MiB"),
+	      "path and next: %s", r.d.next);
+	check(r.d.trust == TRUST_YES, "the key's trust still found");
+	/* CRC32: loads by the same path */
+	as_file(&m, &r, "xz", 1);
+	check(r.d.v == V_LOAD && !strcmp(r.d.line, loads) &&
+		      r.d.path == PATH_KERNEL,
+	      "CRC32: %s", r.d.line);
+	/* kmod 30: user space */
+	loader(&m, "30+20221128-1", "xz");
+	as_file(&m, &r, "xz", 0);
+	check(r.d.v == V_LOAD && r.d.path == PATH_KMOD &&
+		      !strcmp(r.d.path_why,
+			      "kmod 30+20221128-1 (dpkg) decompresses it in user space"),
+	      "kmod 30: %s / %s", r.d.line, r.d.path_why);
+	/* kmod unknown: unknown, not "will load" */
+	loader(&m, "", "xz");
+	as_file(&m, &r, "xz", 0);
+	check(r.d.v == V_UNKNOWN && !strcmp(r.d.reason, "decoder-unknown") &&
+		      r.d.path == PATH_UNKNOWN &&
+		      !strncmp(r.d.line, "unknown: " CRC64_XZ "; which kmod",
+			       strlen("unknown: " CRC64_XZ "; which kmod")),
+	      "kmod unknown: %s", r.d.line);
+	/* ... but a kernel that does not decompress leaves it to kmod */
+	loader(&m, "", "");
+	as_file(&m, &r, "xz", 0);
+	check(r.d.v == V_LOAD && r.d.path == PATH_KMOD, "no decompression: %s",
+	      r.d.line);
+	/* ... nor one that decompresses another format */
+	loader(&m, "34.2-2", "zstd");
+	as_file(&m, &r, "xz", 0);
+	check(r.d.v == V_LOAD && r.d.path == PATH_KMOD &&
+		      strstr(r.d.path_why, "only zstd"),
+	      "zstd kernel: %s", r.d.path_why);
+	/* kmod 34, whether the kernel decompresses unknown */
+	loader(&m, "34.2-2", NULL);
+	as_file(&m, &r, "xz", 0);
+	check(r.d.v == V_UNKNOWN && r.d.path == PATH_UNKNOWN &&
+		      strstr(r.d.path_why, "which is unknown (sysfs)"),
+	      "kernel unknown: %s", r.d.path_why);
+	/* a module rejected anyway keeps its verdict when the path is not
+	 * known */
+	judge(&m, &un, &r);
+	loader(&m, "", "xz");
+	as_file(&m, &r, "xz", 0);
+	check(r.d.v == V_REJECTED && !strcmp(r.d.reason, "unsigned"),
+	      "unsigned: %s", r.d.line);
+	/* where the kernel decodes, the decoder is first: before the
+	 * signature and the vermagic */
+	loader(&m, "34.2-2", "xz");
+	as_file(&m, &r, "xz", 0);
+	check(r.d.v == V_REJECTED && !strcmp(r.d.reason, "kernel-decoder"),
+	      "unsigned, kernel path: %s", r.d.line);
+	judge(&m, &other, &r);
+	as_file(&m, &r, "xz", 0);
+	check(r.d.v == V_REJECTED && !strcmp(r.d.reason, "kernel-decoder") &&
+		      r.d.path == PATH_KERNEL,
+	      "other release: %s", r.d.line);
+	free(mod.p);
+	free(un.p);
+	free(other.p);
+	machine_free(&m);
+}
+
 int main(void)
 {
 	struct errbuf eb;
@@ -427,6 +547,7 @@ int main(void)
 	RUN(verdict_key_id_and_serial);
 	RUN(verdict_vermagic_and_release);
 	RUN(verdict_bad_and_damaged);
+	RUN(verdict_kernel_decoder);
 
 	cert_id_free(&W.ca);
 	cert_id_free(&W.cb);

@@ -207,7 +207,7 @@ test_config_from_proc_config_gz() {
 	expect_line "  config:      CONFIG_MODULE_SIG=y, CONFIG_MODULE_SIG_FORCE=n, hash sha256 (/proc/config.gz)"
 	rm r/proc/config.gz
 	check 0 --root r u.ko
-	expect_file_contains "$T/out" "  config:      unknown (cannot read /boot/config-$RELEASE: No such file or directory; no /proc/config.gz)"
+	expect_file_contains "$T/out" "  config:      unknown (cannot read /boot/config-$RELEASE, /usr/lib/modules/$RELEASE/config or /lib/modules/$RELEASE/config: No such file or directory; no /proc/config.gz)"
 }
 
 # ---- unknown, never guessed ----
@@ -403,7 +403,7 @@ test_debian_module_no_image() {
 	rm "r$img"
 	check 1 --root r d.ko
 	expect_line "d.ko: unknown: signed by $bt; whether this kernel trusts that key is unknown"
-	expect_file_contains "$T/out" "but without the signer's certificate modsign cannot tell whether it is the same key; the kernel image, which may hold it, could not be read (cannot read $img: No such file or directory)"
+	expect_file_contains "$T/out" "but without the signer's certificate modsign cannot tell whether it is the same key; the kernel image, which may hold it, could not be read (cannot read $img, /usr/lib/modules/$RELEASE/vmlinuz or /lib/modules/$RELEASE/vmlinuz: No such file or directory)"
 	check 1 --root r --json d.ko
 	expect_file_contains "$T/out" '"match":"name"'
 	# damaged: the xz stream header's CRC overwritten (refused before
@@ -517,6 +517,215 @@ test_xz_check_the_kernel_refuses() {
 	check 0 --root r --json a.ko.xz b.ko.xz
 	[ "$(grep -o '"kernel_decoder_takes_it":[a-z]*' "$T/out" | tr '\n' ' ')" == '"kernel_decoder_takes_it":false "kernel_decoder_takes_it":true ' ] ||
 		fail "json: $(cat "$T/out")"
+}
+
+# ---- compressed modules as the target's kmod loads them (issue #24) ----
+
+# set_kmod ROOT VERSION: dpkg's status file with package kmod VERSION
+# installed, between packages whose names and text look like it
+set_kmod() {
+	mkdir -p "$1/var/lib/dpkg"
+	printf '%s\n' 'Package: kmod-doc' 'Status: install ok installed' 'Version: 99' \
+		'Description: not kmod' ' Package: kmod' ' Version: 1' '' \
+		'Package: kmod' 'Status: install ok installed' 'Priority: important' \
+		"Version: $2" 'Description: tools for managing Linux kernel modules' '' \
+		'Package: libkmod2' 'Status: install ok installed' 'Version: 88' \
+		>"$1/var/lib/dpkg/status"
+}
+
+# set_compression ROOT FORMAT|none: /sys/module/compression, which the
+# running kernel has when it decompresses modules (CONFIG_MODULE_DECOMPRESS)
+set_compression() {
+	mkdir -p "$1/sys/module"
+	if [ "$2" == none ]; then
+		rm -f "$1/sys/module/compression"
+	else
+		echo "$2" >"$1/sys/module/compression"
+	fi
+}
+
+# xz_pair: a.ko.xz with xz's default check (CRC64), b.ko.xz as Kbuild
+# writes it (CRC32), both signed by A
+xz_pair() {
+	cp "$SHARED/A.ko" a.ko
+	cp "$SHARED/A.ko" b.ko
+	xz --check=crc64 a.ko
+	xz --check=crc32 --lzma2=dict=1MiB b.ko
+}
+
+# expect_verdicts CODE A_LINE: check a.ko.xz and b.ko.xz under r: a's
+# verdict line, and b (CRC32) loads
+expect_verdicts() {
+	check "$1" --root r "${@:3}" a.ko.xz b.ko.xz
+	expect_line "a.ko.xz: $2"
+	expect_line "b.ko.xz: will load: signed by $CN_A, a key this kernel trusts"
+}
+
+KERNEL_DECODER="its xz check is not CRC32 (xz's default is CRC64), which the kernel's own xz decoder refuses"
+RECOMPRESS="recompress it with a CRC32 check, as Kbuild does: unxz it, then xz --check=crc32 --lzma2=dict=1MiB the .ko (modsign sign KEY CERT FILE writes it so while signing), and check it again"
+LOADS_A="will load: signed by $CN_A, a key this kernel trusts"
+
+# kmod 34 on a kernel that decompresses xz (Debian 13): the kernel gets
+# the file and refuses a CRC64 one; kmod 30 (Debian 12) decompresses it
+# itself and it loads.
+test_xz_check_kmod_and_kernel() {
+	sb_root r
+	xz_pair
+	set_compression r xz
+	set_kmod r 34.2-2
+	expect_verdicts 1 "will be rejected: $KERNEL_DECODER (\"decompression failed with status 6\", Invalid argument), and kmod 34.2-2 (/var/lib/dpkg/status) hands it to the kernel, which decompresses xz modules (/sys/module/compression)"
+	expect_line "  next step:   $RECOMPRESS"
+	expect_line "  decoder:     the kernel: kmod 34.2-2 (/var/lib/dpkg/status) hands it to the kernel, which decompresses xz modules (/sys/module/compression)"
+	expect_line "  kmod:        34.2-2 (hands a module compressed as the kernel's own to the kernel; /var/lib/dpkg/status)"
+	expect_line "  decompress:  the kernel decompresses xz modules (/sys/module/compression)"
+	check 1 --root r --json a.ko.xz
+	expect_file_contains "$T/out" '"verdict":"rejected","reason":"kernel-decoder"'
+	expect_file_contains "$T/out" '"kernel_decoder_takes_it":false,"decompressed_by":"kernel"'
+	expect_file_contains "$T/out" '"kmod_version":"34.2-2","module_decompress":true,"module_decompress_format":"xz"'
+	# unsigned as well: the kernel stops at the decoder, before the
+	# signature; modsign sign mends both
+	cp "$SHARED/unsigned.ko" u.ko
+	xz --check=crc64 u.ko
+	check 1 --root r u.ko.xz
+	expect_line "u.ko.xz: will be rejected: $KERNEL_DECODER (\"decompression failed with status 6\", Invalid argument), and kmod 34.2-2 (/var/lib/dpkg/status) hands it to the kernel, which decompresses xz modules (/sys/module/compression)"
+	# kmod 30 decompresses in user space: it loads, with the note
+	set_kmod r 30+20221128-1
+	expect_verdicts 0 "$LOADS_A"
+	expect_line "  decoder:     kmod: kmod 30+20221128-1 (/var/lib/dpkg/status) decompresses it in user space"
+	expect_file_contains "$T/out" "  note:        $KERNEL_DECODER"
+	check 0 --root r --json a.ko.xz
+	expect_file_contains "$T/out" '"decompressed_by":"kmod"'
+	expect_file_contains "$T/out" '"kmod_version":"30+20221128-1"'
+	# kmod 31, the first that hands it over
+	set_kmod r 1:31-1
+	expect_verdicts 1 "will be rejected: $KERNEL_DECODER (\"decompression failed with status 6\", Invalid argument), and kmod 1:31-1 (/var/lib/dpkg/status) hands it to the kernel, which decompresses xz modules (/sys/module/compression)"
+}
+
+# kmod 34, but the kernel does not decompress xz: kmod does, and it loads.
+test_xz_check_kernel_does_not_decompress() {
+	sb_root r
+	xz_pair
+	set_kmod r 34.2-2
+	set_compression r none
+	expect_verdicts 0 "$LOADS_A"
+	expect_line "  decoder:     kmod: the kernel does not decompress modules (no /sys/module/compression: the running kernel does not decompress modules): kmod decompresses it in user space"
+	expect_line "  decompress:  kmod only (no /sys/module/compression: the running kernel does not decompress modules)"
+	# a kernel that decompresses zstd leaves an .xz file to kmod
+	set_compression r zstd
+	expect_verdicts 0 "$LOADS_A"
+	expect_line "  decoder:     kmod: the kernel decompresses only zstd modules (/sys/module/compression): kmod decompresses this xz one in user space"
+}
+
+# Cannot tell which kmod loads it (an image tree without dpkg's status):
+# a CRC64 file is unknown, not "will load"; a CRC32 one loads either way.
+test_xz_check_unknown_kmod() {
+	sb_root r
+	xz_pair
+	set_compression r xz
+	expect_verdicts 1 "unknown: $KERNEL_DECODER; which kmod loads it is unknown (cannot read /var/lib/dpkg/status: No such file or directory): kmod 31 and later hand it to the kernel, which decompresses it, kmod 30 decompresses it in user space"
+	expect_line "  next step:   $RECOMPRESS"
+	expect_line "  kmod:        unknown (cannot read /var/lib/dpkg/status: No such file or directory)"
+	check 1 --root r --json a.ko.xz
+	expect_file_contains "$T/out" '"verdict":"unknown","reason":"decoder-unknown"'
+	expect_file_contains "$T/out" '"decompressed_by":"unknown"'
+	expect_file_contains "$T/out" '"kmod_version":null'
+	# dpkg's status without kmod in it
+	set_kmod r 34.2-2
+	sed -i 's/^Package: kmod$/Package: kmod-other/' r/var/lib/dpkg/status
+	expect_verdicts 1 "unknown: $KERNEL_DECODER; which kmod loads it is unknown (no installed kmod package in /var/lib/dpkg/status): kmod 31 and later hand it to the kernel, which decompresses it, kmod 30 decompresses it in user space"
+	# kmod removed, its configuration files left
+	set_kmod r 34.2-2
+	sed -i 's/^Status: install ok installed$/Status: deinstall ok config-files/' r/var/lib/dpkg/status
+	expect_verdicts 1 "unknown: $KERNEL_DECODER; which kmod loads it is unknown (no installed kmod package in /var/lib/dpkg/status): kmod 31 and later hand it to the kernel, which decompresses it, kmod 30 decompresses it in user space"
+	# an unsigned CRC64 module is rejected all the same, with the note
+	cp "$SHARED/unsigned.ko" u.ko
+	xz --check=crc64 u.ko
+	check 1 --root r u.ko.xz
+	expect_line "u.ko.xz: will be rejected: unsigned"
+}
+
+# Another release than the running one (--release): its config says
+# whether it decompresses modules; without a config, that is unknown.
+test_xz_check_from_the_config() {
+	sb_root r
+	xz_pair
+	set_kmod r 34.2-2
+	set_compression r none # the running kernel's: not the one asked about
+	echo 6.1.0-0-other >r/proc/sys/kernel/osrelease
+	grep -v 'MODULE_COMPRESS\|MODULE_DECOMPRESS' "$CONFIG" >"r/boot/config-$RELEASE"
+	printf '%s\n' CONFIG_MODULE_COMPRESS_XZ=y CONFIG_MODULE_DECOMPRESS=y >>"r/boot/config-$RELEASE"
+	expect_verdicts 1 "will be rejected: $KERNEL_DECODER (\"decompression failed with status 6\", Invalid argument), and kmod 34.2-2 (/var/lib/dpkg/status) hands it to the kernel, which decompresses xz modules (CONFIG_MODULE_DECOMPRESS=y in /boot/config-$RELEASE)" --release "$RELEASE"
+	# Debian 12's 6.1: no MODULE_DECOMPRESS
+	cp "$CONFIG" "r/boot/config-$RELEASE"
+	expect_verdicts 0 "$LOADS_A" --release "$RELEASE"
+	expect_line "  decompress:  kmod only (no CONFIG_MODULE_DECOMPRESS in /boot/config-$RELEASE)"
+	# no config at all: unknown
+	rm "r/boot/config-$RELEASE"
+	check 1 --root r --release "$RELEASE" a.ko.xz
+	expect_file_contains "$T/out" "a.ko.xz: unknown: "
+	expect_file_contains "$T/out" "  decoder:     unknown: kmod 34.2-2 (/var/lib/dpkg/status) hands it to the kernel if that decompresses xz modules, which is unknown (the kernel's config is unknown: "
+}
+
+# Debian's own 6.12 .ko.xz (CRC32) loads through the kernel's decoder.
+test_debian_612_xz_through_the_kernel() {
+	local env612 img612 rel612 conf612 mod612
+	env612=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.12) ||
+		fail "cannot fetch Debian's 6.12 kernel"
+	# shellcheck disable=SC1090
+	read -r img612 rel612 conf612 mod612 < <(source "$env612" &&
+		echo "$VMLINUZ $RELEASE $CONFIG $(find "$MODDIR" -name crc7.ko.xz | sed -n 1p)")
+	[ -n "$mod612" ] || fail "no crc7.ko.xz in Debian's 6.12 modules"
+	debian_root r "$img612" "$rel612" "$conf612"
+	rm r/proc/keys
+	set_kmod r 34.2-2
+	set_compression r xz
+	cp "$mod612" d.ko.xz
+	check 0 --root r d.ko.xz
+	expect_line "d.ko.xz: will load: signed by Build time autogenerated kernel key, a key built into this kernel (its certificate is in /boot/vmlinuz-$rel612)"
+	expect_line "  decoder:     the kernel: kmod 34.2-2 (/var/lib/dpkg/status) hands it to the kernel, which decompresses xz modules (/sys/module/compression)"
+}
+
+# ---- the 7.x layout: the kernel image and config under /usr/lib/modules ----
+
+# layout_root ROOT IMAGE RELEASE CONFIG DIR: debian_root, with the image
+# and config moved to DIR/RELEASE/{vmlinuz,config} (DIR "" keeps them in
+# /boot); not root (no /proc/keys), so that the image decides
+layout_root() {
+	debian_root "$1" "$2" "$3" "$4"
+	rm "$1/proc/keys"
+	[ -z "$5" ] && return
+	mkdir -p "$1$5/$3"
+	mv "$1/boot/vmlinuz-$3" "$1$5/$3/vmlinuz"
+	mv "$1/boot/config-$3" "$1$5/$3/config"
+}
+
+# The same verdicts with the image and config in /boot, /usr/lib/modules/R
+# (Debian's 7.x packages, before linux-base's hook links them into /boot)
+# and /lib/modules/R; the report names the place it read.
+test_kernel_files_in_lib_modules() {
+	local bt="Build time autogenerated kernel key" dir place cfg
+	cp "$SHARED/debian.ko" d.ko
+	cp "$SHARED/unsigned.ko" u.ko
+	for dir in "" /usr/lib/modules /lib/modules; do
+		rm -rf r
+		layout_root r "$VMLINUZ" "$RELEASE" "$CONFIG" "$dir"
+		place=$dir/$RELEASE/vmlinuz cfg=$dir/$RELEASE/config
+		[ -n "$dir" ] || place=/boot/vmlinuz-$RELEASE cfg=/boot/config-$RELEASE
+		check 1 --root r d.ko u.ko
+		expect_line "d.ko: will load: signed by $bt, a key built into this kernel (its certificate is in $place)"
+		expect_line "  check:       good (checked against the certificate from $place)"
+		expect_line "u.ko: will be rejected: unsigned"
+		expect_line "  config:      CONFIG_MODULE_SIG=y, CONFIG_MODULE_SIG_FORCE=n, hash sha256 ($cfg)"
+		check 0 --root r --json d.ko
+		expect_file_contains "$T/out" "\"config\":\"$cfg\""
+	done
+	# none of them: each place is named (a key of the signer's name in
+	# /proc/keys, so that the image is looked for)
+	rm "r/lib/modules/$RELEASE/vmlinuz" "r/lib/modules/$RELEASE/config"
+	set_keys r
+	check 1 --root r d.ko
+	expect_file_contains "$T/out" "cannot read /boot/vmlinuz-$RELEASE, /usr/lib/modules/$RELEASE/vmlinuz or /lib/modules/$RELEASE/vmlinuz: No such file or directory"
+	expect_file_contains "$T/out" "  config:      unknown (cannot read /boot/config-$RELEASE, /usr/lib/modules/$RELEASE/config or /lib/modules/$RELEASE/config: No such file or directory; no /proc/config.gz)"
 }
 
 # ---- DKMS: its own key, and modules it installed unsigned ----
