@@ -568,15 +568,17 @@ dep_closure() {
 # FETCH_REFRESH.
 userspace_env() {
 	local release=${1:-} dir env wanted pkgs
+	# libkmod opens liblzma with dlopen: no package depends on it
+	local roots='kmod mokutil liblzma5'
 	[ "$release" == trixie ] || die "unknown release '$release' for userspace (trixie)"
 	dir=$CACHE/userspace-$release
 	env=$dir/env
-	if [ -e "$env" ] && [ -z "${FETCH_REFRESH:-}" ]; then
+	if [ -e "$env" ] && [ -z "${FETCH_REFRESH:-}" ] && grep -qxF "ROOTS=$roots" "$env"; then
 		echo "$env"
 		return
 	fi
-	# libkmod opens liblzma with dlopen: no package depends on it
-	wanted=$(APT_RELEASE=$release dep_closure kmod mokutil liblzma5 | LC_ALL=C sort)
+	# shellcheck disable=SC2086 # roots is a list of names
+	wanted=$(APT_RELEASE=$release dep_closure $roots | LC_ALL=C sort)
 	if [ -e "$env" ] && [ "$wanted" == "$(cat "$dir/versions" 2>/dev/null)" ]; then
 		echo "$env"
 		return
@@ -591,6 +593,7 @@ userspace_env() {
 		MOKUTIL=$dir/root/usr/bin/mokutil
 		KMOD_VERSION=$(sed -n 's/^kmod=//p' <<<"$wanted")
 		MOKUTIL_VERSION=$(sed -n 's/^mokutil=//p' <<<"$wanted")
+		ROOTS=$roots
 	EOF
 	local name f
 	while IFS='=' read -r name f; do
