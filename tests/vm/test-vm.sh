@@ -308,15 +308,20 @@ status_payload() {
 	mkdir -p "$p/boot" "$t/updates/kit" "$t/extra"/{unsigned,tampered,foreign}
 	cp "$vmlinuz" "$p/boot/vmlinuz"
 	cp "$4" "$p/boot/config"
-	for m in lib/crc7 lib/crc8 lib/ts_kmp lib/ts_bm crypto/md4 crypto/wp512; do
-		mkdir -p "$t/kernel/$(dirname "$m")"
-		cp "$moddir/kernel/$m".ko* "$t/kernel/$(dirname "$m")/"
+	# by name, where the kernel keeps them (7.x moved crc8 to lib/crc/
+	# and builds crc7 in)
+	for m in crc7 crc8 ts_kmp ts_bm md4 wp512; do
+		f=$(find "$moddir/kernel" -name "$m.ko*" | sed -n 1p)
+		[ -n "$f" ] || continue
+		f=${f#"$moddir/"}
+		mkdir -p "$t/$(dirname "$f")"
+		cp "$moddir/$f" "$t/$f"
 	done
 	cp "$p"/signed/*.ko "$p/signed/hello-1.ko.xz" "$t/updates/kit/"
 	cp "$p/unsigned/hello-4.ko" "$t/extra/unsigned/"
 	cp "$p/tampered/hello-2.ko" "$t/extra/tampered/"
 	cp "$p/foreign/hello-3.ko" "$t/extra/foreign/"
-	f=$(echo "$moddir"/kernel/lib/crc8.ko*)
+	f=$(find "$moddir/kernel" -name 'crc8.ko*' | sed -n 1p)
 	case "$f" in
 	*.xz) xz -dc "$f" >"$t/extra/tampered/crc8.ko" ;;
 	*) cp "$f" "$t/extra/tampered/crc8.ko" ;;
@@ -361,7 +366,9 @@ expired_cert() {
 			-startdate 20200101000000Z -enddate 20210101000000Z -out "$d/cert.pem" 2>>"$w/build.log" &&
 		openssl x509 -in "$d/cert.pem" -outform DER -out "$p/keys/expired.der" || return 1
 	cp "$p/unsigned/hello-2.ko" "$p/expired/"
-	host_sign "$d/key.pem" "$d/cert.pem" "$p/expired/hello-2.ko"
+	# the DER copy: openssl ca's PEM file starts with a text dump, which
+	# modsign does not read
+	host_sign "$d/key.pem" "$p/keys/expired.der" "$p/expired/hello-2.ko"
 }
 
 # fake_mok CERT STATE: what the host's fake mokutil says of CERT.
