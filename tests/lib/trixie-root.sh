@@ -137,6 +137,10 @@ make_root() {
 # env file.
 root_env() {
 	local pin s h v
+	# one maker at a time: a second run waits, then finds the root made
+	mkdir -p "$DIR"
+	exec 9>"$DIR/lock"
+	flock 9
 	# fetch-debian.sh's pins: cached, looked up again on FETCH_REFRESH
 	pin=$(wanted_pin)
 	if [ ! -d "$ROOT" ] || [ "$pin" != "$(cat "$DIR/root.pin" 2>/dev/null)" ]; then
@@ -152,6 +156,7 @@ root_env() {
 		done <<<"$pin"
 	} >"$DIR/env.tmp.$$"
 	mv "$DIR/env.tmp.$$" "$DIR/env"
+	exec 9>&-
 	echo "$DIR/env"
 }
 
