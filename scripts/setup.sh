@@ -29,9 +29,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
 	liblzma-dev libzstd-dev zlib1g-dev libengine-pkcs11-openssl
 	mokutil sbsigntool attr xz-utils zstd)
-# test: the fetcher and the 6.12 build (dwarves: pahole for BTF), the VM
+# test: the fetcher and the 6.12 build (dwarves: pahole for BTF), the
+# trixie build root (mmdebstrap: tests/lib/trixie-root.sh), the VM
 # (qemu, expect, busybox, cpio, xz, jq), lint, and modsign's fuzzers (clang,
-# libFuzzer from libclang-rt), a real PKCS#11 token (SoftHSM2), the same
+# and libFuzzer from the libclang-rt-N-dev of that clang: clang_rt_pkg
+# adds it), a real PKCS#11 token (SoftHSM2), the same
 # token behind a p11-kit server for the farm suite (p11-kit,
 # p11-kit-modules: p11-kit-client.so), /usr/bin/time for the benchmark's
 # peak memory, and python3 for the JSON of modsign status
@@ -40,9 +42,25 @@ build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
 # in a mount namespace (unshare is in util-linux), and dkms and its
 # dependencies are installed only inside it, from .debs fetch-debian.sh
 # downloads.
-test_pkgs=(git linux-headers-amd64 dwarves cpio gzip
-	busybox-static qemu-system-x86 expect shellcheck clang-format clang libclang-rt-14-dev
+test_pkgs=(git linux-headers-amd64 dwarves cpio gzip mmdebstrap
+	busybox-static qemu-system-x86 expect shellcheck clang-format clang
 	softhsm2 p11-kit p11-kit-modules time jq python3)
+
+# clang_rt_pkg: libFuzzer's package, libclang-rt-N-dev for the clang-N that
+# the package clang is on this release (the installed clang's, else the
+# candidate's): Debian 12's is 14, Debian 13's 19. Nothing when clang
+# names no clang-N.
+clang_rt_pkg() {
+	local n
+	if grep -q '^install ok installed$' <<<"$(dpkg-query -W -f='${Status}\n' clang 2>/dev/null)"; then
+		n=$(dpkg-query -W -f='${Depends}\n' clang | tr ',' '\n' |
+			sed -n 's/^ *clang-\([0-9][0-9]*\)\( .*\)\?$/\1/p' | sed -n 1p)
+	else
+		n=$(apt-cache depends clang 2>/dev/null |
+			sed -n 's/^ *Depends: clang-\([0-9][0-9]*\)$/\1/p' | sed -n 1p) || true
+	fi
+	[ -z "$n" ] || echo "libclang-rt-$n-dev"
+}
 
 # headers_pkg: the package with headers for the running kernel.
 headers_pkg() {
@@ -93,6 +111,15 @@ command -v dpkg-query >/dev/null || {
 	echo "modsign: ERROR: this is not a Debian or Ubuntu system (no dpkg): install make, gcc, openssl, kmod, libssl-dev and your kernel's headers by hand" >&2
 	exit 1
 }
+
+if [ "$profile" == test ]; then
+	rt=$(clang_rt_pkg)
+	if [ -n "$rt" ]; then
+		wanted+=("$rt")
+	else
+		echo "modsign: notice: the package clang names no clang-N here: libFuzzer (libclang-rt-N-dev) is left out, and make -C sign fuzz may not build" >&2
+	fi
+fi
 
 missing=()
 for p in "${wanted[@]}"; do

@@ -225,6 +225,41 @@ test_setup_gets_root_through_sudo_only_when_not_root() {
 	[ ! -s out ] || fail "the command ran: $(cat out)"
 }
 
+# fake_release N: bin/ holds a fake apt-cache and dpkg-query answering as a
+# release whose clang is clang-N would (trixie: 19, bookworm: 14), with
+# nothing installed, so setup.sh's dry run lists every package.
+fake_release() {
+	mkdir -p bin
+	printf '%s\n' '#!/bin/sh' '# FAKE dpkg-query: nothing is installed.' 'exit 1' >bin/dpkg-query
+	cat >bin/apt-cache <<-EOF
+		#!/bin/sh
+		# FAKE apt-cache: clang depends on clang-$1, nothing else is known.
+		case "\$1 \$2" in
+		"depends clang") printf 'clang\n  Depends: clang-$1\n  Depends: llvm-$1-dev\n' ;;
+		"show clang") printf 'Package: clang\nDepends: clang-$1 (>= 1:$1~), llvm-$1-dev\n\n' ;;
+		*) exit 100 ;;
+		esac
+	EOF
+	chmod 755 bin/dpkg-query bin/apt-cache
+}
+
+# setup.sh test names the libFuzzer runtime of the clang the running
+# release installs (trixie's clang is 19; it has no libclang-rt-14-dev),
+# and keeps bookworm's (14).
+test_setup_picks_the_release_s_clang_runtime() {
+	local nohdr=(MODSIGN_MODULES_ROOT=/nonexistent MODSIGN_SRC_ROOT=/nonexistent MODSIGN_SETUP_DRY_RUN=1) n
+	for n in 19 14; do
+		rm -rf bin
+		fake_release "$n"
+		expect_exit 0 env PATH="$T/bin:$NOSUDO_PATH" "${nohdr[@]}" bash "$TOP/scripts/setup.sh" test
+		expect_file_contains out " libclang-rt-$n-dev"
+		expect_file_contains out " clang "
+		[ "$(grep -o 'libclang-rt-[0-9]*-dev' out | sort -u)" == "libclang-rt-$n-dev" ] ||
+			fail "clang-$n's release: $(grep -o 'libclang-rt-[0-9]*-dev' out | sort -u | xargs)"
+		expect_file_contains out " mmdebstrap"
+	done
+}
+
 # make install-tool and uninstall-tool write and remove below
 # $(DESTDIR)$(PREFIX): a relative PREFIX (glued to DESTDIR: DESTDIR=/d
 # PREFIX=usr gives /dusr) or one with a `..` component leaves DESTDIR. Each

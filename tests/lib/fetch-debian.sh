@@ -9,6 +9,20 @@
 #   fetch-debian.sh kernel 6.1    Debian 12's kernel, the version of the
 #                                 installed linux-headers-amd64
 #   fetch-debian.sh kernel 6.12   the kernel of bookworm-backports
+#   fetch-debian.sh kernel t6.12  Debian 13's (trixie's) kernel
+#   fetch-debian.sh kernel t7     the newest 7.x of trixie-backports
+#   fetch-debian.sh boot [trixie] OVMF, shim, MokManager and grub (trixie:
+#                                 trixie's shim-signed, shim-helpers and grub,
+#                                 with the same OVMF as bookworm's)
+#   fetch-debian.sh userspace trixie
+#                                 trixie's kmod and mokutil with every
+#                                 library they need (glibc included),
+#                                 unpacked, for a guest's user space
+#   fetch-debian.sh pin t6.12|t7  prints "HEADERS-PACKAGE VERSION" of that
+#                                 trixie kernel, downloading nothing
+#   fetch-debian.sh archive debian|debian-security
+#                                 the host's archive address (Debian's
+#                                 own if the host names none)
 #   fetch-debian.sh boot          OVMF, shim, MokManager and grub
 #   fetch-debian.sh dkms          the .debs the DKMS sandbox installs with
 #                                 dpkg -i (tests/dkms): bookworm's dkms,
@@ -18,7 +32,9 @@
 #
 # Each prints the path of an env file to source: for a kernel RELEASE, KDIR
 # (headers to build against), VMLINUZ, MODDIR (its /lib/modules/RELEASE) and
-# CONFIG; for boot OVMF_CODE, OVMF_VARS, SHIM, MOKMANAGER, GRUB; for dkms
+# CONFIG (a trixie kernel has no KDIR: its headers, built with gcc 14, are
+# installed in the trixie build root of tests/lib/trixie-root.sh, and
+# HEADERS names their package); for userspace ROOT, KMOD and MOKUTIL; for boot OVMF_CODE, OVMF_VARS, SHIM, MOKMANAGER, GRUB; for dkms
 # DKMS_DEB, DKMS_VERSION, V4L2LOOPBACK_DEB, V4L2LOOPBACK_VERSION, DEPS_DIR
 # (dependencies missing on the host, maybe none), HEADERS612_DIR (kbuild,
 # -common and -amd64 headers of 6.12), HEADERS612_ROOT (the same unpacked
@@ -29,16 +45,23 @@
 # A kernel whose cached VERSION is not the one wanted (the host's headers
 # were upgraded, or a refresh found a newer backport) is downloaded again.
 # FETCH_REFRESH=1 fetches the private package lists again (once per run of
-# this script) and looks every version up again: the 6.12 backport, the boot
-# packages' and the DKMS packages'; what changed is downloaded anew (the 6.1
-# kernel follows the host's installed linux-headers-amd64 either way).
+# this script) and looks every version up again: the 6.12 backport, the
+# trixie kernels, the boot packages' and the DKMS packages'; what changed is
+# downloaded anew (the 6.1 kernel follows the host's installed
+# linux-headers-amd64 either way).
+# trixie's packages come from a second private apt state (apt-trixie), so
+# that bookworm's candidates (boot packages, DKMS dependencies) stay
+# bookworm's.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${MODSIGN_CACHE:-$TOP/.cache}
 APTDIR=$CACHE/apt
+APTDIR_TRIXIE=$CACHE/apt-trixie
+# the release whose private apt state apt_private uses: bookworm or trixie
+APT_RELEASE=bookworm
 mkdir -p "$CACHE"
-[ -z "${FETCH_REFRESH:-}" ] || rm -f "$APTDIR/lists/.updated"
+[ -z "${FETCH_REFRESH:-}" ] || rm -f "$APTDIR/lists/.updated" "$APTDIR_TRIXIE/lists/.updated"
 
 die() {
 	echo "fetch-debian: ERROR: $*" >&2
@@ -49,39 +72,72 @@ log() {
 	echo "fetch-debian: $*" >&2
 }
 
+# archive_uri WORD: the host's first archive address whose path ends in
+# /WORD (debian, debian-security), or Debian's own.
+archive_uri() {
+	local uri
+	uri=$(grep -hoE "https?://[^ ]+/$1/?( |\$)" \
+		/etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null |
+		sed -n 1p | tr -d ' ') || true
+	uri=${uri:-http://deb.debian.org/$1}
+	echo "${uri%/}"
+}
+
 # The host's own archive addresses, with bookworm-backports added, in a
-# private apt state so that the host's package lists stay as they are.
+# private apt state so that the host's package lists stay as they are; or,
+# with APT_RELEASE=trixie, the same archive's trixie, trixie-updates,
+# trixie-backports and trixie-security in a second private state.
 apt_private() {
-	local opts=(-o "Dir::Etc::SourceList=$APTDIR/sources.list"
-		-o "Dir::Etc::SourceParts=$APTDIR/sources.list.d"
-		-o "Dir::State::Lists=$APTDIR/lists"
-		-o "Dir::Cache=$APTDIR/cache"
+	local dir=$APTDIR
+	[ "$APT_RELEASE" == bookworm ] || dir=$APTDIR_TRIXIE
+	local opts=(-o "Dir::Etc::SourceList=$dir/sources.list"
+		-o "Dir::Etc::SourceParts=$dir/sources.list.d"
+		-o "Dir::State::Lists=$dir/lists"
+		-o "Dir::Cache=$dir/cache"
 		-o "APT::Sandbox::User=root"
 		-o "Debug::NoLocking=1")
-	if [ ! -e "$APTDIR/lists/.updated" ]; then
-		mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" \
-			"$APTDIR/sources.list.d"
-		: >"$APTDIR/sources.list"
+	# trixie: an empty dpkg status, so that its candidates are trixie's own
+	# whatever the host has installed
+	[ "$APT_RELEASE" == bookworm ] || opts+=(-o "Dir::State::Status=$dir/status")
+	if [ ! -e "$dir/lists/.updated" ]; then
+		mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" \
+			"$dir/sources.list.d"
+		: >"$dir/sources.list"
+		rm -f "$dir/sources.list.d"/*
 		local f uri
-		for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list; do
-			[ -e "$f" ] && cp "$f" "$APTDIR/sources.list.d/"
-		done
-		[ -e /etc/apt/sources.list ] && cp /etc/apt/sources.list "$APTDIR/sources.list"
-		uri=$(grep -hoE 'https?://[^ ]+/debian/?( |$)' \
-			/etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null |
-			sed -n 1p | tr -d ' ') || true
-		uri=${uri:-http://deb.debian.org/debian}
-		cat >"$APTDIR/sources.list.d/modsign-backports.sources" <<-EOF
-			Types: deb
-			URIs: ${uri%/}
-			Suites: bookworm-backports
-			Components: main
-			Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-		EOF
-		log "updating a private apt package list in $APTDIR"
+		uri=$(archive_uri debian)
+		if [ "$APT_RELEASE" == bookworm ]; then
+			for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list; do
+				[ -e "$f" ] && cp "$f" "$dir/sources.list.d/"
+			done
+			[ -e /etc/apt/sources.list ] && cp /etc/apt/sources.list "$dir/sources.list"
+			cat >"$dir/sources.list.d/modsign-backports.sources" <<-EOF
+				Types: deb
+				URIs: $uri
+				Suites: bookworm-backports
+				Components: main
+				Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+			EOF
+		else
+			: >"$dir/status"
+			cat >"$dir/sources.list.d/modsign-trixie.sources" <<-EOF
+				Types: deb
+				URIs: $uri
+				Suites: trixie trixie-updates trixie-backports
+				Components: main
+				Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+				Types: deb
+				URIs: $(archive_uri debian-security)
+				Suites: trixie-security
+				Components: main
+				Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+			EOF
+		fi
+		log "updating a private apt package list in $dir"
 		apt-get "${opts[@]}" update -qq >&2 ||
 			die "apt-get update failed: is Debian's archive reachable?"
-		touch "$APTDIR/lists/.updated"
+		touch "$dir/lists/.updated"
 	fi
 	"$1" "${opts[@]}" "${@:2}"
 }
@@ -131,7 +187,11 @@ kernel_env() {
 			echo "$hdrpkg $version" >"$pin"
 		fi
 		;;
-	*) die "unknown kernel series '$series' (6.1 or 6.12)" ;;
+	t6.12 | t7)
+		trixie_kernel_env "$series"
+		return
+		;;
+	*) die "unknown kernel series '$series' (6.1, 6.12, t6.12 or t7)" ;;
 	esac
 	abi=${hdrpkg#linux-headers-}
 	dir=$CACHE/kernels/$abi
@@ -165,10 +225,88 @@ kernel_env() {
 	echo "$env"
 }
 
-# boot_versions: the boot packages to fetch, as PKG=VERSION, one a line.
+# trixie_pin SERIES: "HEADERS VERSION" of a trixie kernel: t6.12 is the
+# newest linux-headers-amd64 of trixie (with its security and point
+# updates), t7 the newest of trixie-backports, which must be 7.x. Kept in
+# kernels/SERIES.pin, looked up again on FETCH_REFRESH.
+trixie_pin() {
+	local series=$1 pin=$CACHE/kernels/$1.pin re version hdrpkg
+	if [ -s "$pin" ] && [ -z "${FETCH_REFRESH:-}" ]; then
+		cat "$pin"
+		return
+	fi
+	case "$series" in
+	t6.12) re='^trixie(-security|-updates)?/' ;;
+	t7) re='^trixie-backports/' ;;
+	esac
+	version=$(APT_RELEASE=trixie archive_version linux-headers-amd64 "$re")
+	[ -n "$version" ] || die "the archive serves no linux-headers-amd64 in trixie for $series"
+	case "$series" in
+	t6.12) dpkg --compare-versions "$version" lt 6.13 ;;
+	t7) dpkg --compare-versions "$version" ge 7 ;;
+	esac || die "trixie's newest linux-headers-amd64 for $series is $version, not a $series kernel"
+	# 7.x's meta package names linux-base-amd64 first
+	hdrpkg=$(APT_RELEASE=trixie apt_private apt-cache show "linux-headers-amd64=$version" |
+		sed -n 's/^Depends: //p' | sed -n 1p | tr ',' '\n' |
+		sed -n 's/^ *\(linux-headers-[^ ]*-amd64\)\( .*\)\?$/\1/p' | sed -n 1p)
+	[ -n "$hdrpkg" ] || die "linux-headers-amd64=$version names no headers package"
+	mkdir -p "$CACHE/kernels"
+	echo "$hdrpkg $version" >"$pin.tmp.$$"
+	mv "$pin.tmp.$$" "$pin"
+	cat "$pin"
+}
+
+# trixie_kernel_env SERIES: a trixie kernel's image, config and modules.
+# 6.12's linux-image-R holds them all; from 7.x linux-image-R is an empty
+# meta package that depends on linux-binary-R (usr/lib/modules/R/vmlinuz),
+# linux-base-R (the config) and linux-modules-R: the image and every
+# dependency of it named linux-*-R are unpacked. Nothing is under /boot in
+# 7.x's packages (linux-base's hook links vmlinuz and config there on
+# install), so both places are looked at.
+trixie_kernel_env() {
+	local series=$1 hdrpkg version abi dir env pkgs p mods vmlinuz config
+	read -r hdrpkg version <<<"$(trixie_pin "$series")"
+	abi=${hdrpkg#linux-headers-}
+	dir=$CACHE/kernels/$abi
+	env=$dir/env
+	if [ -e "$env" ] && [ "$(sed -n 's/^VERSION=//p' "$env")" == "$version" ]; then
+		echo "$env"
+		return
+	fi
+	rm -rf "$dir"
+	pkgs=("linux-image-$abi=$version")
+	while read -r p; do
+		pkgs+=("$p=$version")
+	done < <(APT_RELEASE=trixie apt_private apt-cache show "linux-image-$abi=$version" |
+		sed -n 's/^Depends: //p' | sed -n 1p | tr ',' '\n' |
+		sed -n "s/^ *\(linux-[a-z]*-$abi\)\( .*\)\?$/\1/p")
+	APT_RELEASE=trixie download_unpack "$dir/image" "${pkgs[@]}"
+	mods=$dir/image/usr/lib/modules/$abi
+	[ -d "$mods" ] || mods=$dir/image/lib/modules/$abi
+	vmlinuz=$dir/image/boot/vmlinuz-$abi
+	[ -e "$vmlinuz" ] || vmlinuz=$mods/vmlinuz
+	config=$dir/image/boot/config-$abi
+	[ -e "$config" ] || config=$mods/config
+	for p in "$mods/kernel" "$vmlinuz" "$config"; do
+		[ -e "$p" ] || die "$p is not in ${pkgs[*]}"
+	done
+	cat >"$dir/env.tmp" <<-EOF
+		RELEASE=$abi
+		VERSION=$version
+		HEADERS=$hdrpkg
+		VMLINUZ=$vmlinuz
+		CONFIG=$config
+		MODDIR=$mods
+	EOF
+	mv "$dir/env.tmp" "$env"
+	echo "$env"
+}
+
+# boot_versions PKG...: the boot packages to fetch, as PKG=VERSION, one a
+# line (APT_RELEASE's candidates).
 boot_versions() {
 	local p v
-	for p in ovmf shim-signed grub-efi-amd64-signed shim-helpers-amd64-signed; do
+	for p in "$@"; do
 		v=$(apt_private apt-cache policy "$p" | sed -n 's/^ *Candidate: //p')
 		if [ -z "$v" ] || [ "$v" == "(none)" ]; then
 			die "the archive serves no $p"
@@ -177,26 +315,42 @@ boot_versions() {
 	done
 }
 
-# The boot packages are looked up only when they are not cached yet, or on
-# FETCH_REFRESH; their versions are kept in boot/versions.
+# boot_env [trixie]: the boot packages are looked up only when they are not
+# cached yet, or on FETCH_REFRESH; their versions are kept in
+# boot/versions (boot-trixie/versions). trixie's boot chain is its own
+# shim-signed, shim-helpers-amd64-signed (MokManager) and
+# grub-efi-amd64-signed, under bookworm's OVMF (the firmware is the
+# machine's, not the release's; trixie's shim is signed by both Microsoft
+# UEFI CAs, so bookworm's variable store takes it).
 boot_env() {
-	local dir=$CACHE/boot env wanted=''
+	local release=${1:-bookworm} dir env wanted='' pkgs=(shim-signed grub-efi-amd64-signed shim-helpers-amd64-signed)
+	case "$release" in
+	bookworm)
+		dir=$CACHE/boot
+		pkgs=(ovmf "${pkgs[@]}")
+		;;
+	trixie) dir=$CACHE/boot-trixie ;;
+	*) die "unknown release '$release' for boot (bookworm or trixie)" ;;
+	esac
 	env=$dir/env
 	if [ -n "${FETCH_REFRESH:-}" ] || [ ! -e "$env" ]; then
-		wanted=$(boot_versions)
+		wanted=$(APT_RELEASE=$release boot_versions "${pkgs[@]}")
 		if [ -e "$env" ] && [ "$wanted" == "$(cat "$dir/versions" 2>/dev/null)" ]; then
 			wanted=''
 		fi
 	fi
 	if [ -n "$wanted" ]; then
+		local ovmf=$dir/root/usr/share/OVMF
+		if [ "$release" == trixie ]; then
+			ovmf=$(dirname "$(sed -n 's/^OVMF_CODE=//p' "$(boot_env bookworm)")")
+		fi
 		rm -rf "$dir"
-		local pkgs
 		mapfile -t pkgs <<<"$wanted"
-		download_unpack "$dir/root" "${pkgs[@]}"
+		APT_RELEASE=$release download_unpack "$dir/root" "${pkgs[@]}"
 		echo "$wanted" >"$dir/versions"
 		cat >"$dir/env.tmp" <<-EOF
-			OVMF_CODE=$dir/root/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
-			OVMF_VARS=$dir/root/usr/share/OVMF/OVMF_VARS_4M.ms.fd
+			OVMF_CODE=$ovmf/OVMF_CODE_4M.secboot.fd
+			OVMF_VARS=$ovmf/OVMF_VARS_4M.ms.fd
 			SHIM=$dir/root/usr/lib/shim/shimx64.efi.signed
 			MOKMANAGER=$dir/root/usr/lib/shim/mmx64.efi.signed
 			GRUB=$dir/root/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed
@@ -379,12 +533,90 @@ dkms_env() {
 	echo "$env"
 }
 
+# dep_closure PKG...: PKG and everything it depends on (Depends and
+# Pre-Depends, the first name of each alternative, versions not compared),
+# as PKG=VERSION one a line: APT_RELEASE's candidates, whatever the host
+# has installed.
+dep_closure() {
+	local -A seen=()
+	local queue=("$@") name group v
+	while [ "${#queue[@]}" -gt 0 ]; do
+		name=${queue[0]}
+		queue=("${queue[@]:1}")
+		[ -z "${seen[$name]:-}" ] || continue
+		seen[$name]=1
+		v=$(apt_private apt-cache policy "$name" | sed -n 's/^ *Candidate: //p')
+		if [ -z "$v" ] || [ "$v" == "(none)" ]; then
+			die "the archive serves no $name"
+		fi
+		echo "$name=$v"
+		while IFS= read -r group; do
+			[ -n "$group" ] || continue
+			group=${group%%|*}
+			group=${group%% *}
+			queue+=("${group%%:*}")
+		done < <(apt_private apt-cache show "$name=$v" |
+			awk '/^$/ { done = 1 } !done && /^(Pre-)?Depends: / { sub(/^[^:]*: /, ""); print }' |
+			sed 's/ *, */\n/g')
+	done
+}
+
+# userspace_env trixie: trixie's kmod (its insmod, modprobe...) and
+# mokutil, with their whole dependency closure (glibc, libkmod, OpenSSL,
+# efivar, the compression libraries) unpacked into one folder laid out as
+# a merged-/usr root, for a guest. Made once; looked up again on
+# FETCH_REFRESH.
+userspace_env() {
+	local release=${1:-} dir env wanted pkgs
+	# libkmod opens liblzma with dlopen: no package depends on it
+	local roots='kmod mokutil liblzma5'
+	[ "$release" == trixie ] || die "unknown release '$release' for userspace (trixie)"
+	dir=$CACHE/userspace-$release
+	env=$dir/env
+	if [ -e "$env" ] && [ -z "${FETCH_REFRESH:-}" ] && grep -qxF "ROOTS=$roots" "$env"; then
+		echo "$env"
+		return
+	fi
+	# shellcheck disable=SC2086 # roots is a list of names
+	wanted=$(APT_RELEASE=$release dep_closure $roots | LC_ALL=C sort)
+	if [ -e "$env" ] && [ "$wanted" == "$(cat "$dir/versions" 2>/dev/null)" ]; then
+		echo "$env"
+		return
+	fi
+	rm -rf "$dir"
+	mapfile -t pkgs <<<"$wanted"
+	APT_RELEASE=$release download_unpack "$dir/root" "${pkgs[@]}"
+	echo "$wanted" >"$dir/versions"
+	cat >"$dir/env.tmp" <<-EOF
+		ROOT=$dir/root
+		KMOD=$dir/root/usr/bin/kmod
+		MOKUTIL=$dir/root/usr/bin/mokutil
+		KMOD_VERSION=$(sed -n 's/^kmod=//p' <<<"$wanted")
+		MOKUTIL_VERSION=$(sed -n 's/^mokutil=//p' <<<"$wanted")
+		ROOTS=$roots
+	EOF
+	local name f
+	while IFS='=' read -r name f; do
+		case "$name" in KMOD | MOKUTIL) [ -x "$f" ] || die "$name: $f is missing from the unpacked packages" ;; esac
+	done <"$dir/env.tmp"
+	mv "$dir/env.tmp" "$env"
+	echo "$env"
+}
+
 case "${1:-}" in
 kernel) kernel_env "${2:-}" ;;
-boot) boot_env ;;
+boot) boot_env "${2:-bookworm}" ;;
+userspace) userspace_env "${2:-}" ;;
+pin)
+	case "${2:-}" in
+	t6.12 | t7) trixie_pin "$2" ;;
+	*) die "pin takes t6.12 or t7" ;;
+	esac
+	;;
+archive) archive_uri "${2:-debian}" ;;
 dkms) dkms_env ;;
 *)
-	echo "usage: fetch-debian.sh kernel 6.1|6.12 | boot | dkms" >&2
+	echo "usage: fetch-debian.sh kernel 6.1|6.12|t6.12|t7 | boot [bookworm|trixie] | userspace trixie | pin t6.12|t7 | archive WORD | dkms" >&2
 	exit 2
 	;;
 esac

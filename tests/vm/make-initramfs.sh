@@ -11,6 +11,11 @@
 # copied to /opt/modsign in the guest (modules, certificate, password file).
 # The archive is left uncompressed so that the suite can search it for the
 # private key.
+# USERSPACE, when set, is another release's kmod and mokutil unpacked with
+# their libraries (fetch-debian.sh userspace trixie): they replace the
+# host's kmod and mokutil, and that release's glibc and libraries replace
+# the host's of the same names (the host's bash, openssl, jq and modsign
+# run on the newer ones).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -82,5 +87,20 @@ mkdir -p "$root/opt/modsign/scripts"
 cp "$top/scripts/rotate-key.sh" "$root/opt/modsign/scripts/rotate-key.sh"
 cp "$here/guest-init.sh" "$root/init"
 chmod 0755 "$root/init" "$root/opt/modsign/mok-enroll.sh" "$root/opt/modsign/scripts/rotate-key.sh"
+
+if [ -n "${USERSPACE:-}" ]; then
+	for f in "$USERSPACE/usr/bin/kmod" "$USERSPACE/usr/bin/mokutil"; do
+		[ -x "$f" ] || {
+			echo "make-initramfs: ERROR: $f is missing: run fetch-debian.sh userspace trixie again" >&2
+			exit 1
+		}
+		cp -L "$f" "$root/bin/"
+	done
+	mkdir -p "$root/lib/x86_64-linux-gnu"
+	for f in "$USERSPACE"/usr/lib/x86_64-linux-gnu/*; do
+		[ ! -f "$f" ] || cp -L "$f" "$root/lib/x86_64-linux-gnu/"
+	done
+	cp -L "$USERSPACE/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" "$root/lib64/ld-linux-x86-64.so.2"
+fi
 
 (cd "$root" && find . -print0 | sort -z | cpio -0 -o -H newc --quiet) >"$out"

@@ -45,6 +45,17 @@
 # there, prints `PASS vm/<release>/<check>` lines and `vm: N passed,
 # N failed`. Serial logs are kept in .cache/vm/<release>/.
 #
+# Debian 13's kernels are opt-in series: t6.12 (trixie's 6.12) and t7
+# (trixie-backports' newest 7.x), e.g. VM_KERNELS="6.1 6.12 t6.12 t7". Their
+# modules are built and signed by the kit's make sign inside the trixie
+# build root (tests/lib/trixie-root.sh: their headers need gcc 14), with
+# the tree bind-mounted there, so the key stays on the host's side; the
+# host signs the rest (foreign key, compressed copies) with modsign instead
+# of sign-file. They boot through trixie's own shim, MokManager and grub,
+# and the guest runs trixie's kmod 34 and mokutil 0.7.2 (with trixie's
+# glibc and libraries under the host's bash, openssl, jq and modsign).
+# DKMS (dkms-payload.sh: bookworm's dkms) is left out on them.
+#
 # Variables: VM_KERNELS, VM_KERNEL_SIGNING (a series, or none), VM_ROTATE
 # (a series, or none),
 # ACCEL=kvm (real hardware only; TCG by default),
@@ -213,6 +224,32 @@ qemu_cmd() { # VARS ESP
 		-display none -vga none -serial stdio -monitor none -net none
 }
 
+# trixie SERIES: SERIES is one of Debian 13's kernels (t6.12, t7).
+trixie() {
+	[[ "$1" == t* ]]
+}
+
+# host_sign KEY CERT FILE: FILE signed in place on the host, with the
+# kernel's sign-file for Debian 12's kernels and with modsign (the same
+# bytes) for trixie's, whose sign-file is a trixie binary.
+host_sign() {
+	if [ -n "$kdir" ]; then
+		"$kdir/scripts/sign-file" sha256 "$@"
+	else
+		"$MODSIGN" sign "$@" >/dev/null
+	fi
+}
+
+# kit_make SERIES ARG...: make in the VM's tree for SERIES' kernel: on the
+# host, or for trixie's kernels in the trixie root.
+kit_make() {
+	if trixie "$1"; then
+		bash "$TOP/tests/lib/trixie-root.sh" make "$1" "$w/tree" "${@:2}"
+	else
+		make -C "$w/tree" KDIR="$kdir" "${@:2}"
+	fi
+}
+
 # boot NAME KERNEL STAGE [ARG]: grub.cfg boots KERNEL (a file in the ESP)
 # with modsign_stage=STAGE (and ARG); QEMU runs through run-qemu.exp; the
 # serial log is serial-NAME.log, run-qemu's own output run-qemu-NAME.txt.
@@ -259,7 +296,7 @@ tamper() {
 		dd of="$1" bs=1 seek="$off" conv=notrunc 2>/dev/null
 }
 
-# status_payload PAYLOAD MODDIR VMLINUZ: what the guest's status_agrees
+# status_payload PAYLOAD MODDIR VMLINUZ CONFIG: what the guest's status_agrees
 # puts under /lib/modules/R and /boot: Debian's image and config, six of
 # its modules that need no others and no hardware (in the form Debian
 # ships them), the kit's signed modules (one xz-compressed), and copies
@@ -270,16 +307,21 @@ status_payload() {
 	local p=$1 moddir=$2 vmlinuz=$3 t=$1/status-tree m f
 	mkdir -p "$p/boot" "$t/updates/kit" "$t/extra"/{unsigned,tampered,foreign}
 	cp "$vmlinuz" "$p/boot/vmlinuz"
-	cp "$(dirname "$vmlinuz")/config-$(basename "$moddir")" "$p/boot/config"
-	for m in lib/crc7 lib/crc8 lib/ts_kmp lib/ts_bm crypto/md4 crypto/wp512; do
-		mkdir -p "$t/kernel/$(dirname "$m")"
-		cp "$moddir/kernel/$m".ko* "$t/kernel/$(dirname "$m")/"
+	cp "$4" "$p/boot/config"
+	# by name, where the kernel keeps them (7.x moved crc8 to lib/crc/
+	# and builds crc7 in)
+	for m in crc7 crc8 ts_kmp ts_bm md4 wp512; do
+		f=$(find "$moddir/kernel" -name "$m.ko*" | sed -n 1p)
+		[ -n "$f" ] || continue
+		f=${f#"$moddir/"}
+		mkdir -p "$t/$(dirname "$f")"
+		cp "$moddir/$f" "$t/$f"
 	done
 	cp "$p"/signed/*.ko "$p/signed/hello-1.ko.xz" "$t/updates/kit/"
 	cp "$p/unsigned/hello-4.ko" "$t/extra/unsigned/"
 	cp "$p/tampered/hello-2.ko" "$t/extra/tampered/"
 	cp "$p/foreign/hello-3.ko" "$t/extra/foreign/"
-	f=$(echo "$moddir"/kernel/lib/crc8.ko*)
+	f=$(find "$moddir/kernel" -name 'crc8.ko*' | sed -n 1p)
 	case "$f" in
 	*.xz) xz -dc "$f" >"$t/extra/tampered/crc8.ko" ;;
 	*) cp "$f" "$t/extra/tampered/crc8.ko" ;;
@@ -324,7 +366,9 @@ expired_cert() {
 			-startdate 20200101000000Z -enddate 20210101000000Z -out "$d/cert.pem" 2>>"$w/build.log" &&
 		openssl x509 -in "$d/cert.pem" -outform DER -out "$p/keys/expired.der" || return 1
 	cp "$p/unsigned/hello-2.ko" "$p/expired/"
-	"$kdir/scripts/sign-file" sha256 "$d/key.pem" "$d/cert.pem" "$p/expired/hello-2.ko"
+	# the DER copy: openssl ca's PEM file starts with a text dump, which
+	# modsign does not read
+	host_sign "$d/key.pem" "$p/keys/expired.der" "$p/expired/hello-2.ko"
 }
 
 # fake_mok CERT STATE: what the host's fake mokutil says of CERT.
@@ -399,26 +443,37 @@ rotate_end() {
 }
 
 prepare() { # SERIES
-	local env kdir moddir vmlinuz m
+	local env kdir moddir vmlinuz config m benv=$boot_env userspace=''
 	env=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel "$1")
 	rel=$(sed -n 's/^RELEASE=//p' "$env")
 	kdir=$(sed -n 's/^KDIR=//p' "$env")
 	moddir=$(sed -n 's/^MODDIR=//p' "$env")
 	vmlinuz=$(sed -n 's/^VMLINUZ=//p' "$env")
+	config=$(sed -n 's/^CONFIG=//p' "$env")
+	if trixie "$1"; then
+		benv=$(bash "$TOP/tests/lib/fetch-debian.sh" boot trixie)
+		userspace=$(sed -n 's/^ROOT=//p' "$(bash "$TOP/tests/lib/fetch-debian.sh" userspace trixie)")
+		bash "$TOP/tests/lib/trixie-root.sh" env >/dev/null || return 1
+	fi
+	local shim mokmanager grub ovmf_vars
+	shim=$(sed -n 's/^SHIM=//p' "$benv")
+	mokmanager=$(sed -n 's/^MOKMANAGER=//p' "$benv")
+	grub=$(sed -n 's/^GRUB=//p' "$benv")
+	ovmf_vars=$(sed -n 's/^OVMF_VARS=//p' "$benv")
 	w=$WORK/$rel
 	rm -rf "$w"
 	mkdir -p "$w/esp"
 	local p=$w/payload
 	mkdir -p "$p"/{unsigned,signed,tampered,foreign,keys}
 
-	echo "vm: $rel: building and signing the modules (make sign KDIR=$kdir)"
+	echo "vm: $rel: building and signing the modules (make sign KDIR=${kdir:-<trixie root>})"
 	fresh_tree "$w/tree"
-	make -C "$w/tree" KDIR="$kdir" modules >"$w/build.log" 2>&1 || {
+	kit_make "$1" modules >"$w/build.log" 2>&1 || {
 		tail -n 30 "$w/build.log"
 		return 1
 	}
 	cp "$w/tree/modules/"*.ko "$p/unsigned/"
-	make -C "$w/tree" KDIR="$kdir" sign >>"$w/build.log" 2>&1 || {
+	kit_make "$1" sign >>"$w/build.log" 2>&1 || {
 		tail -n 30 "$w/build.log"
 		return 1
 	}
@@ -435,14 +490,14 @@ prepare() { # SERIES
 	openssl req -new -x509 -nodes -batch -days 2 -subj "/CN=modsign test key nobody enrolled" \
 		-newkey rsa:2048 -keyout "$w/foreign.pem" -outform DER -out "$w/foreign.x509" 2>/dev/null
 	cp "$p/unsigned/hello-3.ko" "$p/foreign/"
-	"$kdir/scripts/sign-file" sha256 "$w/foreign.pem" "$w/foreign.x509" "$p/foreign/hello-3.ko"
+	host_sign "$w/foreign.pem" "$w/foreign.x509" "$p/foreign/hello-3.ko"
 	local key=$w/tree/keys/signing_key.pem cert=$w/tree/keys/signing_key.x509
 	if [ "$VM_SABOTAGE" == unenrolled-key ]; then
 		echo "vm: VM_SABOTAGE=unenrolled-key: the kit's modules are signed with a key that is never enrolled"
 		key=$w/foreign.pem cert=$w/foreign.x509
 		for m in "${KIT_MODULES[@]}"; do
 			cp "$p/unsigned/$m.ko" "$p/signed/"
-			"$kdir/scripts/sign-file" sha256 "$key" "$cert" "$p/signed/$m.ko"
+			host_sign "$key" "$cert" "$p/signed/$m.ko"
 		done
 	fi
 	# Compressed as Debian's 6.12 ships its modules: kmod (30 in Debian 12)
@@ -498,7 +553,10 @@ prepare() { # SERIES
 		rotate=(KIT_KEYDIR="$old_keys" ROTATE_OUT="$p/rotate/updates"
 			ROTATE_INSTALL="$p/signed" FAKE_MOK_DIR="$w/rotate/mok")
 	fi
-	if [ "$VM_DKMS" != none ]; then
+	if [ "$VM_DKMS" != none ] && trixie "$1"; then
+		echo "vm: $rel: no DKMS payload on trixie's kernels (dkms-payload.sh builds with bookworm's dkms)"
+	fi
+	if [ "$VM_DKMS" != none ] && ! trixie "$1"; then
 		echo "vm: $rel: DKMS builds v4l2loopback (its own key, then the kit's) in a sandbox"
 		env KIT_PACKAGE="$([ "$1" != "$VM_DKMS_INSTALL" ] || echo yes)" "${rotate[@]}" \
 			bash "$here/dkms-payload.sh" "$p/dkms" "$w/tree" "$WORK/tools" "$rel" \
@@ -517,22 +575,22 @@ prepare() { # SERIES
 		rotate_end "$p" || return 1
 	fi
 
-	status_payload "$p" "$moddir" "$vmlinuz"
+	status_payload "$p" "$moddir" "$vmlinuz" "$config"
 
 	# The MokManager password for this run only.
 	password=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 	echo "$password" >"$p/mok-password"
 
-	bash "$here/make-initramfs.sh" "$w/initrd.img" "$moddir" "$p"
+	USERSPACE=$userspace bash "$here/make-initramfs.sh" "$w/initrd.img" "$moddir" "$p"
 
 	mkdir -p "$w/esp/EFI/BOOT"
-	cp "$SHIM" "$w/esp/EFI/BOOT/BOOTX64.EFI"
-	cp "$MOKMANAGER" "$w/esp/EFI/BOOT/mmx64.efi"
-	cp "$GRUB" "$w/esp/EFI/BOOT/grubx64.efi"
+	cp "$shim" "$w/esp/EFI/BOOT/BOOTX64.EFI"
+	cp "$mokmanager" "$w/esp/EFI/BOOT/mmx64.efi"
+	cp "$grub" "$w/esp/EFI/BOOT/grubx64.efi"
 	cp "$vmlinuz" "$w/esp/vmlinuz"
 	cp "$w/initrd.img" "$w/esp/initrd.img"
 	# A fresh variable store: Microsoft's keys enrolled, Secure Boot on.
-	cp "$OVMF_VARS" "$w/vars.fd"
+	cp "$ovmf_vars" "$w/vars.fd"
 
 	# No private key enters the guest: not the kit's module key, nor its
 	# kernel key, nor the foreign one. The check is checked too: it must
@@ -701,10 +759,6 @@ run_kernel() { # SERIES [NEXT SERIES]
 
 boot_env=$(bash "$TOP/tests/lib/fetch-debian.sh" boot)
 OVMF_CODE=$(sed -n 's/^OVMF_CODE=//p' "$boot_env")
-OVMF_VARS=$(sed -n 's/^OVMF_VARS=//p' "$boot_env")
-SHIM=$(sed -n 's/^SHIM=//p' "$boot_env")
-MOKMANAGER=$(sed -n 's/^MOKMANAGER=//p' "$boot_env")
-GRUB=$(sed -n 's/^GRUB=//p' "$boot_env")
 command -v expect >/dev/null || {
 	echo "vm: ERROR: expect is not installed (apt-get install expect)"
 	echo "vm: 0 passed, 1 failed"
