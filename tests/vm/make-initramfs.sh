@@ -103,4 +103,12 @@ if [ -n "${USERSPACE:-}" ]; then
 	cp -L "$USERSPACE/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" "$root/lib64/ld-linux-x86-64.so.2"
 fi
 
+# dpkg's status names the guest's kmod (KMOD_VERSION: the release's), as
+# on the machine it stands for: modsign check and status read it to tell
+# whether kmod hands a compressed module to the kernel (31 and later).
+if [ -n "${KMOD_VERSION:-}" ]; then
+	mkdir -p "$root/var/lib/dpkg"
+	printf 'Package: kmod\nStatus: install ok installed\nVersion: %s\n\n' "$KMOD_VERSION" >"$root/var/lib/dpkg/status"
+fi
+
 (cd "$root" && find . -print0 | sort -z | cpio -0 -o -H newc --quiet) >"$out"

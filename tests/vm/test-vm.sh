@@ -4,7 +4,7 @@
 # Microsoft's keys and Secure Boot on, Debian's shim, MokManager, Debian's
 # signed grub and signed kernel) and lets the kernel judge our modules.
 #
-# For each kernel in VM_KERNELS (default "6.1 6.12"):
+# For each kernel in VM_KERNELS (default "6.1 6.12 t6.12 t7"):
 #   1. build the modules from a fresh copy of the tree and sign them with
 #      `make sign`, as a user would (the tree's own new key);
 #   2. boot with modsign_stage=pre: the kernel is locked down and rejects
@@ -45,8 +45,8 @@
 # there, prints `PASS vm/<release>/<check>` lines and `vm: N passed,
 # N failed`. Serial logs are kept in .cache/vm/<release>/.
 #
-# Debian 13's kernels are opt-in series: t6.12 (trixie's 6.12) and t7
-# (trixie-backports' newest 7.x), e.g. VM_KERNELS="6.1 6.12 t6.12 t7". Their
+# Debian 13's kernels are the series t6.12 (trixie's 6.12) and t7
+# (trixie-backports' newest 7.x), in the default list after Debian 12's. Their
 # modules are built and signed by the kit's make sign inside the trixie
 # build root (tests/lib/trixie-root.sh: their headers need gcc 14), with
 # the tree bind-mounted there, so the key stays on the host's side; the
@@ -62,7 +62,7 @@
 # VM_TIMEOUT (seconds per boot, default 420),
 # VM_DKMS=none (skip the DKMS-built modules: dkms-payload.sh),
 # VM_DKMS_INSTALL (the kernel that also gets the kit's own DKMS package,
-# default the last one, or none),
+# default the last of Debian 12's kernels in VM_KERNELS, or none),
 # VM_SABOTAGE=unenrolled-key (sign the kit's modules with a key that is not
 # enrolled: the suite must then fail; see docs/testing.md).
 set -euo pipefail
@@ -70,14 +70,19 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/lib/harness.sh
 . "$here/../lib/harness.sh"
 
-VM_KERNELS=${VM_KERNELS:-6.1 6.12}
+VM_KERNELS=${VM_KERNELS:-6.1 6.12 t6.12 t7}
 ACCEL=${ACCEL:-tcg}
 VM_TIMEOUT=${VM_TIMEOUT:-420}
 VM_SABOTAGE=${VM_SABOTAGE:-}
 VM_DKMS=${VM_DKMS:-yes}
 # The kernel on which the kit's own DKMS package is built and loaded: the
 # one whose modules DKMS compresses (its POST_BUILD matters there).
-VM_DKMS_INSTALL=${VM_DKMS_INSTALL:-${VM_KERNELS##* }}
+# (DKMS runs on Debian 12's kernels only: the last of them.)
+dkms_default=none
+for k in $VM_KERNELS; do
+	[[ "$k" == t* ]] || dkms_default=$k
+done
+VM_DKMS_INSTALL=${VM_DKMS_INSTALL:-$dkms_default}
 read -r first_kernel _ <<<"$VM_KERNELS"
 VM_KERNEL_SIGNING=${VM_KERNEL_SIGNING:-$first_kernel}
 # the rotation's boots need the module key to stay out of the kernel boots
@@ -118,6 +123,7 @@ POST_CHECKS=(secure-boot-on locked-down sig-enforced-by-secure-boot
 	works/sysfs-initial works/sysfs-write-read works/sysfs-rejects-text
 	load/hello-1.ko.xz unload/hello-1.ko.xz
 	load/hello-4.ko.xz-by-modsign unload/hello-4.ko.xz-by-modsign
+	check-agrees-crc64-xz
 	load/startstop.ko.zst-by-modsign unload/startstop.ko.zst-by-modsign
 	no-unsigned-taint rejects-tampered modsign-refuses-tampered
 	rejects-foreign-key rejects-unsigned)
@@ -505,6 +511,9 @@ prepare() { # SERIES
 	# signature inside. One made by the xz tool from a signed module, two
 	# signed by modsign itself (it decompresses, signs, recompresses).
 	xz --check=crc32 --lzma2=dict=1MiB -c "$p/signed/hello-1.ko" >"$p/signed/hello-1.ko.xz"
+	# xz's default check, CRC64: kmod 31+ hands it to the kernel's decoder,
+	# which refuses it; kmod 30 decompresses it in user space
+	xz -c "$p/signed/hello-1.ko" >"$p/signed/hello-1-crc64.ko.xz"
 	xz -c "$p/unsigned/hello-4.ko" >"$p/signed/hello-4.ko.xz"
 	zstd -q -c "$p/unsigned/startstop.ko" >"$p/signed/startstop.ko.zst"
 	"$MODSIGN" sign -j 2 "$key" "$cert" \
@@ -581,7 +590,15 @@ prepare() { # SERIES
 	password=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 	echo "$password" >"$p/mok-password"
 
-	USERSPACE=$userspace bash "$here/make-initramfs.sh" "$w/initrd.img" "$moddir" "$p"
+	# the guest's dpkg status names its kmod, as the release's would:
+	# modsign check and status decide compressed modules by it
+	local kmod_version
+	if [ -n "$userspace" ]; then
+		kmod_version=$(sed -n 's/^KMOD_VERSION=//p' "$(bash "$TOP/tests/lib/fetch-debian.sh" userspace trixie)")
+	else
+		kmod_version=$(dpkg-query -W -f='${Version}' kmod)
+	fi
+	USERSPACE=$userspace KMOD_VERSION=$kmod_version bash "$here/make-initramfs.sh" "$w/initrd.img" "$moddir" "$p"
 
 	mkdir -p "$w/esp/EFI/BOOT"
 	cp "$shim" "$w/esp/EFI/BOOT/BOOTX64.EFI"
