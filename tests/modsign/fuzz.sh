@@ -14,7 +14,8 @@
 # variable away: FUZZ_SECONDS=600 tests/modsign/fuzz.sh (or make -C sign
 # fuzz, whose default is 60).
 #
-# Needs clang and libclang-rt-14-dev (scripts/setup.sh test installs them).
+# Needs clang and the libclang-rt-N-dev of that clang (scripts/setup.sh test
+# installs them: N is 14 on Debian 12, 19 on Debian 13).
 # Fails when a target crashes; the input is kept in sign/build/fuzz/crashes-*.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
