@@ -88,6 +88,13 @@ start_server() {
 	ADDR=unix:path=$SOCK
 	SOFTHSM2_CONF=$HSM_CONF setsid p11-kit server -f --provider "$SOFTHSM" \
 		-n "$SOCK" "pkcs11:token=farm" >"$T/server.log" 2>&1 &
+	serving "p11-kit server" "$T/server.log"
+}
+
+# serving WHAT LOG: the server just started in the background (its own
+# process group, killed with the test) has made $SOCK; exports
+# P11_KIT_SERVER_ADDRESS for the client side.
+serving() {
 	GROUP=$!
 	echo "$GROUP" >>"$SHARED/groups"
 	trap 'kill -KILL -- "-$GROUP" 2>/dev/null || true' EXIT
@@ -96,7 +103,7 @@ start_server() {
 		tries=$((tries - 1))
 		sleep 0.05
 	done
-	[ -S "$SOCK" ] || fail "p11-kit server made no socket: $(cat "$T/server.log")"
+	[ -S "$SOCK" ] || fail "$1 made no socket: $(cat "$2")"
 	export P11_KIT_SERVER_ADDRESS=$ADDR
 }
 
@@ -154,16 +161,7 @@ s.listen(16)
 held = []
 while True:
     held.append(s.accept()[0])' "$SOCK" >"$T/frozen.log" 2>&1 &
-	GROUP=$!
-	echo "$GROUP" >>"$SHARED/groups"
-	trap 'kill -KILL -- "-$GROUP" 2>/dev/null || true' EXIT
-	local tries=100
-	while [ ! -S "$SOCK" ] && [ "$tries" -gt 0 ]; do
-		tries=$((tries - 1))
-		sleep 0.05
-	done
-	[ -S "$SOCK" ] || fail "the fake frozen server made no socket: $(cat "$T/frozen.log")"
-	export P11_KIT_SERVER_ADDRESS=$ADDR
+	serving "the fake frozen server" "$T/frozen.log"
 }
 
 # blocked_on_socket PID: waits (10 s at most) until a thread of PID waits
