@@ -557,6 +557,11 @@ esac
 # One rotation run at a time (on keys/retired/: make-keys.sh locks keys/
 # itself, and this run calls it). Busybox (the test VM) has no flock.
 [ -d "$KEYDIR" ] || die "$KEYDIR does not exist: there is no key to rotate; make one with 'make keys'"
+# run as root in a user's clone, a keys/ that is a link would lead root's
+# mkdir, ln and chown into whatever folder it names
+if [ "$EUID" == 0 ] && [ -L "$KEYDIR" ]; then
+	die "$KEYDIR is a symbolic link (to $(readlink -- "$KEYDIR")): run as root, make rotate follows no link for the key folder. Nothing was changed; make it a real folder, or set KEYDIR to the folder it points to"
+fi
 KEYS_REAL=$(cd -P -- "$KEYDIR" && pwd)
 load_state
 check_places

@@ -507,6 +507,14 @@ test_state_links_out_of_keys_are_refused() {
 	mkdir -p "$KEYDIR/retired/20260101-000000-module"
 	ln -s "$T/victim/x" "$KEYDIR/retired/20260101-000000-module/signing_key.x509"
 	refused "$KEYDIR/retired/20260101-000000-module/signing_key.x509 is a symbolic link"
+	# keys/ itself a link to a folder of root's: root makes nothing there
+	rm -rf "$KEYDIR"
+	ln -s "$T/victim" "$KEYDIR"
+	before=$(find "$T/victim" -printf '%p %y %m %u\n' | LC_ALL=C sort)
+	rot
+	expect_eq 1 "$(cat "$T/rc")" "exit status with keys/ a link"
+	expect_file_contains "$T/err" "$KEYDIR is a symbolic link"
+	expect_eq "$before" "$(find "$T/victim" -printf '%p %y %m %u\n' | LC_ALL=C sort)" "the link's target after the refusal"
 }
 
 # Unknown steps, unknown names, values of the wrong form, garbage lines;
