@@ -83,6 +83,20 @@ trixie_dkms() {
 	v4l=$(tget V4L2LOOPBACK_DEB "$tenv")
 	hdeb=$(tget HEADERS_T7_DEB "$tenv")
 	t0=$SECONDS
+	# The two kernels as installed, with only what v4l2loopback needs
+	# (videodev, mc, in Debian's .ko.xz): dkms 3.2.2 compresses a module
+	# as the installed kernel's modules are (it looks for *.ko.xz under
+	# /lib/modules/R), and DKMS's depmod then takes seconds.
+	local s mdir images=()
+	for s in t6.12 t7; do
+		mdir=$(sed -n 's/^MODDIR=//p' "$(bash "$top/tests/lib/fetch-debian.sh" kernel "$s")")
+		[ -d "$mdir/kernel" ] || die "fetch-debian.sh kernel $s gave no modules"
+		images+=("$mdir")
+		# shellcheck disable=SC2016 # expanded by the sandbox's shell
+		tin --bind "$mdir" sh -c 'd=$1 r=$2 && shift 2 && cd "$d" && for m in "$@"; do mkdir -p "/usr/lib/modules/$r/${m%/*}" && cp "$m" "/usr/lib/modules/$r/$m" || exit 1; done' \
+			sh "$mdir" "$(basename "$mdir")" kernel/drivers/media/mc/mc.ko.xz kernel/drivers/media/v4l2-core/videodev.ko.xz ||
+			die "cannot copy $s's videodev and mc into the overlay"
+	done
 	tin rm -f /var/lib/man-db/auto-update
 	# shellcheck disable=SC2016 # expanded by the sandbox's shell
 	tin --bind "$debs" sh -c 'dpkg -i "$1"/*.deb' sh "$debs" >"$tbox/dpkg.log" 2>&1 ||
@@ -123,12 +137,13 @@ trixie_dkms() {
 	echo "dkms-payload: $rel: dkms build of v4l2loopback (self) took $((SECONDS - t0)) s"
 	m=$(tin sh -c "ls /var/lib/dkms/v4l2loopback/$ver/$rel/*/module/v4l2loopback.ko*")
 	tin cat "$m" >"$out/self/$(basename "$m")"
-	# the kit's key never stays: the drop-in's copy went with dkms-key-remove
-	! tin test -e /var/lib/modsign/signing_key.pem || die "the kit's key stayed in the sandbox after make dkms-key-remove"
-	local image
-	image=$(sed -n 's/^MODDIR=//p' "$(bash "$top/tests/lib/fetch-debian.sh" kernel t7)")
+	# the drop-in's copy of the kit's key (make dkms-key) is in the overlay
+	# only, which rootbox_stop throws away
+	[ -n "$(find "$tbox/upper/var/lib/modsign" -name signing_key.pem)" ] ||
+		die "make dkms-key left no key in the overlay's /var/lib/modsign: where did it go?"
+	[ -z "${TDKMS_KEEP_LOGS:-}" ] || cp "$tbox"/*.log "$TDKMS_KEEP_LOGS/"
 	for m in drivers/media/mc/mc drivers/media/v4l2-core/videodev; do
-		cp "$image/kernel/$m".ko* "$out/deps/"
+		cp "${images[1]}/kernel/$m".ko* "$out/deps/"
 	done
 	rootbox_stop
 	trap - EXIT
