@@ -144,7 +144,7 @@ DKMS_XZ_CHECKS=(dkms/kernel-decoder-refuses-dkms-crc64
 	dkms/kernel-decoder-takes-crc32 dkms/kernel-decoder-crc32-unloads)
 # dkms 3.2.2 (trixie) writes CRC32 .ko.xz: the kernel's decoder takes it.
 DKMS_XZ_CRC32_CHECKS=(dkms/kernel-decoder-takes-dkms-crc32
-	dkms/kernel-decoder-dkms-crc32-unloads)
+	dkms/kernel-decoder-dkms-crc32-in-proc-modules dkms/kernel-decoder-dkms-crc32-unloads)
 POST_ROTATE_CHECKS=(rotate/makes-no-key-here rotate/queues-new-key
 	rotate/new-key-pending rotate/old-key-still-enrolled
 	rotate/resign-waits-for-enrollment rotate/queue-again-is-noop)
@@ -757,7 +757,11 @@ run_kernel() { # SERIES [NEXT SERIES]
 		if [ -d "$w/payload/dkms" ]; then
 			post_checks+=("${DKMS_CHECKS[@]}")
 			if [ -e "$w/payload/dkms/kit/v4l2loopback.ko.xz" ]; then
-				post_checks+=("${DKMS_XZ_CHECKS[@]}")
+				if trixie "$series"; then
+					post_checks+=("${DKMS_XZ_CRC32_CHECKS[@]}")
+				else
+					post_checks+=("${DKMS_XZ_CHECKS[@]}")
+				fi
 			fi
 			for f in "$w/payload/dkms/kitmods"/*.ko*; do
 				[ -e "$f" ] || continue
