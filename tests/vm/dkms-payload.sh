@@ -48,10 +48,10 @@ die() {
 # (its postinst builds it for trixie's 6.12, the one kernel with headers),
 # then the t7 headers installed with dpkg -i: their postinst runs
 # /etc/kernel/header_postinst.d/dkms, which builds and signs v4l2loopback
-# for 7.x with the kit's key (kit/). Then, the drop-in removed and
-# sign_file pointed at the kernel's own sign-file (dkms 3.2.2 looks for it
-# under /usr/lib/linux-kbuild-7.x, which trixie does not have), DKMS
-# signs with the key it makes for itself (self/).
+# for 7.x with the kit's key (kit/). Then, the drop-in removed, DKMS
+# signs with the key it makes for itself (self/), through its default
+# sign_file (3.2.2-1~deb13u1: /lib/modules/R/build/scripts/sign-file,
+# which trixie's headers link to linux-kbuild).
 trixie_dkms() {
 	local renv tenv root rel612 hdr ver tbox fp t0 m keydir
 	renv=$(bash "$top/tests/lib/trixie-root.sh" env) || die "tests/lib/trixie-root.sh env failed"
@@ -126,15 +126,14 @@ trixie_dkms() {
 	m=$(tin sh -c "ls /usr/lib/modules/$rel/updates/dkms/v4l2loopback.ko*") ||
 		die "the hook did not install v4l2loopback for $rel: $(tail -n 20 "$tbox/upgrade.log")"
 	tin cat "$m" >"$out/kit/$(basename "$m")"
-	# DKMS alone: the drop-in removed; sign_file where trixie has it.
+	# DKMS alone: the drop-in removed, DKMS's defaults.
 	tin --bind "$tools" make -s -C "$tools" dkms-key-remove >"$tbox/remove-key.log" 2>&1 ||
 		die "make dkms-key-remove: $(cat "$tbox/remove-key.log")"
-	tin sh -c "echo 'sign_file=/usr/lib/linux-kbuild-${rel%-amd64}/scripts/sign-file' >/etc/dkms/framework.conf.d/self.conf"
 	t0=$SECONDS
 	tin env parallel_jobs=1 nice -n 10 dkms build --force -m v4l2loopback -v "$ver" -k "$rel" \
 		>"$tbox/self.log" 2>&1 || die "dkms build (self): $(tail -n 20 "$tbox/self.log")"
 	! grep -q 'Failed to sign' "$tbox/self.log" || die "DKMS could not sign with its own key: $(cat "$tbox/self.log")"
-	echo "dkms-payload: $rel: dkms build of v4l2loopback (self) took $((SECONDS - t0)) s"
+	echo "dkms-payload: $rel: dkms build of v4l2loopback (self) took $((SECONDS - t0)) s, $(grep -m1 '^Sign command:' "$tbox/self.log" || echo 'no sign command named')"
 	m=$(tin sh -c "ls /var/lib/dkms/v4l2loopback/$ver/$rel/*/module/v4l2loopback.ko*")
 	tin cat "$m" >"$out/self/$(basename "$m")"
 	# the drop-in's copy of the kit's key (make dkms-key) is in the overlay
