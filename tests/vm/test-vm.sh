@@ -578,7 +578,12 @@ prepare() { # SERIES
 		else
 			echo "vm: $rel: DKMS builds v4l2loopback (its own key, then the kit's) in a sandbox"
 		fi
-		env KIT_PACKAGE="$([ "$1" != "$VM_DKMS_INSTALL" ] || echo yes)" "${rotate[@]}" \
+		# trixie's DKMS has no rotation step (dkms-payload.sh): it signs
+		# with the key the VM enrolls first, the rotation re-signs on the
+		# host (rotate_resign)
+		local dkms_env=("${rotate[@]}")
+		[ ${#rotate[@]} == 0 ] || ! trixie "$1" || dkms_env=(KIT_KEYDIR="$old_keys")
+		env KIT_PACKAGE="$([ "$1" != "$VM_DKMS_INSTALL" ] || echo yes)" "${dkms_env[@]}" \
 			bash "$here/dkms-payload.sh" "$p/dkms" "$w/tree" "$WORK/tools" "$rel" \
 			>"$w/dkms.log" 2>&1 || {
 			tail -n 30 "$w/dkms.log"
@@ -596,7 +601,8 @@ prepare() { # SERIES
 				flunk "$rel/host/dkms-wrote-crc32-ko-xz: the checks of DKMS's .ko.xz files are: ${xzc//$'\n'/ }"
 			fi
 		fi
-	elif [ ${#rotate[@]} != 0 ]; then
+	fi
+	if [ ${#rotate[@]} != 0 ] && { [ "$VM_DKMS" == none ] || trixie "$1"; }; then
 		rotate_resign "$p" || {
 			tail -n 30 "$w/build.log"
 			return 1
