@@ -50,8 +50,10 @@ die() {
 # /etc/kernel/header_postinst.d/dkms, which builds and signs v4l2loopback
 # for 7.x with the kit's key (kit/). Then, the drop-in removed, DKMS
 # signs with the key it makes for itself (self/), through its default
-# sign_file (3.2.2-1~deb13u1: /lib/modules/R/build/scripts/sign-file,
-# which trixie's headers link to linux-kbuild).
+# sign_file: 3.2.2's Debian path, /usr/lib/linux-kbuild-7.x, is missing on
+# trixie, so it falls back to /lib/modules/R/build/scripts/sign-file,
+# which trixie's headers link to linux-kbuild-R (read in /usr/sbin/dkms,
+# and seen: "Sign command:" in the build's output).
 trixie_dkms() {
 	local renv tenv root rel612 hdr ver tbox fp t0 m keydir
 	renv=$(bash "$top/tests/lib/trixie-root.sh" env) || die "tests/lib/trixie-root.sh env failed"
