@@ -191,3 +191,74 @@ small_image() {
 no_man_index() {
 	sandbox_run rm -f /var/lib/man-db/auto-update
 }
+
+# A sandbox over a whole root folder instead of the host: the trixie build
+# root (tests/lib/trixie-root.sh), for trixie's own dkms. Each rootbox_run
+# mounts, in a private mount namespace, an overlay whose lower layer is
+# the root (read-only to us) and whose upper layer is DIR/upper, then
+# chroots into it with /proc and /dev; the root itself is never written,
+# and what the commands wrote stays in DIR for the next rootbox_run.
+#
+#   rootbox_start DIR ROOT            make DIR a new, empty sandbox over ROOT
+#   rootbox_run [--bind PATH]... CMD...
+#                                     CMD as root in it, each host PATH
+#                                     bind-mounted at the same path for
+#                                     this command only
+#   rootbox_stop                      remove DIR
+rootbox_start() {
+	local dir
+	[ "$EUID" == 0 ] || sandbox_die "the sandbox needs root (mount namespaces and overlayfs)" || return
+	[ -d "$2/usr/bin" ] || sandbox_die "$2 is not a root folder" || return
+	mkdir -p "$1"
+	dir=$(cd "$1" && pwd)
+	case "$dir$2" in
+	*,* | *:* | *\\*) sandbox_die "the sandbox path $dir or root $2 holds ',', ':' or '\\'" || return ;;
+	esac
+	[ -z "$(ls -A "$dir")" ] || sandbox_die "$dir is not empty" || return
+	mkdir -p "$dir/upper" "$dir/work" "$dir/merged"
+	ROOTBOX_DIR=$dir ROOTBOX_ROOT=$(cd "$2" && pwd)
+	export ROOTBOX_DIR ROOTBOX_ROOT
+}
+
+rootbox_run() {
+	local binds=()
+	[ -n "${ROOTBOX_DIR:-}" ] || sandbox_die "rootbox_run before rootbox_start" || return
+	while [ "${1:-}" == --bind ]; do
+		binds+=("$(cd "$2" && pwd)") || return
+		shift 2
+	done
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	unshare --mount --propagation private -- bash -euo pipefail -c '
+		dir=$1 root=$2 n=$3
+		shift 3
+		m=$dir/merged
+		mount -t overlay modsign-sandbox \
+			-o "lowerdir=$root,upperdir=$dir/upper,workdir=$dir/work" "$m"
+		mount -t proc proc "$m/proc"
+		mount --rbind /dev "$m/dev"
+		while [ "$n" -gt 0 ]; do
+			mkdir -p "$m$1"
+			mount --bind "$1" "$m$1"
+			shift
+			n=$((n - 1))
+		done
+		exec chroot "$m" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
+			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+			DEBIAN_FRONTEND=noninteractive "$@"
+	' rootbox "$ROOTBOX_DIR" "$ROOTBOX_ROOT" "${#binds[@]}" "${binds[@]}" "$@"
+}
+
+rootbox_stop() {
+	[ -n "${ROOTBOX_DIR:-}" ] || return 0
+	if grep -q modsign-sandbox /proc/self/mountinfo; then
+		sandbox_die "a sandbox overlay is mounted on the host: $(grep modsign-sandbox /proc/self/mountinfo | sed -n '1,3p')" || return
+	fi
+	rm -rf "$ROOTBOX_DIR"
+	unset ROOTBOX_DIR ROOTBOX_ROOT
+}
+
+# root_fingerprint ROOT: path, size, mtime and mode of every file of ROOT,
+# hashed: equal before and after means the root was left as it was.
+root_fingerprint() {
+	find "$1" -xdev -printf '%p %y %s %T@ %m %l\n' | LC_ALL=C sort | sha256sum
+}

@@ -29,6 +29,9 @@
 #                                 bookworm-backports' v4l2loopback-dkms,
 #                                 the 6.12 headers, and what of their
 #                                 dependencies the host lacks
+#   fetch-debian.sh dkms-trixie   the .debs DKMS installs in the trixie
+#                                 build root: trixie's dkms, sid's
+#                                 v4l2loopback-dkms, the t7 headers
 #
 # Each prints the path of an env file to source: for a kernel RELEASE, KDIR
 # (headers to build against), VMLINUZ, MODDIR (its /lib/modules/RELEASE) and
@@ -58,10 +61,13 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${MODSIGN_CACHE:-$TOP/.cache}
 APTDIR=$CACHE/apt
 APTDIR_TRIXIE=$CACHE/apt-trixie
+# unstable (sid), for the one package trixie serves too old
+# (v4l2loopback-dkms: trixie's 0.15.0 does not build on 7.x)
+APTDIR_SID=$CACHE/apt-sid
 # the release whose private apt state apt_private uses: bookworm or trixie
 APT_RELEASE=bookworm
 mkdir -p "$CACHE"
-[ -z "${FETCH_REFRESH:-}" ] || rm -f "$APTDIR/lists/.updated" "$APTDIR_TRIXIE/lists/.updated"
+[ -z "${FETCH_REFRESH:-}" ] || rm -f "$APTDIR/lists/.updated" "$APTDIR_TRIXIE/lists/.updated" "$APTDIR_SID/lists/.updated"
 
 die() {
 	echo "fetch-debian: ERROR: $*" >&2
@@ -90,6 +96,7 @@ archive_uri() {
 apt_private() {
 	local dir=$APTDIR
 	[ "$APT_RELEASE" == bookworm ] || dir=$APTDIR_TRIXIE
+	[ "$APT_RELEASE" != sid ] || dir=$APTDIR_SID
 	local opts=(-o "Dir::Etc::SourceList=$dir/sources.list"
 		-o "Dir::Etc::SourceParts=$dir/sources.list.d"
 		-o "Dir::State::Lists=$dir/lists"
@@ -115,6 +122,15 @@ apt_private() {
 				Types: deb
 				URIs: $uri
 				Suites: bookworm-backports
+				Components: main
+				Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+			EOF
+		elif [ "$APT_RELEASE" == sid ]; then
+			: >"$dir/status"
+			cat >"$dir/sources.list.d/modsign-sid.sources" <<-EOF
+				Types: deb
+				URIs: $uri
+				Suites: sid
 				Components: main
 				Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 			EOF
@@ -603,6 +619,54 @@ userspace_env() {
 	echo "$env"
 }
 
+# dkms_trixie_env: the .debs for DKMS inside the trixie build root
+# (tests/vm/dkms-payload.sh): trixie's dkms and what of its dependencies
+# the root lacks (apt's own resolution against the root's dpkg status),
+# the newest v4l2loopback-dkms of sid (trixie's 0.15.0 does not build on
+# 7.x; 0.15.4 does), and the t7 headers package as the root has it (the
+# payload removes it and installs it again, as a kernel upgrade does).
+# Env: DEBS_DIR (dkms and its missing dependencies), V4L2LOOPBACK_DEB,
+# V4L2LOOPBACK_VERSION, DKMS_VERSION, HEADERS_T7_DEB. Made once; looked up
+# again on FETCH_REFRESH or when the root's t7 headers change.
+dkms_trixie_env() {
+	local dir=$CACHE/dkms-trixie env renv root hdr hver v4l_v inst
+	env=$dir/env
+	renv=$(bash "$TOP/tests/lib/trixie-root.sh" env) || die "the trixie root is not there (tests/lib/trixie-root.sh env)"
+	root=$(sed -n 's/^ROOT=//p' "$renv")
+	hdr=linux-headers-$(sed -n 's/^RELEASE_T7=//p' "$renv")
+	hver=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Version}' "$hdr") ||
+		die "the trixie root has no $hdr"
+	if [ -e "$env" ] && [ -z "${FETCH_REFRESH:-}" ] && grep -qxF "HEADERS_T7=$hdr=$hver" "$env"; then
+		echo "$env"
+		return
+	fi
+	v4l_v=$(APT_RELEASE=sid archive_version v4l2loopback-dkms '^(sid|unstable)/')
+	[ -n "$v4l_v" ] || die "sid serves no v4l2loopback-dkms"
+	dpkg --compare-versions "$v4l_v" ge 0.15.4 ||
+		die "sid's v4l2loopback-dkms is $v4l_v; 0.15.4 or newer is needed to build on 7.x"
+	# what `apt-get install dkms` would install in the root
+	inst=$(APT_RELEASE=trixie apt_private apt-get -o "Dir::State::Status=$root/var/lib/dpkg/status" \
+		-s -qq install --no-install-recommends dkms |
+		awk '$1 == "Inst" { for (i = 3; i <= NF; i++) if ($i ~ /^\(/) { print $2 "=" substr($i, 2); break } }')
+	grep -q '^dkms=' <<<"$inst" || die "apt would not install dkms in the trixie root: $inst"
+	rm -rf "$dir"
+	local pkgs
+	mapfile -t pkgs <<<"$inst"
+	APT_RELEASE=trixie download "$dir/debs" "${pkgs[@]}"
+	APT_RELEASE=sid download "$dir/v4l2loopback" "v4l2loopback-dkms=$v4l_v"
+	APT_RELEASE=trixie download "$dir/headers" "$hdr=$hver"
+	cat >"$dir/env.tmp" <<-EOF
+		DEBS_DIR=$dir/debs
+		DKMS_VERSION=$(sed -n 's/^dkms=//p' <<<"$inst")
+		V4L2LOOPBACK_DEB=$(find "$dir/v4l2loopback" -name 'v4l2loopback-dkms_*.deb')
+		V4L2LOOPBACK_VERSION=$v4l_v
+		HEADERS_T7_DEB=$(find "$dir/headers" -name "${hdr}_*.deb")
+		HEADERS_T7=$hdr=$hver
+	EOF
+	mv "$dir/env.tmp" "$env"
+	echo "$env"
+}
+
 case "${1:-}" in
 kernel) kernel_env "${2:-}" ;;
 boot) boot_env "${2:-bookworm}" ;;
@@ -615,8 +679,9 @@ pin)
 	;;
 archive) archive_uri "${2:-debian}" ;;
 dkms) dkms_env ;;
+dkms-trixie) dkms_trixie_env ;;
 *)
-	echo "usage: fetch-debian.sh kernel 6.1|6.12|t6.12|t7 | boot [bookworm|trixie] | userspace trixie | pin t6.12|t7 | archive WORD | dkms" >&2
+	echo "usage: fetch-debian.sh kernel 6.1|6.12|t6.12|t7 | boot [bookworm|trixie] | userspace trixie | pin t6.12|t7 | archive WORD | dkms | dkms-trixie" >&2
 	exit 2
 	;;
 esac

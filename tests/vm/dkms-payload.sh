@@ -39,6 +39,126 @@ die() {
 	exit 1
 }
 
+# Debian 13's 7.x kernel (t7): trixie's own dkms 3.2.2 in an overlay over
+# the trixie build root (tests/lib/trixie-root.sh; the root stays as it
+# is, the overlay's upper folder is thrown away), and a kernel upgrade as
+# Debian makes it: the t7 headers package is removed, the kit's drop-in
+# set (make install-tool, make dkms-key: the key folder is bind-mounted
+# for that command only), sid's v4l2loopback-dkms installed with dpkg -i
+# (its postinst builds it for trixie's 6.12, the one kernel with headers),
+# then the t7 headers installed with dpkg -i: their postinst runs
+# /etc/kernel/header_postinst.d/dkms, which builds and signs v4l2loopback
+# for 7.x with the kit's key (kit/). Then, the drop-in removed, DKMS
+# signs with the key it makes for itself (self/), through its default
+# sign_file: 3.2.2's Debian path, /usr/lib/linux-kbuild-7.x, is missing on
+# trixie, so it falls back to /lib/modules/R/build/scripts/sign-file,
+# which trixie's headers link to linux-kbuild-R (read in /usr/sbin/dkms,
+# and seen: "Sign command:" in the build's output).
+trixie_dkms() {
+	local renv tenv root rel612 hdr ver tbox fp t0 m keydir
+	renv=$(bash "$top/tests/lib/trixie-root.sh" env) || die "tests/lib/trixie-root.sh env failed"
+	tenv=$(bash "$top/tests/lib/fetch-debian.sh" dkms-trixie) || die "fetch-debian.sh dkms-trixie failed"
+	tget() {
+		local v
+		v=$(sed -n "s/^$1=//p" "$2")
+		[ -n "$v" ] || die "$2 has no $1"
+		echo "$v"
+	}
+	root=$(tget ROOT "$renv")
+	rel612=$(tget RELEASE_T612 "$renv")
+	hdr=linux-headers-$rel
+	ver=$(tget V4L2LOOPBACK_VERSION "$tenv")
+	ver=${ver%%-*}
+	[ -z "${ROTATE_OUT:-}" ] || die "the rotation's DKMS step runs on Debian 12's kernels only"
+	[ "${KIT_PACKAGE:-}" != yes ] || die "the kit's DKMS package (make dkms-install) runs on Debian 12's kernels only"
+	keydir=${KIT_KEYDIR:-$tree/keys}
+	tbox=$(mktemp -d "${TMPDIR:-/tmp}/modsign-vm-tdkms.XXXXXX")
+	trap 'ROOTBOX_DIR=$tbox rootbox_stop || true' EXIT
+	fp=$(root_fingerprint "$root")
+	rmdir "$tbox"
+	rootbox_start "$tbox" "$root"
+	tin() {
+		rootbox_run "$@"
+	}
+	local debs v4l hdeb
+	debs=$(tget DEBS_DIR "$tenv")
+	v4l=$(tget V4L2LOOPBACK_DEB "$tenv")
+	hdeb=$(tget HEADERS_T7_DEB "$tenv")
+	t0=$SECONDS
+	# The two kernels as installed, with only what v4l2loopback needs
+	# (videodev, mc, in Debian's .ko.xz): dkms 3.2.2 compresses a module
+	# as the installed kernel's modules are (it looks for *.ko.xz under
+	# /lib/modules/R), and DKMS's depmod then takes seconds.
+	local s mdir images=()
+	for s in t6.12 t7; do
+		mdir=$(sed -n 's/^MODDIR=//p' "$(bash "$top/tests/lib/fetch-debian.sh" kernel "$s")")
+		[ -d "$mdir/kernel" ] || die "fetch-debian.sh kernel $s gave no modules"
+		images+=("$mdir")
+		# shellcheck disable=SC2016 # expanded by the sandbox's shell
+		tin --bind "$mdir" sh -c 'd=$1 r=$2 && shift 2 && cd "$d" && for m in "$@"; do mkdir -p "/usr/lib/modules/$r/${m%/*}" && cp "$m" "/usr/lib/modules/$r/$m" || exit 1; done' \
+			sh "$mdir" "$(basename "$mdir")" kernel/drivers/media/mc/mc.ko.xz kernel/drivers/media/v4l2-core/videodev.ko.xz ||
+			die "cannot copy $s's videodev and mc into the overlay"
+	done
+	tin rm -f /var/lib/man-db/auto-update
+	# shellcheck disable=SC2016 # expanded by the sandbox's shell
+	tin --bind "$debs" sh -c 'dpkg -i "$1"/*.deb' sh "$debs" >"$tbox/dpkg.log" 2>&1 ||
+		die "dpkg -i dkms: $(tail -n 20 "$tbox/dpkg.log")"
+	tin dpkg -r "$hdr" >"$tbox/remove.log" 2>&1 ||
+		die "dpkg -r $hdr: $(tail -n 20 "$tbox/remove.log")"
+	tin --bind "$tools" make -s -C "$tools" install-tool >"$tbox/install-tool.log" 2>&1 ||
+		die "make install-tool: $(cat "$tbox/install-tool.log")"
+	tin --bind "$tools" --bind "$keydir" make -s -C "$tools" dkms-key KEYDIR="$keydir" \
+		</dev/null >"$tbox/dkms-key.log" 2>&1 || die "make dkms-key: $(cat "$tbox/dkms-key.log")"
+	echo "dkms-payload: $rel: dkms $(tget DKMS_VERSION "$tenv") installed, $hdr removed, the kit's drop-in set in $((SECONDS - t0)) s"
+	t0=$SECONDS
+	tin --bind "$(dirname "$v4l")" env parallel_jobs=1 nice -n 10 dpkg -i "$v4l" >"$tbox/v4l.log" 2>&1 ||
+		die "dpkg -i v4l2loopback-dkms: $(tail -n 20 "$tbox/v4l.log")"
+	echo "dkms-payload: $rel: dpkg -i v4l2loopback-dkms $ver (built for $rel612) took $((SECONDS - t0)) s"
+	tin test -e "/var/lib/dkms/v4l2loopback/$ver/$rel612" ||
+		die "v4l2loopback-dkms's postinst did not build for $rel612: $(tail -n 20 "$tbox/v4l.log")"
+	! tin test -e "/var/lib/dkms/v4l2loopback/$ver/$rel" ||
+		die "v4l2loopback was built for $rel before its headers were installed"
+	t0=$SECONDS
+	tin --bind "$(dirname "$hdeb")" env parallel_jobs=1 nice -n 10 dpkg -i "$hdeb" >"$tbox/upgrade.log" 2>&1 ||
+		die "dpkg -i $hdr: $(tail -n 20 "$tbox/upgrade.log")"
+	echo "dkms-payload: $rel: dpkg -i $hdr (header_postinst.d/dkms built v4l2loopback) took $((SECONDS - t0)) s"
+	! grep -q 'Failed to sign' "$tbox/upgrade.log" "$tbox/v4l.log" ||
+		die "DKMS could not sign: $(grep -h -B3 'Failed to sign' "$tbox/upgrade.log" "$tbox/v4l.log")"
+	mkdir -p "$out/kit" "$out/self" "$out/deps"
+	m=$(tin sh -c "ls /usr/lib/modules/$rel/updates/dkms/v4l2loopback.ko*") ||
+		die "the hook did not install v4l2loopback for $rel: $(tail -n 20 "$tbox/upgrade.log")"
+	tin cat "$m" >"$out/kit/$(basename "$m")"
+	# DKMS alone: the drop-in removed, DKMS's defaults.
+	tin --bind "$tools" make -s -C "$tools" dkms-key-remove >"$tbox/remove-key.log" 2>&1 ||
+		die "make dkms-key-remove: $(cat "$tbox/remove-key.log")"
+	t0=$SECONDS
+	tin env parallel_jobs=1 nice -n 10 dkms build --force -m v4l2loopback -v "$ver" -k "$rel" \
+		>"$tbox/self.log" 2>&1 || die "dkms build (self): $(tail -n 20 "$tbox/self.log")"
+	! grep -q 'Failed to sign' "$tbox/self.log" || die "DKMS could not sign with its own key: $(cat "$tbox/self.log")"
+	echo "dkms-payload: $rel: dkms build of v4l2loopback (self) took $((SECONDS - t0)) s, $(grep -m1 '^Sign command:' "$tbox/self.log" || echo 'no sign command named')"
+	m=$(tin sh -c "ls /var/lib/dkms/v4l2loopback/$ver/$rel/*/module/v4l2loopback.ko*")
+	tin cat "$m" >"$out/self/$(basename "$m")"
+	# the drop-in's copy of the kit's key (make dkms-key) is in the overlay
+	# only, which rootbox_stop throws away
+	[ -n "$(find "$tbox/upper/var/lib/modsign" -name signing_key.pem)" ] ||
+		die "make dkms-key left no key in the overlay's /var/lib/modsign: where did it go?"
+	[ -z "${TDKMS_KEEP_LOGS:-}" ] || cp "$tbox"/*.log "$TDKMS_KEEP_LOGS/"
+	for m in drivers/media/mc/mc drivers/media/v4l2-core/videodev; do
+		cp "${images[1]}/kernel/$m".ko* "$out/deps/"
+	done
+	rootbox_stop
+	trap - EXIT
+	[ "$fp" == "$(root_fingerprint "$root")" ] || die "the trixie root changed while DKMS ran in its overlay"
+	echo "dkms-payload: $rel: the trixie root unchanged, the overlay thrown away"
+}
+case "$rel" in
+7.*+deb13-amd64)
+	trixie_dkms
+	exit 0
+	;;
+*+deb13-amd64) die "DKMS on trixie's kernels runs on 7.x only (the upgrade from trixie's 6.12): not $rel" ;;
+esac
+
 envf=$(bash "$top/tests/lib/fetch-debian.sh" dkms) || die "fetch-debian.sh dkms failed"
 denv() {
 	local v

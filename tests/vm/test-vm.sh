@@ -54,7 +54,11 @@
 # of sign-file. They boot through trixie's own shim, MokManager and grub,
 # and the guest runs trixie's kmod 34 and mokutil 0.7.2 (with trixie's
 # glibc and libraries under the host's bash, openssl, jq and modsign).
-# DKMS (dkms-payload.sh: bookworm's dkms) is left out on them.
+# On t7, DKMS is trixie's own dkms 3.2.2 in an overlay over the trixie root
+# (dkms-payload.sh): sid's v4l2loopback-dkms installed for trixie's 6.12,
+# then built and signed for 7.x by Debian's header_postinst.d hook when the
+# 7.x headers are installed; it writes CRC32 .ko.xz, which the guest loads
+# through kmod 34 and the kernel's decoder. t6.12 has no DKMS payload.
 #
 # Variables: VM_KERNELS, VM_KERNEL_SIGNING (a series, or none), VM_ROTATE
 # (a series, or none),
@@ -77,7 +81,7 @@ VM_SABOTAGE=${VM_SABOTAGE:-}
 VM_DKMS=${VM_DKMS:-yes}
 # The kernel on which the kit's own DKMS package is built and loaded: the
 # one whose modules DKMS compresses (its POST_BUILD matters there).
-# (DKMS runs on Debian 12's kernels only: the last of them.)
+# (The kit's DKMS package runs on Debian 12's kernels only: the last of them.)
 dkms_default=none
 for k in $VM_KERNELS; do
 	[[ "$k" == t* ]] || dkms_default=$k
@@ -138,6 +142,9 @@ DKMS_CHECKS=(dkms/loads-videodev-and-mc dkms/rejects-dkms-own-key
 	dkms/unloads-v4l2loopback)
 DKMS_XZ_CHECKS=(dkms/kernel-decoder-refuses-dkms-crc64
 	dkms/kernel-decoder-takes-crc32 dkms/kernel-decoder-crc32-unloads)
+# dkms 3.2.2 (trixie) writes CRC32 .ko.xz: the kernel's decoder takes it.
+DKMS_XZ_CRC32_CHECKS=(dkms/kernel-decoder-takes-dkms-crc32
+	dkms/kernel-decoder-dkms-crc32-in-proc-modules dkms/kernel-decoder-dkms-crc32-unloads)
 POST_ROTATE_CHECKS=(rotate/makes-no-key-here rotate/queues-new-key
 	rotate/new-key-pending rotate/old-key-still-enrolled
 	rotate/resign-waits-for-enrollment rotate/queue-again-is-noop)
@@ -562,19 +569,40 @@ prepare() { # SERIES
 		rotate=(KIT_KEYDIR="$old_keys" ROTATE_OUT="$p/rotate/updates"
 			ROTATE_INSTALL="$p/signed" FAKE_MOK_DIR="$w/rotate/mok")
 	fi
-	if [ "$VM_DKMS" != none ] && trixie "$1"; then
-		echo "vm: $rel: no DKMS payload on trixie's kernels (dkms-payload.sh builds with bookworm's dkms)"
+	if [ "$VM_DKMS" != none ] && [ "$1" == t6.12 ]; then
+		echo "vm: $rel: no DKMS payload on trixie's 6.12 (trixie's DKMS runs on t7: the upgrade from 6.12)"
 	fi
-	if [ "$VM_DKMS" != none ] && ! trixie "$1"; then
-		echo "vm: $rel: DKMS builds v4l2loopback (its own key, then the kit's) in a sandbox"
-		env KIT_PACKAGE="$([ "$1" != "$VM_DKMS_INSTALL" ] || echo yes)" "${rotate[@]}" \
+	if [ "$VM_DKMS" != none ] && [ "$1" != t6.12 ]; then
+		if trixie "$1"; then
+			echo "vm: $rel: trixie's DKMS in an overlay over the trixie root: v4l2loopback for 6.12, then for $rel through the headers' hook (the kit's key), then its own key"
+		else
+			echo "vm: $rel: DKMS builds v4l2loopback (its own key, then the kit's) in a sandbox"
+		fi
+		# trixie's DKMS has no rotation step (dkms-payload.sh): it signs
+		# with the key the VM enrolls first, the rotation re-signs on the
+		# host (rotate_resign)
+		local dkms_env=("${rotate[@]}")
+		[ ${#rotate[@]} == 0 ] || ! trixie "$1" || dkms_env=(KIT_KEYDIR="$old_keys")
+		env KIT_PACKAGE="$([ "$1" != "$VM_DKMS_INSTALL" ] || echo yes)" "${dkms_env[@]}" \
 			bash "$here/dkms-payload.sh" "$p/dkms" "$w/tree" "$WORK/tools" "$rel" \
 			>"$w/dkms.log" 2>&1 || {
 			tail -n 30 "$w/dkms.log"
 			return 1
 		}
 		grep '^dkms-payload:' "$w/dkms.log" | sed 's/^dkms-payload/vm/'
-	elif [ ${#rotate[@]} != 0 ]; then
+		if trixie "$1"; then
+			# dkms 3.2.2 compresses with xz --check=crc32
+			local xzc
+			xzc=$(xz --robot -lv "$p/dkms/kit/v4l2loopback.ko.xz" "$p/dkms/self/v4l2loopback.ko.xz" 2>&1 |
+				awk '$1 == "file" { print $7 }')
+			if [ "$xzc" == $'CRC32\nCRC32' ]; then
+				pass "$rel/host/dkms-wrote-crc32-ko-xz"
+			else
+				flunk "$rel/host/dkms-wrote-crc32-ko-xz: the checks of DKMS's .ko.xz files are: ${xzc//$'\n'/ }"
+			fi
+		fi
+	fi
+	if [ ${#rotate[@]} != 0 ] && { [ "$VM_DKMS" == none ] || trixie "$1"; }; then
 		rotate_resign "$p" || {
 			tail -n 30 "$w/build.log"
 			return 1
@@ -734,7 +762,13 @@ run_kernel() { # SERIES [NEXT SERIES]
 		local post_checks=("${POST_CHECKS[@]}") f m
 		if [ -d "$w/payload/dkms" ]; then
 			post_checks+=("${DKMS_CHECKS[@]}")
-			[ ! -e "$w/payload/dkms/kit/v4l2loopback.ko.xz" ] || post_checks+=("${DKMS_XZ_CHECKS[@]}")
+			if [ -e "$w/payload/dkms/kit/v4l2loopback.ko.xz" ]; then
+				if trixie "$series"; then
+					post_checks+=("${DKMS_XZ_CRC32_CHECKS[@]}")
+				else
+					post_checks+=("${DKMS_XZ_CHECKS[@]}")
+				fi
+			fi
 			for f in "$w/payload/dkms/kitmods"/*.ko*; do
 				[ -e "$f" ] || continue
 				m=$(basename "$f")
