@@ -133,6 +133,20 @@ untouched() {
 	[ -z "$(find "$1" -name '*.ko' -newermt '2001-01-02')" ] || fail "a module was rewritten"
 }
 
+# signed_count DIR: how many modules below DIR are the reference's signed
+# bytes; every other one must still be the unsigned original.
+signed_count() {
+	local f n=0
+	for f in "$1"/*.ko; do
+		if cmp -s "$f" "$SHARED/ref/${f#"$1"/}"; then
+			n=$((n + 1))
+		else
+			cmp -s "$f" "$SHARED/plain/${f#"$1"/}" || fail "$f is neither the original nor the signed module"
+		fi
+	done
+	echo "$n"
+}
+
 fresh_modules() {
 	cp -a "$SHARED/plain" "$1"
 	touch -d 2001-01-01 "$1"/*.ko
@@ -280,7 +294,7 @@ test_wrong_pin_or_missing_key_touch_nothing() {
 # once, and every module is either untouched or signed as with the key
 # file; a second run, with the server back, finishes the job.
 test_server_killed_mid_batch() {
-	local pid rc=0 n changed=0 f
+	local pid rc=0 n changed
 	start_server
 	cp -a "$SHARED/plain" d
 	touch -d 2001-01-01 d/*.ko
@@ -299,13 +313,7 @@ test_server_killed_mid_batch() {
 	expect_file_contains err "modules are unchanged: run the same command again to sign them"
 	expect_file_contains out "not started (the token failed)"
 	n=$(find d -name '*.ko' | wc -l)
-	for f in d/*.ko; do
-		if cmp -s "$f" "$SHARED/ref/${f#d/}"; then
-			changed=$((changed + 1))
-		else
-			cmp -s "$f" "$SHARED/plain/${f#d/}" || fail "$f is neither the original nor the signed module"
-		fi
-	done
+	changed=$(signed_count d)
 	if [ "$changed" == 0 ] || [ "$changed" == "$n" ]; then
 		fail "the server was not killed mid-batch ($changed of $n signed)"
 	fi
@@ -450,7 +458,7 @@ test_frozen_server_while_loading_the_key() {
 # signed, and every module is the original or the key file's bytes, with
 # no temporary file left.
 test_frozen_server_mid_batch() {
-	local sig pid n changed f
+	local sig pid n changed
 	for sig in TERM INT; do
 		start_server
 		rm -rf d
@@ -467,14 +475,7 @@ test_frozen_server_mid_batch() {
 		stopped_within "$sig" "$pid"
 		expect_eq 1 "$RC" "exit status after SIG$sig"
 		n=$(find d -name '*.ko' | wc -l)
-		changed=0
-		for f in d/*.ko; do
-			if cmp -s "$f" "$SHARED/ref/${f#d/}"; then
-				changed=$((changed + 1))
-			else
-				cmp -s "$f" "$SHARED/plain/${f#d/}" || fail "$f is neither the original nor the signed module"
-			fi
-		done
+		changed=$(signed_count d)
 		expect_file_contains err "modsign: ERROR: interrupted by SIG$sig: $changed of $n modules signed, the rest unchanged: run the same command again to sign them"
 		expect_file_contains out "not started (interrupted)"
 		expect_file_lacks err "the token stopped signing"
