@@ -153,7 +153,11 @@ trixie_dkms() {
 }
 case "$rel" in
 7.*+deb13-amd64)
+	# the host too stays as it was (the overlay is over the trixie root)
+	hostfp=$(host_fingerprint | sha256sum)
 	trixie_dkms
+	[ "$hostfp" == "$(host_fingerprint | sha256sum)" ] ||
+		die "the host's DKMS, module, header or dpkg files changed while DKMS ran in the trixie root's overlay"
 	exit 0
 	;;
 *+deb13-amd64) die "DKMS on trixie's kernels runs on 7.x only (the upgrade from trixie's 6.12): not $rel" ;;

@@ -20,6 +20,11 @@
 # shellcheck disable=SC2317  # functions are called indirectly via `check`
 
 export PATH=/sbin:/bin:/opt/modsign/bin
+# The loader is what the load checks are about: the release's kmod
+# (make-initramfs.sh links /sbin/insmod to it), called by full path, never
+# busybox's applet, which decompresses in user space where kmod 31 and
+# later hand a compressed module to the kernel's own decoder.
+insmod() { /sbin/insmod "$@"; }
 KIT=/opt/modsign
 # The rotation's keys folder in the guest: certificates and the state file.
 ROT=/run/rotation
