@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Runs the test suites and adds up their results.
 #
-#   tests/run.sh [SUITE...]    SUITE: docs build faults keys install enroll kernel dkms modsign fuzz farm rotate vm
+#   tests/run.sh [SUITE...]    SUITE: docs build faults keys install enroll kernel dkms modsign fuzz farm rotate trixie vm
 #                              (default: all, in that order)
+#
+# SKIP="SUITE..." (make check SKIP=...) leaves those suites out.
 #
 # Each suite prints PASS/FAIL lines and result lines `<name>: N passed,
 # N failed` (modsign has one per part of sign/Makefile's CHECK_PARTS); this
@@ -14,7 +16,8 @@ set -euo pipefail
 
 # The suites run make themselves: nothing of the make that called this
 # (its flags, command-line variables, exported settings) may leak into them.
-unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES KEYDIR KEY_BITS KEY_DAYS SIGNER \
+skip=${SKIP:-}
+unset SKIP MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES KEYDIR KEY_BITS KEY_DAYS SIGNER \
 	REPLACE_SIGNATURES KDIR
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -32,10 +35,20 @@ declare -A suites=(
 	[fuzz]="bash $here/modsign/fuzz.sh"
 	[farm]="bash $here/farm/test-farm.sh"
 	[rotate]="bash $here/rotate/test-rotate.sh"
+	[trixie]="bash $here/trixie/test-trixie-host.sh"
 	[vm]="bash $here/vm/test-vm.sh"
 )
-order=(docs build faults keys install enroll kernel dkms modsign fuzz farm rotate vm)
+order=(docs build faults keys install enroll kernel dkms modsign fuzz farm rotate trixie vm)
 [ $# -eq 0 ] || order=("$@")
+for name in ${skip}; do
+	[ -n "${suites[$name]:-}" ] || {
+		echo "tests/run.sh: SKIP names an unknown suite '$name' (one of: ${!suites[*]})" >&2
+		exit 2
+	}
+	for i in "${!order[@]}"; do
+		[ "${order[$i]}" != "$name" ] || unset 'order[i]'
+	done
+done
 
 total_pass=0 total_fail=0 summary=()
 for name in "${order[@]}"; do
@@ -71,6 +84,6 @@ for name in "${order[@]}"; do
 done
 
 echo "=== summary"
-printf '  %s\n' "${summary[@]}"
+[ ${#summary[@]} == 0 ] || printf '  %s\n' "${summary[@]}"
 echo "check: $total_pass passed, $total_fail failed"
 [ "$total_fail" == 0 ]

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# README's two commands on a fresh Debian 13 (trixie) machine, run the way a
+# new user runs them: a trixie root made with mmdebstrap (priority
+# "important", plus git and sudo, as after a plain install), a user `dev`
+# who may use sudo, and a copy of the tree as a clone has it in dev's home.
+# As dev, in the copy:
+#   1. scripts/setup.sh build && make sign
+#      (apt-get through sudo installs gcc, the headers and the rest; the
+#      modules are built for trixie's headers and signed; make verify
+#      checks them against the key make sign made);
+#   2. scripts/setup.sh test && scripts/setup.sh as-root make check SKIP="vm trixie"
+#      (README's test command, without the Secure Boot VM suite, which the
+#      host runs on trixie's kernels itself, and without this suite).
+# Each suite of the inner make check gives a `PASS trixie/check/<suite>`
+# line; its tests count in this suite's total.
+#
+# The root lives under .cache/trixie-host and is made again on every run
+# (about a minute; KEEP_TRIXIE_HOST=1 keeps it afterwards for a look).
+# It is a chroot in a mount namespace of its own, with /proc, /dev, /sys
+# and the tree's .cache (the suites' downloads) mounted for the run only.
+# The host's apt sources, package lists and dpkg database are never
+# touched (mmdebstrap writes only the root): checked, with the host's
+# DKMS, module and header folders, before and after.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/dkms/sandbox.sh
+. "$TOP/tests/dkms/sandbox.sh"
+# shellcheck source=tests/lib/harness.sh
+. "$TOP/tests/lib/harness.sh"
+
+WORK=$TOP/.cache/trixie-host
+ROOT=$WORK/root
+KIT=/home/dev/modsign
+
+passed=0 failed=0
+pass() {
+	echo "PASS trixie/$1"
+	passed=$((passed + 1))
+}
+flunk() {
+	echo "FAIL trixie/$1"
+	failed=$((failed + 1))
+}
+finish() {
+	echo "trixie: $passed passed, $failed failed"
+	[ "$failed" == 0 ]
+	exit
+}
+
+# host_state: what must not change on the host: its DKMS, module, header
+# and dpkg files (sandbox.sh's list) and its apt sources and lists.
+host_state() {
+	host_fingerprint
+	find /etc/apt /var/lib/apt/lists -xdev -printf '%p %y %s %T@\n' 2>/dev/null | LC_ALL=C sort
+}
+
+# as_dev LOG CMD: CMD (a shell line) as dev in the copy of the tree, in the
+# root, with a login's environment; its output in LOG.
+as_dev() {
+	local log=$1
+	shift
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	unshare --mount --propagation private -- bash -euo pipefail -c '
+		root=$1 cache=$2 kit=$3 line=$4
+		mount -t proc proc "$root/proc"
+		mount --rbind /dev "$root/dev"
+		mount --rbind /sys "$root/sys"
+		cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+		mkdir -p "$root$kit/.cache"
+		mount --bind "$cache" "$root$kit/.cache"
+		exec chroot "$root" runuser -u dev -- /usr/bin/env -i HOME=/home/dev \
+			USER=dev LOGNAME=dev LANG=C.UTF-8 TERM=dumb \
+			PATH=/usr/local/bin:/usr/bin:/bin \
+			/bin/bash -c "cd \"\$1\" && $line" bash "$kit"
+	' as_dev "$ROOT" "$TOP/.cache" "$KIT" "$*" >"$log" 2>&1
+}
+
+command -v mmdebstrap >/dev/null || {
+	echo "FAIL trixie/mmdebstrap: not installed (scripts/setup.sh test installs it)"
+	echo "trixie: 0 passed, 1 failed"
+	exit 1
+}
+before=$(host_state | sha256sum)
+
+# 1. A fresh Debian 13 machine.
+t0=$SECONDS
+rm -rf "$WORK"
+mkdir -p "$WORK"
+mirror=$(bash "$TOP/tests/lib/fetch-debian.sh" archive debian)
+security=$(bash "$TOP/tests/lib/fetch-debian.sh" archive debian-security)
+# shellcheck disable=SC2016 # the hooks' $1 is the root, set by mmdebstrap
+if mmdebstrap --variant=important --mode=root --quiet \
+	--keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
+	--include=git,sudo,ca-certificates \
+	--customize-hook='chroot "$1" useradd --create-home --shell /bin/bash dev' \
+	--customize-hook='echo "dev ALL=(ALL) NOPASSWD: ALL" >"$1/etc/sudoers.d/dev"' \
+	trixie "$ROOT" "deb $mirror trixie main" "deb $mirror trixie-updates main" \
+	"deb $security trixie-security main" >"$WORK/mmdebstrap.log" 2>&1; then
+	pass "fresh-root ($(du -sh "$ROOT" | cut -f1), $((SECONDS - t0)) s)"
+else
+	tail -n 20 "$WORK/mmdebstrap.log"
+	flunk "fresh-root: mmdebstrap failed (is Debian's archive reachable?)"
+	finish
+fi
+# The tree as a clone has it (no build output, no keys), dev's.
+fresh_tree "$ROOT$KIT"
+chroot "$ROOT" chown -R dev:dev "$KIT"
+
+# 2. README's first command.
+t0=$SECONDS
+if as_dev "$WORK/build.log" 'scripts/setup.sh build && make sign'; then
+	pass "readme-build-and-sign ($((SECONDS - t0)) s)"
+else
+	tail -n 30 "$WORK/build.log"
+	flunk "readme-build-and-sign: 'scripts/setup.sh build && make sign' failed"
+	finish
+fi
+# the headers setup.sh installed are trixie's, and the modules are built
+# for them: their vermagic names a +deb13 release
+vermagic=$(chroot "$ROOT" modinfo -F vermagic "$KIT/modules/hello-1.ko" 2>&1) || true
+if [[ "$vermagic" == *+deb13-* ]]; then
+	pass "built-for-trixie-headers (${vermagic%% *})"
+else
+	flunk "built-for-trixie-headers: hello-1.ko's vermagic is '$vermagic'"
+fi
+if as_dev "$WORK/verify.log" 'make verify'; then
+	pass "make-verify ($(grep -c '^OK ' "$WORK/verify.log") modules)"
+else
+	tail -n 20 "$WORK/verify.log"
+	flunk "make-verify"
+fi
+# the key make sign made is dev's alone
+perm=$(stat -c '%U %a' "$ROOT$KIT/keys/signing_key.pem" 2>&1) || true
+if [ "$perm" == "dev 600" ]; then
+	pass "key-is-devs-alone"
+else
+	flunk "key-is-devs-alone: keys/signing_key.pem is '$perm', want 'dev 600'"
+fi
+
+# 3. README's second command, the VM suite left to the host.
+t0=$SECONDS
+rc=0
+as_dev "$WORK/check.log" 'scripts/setup.sh test && scripts/setup.sh as-root make check SKIP="vm trixie"' || rc=$?
+secs=$((SECONDS - t0))
+summary=$(sed -n '/^=== summary$/,$p' "$WORK/check.log")
+lines=$(sed -n 's/^  \([a-z0-9-]*\): \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2 \3/p' <<<"$summary")
+if [ -z "$lines" ]; then
+	tail -n 40 "$WORK/check.log"
+	flunk "readme-test-command: no summary (exit $rc)"
+	finish
+fi
+while read -r suite p f; do
+	passed=$((passed + p))
+	if [ "$f" == 0 ]; then
+		pass "check/$suite ($p passed)"
+	else
+		failed=$((failed + f - 1))
+		flunk "check/$suite: $f failed"
+	fi
+done <<<"$lines"
+grep -E '^(FAIL|    \|)' "$WORK/check.log" | sed -n '1,80p' || true
+if [ "$rc" == 0 ]; then
+	pass "readme-test-command ($(sed -n 's/^check: //p' <<<"$summary"), $secs s)"
+else
+	flunk "readme-test-command: exit $rc ($(sed -n 's/^check: //p' <<<"$summary"))"
+fi
+
+after=$(host_state | sha256sum)
+if [ "$before" == "$after" ]; then
+	pass host-unchanged
+else
+	flunk "host-unchanged: the host's apt, dpkg, DKMS, module or header files changed"
+fi
+[ -n "${KEEP_TRIXIE_HOST:-}" ] || rm -rf "$ROOT"
+finish
