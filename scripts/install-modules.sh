@@ -24,6 +24,8 @@
 # another form (hello-1.ko beside a new hello-1.ko.xz, or the other way) is
 # removed, so that depmod does not index two.
 set -euo pipefail
+# shellcheck source=scripts/modsig-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/modsig-lib.sh" # (and modinfo in PATH)
 
 die() {
 	echo "modsign: ERROR: $*" >&2

@@ -9,6 +9,14 @@
 
 MODSIG_MAGIC='~Module signature appended~'
 
+# kmod puts modinfo in /usr/sbin (/sbin on Debian 12), which a user's login
+# PATH on Debian lacks: without it, make sign run as a user could not tell
+# a signed module from an unsigned one.
+case ":$PATH:" in
+*:/usr/sbin:* | *:/sbin:*) ;;
+*) PATH=$PATH:/usr/sbin:/sbin ;;
+esac
+
 # has_sig FILE: the file ends with the signature magic.
 has_sig() {
 	tail -c 28 "$1" | cmp -s - <(printf '%s\n' "$MODSIG_MAGIC")

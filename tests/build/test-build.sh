@@ -164,6 +164,19 @@ test_make_verify_accepts_signed_and_rejects_tampered() {
 	expect_file_contains out "FAIL $PWD/tree/modules/hello-2.ko: signature does not verify"
 }
 
+# A user's login PATH on Debian 12 and 13 has no /sbin or /usr/sbin, where
+# kmod puts modinfo: make sign and make verify run as that user must still
+# find it (found on a fresh Debian 13 root: tests/trixie).
+test_sign_and_verify_with_a_users_path() {
+	built_tree
+	expect_exit 0 env PATH=/usr/local/bin:/usr/bin:/bin make -C tree KDIR="$KDIR61" sign
+	expect_file_contains out "KEEP"
+	expect_exit 0 env PATH=/usr/local/bin:/usr/bin:/bin make -s -C tree verify
+	expect_file_contains out "OK $TREE/modules/hello-1.ko"
+	expect_exit 0 env PATH=/usr/local/bin:/usr/bin:/bin make -s -C tree install DESTDIR="$PWD/root"
+	[ -n "$(find root -name hello-1.ko)" ] || fail "make install put no hello-1.ko under DESTDIR"
+}
+
 # In place: Kbuild rebuilds a tree that moved (its commands name the path).
 test_second_sign_changes_no_byte() {
 	built_tree
