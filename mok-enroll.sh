@@ -306,7 +306,9 @@ FPR=
 CERT_NAME=
 describe_cert() {
 	local out line subject='?' serial='?'
-	out=$(openssl x509 -inform DER -in "$DER" -noout -subject -serial -fingerprint -sha1 2>/dev/null) ||
+	# -nameopt: one form whatever the OpenSSL (3.0 spaced "CN = x", 3.5 not)
+	out=$(openssl x509 -inform DER -in "$DER" -noout -subject -nameopt utf8,sep_comma_plus_space,sname \
+		-serial -fingerprint -sha1 2>/dev/null) ||
 		die "cannot read the certificate $DER"
 	while IFS= read -r line; do
 		case $line in

@@ -324,7 +324,7 @@ test_import_with_password_file() {
 		"Press any key to perform MOK management" "within 10 seconds" \
 		'"Enroll MOK"' '"Continue"' '"Enroll the key(s)?"' '"Yes"' '"Password:"' \
 		'"Reboot"' '"Continue boot"' "the request" "is lost" "mok-enroll.sh --status" \
-		"CN = modsign enroll test"; do
+		'subject "CN=modsign enroll test"'; do
 		expect_file_contains "$T/out" "$text"
 	done
 	password_hidden
