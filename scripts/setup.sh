@@ -38,11 +38,15 @@ build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
 # p11-kit-modules: p11-kit-client.so), /usr/bin/time for the benchmark's
 # peak memory, and python3 for the JSON of modsign status
 # (tests/modsign/status.sh).
+# gcc-12: the compiler Debian 12's kernels (6.1, and 6.12 from
+# bookworm-backports) name in their headers (CC = gcc-12), which the host
+# suites build against on every release (Debian 12's own gcc; on Debian 13
+# a second one beside gcc 14).
 # The dkms suite needs nothing more: its sandbox is the kernel's overlayfs
 # in a mount namespace (unshare is in util-linux), and dkms and its
 # dependencies are installed only inside it, from .debs fetch-debian.sh
 # downloads.
-test_pkgs=(git linux-headers-amd64 dwarves cpio gzip mmdebstrap
+test_pkgs=(git linux-headers-amd64 gcc-12 dwarves cpio gzip mmdebstrap
 	busybox-static qemu-system-x86 expect shellcheck clang-format clang
 	softhsm2 p11-kit p11-kit-modules time jq python3)
 

@@ -38,6 +38,7 @@ V4L2LOOPBACK_VERSION=$(denv V4L2LOOPBACK_VERSION)
 DEPS_DIR=$(denv DEPS_DIR)
 HEADERS612_DIR=$(denv HEADERS612_DIR)
 HEADERS612_ROOT=$(denv HEADERS612_ROOT)
+HEADERS61_DIR=$(denv HEADERS61_DIR)
 REL61=$(denv RELEASE61)
 REL612=$(denv RELEASE612)
 IMAGE61=$(denv IMAGE61)
@@ -75,8 +76,9 @@ SMALL612=$SUITE/image612/lib/modules/$REL612
 
 
 # The shared sandbox: the host's files, plus Debian 12's 6.1 image as
-# installed (the modules the tests need and what depmod writes). The host
-# has the 6.1 headers installed, so the sandbox does too.
+# installed (the modules the tests need and what depmod writes). A Debian
+# 12 host has the 6.1 headers installed, so the sandbox does too; on
+# another release the sandbox gets them (below).
 sandbox_start "$SUITE/sandbox" || suite_error "cannot make the sandbox in $SUITE"
 sandbox_layer "/usr/lib/modules/$REL61" "$SMALL61" || suite_error "cannot layer the 6.1 image"
 no_man_index || suite_error "cannot switch man-db's index off in the sandbox"
@@ -93,6 +95,13 @@ in_sandbox() {
 in_dpkg() {
 	in_sandbox dpkg --force-unsafe-io "$@"
 }
+
+if [ "$HEADERS61_DIR" != none ]; then
+	in_dpkg -i --force-depends "$HEADERS61_DIR"/*.deb >"$SUITE/headers-61.log" 2>&1 || {
+		cat "$SUITE/headers-61.log"
+		suite_error "cannot install 6.1's headers in the sandbox"
+	}
+fi
 
 # timed LOG CMD...: runs CMD with its output in LOG; prints the seconds.
 timed() {

@@ -7,7 +7,9 @@
 # are never touched. A second run downloads nothing.
 #
 #   fetch-debian.sh kernel 6.1    Debian 12's kernel, the version of the
-#                                 installed linux-headers-amd64
+#                                 installed linux-headers-amd64 (on a host
+#                                 that is not Debian 12: bookworm's newest,
+#                                 with its headers unpacked, as for 6.12)
 #   fetch-debian.sh kernel 6.12   the kernel of bookworm-backports
 #   fetch-debian.sh kernel t6.12  Debian 13's (trixie's) kernel
 #   fetch-debian.sh kernel t7     the newest 7.x of trixie-backports
@@ -41,7 +43,8 @@
 # DKMS_DEB, DKMS_VERSION, V4L2LOOPBACK_DEB, V4L2LOOPBACK_VERSION, DEPS_DIR
 # (dependencies missing on the host, maybe none), HEADERS612_DIR (kbuild,
 # -common and -amd64 headers of 6.12), HEADERS612_ROOT (the same unpacked
-# with dpkg -x), RELEASE61, RELEASE612, and for
+# with dpkg -x), HEADERS61_DIR (6.1's, where the host has none installed,
+# else none), HOST (the host's release codename), RELEASE61, RELEASE612, and for
 # each of the two kernels IMAGE61/IMAGE612 (the unpacked image's
 # /lib/modules/RELEASE) and DEPMOD61/DEPMOD612 (the modules.* files that
 # the image's postinst would have made with depmod).
@@ -50,7 +53,7 @@
 # FETCH_REFRESH=1 fetches the private package lists again (once per run of
 # this script) and looks every version up again: the 6.12 backport, the
 # trixie kernels, the boot packages' and the DKMS packages'; what changed is
-# downloaded anew (the 6.1 kernel follows the host's installed
+# downloaded anew (on Debian 12 the 6.1 kernel follows the host's installed
 # linux-headers-amd64 either way).
 # trixie's packages come from a second private apt state (apt-trixie), so
 # that bookworm's candidates (boot packages, DKMS dependencies) stay
@@ -93,6 +96,12 @@ archive_uri() {
 # private apt state so that the host's package lists stay as they are; or,
 # with APT_RELEASE=trixie, the same archive's trixie, trixie-updates,
 # trixie-backports and trixie-security in a second private state.
+# host_is_bookworm: the host runs Debian 12, whose apt sources the private
+# bookworm state copies (on another release it names bookworm's suites).
+host_is_bookworm() {
+	[ "$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null)" == bookworm ]
+}
+
 apt_private() {
 	local dir=$APTDIR
 	[ "$APT_RELEASE" == bookworm ] || dir=$APTDIR_TRIXIE
@@ -105,7 +114,10 @@ apt_private() {
 		-o "Debug::NoLocking=1")
 	# trixie: an empty dpkg status, so that its candidates are trixie's own
 	# whatever the host has installed
-	[ "$APT_RELEASE" == bookworm ] || opts+=(-o "Dir::State::Status=$dir/status")
+	# and bookworm's on a host that runs another release
+	if [ "$APT_RELEASE" != bookworm ] || ! host_is_bookworm; then
+		opts+=(-o "Dir::State::Status=$dir/status")
+	fi
 	if [ ! -e "$dir/lists/.updated" ]; then
 		mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" \
 			"$dir/sources.list.d"
@@ -113,7 +125,22 @@ apt_private() {
 		rm -f "$dir/sources.list.d"/*
 		local f uri
 		uri=$(archive_uri debian)
-		if [ "$APT_RELEASE" == bookworm ]; then
+		if [ "$APT_RELEASE" == bookworm ] && ! host_is_bookworm; then
+			: >"$dir/status"
+			cat >"$dir/sources.list.d/modsign-bookworm.sources" <<-EOF
+				Types: deb
+				URIs: $uri
+				Suites: bookworm bookworm-updates bookworm-backports
+				Components: main
+				Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+				Types: deb
+				URIs: $(archive_uri debian-security)
+				Suites: bookworm-security
+				Components: main
+				Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+			EOF
+		elif [ "$APT_RELEASE" == bookworm ]; then
 			for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list; do
 				[ -e "$f" ] && cp "$f" "$dir/sources.list.d/"
 			done
@@ -181,27 +208,21 @@ first_dep() {
 }
 
 kernel_env() {
-	local series=$1 hdrpkg version abi dir env image
+	local series=$1 hdrpkg version abi dir env image installed=
 	case "$series" in
 	6.1)
-		grep -q 'ok installed' <<<"$(dpkg-query -W -f='${Status}' linux-headers-amd64 2>/dev/null)" ||
-			die "linux-headers-amd64 is not installed (apt-get install linux-headers-amd64)"
-		hdrpkg=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | first_dep)
-		version=$(dpkg-query -W -f='${Version}' "$hdrpkg")
+		if host_is_bookworm; then
+			grep -q 'ok installed' <<<"$(dpkg-query -W -f='${Status}' linux-headers-amd64 2>/dev/null)" ||
+				die "linux-headers-amd64 is not installed (apt-get install linux-headers-amd64)"
+			hdrpkg=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | first_dep)
+			version=$(dpkg-query -W -f='${Version}' "$hdrpkg")
+			installed=yes
+		else
+			read -r hdrpkg version <<<"$(bookworm_pin 6.1 '^bookworm(-security|-updates)?/')"
+		fi
 		;;
 	6.12)
-		local pin=$CACHE/kernels/6.12.pin
-		if [ -s "$pin" ] && [ -z "${FETCH_REFRESH:-}" ]; then
-			read -r hdrpkg version <"$pin"
-		else
-			version=$(apt_private apt-cache madison linux-headers-amd64 |
-				awk -F'|' '!v && $3 ~ /bookworm-backports/ {gsub(/ /, "", $2); v = $2; print v}')
-			[ -n "$version" ] || die "bookworm-backports serves no linux-headers-amd64"
-			hdrpkg=$(apt_private apt-cache show "linux-headers-amd64=$version" |
-				sed -n 's/^Depends: //p' | sed -n 1p | first_dep)
-			mkdir -p "$CACHE/kernels"
-			echo "$hdrpkg $version" >"$pin"
-		fi
+		read -r hdrpkg version <<<"$(bookworm_pin 6.12 '^bookworm-backports/')"
 		;;
 	t6.12 | t7)
 		trixie_kernel_env "$series"
@@ -209,6 +230,7 @@ kernel_env() {
 		;;
 	*) die "unknown kernel series '$series' (6.1, 6.12, t6.12 or t7)" ;;
 	esac
+	[ -n "$version" ] || die "no headers version for the $series kernel"
 	abi=${hdrpkg#linux-headers-}
 	dir=$CACHE/kernels/$abi
 	env=$dir/env
@@ -216,7 +238,7 @@ kernel_env() {
 		rm -rf "$dir"
 		image=linux-image-$abi
 		download_unpack "$dir/image" "$image=$version"
-		if [ "$series" == 6.1 ]; then
+		if [ -n "$installed" ]; then
 			echo "KDIR=/usr/src/$hdrpkg" >"$dir/env.tmp"
 		else
 			# Unpacked headers name their -common half by an absolute
@@ -239,6 +261,25 @@ kernel_env() {
 		mv "$dir/env.tmp" "$env"
 	fi
 	echo "$env"
+}
+
+# bookworm_pin SERIES REGEX: "HEADERS VERSION" of bookworm's newest
+# linux-headers-amd64 in the suites REGEX matches (archive_version),
+# kept in kernels/SERIES.pin, looked up again on FETCH_REFRESH.
+bookworm_pin() {
+	local pin=$CACHE/kernels/$1.pin hdrpkg version
+	if [ -s "$pin" ] && [ -z "${FETCH_REFRESH:-}" ]; then
+		cat "$pin"
+		return
+	fi
+	version=$(archive_version linux-headers-amd64 "$2")
+	[ -n "$version" ] || die "bookworm serves no linux-headers-amd64 for $1"
+	hdrpkg=$(apt_private apt-cache show "linux-headers-amd64=$version" |
+		sed -n 's/^Depends: //p' | sed -n 1p | first_dep)
+	mkdir -p "$CACHE/kernels"
+	echo "$hdrpkg $version" >"$pin.tmp.$$"
+	mv "$pin.tmp.$$" "$pin"
+	cat "$pin"
 }
 
 # trixie_pin SERIES: "HEADERS VERSION" of a trixie kernel: t6.12 is the
@@ -489,7 +530,11 @@ headers_root() {
 dkms_env() {
 	local dir=$CACHE/dkms env env61 env612 rel61 rel612 ver612 dkms_v v4l_v
 	env=$dir/env
-	if [ -e "$env" ] && [ -z "${FETCH_REFRESH:-}" ]; then
+	# DEPS_DIR is what this host lacks: made again on another release
+	local host
+	host=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null)
+	if [ -e "$env" ] && [ -z "${FETCH_REFRESH:-}" ] &&
+		[ "$(sed -n 's/^HOST=//p' "$env")" == "$host" ]; then
 		headers_root "$env"
 		echo "$env"
 		return
@@ -519,6 +564,16 @@ dkms_env() {
 	download "$dir/dkms" "dkms=$dkms_v" "v4l2loopback-dkms=$v4l_v"
 	download "$dir/headers-$rel612" "$hdr=$ver612" "$common=$ver612" "$kbuild=$ver612"
 	[ "${#deps[@]}" == 0 ] || download "$dir/deps" "${deps[@]}"
+	# On a host without 6.1's headers (not Debian 12), the sandbox
+	# installs them, as Debian 12 would have them installed.
+	local headers61=none
+	if [ ! -d "/usr/src/linux-headers-$rel61" ]; then
+		local ver61 hdr61=linux-headers-$rel61
+		ver61=$(sed -n 's/^VERSION=//p' "$env61")
+		headers61=$dir/headers-$rel61
+		download "$headers61" "$hdr61=$ver61" "${hdr61%-amd64}-common=$ver61" \
+			"linux-kbuild-${rel61%-amd64}=$ver61"
+	fi
 	local image61 image612
 	image61=$(sed -n 's/^MODDIR=//p' "$env61")
 	image612=$(sed -n 's/^MODDIR=//p' "$env612")
@@ -537,6 +592,8 @@ dkms_env() {
 		V4L2LOOPBACK_VERSION=$v4l_v
 		DEPS_DIR=$dir/deps
 		HEADERS612_DIR=$dir/headers-$rel612
+		HEADERS61_DIR=$headers61
+		HOST=$host
 		RELEASE61=$rel61
 		RELEASE612=$rel612
 		IMAGE61=$image61

@@ -17,8 +17,10 @@
 #
 # The root lives under .cache/trixie-host and is made again on every run
 # (about a minute; KEEP_TRIXIE_HOST=1 keeps it afterwards for a look).
-# It is a chroot in a mount namespace of its own, with /proc, /dev, /sys
-# and the tree's .cache (the suites' downloads) mounted for the run only.
+# It is a chroot in a mount namespace of its own, with /proc, /dev and /sys
+# mounted for the run only. The copy's suites download what they need into
+# its own .cache, as on a new machine (the host's cache is Debian 12's: the
+# packages a sandbox adds depend on the release).
 # The host's apt sources, package lists and dpkg database are never
 # touched (mmdebstrap writes only the root): checked, with the host's
 # DKMS, module and header folders, before and after.
@@ -63,18 +65,16 @@ as_dev() {
 	shift
 	# shellcheck disable=SC2016 # expanded by the inner bash
 	unshare --mount --propagation private -- bash -euo pipefail -c '
-		root=$1 cache=$2 kit=$3 line=$4
+		root=$1 kit=$2 line=$3
 		mount -t proc proc "$root/proc"
 		mount --rbind /dev "$root/dev"
 		mount --rbind /sys "$root/sys"
 		cp -L /etc/resolv.conf "$root/etc/resolv.conf"
-		mkdir -p "$root$kit/.cache"
-		mount --bind "$cache" "$root$kit/.cache"
 		exec chroot "$root" runuser -u dev -- /usr/bin/env -i HOME=/home/dev \
 			USER=dev LOGNAME=dev LANG=C.UTF-8 TERM=dumb \
 			PATH=/usr/local/bin:/usr/bin:/bin \
 			/bin/bash -c "cd \"\$1\" && $line" bash "$kit"
-	' as_dev "$ROOT" "$TOP/.cache" "$KIT" "$*" >"$log" 2>&1
+	' as_dev "$ROOT" "$KIT" "$*" >"$log" 2>&1
 }
 
 command -v mmdebstrap >/dev/null || {
@@ -104,9 +104,15 @@ else
 	flunk "fresh-root: mmdebstrap failed (is Debian's archive reachable?)"
 	finish
 fi
-# The tree as a clone has it (no build output, no keys), dev's.
+# The tree as a clone has it (no build output, no keys, a git repository
+# of its files), dev's.
 fresh_tree "$ROOT$KIT"
 chroot "$ROOT" chown -R dev:dev "$KIT"
+if ! as_dev "$WORK/git.log" 'git init -q && git add -A && git -c user.name=dev -c user.email=dev@localhost commit -qm copy'; then
+	cat "$WORK/git.log"
+	flunk "copy-is-a-git-repository"
+	finish
+fi
 
 # 2. README's first command.
 t0=$SECONDS
@@ -132,7 +138,7 @@ else
 	flunk "make-verify"
 fi
 # the key make sign made is dev's alone
-perm=$(stat -c '%U %a' "$ROOT$KIT/keys/signing_key.pem" 2>&1) || true
+perm=$(chroot "$ROOT" stat -c '%U %a' "$KIT/keys/signing_key.pem" 2>&1) || true
 if [ "$perm" == "dev 600" ]; then
 	pass "key-is-devs-alone"
 else
