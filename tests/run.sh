@@ -25,24 +25,24 @@ top=$(cd "$here/.." && pwd)
 # Suites run the kit's tools as the user nobody (setpriv), who must reach
 # the tree: a clone in a home folder of mode 0700 (Debian 13's default for
 # new users) is out of its reach. Run as root, such a tree is bind-mounted at
-# a folder anyone can reach, in a mount namespace of this run's own, and
-# the suites run from there.
-if [ "$EUID" == 0 ] && [ -z "${MODSIGN_CHECK_TREE:-}" ] &&
+# /run/modsign-check/<hash of its path>/tree (root's, readable by all; the
+# same path every run, since the suites' cache records absolute paths), in
+# a mount namespace of this run's own, and the suites run from there.
+if [ "$EUID" == 0 ] && [ "${MODSIGN_CHECK_VIEW:-}" != "$top" ] &&
 	! setpriv --reuid=65534 --regid=65534 --clear-groups test -r "$top/tests/run.sh" 2>/dev/null; then
-	view=$(mktemp -d /tmp/modsign-check.XXXXXX)
-	chmod 755 "$view"
-	mkdir "$view/tree"
-	echo "tests/run.sh: the user nobody cannot reach $top: the suites run from $view/tree, a view of it in a private mount namespace"
+	view=/run/modsign-check/$(printf '%s' "$top" | sha256sum | cut -c1-16)/tree
+	mkdir -p "$view"
+	chmod 755 /run/modsign-check "${view%/tree}" "$view"
+	echo "tests/run.sh: the user nobody cannot reach $top: the suites run from $view, a view of it in a private mount namespace"
 	rc=0
 	# in a chroot / is no mount point and cannot be made private: the new
 	# namespace keeps the propagation the chroot's has
 	prop=private
 	mountpoint -q / || prop=unchanged
 	# shellcheck disable=SC2016 # expanded by the inner shell
-	SKIP=$skip MODSIGN_CHECK_TREE=$top unshare --mount --propagation "$prop" -- \
+	SKIP=$skip MODSIGN_CHECK_VIEW=$view unshare --mount --propagation "$prop" -- \
 		sh -c 'mount --bind "$1" "$2" && shift 2 && exec bash "$0" "$@"' \
-		"$view/tree/tests/run.sh" "$top" "$view/tree" "$@" || rc=$?
-	rmdir "$view/tree" "$view"
+		"$view/tests/run.sh" "$top" "$view" "$@" || rc=$?
 	exit "$rc"
 fi
 

@@ -243,10 +243,9 @@ kernel_env() {
 		else
 			# Unpacked headers name their -common half by an absolute
 			# path; point it at our copy.
-			local common=${hdrpkg%-amd64}-common kbuild
-			kbuild=linux-kbuild-${abi%-amd64}
-			download_unpack "$dir/headers" "$hdrpkg=$version" \
-				"$common=$version" "$kbuild=$version"
+			local parts
+			mapfile -t parts < <(headers_parts "$hdrpkg" "$version")
+			download_unpack "$dir/headers" "${parts[@]}"
 			sed -i "s#^include /usr/src/#include $dir/headers/usr/src/#" \
 				"$dir/headers/usr/src/$hdrpkg/Makefile"
 			echo "KDIR=$dir/headers/usr/src/$hdrpkg" >"$dir/env.tmp"
@@ -261,6 +260,19 @@ kernel_env() {
 		mv "$dir/env.tmp" "$env"
 	fi
 	echo "$env"
+}
+
+# headers_parts HEADERS VERSION: HEADERS=VERSION and the two packages it
+# needs to build with, as PKG=VERSION, one a line: its -common half and its
+# linux-kbuild (named linux-kbuild-6.1 on 6.1, linux-kbuild-R on 6.12),
+# as its Depends names them.
+headers_parts() {
+	local deps
+	echo "$1=$2"
+	deps=$(apt_private apt-cache show "$1=$2" | sed -n 's/^Depends: //p' | sed -n 1p | tr ',' '\n')
+	sed -n "s/^ *\(linux-headers-[^ ]*-common\|linux-kbuild-[^ ]*\)\( .*\)\?$/\1=$2/p" <<<"$deps"
+	[ "$(grep -c -E '^ *linux-(headers-[^ ]*-common|kbuild-[^ ]*)( |$)' <<<"$deps")" == 2 ] ||
+		die "$1=$2 does not name one -common and one linux-kbuild package"
 }
 
 # bookworm_pin SERIES REGEX: "HEADERS VERSION" of bookworm's newest
@@ -568,11 +580,10 @@ dkms_env() {
 	# installs them, as Debian 12 would have them installed.
 	local headers61=none
 	if [ ! -d "/usr/src/linux-headers-$rel61" ]; then
-		local ver61 hdr61=linux-headers-$rel61
-		ver61=$(sed -n 's/^VERSION=//p' "$env61")
+		local parts
 		headers61=$dir/headers-$rel61
-		download "$headers61" "$hdr61=$ver61" "${hdr61%-amd64}-common=$ver61" \
-			"linux-kbuild-${rel61%-amd64}=$ver61"
+		mapfile -t parts < <(headers_parts "linux-headers-$rel61" "$(sed -n 's/^VERSION=//p' "$env61")")
+		download "$headers61" "${parts[@]}"
 	fi
 	local image61 image612
 	image61=$(sed -n 's/^MODDIR=//p' "$env61")
