@@ -196,6 +196,22 @@ test_suites_pass_from_a_home_of_mode_0700() {
 	rmdir "$view" "${view%/tree}"
 }
 
+# A clone that moved (or tests/run.sh's view of it): the cache's env files
+# and unpacked headers' Makefiles named the old place; fetch-debian.sh
+# points them at the new one.
+test_moved_cache_paths_follow() {
+	mkdir -p old/kernels/x/headers/usr/src/linux-headers-x
+	echo "MODDIR=$PWD/old/kernels/x/image" >old/kernels/x/env
+	echo "include $PWD/old/kernels/x/headers/usr/src/y/Makefile" >old/kernels/x/headers/usr/src/linux-headers-x/Makefile
+	echo "$PWD/old" >old/.where
+	mv old new
+	expect_exit 0 env MODSIGN_CACHE="$PWD/new" bash "$TOP/tests/lib/fetch-debian.sh" archive debian
+	expect_eq "MODDIR=$PWD/new/kernels/x/image" "$(cat new/kernels/x/env)" "env file"
+	expect_eq "include $PWD/new/kernels/x/headers/usr/src/y/Makefile" \
+		"$(cat new/kernels/x/headers/usr/src/linux-headers-x/Makefile)" "headers' Makefile"
+	expect_eq "$PWD/new" "$(cat new/.where)" ".where"
+}
+
 # In place: Kbuild rebuilds a tree that moved (its commands name the path).
 test_second_sign_changes_no_byte() {
 	built_tree

@@ -72,6 +72,25 @@ APT_RELEASE=bookworm
 mkdir -p "$CACHE"
 [ -z "${FETCH_REFRESH:-}" ] || rm -f "$APTDIR/lists/.updated" "$APTDIR_TRIXIE/lists/.updated" "$APTDIR_SID/lists/.updated"
 
+# The env files (and the unpacked headers' Makefiles) record absolute paths
+# into the cache: when the tree moved (or runs from tests/run.sh's view of
+# it), they name the old place. The cache remembers where it was, and its
+# paths are pointed here once.
+moved_cache() {
+	local was
+	exec 8>"$CACHE/.where.lock"
+	flock 8
+	was=$(cat "$CACHE/.where" 2>/dev/null) || true
+	if [ -n "$was" ] && [ "$was" != "$CACHE" ]; then
+		find "$CACHE" -maxdepth 3 -name env -type f -exec sed -i "s#=$was/#=$CACHE/#" {} +
+		find "$CACHE/kernels" -maxdepth 6 -path '*/headers/usr/src/*/Makefile' -type f \
+			-exec sed -i "s#^include $was/#include $CACHE/#" {} + 2>/dev/null || true
+	fi
+	[ "$was" == "$CACHE" ] || echo "$CACHE" >"$CACHE/.where"
+	exec 8>&-
+}
+moved_cache
+
 die() {
 	echo "fetch-debian: ERROR: $*" >&2
 	exit 1
