@@ -98,3 +98,24 @@ elf_whole() {
 		return 1
 	fi
 }
+
+# key_type CERT: the key of the certificate CERT (DER or PEM) as "rsa
+# BITS", "ecdsa CURVE" (P-256, P-384: the NIST name, else the curve's OID
+# name) or "other ALGORITHM"; fails when openssl cannot read CERT.
+key_type() {
+	local text alg curve
+	text=$(openssl x509 -inform DER -in "$1" -noout -text 2>/dev/null ||
+		openssl x509 -in "$1" -noout -text 2>/dev/null) || return 1
+	alg=$(sed -n 's/^ *Public Key Algorithm: *//p' <<<"$text")
+	case "$alg" in
+	rsaEncryption)
+		echo "rsa $(sed -n 's/^ *Public-Key: (\([0-9]*\) bit)$/\1/p' <<<"$text")"
+		;;
+	id-ecPublicKey)
+		curve=$(sed -n 's/^ *NIST CURVE: *//p' <<<"$text")
+		[ -n "$curve" ] || curve=$(sed -n 's/^ *ASN1 OID: *//p' <<<"$text")
+		echo "ecdsa ${curve:-unknown}"
+		;;
+	*) echo "other ${alg:-unknown}" ;;
+	esac
+}
