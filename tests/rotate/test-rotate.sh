@@ -275,6 +275,25 @@ test_whole_rotation_step_by_step() {
 	done | sort -u | wc -l)" "distinct certificate names"
 }
 
+# The new key is of the old one's type and curve (an ECDSA P-384 pair
+# stays one), unless KEY_TYPE says otherwise (issue #25).
+test_new_key_takes_the_old_keys_type() {
+	local text
+	KEY_TYPE=ecdsa KEY_CURVE=P-384 setup
+	rot_ok
+	expect_eq made "$(step)"
+	expect_file_contains "$T/out" "Creating an ECDSA P-384 module-signing key"
+	text=$(openssl x509 -inform DER -in "$KEYDIR/signing_key.x509" -noout -text)
+	grep -q 'NIST CURVE: P-384' <<<"$text" || fail "the new key is not P-384: $text"
+	grep -q 'NIST CURVE: P-384' <<<"$(openssl x509 -inform DER -in "$(old_dir)/signing_key.x509" -noout -text)" ||
+		fail "the old key is not P-384"
+	# KEY_TYPE=rsa: the next rotation makes an RSA pair
+	to_step "done"
+	rot_ok AGAIN=1 KEY_TYPE=rsa
+	expect_eq made "$(step)"
+	expect_file_contains "$T/out" "Creating a 2048-bit RSA module-signing key"
+}
+
 test_resign_waits_for_the_enrollment() {
 	setup
 	to_step queued
