@@ -280,6 +280,16 @@ test_whole_rotation_step_by_step() {
 test_new_key_takes_the_old_keys_type() {
 	local text
 	KEY_TYPE=ecdsa KEY_CURVE=P-384 setup
+	# Debian 12's 6.1 (no CONFIG_CRYPTO_ECDSA) installed: refused first
+	sha_of "$KEYDIR/signing_key.pem" "$KEYDIR/signing_key.x509" >before
+	rot
+	expect_eq 1 "$(cat "$T/rc")" "exit status with 6.1 installed"
+	expect_file_contains "$T/err" "modsign: ERROR: the new key would be ECDSA, and these kernels cannot check ECDSA signatures (no CONFIG_CRYPTO_ECDSA in their config): $RELEASE ($ROOT/boot/config-$RELEASE)"
+	expect_file_contains "$T/err" "Rotate to an RSA key: KEY_TYPE=rsa make rotate"
+	expect_eq "" "$(step)" "the state after the refusal"
+	diff before <(sha_of "$KEYDIR/signing_key.pem" "$KEYDIR/signing_key.x509") || fail "the pair changed"
+	# a kernel with it (trixie's)
+	sed -i 's/^# CONFIG_CRYPTO_ECDSA is not set$/CONFIG_CRYPTO_ECDSA=y/' "$ROOT/boot/config-$RELEASE"
 	rot_ok
 	expect_eq made "$(step)"
 	expect_file_contains "$T/out" "Creating an ECDSA P-384 module-signing key"
