@@ -24,7 +24,8 @@
 # the re-signing step, so the last two steps also run where the private
 # key is not (the test VM).
 #
-# Environment: KEYDIR (the kit's keys/), KEY_BITS, KEY_DAYS (for B), ROOT
+# Environment: KEYDIR (the kit's keys/), KEY_TYPE, KEY_BITS, KEY_CURVE,
+# KEY_DAYS (for B; no KEY_TYPE: B is of A's type and curve), ROOT
 # (where /lib/modules and DKMS's tree are; default /), MODSIGN, MOK_ENROLL,
 # MOKUTIL (through mok-enroll.sh), MOK_PASSWORD_FILE (the one-time
 # MokManager password, instead of the terminal), DKMS, DKMS_TREE,
@@ -33,6 +34,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/modsig-lib.sh
+. "$HERE/scripts/modsig-lib.sh"
 KEYDIR=${KEYDIR:-$HERE/keys}
 ROOT=${ROOT:-/}
 ROOT=${ROOT%/}
@@ -247,6 +250,34 @@ kernels() {
 	done
 }
 
+# new_key_type OLDCERT: the new key's type, KEY_TYPE and KEY_CURVE for
+# make-keys.sh: as given, else those of the old key (an ECDSA pair stays
+# one). An ECDSA key is refused, before anything is made, when a kernel in
+# $ROOT/lib/modules has a config without CONFIG_CRYPTO_ECDSA (Debian 12's
+# 6.1): it would refuse every module the new key signs.
+new_key_type() {
+	local t k c cfg no=()
+	if [ -z "${KEY_TYPE:-}" ] && t=$(key_type "$1") && [[ "$t" == "ecdsa P-"* ]]; then
+		export KEY_TYPE=ecdsa KEY_CURVE=${KEY_CURVE:-${t#ecdsa }}
+		say "the old key is ECDSA ${t#ecdsa }: so is the new one (KEY_TYPE=rsa for an RSA key)"
+	fi
+	[ "${KEY_TYPE:-}" == ecdsa ] || return 0
+	while IFS= read -r k; do
+		cfg=
+		for c in "$ROOT/boot/config-$k" "$ROOT/usr/lib/modules/$k/config" "$ROOT/lib/modules/$k/build/.config"; do
+			if [ -f "$c" ]; then
+				cfg=$c
+				break
+			fi
+		done
+		if [ -n "$cfg" ] && ! grep -qE '^CONFIG_CRYPTO_ECDSA=[ym]$' "$cfg"; then
+			no+=("$k ($cfg)")
+		fi
+	done < <(kernels)
+	[ ${#no[@]} == 0 ] ||
+		die "the new key would be ECDSA, and these kernels cannot check ECDSA signatures (no CONFIG_CRYPTO_ECDSA in their config): ${no[*]}; every module the new key signed would be refused there ('Key was rejected by service'). Rotate to an RSA key: KEY_TYPE=rsa make rotate (sudo make rotate KEY_TYPE=rsa)"
+}
+
 # ---------------------------------------------------------------------------
 # Step 1: the new pair. The old one is moved by hard link then unlink, so a
 # run stopped half way has each file in one place or both, never none.
@@ -258,6 +289,7 @@ step_new() {
 	fi
 	old_fp=$(fingerprint "$CERT")
 	[ -n "$old_fp" ] || die "$CERT is not a certificate openssl can read: restore it, or start again with 'make rotate-keys'"
+	new_key_type "$CERT"
 	old_dir=retired/$(date +%Y%m%d-%H%M%S)-module
 	put "step=new" "old_fp=$old_fp" "old=$old_dir" "old_cn=$(subject "$CERT")" "started=$(date -u +%FT%TZ)"
 	say "starting: the current key ($(subject "$CERT")) is kept in $KEYDIR/$old_dir; a new one is made"
@@ -282,6 +314,9 @@ resume_new() {
 	[ "$(fingerprint "$old_dir/signing_key.x509")" == "$old_fp" ] ||
 		die "the old certificate is neither in $KEYDIR nor in $old_dir: rotation state and keys disagree; see $STATE"
 	if [ ! -e "$KEY" ] && [ ! -e "$CERT" ]; then
+		# the new key is of the old one's type (and curve), unless
+		# KEY_TYPE says otherwise
+		new_key_type "$old_dir/signing_key.x509"
 		KEYDIR=$KEYDIR "$HERE/scripts/make-keys.sh" create
 	fi
 	cur=$(fingerprint "$CERT")
