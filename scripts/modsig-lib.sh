@@ -119,3 +119,21 @@ key_type() {
 	*) echo "other ${alg:-unknown}" ;;
 	esac
 }
+
+# no_ecdsa_kernels ROOT: the kernels in ROOT/lib/modules whose config
+# (ROOT/boot/config-R, ROOT/usr/lib/modules/R/config, or the headers'
+# ROOT/lib/modules/R/build/.config) lacks CONFIG_CRYPTO_ECDSA, so that
+# they refuse every module an ECDSA key signs (Debian 12's 6.1): one
+# "RELEASE (CONFIG)" a line. A kernel with no config is not listed.
+no_ecdsa_kernels() {
+	local d k c
+	for d in "${1%/}"/lib/modules/*/; do
+		[ -d "$d" ] || continue
+		k=$(basename "$d")
+		for c in "${1%/}/boot/config-$k" "${1%/}/usr/lib/modules/$k/config" "${d}build/.config"; do
+			[ -f "$c" ] || continue
+			grep -qE '^CONFIG_CRYPTO_ECDSA=[ym]$' "$c" || echo "$k ($c)"
+			break
+		done
+	done
+}

@@ -250,32 +250,22 @@ kernels() {
 	done
 }
 
-# new_key_type OLDCERT: the new key's type, KEY_TYPE and KEY_CURVE for
+# new_key_type OLDCERT [NOTE]: the new key's type, KEY_TYPE and KEY_CURVE for
 # make-keys.sh: as given, else those of the old key (an ECDSA pair stays
 # one). An ECDSA key is refused, before anything is made, when a kernel in
 # $ROOT/lib/modules has a config without CONFIG_CRYPTO_ECDSA (Debian 12's
-# 6.1): it would refuse every module the new key signs.
+# 6.1): it would refuse every module the new key signs (NOTE ends the
+# message).
 new_key_type() {
-	local t k c cfg no=()
+	local t no
 	if [ -z "${KEY_TYPE:-}" ] && t=$(key_type "$1") && [[ "$t" == "ecdsa P-"* ]]; then
 		export KEY_TYPE=ecdsa KEY_CURVE=${KEY_CURVE:-${t#ecdsa }}
 		say "the old key is ECDSA ${t#ecdsa }: so is the new one (KEY_TYPE=rsa for an RSA key)"
 	fi
 	[ "${KEY_TYPE:-}" == ecdsa ] || return 0
-	while IFS= read -r k; do
-		cfg=
-		for c in "$ROOT/boot/config-$k" "$ROOT/usr/lib/modules/$k/config" "$ROOT/lib/modules/$k/build/.config"; do
-			if [ -f "$c" ]; then
-				cfg=$c
-				break
-			fi
-		done
-		if [ -n "$cfg" ] && ! grep -qE '^CONFIG_CRYPTO_ECDSA=[ym]$' "$cfg"; then
-			no+=("$k ($cfg)")
-		fi
-	done < <(kernels)
+	mapfile -t no < <(no_ecdsa_kernels "$ROOT/")
 	[ ${#no[@]} == 0 ] ||
-		die "the new key would be ECDSA, and these kernels cannot check ECDSA signatures (no CONFIG_CRYPTO_ECDSA in their config): ${no[*]}; every module the new key signed would be refused there ('Key was rejected by service'). Rotate to an RSA key: KEY_TYPE=rsa make rotate (sudo make rotate KEY_TYPE=rsa)"
+		die "the new key would be ECDSA, and these kernels cannot check ECDSA signatures (no CONFIG_CRYPTO_ECDSA in their config): $(printf '%s, ' "${no[@]}" | sed 's/, $//'); every module the new key signed would be refused there ('Key was rejected by service'). Rotate to an RSA key: sudo make rotate KEY_TYPE=rsa${2:-}"
 }
 
 # ---------------------------------------------------------------------------
@@ -289,7 +279,7 @@ step_new() {
 	fi
 	old_fp=$(fingerprint "$CERT")
 	[ -n "$old_fp" ] || die "$CERT is not a certificate openssl can read: restore it, or start again with 'make rotate-keys'"
-	new_key_type "$CERT"
+	new_key_type "$CERT" "; nothing was changed"
 	old_dir=retired/$(date +%Y%m%d-%H%M%S)-module
 	put "step=new" "old_fp=$old_fp" "old=$old_dir" "old_cn=$(subject "$CERT")" "started=$(date -u +%FT%TZ)"
 	say "starting: the current key ($(subject "$CERT")) is kept in $KEYDIR/$old_dir; a new one is made"
