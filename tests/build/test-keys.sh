@@ -523,6 +523,43 @@ test_ecdsa_sign_is_refused_for_a_kernel_without_crypto_ecdsa() {
 	expect_file_contains "$T/out" "modsign: 2 signed"
 }
 
+# dkms_key: make dkms-key with $T/ec, writing below $T, reading ROOT=$T/root.
+dkms_key() {
+	env MOKUTIL=/nonexistent ROOT="$T/root" DKMS_KEY_DIR="$T/var/lib/modsign" \
+		DKMS_DROPIN="$T/etc/dkms/framework.conf.d/modsign.conf" \
+		make -s -C "$SUITE/tree" dkms-key KEYDIR="$T/ec" PREFIX="$T/usr/local"
+}
+
+# make dkms-key with an ECDSA pair: refused, nothing written, while a kernel
+# in ROOT/lib/modules lacks CONFIG_CRYPTO_ECDSA (DKMS signs for every
+# kernel); else DKMS's sign program signs with the copy, and it verifies.
+test_ecdsa_dkms_key() {
+	[ "$EUID" == 0 ] || fail "needs root: make dkms-key writes root-owned files"
+	local m
+	make -s -C "$TOP/sign" >/dev/null || fail "cannot build sign/modsign"
+	expect_exit 0 make -s -C "$SUITE/tree" keys KEYDIR="$T/ec" KEY_TYPE=ecdsa KEY_CURVE=P-384
+	mkdir -p usr/local/lib/modsign root/lib/modules/6.1.0-test root/lib/modules/6.12.0-test root/boot
+	cp "$TOP/scripts/dkms-sign-file" usr/local/lib/modsign/
+	cp "$KDIR/.config" root/boot/config-6.1.0-test
+	sed 's/^# CONFIG_CRYPTO_ECDSA is not set$/CONFIG_CRYPTO_ECDSA=y/' "$KDIR/.config" >root/boot/config-6.12.0-test
+	expect_exit 2 dkms_key
+	expect_file_contains "$T/err" "modsign: ERROR: $T/ec/signing_key.x509 is an ECDSA P-384 key, and these kernels cannot check ECDSA signatures (no CONFIG_CRYPTO_ECDSA in their config): 6.1.0-test ($T/root/boot/config-6.1.0-test)"
+	expect_file_contains "$T/err" "nothing was changed"
+	if [ -e var ] || [ -e etc ]; then
+		fail "make dkms-key wrote: $(find var etc)"
+	fi
+	rm -r root/lib/modules/6.1.0-test
+	expect_exit 0 dkms_key
+	expect_file_contains "$T/etc/dkms/framework.conf.d/modsign.conf" "mok_signing_key=\"$T/var/lib/modsign/signing_key.pem\""
+	m=$(find "$SUITE/tree/modules" -name '*.ko' | sort | sed -n 1p)
+	cp "$m" dkms.ko
+	"$TOP/sign/modsign" strip dkms.ko >/dev/null
+	expect_exit 0 env MODSIGN="$TOP/sign/modsign" usr/local/lib/modsign/dkms-sign-file sha256 \
+		"$T/var/lib/modsign/signing_key.pem" "$T/var/lib/modsign/signing_key.x509" "$T/dkms.ko"
+	expect_exit 0 "$TOP/sign/modsign" verify --cert "$T/ec/signing_key.x509" dkms.ko
+	expect_file_contains "$T/out" "OK dkms.ko ("
+}
+
 # make rotate-keys: the new pair takes the old one's type and curve unless
 # KEY_TYPE says otherwise.
 test_ecdsa_rotate_keys_keeps_the_type_and_curve() {
