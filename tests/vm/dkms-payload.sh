@@ -158,8 +158,14 @@ trixie_dkms() {
 	# command only.
 	if [ -n "${ROTATE_OUT:-}" ]; then
 		t0=$SECONDS
+		# Not the .ko.zst copy: one .ko.zst under /lib/modules/R makes
+		# dkms 3.2.2 compress that kernel's modules with zstd (its
+		# set_module_suffix), and its rebuild then leaves the .ko.xz
+		# it installed before, the old key's (seen: make rotate stops
+		# there, "still signed by the old key after DKMS rebuilt").
+		# Debian's own kernels have .ko.xz only.
 		# shellcheck disable=SC2016 # expanded by the sandbox's shell
-		tin --bind "$ROTATE_INSTALL" sh -c 'mkdir -p "/usr/lib/modules/$1/updates/kit" && cp -R "$2"/. "/usr/lib/modules/$1/updates/kit/"' \
+		tin --bind "$ROTATE_INSTALL" sh -c 'mkdir -p "/usr/lib/modules/$1/updates/kit" && cd "$2" && for f in *.ko*; do case "$f" in *.zst) ;; *) cp "$f" "/usr/lib/modules/$1/updates/kit/" || exit 1 ;; esac; done' \
 			sh "$rel" "$ROTATE_INSTALL" || die "cannot install the kit's modules under updates/kit/ in the overlay"
 		tin --bind "$tree" --bind "$tools" --bind "$top/tests/enroll" --bind "$FAKE_MOK_DIR" \
 			env KEYDIR="$tree/keys" MODSIGN="$tools/sign/modsign" \
@@ -178,7 +184,7 @@ trixie_dkms() {
 		if [ -n "${ROTATE_ARCHIVED:-}" ]; then
 			mkdir -p "$ROTATE_ARCHIVED"
 			# shellcheck disable=SC2016 # expanded by the sandbox's shell
-			tin sh -c 'cd /var/lib/dkms && find . -path "*/original_module/*" -name "*.ko*" -print0 | tar -cf - --null -T -' |
+			tin sh -c 'cd /var/lib/dkms && find . -path "*/original_module/*" -name "*.ko*" ! -name "*.origin" -print0 | tar -cf - --null -T -' |
 				tar -xf - -C "$ROTATE_ARCHIVED"
 		fi
 	fi
