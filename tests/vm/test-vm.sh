@@ -16,7 +16,7 @@
 # dkms and backports' v4l2loopback-dkms in a sandbox): v4l2loopback signed
 # through the kit's DKMS drop-in with the key the VM enrolls, the same
 # package signed with DKMS's self-made key, and the kit's own modules built
-# by `make dkms-install` (on the VM_DKMS_INSTALL kernel); the post stage
+# by `make dkms-install` (on the VM_DKMS_INSTALL kernels); the post stage
 # loads them (v4l2loopback with
 # Debian's videodev and mc: /dev/video0) and sees DKMS's key rejected.
 # For the kernel named by VM_KERNEL_SIGNING (default: the first one) the kit
@@ -57,16 +57,20 @@
 # On t7, DKMS is trixie's own dkms 3.2.2 in an overlay over the trixie root
 # (dkms-payload.sh): sid's v4l2loopback-dkms installed for trixie's 6.12,
 # then built and signed for 7.x by Debian's header_postinst.d hook when the
-# 7.x headers are installed; it writes CRC32 .ko.xz, which the guest loads
-# through kmod 34 and the kernel's decoder. t6.12 has no DKMS payload.
+# 7.x headers are installed, the kit's own DKMS package (make
+# dkms-install), and the rotation's re-signing step, as on Debian 12; it
+# writes CRC32 .ko.xz, which the guest loads through kmod 34 and the
+# kernel's decoder. t6.12 has no DKMS payload (its rotation, if asked,
+# re-signs on the host: rotate_resign).
 #
 # Variables: VM_KERNELS, VM_KERNEL_SIGNING (a series, or none), VM_ROTATE
 # (a series, or none),
 # ACCEL=kvm (real hardware only; TCG by default),
 # VM_TIMEOUT (seconds per boot, default 420),
 # VM_DKMS=none (skip the DKMS-built modules: dkms-payload.sh),
-# VM_DKMS_INSTALL (the kernel that also gets the kit's own DKMS package,
-# default the last of Debian 12's kernels in VM_KERNELS, or none),
+# VM_DKMS_INSTALL (the kernels that also get the kit's own DKMS package,
+# default the last of Debian 12's kernels in VM_KERNELS and t7 if there,
+# or none),
 # VM_SABOTAGE=unenrolled-key (sign the kit's modules with a key that is not
 # enrolled: the suite must then fail; see docs/testing.md).
 set -euo pipefail
