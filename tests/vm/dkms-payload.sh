@@ -25,7 +25,9 @@
 # TREE is the VM's copy of the repository with the key pair it enrolls
 # (keys/, or KIT_KEYDIR: the old pair, when a rotation made a new one in
 # keys/); TOOLS a built copy (make install-tool takes its sign/modsign).
-# Modules keep the form DKMS gave them (.ko for 6.1, .ko.xz for 6.12).
+# Modules keep the form DKMS gave them (.ko for 6.1, .ko.xz for 6.12 and
+# 7.x). ROTATE_ARCHIVED (trixie) gets what dkms 3.2.2 set aside in its
+# original_module folders during the rotation.
 # Prints the seconds each DKMS build took.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -54,7 +56,9 @@ die() {
 # sign_file: 3.2.2's Debian path, /usr/lib/linux-kbuild-7.x, is missing on
 # trixie, so it falls back to /lib/modules/R/build/scripts/sign-file,
 # which trixie's headers link to linux-kbuild-R (read in /usr/sbin/dkms,
-# and seen: "Sign command:" in the build's output).
+# and seen: "Sign command:" in the build's output). Before that own-key
+# build, as on Debian 12: KIT_PACKAGE's make dkms-install and ROTATE_OUT's
+# re-signing step, with dkms 3.2.2 (ROTATE_ARCHIVED: see there).
 trixie_dkms() {
 	local renv tenv root rel612 hdr ver tbox fp t0 m keydir
 	renv=$(bash "$top/tests/lib/trixie-root.sh" env) || die "tests/lib/trixie-root.sh env failed"
