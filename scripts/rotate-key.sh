@@ -13,8 +13,8 @@
 #   made      queue B for enrollment beside A (mok-enroll)   queued   reboot
 #   queued    (B enrolled) re-sign with B, and verify, every resigned
 #             module A signed: modules/, /lib/modules/*/
-#             (through DKMS for DKMS's), the DKMS drop-in's
-#             key copy becomes B
+#             (through DKMS for DKMS's, and what DKMS set
+#             aside), the DKMS drop-in's key copy becomes B
 #   resigned  (no installed module needs A, for any kernel:  deleting reboot
 #             modsign status --removing) queue A's deletion
 #   deleting  (A gone) the end: B alone is enrolled           done
@@ -433,12 +433,18 @@ resign_tree() {
 	fi
 }
 
+# DKMS's modules: rebuilt through DKMS, then what DKMS set aside.
+resign_dkms() {
+	[ -d "$DKMS_TREE" ] || return 0
+	rebuild_dkms "$1"
+	resign_set_aside "$1"
+}
+
 # DKMS's modules are rebuilt through DKMS, so that its records and the
 # copies in its tree stay what is installed; first its drop-in's key copy
 # becomes B (the copy of A goes to $DKMS_KEY_DIR/retired/).
-resign_dkms() {
+rebuild_dkms() {
 	local old=$1 d mv k arch built rebuild=() item
-	[ -d "$DKMS_TREE" ] || return 0
 	for d in "$DKMS_TREE"/*/*/*/*/module; do
 		[ -d "$d" ] || continue
 		built=$(signed_by "$old" -r "$d")
@@ -464,6 +470,23 @@ resign_dkms() {
 		"$MODSIGN" verify --cert "$CERT" -r "$d" >/dev/null 2>&1 ||
 			die "DKMS rebuilt $mv for $k, but its module in $d does not verify with the new certificate (its signing failed: see DKMS's messages above); fix that and run 'sudo make rotate' again"
 	done
+}
+
+# What DKMS set aside: when it installs a module, dkms 3.2.2 (Debian 13;
+# Debian's 3.0.10 did not) moves a module of the same name found under
+# /lib/modules/R (the kit's `make install` copy, with the kit's DKMS
+# package installed too) to NAME/original_module/R/ARCH/, and puts it
+# back on `dkms remove`. Re-signed there, in place, so that what DKMS
+# puts back still loads once the old key is deleted.
+resign_set_aside() {
+	local old=$1 d files=() f
+	for d in "$DKMS_TREE"/*/original_module; do
+		[ -d "$d" ] || continue
+		while IFS= read -r f; do
+			files+=("$f")
+		done < <(signed_by "$old" -r "$d")
+	done
+	sign_verify "set aside by DKMS (original_module)" "${files[@]}"
 }
 
 dkms_key_copy() {

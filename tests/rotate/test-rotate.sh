@@ -324,6 +324,29 @@ test_resign_waits_for_the_enrollment() {
 	expect_eq queued "$(step)"
 }
 
+# dkms 3.2.2 (Debian 13) moves a module of the same name that it finds
+# under /lib/modules/R when it installs (the kit's `make install` copies,
+# when the kit's DKMS package is installed too) to its
+# original_module/R/ARCH/, and puts it back on `dkms remove`: the
+# rotation re-signs it there too, or a later `dkms remove` would install
+# a module the deleted key signed. (The real dkms 3.2.2 doing it: the VM's
+# t7 payload, vm/.../host/rotation-re-signed-what-dkms-set-aside.)
+test_resign_what_dkms_set_aside() {
+	local orig
+	setup
+	orig=$ROOT/var/lib/dkms/modsign-modules/original_module/$RELEASE/x86_64
+	mkdir -p "$orig"
+	xz --check=crc32 -c "$SHARED/plain/crc8.ko" >"$orig/hello-1.ko.xz"
+	sign_with "$KEYDIR" "$orig/hello-1.ko.xz"
+	echo "/lib/modules/$RELEASE/updates/kit/hello-1.ko.xz" >"$orig/hello-1.ko.xz.origin"
+	to_step resigned
+	expect_file_contains "$T/out" "re-signing 1 set aside by DKMS (original_module) module(s) with the new key"
+	"$MODSIGN" verify --cert "$KEYDIR/signing_key.x509" "$orig/hello-1.ko.xz" >/dev/null 2>&1 ||
+		fail "the module DKMS set aside is not signed by the new key: $("$MODSIGN" verify --cert "$KEYDIR/signing_key.x509" "$orig/hello-1.ko.xz" 2>&1)"
+	xz -t "$orig/hello-1.ko.xz" || fail "the set-aside hello-1.ko.xz is no longer an xz file"
+	test -f "$orig/hello-1.ko.xz.origin" || fail "DKMS's .origin file is gone"
+}
+
 # cut_at NAME TOOL MATCH WHEN [VAR=VALUE...]: the next make rotate run is
 # cut off by a power cut when TOOL (a PATH name, or MODSIGN or MOKUTIL) is
 # called with MATCH in its arguments.
