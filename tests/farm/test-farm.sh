@@ -485,10 +485,101 @@ test_frozen_server_mid_batch() {
 	done
 }
 
+# ---- the same through OpenSSL's pkcs11 provider ----
+
+# use_provider: the rest of the test signs through pkcs11-provider
+# (bookworm-backports' package under .cache, through OPENSSL_MODULES;
+# MODSIGN_PKCS11=provider: an error, not the engine, if it does not load).
+# Each test runs in its own subshell: the exports end with it.
+use_provider() {
+	local dir
+	dir=$(bash "$TOP/tests/lib/fetch-debian.sh" pkcs11-provider) ||
+		fail "cannot fetch pkcs11-provider (tests/lib/fetch-debian.sh pkcs11-provider)"
+	export OPENSSL_MODULES=$dir MODSIGN_PKCS11=provider
+}
+
+# A batch through the remote token and the provider, -j 2 and -j 1, equals
+# the key file's and the engine's; the times of both routes side by side.
+test_provider_remote_batch_equals_engine() {
+	local n te tp2 tp1
+	n=$(find "$SHARED/plain" -name '*.ko' | wc -l)
+	start_server
+	cp -a "$SHARED/plain" engine
+	te=$(secs client MODSIGN_PKCS11=engine "$MODSIGN" sign -j 2 -r engine "$RURI" "$CERT")
+	expect_file_contains "$T/err" "through libp11's pkcs11 engine"
+	same_as_ref engine "engine -j 2"
+	use_provider
+	cp -a "$SHARED/plain" j2
+	tp2=$(secs client "$MODSIGN" sign -j 2 -r j2 "$RURI" "$CERT")
+	expect_file_contains "$T/out" "modsign: $n signed, 0 skipped, 0 failed"
+	expect_file_contains "$T/err" "modsign: $RURI: key in a PKCS#11 token, through OpenSSL's pkcs11 provider"
+	same_as_ref j2 "provider -j 2"
+	cp -a "$SHARED/plain" j1
+	tp1=$(secs client "$MODSIGN" sign -j 1 -r j1 "$RURI" "$CERT")
+	same_as_ref j1 "provider -j 1"
+	# the PIN from the URI's pin-source, as in docs/build-farm.md
+	printf '4321\n' >"$T/pin"
+	cp -a "$SHARED/plain" src
+	expect_exit 0 env -u SOFTHSM2_CONF -u MODSIGN_PIN -u KBUILD_SIGN_PIN "$MODSIGN" sign -j 2 -r src \
+		"$RURI&pin-source=file:$T/pin" "$CERT"
+	same_as_ref src "provider, pin-source"
+	note "farm: $n modules through p11-kit server: engine -j 2 ${te} s; provider -j 2 ${tp2} s, -j 1 ${tp1} s; the same bytes"
+}
+
+# A wrong PIN, a missing key: refused through the provider, the server
+# named, nothing touched, the PIN never printed.
+test_provider_wrong_pin_or_missing_key_touch_nothing() {
+	use_provider
+	start_server
+	fresh_modules d
+	expect_exit 1 env -u SOFTHSM2_CONF MODSIGN_PIN=1111 "$MODSIGN" sign -j 2 -r d "$RURI" "$CERT"
+	expect_file_contains "$T/err" "modsign: ERROR: $RURI: wrong PIN: the token refused to log in"
+	expect_file_contains "$T/err" "(through the p11-kit server at $ADDR)"
+	expect_file_lacks "$T/err" "1111"
+	expect_exit 1 client "$MODSIGN" sign -j 2 -r d "pkcs11:token=farm;object=nothere;type=private?module-path=$CLIENT" "$CERT"
+	expect_file_contains "$T/err" "no private key at that URI"
+	expect_file_contains "$T/err" "(through the p11-kit server at $ADDR)"
+	untouched d
+	provider_signed running
+}
+
+# provider_signed [running]: after a test on the provider's route, modules
+# signed through a new server (or the one running) say that route was the
+# provider's
+provider_signed() {
+	[ "${1:-}" == running ] || start_server
+	fresh_modules route
+	expect_exit 0 client "$MODSIGN" sign -r route "$RURI" "$CERT"
+	expect_file_contains "$T/err" "modsign: $RURI: key in a PKCS#11 token, through OpenSSL's pkcs11 provider"
+}
+
+# The server killed, or frozen, through the provider: the tests above as
+# they are, on the provider's route.
+test_provider_server_killed_mid_batch() {
+	use_provider
+	test_server_killed_mid_batch
+	provider_signed
+}
+
+test_provider_frozen_server_while_loading_the_key() {
+	use_provider
+	test_frozen_server_while_loading_the_key
+	provider_signed
+}
+
+test_provider_frozen_server_mid_batch() {
+	use_provider
+	test_frozen_server_mid_batch
+	provider_signed
+}
+
 if [ $# -eq 0 ]; then
 	set -- remote_signs_like_the_file_key remote_batch_equals_file_key \
 		server_not_running wrong_pin_or_missing_key_touch_nothing \
 		server_killed_mid_batch make_sign_with_remote_key dkms_drop_in_with_remote_key \
-		frozen_server_while_loading_the_key frozen_server_mid_batch
+		frozen_server_while_loading_the_key frozen_server_mid_batch \
+		provider_remote_batch_equals_engine provider_wrong_pin_or_missing_key_touch_nothing \
+		provider_server_killed_mid_batch provider_frozen_server_while_loading_the_key \
+		provider_frozen_server_mid_batch
 fi
 run_tests "$@"
