@@ -573,6 +573,45 @@ test_provider_frozen_server_mid_batch() {
 	provider_signed
 }
 
+# make sign KEY=pkcs11:... for Debian's 6.12 headers, whose sign-file
+# loads pkcs11: keys through the pkcs11 provider and OSSL_STORE (no ENGINE
+# left): the kernel's own sign-file, through the same provider and server
+# (the PIN in the URI: it reads no KBUILD_SIGN_PIN there), is the
+# reference, and modsign's bytes are its bytes.
+test_provider_make_sign_612_equals_sign_file() {
+	local env kdir signfile hash t m n=0
+	env=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.12) || fail "cannot fetch Debian's 6.12 headers"
+	kdir=$(sed -n 's/^KDIR=//p' "$env")
+	signfile=$kdir/scripts/sign-file
+	[ -x "$signfile" ] || fail "$signfile is missing"
+	hash=$(sed -n 's/^CONFIG_MODULE_SIG_HASH="\{0,1\}\([a-z0-9]*\)"\{0,1\}$/\1/p' "$kdir/include/config/auto.conf")
+	[ -n "$hash" ] || fail "no CONFIG_MODULE_SIG_HASH in $kdir/include/config/auto.conf"
+	use_provider
+	start_server
+	fresh_tree kit
+	cp -p "$MODSIGN" kit/sign/modsign
+	mkdir mods
+	cp kit/modules/hello-1.c kit/modules/hello-2.c mods/
+	echo 'obj-m += hello-1.o hello-2.o' >mods/Kbuild
+	t=$(secs client make -C kit KDIR="$kdir" MODULES_DIR="$T/mods" KEY="$RURI" CERT="$CERT" sign)
+	# (the route: MODSIGN_PKCS11=provider, from use_provider, admits
+	# no other; sign-modules.sh keeps modsign's own notices to itself)
+	expect_file_contains "$T/out" "modsign: 2 signed"
+	mkdir ref
+	for m in mods/*.ko; do
+		cp "$m" ref/
+		"$MODSIGN" strip "ref/${m#mods/}" >/dev/null || fail "cannot strip ref/${m#mods/}"
+		cmp -s "ref/${m#mods/}" "$m" && fail "$m: stripping changed nothing"
+		expect_exit 0 env -u SOFTHSM2_CONF -u MODSIGN_PIN -u KBUILD_SIGN_PIN -u MODSIGN_PKCS11 \
+			PKCS11_PROVIDER_MODULE="$CLIENT" \
+			"$signfile" "$hash" "$URI;pin-value=4321" "$CERT" "ref/${m#mods/}"
+		cmp "ref/${m#mods/}" "$m" >cmp.out || fail "$m: make sign's bytes differ from 6.12's sign-file's: $(cat cmp.out)"
+		n=$((n + 1))
+	done
+	expect_eq 2 "$n" "modules built"
+	note "farm: make sign for 6.12 through the provider and the remote token: 2 modules in $t s (build included), the bytes of 6.12's own sign-file through the same provider"
+}
+
 if [ $# -eq 0 ]; then
 	set -- remote_signs_like_the_file_key remote_batch_equals_file_key \
 		server_not_running wrong_pin_or_missing_key_touch_nothing \
@@ -580,6 +619,6 @@ if [ $# -eq 0 ]; then
 		frozen_server_while_loading_the_key frozen_server_mid_batch \
 		provider_remote_batch_equals_engine provider_wrong_pin_or_missing_key_touch_nothing \
 		provider_server_killed_mid_batch provider_frozen_server_while_loading_the_key \
-		provider_frozen_server_mid_batch
+		provider_frozen_server_mid_batch provider_make_sign_612_equals_sign_file
 fi
 run_tests "$@"
