@@ -13,13 +13,15 @@
 #   openssl4-root.sh run DIR CMD...
 #                                 runs CMD in the root with DIR bind-mounted
 #                                 at /kit and as the working folder
-#   openssl4-root.sh check [DIR]  in the root, on a copy of DIR's sign/
-#                                 and tests/ (default: this tree): make -C
-#                                 sign with -Werror, then the unit tests
-#                                 (ASan+UBSan) and the command tests that
-#                                 need no Debian kernel (modsign's build
-#                                 without ENGINE: a pkcs11: key says to
-#                                 install pkcs11-provider)
+#   openssl4-root.sh check [DIR]  on a copy of DIR's sign/ and tests/
+#                                 (default: this tree): make -C sign with
+#                                 -Werror in the root, no ENGINE symbol in
+#                                 modsign, a pkcs11: key without a provider
+#                                 refused saying to install pkcs11-provider,
+#                                 the unit tests (ASan+UBSan) in the root,
+#                                 and the command tests (run.sh) with the
+#                                 root's modsign; about 25 s once the root
+#                                 is made (45 s)
 #
 # The root holds build-essential, pkg-config and the libraries modsign
 # links (liblzma, libzstd, zlib), OpenSSL 4 from experimental over sid's,
@@ -126,26 +128,82 @@ root_env() {
 	echo "$DIR/env"
 }
 
-# check SRC: sign/ and tests/ of SRC copied into a folder of their own (the
-# root's objects never mix with the host's), built and tested in the root.
+# The warnings the relaxed build of `check` lets through, to run the tests
+# when the strict one fails: each names a change sign/ still needs for
+# OpenSSL 4 (or for sid's gcc 15); the strict build stays the verdict.
+RELAXED="-Wno-error=deprecated-declarations -Wno-error=discarded-qualifiers -Wno-error=unterminated-string-initialization"
+
+# modsign_in_root WORK: a wrapper, WORK/modsign-in-root, that runs the
+# root's WORK/sign/modsign in the root with /tmp and the tree at their own
+# paths, in the caller's folder and environment (one process: the PID is
+# modsign's, for tests that signal it).
+modsign_in_root() {
+	cat >"$1/modsign-in-root" <<-EOF
+		#!/bin/bash
+		# shellcheck disable=SC2016
+		exec unshare --mount --propagation private -- bash -euo pipefail -c '
+			root=\$1 top=\$2 bin=\$3
+			shift 3
+			mount -t proc proc "\$root/proc"
+			mount --rbind /dev "\$root/dev"
+			for d in /tmp "\$top"; do
+				mkdir -p "\$root\$d"
+				mount --rbind "\$d" "\$root\$d"
+			done
+			exec chroot "\$root" /bin/sh -c "cd \"\\\$0\" && exec \"\\\$@\"" "\$PWD" "\$bin" "\$@"
+		' modsign-in-root "$ROOT" "$TOP" "$1/sign/modsign" "\$@"
+	EOF
+	chmod 755 "$1/modsign-in-root"
+}
+
+# check SRC: sign/ and tests/ of SRC copied into a folder of its own under
+# /tmp (the root's objects never mix with the host's), built with -Werror
+# in the root; where that fails, built again with RELAXED to run the tests
+# anyway (the check still fails). Then the unit tests (ASan+UBSan) in the
+# root, and the command tests (tests/modsign/run.sh) on the host, each
+# modsign run the root's build through modsign_in_root (sign-file and the
+# Debian modules stay the host's).
 check() {
-	local src=$1 work rc=0 t0=$SECONDS
+	local src=$1 work rc=0 strict=0 t0=$SECONDS v out
 	root_env >/dev/null
-	work=$(mktemp -d "$DIR/kit.XXXXXX")
+	v=$(cat "$DIR/version")
+	work=$(mktemp -d "${TMPDIR:-/tmp}/modsign-openssl4.XXXXXX")
+	# shellcheck disable=SC2064 # the folder is known now
+	trap "rm -rf '$work'" EXIT
 	(cd "$src" && git ls-files -z --cached --others --exclude-standard -- sign tests |
 		cpio -0 -pdmu --quiet "$work") || die "cannot copy $src's sign/ and tests/"
 	rm -rf "$work/sign/build" "$work/sign/modsign"
-	log "OpenSSL $(cat "$DIR/version"): make -C sign (-Werror), its unit tests, the command tests without a kernel"
-	in_root --bind "$work" sh -c '
-		set -e
-		openssl version
-		make -s -C sign -j2
-		nm -D sign/modsign | grep ENGINE && { echo "sign/modsign references ENGINE symbols"; exit 1; } || true
-		make -s -C sign -j2 unit
-	' >&2 || rc=$?
-	rm -rf "$work"
-	[ "$rc" == 0 ] || die "sign/ does not build or pass its unit tests against OpenSSL $(cat "$DIR/version")"
-	log "OpenSSL $(cat "$DIR/version"): build and unit tests passed in $((SECONDS - t0)) s"
+	log "OpenSSL $v: make -C sign with -Werror"
+	# -k: every file that fails, not the first
+	if ! in_root --bind "$work" make -k -s -C sign -j2 >"$work/strict.log" 2>&1; then
+		strict=1
+		grep -E 'error:' "$work/strict.log" | sort -u >&2 || true
+		log "OpenSSL $v: FAIL: sign/ does not build with -Werror (above); built again without -Werror for: $RELAXED"
+		in_root --bind "$work" make -s -C sign -j2 WARN="-Wall -Wextra -Werror $RELAXED" >&2 ||
+			die "sign/ does not build against OpenSSL $v even so"
+	fi
+	if in_root --bind "$work" nm -D sign/modsign | grep ENGINE >&2; then
+		log "OpenSSL $v: FAIL: sign/modsign references ENGINE symbols (above)"
+		rc=1
+	fi
+	# without the ENGINE API, a pkcs11: key needs the provider, and says so
+	modsign_in_root "$work"
+	out=$(cd "$work" && env MODSIGN_PIN=0 OPENSSL_MODULES=/nonexistent ./modsign-in-root sign \
+		"pkcs11:token=t;object=k;type=private" /dev/null none.ko 2>&1) || true
+	if ! grep -qF "built without OpenSSL's ENGINE API" <<<"$out" ||
+		! grep -qF "install pkcs11-provider" <<<"$out"; then
+		log "OpenSSL $v: FAIL: a pkcs11: key without a provider: $out"
+		rc=1
+	fi
+	log "OpenSSL $v: the unit tests (ASan+UBSan)"
+	in_root --bind "$work" make -s -C sign -j2 WARN="-Wall -Wextra -Werror $([ "$strict" == 0 ] || echo "$RELAXED")" unit >&2 ||
+		{ log "OpenSSL $v: FAIL: the unit tests"; rc=1; }
+	log "OpenSSL $v: the command tests (tests/modsign/run.sh), modsign run in the root"
+	MODSIGN=$work/modsign-in-root bash "$TOP/tests/modsign/run.sh" >&2 ||
+		{ log "OpenSSL $v: FAIL: the command tests"; rc=1; }
+	[ "$strict" == 0 ] || rc=1
+	[ "$rc" == 0 ] || die "sign/ against OpenSSL $v: see the FAIL lines above ($((SECONDS - t0)) s)"
+	log "OpenSSL $v: -Werror build, unit and command tests passed in $((SECONDS - t0)) s"
 }
 
 case "${1:-}" in
