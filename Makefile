@@ -5,9 +5,14 @@
 # Kernel build folder. Empty: /lib/modules/$(uname -r)/build, else the newest
 # /usr/src/linux-headers-* (scripts/kdir.sh says which and why).
 KDIR ?=
-# Where the key pair lives, how big and how long-lived a new key is.
+# Where the key pair lives, what a new key is and how long it lives:
+# KEY_TYPE rsa (empty: RSA, or for make rotate and rotate-keys the type of
+# the key replaced) or ecdsa; KEY_BITS for RSA, KEY_CURVE for ECDSA (empty:
+# P-256, or the replaced key's curve).
 KEYDIR ?= $(CURDIR)/keys
+KEY_TYPE ?=
 KEY_BITS ?= 2048
+KEY_CURVE ?=
 KEY_DAYS ?= 36500
 # Who signs in `make sign`: sign-file (the kernel's own, the reference) or
 # modsign (sign/modsign; the same bytes).
@@ -31,7 +36,8 @@ SCRIPTS := $(CURDIR)/scripts
 
 # What the scripts read from the environment; given per recipe, not
 # exported, so that nothing leaks into the test suite's own make runs.
-KEYENV = KEYDIR="$(KEYDIR)" KEY_BITS="$(KEY_BITS)" KEY_DAYS="$(KEY_DAYS)"
+KEYENV = KEYDIR="$(KEYDIR)" KEY_TYPE="$(KEY_TYPE)" KEY_BITS="$(KEY_BITS)" \
+	KEY_CURVE="$(KEY_CURVE)" KEY_DAYS="$(KEY_DAYS)"
 
 # The resolved kernel build folder, for use inside recipes. scripts/kdir.sh
 # runs once per make run, when the first recipe that needs it is about to
@@ -189,7 +195,8 @@ help:
 	@echo '  make verify       check every module is signed by keys/signing_key.x509'
 	@echo '  make install      verify, then install into /lib/modules/<release>/$(INSTALL_MOD_DIR), compressed as that kernel wants, and run depmod'
 	@echo '  make enroll       register keys/signing_key.x509 with MOK (mok-enroll.sh), then reboot'
-	@echo '  make keys         create the signing key pair (refuses to overwrite one)'
+	@echo '  make keys         create the signing key pair (refuses to overwrite one): RSA-2048, or KEY_TYPE=ecdsa'
+	@echo '                    (P-256, or KEY_CURVE=P-384) for kernels with CONFIG_CRYPTO_ECDSA (not the 6.1 of Debian 12)'
 	@echo '  make rotate       (root) replace the key step by step: new key, enroll beside the old, re-sign, delete the old'
 	@echo '                    (docs/key-rotation.md), one step a run; run it again after each reboot'
 	@echo '  make rotate-status  where a key rotation stands'
@@ -215,7 +222,8 @@ help:
 	@echo '  make dkms-remove  (root) dkms remove --all of that package, and its /usr/src folder'
 	@echo '  make help         this list'
 	@echo
-	@echo 'Variables: KDIR=<kernel build folder> KEY_BITS=2048|3072|4096 KEY_DAYS=<days> SIGNER=sign-file|modsign'
+	@echo 'Variables: KDIR=<kernel build folder> KEY_TYPE=rsa|ecdsa KEY_BITS=2048|3072|4096 KEY_CURVE=P-256|P-384'
+	@echo '           KEY_DAYS=<days> SIGNER=sign-file|modsign'
 	@echo '           DESTDIR / INSTALL_MOD_PATH, INSTALL_MOD_DIR (install), VM_KERNELS="6.1 6.12", ACCEL=kvm (vm-check)'
 	@echo '           KERNEL=, OUT=, REPLACE_SIGNATURES=1 (sign-kernel)'
 	@echo '           PREFIX=/usr/local, DESTDIR (install-tool, uninstall-tool; dkms-key uses PREFIX)'

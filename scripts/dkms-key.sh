@@ -14,12 +14,20 @@
 # (/var/lib/dkms/mok.key, mok.pub). It asks nothing, so it runs without a
 # terminal.
 #
+# An ECDSA key (make keys KEY_TYPE=ecdsa) is refused while a kernel in
+# /lib/modules has a config without CONFIG_CRYPTO_ECDSA (Debian 12's 6.1):
+# DKMS signs for every kernel, and that one would refuse the modules.
+#
 # Environment: KEYDIR (the kit's keys/), PREFIX (where `make install-tool`
 # put the kit, default /usr/local), DKMS_KEY_DIR (default /var/lib/modsign),
-# DKMS_DROPIN (default /etc/dkms/framework.conf.d/modsign.conf), MOKUTIL.
+# DKMS_DROPIN (default /etc/dkms/framework.conf.d/modsign.conf), MOKUTIL,
+# ROOT (where /lib/modules and /boot are read for that check; default /).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/modsig-lib.sh
+. "$HERE/scripts/modsig-lib.sh"
+ROOT=${ROOT:-/}
 KEYDIR=${KEYDIR:-$HERE/keys}
 PREFIX=${PREFIX:-/usr/local}
 DKMS_KEY_DIR=${DKMS_KEY_DIR:-/var/lib/modsign}
@@ -113,6 +121,17 @@ check_key() {
 		openssl x509 -in "$CERT" -noout -pubkey 2>/dev/null) ||
 		die "$CERT is not an X.509 certificate; nothing was changed"
 	[ "$a" == "$b" ] || die "$KEY does not belong to $CERT; nothing was changed"
+	check_ecdsa
+}
+
+# check_ecdsa: an ECDSA key only where every kernel can check it.
+check_ecdsa() {
+	local t no
+	t=$(key_type "$CERT") || return 0
+	[[ "$t" == ecdsa\ * ]] || return 0
+	mapfile -t no < <(no_ecdsa_kernels "$ROOT")
+	[ ${#no[@]} == 0 ] ||
+		die "$CERT is an ECDSA ${t#ecdsa } key, and these kernels cannot check ECDSA signatures (no CONFIG_CRYPTO_ECDSA in their config): $(printf '%s, ' "${no[@]}" | sed 's/, $//'); DKMS signs for every kernel, and those would refuse the modules ('Key was rejected by service'). Give DKMS an RSA key: make keys KEYDIR=<folder> (RSA is the default), enroll it (make enroll KEYDIR=<folder>), then sudo make dkms-key KEYDIR=<folder>; nothing was changed"
 }
 
 # put SRC DEST MODE: DEST becomes a root-owned copy of SRC with MODE,

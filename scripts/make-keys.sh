@@ -14,17 +14,30 @@
 # kernel: kernel_key.pem + kernel_key.crt (PEM, as sbsign takes it) +
 #         kernel_key.der (for mokutil), for boot images.
 # Environment: KEYDIR (default: keys/ beside this script's folder),
-# KEY_BITS (2048, 3072 or 4096), KEY_DAYS (validity in days).
+# KEY_TYPE (rsa, the default, or ecdsa: module pairs only), KEY_BITS (RSA:
+# 2048, 3072 or 4096), KEY_CURVE (ECDSA: P-256, the default, or P-384),
+# KEY_DAYS (validity in days). `rotate` with no KEY_TYPE makes the new pair
+# of the type (and curve) of the pair it retires.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KEYDIR=${KEYDIR:-$here/keys}
 KEY_BITS=${KEY_BITS:-2048}
 KEY_DAYS=${KEY_DAYS:-36500}
+KEY_TYPE=${KEY_TYPE:-}
+KEY_CURVE=${KEY_CURVE:-}
+
+# shellcheck source=scripts/modsig-lib.sh
+. "$here/scripts/modsig-lib.sh"
 
 die() {
 	echo "modsign: ERROR: $*" >&2
 	exit 1
+}
+
+usage_die() {
+	echo "modsign: ERROR: $*" >&2
+	exit 2
 }
 
 if [ "${1:-}" == adopt ]; then
@@ -58,10 +71,43 @@ kernel)
 esac
 files=("$key" "${certs[@]}")
 
-case "$KEY_BITS" in
-2048 | 3072 | 4096) ;;
-*) die "KEY_BITS=$KEY_BITS: the kernel takes RSA keys of 2048, 3072 or 4096 bits" ;;
-esac
+# key_choice: checks KEY_TYPE, KEY_BITS and KEY_CURVE; sets $newkey (what
+# openssl req -newkey takes), $md (the certificate's own signature hash)
+# and $desc (for the messages).
+key_choice() {
+	case "$KEY_TYPE" in
+	'' | rsa)
+		[ -z "$KEY_CURVE" ] ||
+			usage_die "KEY_CURVE=$KEY_CURVE is for ECDSA keys: give KEY_TYPE=ecdsa with it, or leave KEY_CURVE out for an RSA key"
+		case "$KEY_BITS" in
+		2048 | 3072 | 4096) ;;
+		*) die "KEY_BITS=$KEY_BITS: the kernel takes RSA keys of 2048, 3072 or 4096 bits" ;;
+		esac
+		newkey=(-newkey "rsa:$KEY_BITS") md=-sha256 desc="a $KEY_BITS-bit RSA"
+		;;
+	ecdsa)
+		[ "$kind" == module ] ||
+			usage_die "KEY_TYPE=ecdsa: boot images are signed with RSA keys (sbsign, and the shim and grub that check them); make the kernel pair without KEY_TYPE"
+		case "${KEY_CURVE:-P-256}" in
+		P-256) md=-sha256 ;;
+		P-384) md=-sha384 ;;
+		*) usage_die "KEY_CURVE=$KEY_CURVE: the kit makes ECDSA keys on the curves P-256 (the default) and P-384, which every kernel with CONFIG_CRYPTO_ECDSA checks; give one of those" ;;
+		esac
+		newkey=(-newkey ec -pkeyopt "ec_paramgen_curve:${KEY_CURVE:-P-256}" -pkeyopt ec_param_enc:named_curve)
+		desc="an ECDSA ${KEY_CURVE:-P-256}"
+		;;
+	*) usage_die "KEY_TYPE=$KEY_TYPE: the kernel checks module signatures made with RSA or ECDSA keys: give KEY_TYPE=rsa (the default) or KEY_TYPE=ecdsa" ;;
+	esac
+}
+
+# rotate with no KEY_TYPE: the new pair is of the retired one's type and
+# curve (its certificate is read; the pair is moved later, under the lock)
+if [ "${1:-}" == rotate ] && [ -z "$KEY_TYPE" ] && [ -f "${certs[0]}" ] &&
+	t=$(key_type "${certs[0]}") && [[ "$t" == "ecdsa P-"* ]]; then
+	KEY_TYPE=ecdsa KEY_CURVE=${KEY_CURVE:-${t#ecdsa }}
+	echo "The current pair is ECDSA ${t#ecdsa }: so is the new one (KEY_TYPE=rsa for an RSA pair)"
+fi
+[ "${1:-}" == adopt ] || key_choice
 [[ "$KEY_DAYS" =~ ^[1-9][0-9]{0,5}$ ]] ||
 	die "KEY_DAYS=$KEY_DAYS: give the validity as a whole number of days"
 command -v openssl >/dev/null ||
@@ -144,10 +190,10 @@ create() {
 		n=$((n + 1))
 		cn="$base ($n)"
 	done
-	echo "Creating a $KEY_BITS-bit RSA $what key in $KEYDIR ($KEY_DAYS days): CN=$cn"
-	MODSIGN_CN=$cn openssl req -new -x509 -nodes -utf8 -sha256 -batch \
+	echo "Creating $desc $what key in $KEYDIR ($KEY_DAYS days): CN=$cn"
+	MODSIGN_CN=$cn openssl req -new -x509 -nodes -utf8 "$md" -batch \
 		-config "$here/keys/openssl.cnf" -extensions "$profile" -days "$KEY_DAYS" \
-		-newkey "rsa:$KEY_BITS" -keyout "$tmp/key" \
+		"${newkey[@]}" -keyout "$tmp/key" \
 		-outform DER -out "$tmp/der" 2>"$tmp/log" ||
 		die "openssl could not create the key: $(cat "$tmp/log")"
 	prepare

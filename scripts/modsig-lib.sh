@@ -106,3 +106,42 @@ elf_whole() {
 		return 1
 	fi
 }
+
+# key_type CERT: the key of the certificate CERT (DER or PEM) as "rsa
+# BITS", "ecdsa CURVE" (P-256, P-384: the NIST name, else the curve's OID
+# name) or "other ALGORITHM"; fails when openssl cannot read CERT.
+key_type() {
+	local text alg curve
+	text=$(openssl x509 -inform DER -in "$1" -noout -text 2>/dev/null ||
+		openssl x509 -in "$1" -noout -text 2>/dev/null) || return 1
+	alg=$(sed -n 's/^ *Public Key Algorithm: *//p' <<<"$text")
+	case "$alg" in
+	rsaEncryption)
+		echo "rsa $(sed -n 's/^ *Public-Key: (\([0-9]*\) bit)$/\1/p' <<<"$text")"
+		;;
+	id-ecPublicKey)
+		curve=$(sed -n 's/^ *NIST CURVE: *//p' <<<"$text")
+		[ -n "$curve" ] || curve=$(sed -n 's/^ *ASN1 OID: *//p' <<<"$text")
+		echo "ecdsa ${curve:-unknown}"
+		;;
+	*) echo "other ${alg:-unknown}" ;;
+	esac
+}
+
+# no_ecdsa_kernels ROOT: the kernels in ROOT/lib/modules whose config
+# (ROOT/boot/config-R, ROOT/usr/lib/modules/R/config, or the headers'
+# ROOT/lib/modules/R/build/.config) lacks CONFIG_CRYPTO_ECDSA, so that
+# they refuse every module an ECDSA key signs (Debian 12's 6.1): one
+# "RELEASE (CONFIG)" a line. A kernel with no config is not listed.
+no_ecdsa_kernels() {
+	local d k c
+	for d in "${1%/}"/lib/modules/*/; do
+		[ -d "$d" ] || continue
+		k=$(basename "$d")
+		for c in "${1%/}/boot/config-$k" "${1%/}/usr/lib/modules/$k/config" "${d}build/.config"; do
+			[ -f "$c" ] || continue
+			grep -qE '^CONFIG_CRYPTO_ECDSA=[ym]$' "$c" || echo "$k ($c)"
+			break
+		done
+	done
+}

@@ -13,8 +13,8 @@
 #   made      queue B for enrollment beside A (mok-enroll)   queued   reboot
 #   queued    (B enrolled) re-sign with B, and verify, every resigned
 #             module A signed: modules/, /lib/modules/*/
-#             (through DKMS for DKMS's), the DKMS drop-in's
-#             key copy becomes B
+#             (through DKMS for DKMS's, and what DKMS set
+#             aside), the DKMS drop-in's key copy becomes B
 #   resigned  (no installed module needs A, for any kernel:  deleting reboot
 #             modsign status --removing) queue A's deletion
 #   deleting  (A gone) the end: B alone is enrolled           done
@@ -24,7 +24,8 @@
 # the re-signing step, so the last two steps also run where the private
 # key is not (the test VM).
 #
-# Environment: KEYDIR (the kit's keys/), KEY_BITS, KEY_DAYS (for B), ROOT
+# Environment: KEYDIR (the kit's keys/), KEY_TYPE, KEY_BITS, KEY_CURVE,
+# KEY_DAYS (for B; no KEY_TYPE: B is of A's type and curve), ROOT
 # (where /lib/modules and DKMS's tree are; default /), MODSIGN, MOK_ENROLL,
 # MOKUTIL (through mok-enroll.sh), MOK_PASSWORD_FILE (the one-time
 # MokManager password, instead of the terminal), DKMS, DKMS_TREE,
@@ -33,6 +34,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/modsig-lib.sh
+. "$HERE/scripts/modsig-lib.sh"
 KEYDIR=${KEYDIR:-$HERE/keys}
 ROOT=${ROOT:-/}
 ROOT=${ROOT%/}
@@ -247,6 +250,24 @@ kernels() {
 	done
 }
 
+# new_key_type OLDCERT [NOTE]: the new key's type, KEY_TYPE and KEY_CURVE for
+# make-keys.sh: as given, else those of the old key (an ECDSA pair stays
+# one). An ECDSA key is refused, before anything is made, when a kernel in
+# $ROOT/lib/modules has a config without CONFIG_CRYPTO_ECDSA (Debian 12's
+# 6.1): it would refuse every module the new key signs (NOTE ends the
+# message).
+new_key_type() {
+	local t no
+	if [ -z "${KEY_TYPE:-}" ] && t=$(key_type "$1") && [[ "$t" == "ecdsa P-"* ]]; then
+		export KEY_TYPE=ecdsa KEY_CURVE=${KEY_CURVE:-${t#ecdsa }}
+		say "the old key is ECDSA ${t#ecdsa }: so is the new one (KEY_TYPE=rsa for an RSA key)"
+	fi
+	[ "${KEY_TYPE:-}" == ecdsa ] || return 0
+	mapfile -t no < <(no_ecdsa_kernels "$ROOT/")
+	[ ${#no[@]} == 0 ] ||
+		die "the new key would be ECDSA, and these kernels cannot check ECDSA signatures (no CONFIG_CRYPTO_ECDSA in their config): $(printf '%s, ' "${no[@]}" | sed 's/, $//'); every module the new key signed would be refused there ('Key was rejected by service'). Rotate to an RSA key: sudo make rotate KEY_TYPE=rsa${2:-}"
+}
+
 # ---------------------------------------------------------------------------
 # Step 1: the new pair. The old one is moved by hard link then unlink, so a
 # run stopped half way has each file in one place or both, never none.
@@ -258,6 +279,7 @@ step_new() {
 	fi
 	old_fp=$(fingerprint "$CERT")
 	[ -n "$old_fp" ] || die "$CERT is not a certificate openssl can read: restore it, or start again with 'make rotate-keys'"
+	new_key_type "$CERT" "; nothing was changed"
 	old_dir=retired/$(date +%Y%m%d-%H%M%S)-module
 	put "step=new" "old_fp=$old_fp" "old=$old_dir" "old_cn=$(subject "$CERT")" "started=$(date -u +%FT%TZ)"
 	say "starting: the current key ($(subject "$CERT")) is kept in $KEYDIR/$old_dir; a new one is made"
@@ -282,6 +304,9 @@ resume_new() {
 	[ "$(fingerprint "$old_dir/signing_key.x509")" == "$old_fp" ] ||
 		die "the old certificate is neither in $KEYDIR nor in $old_dir: rotation state and keys disagree; see $STATE"
 	if [ ! -e "$KEY" ] && [ ! -e "$CERT" ]; then
+		# the new key is of the old one's type (and curve), unless
+		# KEY_TYPE says otherwise
+		new_key_type "$old_dir/signing_key.x509"
 		KEYDIR=$KEYDIR "$HERE/scripts/make-keys.sh" create
 	fi
 	cur=$(fingerprint "$CERT")
@@ -408,12 +433,18 @@ resign_tree() {
 	fi
 }
 
+# DKMS's modules: rebuilt through DKMS, then what DKMS set aside.
+resign_dkms() {
+	[ -d "$DKMS_TREE" ] || return 0
+	rebuild_dkms "$1"
+	resign_set_aside "$1"
+}
+
 # DKMS's modules are rebuilt through DKMS, so that its records and the
 # copies in its tree stay what is installed; first its drop-in's key copy
 # becomes B (the copy of A goes to $DKMS_KEY_DIR/retired/).
-resign_dkms() {
+rebuild_dkms() {
 	local old=$1 d mv k arch built rebuild=() item
-	[ -d "$DKMS_TREE" ] || return 0
 	for d in "$DKMS_TREE"/*/*/*/*/module; do
 		[ -d "$d" ] || continue
 		built=$(signed_by "$old" -r "$d")
@@ -439,6 +470,23 @@ resign_dkms() {
 		"$MODSIGN" verify --cert "$CERT" -r "$d" >/dev/null 2>&1 ||
 			die "DKMS rebuilt $mv for $k, but its module in $d does not verify with the new certificate (its signing failed: see DKMS's messages above); fix that and run 'sudo make rotate' again"
 	done
+}
+
+# What DKMS set aside: when it installs a module, dkms 3.2.2 (Debian 13;
+# Debian's 3.0.10 did not) moves a module of the same name found under
+# /lib/modules/R (the kit's `make install` copy, with the kit's DKMS
+# package installed too) to NAME/original_module/R/ARCH/, and puts it
+# back on `dkms remove`. Re-signed there, in place, so that what DKMS
+# puts back still loads once the old key is deleted.
+resign_set_aside() {
+	local old=$1 d files=() f
+	for d in "$DKMS_TREE"/*/original_module; do
+		[ -d "$d" ] || continue
+		while IFS= read -r f; do
+			files+=("$f")
+		done < <(signed_by "$old" -r "$d")
+	done
+	sign_verify "set aside by DKMS (original_module)" "${files[@]}"
 }
 
 dkms_key_copy() {

@@ -21,13 +21,13 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # build: Kbuild, keys, modinfo, modsign (libcrypto; liblzma, libzstd and
-# zlib for compressed modules; the libp11 engine for pkcs11: keys),
+# zlib for compressed modules; pkcs11_pkgs adds what loads pkcs11: keys),
 # make enroll, make sign-kernel, getfattr/setfattr (attr) with which
 # make sign keeps a module's extended attributes, and xz and zstd, with
 # which make install compresses modules as the target kernel does (gzip is
 # in every Debian).
 build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
-	liblzma-dev libzstd-dev zlib1g-dev libengine-pkcs11-openssl
+	liblzma-dev libzstd-dev zlib1g-dev
 	mokutil sbsigntool attr xz-utils zstd)
 # test: the fetcher and the 6.12 build (dwarves: pahole for BTF), the
 # trixie build root (mmdebstrap: tests/lib/trixie-root.sh), the VM
@@ -49,6 +49,24 @@ build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
 test_pkgs=(git linux-headers-amd64 gcc-12 dwarves cpio gzip mmdebstrap
 	busybox-static qemu-system-x86 expect shellcheck clang-format clang
 	softhsm2 p11-kit p11-kit-modules time jq python3)
+
+# pkcs11_pkgs PROFILE: what loads pkcs11: keys. OpenSSL's pkcs11 provider
+# (pkcs11-provider, which modsign and 6.12's sign-file use first) where the
+# release has it (Debian 13 and later; Debian 12 only through
+# bookworm-backports, so only where the host names that archive), else
+# libp11's engine (libengine-pkcs11-openssl, modsign's fallback). The test
+# profile keeps the engine too: the suites test both routes (Debian 12's
+# provider tests fetch bookworm-backports' package into .cache instead).
+pkcs11_pkgs() {
+	local policy=
+	policy=$(apt-cache policy pkcs11-provider 2>/dev/null) || policy=
+	if grep -qE '^ *Candidate: [^(]' <<<"$policy"; then
+		echo pkcs11-provider
+		[ "$1" != test ] || echo libengine-pkcs11-openssl
+	else
+		echo libengine-pkcs11-openssl
+	fi
+}
 
 # clang_rt_pkg: libFuzzer's package, libclang-rt-N-dev for the clang-N that
 # the package clang is on this release (the installed clang's, else the
@@ -116,6 +134,7 @@ command -v dpkg-query >/dev/null || {
 	exit 1
 }
 
+mapfile -t -O "${#wanted[@]}" wanted < <(pkcs11_pkgs "$profile")
 if [ "$profile" == test ]; then
 	rt=$(clang_rt_pkg)
 	if [ -n "$rt" ]; then

@@ -4,7 +4,10 @@
 #
 #   sign-modules.sh KDIR KEY CERT MODULE.ko...
 #
-# The hash is the target kernel's CONFIG_MODULE_SIG_HASH (HASH overrides it).
+# The hash is the target kernel's CONFIG_MODULE_SIG_HASH (HASH overrides it),
+# for RSA and ECDSA keys alike. An ECDSA key (make keys KEY_TYPE=ecdsa) is
+# refused, before any module is touched, for a kernel whose config lacks
+# CONFIG_CRYPTO_ECDSA (Debian 12's 6.1).
 # Idempotent: a module already signed by CERT's key with that hash is left
 # as it is, byte for byte; one signed by another key (or twice, or with
 # another hash) is stripped and signed again, never signed on top.
@@ -137,6 +140,26 @@ elif [[ "$eku" != *"Code Signing"* ]]; then
 		has="no extended key usage at all, as DKMS's own key"
 	fi
 	echo "modsign: notice: $cert lacks the codeSigning extended key usage (it has $has): kernels that require codeSigning of a module's signer, such as SUSE's ('PKCS7: ... key is not CodeSigning'), refuse the modules it signs; Debian's and Ubuntu's do not check, so there nothing needs to change. To move to a certificate with codeSigning: 'make rotate-keys' (the old pair stays in $(dirname "$cert")/retired/), then enroll the new certificate ('sudo make enroll', reboot) and sign again ('make sign')" >&2
+fi
+
+# An ECDSA key, for a kernel that cannot check ECDSA signatures (Debian
+# 12's 6.1: CONFIG_CRYPTO_ECDSA unset): it would refuse every module
+# ("Key was rejected by service" under Secure Boot). Refused before any
+# module is touched. The kernel's config: KDIR's .config, else Kbuild's
+# include/config/auto.conf; neither: said, and signed all the same.
+if kt=$(key_type "$cert") && [[ "$kt" == ecdsa\ * ]]; then
+	kconf=
+	for c in "$kdir/.config" "$kdir/include/config/auto.conf"; do
+		if [ -r "$c" ]; then
+			kconf=$c
+			break
+		fi
+	done
+	if [ -z "$kconf" ]; then
+		warn "$cert is an ECDSA ${kt#ecdsa } key, and $kdir has no .config nor include/config/auto.conf to tell whether that kernel can check ECDSA signatures (CONFIG_CRYPTO_ECDSA): signing all the same; a kernel without it refuses these modules"
+	elif ! grep -qE '^CONFIG_CRYPTO_ECDSA=[ym]$' "$kconf"; then
+		die "$cert is an ECDSA ${kt#ecdsa } key, and the kernel of $kdir cannot check ECDSA signatures (CONFIG_CRYPTO_ECDSA is not set in $kconf): it would refuse every module signed with it ('Key was rejected by service' under Secure Boot). Sign for that kernel with an RSA key, kept in a key folder of its own: make keys KEYDIR=<folder> (RSA is the default), then make sign KDIR=$kdir KEYDIR=<folder>, and enroll that certificate too (make enroll KEYDIR=<folder>); no module was touched"
+	fi
 fi
 
 hash=${HASH:-}

@@ -23,7 +23,7 @@
 
 #include "batch.h"
 #include "compress.h"
-#include "engine.h"
+#include "token.h"
 #include "fileio.h"
 #include "keyload.h"
 #include "modsign.h"
@@ -45,7 +45,9 @@ static const char usage[] =
 	"        from $KBUILD_SIGN_PIN), or a PKCS#11 URI 'pkcs11:token=...;\n"
 	"        object=...' whose PIN comes from $MODSIGN_PIN (or pin-value),\n"
 	"        its PKCS#11 module from module-path= or $MODSIGN_PKCS11_MODULE\n"
-	"        (p11-kit-client.so: a token behind $P11_KIT_SERVER_ADDRESS)\n"
+	"        (p11-kit-client.so: a token behind $P11_KIT_SERVER_ADDRESS),\n"
+	"        through OpenSSL's pkcs11 provider, else libp11's engine\n"
+	"        ($MODSIGN_PKCS11=provider or engine: only that one)\n"
 	"  CERT  its X.509 certificate, DER or PEM\n"
 	"\n"
 	"  -H, --hash HASH      sha256 (default), sha384 or sha512\n"
@@ -323,6 +325,12 @@ static int load_signer(const char *hash, const char *keyspec,
 	}
 	if (!s->key.in_token)
 		warn_key_mode(keyspec);
+	else if (s->key.via)
+		/* which of OpenSSL's two routes to the token, for the user
+		 * and the tests (the provider, or the engine where none) */
+		fprintf(stderr,
+			"modsign: %s: key in a PKCS#11 token, through %s\n",
+			s->name, s->key.via);
 	s->cert = load_cert(certfile, &eb);
 	if (!s->cert) {
 		modsign_error("%s: %s", certfile, eb.msg);

@@ -109,6 +109,7 @@ static const struct kopt kopts[] = {
 	{ "INTEGRITY_MACHINE_KEYRING",
 	  offsetof(struct kconfig, machine_keyring) },
 	{ "MODULE_DECOMPRESS", offsetof(struct kconfig, module_decompress) },
+	{ "CRYPTO_ECDSA", offsetof(struct kconfig, crypto_ecdsa) },
 };
 
 /* CONFIG_MODULE_COMPRESS_<X>=y and the name the kernel gives it in

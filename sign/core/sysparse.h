@@ -62,6 +62,9 @@ struct kconfig {
 	int machine_keyring; /* CONFIG_INTEGRITY_MACHINE_KEYRING */
 	int module_decompress; /* CONFIG_MODULE_DECOMPRESS: the kernel
 				* decompresses a module kmod hands it so */
+	int crypto_ecdsa; /* CONFIG_CRYPTO_ECDSA (=y or =m): the kernel can
+			   * check an ECDSA module signature (Debian 12's 6.1
+			   * cannot) */
 	char sig_hash[32]; /* CONFIG_MODULE_SIG_HASH without quotes, or "" */
 	/* the compression Kbuild applies to modules, which is also the one
 	 * the kernel's decompressor reads: "xz", "zstd", "gzip" (from

@@ -1003,6 +1003,68 @@ static void check_release_known(const struct machine *m, struct decision *d)
 	    "unknown: the running kernel's release is unknown, so the vermagic cannot be compared");
 }
 
+/* ---- ECDSA signatures ---- */
+
+#define NO_ECDSA_NEXT                                                                 \
+	"sign it with an RSA key for this kernel: make keys KEYDIR=<folder> (RSA is " \
+	"the default), make sign KDIR=<this kernel's headers> KEYDIR=<folder>, "      \
+	"then make enroll KEYDIR=<folder> and reboot"
+
+/* The signature is ECDSA: what the kernel's PKCS#7 parser names
+ * ecdsa-with-SHA* (make keys KEY_TYPE=ecdsa, trixie's own keys). */
+static int sig_is_ecdsa(const struct modfacts *f)
+{
+	return f->sig == MODSIG_SIGNED &&
+	       !strncmp(f->desc.sig_algo, "ecdsa-with-", strlen("ecdsa-with-"));
+}
+
+/* A kernel whose config lacks CONFIG_CRYPTO_ECDSA (Debian 12's 6.1) finds
+ * no algorithm for an ECDSA key, so it neither loads the key nor checks
+ * the signature, whoever signed: module_sig_check() treats it as an
+ * unusable signature, refused where signatures are enforced ("Key was
+ * rejected by service", EKEYREJECTED), a taint where they are not.
+ * Returns 1 when the release is still to be checked. */
+static int decide_no_ecdsa(const struct machine *m, const struct policy *p,
+			   const char *signer, struct decision *d)
+{
+	char what[SIG_MAX_NAME + 512];
+
+	snprintf(
+		what, sizeof(what),
+		"signed by %s with an ECDSA key, which this kernel cannot check (CONFIG_CRYPTO_ECDSA is not set in %.300s)",
+		signer, m->config_src);
+	if (p->enforced == TRI_NO) {
+		say(d, V_LOAD_WARN, "no-ecdsa", "optional: " NO_ECDSA_NEXT,
+		    "will load with a warning (taints the kernel): %s", what);
+		return 1;
+	}
+	if (p->enforced == TRI_YES)
+		say(d, V_REJECTED, "no-ecdsa", NO_ECDSA_NEXT,
+		    "will be rejected: %s", what);
+	else
+		say(d, V_UNKNOWN, "enforcement-unknown", NO_ECDSA_NEXT,
+		    "unknown: %s, and whether this kernel enforces module signatures is unknown (%.200s)",
+		    what, p->why);
+	return 0;
+}
+
+/* Trusted by name only, with no config to read: nothing tells whether the
+ * kernel can check an ECDSA signature (a key it holds by its id, or one
+ * built into its image, would: the kernel loads an ECDSA key only when it
+ * can). */
+static void decide_ecdsa_unknown(const struct machine *m, const char *signer,
+				 struct decision *d)
+{
+	say(d, V_UNKNOWN, "ecdsa-unknown", NULL,
+	    "unknown: signed by %s with an ECDSA key, and whether this kernel can check ECDSA signatures (CONFIG_CRYPTO_ECDSA) is unknown: its config cannot be read%s%.300s%s, and no key of that signer it holds tells",
+	    signer, m->config_why[0] ? " (" : "", m->config_why,
+	    m->config_why[0] ? ")" : "");
+	snprintf(
+		d->next, sizeof(d->next),
+		"let modsign read the kernel's config (/boot/config-%.200s or /proc/config.gz), or give the signer's certificate: modsign check --cert CERT FILE",
+		m->has_release ? m->release : "RELEASE");
+}
+
 /* ---- compressed modules: the kernel's decoder or kmod's ---- */
 
 /* kmod 31 is the first to hand compressed modules to the kernel */
@@ -1134,7 +1196,14 @@ void decide(const struct machine *m, const struct policy *p,
 	signer = signer_name(f, d, who, sizeof(who));
 	if (decide_vermagic(m, f, d))
 		goto out;
-	if (sig == PASS)
+	if (p->checks != TRI_NO && sig_is_ecdsa(f) && m->kc.valid &&
+	    m->kc.crypto_ecdsa == TRI_NO)
+		loads = decide_no_ecdsa(m, p, signer, d);
+	else if (sig == PASS && sig_is_ecdsa(f) && !m->kc.valid &&
+		 d->basis == BASIS_NAME) {
+		decide_ecdsa_unknown(m, signer, d);
+		loads = 0;
+	} else if (sig == PASS)
 		say_trusted(m, signer, d);
 	else if (p->checks == TRI_NO)
 		say(d, V_LOAD, "not-checked", "none",

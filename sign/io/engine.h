@@ -1,50 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * engine.h - signing keys in a PKCS#11 token, through libp11's OpenSSL
- * engine: the one place that uses OpenSSL's deprecated ENGINE API. Used by
- * keyload.c's signing_key_load and signing_key_free.
+ * engine.h - a signing key in a PKCS#11 token through libp11's OpenSSL
+ * engine (libengine-pkcs11-openssl): token.c's fallback where OpenSSL's
+ * pkcs11 provider does not load. The one place that uses OpenSSL's ENGINE
+ * API, and only where OpenSSL has it: without it (OPENSSL_NO_ENGINE, or
+ * OpenSSL 4, which removed it) these functions stay, and no ENGINE
+ * symbol is referenced.
  */
 #ifndef MODSIGN_ENGINE_H
 #define MODSIGN_ENGINE_H
 
 #include "keyload.h"
+#include "token.h"
 #include "util.h"
 
-/* The prefix of a key in a token: a PKCS#11 URI (RFC 7512). */
-#define URI_PREFIX "pkcs11:"
+/* Whether this build has OpenSSL's ENGINE API (1), or not (0). */
+int engine_built(void);
 
 /*
- * token_uri_nul - whether a "pkcs11:" URI has %00 in a value: decoded,
- * it would cut the value short (token=tk%00evil names the token "tk" for
- * libp11). Returns 1 with the attribute's name ("token=", never its
- * value) in attr, else 0.
+ * engine_key_load - the private key at u->uri through libp11's engine,
+ * logged in with pin (NULL: pin-source in the URI, or asked on the
+ * terminal when ask), from u->module (NULL: libp11's default, p11-kit's
+ * proxy). Fills k (pkey, in_token, engine, via). 0, or -1 with *eb.
  */
-int token_uri_nul(const char *spec, char *attr, size_t attr_size);
+int engine_key_load(const struct uri_parts *u, const char *pin, int ask,
+		    struct signing_key *k, struct errbuf *eb);
 
-/*
- * token_key_load - the private key at a "pkcs11:" URI, as
- * signing_key_load describes, into k (pkey, in_token, engine). Returns 0,
- * or -1 with the reason in *eb (the PIN never appears in it).
- */
-int token_key_load(const char *spec, struct signing_key *k, struct errbuf *eb);
-
-/* The p11-kit server the key of token_key_load is reached through
- * (P11_KIT_SERVER_ADDRESS, when the module is p11-kit-client.so), for
- * messages; "" for a token on this machine. */
-const char *token_server(void);
-
-/*
- * token_interrupt - makes a call to the token that waits for a p11-kit
- * server fail at once: shuts down (shutdown(2), not close: the descriptor
- * stays p11-kit's) every connection of this process to the server's Unix
- * socket. The call then fails, and p11-kit-client fails every later one.
- * For a server that accepted the connection and never answers (a frozen
- * signing host behind a live SSH forward), when a signal says to stop.
- * Async-signal-safe; does nothing for a token on this machine.
- */
-void token_interrupt(void);
-
-/* Lets go of the engine of a key from token_key_load (NULL: nothing). */
+/* Lets go of the engine of a key from engine_key_load (NULL: nothing). */
 void token_engine_free(void *engine);
 
 #endif

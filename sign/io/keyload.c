@@ -2,7 +2,7 @@
 /*
  * keyload.c - keys and certificates: key and certificate files (DER or
  * PEM, told apart by their first bytes), and the signing key of `sign`: a
- * key file here, a key in a PKCS#11 token through engine.c.
+ * key file here, a key in a PKCS#11 token through token.c.
  */
 #include "keyload.h"
 
@@ -19,6 +19,8 @@
 
 #include "engine.h"
 #include "fileio.h"
+#include "provider.h"
+#include "token.h"
 
 /* Reads a small file (key or certificate) into memory. */
 static uint8_t *slurp(const char *path, size_t *len, struct errbuf *eb)
@@ -203,6 +205,8 @@ void signing_key_free(struct signing_key *k)
 {
 	EVP_PKEY_free(k->pkey);
 	token_engine_free(k->engine);
+	if (k->in_token && !k->engine)
+		provider_release();
 	memset(k, 0, sizeof(*k));
 }
 

@@ -2,8 +2,9 @@
 /*
  * keyload.h - keys and certificates: key and certificate files, and the
  * signing key of `modsign sign`: a key file (load_key), or a key in a
- * PKCS#11 token named by a "pkcs11:" URI (RFC 7512), reached through the
- * libp11 engine of OpenSSL (libengine-pkcs11-openssl).
+ * PKCS#11 token named by a "pkcs11:" URI (RFC 7512), reached through
+ * OpenSSL's pkcs11 provider (pkcs11-provider) or, where none loads, the
+ * libp11 engine (libengine-pkcs11-openssl).
  */
 #ifndef MODSIGN_KEYLOAD_H
 #define MODSIGN_KEYLOAD_H
@@ -30,17 +31,23 @@ EVP_PKEY *load_key(const char *path, struct errbuf *eb);
 
 struct signing_key {
 	EVP_PKEY *pkey;
-	/* the key lives in a token: signatures go through the engine one at
-	 * a time (a PKCS#11 session does one operation at a time) */
+	/* the key lives in a token: signatures go through the provider or
+	 * the engine one at a time (a PKCS#11 session does one operation at
+	 * a time) */
 	int in_token;
 	void *engine; /* ENGINE *, kept until signing_key_free */
+	/* for a key in a token, how it was reached, for a notice:
+	 * "OpenSSL's pkcs11 provider" or "libp11's pkcs11 engine" */
+	const char *via;
 };
 
 /*
  * signing_key_load - spec is a key file, or a "pkcs11:" URI. For a URI the
  * PIN is its pin-value attribute, else $MODSIGN_PIN, else $KBUILD_SIGN_PIN
  * (what sign-file reads); module-path=... in its query picks the PKCS#11
- * module (default: libp11's, p11-kit's proxy of every registered module).
+ * module (default: p11-kit's proxy of every registered module). The
+ * provider is tried first, the engine only where it does not load
+ * (token.h).
  * Returns 0, or -1 with the reason in *eb (the PIN never appears in it).
  */
 int signing_key_load(const char *spec, struct signing_key *k,

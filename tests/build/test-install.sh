@@ -260,6 +260,31 @@ test_setup_picks_the_release_s_clang_runtime() {
 	done
 }
 
+# setup.sh names pkcs11-provider where the release has it (a candidate in
+# apt-cache policy: Debian 13 and later), and for build only there drops
+# libp11's engine; test keeps the engine (both routes are tested). A
+# release without it (Debian 12 without backports) gets the engine.
+test_setup_picks_the_pkcs11_provider_where_the_release_has_it() {
+	local nohdr=(MODSIGN_MODULES_ROOT=/nonexistent MODSIGN_SRC_ROOT=/nonexistent MODSIGN_SETUP_DRY_RUN=1) cand
+	for cand in 1.0-3 '(none)'; do
+		rm -rf bin
+		fake_release 19
+		# the fake apt-cache also answers for pkcs11-provider's policy
+		sed -i "s|^\\*) exit 100 ;;|\"policy pkcs11-provider\") printf 'pkcs11-provider:\\\\n  Installed: (none)\\\\n  Candidate: $cand\\\\n' ;;\\n*) exit 100 ;;|" bin/apt-cache
+		expect_exit 0 env PATH="$T/bin:$NOSUDO_PATH" "${nohdr[@]}" bash "$TOP/scripts/setup.sh" build
+		if [ "$cand" == '(none)' ]; then
+			expect_file_contains out " libengine-pkcs11-openssl"
+			expect_file_lacks out "pkcs11-provider"
+		else
+			expect_file_contains out " pkcs11-provider"
+			expect_file_lacks out "libengine-pkcs11-openssl"
+		fi
+		expect_exit 0 env PATH="$T/bin:$NOSUDO_PATH" "${nohdr[@]}" bash "$TOP/scripts/setup.sh" test
+		expect_file_contains out " libengine-pkcs11-openssl"
+		[ "$cand" == '(none)' ] || expect_file_contains out " pkcs11-provider"
+	done
+}
+
 # make install-tool and uninstall-tool write and remove below
 # $(DESTDIR)$(PREFIX): a relative PREFIX (glued to DESTDIR: DESTDIR=/d
 # PREFIX=usr gives /dusr) or one with a `..` component leaves DESTDIR. Each

@@ -402,4 +402,181 @@ test_huge_or_special_files_are_refused_at_once() {
 	[ ! -e "$T/keys" ] || fail "KEYDIR was touched: $(ls -la "$T/keys")"
 }
 
+# ---------------------------------------------------------------------------
+# ECDSA keys (issue #25): made on P-256 or P-384 with the module profile,
+# signing for a kernel with CONFIG_CRYPTO_ECDSA (the 6.12 of Debian 12's
+# backports, as trixie's kernels), refused before signing for one without
+# (Debian 12's 6.1, the suite's $KDIR).
+
+# kdir612: the 6.12 headers' folder (fetched once, by the tests that need it).
+kdir612() {
+	local env
+	env=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.12) || fail "cannot fetch the 6.12 headers"
+	sed -n 's/^KDIR=//p' "$env"
+}
+
+# key_algo CERT: "id-ecPublicKey P-256 ecdsa-with-SHA256" (public key
+# algorithm, NIST curve, the certificate's own signature algorithm).
+key_algo() {
+	local text
+	text=$(openssl x509 -inform DER -in "$1" -noout -text)
+	echo "$(sed -n 's/^ *Public Key Algorithm: *//p' <<<"$text") $(sed -n 's/^ *NIST CURVE: *//p' <<<"$text") $(awk '/Signature Algorithm:/ && !n++ { sub(/^ *Signature Algorithm: */, ""); print }' <<<"$text")"
+}
+
+test_ecdsa_keys_on_p256_and_p384_with_the_module_profile() {
+	expect_exit 0 make -s -C "$SUITE/tree" keys KEYDIR="$T/p256" KEY_TYPE=ecdsa
+	expect_file_contains "$T/out" "Creating an ECDSA P-256 module-signing key in $T/p256"
+	expect_eq "id-ecPublicKey P-256 ecdsa-with-SHA256" "$(key_algo "$T/p256/signing_key.x509")" "P-256 pair"
+	expect_exit 0 make -s -C "$SUITE/tree" keys KEYDIR="$T/p384" KEY_TYPE=ecdsa KEY_CURVE=P-384
+	expect_eq "id-ecPublicKey P-384 ecdsa-with-SHA384" "$(key_algo "$T/p384/signing_key.x509")" "P-384 pair"
+	local d
+	for d in p256 p384; do
+		expect_eq "Code Signing, $MODULE_OID" "$(eku_of "$T/$d/signing_key.x509")" "$d extended key usage"
+		openssl x509 -inform DER -in "$T/$d/signing_key.x509" -noout -text >text
+		expect_file_contains text "CA:FALSE"
+		expect_file_contains text "Digital Signature"
+		expect_eq "600 700" "$(stat -c %a "$T/$d/signing_key.pem") $(stat -c %a "$T/$d")" "$d modes"
+		[ "$(openssl pkey -in "$T/$d/signing_key.pem" -pubout)" == "$(openssl x509 -inform DER -in "$T/$d/signing_key.x509" -noout -pubkey)" ] ||
+			fail "$d: the key is not the certificate's"
+	done
+	# the same no-overwrite rule as for RSA
+	sha256sum "$T/p256"/signing_key.* >before
+	expect_exit 2 make -s -C "$SUITE/tree" keys KEYDIR="$T/p256" KEY_TYPE=ecdsa
+	expect_file_contains "$T/err" "already exists"
+	sha256sum -c --quiet before || fail "make keys changed the ECDSA pair"
+	# RSA stays the default
+	expect_exit 0 make -s -C "$SUITE/tree" keys KEYDIR="$T/rsa"
+	expect_eq "rsaEncryption  sha256WithRSAEncryption" "$(key_algo "$T/rsa/signing_key.x509")" "default pair"
+}
+
+test_ecdsa_unusable_type_or_curve_is_a_usage_error() {
+	local args want
+	while IFS='|' read -r args want; do
+		# shellcheck disable=SC2086
+		expect_exit 2 env KEYDIR="$T/keys" $args "$SUITE/tree/scripts/make-keys.sh" create
+		expect_file_contains "$T/err" "modsign: ERROR: $want"
+		[ ! -e "$T/keys/signing_key.pem" ] || fail "$args made a key"
+	done <<'EOT'
+KEY_TYPE=ed25519|KEY_TYPE=ed25519: the kernel checks module signatures made with RSA or ECDSA keys: give KEY_TYPE=rsa (the default) or KEY_TYPE=ecdsa
+KEY_TYPE=ecdsa KEY_CURVE=P-521|KEY_CURVE=P-521: the kit makes ECDSA keys on the curves P-256 (the default) and P-384
+KEY_TYPE=ecdsa KEY_CURVE=secp256k1|KEY_CURVE=secp256k1: the kit makes ECDSA keys
+KEY_CURVE=P-384|KEY_CURVE=P-384 is for ECDSA keys: give KEY_TYPE=ecdsa with it
+EOT
+	expect_exit 2 env KEYDIR="$T/keys" KEY_TYPE=ecdsa "$SUITE/tree/scripts/make-keys.sh" create kernel
+	expect_file_contains "$T/err" "KEY_TYPE=ecdsa: boot images are signed with RSA keys"
+	[ ! -e "$T/keys/kernel_key.pem" ] || fail "an ECDSA kernel key was made"
+}
+
+# make sign for 6.12 (CONFIG_CRYPTO_ECDSA=y): both signers, each module
+# verified by modsign and openssl (make verify); sign-file's own signature
+# of the same bytes verifies alike (ECDSA signatures differ from run to
+# run: compared by verification, not bytes).
+test_ecdsa_sign_for_a_kernel_with_crypto_ecdsa_verifies() {
+	local k612 curve m signer
+	k612=$(kdir612)
+	grep -qx 'CONFIG_CRYPTO_ECDSA=y' "$k612/.config" || fail "the 6.12 headers lack CONFIG_CRYPTO_ECDSA=y"
+	make -s -C "$TOP/sign" >/dev/null || fail "cannot build sign/modsign"
+	for curve in P-256 P-384; do
+		for signer in sign-file modsign; do
+			"$TOP/sign/modsign" strip "$SUITE"/tree/modules/*.ko >/dev/null
+			expect_exit 0 make -s -C "$SUITE/tree" -o modules -o modsign KDIR="$k612" KEYDIR="$T/$curve" \
+				KEY_TYPE=ecdsa KEY_CURVE="$curve" SIGNER="$signer" MODSIGN="$TOP/sign/modsign" sign
+			expect_file_contains "$T/out" "modsign: 2 signed"
+			expect_exit 0 make -s -C "$SUITE/tree" KEYDIR="$T/$curve" verify
+			expect_exit 0 "$TOP/sign/modsign" verify --cert "$T/$curve/signing_key.x509" "$SUITE"/tree/modules/*.ko
+			for m in "$SUITE"/tree/modules/*.ko; do
+				expect_file_contains "$T/out" "OK $m ("
+				expect_eq sha256 "$(modinfo -F sig_hashalgo "$m")" "hash of $(basename "$m") ($curve, $signer)"
+			done
+		done
+		m=$(find "$SUITE/tree/modules" -name '*.ko' | sort | sed -n 1p)
+		cp "$m" ref.ko
+		"$TOP/sign/modsign" strip ref.ko >/dev/null
+		"$k612/scripts/sign-file" sha256 "$T/$curve/signing_key.pem" "$T/$curve/signing_key.x509" ref.ko
+		expect_exit 0 "$TOP/sign/modsign" verify --cert "$T/$curve/signing_key.x509" ref.ko
+		# what each signature covers is the same module
+		cp ref.ko ref-body.ko
+		cp "$m" kit-body.ko
+		"$TOP/sign/modsign" strip ref-body.ko kit-body.ko >/dev/null
+		cmp -s ref-body.ko kit-body.ko || fail "$curve: sign-file and make sign signed different bytes"
+	done
+}
+
+# make sign for Debian 12's 6.1 (no CONFIG_CRYPTO_ECDSA) with an ECDSA key:
+# refused before any module is touched, saying why and what to do.
+test_ecdsa_sign_is_refused_for_a_kernel_without_crypto_ecdsa() {
+	grep -qx '# CONFIG_CRYPTO_ECDSA is not set' "$KDIR/.config" || fail "$KDIR has CONFIG_CRYPTO_ECDSA"
+	expect_exit 0 make -s -C "$SUITE/tree" keys KEYDIR="$T/ec" KEY_TYPE=ecdsa
+	sha256sum "$SUITE"/tree/modules/*.ko >before
+	local signer
+	for signer in sign-file modsign; do
+		expect_exit 2 make -s -C "$SUITE/tree" -o modules -o modsign KDIR="$KDIR" KEYDIR="$T/ec" \
+			SIGNER="$signer" MODSIGN="$TOP/sign/modsign" sign
+		expect_file_contains "$T/err" "modsign: ERROR: $T/ec/signing_key.x509 is an ECDSA P-256 key, and the kernel of $KDIR cannot check ECDSA signatures (CONFIG_CRYPTO_ECDSA is not set in $KDIR/.config)"
+		expect_file_contains "$T/err" "make keys KEYDIR="
+		expect_file_contains "$T/err" "no module was touched"
+		expect_file_lacks "$T/out" "SIGN"
+		sha256sum -c --quiet before || fail "a module changed ($signer)"
+	done
+	# the same key for a kernel that has it: signed
+	expect_exit 0 make -s -C "$SUITE/tree" -o modules KDIR="$(kdir612)" KEYDIR="$T/ec" sign
+	expect_file_contains "$T/out" "modsign: 2 signed"
+}
+
+# dkms_key: make dkms-key with $T/ec, writing below $T, reading ROOT=$T/root.
+dkms_key() {
+	env MOKUTIL=/nonexistent ROOT="$T/root" DKMS_KEY_DIR="$T/var/lib/modsign" \
+		DKMS_DROPIN="$T/etc/dkms/framework.conf.d/modsign.conf" \
+		make -s -C "$SUITE/tree" dkms-key KEYDIR="$T/ec" PREFIX="$T/usr/local"
+}
+
+# make dkms-key with an ECDSA pair: refused, nothing written, while a kernel
+# in ROOT/lib/modules lacks CONFIG_CRYPTO_ECDSA (DKMS signs for every
+# kernel); else DKMS's sign program signs with the copy, and it verifies.
+test_ecdsa_dkms_key() {
+	[ "$EUID" == 0 ] || fail "needs root: make dkms-key writes root-owned files"
+	local m
+	make -s -C "$TOP/sign" >/dev/null || fail "cannot build sign/modsign"
+	expect_exit 0 make -s -C "$SUITE/tree" keys KEYDIR="$T/ec" KEY_TYPE=ecdsa KEY_CURVE=P-384
+	mkdir -p usr/local/lib/modsign root/lib/modules/6.1.0-test root/lib/modules/6.12.0-test root/boot
+	cp "$TOP/scripts/dkms-sign-file" usr/local/lib/modsign/
+	cp "$KDIR/.config" root/boot/config-6.1.0-test
+	sed 's/^# CONFIG_CRYPTO_ECDSA is not set$/CONFIG_CRYPTO_ECDSA=y/' "$KDIR/.config" >root/boot/config-6.12.0-test
+	expect_exit 2 dkms_key
+	expect_file_contains "$T/err" "modsign: ERROR: $T/ec/signing_key.x509 is an ECDSA P-384 key, and these kernels cannot check ECDSA signatures (no CONFIG_CRYPTO_ECDSA in their config): 6.1.0-test ($T/root/boot/config-6.1.0-test)"
+	expect_file_contains "$T/err" "nothing was changed"
+	if [ -e var ] || [ -e etc ]; then
+		fail "make dkms-key wrote: $(find var etc)"
+	fi
+	rm -r root/lib/modules/6.1.0-test
+	expect_exit 0 dkms_key
+	expect_file_contains "$T/etc/dkms/framework.conf.d/modsign.conf" "mok_signing_key=\"$T/var/lib/modsign/signing_key.pem\""
+	m=$(find "$SUITE/tree/modules" -name '*.ko' | sort | sed -n 1p)
+	cp "$m" dkms.ko
+	"$TOP/sign/modsign" strip dkms.ko >/dev/null
+	expect_exit 0 env MODSIGN="$TOP/sign/modsign" usr/local/lib/modsign/dkms-sign-file sha256 \
+		"$T/var/lib/modsign/signing_key.pem" "$T/var/lib/modsign/signing_key.x509" "$T/dkms.ko"
+	expect_exit 0 "$TOP/sign/modsign" verify --cert "$T/ec/signing_key.x509" dkms.ko
+	expect_file_contains "$T/out" "OK dkms.ko ("
+}
+
+# make rotate-keys: the new pair takes the old one's type and curve unless
+# KEY_TYPE says otherwise.
+test_ecdsa_rotate_keys_keeps_the_type_and_curve() {
+	expect_exit 0 make -s -C "$SUITE/tree" keys KEYDIR="$T/k" KEY_TYPE=ecdsa KEY_CURVE=P-384
+	local fp
+	fp=$(openssl x509 -inform DER -in "$T/k/signing_key.x509" -noout -fingerprint)
+	expect_exit 0 make -s -C "$SUITE/tree" rotate-keys KEYDIR="$T/k"
+	expect_file_contains "$T/out" "The current pair is ECDSA P-384: so is the new one"
+	expect_eq "id-ecPublicKey P-384 ecdsa-with-SHA384" "$(key_algo "$T/k/signing_key.x509")" "rotated pair"
+	[ "$fp" != "$(openssl x509 -inform DER -in "$T/k/signing_key.x509" -noout -fingerprint)" ] || fail "no new pair"
+	sleep 1
+	expect_exit 0 make -s -C "$SUITE/tree" rotate-keys KEYDIR="$T/k" KEY_TYPE=rsa
+	expect_eq "rsaEncryption  sha256WithRSAEncryption" "$(key_algo "$T/k/signing_key.x509")" "pair after KEY_TYPE=rsa"
+	sleep 1
+	expect_exit 0 make -s -C "$SUITE/tree" rotate-keys KEYDIR="$T/k"
+	expect_eq "rsaEncryption  sha256WithRSAEncryption" "$(key_algo "$T/k/signing_key.x509")" "RSA pair rotated"
+	expect_file_lacks "$T/out" "ECDSA"
+}
+
 run_tests "$@"

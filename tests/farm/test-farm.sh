@@ -485,10 +485,140 @@ test_frozen_server_mid_batch() {
 	done
 }
 
+# ---- the same through OpenSSL's pkcs11 provider ----
+
+# use_provider: the rest of the test signs through pkcs11-provider
+# (bookworm-backports' package under .cache, through OPENSSL_MODULES;
+# MODSIGN_PKCS11=provider: an error, not the engine, if it does not load).
+# Each test runs in its own subshell: the exports end with it.
+use_provider() {
+	local dir
+	dir=$(bash "$TOP/tests/lib/fetch-debian.sh" pkcs11-provider) ||
+		fail "cannot fetch pkcs11-provider (tests/lib/fetch-debian.sh pkcs11-provider)"
+	export OPENSSL_MODULES=$dir MODSIGN_PKCS11=provider
+}
+
+# A batch through the remote token and the provider, -j 2 and -j 1, equals
+# the key file's and the engine's; the times of both routes side by side.
+test_provider_remote_batch_equals_engine() {
+	local n te tp2 tp1
+	n=$(find "$SHARED/plain" -name '*.ko' | wc -l)
+	start_server
+	cp -a "$SHARED/plain" engine
+	te=$(secs client MODSIGN_PKCS11=engine "$MODSIGN" sign -j 2 -r engine "$RURI" "$CERT")
+	expect_file_contains "$T/err" "through libp11's pkcs11 engine"
+	same_as_ref engine "engine -j 2"
+	use_provider
+	cp -a "$SHARED/plain" j2
+	tp2=$(secs client "$MODSIGN" sign -j 2 -r j2 "$RURI" "$CERT")
+	expect_file_contains "$T/out" "modsign: $n signed, 0 skipped, 0 failed"
+	expect_file_contains "$T/err" "modsign: $RURI: key in a PKCS#11 token, through OpenSSL's pkcs11 provider"
+	same_as_ref j2 "provider -j 2"
+	cp -a "$SHARED/plain" j1
+	tp1=$(secs client "$MODSIGN" sign -j 1 -r j1 "$RURI" "$CERT")
+	same_as_ref j1 "provider -j 1"
+	# the PIN from the URI's pin-source, as in docs/build-farm.md
+	printf '4321\n' >"$T/pin"
+	cp -a "$SHARED/plain" src
+	expect_exit 0 env -u SOFTHSM2_CONF -u MODSIGN_PIN -u KBUILD_SIGN_PIN "$MODSIGN" sign -j 2 -r src \
+		"$RURI&pin-source=file:$T/pin" "$CERT"
+	same_as_ref src "provider, pin-source"
+	note "farm: $n modules through p11-kit server: engine -j 2 ${te} s; provider -j 2 ${tp2} s, -j 1 ${tp1} s; the same bytes"
+}
+
+# A wrong PIN, a missing key: refused through the provider, the server
+# named, nothing touched, the PIN never printed.
+test_provider_wrong_pin_or_missing_key_touch_nothing() {
+	use_provider
+	start_server
+	fresh_modules d
+	expect_exit 1 env -u SOFTHSM2_CONF MODSIGN_PIN=1111 "$MODSIGN" sign -j 2 -r d "$RURI" "$CERT"
+	expect_file_contains "$T/err" "modsign: ERROR: $RURI: wrong PIN: the token refused to log in"
+	expect_file_contains "$T/err" "(through the p11-kit server at $ADDR)"
+	expect_file_lacks "$T/err" "1111"
+	expect_exit 1 client "$MODSIGN" sign -j 2 -r d "pkcs11:token=farm;object=nothere;type=private?module-path=$CLIENT" "$CERT"
+	expect_file_contains "$T/err" "no private key at that URI"
+	expect_file_contains "$T/err" "(through the p11-kit server at $ADDR)"
+	untouched d
+	provider_signed running
+}
+
+# provider_signed [running]: after a test on the provider's route, modules
+# signed through a new server (or the one running) say that route was the
+# provider's
+provider_signed() {
+	[ "${1:-}" == running ] || start_server
+	fresh_modules route
+	expect_exit 0 client "$MODSIGN" sign -r route "$RURI" "$CERT"
+	expect_file_contains "$T/err" "modsign: $RURI: key in a PKCS#11 token, through OpenSSL's pkcs11 provider"
+}
+
+# The server killed, or frozen, through the provider: the tests above as
+# they are, on the provider's route.
+test_provider_server_killed_mid_batch() {
+	use_provider
+	test_server_killed_mid_batch
+	provider_signed
+}
+
+test_provider_frozen_server_while_loading_the_key() {
+	use_provider
+	test_frozen_server_while_loading_the_key
+	provider_signed
+}
+
+test_provider_frozen_server_mid_batch() {
+	use_provider
+	test_frozen_server_mid_batch
+	provider_signed
+}
+
+# make sign KEY=pkcs11:... for Debian's 6.12 headers, whose sign-file
+# loads pkcs11: keys through the pkcs11 provider and OSSL_STORE (no ENGINE
+# left): the kernel's own sign-file, through the same provider and server
+# (the PIN in the URI: it reads no KBUILD_SIGN_PIN there), is the
+# reference, and modsign's bytes are its bytes.
+test_provider_make_sign_612_equals_sign_file() {
+	local env kdir signfile hash t m n=0
+	env=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.12) || fail "cannot fetch Debian's 6.12 headers"
+	kdir=$(sed -n 's/^KDIR=//p' "$env")
+	signfile=$kdir/scripts/sign-file
+	[ -x "$signfile" ] || fail "$signfile is missing"
+	hash=$(sed -n 's/^CONFIG_MODULE_SIG_HASH="\{0,1\}\([a-z0-9]*\)"\{0,1\}$/\1/p' "$kdir/include/config/auto.conf")
+	[ -n "$hash" ] || fail "no CONFIG_MODULE_SIG_HASH in $kdir/include/config/auto.conf"
+	use_provider
+	start_server
+	fresh_tree kit
+	cp -p "$MODSIGN" kit/sign/modsign
+	mkdir mods
+	cp kit/modules/hello-1.c kit/modules/hello-2.c mods/
+	echo 'obj-m += hello-1.o hello-2.o' >mods/Kbuild
+	t=$(secs client make -C kit KDIR="$kdir" MODULES_DIR="$T/mods" KEY="$RURI" CERT="$CERT" sign)
+	# (the route: MODSIGN_PKCS11=provider, from use_provider, admits
+	# no other; sign-modules.sh keeps modsign's own notices to itself)
+	expect_file_contains "$T/out" "modsign: 2 signed"
+	mkdir ref
+	for m in mods/*.ko; do
+		cp "$m" ref/
+		"$MODSIGN" strip "ref/${m#mods/}" >/dev/null || fail "cannot strip ref/${m#mods/}"
+		cmp -s "ref/${m#mods/}" "$m" && fail "$m: stripping changed nothing"
+		expect_exit 0 env -u SOFTHSM2_CONF -u MODSIGN_PIN -u KBUILD_SIGN_PIN -u MODSIGN_PKCS11 \
+			PKCS11_PROVIDER_MODULE="$CLIENT" \
+			"$signfile" "$hash" "$URI;pin-value=4321" "$CERT" "ref/${m#mods/}"
+		cmp "ref/${m#mods/}" "$m" >cmp.out || fail "$m: make sign's bytes differ from 6.12's sign-file's: $(cat cmp.out)"
+		n=$((n + 1))
+	done
+	expect_eq 2 "$n" "modules built"
+	note "farm: make sign for 6.12 through the provider and the remote token: 2 modules in $t s (build included), the bytes of 6.12's own sign-file through the same provider"
+}
+
 if [ $# -eq 0 ]; then
 	set -- remote_signs_like_the_file_key remote_batch_equals_file_key \
 		server_not_running wrong_pin_or_missing_key_touch_nothing \
 		server_killed_mid_batch make_sign_with_remote_key dkms_drop_in_with_remote_key \
-		frozen_server_while_loading_the_key frozen_server_mid_batch
+		frozen_server_while_loading_the_key frozen_server_mid_batch \
+		provider_remote_batch_equals_engine provider_wrong_pin_or_missing_key_touch_nothing \
+		provider_server_killed_mid_batch provider_frozen_server_while_loading_the_key \
+		provider_frozen_server_mid_batch provider_make_sign_612_equals_sign_file
 fi
 run_tests "$@"

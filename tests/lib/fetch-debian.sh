@@ -34,6 +34,12 @@
 #   fetch-debian.sh dkms-trixie   the .debs DKMS installs in the trixie
 #                                 build root: trixie's dkms, sid's
 #                                 v4l2loopback-dkms, the t7 headers
+#   fetch-debian.sh pkcs11-provider
+#                                 bookworm-backports' pkcs11-provider (the
+#                                 OpenSSL 3 provider for PKCS#11 keys that
+#                                 bookworm itself lacks), unpacked; prints
+#                                 the folder of its pkcs11.so (for
+#                                 OPENSSL_MODULES), not an env file
 #
 # Each prints the path of an env file to source: for a kernel RELEASE, KDIR
 # (headers to build against), VMLINUZ, MODDIR (its /lib/modules/RELEASE) and
@@ -754,6 +760,31 @@ dkms_trixie_env() {
 	echo "$env"
 }
 
+# pkcs11_provider_dir: bookworm-backports' pkcs11-provider unpacked under
+# $CACHE/pkcs11-provider (dpkg-deb -x, never installed); prints the folder
+# that holds pkcs11.so. It needs only libc6 and libssl3, which the host
+# has. Looked up again on FETCH_REFRESH.
+pkcs11_provider_dir() {
+	local dir=$CACHE/pkcs11-provider v so
+	if [ -s "$dir/version" ] && [ -z "${FETCH_REFRESH:-}" ]; then
+		v=$(cat "$dir/version")
+	else
+		v=$(archive_version pkcs11-provider '^bookworm-backports/')
+		[ -n "$v" ] || die "bookworm-backports serves no pkcs11-provider"
+	fi
+	so=$(find "$dir/root" -name pkcs11.so -path '*ossl-modules*' 2>/dev/null | sed -n 1p) || so=
+	if [ -z "$so" ] || [ "$v" != "$(cat "$dir/version" 2>/dev/null)" ]; then
+		rm -rf "$dir"
+		download "$dir/deb" "pkcs11-provider=$v"
+		mkdir -p "$dir/root"
+		dpkg-deb -x "$dir/deb/"pkcs11-provider_*.deb "$dir/root"
+		so=$(find "$dir/root" -name pkcs11.so -path '*ossl-modules*' | sed -n 1p)
+		[ -n "$so" ] || die "pkcs11-provider $v holds no ossl-modules/pkcs11.so"
+		echo "$v" >"$dir/version"
+	fi
+	dirname "$so"
+}
+
 case "${1:-}" in
 kernel) kernel_env "${2:-}" ;;
 boot) boot_env "${2:-bookworm}" ;;
@@ -767,8 +798,9 @@ pin)
 archive) archive_uri "${2:-debian}" ;;
 dkms) dkms_env ;;
 dkms-trixie) dkms_trixie_env ;;
+pkcs11-provider) pkcs11_provider_dir ;;
 *)
-	echo "usage: fetch-debian.sh kernel 6.1|6.12|t6.12|t7 | boot [bookworm|trixie] | userspace trixie | pin t6.12|t7 | archive WORD | dkms | dkms-trixie" >&2
+	echo "usage: fetch-debian.sh kernel 6.1|6.12|t6.12|t7 | boot [bookworm|trixie] | userspace trixie | pin t6.12|t7 | archive WORD | dkms | dkms-trixie | pkcs11-provider" >&2
 	exit 2
 	;;
 esac

@@ -358,8 +358,11 @@ test_compressed_damage() {
 
 # The libp11 engine leaks after a failed login (see lsan-libp11.supp): the
 # sanitizer build gets full stacks and those suppressions for these tests.
+# MODSIGN_PKCS11=engine: these tests are the engine's, also where
+# pkcs11-provider is installed (the provider's are further down).
 P11_ENV=(ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
-	LSAN_OPTIONS="$LSAN_OPTIONS:suppressions=$TOP/tests/modsign/lsan-libp11.supp")
+	LSAN_OPTIONS="$LSAN_OPTIONS:suppressions=$TOP/tests/modsign/lsan-libp11.supp"
+	MODSIGN_PKCS11=engine)
 
 # make_token [LABEL]: a SoftHSM2 token LABEL (default "modsign") in $T/hsm
 # with KEY imported as "signer"
@@ -481,6 +484,130 @@ EOF
 	expect_exit 0 env -u MODSIGN_PIN -u KBUILD_SIGN_PIN "${P11_ENV[@]}" \
 		expect -f pin.exp "$MODSIGN" sign -r d "$uri" "$CERT"
 	expect_file_contains "$T/out" "modsign: 2 signed, 0 skipped, 0 failed"
+	expect_file_lacks "$T/out" "4321"
+	expect_exit 0 "$MODSIGN" verify --cert "$CERT" -r d
+}
+
+# ---- PKCS#11 through OpenSSL's pkcs11 provider ----
+
+# pkcs11-provider opens the PKCS#11 module with dlopen(RTLD_DEEPBIND),
+# which the sanitizer runtime refuses: the provider's tests run the build
+# without sanitizers, which `make -C sign check` passes as MODSIGN_NOSAN
+# (the same sources; the engine's tests above keep the sanitizers).
+PMODSIGN=${MODSIGN_NOSAN:-$MODSIGN}
+
+# provider_dir: the folder of pkcs11-provider's pkcs11.so for
+# OPENSSL_MODULES: bookworm-backports' package, unpacked under .cache by
+# tests/lib/fetch-debian.sh (Debian 12 has none of its own; never
+# installed on the host)
+provider_dir() {
+	bash "$TOP/tests/lib/fetch-debian.sh" pkcs11-provider ||
+		fail "cannot fetch pkcs11-provider (tests/lib/fetch-debian.sh pkcs11-provider)"
+}
+
+# The provider finds its PKCS#11 module, the PIN and the key as the engine
+# does, and signs the same bytes as the engine and the key file; the route
+# is named on stderr. OPENSSL_MODULES points OpenSSL at the provider.
+test_pkcs11_provider_equals_engine_and_file_key() {
+	local uri="pkcs11:token=modsign;object=signer;type=private" pdir d f
+	pdir=$(provider_dir)
+	make_token
+	mkdir file engine prov prov-mod prov-kbuild prov-auto
+	while read -r f; do
+		for d in file engine prov prov-mod prov-kbuild prov-auto; do cp "$f" "$d/"; done
+	done < <(find "$SHARED/plain" -name '*.ko' | LC_ALL=C sort | awk 'NR % 10 == 4')
+	expect_exit 0 "$MODSIGN" sign -r file "$KEY" "$CERT"
+	expect_exit 0 env "${P11_ENV[@]}" MODSIGN_PKCS11=engine MODSIGN_PIN=4321 \
+		"$MODSIGN" sign -j 2 -r engine "$uri" "$CERT"
+	expect_file_contains "$T/err" "modsign: $uri: key in a PKCS#11 token, through libp11's pkcs11 engine"
+	# the PIN from the environment, p11-kit's proxy as the module
+	expect_exit 0 env "${P11_ENV[@]}" OPENSSL_MODULES="$pdir" MODSIGN_PKCS11=provider \
+		MODSIGN_PIN=4321 "$PMODSIGN" sign -j 2 -r prov "$uri" "$CERT"
+	expect_file_contains "$T/err" "modsign: $uri: key in a PKCS#11 token, through OpenSSL's pkcs11 provider"
+	# the PIN and the module in the URI
+	expect_exit 0 env -u MODSIGN_PIN "${P11_ENV[@]}" OPENSSL_MODULES="$pdir" MODSIGN_PKCS11=provider \
+		"$PMODSIGN" sign -j 2 -r prov-mod \
+		"$uri?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-value=4321" "$CERT"
+	expect_file_contains "$T/err" "through OpenSSL's pkcs11 provider"
+	# the PIN from KBUILD_SIGN_PIN, as modsign took it before the provider
+	# (the kernel's provider-based sign-file does not read it)
+	expect_exit 0 env -u MODSIGN_PIN "${P11_ENV[@]}" OPENSSL_MODULES="$pdir" MODSIGN_PKCS11=provider \
+		KBUILD_SIGN_PIN=4321 "$PMODSIGN" sign -r prov-kbuild "$uri" "$CERT"
+	# by default, the provider wherever it loads
+	expect_exit 0 env "${P11_ENV[@]}" MODSIGN_PKCS11=auto OPENSSL_MODULES="$pdir" \
+		MODSIGN_PIN=4321 "$PMODSIGN" sign -r prov-auto "$uri" "$CERT"
+	expect_file_contains "$T/err" "through OpenSSL's pkcs11 provider"
+	for d in engine prov prov-mod prov-kbuild prov-auto; do
+		diff -r file "$d" >/dev/null || fail "$d: the signatures differ from the key file's"
+	done
+	note "pkcs11 provider: $(find file -name '*.ko' | wc -l) modules signed through pkcs11-provider = through the engine = with the key file"
+}
+
+# A wrong PIN is refused with the same words as on the engine path (no
+# second login through the engine), and nothing is touched; a wrong object
+# is told from a wrong PIN.
+test_pkcs11_provider_wrong_pin_touches_nothing() {
+	local uri="pkcs11:token=modsign;object=signer;type=private" pdir
+	pdir=$(provider_dir)
+	token_and_modules 3
+	cp -a d before
+	touch -d '2001-01-01' d/*.ko
+	expect_exit 1 env "${P11_ENV[@]}" OPENSSL_MODULES="$pdir" MODSIGN_PKCS11=auto MODSIGN_PIN=1111 \
+		"$PMODSIGN" sign -r d "$uri" "$CERT"
+	expect_file_contains "$T/err" "modsign: ERROR: $uri: wrong PIN: the token refused to log in"
+	expect_file_contains "$T/err" "no module was touched"
+	expect_exit 1 env "${P11_ENV[@]}" OPENSSL_MODULES="$pdir" MODSIGN_PKCS11=provider "$PMODSIGN" sign -r d "$uri;pin-value=1111" "$CERT"
+	expect_file_contains "$T/err" "modsign: ERROR: $uri;pin-value=***: wrong PIN"
+	expect_file_lacks "$T/err" "1111"
+	expect_exit 1 env "${P11_ENV[@]}" OPENSSL_MODULES="$pdir" MODSIGN_PKCS11=provider MODSIGN_PIN=4321 \
+		"$PMODSIGN" sign -r d "pkcs11:token=modsign;object=nosuchkey;type=private" "$CERT"
+	expect_file_contains "$T/err" "no private key at that URI"
+	expect_file_lacks "$T/err" "wrong PIN"
+	diff -r d before >/dev/null || fail "a module changed"
+	[ -z "$(find d -name '*.ko' -newermt '2001-01-02')" ] || fail "a module was rewritten"
+	expect_eq "" "$(temps d)" "temporary files"
+}
+
+# Where no provider loads, the engine signs (and says so); with
+# MODSIGN_PKCS11=provider, the error says to install pkcs11-provider.
+test_pkcs11_no_provider_falls_back_to_engine() {
+	local uri="pkcs11:token=modsign;object=signer;type=private"
+	token_and_modules 2
+	mkdir empty
+	expect_exit 0 env "${P11_ENV[@]}" OPENSSL_MODULES="$T/empty" MODSIGN_PKCS11=auto MODSIGN_PIN=4321 \
+		"$MODSIGN" sign -r d "$uri" "$CERT"
+	expect_file_contains "$T/err" "through libp11's pkcs11 engine"
+	expect_exit 1 env "${P11_ENV[@]}" OPENSSL_MODULES="$T/empty" MODSIGN_PKCS11=provider \
+		MODSIGN_PIN=4321 "$PMODSIGN" sign -r d "$uri" "$CERT"
+	expect_file_contains "$T/err" "OpenSSL's pkcs11 provider does not load: install pkcs11-provider"
+	expect_exit 1 env "${P11_ENV[@]}" MODSIGN_PKCS11=enigne MODSIGN_PIN=4321 \
+		"$MODSIGN" sign -r d "$uri" "$CERT"
+	expect_file_contains "$T/err" "MODSIGN_PKCS11 is 'enigne': use provider, engine or auto"
+}
+
+# No PIN given, but a terminal: the provider asks through OpenSSL's UI.
+test_pkcs11_provider_pin_asked_on_a_terminal() {
+	local uri="pkcs11:token=modsign;object=signer;type=private" pdir
+	pdir=$(provider_dir)
+	token_and_modules 2
+	cat >pin.exp <<'EOF'
+set timeout 60
+spawn -noecho {*}$argv
+expect {
+	-re {PIN[^\r\n]*:} {}
+	-re {[Pp]ass[^\r\n]*:} {}
+	timeout { puts "no PIN prompt"; exit 3 }
+	eof { puts "ended without asking for the PIN"; exit 3 }
+}
+sleep 0.5
+send "4321\r"
+expect eof
+exit [lindex [wait] 3]
+EOF
+	expect_exit 0 env -u MODSIGN_PIN -u KBUILD_SIGN_PIN "${P11_ENV[@]}" OPENSSL_MODULES="$pdir" \
+		MODSIGN_PKCS11=provider expect -f pin.exp "$PMODSIGN" sign -r d "$uri" "$CERT"
+	expect_file_contains "$T/out" "modsign: 2 signed, 0 skipped, 0 failed"
+	expect_file_contains "$T/out" "through OpenSSL's pkcs11 provider"
 	expect_file_lacks "$T/out" "4321"
 	expect_exit 0 "$MODSIGN" verify --cert "$CERT" -r d
 }

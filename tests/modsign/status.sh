@@ -170,6 +170,30 @@ test_unsigned_rejected() {
 	agree
 }
 
+# Modules signed with an ECDSA key on Debian 12's 6.1 (no
+# CONFIG_CRYPTO_ECDSA): status says what check says (issue #25).
+test_ecdsa_key_on_a_kernel_without_crypto_ecdsa() {
+	local cn="modsign status key EC"
+	openssl req -new -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -sha256 -days 30 \
+		-subj "/CN=$cn" -addext "subjectKeyIdentifier=hash" -keyout "$SHARED/EC.key" -outform DER \
+		-out "$SHARED/EC.der" 2>/dev/null || fail "openssl cannot make an EC pair"
+	cp "$SHARED/unsigned.ko" "$SHARED/EC.ko"
+	"$SIGN_FILE" sha256 "$SHARED/EC.key" "$SHARED/EC.der" "$SHARED/EC.ko"
+	sb_root r
+	set_moklist r "$SHARED/A.der" "$SHARED/EC.der"
+	put r updates e1.ko EC
+	put r updates e2.ko EC
+	put r kernel a.ko A
+	status 1 --root r
+	expect_line "  2 modules: will be rejected: signed by $cn with an ECDSA key, which this kernel cannot check (CONFIG_CRYPTO_ECDSA is not set in /boot/config-$RELEASE)"
+	expect_line "    e1, e2"
+	expect_line "    next step: sign it with an RSA key for this kernel: make keys KEYDIR=<folder> (RSA is the default), make sign KDIR=<this kernel's headers> KEYDIR=<folder>, then make enroll KEYDIR=<folder> and reboot"
+	status 1 --root r --json
+	expect_eq "False no-ecdsa $cn rejected" \
+		"$(json_get 'm["e1"]["will_load"], m["e1"]["reason"], m["e1"]["signer"], m["e1"]["verdict"]')"
+	agree
+}
+
 test_untrusted_key_rejected() {
 	sb_root r
 	put r extra b1.ko B

@@ -453,6 +453,23 @@ TEST(kconfig_module_decompress)
 	check(k.module_decompress == TRI_UNKNOWN, "no config: unknown");
 }
 
+/* CONFIG_CRYPTO_ECDSA: Debian 12's 6.1 "is not set", trixie's =y */
+TEST(kconfig_crypto_ecdsa)
+{
+	struct kconfig k;
+
+	kc("CONFIG_MODULE_SIG=y\n# CONFIG_CRYPTO_ECDSA is not set\n", &k);
+	check(k.crypto_ecdsa == TRI_NO, "not set");
+	kc("CONFIG_CRYPTO_ECDSA=y\nCONFIG_CRYPTO_ECDSA_EXTRA=n\n", &k);
+	check(k.crypto_ecdsa == TRI_YES, "=y");
+	kc("CONFIG_CRYPTO_ECDSA=m\n", &k);
+	check(k.crypto_ecdsa == TRI_YES, "=m: the module loads on demand");
+	kc("CONFIG_CRYPTO_ECDH=y\n", &k);
+	check(k.crypto_ecdsa == TRI_NO, "absent: off");
+	kconfig_parse(NULL, 0, &k);
+	check(k.crypto_ecdsa == TRI_UNKNOWN, "no config: unknown");
+}
+
 static const char *mc(const char *s)
 {
 	struct buf b = from_str(s);
@@ -540,6 +557,7 @@ int main(void)
 	RUN(bool_param);
 	RUN(kconfig);
 	RUN(kconfig_module_decompress);
+	RUN(kconfig_crypto_ecdsa);
 	RUN(module_compression);
 	RUN(dpkg_status);
 	RUN(version_major);

@@ -524,6 +524,124 @@ TEST(verdict_kernel_decoder)
 	machine_free(&m);
 }
 
+/* An ECDSA-signed module (issue #25). A kernel whose config lacks
+ * CONFIG_CRYPTO_ECDSA (Debian 12's 6.1) cannot check it, whoever signed:
+ * refused where signatures are enforced ("Key was rejected by service"),
+ * a taint where they are not. With it (trixie's kernels) the key decides,
+ * as for RSA. With no config, a key the kernel holds shows it can; a key
+ * trusted by name only does not. */
+#define SIXONE_CONFIG "CONFIG_MODULE_SIG=y\n# CONFIG_CRYPTO_ECDSA is not set\n"
+#define NO_ECDSA_LINE                                                                     \
+	"signed by modsign unit key E with an ECDSA key, which this kernel cannot check " \
+	"(CONFIG_CRYPTO_ECDSA is not set in /boot/config-6.1.0-test)"
+#define NO_ECDSA_NEXT                                                                 \
+	"sign it with an RSA key for this kernel: make keys KEYDIR=<folder> (RSA is " \
+	"the default), make sign KDIR=<this kernel's headers> KEYDIR=<folder>, "      \
+	"then make enroll KEYDIR=<folder> and reboot"
+
+static void set_config(struct machine *m, const char *text)
+{
+	kconfig_parse(text, strlen(text), &m->kc);
+	snprintf(m->config_src, sizeof(m->config_src),
+		 "/boot/config-6.1.0-test");
+}
+
+TEST(verdict_ecdsa)
+{
+	EVP_PKEY *ek = EVP_EC_gen("P-256");
+	X509 *ex = make_cert(ek, "modsign unit key E", 1004, 1);
+	struct cert_id ce, c;
+	struct errbuf eb;
+	struct machine m;
+	struct result r;
+	struct buf mod = signed_module("6.1.0-test", ek, ex);
+	struct buf rsa = signed_module("6.1.0-test", key_a, W.a);
+
+	cert_id_from_x509(ex, "E", &ce, &eb);
+	sb_machine(&m);
+	add_kernel_key(&m, &ce, NULL);
+	cert_id_from_x509(ex, "MokListRT", &c, &eb);
+	cert_list_add(&m.moklist, &c);
+
+	/* no config: the kernel holds the key, so it can check it */
+	judge(&m, &mod, &r);
+	EXPECT(r, V_LOAD,
+	       "will load: signed by modsign unit key E, a key this kernel trusts",
+	       "none");
+	check(r.f.desc.sig_algo[0] &&
+		      !strcmp(r.f.desc.sig_algo, "ecdsa-with-SHA256"),
+	      "algorithm %s", r.f.desc.sig_algo);
+
+	/* 6.1's config, Secure Boot: refused, even by a trusted key */
+	set_config(&m, SIXONE_CONFIG);
+	judge(&m, &mod, &r);
+	EXPECT(r, V_REJECTED, "will be rejected: " NO_ECDSA_LINE,
+	       NO_ECDSA_NEXT);
+	check(!strcmp(r.d.reason, "no-ecdsa"), "reason %s", r.d.reason);
+	/* an RSA-signed module on the same kernel loads */
+	judge(&m, &rsa, &r);
+	check(r.d.v == V_LOAD, "RSA on 6.1: %s", r.d.line);
+	/* signatures checked, not enforced: loads, tainting */
+	m.sig_enforce = TRI_NO;
+	m.lockdown = LOCKDOWN_NONE;
+	judge(&m, &mod, &r);
+	EXPECT(r, V_LOAD_WARN,
+	       "will load with a warning (taints the kernel): " NO_ECDSA_LINE,
+	       "optional: " NO_ECDSA_NEXT);
+	check(!strcmp(r.d.reason, "no-ecdsa"), "reason %s", r.d.reason);
+	/* enforcement unknown */
+	m.lockdown = LOCKDOWN_UNKNOWN;
+	judge(&m, &mod, &r);
+	check(r.d.v == V_UNKNOWN &&
+		      !strcmp(r.d.reason, "enforcement-unknown") &&
+		      !strncmp(r.d.line,
+			       "unknown: " NO_ECDSA_LINE ", and whether",
+			       strlen("unknown: " NO_ECDSA_LINE
+				      ", and whether")),
+	      "enforcement unknown: %s", r.d.line);
+	/* not checked at all: loads */
+	m.sig_param = m.sig_enforce = TRI_NO;
+	set_config(&m, "# CONFIG_MODULE_SIG is not set\n");
+	judge(&m, &mod, &r);
+	check(r.d.v == V_LOAD, "not checked: %s", r.d.line);
+	machine_free(&m);
+
+	/* trixie's config (=y, or =m): the key decides */
+	sb_machine(&m);
+	add_kernel_key(&m, &ce, NULL);
+	cert_id_from_x509(ex, "MokListRT", &c, &eb);
+	cert_list_add(&m.moklist, &c);
+	set_config(&m, "CONFIG_MODULE_SIG=y\nCONFIG_CRYPTO_ECDSA=y\n");
+	judge(&m, &mod, &r);
+	check(r.d.v == V_LOAD, "=y: %s", r.d.line);
+	set_config(&m, "CONFIG_MODULE_SIG=y\nCONFIG_CRYPTO_ECDSA=m\n");
+	judge(&m, &mod, &r);
+	check(r.d.v == V_LOAD, "=m: %s", r.d.line);
+	machine_free(&m);
+
+	/* no config, trusted by name only (a built-in key of that name, the
+	 * kernel image unreadable): whether it can check ECDSA is unknown */
+	sb_machine_base(&m);
+	m.moklist.status = m.moknew.status = m.given.status = LIST_ABSENT;
+	m.builtin.status = LIST_UNKNOWN;
+	snprintf(m.builtin.why, sizeof(m.builtin.why), "no image");
+	ce.skid[0] ^= 0xff;
+	add_kernel_key(&m, &ce, ".builtin_trusted_keys");
+	snprintf(m.config_why, sizeof(m.config_why), "no /proc/config.gz");
+	judge(&m, &mod, &r);
+	EXPECT(r, V_UNKNOWN,
+	       "unknown: signed by modsign unit key E with an ECDSA key, and whether this kernel can check ECDSA signatures (CONFIG_CRYPTO_ECDSA) is unknown: its config cannot be read (no /proc/config.gz), and no key of that signer it holds tells",
+	       "let modsign read the kernel's config (/boot/config-6.1.0-test or /proc/config.gz), or give the signer's certificate: modsign check --cert CERT FILE");
+	check(!strcmp(r.d.reason, "ecdsa-unknown"), "reason %s", r.d.reason);
+	machine_free(&m);
+
+	cert_id_free(&ce);
+	X509_free(ex);
+	EVP_PKEY_free(ek);
+	free(mod.p);
+	free(rsa.p);
+}
+
 int main(void)
 {
 	struct errbuf eb;
@@ -548,6 +666,7 @@ int main(void)
 	RUN(verdict_vermagic_and_release);
 	RUN(verdict_bad_and_damaged);
 	RUN(verdict_kernel_decoder);
+	RUN(verdict_ecdsa);
 
 	cert_id_free(&W.ca);
 	cert_id_free(&W.cb);

@@ -161,6 +161,37 @@ test_wrong_vermagic() {
 	expect_line "a.ko: will be rejected: built for $RELEASE, running 6.1.0-99-amd64"
 }
 
+# An ECDSA key (make keys KEY_TYPE=ecdsa) enrolled on Debian 12's 6.1,
+# whose config lacks CONFIG_CRYPTO_ECDSA: the kernel cannot load the key
+# nor check the signature, "Key was rejected by service" under Secure Boot
+# (issue #25). With the option (trixie's kernels) the key decides.
+test_ecdsa_key_on_a_kernel_without_crypto_ecdsa() {
+	local cn="modsign verdicts key EC" line
+	openssl req -new -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -sha256 -days 30 \
+		-subj "/CN=$cn" -addext "subjectKeyIdentifier=hash" -keyout ec.key -outform DER -out ec.der 2>/dev/null ||
+		fail "openssl cannot make an EC pair"
+	cp "$SHARED/unsigned.ko" e.ko
+	"$SIGN_FILE" sha256 ec.key ec.der e.ko
+	grep -qx '# CONFIG_CRYPTO_ECDSA is not set' "$CONFIG" || fail "$CONFIG has CONFIG_CRYPTO_ECDSA"
+	sb_root r
+	set_moklist r "$SHARED/A.der" ec.der
+	line="e.ko: will be rejected: signed by $cn with an ECDSA key, which this kernel cannot check (CONFIG_CRYPTO_ECDSA is not set in /boot/config-$RELEASE)"
+	check 1 --root r e.ko
+	expect_line "$line"
+	expect_line "  next step:   sign it with an RSA key for this kernel: make keys KEYDIR=<folder> (RSA is the default), make sign KDIR=<this kernel's headers> KEYDIR=<folder>, then make enroll KEYDIR=<folder> and reboot"
+	check 1 --root r --json e.ko
+	expect_file_contains "$T/out" '"reason":"no-ecdsa"'
+	# not enforced: it loads, tainting the kernel
+	open_root r2
+	check 0 --root r2 e.ko
+	expect_line "e.ko: will load with a warning (taints the kernel): signed by $cn with an ECDSA key, which this kernel cannot check (CONFIG_CRYPTO_ECDSA is not set in /boot/config-$RELEASE)"
+	# a kernel with CONFIG_CRYPTO_ECDSA=y that holds the key: loads
+	sed -i 's/^# CONFIG_CRYPTO_ECDSA is not set$/CONFIG_CRYPTO_ECDSA=y/' "r/boot/config-$RELEASE"
+	set_keys r "$CN_A" "$SHARED/A.der" "$cn" ec.der
+	check 0 --root r e.ko
+	expect_line "e.ko: will load: signed by $cn, a key this kernel trusts"
+}
+
 test_taint_warning_when_not_enforced() {
 	open_root r
 	cp "$SHARED/unsigned.ko" u.ko

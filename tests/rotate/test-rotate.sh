@@ -275,6 +275,35 @@ test_whole_rotation_step_by_step() {
 	done | sort -u | wc -l)" "distinct certificate names"
 }
 
+# The new key is of the old one's type and curve (an ECDSA P-384 pair
+# stays one), unless KEY_TYPE says otherwise (issue #25).
+test_new_key_takes_the_old_keys_type() {
+	local text
+	KEY_TYPE=ecdsa KEY_CURVE=P-384 setup
+	# Debian 12's 6.1 (no CONFIG_CRYPTO_ECDSA) installed: refused first
+	sha_of "$KEYDIR/signing_key.pem" "$KEYDIR/signing_key.x509" >before
+	rot
+	expect_eq 1 "$(cat "$T/rc")" "exit status with 6.1 installed"
+	expect_file_contains "$T/err" "modsign: ERROR: the new key would be ECDSA, and these kernels cannot check ECDSA signatures (no CONFIG_CRYPTO_ECDSA in their config): $RELEASE ($ROOT/boot/config-$RELEASE)"
+	expect_file_contains "$T/err" "Rotate to an RSA key: sudo make rotate KEY_TYPE=rsa; nothing was changed"
+	expect_eq "" "$(step)" "the state after the refusal"
+	diff before <(sha_of "$KEYDIR/signing_key.pem" "$KEYDIR/signing_key.x509") || fail "the pair changed"
+	# a kernel with it (trixie's)
+	sed -i 's/^# CONFIG_CRYPTO_ECDSA is not set$/CONFIG_CRYPTO_ECDSA=y/' "$ROOT/boot/config-$RELEASE"
+	rot_ok
+	expect_eq made "$(step)"
+	expect_file_contains "$T/out" "Creating an ECDSA P-384 module-signing key"
+	text=$(openssl x509 -inform DER -in "$KEYDIR/signing_key.x509" -noout -text)
+	grep -q 'NIST CURVE: P-384' <<<"$text" || fail "the new key is not P-384: $text"
+	grep -q 'NIST CURVE: P-384' <<<"$(openssl x509 -inform DER -in "$(old_dir)/signing_key.x509" -noout -text)" ||
+		fail "the old key is not P-384"
+	# KEY_TYPE=rsa: the next rotation makes an RSA pair
+	to_step "done"
+	rot_ok AGAIN=1 KEY_TYPE=rsa
+	expect_eq made "$(step)"
+	expect_file_contains "$T/out" "Creating a 2048-bit RSA module-signing key"
+}
+
 test_resign_waits_for_the_enrollment() {
 	setup
 	to_step queued
@@ -293,6 +322,29 @@ test_resign_waits_for_the_enrollment() {
 	rot_ok
 	expect_eq 2 "$(imports)" "mokutil --import calls"
 	expect_eq queued "$(step)"
+}
+
+# dkms 3.2.2 (Debian 13) moves a module of the same name that it finds
+# under /lib/modules/R when it installs (the kit's `make install` copies,
+# when the kit's DKMS package is installed too) to its
+# original_module/R/ARCH/, and puts it back on `dkms remove`: the
+# rotation re-signs it there too, or a later `dkms remove` would install
+# a module the deleted key signed. (The real dkms 3.2.2 doing it: the VM's
+# t7 payload, vm/.../host/rotation-re-signed-what-dkms-set-aside.)
+test_resign_what_dkms_set_aside() {
+	local orig
+	setup
+	orig=$ROOT/var/lib/dkms/modsign-modules/original_module/$RELEASE/x86_64
+	mkdir -p "$orig"
+	xz --check=crc32 -c "$SHARED/plain/crc8.ko" >"$orig/hello-1.ko.xz"
+	sign_with "$KEYDIR" "$orig/hello-1.ko.xz"
+	echo "/lib/modules/$RELEASE/updates/kit/hello-1.ko.xz" >"$orig/hello-1.ko.xz.origin"
+	to_step resigned
+	expect_file_contains "$T/out" "re-signing 1 set aside by DKMS (original_module) module(s) with the new key"
+	"$MODSIGN" verify --cert "$KEYDIR/signing_key.x509" "$orig/hello-1.ko.xz" >/dev/null 2>&1 ||
+		fail "the module DKMS set aside is not signed by the new key: $("$MODSIGN" verify --cert "$KEYDIR/signing_key.x509" "$orig/hello-1.ko.xz" 2>&1)"
+	xz -t "$orig/hello-1.ko.xz" || fail "the set-aside hello-1.ko.xz is no longer an xz file"
+	test -f "$orig/hello-1.ko.xz.origin" || fail "DKMS's .origin file is gone"
 }
 
 # cut_at NAME TOOL MATCH WHEN [VAR=VALUE...]: the next make rotate run is

@@ -18,13 +18,16 @@
 # enrolled, re-signs them and has the real DKMS rebuild its modules with the
 # new key; DIR gets /lib/modules/RELEASE/updates as it is afterwards.
 #
-#   [KIT_PACKAGE=yes] [KIT_KEYDIR=D] [ROTATE_OUT=DIR ROTATE_INSTALL=DIR FAKE_MOK_DIR=DIR]
+#   [KIT_PACKAGE=yes] [KIT_KEYDIR=D] [ROTATE_OUT=DIR ROTATE_INSTALL=DIR FAKE_MOK_DIR=DIR
+#   [ROTATE_ARCHIVED=DIR]]
 #   dkms-payload.sh OUT TREE TOOLS RELEASE
 #
 # TREE is the VM's copy of the repository with the key pair it enrolls
 # (keys/, or KIT_KEYDIR: the old pair, when a rotation made a new one in
 # keys/); TOOLS a built copy (make install-tool takes its sign/modsign).
-# Modules keep the form DKMS gave them (.ko for 6.1, .ko.xz for 6.12).
+# Modules keep the form DKMS gave them (.ko for 6.1, .ko.xz for 6.12 and
+# 7.x). ROTATE_ARCHIVED (trixie) gets what dkms 3.2.2 set aside in its
+# original_module folders during the rotation.
 # Prints the seconds each DKMS build took.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,7 +56,9 @@ die() {
 # sign_file: 3.2.2's Debian path, /usr/lib/linux-kbuild-7.x, is missing on
 # trixie, so it falls back to /lib/modules/R/build/scripts/sign-file,
 # which trixie's headers link to linux-kbuild-R (read in /usr/sbin/dkms,
-# and seen: "Sign command:" in the build's output).
+# and seen: "Sign command:" in the build's output). Before that own-key
+# build, as on Debian 12: KIT_PACKAGE's make dkms-install and ROTATE_OUT's
+# re-signing step, with dkms 3.2.2 (ROTATE_ARCHIVED: see there).
 trixie_dkms() {
 	local renv tenv root rel612 hdr ver tbox fp t0 m keydir
 	renv=$(bash "$top/tests/lib/trixie-root.sh" env) || die "tests/lib/trixie-root.sh env failed"
@@ -69,8 +74,6 @@ trixie_dkms() {
 	hdr=linux-headers-$rel
 	ver=$(tget V4L2LOOPBACK_VERSION "$tenv")
 	ver=${ver%%-*}
-	[ -z "${ROTATE_OUT:-}" ] || die "the rotation's DKMS step runs on Debian 12's kernels only"
-	[ "${KIT_PACKAGE:-}" != yes ] || die "the kit's DKMS package (make dkms-install) runs on Debian 12's kernels only"
 	keydir=${KIT_KEYDIR:-$tree/keys}
 	tbox=$(mktemp -d "${TMPDIR:-/tmp}/modsign-vm-tdkms.XXXXXX")
 	trap 'ROOTBOX_DIR=$tbox rootbox_stop || true' EXIT
@@ -88,16 +91,20 @@ trixie_dkms() {
 	# The two kernels as installed, with only what v4l2loopback needs
 	# (videodev, mc, in Debian's .ko.xz): dkms 3.2.2 compresses a module
 	# as the installed kernel's modules are (it looks for *.ko.xz under
-	# /lib/modules/R), and DKMS's depmod then takes seconds.
+	# /lib/modules/R), and DKMS's depmod then takes seconds. depmod
+	# writes modules.dep, as linux-image's postinst does: dkms 3.2.2
+	# runs no depmod for a kernel without one ("Skipping depmod",
+	# its do_depmod), and make dkms-install finds what DKMS installed
+	# with modinfo -k, which reads it.
 	local s mdir images=()
 	for s in t6.12 t7; do
 		mdir=$(sed -n 's/^MODDIR=//p' "$(bash "$top/tests/lib/fetch-debian.sh" kernel "$s")")
 		[ -d "$mdir/kernel" ] || die "fetch-debian.sh kernel $s gave no modules"
 		images+=("$mdir")
 		# shellcheck disable=SC2016 # expanded by the sandbox's shell
-		tin --bind "$mdir" sh -c 'd=$1 r=$2 && shift 2 && cd "$d" && for m in "$@"; do mkdir -p "/usr/lib/modules/$r/${m%/*}" && cp "$m" "/usr/lib/modules/$r/$m" || exit 1; done' \
+		tin --bind "$mdir" sh -c 'd=$1 r=$2 && shift 2 && cd "$d" && for m in "$@"; do mkdir -p "/usr/lib/modules/$r/${m%/*}" && cp "$m" "/usr/lib/modules/$r/$m" || exit 1; done && depmod -a "$r"' \
 			sh "$mdir" "$(basename "$mdir")" kernel/drivers/media/mc/mc.ko.xz kernel/drivers/media/v4l2-core/videodev.ko.xz ||
-			die "cannot copy $s's videodev and mc into the overlay"
+			die "cannot copy $s's videodev and mc into the overlay, or depmod failed"
 	done
 	tin rm -f /var/lib/man-db/auto-update
 	# shellcheck disable=SC2016 # expanded by the sandbox's shell
@@ -128,6 +135,63 @@ trixie_dkms() {
 	m=$(tin sh -c "ls /usr/lib/modules/$rel/updates/dkms/v4l2loopback.ko*") ||
 		die "the hook did not install v4l2loopback for $rel: $(tail -n 20 "$tbox/upgrade.log")"
 	tin cat "$m" >"$out/kit/$(basename "$m")"
+	# The kit's own modules as a DKMS package, built by dkms 3.2.2 for
+	# 7.x with the kit's key (the tree and its keys bind-mounted for
+	# this command only).
+	if [ "${KIT_PACKAGE:-}" == yes ]; then
+		t0=$SECONDS
+		tin --bind "$tree" --bind "$keydir" env parallel_jobs=1 nice -n 10 \
+			make -s -C "$tree" dkms-install KERNELVER="$rel" KEYDIR="$keydir" \
+			</dev/null >"$tbox/dkms-install.log" 2>&1 ||
+			die "make dkms-install: $(tail -n 20 "$tbox/dkms-install.log")"
+		! grep -q 'Failed to sign' "$tbox/dkms-install.log" ||
+			die "DKMS could not sign the kit's package: $(grep -B3 'Failed to sign' "$tbox/dkms-install.log")"
+		echo "dkms-payload: $rel: make dkms-install took $((SECONDS - t0)) s"
+		mkdir -p "$out/kitmods"
+		# shellcheck disable=SC2016 # expanded by the sandbox's shell
+		tin sh -c 'cd "/usr/lib/modules/$1/updates/dkms" && tar -cf - --exclude="v4l2loopback.ko*" .' \
+			sh "$rel" | tar -xf - -C "$out/kitmods"
+	fi
+	# The rotation's re-signing step, as on Debian 12: the kit's modules
+	# installed under updates/kit/ (the old key's), then rotate-key.sh
+	# with the fake mokutil saying the new key is enrolled: it re-signs
+	# them and has dkms 3.2.2 rebuild what DKMS built with the old key
+	# (v4l2loopback for both kernels, the kit's package), with the new
+	# key through the drop-in. The tree (keys/ with both pairs), the
+	# tools and the fake mokutil's folders are bind-mounted for this
+	# command only.
+	if [ -n "${ROTATE_OUT:-}" ]; then
+		t0=$SECONDS
+		# Not the .ko.zst copy: one .ko.zst under /lib/modules/R makes
+		# dkms 3.2.2 compress that kernel's modules with zstd (its
+		# set_module_suffix), and its rebuild then leaves the .ko.xz
+		# it installed before, the old key's (seen: make rotate stops
+		# there, "still signed by the old key after DKMS rebuilt").
+		# Debian's own kernels have .ko.xz only.
+		# shellcheck disable=SC2016 # expanded by the sandbox's shell
+		tin --bind "$ROTATE_INSTALL" sh -c 'mkdir -p "/usr/lib/modules/$1/updates/kit" && cd "$2" && for f in *.ko*; do case "$f" in *.zst) ;; *) cp "$f" "/usr/lib/modules/$1/updates/kit/" || exit 1 ;; esac; done' \
+			sh "$rel" "$ROTATE_INSTALL" || die "cannot install the kit's modules under updates/kit/ in the overlay"
+		tin --bind "$tree" --bind "$tools" --bind "$top/tests/enroll" --bind "$FAKE_MOK_DIR" \
+			env KEYDIR="$tree/keys" MODSIGN="$tools/sign/modsign" \
+			MOKUTIL="$top/tests/enroll/fake-mokutil" FAKE_MOK_DIR="$FAKE_MOK_DIR" parallel_jobs=1 \
+			nice -n 10 bash "$tree/scripts/rotate-key.sh" next </dev/null >"$tbox/rotate.log" 2>&1 ||
+			die "make rotate (the re-signing step): $(tail -n 20 "$tbox/rotate.log")"
+		sed 's/^/dkms-payload: /' "$tbox/rotate.log"
+		echo "dkms-payload: $rel: the rotation's re-signing step took $((SECONDS - t0)) s"
+		mkdir -p "$ROTATE_OUT"
+		tin tar -C "/usr/lib/modules/$rel/updates" -cf - . | tar -xf - -C "$ROTATE_OUT"
+		# dkms 3.2.2's install moves a module of the same name found
+		# anywhere under /lib/modules/R (here the kit's updates/kit/
+		# copies) to /var/lib/dkms/NAME/original_module/R/ARCH/, and
+		# `dkms remove` puts it back (3.0.10 left it on Debian): those
+		# copies too must be the new key's. ROTATE_ARCHIVED gets them.
+		if [ -n "${ROTATE_ARCHIVED:-}" ]; then
+			mkdir -p "$ROTATE_ARCHIVED"
+			# shellcheck disable=SC2016 # expanded by the sandbox's shell
+			tin sh -c 'cd /var/lib/dkms && find . -path "*/original_module/*" -name "*.ko*" ! -name "*.origin" -print0 | tar -cf - --null -T -' |
+				tar -xf - -C "$ROTATE_ARCHIVED"
+		fi
+	fi
 	# DKMS alone: the drop-in removed, DKMS's defaults.
 	tin --bind "$tools" make -s -C "$tools" dkms-key-remove >"$tbox/remove-key.log" 2>&1 ||
 		die "make dkms-key-remove: $(cat "$tbox/remove-key.log")"

@@ -808,7 +808,12 @@ stage_rotated() {
 	check rotated/delete-refused-while-old-key-module-installed rotate_refuses \
 		"refusing to queue the old key's deletion" "left-behind/hello-1.ko"
 	check rotated/no-deletion-queued no_deletion_queued
-	cp "/lib/modules/$rel/updates/kit/hello-1.ko" "/lib/modules/$rel/extra/left-behind/"
+	# its re-signed copy in its place: the kit's updates/kit/ one, or on
+	# trixie DKMS's (dkms 3.2.2 set the kit's copies aside: dkms-payload.sh)
+	local resigned=/lib/modules/$rel/updates/kit/hello-1.ko
+	[ -e "$resigned" ] || resigned=$(echo "/lib/modules/$rel/updates/dkms/hello-1.ko"*)
+	rm -f "/lib/modules/$rel/extra/left-behind/hello-1.ko"
+	cp "$resigned" "/lib/modules/$rel/extra/left-behind/"
 	check rotated/delete-queued-once-re-signed rotate_says \
 		"next: reboot; in MokManager choose Delete MOK, Continue, Yes and the password"
 	check rotated/old-key-deletion-queued enroll_status enrolled "" "its deletion is queued"

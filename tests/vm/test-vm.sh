@@ -16,7 +16,7 @@
 # dkms and backports' v4l2loopback-dkms in a sandbox): v4l2loopback signed
 # through the kit's DKMS drop-in with the key the VM enrolls, the same
 # package signed with DKMS's self-made key, and the kit's own modules built
-# by `make dkms-install` (on the VM_DKMS_INSTALL kernel); the post stage
+# by `make dkms-install` (on the VM_DKMS_INSTALL kernels); the post stage
 # loads them (v4l2loopback with
 # Debian's videodev and mc: /dev/video0) and sees DKMS's key rejected.
 # For the kernel named by VM_KERNEL_SIGNING (default: the first one) the kit
@@ -57,16 +57,20 @@
 # On t7, DKMS is trixie's own dkms 3.2.2 in an overlay over the trixie root
 # (dkms-payload.sh): sid's v4l2loopback-dkms installed for trixie's 6.12,
 # then built and signed for 7.x by Debian's header_postinst.d hook when the
-# 7.x headers are installed; it writes CRC32 .ko.xz, which the guest loads
-# through kmod 34 and the kernel's decoder. t6.12 has no DKMS payload.
+# 7.x headers are installed, the kit's own DKMS package (make
+# dkms-install), and the rotation's re-signing step, as on Debian 12; it
+# writes CRC32 .ko.xz, which the guest loads through kmod 34 and the
+# kernel's decoder. t6.12 has no DKMS payload (its rotation, if asked,
+# re-signs on the host: rotate_resign).
 #
 # Variables: VM_KERNELS, VM_KERNEL_SIGNING (a series, or none), VM_ROTATE
 # (a series, or none),
 # ACCEL=kvm (real hardware only; TCG by default),
 # VM_TIMEOUT (seconds per boot, default 420),
 # VM_DKMS=none (skip the DKMS-built modules: dkms-payload.sh),
-# VM_DKMS_INSTALL (the kernel that also gets the kit's own DKMS package,
-# default the last of Debian 12's kernels in VM_KERNELS, or none),
+# VM_DKMS_INSTALL (the kernels that also get the kit's own DKMS package,
+# default the last of Debian 12's kernels in VM_KERNELS and t7 if there,
+# or none),
 # VM_SABOTAGE=unenrolled-key (sign the kit's modules with a key that is not
 # enrolled: the suite must then fail; see docs/testing.md).
 set -euo pipefail
@@ -79,14 +83,18 @@ ACCEL=${ACCEL:-tcg}
 VM_TIMEOUT=${VM_TIMEOUT:-420}
 VM_SABOTAGE=${VM_SABOTAGE:-}
 VM_DKMS=${VM_DKMS:-yes}
-# The kernel on which the kit's own DKMS package is built and loaded: the
-# one whose modules DKMS compresses (its POST_BUILD matters there).
-# (The kit's DKMS package runs on Debian 12's kernels only: the last of them.)
-dkms_default=none
+# The kernels on which the kit's own DKMS package is built and loaded: the
+# last of Debian 12's (dkms 3.0.10, whose CRC64 .ko.xz the package's
+# POST_BUILD writes again) and t7 (trixie's dkms 3.2.2 in the trixie
+# root's overlay), those of them in VM_KERNELS.
+dkms_default='' d12=''
 for k in $VM_KERNELS; do
-	[[ "$k" == t* ]] || dkms_default=$k
+	[[ "$k" == t* ]] || d12=$k
 done
-VM_DKMS_INSTALL=${VM_DKMS_INSTALL:-$dkms_default}
+[ -z "$d12" ] || dkms_default=$d12
+[[ " $VM_KERNELS " != *" t7 "* ]] || dkms_default+=" t7"
+dkms_default=${dkms_default# }
+VM_DKMS_INSTALL=${VM_DKMS_INSTALL:-${dkms_default:-none}}
 read -r first_kernel _ <<<"$VM_KERNELS"
 VM_KERNEL_SIGNING=${VM_KERNEL_SIGNING:-$first_kernel}
 # the rotation's boots need the module key to stay out of the kernel boots
@@ -453,6 +461,16 @@ rotate_end() {
 	else
 		flunk "$rel/host/rotation-re-signed-every-installed-module: $(grep -v '^OK' "$w/rotate/verify.log" | sed -n '1,5p')"
 	fi
+	# trixie: what dkms 3.2.2 set aside in original_module (the kit's
+	# updates/kit/ copies; `dkms remove` puts them back) is B's too
+	[ -d "$w/rotate/dkms-original" ] || return 0
+	n=$(find "$w/rotate/dkms-original" -name '*.ko*' | wc -l)
+	if [ "$n" -gt 0 ] && "$MODSIGN" verify --cert "$keys/signing_key.x509" -r "$w/rotate/dkms-original" \
+		>"$w/rotate/verify-original.log" 2>&1; then
+		pass "$rel/host/rotation-re-signed-what-dkms-set-aside ($n in original_module)"
+	else
+		flunk "$rel/host/rotation-re-signed-what-dkms-set-aside: $n modules in DKMS's original_module; $(grep -v '^OK' "$w/rotate/verify-original.log" | sed -n '1,5p')"
+	fi
 }
 
 prepare() { # SERIES
@@ -578,12 +596,11 @@ prepare() { # SERIES
 		else
 			echo "vm: $rel: DKMS builds v4l2loopback (its own key, then the kit's) in a sandbox"
 		fi
-		# trixie's DKMS has no rotation step (dkms-payload.sh): it signs
-		# with the key the VM enrolls first, the rotation re-signs on the
-		# host (rotate_resign)
+		# trixie's dkms 3.2.2 sets aside the kit's updates/kit/ copies
+		# in the rotation (dkms-payload.sh): rotate_end checks them
 		local dkms_env=("${rotate[@]}")
-		[ ${#rotate[@]} == 0 ] || ! trixie "$1" || dkms_env=(KIT_KEYDIR="$old_keys")
-		env KIT_PACKAGE="$([ "$1" != "$VM_DKMS_INSTALL" ] || echo yes)" "${dkms_env[@]}" \
+		[ ${#rotate[@]} == 0 ] || ! trixie "$1" || dkms_env+=(ROTATE_ARCHIVED="$w/rotate/dkms-original")
+		env KIT_PACKAGE="$([[ " $VM_DKMS_INSTALL " != *" $1 "* ]] || echo yes)" "${dkms_env[@]}" \
 			bash "$here/dkms-payload.sh" "$p/dkms" "$w/tree" "$WORK/tools" "$rel" \
 			>"$w/dkms.log" 2>&1 || {
 			tail -n 30 "$w/dkms.log"
@@ -602,7 +619,9 @@ prepare() { # SERIES
 			fi
 		fi
 	fi
-	if [ ${#rotate[@]} != 0 ] && { [ "$VM_DKMS" == none ] || trixie "$1"; }; then
+	# without a DKMS payload (VM_DKMS=none, t6.12), the re-signing step
+	# runs on the host
+	if [ ${#rotate[@]} != 0 ] && { [ "$VM_DKMS" == none ] || [ "$1" == t6.12 ]; }; then
 		rotate_resign "$p" || {
 			tail -n 30 "$w/build.log"
 			return 1
