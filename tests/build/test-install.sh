@@ -24,14 +24,24 @@ KDIR61=$(sed -n 's/^KDIR=//p' "$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.
 [ -d "$KDIR612" ] && [ -f "$CONFIG612" ] && [ -d "$KDIR61" ] || exit 1
 export SUITE KDIR612 REL612 CONFIG612 KDIR61
 
-# nosudo_path: $PATH without the folders that hold a sudo.
+# nosudo_path: a PATH with every command of $PATH but sudo: one folder of
+# links to them (the first of each name, as PATH finds it). Leaving out the
+# folders that hold a sudo would leave out /usr/bin, and bash with it,
+# wherever sudo is installed (Debian 13 with a sudo user, tests/trixie).
 nosudo_path() {
-	local dir out=()
+	local dir f name bin=$SUITE/nosudo
+	mkdir -p "$bin"
+	chmod 755 "$SUITE" "$bin"
 	IFS=: read -ra dirs <<<"$PATH"
 	for dir in "${dirs[@]}"; do
-		[ -x "$dir/sudo" ] || out+=("$dir")
+		for f in "$dir"/*; do
+			name=${f##*/}
+			if [ "$name" != sudo ] && [ -x "$f" ] && [ ! -d "$f" ] && [ ! -e "$bin/$name" ]; then
+				ln -s "$f" "$bin/$name"
+			fi
+		done
 	done
-	(IFS=:; echo "${out[*]}")
+	echo "$bin"
 }
 NOSUDO_PATH=$(nosudo_path)
 export NOSUDO_PATH
