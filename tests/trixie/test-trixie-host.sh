@@ -68,8 +68,8 @@ as_dev() {
 	# shellcheck disable=SC2016 # expanded by the inner bash
 	unshare --mount --propagation private -- bash -euo pipefail -c '
 		root=$1 kit=$2 line=$3
-		# its own mount, as a machine'"'"'s / is (a sandbox makes its
-		# mounts private there)
+		# a mount of its own, as / is on a machine (a sandbox makes
+		# its mounts private there)
 		mount --bind "$root" "$root"
 		mount -t proc proc "$root/proc"
 		mount --rbind /dev "$root/dev"
