@@ -149,6 +149,28 @@ host_fingerprint() {
 	sha256sum /var/lib/dpkg/status
 }
 
+# sandbox_as_debian12 HEADERS61_DIR RELEASE61: on a host that is not Debian
+# 12, the sandbox made to look like one with 6.1 as its kernel: the host's
+# own kernels' folders hidden (whiteouts in the upper layer, after the 6.1
+# layer is in place) and 6.1's headers installed from HEADERS61_DIR
+# (fetch-debian.sh dkms; "none" on Debian 12, which has them: nothing to
+# do). Their dependencies (linux-compiler-gcc-12-x86) are not installed:
+# gcc-12 is (scripts/setup.sh test).
+sandbox_as_debian12() {
+	local dir=$1 rel=$2 d debs
+	[ "$dir" != none ] || return 0
+	for d in /usr/lib/modules/*; do
+		if [ -e "$d" ] && [ "${d##*/}" != "$rel" ]; then
+			sandbox_run rm -rf "$d" || return 1
+		fi
+	done
+	debs=("$dir"/*.deb)
+	sandbox_run dpkg --force-unsafe-io --force-depends -i "${debs[@]}" >"$SANDBOX_DIR/headers-61.log" 2>&1 || {
+		cat "$SANDBOX_DIR/headers-61.log" >&2
+		return 1
+	}
+}
+
 # As a command: sandbox.sh DIR -- CMD...
 if [ "${BASH_SOURCE[0]}" == "$0" ]; then
 	set -euo pipefail

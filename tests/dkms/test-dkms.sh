@@ -78,9 +78,10 @@ SMALL612=$SUITE/image612/lib/modules/$REL612
 # The shared sandbox: the host's files, plus Debian 12's 6.1 image as
 # installed (the modules the tests need and what depmod writes). A Debian
 # 12 host has the 6.1 headers installed, so the sandbox does too; on
-# another release the sandbox gets them (below).
+# another release the sandbox gets them, and hides the host's kernels.
 sandbox_start "$SUITE/sandbox" || suite_error "cannot make the sandbox in $SUITE"
 sandbox_layer "/usr/lib/modules/$REL61" "$SMALL61" || suite_error "cannot layer the 6.1 image"
+sandbox_as_debian12 "$HEADERS61_DIR" "$REL61" || suite_error "cannot make the sandbox a Debian 12 with 6.1"
 no_man_index || suite_error "cannot switch man-db's index off in the sandbox"
 
 # One job and a lower priority for every build: the machine is shared.
@@ -95,13 +96,6 @@ in_sandbox() {
 in_dpkg() {
 	in_sandbox dpkg --force-unsafe-io "$@"
 }
-
-if [ "$HEADERS61_DIR" != none ]; then
-	in_dpkg -i --force-depends "$HEADERS61_DIR"/*.deb >"$SUITE/headers-61.log" 2>&1 || {
-		cat "$SUITE/headers-61.log"
-		suite_error "cannot install 6.1's headers in the sandbox"
-	}
-fi
 
 # timed LOG CMD...: runs CMD with its output in LOG; prints the seconds.
 timed() {
@@ -355,6 +349,7 @@ step_kit_box() {
 	step_ok kit_tree || return 1
 	sandbox_start "$KITBOX" || return 1
 	sandbox_layer "/usr/lib/modules/$REL61" "$SMALL61" || return 1
+	sandbox_as_debian12 "$HEADERS61_DIR" "$REL61" || return 1
 	no_man_index || return 1
 	if ! grep -q '^install ok installed$' <<<"$(dpkg-query -W -f='${Status}\n' dkms 2>/dev/null)"; then
 		mapfile -t debs < <(find "$DEPS_DIR" -name '*.deb')

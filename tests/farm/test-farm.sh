@@ -379,6 +379,7 @@ test_dkms_drop_in_with_remote_key() {
 	sandbox_start "$T/box" || fail "cannot make the sandbox"
 	trap 'kill -KILL -- "-$GROUP" 2>/dev/null || true; sandbox_stop || true' EXIT
 	sandbox_layer "/usr/lib/modules/$rel61" "$depmod61" "$image61" || fail "cannot layer the 6.1 image"
+	sandbox_as_debian12 "$(sed -n 's/^HEADERS61_DIR=//p' "$envf")" "$rel61" || fail "cannot make the sandbox a Debian 12 with 6.1"
 	if ! grep -q '^install ok installed$' <<<"$(dpkg-query -W -f='${Status}\n' dkms 2>/dev/null)"; then
 		mapfile -t debs < <(find "$deps" -name '*.deb')
 		debs+=("$deb")

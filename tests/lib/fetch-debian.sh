@@ -121,6 +121,16 @@ archive_uri() {
 # private apt state so that the host's package lists stay as they are; or,
 # with APT_RELEASE=trixie, the same archive's trixie, trixie-updates,
 # trixie-backports and trixie-security in a second private state.
+# deps_release: the release whose packages fill in what the host lacks
+# (missing_deps): the host's own where apt_private knows it, else bookworm.
+deps_release() {
+	case "$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null)" in
+	trixie) echo trixie ;;
+	sid | forky) echo sid ;;
+	*) echo bookworm ;;
+	esac
+}
+
 # host_is_bookworm: the host runs Debian 12, whose apt sources the private
 # bookworm state copies (on another release it names bookworm's suites).
 host_is_bookworm() {
@@ -481,9 +491,15 @@ archive_version() {
 # (a | b) is met by any of its names; the first is fetched. Version
 # constraints are not compared. A dependency on a linux-image package is
 # left out on purpose: the sandbox installs headers without their image.
+# The given packages are bookworm's; what they need that the host lacks is
+# taken from the host's own release (deps_release), as apt would there: on
+# Debian 13, bookworm's bzip2 or libdpkg-perl do not install.
 missing_deps() {
-	local -A have=()
-	local queue=("$@") spec name group alt met first v
+	local -A have=() given=()
+	local queue=("$@") spec name group alt met first v rel
+	for spec in "$@"; do
+		given[$spec]=1
+	done
 	while read -r name; do
 		have[$name]=1
 	done < <(dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Provides}\n' |
@@ -505,14 +521,15 @@ missing_deps() {
 				[ -z "${have[$alt]:-}" ] || met=1
 			done < <(tr '|' '\n' <<<"$group" | sed 's/^ *//')
 			[ -z "$met" ] || continue
-			v=$(apt_private apt-cache policy "$first" | sed -n 's/^ *Candidate: //p')
+			v=$(APT_RELEASE=$(deps_release) apt_private apt-cache policy "$first" | sed -n 's/^ *Candidate: //p')
 			if [ -z "$v" ] || [ "$v" == "(none)" ]; then
 				die "$spec depends on $group, which the archive does not serve"
 			fi
 			have[$first]=1
 			queue+=("$first=$v")
 			echo "$first=$v"
-		done < <(apt_private apt-cache show "$spec" |
+		done < <(if [ -n "${given[$spec]:-}" ]; then rel=bookworm; else rel=$(deps_release); fi
+		APT_RELEASE=$rel apt_private apt-cache show "$spec" |
 			awk '/^$/ { done = 1 } !done && /^(Pre-)?Depends: / { sub(/^[^:]*: /, ""); print }' |
 			sed 's/ *, */\n/g')
 	done
@@ -600,7 +617,7 @@ dkms_env() {
 	mkdir -p "$dir/deps"
 	download "$dir/dkms" "dkms=$dkms_v" "v4l2loopback-dkms=$v4l_v"
 	download "$dir/headers-$rel612" "$hdr=$ver612" "$common=$ver612" "$kbuild=$ver612"
-	[ "${#deps[@]}" == 0 ] || download "$dir/deps" "${deps[@]}"
+	[ "${#deps[@]}" == 0 ] || APT_RELEASE=$(deps_release) download "$dir/deps" "${deps[@]}"
 	# On a host without 6.1's headers (not Debian 12), the sandbox
 	# installs them, as Debian 12 would have them installed.
 	local headers61=none
