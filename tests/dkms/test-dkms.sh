@@ -164,9 +164,11 @@ step() {
 step_install_61() {
 	local debs=()
 	if ! grep -q '^install ok installed$' <<<"$(dpkg-query -W -f='${Status}\n' dkms 2>/dev/null)"; then
+		# what dkms needs first: it pre-depends on lsb-release, which
+		# must be configured before dkms unpacks
 		mapfile -t debs < <(find "$DEPS_DIR" -name '*.deb')
-		debs+=("$DKMS_DEB")
-		in_dpkg -i "${debs[@]}" || return 1
+		[ ${#debs[@]} == 0 ] || in_dpkg -i "${debs[@]}" || return 1
+		in_dpkg -i "$DKMS_DEB" || return 1
 	fi
 	timed "$SUITE/v4l2loopback-61.log" in_dpkg -i "$V4L2LOOPBACK_DEB" || {
 		cat "$SUITE/v4l2loopback-61.log"
@@ -352,9 +354,11 @@ step_kit_box() {
 	sandbox_as_debian12 "$HEADERS61_DIR" "$REL61" || return 1
 	no_man_index || return 1
 	if ! grep -q '^install ok installed$' <<<"$(dpkg-query -W -f='${Status}\n' dkms 2>/dev/null)"; then
+		# what dkms needs first: it pre-depends on lsb-release, which
+		# must be configured before dkms unpacks
 		mapfile -t debs < <(find "$DEPS_DIR" -name '*.deb')
-		debs+=("$DKMS_DEB")
-		in_dpkg -i "${debs[@]}" || return 1
+		[ ${#debs[@]} == 0 ] || in_dpkg -i "${debs[@]}" || return 1
+		in_dpkg -i "$DKMS_DEB" || return 1
 	fi
 	sandbox_run make -s -C "$KIT" install-tool || return 1
 }

@@ -381,9 +381,11 @@ test_dkms_drop_in_with_remote_key() {
 	sandbox_layer "/usr/lib/modules/$rel61" "$depmod61" "$image61" || fail "cannot layer the 6.1 image"
 	sandbox_as_debian12 "$(sed -n 's/^HEADERS61_DIR=//p' "$envf")" "$rel61" || fail "cannot make the sandbox a Debian 12 with 6.1"
 	if ! grep -q '^install ok installed$' <<<"$(dpkg-query -W -f='${Status}\n' dkms 2>/dev/null)"; then
+		# its dependencies first (dkms pre-depends on lsb-release)
 		mapfile -t debs < <(find "$deps" -name '*.deb')
-		debs+=("$deb")
-		sandbox_run dpkg -i "${debs[@]}" >dpkg.log 2>&1 || fail "dpkg -i dkms: $(tail -n 5 dpkg.log)"
+		[ ${#debs[@]} == 0 ] || sandbox_run dpkg -i "${debs[@]}" >dpkg.log 2>&1 ||
+			fail "dpkg -i of dkms's dependencies: $(tail -n 5 dpkg.log)"
+		sandbox_run dpkg -i "$deb" >dpkg.log 2>&1 || fail "dpkg -i dkms: $(tail -n 5 dpkg.log)"
 	fi
 	sandbox_run make -s -C kit install-tool >install.log 2>&1 || fail "make install-tool: $(tail -n 5 install.log)"
 	# the build host's settings: the drop-in names the URI (with a PIN

@@ -263,8 +263,13 @@ in_box() {
 }
 
 if ! grep -q '^install ok installed$' <<<"$(dpkg-query -W -f='${Status}\n' dkms 2>/dev/null)"; then
+	# its dependencies first (dkms pre-depends on lsb-release)
 	mapfile -t debs < <(find "$(denv DEPS_DIR)" -name '*.deb')
-	in_box dpkg -i "${debs[@]}" "$(denv DKMS_DEB)" >"$box/dpkg.log" 2>&1 ||
+	if [ ${#debs[@]} != 0 ]; then
+		in_box dpkg -i "${debs[@]}" >"$box/dpkg.log" 2>&1 ||
+			die "dpkg -i of dkms's dependencies: $(tail -n 20 "$box/dpkg.log")"
+	fi
+	in_box dpkg -i "$(denv DKMS_DEB)" >"$box/dpkg.log" 2>&1 ||
 		die "dpkg -i dkms: $(tail -n 20 "$box/dpkg.log")"
 fi
 if [ -n "$headers" ]; then
