@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Runs the test suites and adds up their results.
 #
-#   tests/run.sh [SUITE...]    SUITE: docs build faults keys install enroll kernel dkms modsign fuzz farm rotate vm
+#   tests/run.sh [SUITE...]    SUITE: docs build faults keys install enroll kernel dkms modsign fuzz openssl4 farm rotate vm
 #                              (default: all, in that order)
 #
 # Each suite prints PASS/FAIL lines and result lines `<name>: N passed,
@@ -30,11 +30,12 @@ declare -A suites=(
 	[dkms]="bash $here/dkms/test-dkms.sh"
 	[modsign]="make -s -C $top/sign check"
 	[fuzz]="bash $here/modsign/fuzz.sh"
+	[openssl4]="bash $here/lib/openssl4-root.sh check"
 	[farm]="bash $here/farm/test-farm.sh"
 	[rotate]="bash $here/rotate/test-rotate.sh"
 	[vm]="bash $here/vm/test-vm.sh"
 )
-order=(docs build faults keys install enroll kernel dkms modsign fuzz farm rotate vm)
+order=(docs build faults keys install enroll kernel dkms modsign fuzz openssl4 farm rotate vm)
 [ $# -eq 0 ] || order=("$@")
 
 total_pass=0 total_fail=0 summary=()
