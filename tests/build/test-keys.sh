@@ -560,6 +560,44 @@ test_ecdsa_dkms_key() {
 	expect_file_contains "$T/out" "OK dkms.ko ("
 }
 
+# DKMS's sign program, given an ECDSA key for a module whose kernel (the
+# release in its vermagic; DKMS 3.0.10 and 3.2.2 pass no kernel to it)
+# lacks CONFIG_CRYPTO_ECDSA in its config (MODSIGN_ROOT/boot/config-R,
+# usr/lib/modules/R/config or lib/modules/R/build/.config): refused with
+# make sign's words, the module unchanged; with the option set, signed.
+test_ecdsa_dkms_sign_file_refuses_a_kernel_without_ecdsa() {
+	local m rel sum prog=$TOP/scripts/dkms-sign-file
+	make -s -C "$TOP/sign" >/dev/null || fail "cannot build sign/modsign"
+	expect_exit 0 make -s -C "$SUITE/tree" keys KEYDIR="$T/ec" KEY_TYPE=ecdsa
+	m=$(find "$SUITE/tree/modules" -name '*.ko' | sort | sed -n 1p)
+	cp "$m" m.ko
+	"$TOP/sign/modsign" strip m.ko >/dev/null || fail "cannot strip $m"
+	rel=$(modinfo -F vermagic m.ko | awk '{ print $1 }')
+	[ -n "$rel" ] || fail "m.ko has no vermagic"
+	sum=$(sha256sum <m.ko)
+	mkdir -p root/boot
+	cp "$KDIR/.config" "root/boot/config-$rel"
+	expect_exit 1 env MODSIGN="$TOP/sign/modsign" MODSIGN_ROOT="$T/root" "$prog" sha256 \
+		"$T/ec/signing_key.pem" "$T/ec/signing_key.x509" "$T/m.ko"
+	expect_file_contains "$T/err" "modsign: ERROR: dkms-sign-file: $T/ec/signing_key.x509 is an ECDSA P-256 key, and the kernel $rel cannot check ECDSA signatures (CONFIG_CRYPTO_ECDSA is not set in $T/root/boot/config-$rel): it would refuse every module signed with it ('Key was rejected by service' under Secure Boot)"
+	expect_file_contains "$T/err" "so $T/m.ko is NOT signed"
+	expect_eq "$sum" "$(sha256sum <m.ko)" "m.ko after the refusal"
+	# the headers' config alone tells too
+	rm "root/boot/config-$rel"
+	mkdir -p "root/lib/modules/$rel/build"
+	cp "$KDIR/.config" "root/lib/modules/$rel/build/.config"
+	expect_exit 1 env MODSIGN="$TOP/sign/modsign" MODSIGN_ROOT="$T/root" "$prog" sha256 \
+		"$T/ec/signing_key.pem" "$T/ec/signing_key.x509" "$T/m.ko"
+	expect_file_contains "$T/err" "(CONFIG_CRYPTO_ECDSA is not set in $T/root/lib/modules/$rel/build/.config)"
+	expect_eq "$sum" "$(sha256sum <m.ko)" "m.ko after the second refusal"
+	# a kernel that checks ECDSA: signed, and it verifies
+	sed 's/^# CONFIG_CRYPTO_ECDSA is not set$/CONFIG_CRYPTO_ECDSA=y/' "$KDIR/.config" >"root/lib/modules/$rel/build/.config"
+	expect_exit 0 env MODSIGN="$TOP/sign/modsign" MODSIGN_ROOT="$T/root" "$prog" sha256 \
+		"$T/ec/signing_key.pem" "$T/ec/signing_key.x509" "$T/m.ko"
+	expect_exit 0 "$TOP/sign/modsign" verify --cert "$T/ec/signing_key.x509" m.ko
+	expect_file_contains "$T/out" "OK m.ko ("
+}
+
 # make rotate-keys: the new pair takes the old one's type and curve unless
 # KEY_TYPE says otherwise.
 test_ecdsa_rotate_keys_keeps_the_type_and_curve() {
