@@ -539,7 +539,7 @@ test_ecdsa_dkms_key() {
 	make -s -C "$TOP/sign" >/dev/null || fail "cannot build sign/modsign"
 	expect_exit 0 make -s -C "$SUITE/tree" keys KEYDIR="$T/ec" KEY_TYPE=ecdsa KEY_CURVE=P-384
 	mkdir -p usr/local/lib/modsign root/lib/modules/6.1.0-test root/lib/modules/6.12.0-test root/boot
-	cp "$TOP/scripts/dkms-sign-file" usr/local/lib/modsign/
+	cp "$TOP/scripts/dkms-sign-file" "$TOP/scripts/modsig-lib.sh" usr/local/lib/modsign/
 	cp "$KDIR/.config" root/boot/config-6.1.0-test
 	sed 's/^# CONFIG_CRYPTO_ECDSA is not set$/CONFIG_CRYPTO_ECDSA=y/' "$KDIR/.config" >root/boot/config-6.12.0-test
 	expect_exit 2 dkms_key
