@@ -278,6 +278,17 @@ test_report_names_key_size_and_expiry() {
 	expect_file_lacks "$T/out" "CA:FALSE: it is marked"
 }
 
+# An ECDSA pair adopted: the report says which kernels refuse its modules
+# and that make keys makes ECDSA too (KEY_TYPE=ecdsa), not that ECDSA is
+# never taken.
+test_report_on_an_ecdsa_key_names_the_kernels_without_it() {
+	openssl ecparam -name prime256v1 -out p256.param
+	make_cert ec ec:p256.param 20200101000000Z "$(date -u -d '+400 days' +%Y%m%d000000Z)"
+	expect_exit 0 adopt FROM="$T/ec.key" CERT="$T/ec.der" KEYDIR="$T/k"
+	expect_file_contains "$T/out" "- an RSA key (id-ecPublicKey): kernels without CONFIG_CRYPTO_ECDSA, such as Debian 12's 6.1, refuse the modules an ECDSA key signs, and 'make sign' and DKMS's sign program refuse to sign for them; 'make keys' makes RSA unless KEY_TYPE=ecdsa"
+	expect_file_lacks "$T/out" "does not take ECDSA"
+}
+
 # The FAKE mokutil puts the certificate in each state; its exit codes are
 # mokutil 0.6.0's misleading ones, so only its text can be right.
 test_enrollment_is_read_from_mokutil_text() {
