@@ -23,7 +23,7 @@
 #                                 root's modsign; prints PASS/FAIL lines
 #                                 and `openssl4: N passed, N failed` (the
 #                                 suite openssl4 of tests/run.sh); about
-#                                 35 s once the root is made (30 s)
+#                                 45 s once the root is made (30 to 60 s)
 #
 # The root holds build-essential, pkg-config and the libraries modsign
 # links (liblzma, libzstd, zlib), OpenSSL 4 from experimental over sid's,
