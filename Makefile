@@ -142,7 +142,8 @@ clean:
 
 # The kit on the system: what DKMS runs on a kernel upgrade (docs/dkms.md).
 TOOL_FILES = $(PREFIX)/bin/modsign $(PREFIX)/bin/mok-enroll.sh \
-	$(PREFIX)/lib/modsign/dkms-sign-file $(PREFIX)/share/man/man1/modsign.1 \
+	$(PREFIX)/lib/modsign/dkms-sign-file $(PREFIX)/lib/modsign/modsig-lib.sh \
+	$(PREFIX)/share/man/man1/modsign.1 \
 	$(PREFIX)/share/bash-completion/completions/modsign
 
 # PREFIX goes below DESTDIR, glued to it: it must be absolute with no ..
@@ -156,10 +157,11 @@ check_prefix = @p='$(subst ','\'',$(PREFIX))'; \
 install-tool:
 	$(check_prefix)
 	@$(MAKE) -s -C sign
-	@echo "installing modsign, mok-enroll.sh, dkms-sign-file, the man page and bash completion below $(DESTDIR)$(PREFIX)"
+	@echo "installing modsign, mok-enroll.sh, dkms-sign-file with modsig-lib.sh, the man page and bash completion below $(DESTDIR)$(PREFIX)"
 	@install -D -m 0755 "$(CURDIR)/sign/modsign" "$(DESTDIR)$(PREFIX)/bin/modsign"
 	@install -D -m 0755 "$(CURDIR)/mok-enroll.sh" "$(DESTDIR)$(PREFIX)/bin/mok-enroll.sh"
 	@install -D -m 0755 "$(CURDIR)/scripts/dkms-sign-file" "$(DESTDIR)$(PREFIX)/lib/modsign/dkms-sign-file"
+	@install -D -m 0644 "$(CURDIR)/scripts/modsig-lib.sh" "$(DESTDIR)$(PREFIX)/lib/modsign/modsig-lib.sh"
 	@install -D -m 0644 "$(CURDIR)/docs/modsign.1" "$(DESTDIR)$(PREFIX)/share/man/man1/modsign.1"
 	@install -D -m 0644 "$(CURDIR)/scripts/modsign.bash-completion" "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/modsign"
 

@@ -178,8 +178,10 @@ report() {
 		lacks+=("CA:FALSE: it is marked as a certificate authority (CA:TRUE, as DKMS makes its key), so it may vouch for other certificates; the kit's key only signs")
 	[ -z "$ku" ] || [[ "$ku" == *"Digital Signature"* ]] ||
 		lacks+=("digitalSignature in its key usage ($ku): checks that honour the extension refuse it for signatures")
-	if [ "$alg" != rsaEncryption ]; then
-		lacks+=("an RSA key ($alg): 'make keys' makes RSA; Debian 12's kernel does not take ECDSA module keys")
+	if [ "$alg" != rsaEncryption ] && [ "$alg" != id-ecPublicKey ]; then
+		lacks+=("an RSA or ECDSA key ($alg): the types 'make keys' makes (RSA unless KEY_TYPE=ecdsa)")
+	elif [ "$alg" != rsaEncryption ]; then
+		lacks+=("an RSA key ($alg): kernels without CONFIG_CRYPTO_ECDSA, such as Debian 12's 6.1, refuse the modules an ECDSA key signs, and 'make sign' and DKMS's sign program refuse to sign for them; 'make keys' makes RSA unless KEY_TYPE=ecdsa")
 	elif [ "$bits" != 2048 ] && [ "$bits" != 3072 ] && [ "$bits" != 4096 ]; then
 		lacks+=("2048, 3072 or 4096 bits (it has ${bits:-an unknown number of}): the sizes 'make keys' makes")
 	fi

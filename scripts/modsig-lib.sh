@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Shell helpers over the module signature trailer, shared by
-# sign-modules.sh and verify-modules.sh. The layout, from the end of a signed
-# module: the 28-byte magic "~Module signature appended~\n", before it the
+# sign-modules.sh and verify-modules.sh; the key's type and a kernel's
+# config, shared with dkms-key.sh, rotate-key.sh and dkms-sign-file
+# (`make install-tool` installs this file beside it, in
+# $PREFIX/lib/modsign). The layout, from the end of a signed module: the 28-byte magic "~Module signature appended~\n", before it the
 # 12-byte struct module_signature (algo, hash, id_type, signer_len,
 # key_id_len, 3 pad bytes, big-endian u32 sig_len), before it sig_len bytes
 # of DER PKCS#7, before that the module the signature covers.
@@ -128,20 +130,45 @@ key_type() {
 	esac
 }
 
+# kernel_config ROOT RELEASE: the config of kernel RELEASE below ROOT, the
+# first of ROOT/boot/config-R, ROOT/usr/lib/modules/R/config and the
+# headers' ROOT/lib/modules/R/build/.config that is there; fails when none
+# is.
+kernel_config() {
+	local c
+	for c in "${1%/}/boot/config-$2" "${1%/}/usr/lib/modules/$2/config" "${1%/}/lib/modules/$2/build/.config"; do
+		if [ -f "$c" ]; then
+			echo "$c"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# ecdsa_unfit CERT KCONFIG KERNEL: when CERT holds an ECDSA key and the
+# kernel config KCONFIG lacks CONFIG_CRYPTO_ECDSA, prints why KERNEL ("the
+# kernel of KDIR", "the kernel R") would refuse the modules it signs (one
+# sentence, with no full stop: the caller says what to do) and succeeds;
+# otherwise prints nothing and fails. make sign and DKMS's sign program
+# (dkms-sign-file) refuse with it.
+ecdsa_unfit() {
+	local kt
+	kt=$(key_type "$1") || return 1
+	[[ "$kt" == ecdsa\ * ]] || return 1
+	! grep -qE '^CONFIG_CRYPTO_ECDSA=[ym]$' "$2" || return 1
+	echo "$1 is an ECDSA ${kt#ecdsa } key, and $3 cannot check ECDSA signatures (CONFIG_CRYPTO_ECDSA is not set in $2): it would refuse every module signed with it ('Key was rejected by service' under Secure Boot)"
+}
+
 # no_ecdsa_kernels ROOT: the kernels in ROOT/lib/modules whose config
-# (ROOT/boot/config-R, ROOT/usr/lib/modules/R/config, or the headers'
-# ROOT/lib/modules/R/build/.config) lacks CONFIG_CRYPTO_ECDSA, so that
-# they refuse every module an ECDSA key signs (Debian 12's 6.1): one
-# "RELEASE (CONFIG)" a line. A kernel with no config is not listed.
+# (kernel_config) lacks CONFIG_CRYPTO_ECDSA, so that they refuse every
+# module an ECDSA key signs (Debian 12's 6.1): one "RELEASE (CONFIG)" a
+# line. A kernel with no config is not listed.
 no_ecdsa_kernels() {
 	local d k c
 	for d in "${1%/}"/lib/modules/*/; do
 		[ -d "$d" ] || continue
 		k=$(basename "$d")
-		for c in "${1%/}/boot/config-$k" "${1%/}/usr/lib/modules/$k/config" "${d}build/.config"; do
-			[ -f "$c" ] || continue
-			grep -qE '^CONFIG_CRYPTO_ECDSA=[ym]$' "$c" || echo "$k ($c)"
-			break
-		done
+		c=$(kernel_config "$1" "$k") || continue
+		grep -qE '^CONFIG_CRYPTO_ECDSA=[ym]$' "$c" || echo "$k ($c)"
 	done
 }

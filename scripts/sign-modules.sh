@@ -157,8 +157,8 @@ if kt=$(key_type "$cert") && [[ "$kt" == ecdsa\ * ]]; then
 	done
 	if [ -z "$kconf" ]; then
 		warn "$cert is an ECDSA ${kt#ecdsa } key, and $kdir has no .config nor include/config/auto.conf to tell whether that kernel can check ECDSA signatures (CONFIG_CRYPTO_ECDSA): signing all the same; a kernel without it refuses these modules"
-	elif ! grep -qE '^CONFIG_CRYPTO_ECDSA=[ym]$' "$kconf"; then
-		die "$cert is an ECDSA ${kt#ecdsa } key, and the kernel of $kdir cannot check ECDSA signatures (CONFIG_CRYPTO_ECDSA is not set in $kconf): it would refuse every module signed with it ('Key was rejected by service' under Secure Boot). Sign for that kernel with an RSA key, kept in a key folder of its own: make keys KEYDIR=<folder> (RSA is the default), then make sign KDIR=$kdir KEYDIR=<folder>, and enroll that certificate too (make enroll KEYDIR=<folder>); no module was touched"
+	elif why=$(ecdsa_unfit "$cert" "$kconf" "the kernel of $kdir"); then
+		die "$why. Sign for that kernel with an RSA key, kept in a key folder of its own: make keys KEYDIR=<folder> (RSA is the default), then make sign KDIR=$kdir KEYDIR=<folder>, and enroll that certificate too (make enroll KEYDIR=<folder>); no module was touched"
 	fi
 fi
 

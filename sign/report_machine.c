@@ -578,7 +578,7 @@ static int cert_expiry(X509 *x, char *buf, size_t size, int *expired)
 		return -1;
 	}
 	strftime(buf, size, "%Y-%m-%d", &tm);
-	*expired = X509_cmp_current_time(t) < 0;
+	*expired = asn1_time_cmp_now(t) < 0;
 	ERR_clear_error();
 	return 0;
 }

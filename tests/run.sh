@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Runs the test suites and adds up their results.
 #
-#   tests/run.sh [SUITE...]    SUITE: docs build faults keys install enroll kernel dkms modsign fuzz farm rotate trixie vm
+#   tests/run.sh [SUITE...]    SUITE: docs build faults keys install enroll kernel dkms modsign fuzz openssl4 farm rotate trixie vm
 #                              (default: all, in that order)
 #
 # SKIP="SUITE..." (make check SKIP=...) leaves those suites out.
@@ -57,12 +57,13 @@ declare -A suites=(
 	[dkms]="bash $here/dkms/test-dkms.sh"
 	[modsign]="make -s -C $top/sign check"
 	[fuzz]="bash $here/modsign/fuzz.sh"
+	[openssl4]="bash $here/lib/openssl4-root.sh check"
 	[farm]="bash $here/farm/test-farm.sh"
 	[rotate]="bash $here/rotate/test-rotate.sh"
 	[trixie]="bash $here/trixie/test-trixie-host.sh"
 	[vm]="bash $here/vm/test-vm.sh"
 )
-order=(docs build faults keys install enroll kernel dkms modsign fuzz farm rotate trixie vm)
+order=(docs build faults keys install enroll kernel dkms modsign fuzz openssl4 farm rotate trixie vm)
 [ $# -eq 0 ] || order=("$@")
 for name in ${skip}; do
 	[ -n "${suites[$name]:-}" ] || {

@@ -505,7 +505,8 @@ static enum sig_verdict verify_signed_attrs(CMS_SignerInfo *si, X509 *x,
 					    const uint8_t *digest, size_t dlen,
 					    struct errbuf *eb)
 {
-	ASN1_OCTET_STRING *md_attr = CMS_signed_get0_data_by_OBJ(
+	/* const: OpenSSL 4.0 returns a const pointer (3.x a plain one) */
+	const ASN1_OCTET_STRING *md_attr = CMS_signed_get0_data_by_OBJ(
 		si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3,
 		V_ASN1_OCTET_STRING);
 
@@ -838,19 +839,53 @@ static void asn1_date(const ASN1_TIME *t, char *out, size_t size)
 		snprintf(out, size, "an unreadable date");
 }
 
+int asn1_time_cmp_now(const ASN1_TIME *t)
+{
+	const unsigned char *d;
+	int len, i, r;
+
+	if (!t)
+		return 0;
+	len = ASN1_STRING_length(t);
+	switch (ASN1_STRING_type(t)) {
+	case V_ASN1_UTCTIME: /* YYMMDDHHMMSSZ */
+		if (len != 13)
+			return 0;
+		break;
+	case V_ASN1_GENERALIZEDTIME: /* YYYYMMDDHHMMSSZ */
+		if (len != 15)
+			return 0;
+		break;
+	default:
+		return 0;
+	}
+	d = ASN1_STRING_get0_data(t);
+	for (i = 0; i < len - 1; i++)
+		if (d[i] < '0' || d[i] > '9')
+			return 0;
+	if (d[len - 1] != 'Z')
+		return 0;
+	r = ASN1_TIME_cmp_time_t(t, time(NULL));
+	if (r == -2) {
+		ERR_clear_error();
+		return 0;
+	}
+	return r <= 0 ? -1 : 1;
+}
+
 int cert_problem(X509 *x, char *out, size_t size)
 {
 	EXTENDED_KEY_USAGE *eku;
 	char date[32];
 	int crit = 0, ok = 0, i;
 
-	if (X509_cmp_current_time(X509_get0_notAfter(x)) <= 0) {
+	if (asn1_time_cmp_now(X509_get0_notAfter(x)) <= 0) {
 		asn1_date(X509_get0_notAfter(x), date, sizeof(date));
 		snprintf(out, size, "the certificate expired on %s", date);
 		ERR_clear_error();
 		return 1;
 	}
-	if (X509_cmp_current_time(X509_get0_notBefore(x)) >= 0) {
+	if (asn1_time_cmp_now(X509_get0_notBefore(x)) >= 0) {
 		asn1_date(X509_get0_notBefore(x), date, sizeof(date));
 		snprintf(out, size, "the certificate is not valid before %s",
 			 date);

@@ -102,6 +102,15 @@ X509 *sig_signer_cert(const uint8_t *der, size_t derlen,
 		      STACK_OF(X509) * certs);
 
 /*
+ * asn1_time_cmp_now - t against the current time, as OpenSSL's
+ * X509_cmp_current_time (deprecated in 4.0) compares them: -1 when t is now
+ * or earlier, 1 when later, 0 when t is not in RFC 5280's form
+ * (YYMMDDHHMMSSZ as UTCTime, YYYYMMDDHHMMSSZ as GeneralizedTime) or is no
+ * date. Built on ASN1_TIME_cmp_time_t, which OpenSSL 1.1.1 to 4.0 all have.
+ */
+int asn1_time_cmp_now(const ASN1_TIME *t);
+
+/*
  * cert_problem - what makes x a doubtful module-signing certificate now:
  * expired, not yet valid, or an extended key usage that lists neither
  * codeSigning nor the module-signing OID (no such extension at all is

@@ -23,6 +23,8 @@
 
 #define TRAILER_MAGIC "~Module signature appended~\n"
 #define TRAILER_MAGIC_LEN 28u
+_Static_assert(sizeof(TRAILER_MAGIC) == TRAILER_MAGIC_LEN + 1,
+	       "TRAILER_MAGIC_LEN is the magic's length");
 #define TRAILER_INFO_LEN 12u /* struct module_signature */
 #define TRAILER_FIXED_LEN (TRAILER_MAGIC_LEN + TRAILER_INFO_LEN)
 

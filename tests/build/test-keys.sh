@@ -278,6 +278,17 @@ test_report_names_key_size_and_expiry() {
 	expect_file_lacks "$T/out" "CA:FALSE: it is marked"
 }
 
+# An ECDSA pair adopted: the report says which kernels refuse its modules
+# and that make keys makes ECDSA too (KEY_TYPE=ecdsa), not that ECDSA is
+# never taken.
+test_report_on_an_ecdsa_key_names_the_kernels_without_it() {
+	openssl ecparam -name prime256v1 -out p256.param
+	make_cert ec ec:p256.param 20200101000000Z "$(date -u -d '+400 days' +%Y%m%d000000Z)"
+	expect_exit 0 adopt FROM="$T/ec.key" CERT="$T/ec.der" KEYDIR="$T/k"
+	expect_file_contains "$T/out" "- an RSA key (id-ecPublicKey): kernels without CONFIG_CRYPTO_ECDSA, such as Debian 12's 6.1, refuse the modules an ECDSA key signs, and 'make sign' and DKMS's sign program refuse to sign for them; 'make keys' makes RSA unless KEY_TYPE=ecdsa"
+	expect_file_lacks "$T/out" "does not take ECDSA"
+}
+
 # The FAKE mokutil puts the certificate in each state; its exit codes are
 # mokutil 0.6.0's misleading ones, so only its text can be right.
 test_enrollment_is_read_from_mokutil_text() {
@@ -539,7 +550,7 @@ test_ecdsa_dkms_key() {
 	make -s -C "$TOP/sign" >/dev/null || fail "cannot build sign/modsign"
 	expect_exit 0 make -s -C "$SUITE/tree" keys KEYDIR="$T/ec" KEY_TYPE=ecdsa KEY_CURVE=P-384
 	mkdir -p usr/local/lib/modsign root/lib/modules/6.1.0-test root/lib/modules/6.12.0-test root/boot
-	cp "$TOP/scripts/dkms-sign-file" usr/local/lib/modsign/
+	cp "$TOP/scripts/dkms-sign-file" "$TOP/scripts/modsig-lib.sh" usr/local/lib/modsign/
 	cp "$KDIR/.config" root/boot/config-6.1.0-test
 	sed 's/^# CONFIG_CRYPTO_ECDSA is not set$/CONFIG_CRYPTO_ECDSA=y/' "$KDIR/.config" >root/boot/config-6.12.0-test
 	expect_exit 2 dkms_key
@@ -554,10 +565,49 @@ test_ecdsa_dkms_key() {
 	m=$(find "$SUITE/tree/modules" -name '*.ko' | sort | sed -n 1p)
 	cp "$m" dkms.ko
 	"$TOP/sign/modsign" strip dkms.ko >/dev/null
-	expect_exit 0 env MODSIGN="$TOP/sign/modsign" usr/local/lib/modsign/dkms-sign-file sha256 \
+	# the fake machine's kernels (the host's 6.1 headers lack ECDSA)
+	expect_exit 0 env MODSIGN="$TOP/sign/modsign" MODSIGN_ROOT="$T/root" usr/local/lib/modsign/dkms-sign-file sha256 \
 		"$T/var/lib/modsign/signing_key.pem" "$T/var/lib/modsign/signing_key.x509" "$T/dkms.ko"
 	expect_exit 0 "$TOP/sign/modsign" verify --cert "$T/ec/signing_key.x509" dkms.ko
 	expect_file_contains "$T/out" "OK dkms.ko ("
+}
+
+# DKMS's sign program, given an ECDSA key for a module whose kernel (the
+# release in its vermagic; DKMS 3.0.10 and 3.2.2 pass no kernel to it)
+# lacks CONFIG_CRYPTO_ECDSA in its config (MODSIGN_ROOT/boot/config-R,
+# usr/lib/modules/R/config or lib/modules/R/build/.config): refused with
+# make sign's words, the module unchanged; with the option set, signed.
+test_ecdsa_dkms_sign_file_refuses_a_kernel_without_ecdsa() {
+	local m rel sum prog=$TOP/scripts/dkms-sign-file
+	make -s -C "$TOP/sign" >/dev/null || fail "cannot build sign/modsign"
+	expect_exit 0 make -s -C "$SUITE/tree" keys KEYDIR="$T/ec" KEY_TYPE=ecdsa
+	m=$(find "$SUITE/tree/modules" -name '*.ko' | sort | sed -n 1p)
+	cp "$m" m.ko
+	"$TOP/sign/modsign" strip m.ko >/dev/null || fail "cannot strip $m"
+	rel=$(modinfo -F vermagic m.ko | awk '{ print $1 }')
+	[ -n "$rel" ] || fail "m.ko has no vermagic"
+	sum=$(sha256sum <m.ko)
+	mkdir -p root/boot
+	cp "$KDIR/.config" "root/boot/config-$rel"
+	expect_exit 1 env MODSIGN="$TOP/sign/modsign" MODSIGN_ROOT="$T/root" "$prog" sha256 \
+		"$T/ec/signing_key.pem" "$T/ec/signing_key.x509" "$T/m.ko"
+	expect_file_contains "$T/err" "modsign: ERROR: dkms-sign-file: $T/ec/signing_key.x509 is an ECDSA P-256 key, and the kernel $rel cannot check ECDSA signatures (CONFIG_CRYPTO_ECDSA is not set in $T/root/boot/config-$rel): it would refuse every module signed with it ('Key was rejected by service' under Secure Boot)"
+	expect_file_contains "$T/err" "so $T/m.ko is NOT signed"
+	expect_eq "$sum" "$(sha256sum <m.ko)" "m.ko after the refusal"
+	# the headers' config alone tells too
+	rm "root/boot/config-$rel"
+	mkdir -p "root/lib/modules/$rel/build"
+	cp "$KDIR/.config" "root/lib/modules/$rel/build/.config"
+	expect_exit 1 env MODSIGN="$TOP/sign/modsign" MODSIGN_ROOT="$T/root" "$prog" sha256 \
+		"$T/ec/signing_key.pem" "$T/ec/signing_key.x509" "$T/m.ko"
+	expect_file_contains "$T/err" "(CONFIG_CRYPTO_ECDSA is not set in $T/root/lib/modules/$rel/build/.config)"
+	expect_eq "$sum" "$(sha256sum <m.ko)" "m.ko after the second refusal"
+	# a kernel that checks ECDSA: signed, and it verifies
+	sed 's/^# CONFIG_CRYPTO_ECDSA is not set$/CONFIG_CRYPTO_ECDSA=y/' "$KDIR/.config" >"root/lib/modules/$rel/build/.config"
+	expect_exit 0 env MODSIGN="$TOP/sign/modsign" MODSIGN_ROOT="$T/root" "$prog" sha256 \
+		"$T/ec/signing_key.pem" "$T/ec/signing_key.x509" "$T/m.ko"
+	expect_exit 0 "$TOP/sign/modsign" verify --cert "$T/ec/signing_key.x509" m.ko
+	expect_file_contains "$T/out" "OK m.ko ("
 }
 
 # make rotate-keys: the new pair takes the old one's type and curve unless

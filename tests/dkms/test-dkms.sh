@@ -405,6 +405,7 @@ test_install_tool_and_uninstall() {
 	want='usr/local/bin/modsign 755
 usr/local/bin/mok-enroll.sh 755
 usr/local/lib/modsign/dkms-sign-file 755
+usr/local/lib/modsign/modsig-lib.sh 644
 usr/local/share/bash-completion/completions/modsign 644
 usr/local/share/man/man1/modsign.1 644'
 	got=$(cd "$T/root" && find . ! -type d -printf '%P %m\n' | LC_ALL=C sort)

@@ -20,8 +20,10 @@
 #                                 refused saying to install pkcs11-provider,
 #                                 the unit tests (ASan+UBSan) in the root,
 #                                 and the command tests (run.sh) with the
-#                                 root's modsign; about 25 s once the root
-#                                 is made (45 s)
+#                                 root's modsign; prints PASS/FAIL lines
+#                                 and `openssl4: N passed, N failed` (the
+#                                 suite openssl4 of tests/run.sh); about
+#                                 45 s once the root is made (30 to 60 s)
 #
 # The root holds build-essential, pkg-config and the libraries modsign
 # links (liblzma, libzstd, zlib), OpenSSL 4 from experimental over sid's,
@@ -134,7 +136,8 @@ root_env() {
 RELAXED="-Wno-error=deprecated-declarations -Wno-error=discarded-qualifiers -Wno-error=unterminated-string-initialization"
 
 # modsign_in_root WORK: a wrapper, WORK/modsign-in-root, that runs the
-# root's WORK/sign/modsign in the root with /tmp and the tree at their own
+# root's WORK/sign/modsign in the root with /tmp, the tree and the cache
+# (the Debian modules; MODSIGN_CACHE may be outside the tree) at their own
 # paths, in the caller's folder and environment (one process: the PID is
 # modsign's, for tests that signal it).
 modsign_in_root() {
@@ -142,16 +145,16 @@ modsign_in_root() {
 		#!/bin/bash
 		# shellcheck disable=SC2016
 		exec unshare --mount --propagation private -- bash -euo pipefail -c '
-			root=\$1 top=\$2 bin=\$3
-			shift 3
+			root=\$1 top=\$2 cache=\$3 bin=\$4
+			shift 4
 			mount -t proc proc "\$root/proc"
 			mount --rbind /dev "\$root/dev"
-			for d in /tmp "\$top"; do
+			for d in /tmp "\$top" "\$cache"; do
 				mkdir -p "\$root\$d"
 				mount --rbind "\$d" "\$root\$d"
 			done
 			exec chroot "\$root" /bin/sh -c "cd \"\\\$0\" && exec \"\\\$@\"" "\$PWD" "\$bin" "\$@"
-		' modsign-in-root "$ROOT" "$TOP" "$1/sign/modsign" "\$@"
+		' modsign-in-root "$ROOT" "$TOP" "$CACHE" "$1/sign/modsign" "\$@"
 	EOF
 	chmod 755 "$1/modsign-in-root"
 }
@@ -163,8 +166,16 @@ modsign_in_root() {
 # root, and the command tests (tests/modsign/run.sh) on the host, each
 # modsign run the root's build through modsign_in_root (sign-file and the
 # Debian modules stay the host's).
+#
+# It is tests/run.sh's suite `openssl4`: `PASS openssl4/<check>` or `FAIL
+# openssl4/<check>: why` for each of its own checks (the -Werror build, no
+# ENGINE symbol, a pkcs11: key without a provider), and one result line,
+# `openssl4: N passed, N failed`, that adds those to the unit and command
+# tests' own counts (their result lines are shown as `# ...` notes, so
+# that run.sh counts each test once); a part that fails without counting a
+# failure counts one. Exits 1 when anything failed.
 check() {
-	local src=$1 work rc=0 strict=0 t0=$SECONDS v out
+	local src=$1 work strict=0 t0=$SECONDS v out
 	root_env >/dev/null
 	v=$(cat "$DIR/version")
 	work=$(mktemp -d "${TMPDIR:-/tmp}/modsign-openssl4.XXXXXX")
@@ -173,37 +184,70 @@ check() {
 	(cd "$src" && git ls-files -z --cached --others --exclude-standard -- sign tests |
 		cpio -0 -pdmu --quiet "$work") || die "cannot copy $src's sign/ and tests/"
 	rm -rf "$work/sign/build" "$work/sign/modsign"
+	PASSED=0 FAILED=0
 	log "OpenSSL $v: make -C sign with -Werror"
 	# -k: every file that fails, not the first
-	if ! in_root --bind "$work" make -k -s -C sign -j2 >"$work/strict.log" 2>&1; then
+	if in_root --bind "$work" make -k -s -C sign -j2 >"$work/strict.log" 2>&1; then
+		result pass werror-build
+	else
 		strict=1
 		grep -E 'error:' "$work/strict.log" | sort -u >&2 || true
-		log "OpenSSL $v: FAIL: sign/ does not build with -Werror (above); built again without -Werror for: $RELAXED"
+		result fail werror-build "sign/ does not build with -Werror against OpenSSL $v (above); built again without -Werror for: $RELAXED"
 		in_root --bind "$work" make -s -C sign -j2 WARN="-Wall -Wextra -Werror $RELAXED" >&2 ||
 			die "sign/ does not build against OpenSSL $v even so"
 	fi
-	if in_root --bind "$work" nm -D sign/modsign | grep ENGINE >&2; then
-		log "OpenSSL $v: FAIL: sign/modsign references ENGINE symbols (above)"
-		rc=1
+	out=$(in_root --bind "$work" nm -D sign/modsign) || die "nm -D sign/modsign failed in the root"
+	if grep ENGINE <<<"$out" >&2; then
+		result fail no-engine-symbol "sign/modsign references ENGINE symbols (above)"
+	else
+		result pass no-engine-symbol
 	fi
 	# without the ENGINE API, a pkcs11: key needs the provider, and says so
 	modsign_in_root "$work"
 	out=$(cd "$work" && env MODSIGN_PIN=0 OPENSSL_MODULES=/nonexistent ./modsign-in-root sign \
 		"pkcs11:token=t;object=k;type=private" /dev/null none.ko 2>&1) || true
-	if ! grep -qF "built without OpenSSL's ENGINE API" <<<"$out" ||
-		! grep -qF "install pkcs11-provider" <<<"$out"; then
-		log "OpenSSL $v: FAIL: a pkcs11: key without a provider: $out"
-		rc=1
+	if grep -qF "built without OpenSSL's ENGINE API" <<<"$out" &&
+		grep -qF "install pkcs11-provider" <<<"$out"; then
+		result pass pkcs11-key-needs-the-provider
+	else
+		result fail pkcs11-key-needs-the-provider "a pkcs11: key without a provider: $out"
 	fi
 	log "OpenSSL $v: the unit tests (ASan+UBSan)"
-	in_root --bind "$work" make -s -C sign -j2 WARN="-Wall -Wextra -Werror $([ "$strict" == 0 ] || echo "$RELAXED")" unit >&2 ||
-		{ log "OpenSSL $v: FAIL: the unit tests"; rc=1; }
+	part "$work" unit-tests in_root --bind "$work" make -s -C sign -j2 \
+		WARN="-Wall -Wextra -Werror $([ "$strict" == 0 ] || echo "$RELAXED")" unit
 	log "OpenSSL $v: the command tests (tests/modsign/run.sh), modsign run in the root"
-	MODSIGN=$work/modsign-in-root bash "$TOP/tests/modsign/run.sh" >&2 ||
-		{ log "OpenSSL $v: FAIL: the command tests"; rc=1; }
-	[ "$strict" == 0 ] || rc=1
-	[ "$rc" == 0 ] || die "sign/ against OpenSSL $v: see the FAIL lines above ($((SECONDS - t0)) s)"
-	log "OpenSSL $v: -Werror build, unit and command tests passed in $((SECONDS - t0)) s"
+	part "$work" command-tests env MODSIGN="$work/modsign-in-root" bash "$TOP/tests/modsign/run.sh"
+	log "OpenSSL $v: $((SECONDS - t0)) s"
+	echo "openssl4: $PASSED passed, $FAILED failed"
+	[ "$FAILED" == 0 ] || die "sign/ against OpenSSL $v: see the FAIL lines above"
+}
+
+# result pass|fail NAME [WHY]: one of check's own checks
+result() {
+	if [ "$1" == pass ]; then
+		echo "PASS openssl4/$2"
+		PASSED=$((PASSED + 1))
+	else
+		echo "FAIL openssl4/$2: $3"
+		FAILED=$((FAILED + 1))
+	fi
+}
+
+# part WORK NAME CMD...: CMD, tests that print their own PASS/FAIL and
+# result lines; those lines become `# ...` notes, their counts are added
+# to check's, and a CMD that fails without counting a failure counts one.
+part() {
+	local work=$1 name=$2 rc=0 p f
+	shift 2
+	"$@" >"$work/$name.log" 2>&1 || rc=$?
+	sed -E 's/^([A-Za-z0-9_.-]+: [0-9]+ passed, [0-9]+ failed)/# \1/' "$work/$name.log"
+	p=$(awk '/^[A-Za-z0-9_.-]+: [0-9]+ passed, [0-9]+ failed/ { n += $2 } END { print n + 0 }' "$work/$name.log")
+	f=$(awk '/^[A-Za-z0-9_.-]+: [0-9]+ passed, [0-9]+ failed/ { n += $4 } END { print n + 0 }' "$work/$name.log")
+	PASSED=$((PASSED + p))
+	FAILED=$((FAILED + f))
+	if [ "$rc" != 0 ] && [ "$f" == 0 ]; then
+		result fail "$name" "exited $rc (its output above)"
+	fi
 }
 
 case "${1:-}" in
