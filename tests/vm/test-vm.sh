@@ -186,28 +186,41 @@ show_log() {
 }
 
 # leaks_key KEY FILE: the private key's PEM text or its DER bytes are in FILE.
-# The DER search takes 48 bytes from the private exponent and primes (from
-# byte 500 on), a window without a newline or NUL byte so that grep -F can
-# take it as one pattern: a search at disk speed (a hex dump of a 30 MB
-# initramfs searched in bash took 9 s a file).
+# The DER search takes bytes no public file holds, in a window without a
+# newline or NUL byte so that grep -F can take it as one pattern: a search
+# at disk speed (a hex dump of a 30 MB initramfs searched in bash took 9 s
+# a file). An RSA key: 48 bytes from the private exponent and primes (from
+# byte 500 of its DER on). An EC key (make keys KEY_TYPE=ecdsa) is too
+# short for that: its DER holds the private scalar (32 bytes for P-256, 48
+# for P-384) and the public point, which the certificate holds too; the
+# window is 16 bytes of the scalar, printed by openssl pkey -text, or 12
+# or 8 where a newline or NUL cuts every 16 (one P-256 key in a hundred;
+# 8 bytes still match no file by chance).
 leaks_key() {
-	local line der i pat rc=0
+	local line der i pat from=500 len=48 lens=48 rc=0
 	while IFS= read -r line; do
 		[[ "$line" == -----* ]] && continue
 		grep -qaF -- "$line" "$2" && return 0
 	done < <(head -n 6 "$1")
 	read -ra der < <(openssl pkey -in "$1" -outform DER | od -An -v -tx1 | tr '\n' ' ')
+	if [ "${#der[@]}" -lt $((from + len)) ]; then
+		read -ra der < <(openssl pkey -in "$1" -noout -text |
+			sed -n '/^priv:/,/^pub:/{/^ /p}' | tr -d ' :\n' | sed 's/../& /g')
+		from=0 lens='16 12 8'
+	fi
 	pat=$(mktemp)
-	for ((i = 500; i + 48 <= ${#der[@]}; i++)); do
-		[[ " ${der[*]:i:48} " == *" 0a "* || " ${der[*]:i:48} " == *" 00 "* ]] && continue
-		# shellcheck disable=SC2059 # the format is the bytes, as \xHH
-		printf "$(printf '\\x%s' "${der[@]:i:48}")" >"$pat"
-		LC_ALL=C grep -qaF -f "$pat" "$2" || rc=$?
-		rm -f "$pat"
-		return "$rc"
+	for len in $lens; do
+		for ((i = from; i + len <= ${#der[@]}; i++)); do
+			[[ " ${der[*]:i:len} " == *" 0a "* || " ${der[*]:i:len} " == *" 00 "* ]] && continue
+			# shellcheck disable=SC2059 # the format is the bytes, as \xHH
+			printf "$(printf '\\x%s' "${der[@]:i:len}")" >"$pat"
+			LC_ALL=C grep -qaF -f "$pat" "$2" || rc=$?
+			rm -f "$pat"
+			return "$rc"
+		done
 	done
 	rm -f "$pat"
-	echo "vm: ERROR: no 48 bytes of $1 without a newline or NUL to search for" >&2
+	echo "vm: ERROR: no $len bytes of $1 without a newline or NUL to search for" >&2
 	return 0 # counted as a leak: the check fails rather than pass unsearched
 }
 
