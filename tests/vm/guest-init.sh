@@ -532,6 +532,9 @@ stage_post() {
 		check post/ecdsa-cert-enrolled enroll_status enrolled "$ECDSA_CERT"
 		# enrolled, but the kernel has no algorithm for the key
 		check post/ecdsa-cert-not-in-kernel-keyring not_in_proc_keys "$ecdsa_cn"
+		# -2, ENOENT: no ecdsa-nist-p256 algorithm to check it with
+		check post/ecdsa-cert-refused-at-boot contains "$(cat /run/boot-dmesg)" \
+			"integrity: Problem loading X.509 certificate -2"
 		check post/check-agrees-no-ecdsa verdict_agrees "$KIT/ecdsa/hello-3.ko" hello_3 \
 			"will be rejected: signed by $ecdsa_cn with an ECDSA key, which this kernel cannot check (CONFIG_CRYPTO_ECDSA is not set in /boot/config-$(uname -r))"
 		check post/check-json-reason-no-ecdsa json_reason "$KIT/ecdsa/hello-3.ko" no-ecdsa
@@ -566,7 +569,8 @@ stage_post() {
 ecdsa_note() {
 	local ecdsa_cn lines
 	ecdsa_cn=$(cat "$KIT/ecdsa-cn")
-	lines=$(dmesg | grep -iE 'MokListRT|problem|ecdsa|modsign|asymmetric' | tr '\n' ';' | cut -c 1-900)
+	dmesg >/run/boot-dmesg
+	lines=$(grep -iE 'MokListRT|problem|ecdsa|machine keyring' /run/boot-dmesg | tr '\n' ';' | cut -c 1-900)
 	echo "NOTE post/ecdsa-cert: kernel $(uname -r): $ecdsa_cn in /proc/keys: $(grep -cF "$ecdsa_cn" /proc/keys); kernel log: $lines"
 }
 

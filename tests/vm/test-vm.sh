@@ -180,7 +180,8 @@ ROTATED_CHECKS=(secure-boot-on new-key-enrolled old-key-still-enrolled
 # queued beside the kit's key, then enrolled, and the copy it signed refused.
 PRE_ECDSA_CHECKS=(enroll-import-ecdsa-cert status-pending-ecdsa-cert
 	status-kit-key-still-pending)
-POST_ECDSA_CHECKS=(ecdsa-cert-enrolled ecdsa-cert-not-in-kernel-keyring check-agrees-no-ecdsa
+POST_ECDSA_CHECKS=(ecdsa-cert-enrolled ecdsa-cert-not-in-kernel-keyring
+	ecdsa-cert-refused-at-boot check-agrees-no-ecdsa
 	check-json-reason-no-ecdsa rejects-ecdsa)
 REVOKED_CHECKS=(secure-boot-on status-not-enrolled key-not-in-kernel-keyring
 	rejects-kit-key check-agrees-untrusted revoke-again-is-noop
