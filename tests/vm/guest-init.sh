@@ -29,6 +29,9 @@ KIT=/opt/modsign
 # The rotation's keys folder in the guest: certificates and the state file.
 ROT=/run/rotation
 KERNEL_CERT=$KIT/keys/kernel_key.der
+# VM_ECDSA on a kernel without CONFIG_CRYPTO_ECDSA (test-vm.sh): the ECDSA
+# certificate enrolled beside the kit's key, and a copy of hello-3 it signed.
+ECDSA_CERT=$KIT/keys/ecdsa.x509
 LOG=/run/check.log
 
 mount -t proc proc /proc
@@ -386,6 +389,14 @@ stage_pre() {
 	check pre/status-agrees-pending status_agrees
 	check pre/check-agrees-pending verdict_agrees "$KIT/signed/hello-1.ko" hello_1 \
 		"enrollment pending: reboot and confirm in MokManager"
+	if [ -e "$ECDSA_CERT" ]; then
+		# mokutil --import adds the certificate to the pending request
+		# (MokNew), under the new password: one MokManager visit
+		# enrolls it with the kit's key.
+		check pre/enroll-import-ecdsa-cert mok_says "Enroll MOK" --cert "$ECDSA_CERT"
+		check pre/status-pending-ecdsa-cert enroll_status pending "$ECDSA_CERT"
+		check pre/status-kit-key-still-pending enroll_status pending
+	fi
 	if [ -e "$KERNEL_CERT" ]; then
 		# A second request before the reboot joins the first: one
 		# MokManager visit confirms both keys.
@@ -408,6 +419,9 @@ stage_kernel() {
 }
 
 stage_post() {
+	# before any check clears the kernel log: what the boot said of the
+	# ECDSA certificate, and whether the kernel holds it
+	[ ! -e "$ECDSA_CERT" ] || ecdsa_note
 	check post/secure-boot-on secure_boot_on
 	check post/locked-down locked_down
 	check post/sig-enforced-by-secure-boot reads /sys/module/module/parameters/sig_enforce Y
@@ -497,12 +511,35 @@ stage_post() {
 
 	check post/rejects-tampered rejected "$KIT/tampered/hello-2.ko" \
 		"Key was rejected by service" ""
+	# modsign tells a changed module from another key by the digest an
+	# RSA signature holds; an ECDSA one (the kit's key on the VM_ECDSA
+	# kernels that take it) holds none, so it can only say it does not
+	# match
+	local tampered_says="digest mismatch"
+	case "$(openssl x509 -inform DER -in "$KIT/keys/signing_key.x509" -noout -text 2>&1)" in
+	*id-ecPublicKey*) tampered_says="bad signature: the signature value does not match" ;;
+	esac
 	check post/modsign-refuses-tampered modsign_refuses "$KIT/keys/signing_key.x509" \
-		"$KIT/tampered/hello-2.ko" "digest mismatch"
+		"$KIT/tampered/hello-2.ko" "$tampered_says"
 	check post/rejects-foreign-key rejected "$KIT/foreign/hello-3.ko" \
 		"Key was rejected by service" "Loading of module with unavailable key is rejected"
 	check post/rejects-unsigned rejected "$KIT/unsigned/hello-1.ko" \
 		"Key was rejected by service" "Loading of unsigned module is rejected"
+
+	if [ -e "$ECDSA_CERT" ]; then
+		local ecdsa_cn
+		ecdsa_cn=$(cat "$KIT/ecdsa-cn")
+		check post/ecdsa-cert-enrolled enroll_status enrolled "$ECDSA_CERT"
+		# enrolled, but the kernel has no algorithm for the key
+		check post/ecdsa-cert-not-in-kernel-keyring not_in_proc_keys "$ecdsa_cn"
+		# -2, ENOENT: no ecdsa-nist-p256 algorithm to check it with
+		check post/ecdsa-cert-refused-at-boot contains "$(cat /run/boot-dmesg)" \
+			"integrity: Problem loading X.509 certificate -2"
+		check post/check-agrees-no-ecdsa verdict_agrees "$KIT/ecdsa/hello-3.ko" hello_3 \
+			"will be rejected: signed by $ecdsa_cn with an ECDSA key, which this kernel cannot check (CONFIG_CRYPTO_ECDSA is not set in /boot/config-$(uname -r))"
+		check post/check-json-reason-no-ecdsa json_reason "$KIT/ecdsa/hello-3.ko" no-ecdsa
+		check post/rejects-ecdsa ecdsa_rejected "$KIT/ecdsa/hello-3.ko"
+	fi
 
 	check post/status-agrees-enrolled status_agrees
 	# MOK keys go to .machine when shim publishes MokListTrustedRT
@@ -524,6 +561,56 @@ stage_post() {
 	check post/rotate/queue-again-is-noop rotate_says \
 		"the new certificate is already waiting in the enrollment request"
 	check post/rotate/makes-no-key-here no_private_key "$ROT"
+}
+
+# ecdsa_note: a NOTE of what the kernel made of the enrolled ECDSA
+# certificate: whether /proc/keys holds it, and the boot's kernel lines
+# about X.509 certificates and keys.
+ecdsa_note() {
+	local ecdsa_cn lines
+	ecdsa_cn=$(cat "$KIT/ecdsa-cn")
+	dmesg >/run/boot-dmesg
+	lines=$(grep -iE 'MokListRT|problem|ecdsa|machine keyring' /run/boot-dmesg | tr '\n' ';' | cut -c 1-900)
+	echo "NOTE post/ecdsa-cert: kernel $(uname -r): $ecdsa_cn in /proc/keys: $(grep -cF "$ecdsa_cn" /proc/keys); kernel log: $lines"
+}
+
+# json_reason FILE WANT: modsign check --json gives FILE the reason WANT.
+json_reason() {
+	local got
+	got=$(modsign check --json "$1" 2>/dev/null | jq -r .reason)
+	[ "$got" == "$2" ] || {
+		echo "reason '$got', want '$2'"
+		return 1
+	}
+}
+
+# ecdsa_rejected FILE: the kernel refuses FILE (signed with an ECDSA key it
+# cannot check) with the error a user sees; insmod's error and the kernel's
+# lines go to a NOTE.
+ecdsa_rejected() {
+	local out log
+	dmesg -c >/dev/null
+	if out=$(insmod "$1" 2>&1); then
+		rmmod "$(modinfo -F name "$1")"
+		echo "$1 was loaded"
+		return 1
+	fi
+	log=$(dmesg | tr '\n' ';' | cut -c 1-400)
+	echo "NOTE post/ecdsa-refusal: kernel $(uname -r): insmod: $out; dmesg: $log" >/dev/console
+	contains "$out" "Key was rejected by service" || return 1
+	# the kernel never loaded the key (post/ecdsa-cert-not-in-kernel-keyring)
+	contains "$log" "Loading of module with unavailable key is rejected"
+}
+
+not_in_proc_keys() { # CN
+	local keys
+	keys=$(cat /proc/keys)
+	case "$keys" in
+	*"$1: "*)
+		echo "$1 is in /proc/keys"
+		return 1
+		;;
+	esac
 }
 
 # rotation_keys [STATE]: the rotation's keys folder as the host made it,

@@ -63,8 +63,22 @@
 # kernel's decoder. t6.12 has no DKMS payload (its rotation, if asked,
 # re-signs on the host: rotate_resign).
 #
+# ECDSA keys (issue #25, docs/user-guide.md "ECDSA keys"): on each series in
+# VM_ECDSA whose kernel config has CONFIG_CRYPTO_ECDSA (t6.12 by default),
+# the kit's own pair is ECDSA P-256 (make keys KEY_TYPE=ecdsa before make
+# sign), so MokManager enrolls the EC certificate and every post check runs
+# with it. On one whose config lacks it (Debian 12's 6.1 by default) the
+# kit's pair stays RSA; the host makes an ECDSA P-256 pair beside it (make
+# keys KEYDIR=..., under another host name so its CN differs), checks that
+# make sign refuses it for that kernel, and signs a copy of hello-3 with it
+# through the kernel's sign-file. The pre stage queues its certificate
+# beside the kit's (mokutil --import adds to the pending request: one
+# MokManager visit enrolls both), and the post stage sees modsign check say
+# no-ecdsa and the kernel refuse the copy. Its private key stays on the
+# host, like the others.
+#
 # Variables: VM_KERNELS, VM_KERNEL_SIGNING (a series, or none), VM_ROTATE
-# (a series, or none),
+# (a series, or none), VM_ECDSA (series, default "6.1 t6.12", or none),
 # ACCEL=kvm (real hardware only; TCG by default),
 # VM_TIMEOUT (seconds per boot, default 420),
 # VM_DKMS=none (skip the DKMS-built modules: dkms-payload.sh),
@@ -83,6 +97,7 @@ ACCEL=${ACCEL:-tcg}
 VM_TIMEOUT=${VM_TIMEOUT:-420}
 VM_SABOTAGE=${VM_SABOTAGE:-}
 VM_DKMS=${VM_DKMS:-yes}
+VM_ECDSA=${VM_ECDSA:-6.1 t6.12}
 # The kernels on which the kit's own DKMS package is built and loaded: the
 # last of Debian 12's (dkms 3.0.10, whose CRC64 .ko.xz the package's
 # POST_BUILD writes again) and t7 (trixie's dkms 3.2.2 in the trixie
@@ -161,6 +176,13 @@ ROTATED_CHECKS=(secure-boot-on new-key-enrolled old-key-still-enrolled
 	old-key-module-unloads installed-signed-by-new-key installed-modules-load
 	delete-refused-while-old-key-module-installed no-deletion-queued
 	delete-queued-once-re-signed old-key-deletion-queued)
+# VM_ECDSA on a kernel without CONFIG_CRYPTO_ECDSA: the ECDSA certificate
+# queued beside the kit's key, then enrolled, and the copy it signed refused.
+PRE_ECDSA_CHECKS=(enroll-import-ecdsa-cert status-pending-ecdsa-cert
+	status-kit-key-still-pending)
+POST_ECDSA_CHECKS=(ecdsa-cert-enrolled ecdsa-cert-not-in-kernel-keyring
+	ecdsa-cert-refused-at-boot check-agrees-no-ecdsa
+	check-json-reason-no-ecdsa rejects-ecdsa)
 REVOKED_CHECKS=(secure-boot-on status-not-enrolled key-not-in-kernel-keyring
 	rejects-kit-key check-agrees-untrusted revoke-again-is-noop
 	new-key-enrolled rotation-done status-agrees-revoked
@@ -186,28 +208,41 @@ show_log() {
 }
 
 # leaks_key KEY FILE: the private key's PEM text or its DER bytes are in FILE.
-# The DER search takes 48 bytes from the private exponent and primes (from
-# byte 500 on), a window without a newline or NUL byte so that grep -F can
-# take it as one pattern: a search at disk speed (a hex dump of a 30 MB
-# initramfs searched in bash took 9 s a file).
+# The DER search takes bytes no public file holds, in a window without a
+# newline or NUL byte so that grep -F can take it as one pattern: a search
+# at disk speed (a hex dump of a 30 MB initramfs searched in bash took 9 s
+# a file). An RSA key: 48 bytes from the private exponent and primes (from
+# byte 500 of its DER on). An EC key (make keys KEY_TYPE=ecdsa) is too
+# short for that: its DER holds the private scalar (32 bytes for P-256, 48
+# for P-384) and the public point, which the certificate holds too; the
+# window is 16 bytes of the scalar, printed by openssl pkey -text, or 12
+# or 8 where a newline or NUL cuts every 16 (one P-256 key in a hundred;
+# 8 bytes still match no file by chance).
 leaks_key() {
-	local line der i pat rc=0
+	local line der i pat from=500 len=48 lens=48 rc=0
 	while IFS= read -r line; do
 		[[ "$line" == -----* ]] && continue
 		grep -qaF -- "$line" "$2" && return 0
 	done < <(head -n 6 "$1")
 	read -ra der < <(openssl pkey -in "$1" -outform DER | od -An -v -tx1 | tr '\n' ' ')
+	if [ "${#der[@]}" -lt $((from + len)) ]; then
+		read -ra der < <(openssl pkey -in "$1" -noout -text |
+			sed -n '/^priv:/,/^pub:/{/^ /p}' | tr -d ' :\n' | sed 's/../& /g')
+		from=0 lens='16 12 8'
+	fi
 	pat=$(mktemp)
-	for ((i = 500; i + 48 <= ${#der[@]}; i++)); do
-		[[ " ${der[*]:i:48} " == *" 0a "* || " ${der[*]:i:48} " == *" 00 "* ]] && continue
-		# shellcheck disable=SC2059 # the format is the bytes, as \xHH
-		printf "$(printf '\\x%s' "${der[@]:i:48}")" >"$pat"
-		LC_ALL=C grep -qaF -f "$pat" "$2" || rc=$?
-		rm -f "$pat"
-		return "$rc"
+	for len in $lens; do
+		for ((i = from; i + len <= ${#der[@]}; i++)); do
+			[[ " ${der[*]:i:len} " == *" 0a "* || " ${der[*]:i:len} " == *" 00 "* ]] && continue
+			# shellcheck disable=SC2059 # the format is the bytes, as \xHH
+			printf "$(printf '\\x%s' "${der[@]:i:len}")" >"$pat"
+			LC_ALL=C grep -qaF -f "$pat" "$2" || rc=$?
+			rm -f "$pat"
+			return "$rc"
+		done
 	done
 	rm -f "$pat"
-	echo "vm: ERROR: no 48 bytes of $1 without a newline or NUL to search for" >&2
+	echo "vm: ERROR: no $len bytes of $1 without a newline or NUL to search for" >&2
 	return 0 # counted as a leak: the check fails rather than pass unsearched
 }
 
@@ -342,6 +377,10 @@ status_payload() {
 	cp "$p/unsigned/hello-4.ko" "$t/extra/unsigned/"
 	cp "$p/tampered/hello-2.ko" "$t/extra/tampered/"
 	cp "$p/foreign/hello-3.ko" "$t/extra/foreign/"
+	if [ -d "$p/ecdsa" ]; then
+		mkdir -p "$t/extra/ecdsa"
+		cp "$p/ecdsa/hello-3.ko" "$t/extra/ecdsa/"
+	fi
 	f=$(find "$moddir/kernel" -name 'crc8.ko*' | sed -n 1p)
 	case "$f" in
 	*.xz) xz -dc "$f" >"$t/extra/tampered/crc8.ko" ;;
@@ -473,6 +512,48 @@ rotate_end() {
 	fi
 }
 
+# ecdsa_kit PAYLOAD: the kit's pair is ECDSA P-256 (VM_ECDSA, a kernel
+# with CONFIG_CRYPTO_ECDSA), and the modules make sign wrote verify with it.
+ecdsa_kit() {
+	local p=$1 text out
+	text=$(openssl x509 -inform DER -in "$p/keys/signing_key.x509" -noout -text 2>&1)
+	if grep -q 'Public Key Algorithm: id-ecPublicKey' <<<"$text" &&
+		grep -q 'ASN1 OID: prime256v1' <<<"$text" &&
+		out=$("$MODSIGN" verify --cert "$p/keys/signing_key.x509" "$p"/signed/*.ko 2>&1); then
+		pass "$rel/host/kit-key-is-ecdsa-p256"
+	else
+		flunk "$rel/host/kit-key-is-ecdsa-p256: $(grep -E 'Public Key Algorithm|ASN1 OID' <<<"$text" | tr -s ' \n' ' ') ${out:-}"
+	fi
+}
+
+# ecdsa_copy PAYLOAD: a kernel without CONFIG_CRYPTO_ECDSA in VM_ECDSA: an
+# ECDSA P-256 pair made by make keys in a folder of its own (under another
+# host name, so that its CN is not the kit's key's); make sign refuses it
+# for this kernel and leaves every module as it was; a copy of hello-3
+# signed with it by the kernel's own sign-file, and its certificate and
+# CN, go to the guest.
+ecdsa_copy() {
+	local p=$1 d=$w/ecdsa-keys before out rc=0 same=changed
+	unshare --uts bash -c 'hostname ecdsa-test && exec "$@"' _ \
+		make -C "$w/tree" keys KEY_TYPE=ecdsa KEYDIR="$d" >>"$w/build.log" 2>&1 || return 1
+	before=$(cd "$w/tree/modules" && sha256sum ./*.ko)
+	out=$(make -C "$w/tree" sign KDIR="$kdir" KEYDIR="$d" 2>&1) || rc=$?
+	echo "$out" >>"$w/build.log"
+	[ "$(cd "$w/tree/modules" && sha256sum ./*.ko)" != "$before" ] || same=unchanged
+	if [ "$rc" != 0 ] && [ "$same" == unchanged ] &&
+		grep -qF "is an ECDSA P-256 key, and the kernel of $kdir cannot check ECDSA signatures (CONFIG_CRYPTO_ECDSA is not set in" <<<"$out"; then
+		pass "$rel/host/make-sign-refuses-ecdsa-key"
+	else
+		flunk "$rel/host/make-sign-refuses-ecdsa-key: exit $rc, modules $same: $(grep -F 'modsign: ' <<<"$out" | tr '\n' ' ' | cut -c 1-400)"
+	fi
+	mkdir -p "$p/ecdsa"
+	cp "$p/unsigned/hello-3.ko" "$p/ecdsa/"
+	host_sign "$d/signing_key.pem" "$d/signing_key.x509" "$p/ecdsa/hello-3.ko" || return 1
+	cp "$d/signing_key.x509" "$p/keys/ecdsa.x509"
+	openssl x509 -inform DER -in "$d/signing_key.x509" -noout -subject \
+		-nameopt multiline | sed -n 's/^ *commonName *= //p' >"$p/ecdsa-cn"
+}
+
 prepare() { # SERIES
 	local env kdir moddir vmlinuz config m benv=$boot_env userspace=''
 	env=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel "$1")
@@ -481,6 +562,13 @@ prepare() { # SERIES
 	moddir=$(sed -n 's/^MODDIR=//p' "$env")
 	vmlinuz=$(sed -n 's/^VMLINUZ=//p' "$env")
 	config=$(sed -n 's/^CONFIG=//p' "$env")
+	# VM_ECDSA (see the top): the kit's pair is ECDSA where this kernel
+	# can check it; where it cannot, an ECDSA-signed copy is refused
+	local ecdsa=
+	if [[ " $VM_ECDSA " == *" $1 "* ]]; then
+		ecdsa=refused
+		! grep -qE '^CONFIG_CRYPTO_ECDSA=[ym]$' "$config" || ecdsa=kit
+	fi
 	if trixie "$1"; then
 		benv=$(bash "$TOP/tests/lib/fetch-debian.sh" boot trixie)
 		userspace=$(sed -n 's/^ROOT=//p' "$(bash "$TOP/tests/lib/fetch-debian.sh" userspace trixie)")
@@ -504,6 +592,13 @@ prepare() { # SERIES
 		return 1
 	}
 	cp "$w/tree/modules/"*.ko "$p/unsigned/"
+	if [ "$ecdsa" == kit ]; then
+		echo "vm: $rel: the kit's key pair is ECDSA P-256 (make keys KEY_TYPE=ecdsa)"
+		kit_make "$1" keys KEY_TYPE=ecdsa >>"$w/build.log" 2>&1 || {
+			tail -n 30 "$w/build.log"
+			return 1
+		}
+	fi
 	kit_make "$1" sign >>"$w/build.log" 2>&1 || {
 		tail -n 30 "$w/build.log"
 		return 1
@@ -523,6 +618,16 @@ prepare() { # SERIES
 	cp "$p/unsigned/hello-3.ko" "$p/foreign/"
 	host_sign "$w/foreign.pem" "$w/foreign.x509" "$p/foreign/hello-3.ko"
 	local key=$w/tree/keys/signing_key.pem cert=$w/tree/keys/signing_key.x509
+	case "$ecdsa" in
+	kit) ecdsa_kit "$p" ;;
+	refused)
+		echo "vm: $rel: an ECDSA P-256 pair beside the kit's RSA one (no CONFIG_CRYPTO_ECDSA here): make sign must refuse it; the guest gets a copy of hello-3 it signed"
+		ecdsa_copy "$p" || {
+			tail -n 30 "$w/build.log"
+			return 1
+		}
+		;;
+	esac
 	if [ "$VM_SABOTAGE" == unenrolled-key ]; then
 		echo "vm: VM_SABOTAGE=unenrolled-key: the kit's modules are signed with a key that is never enrolled"
 		key=$w/foreign.pem cert=$w/foreign.x509
@@ -662,7 +767,8 @@ prepare() { # SERIES
 	local f k leaked=
 	while IFS= read -r -d '' f; do
 		for k in "$w/tree/keys/signing_key.pem" "$w/tree/keys/kernel_key.pem" "$w/foreign.pem" \
-			"$w/tree/keys/retired/"*/signing_key.pem "$w/expired/key.pem"; do
+			"$w/tree/keys/retired/"*/signing_key.pem "$w/expired/key.pem" \
+			"$w/ecdsa-keys/signing_key.pem"; do
 			[ ! -e "$k" ] || ! leaks_key "$k" "$f" || leaked+=" $(basename "$k") in $f"
 		done
 	done < <(find "$w/esp" -type f -print0)
@@ -671,13 +777,20 @@ prepare() { # SERIES
 	else
 		flunk "$rel/host/private-key-not-in-initramfs-or-esp: found in$leaked"
 	fi
-	cat "$w/initrd.img" "$w/tree/keys/signing_key.pem" >"$w/planted"
-	openssl pkey -in "$w/tree/keys/signing_key.pem" -outform DER >"$w/planted.der"
-	if leaks_key "$w/tree/keys/signing_key.pem" "$w/planted" &&
-		leaks_key "$w/tree/keys/signing_key.pem" "$w/planted.der"; then
+	# the kit's key (ECDSA on the VM_ECDSA kernels that take it) and the
+	# ECDSA pair beside an RSA one
+	local missed=
+	for k in "$w/tree/keys/signing_key.pem" "$w/ecdsa-keys/signing_key.pem"; do
+		[ -e "$k" ] || continue
+		cat "$w/initrd.img" "$k" >"$w/planted"
+		openssl pkey -in "$k" -outform DER >"$w/planted.der"
+		leaks_key "$k" "$w/planted" && leaks_key "$k" "$w/planted.der" ||
+			missed+=" ${k#"$w/"}"
+	done
+	if [ -z "$missed" ]; then
 		pass "$rel/host/key-search-finds-a-planted-key"
 	else
-		flunk "$rel/host/key-search-finds-a-planted-key: the search missed it"
+		flunk "$rel/host/key-search-finds-a-planted-key: the search missed$missed"
 	fi
 	rm -f "$w/planted" "$w/planted.der"
 }
@@ -743,7 +856,7 @@ mokmanager_boot() {
 }
 
 run_kernel() { # SERIES [NEXT SERIES]
-	local series=$1 t0 t1 t2 t3 t4 ok=0 ks=0 rt=0 pre_checks=("${PRE_CHECKS[@]}")
+	local series=$1 t0 t1 t2 t3 t4 ok=0 ks=0 rt=0 ec=0 pre_checks=("${PRE_CHECKS[@]}")
 	[ "$series" != "$VM_KERNEL_SIGNING" ] || ks=1
 	[ "$series" != "$VM_ROTATE" ] || rt=1
 	mok_keys=1
@@ -755,6 +868,10 @@ run_kernel() { # SERIES [NEXT SERIES]
 	fi
 	[ -z "${2:-}" ] || prepare_start "$2"
 	t1=$SECONDS
+	if [ -e "$w/payload/keys/ecdsa.x509" ]; then
+		ec=1
+		pre_checks+=("${PRE_ECDSA_CHECKS[@]}")
+	fi
 	if [ "$ks" == 1 ]; then
 		echo "vm: $rel: boot 0, the kit-signed kernel before enrollment"
 		boot_refused kernel-before vmlinuz-kit
@@ -770,7 +887,9 @@ run_kernel() { # SERIES [NEXT SERIES]
 	t2=$SECONDS
 	echo "vm: $rel: boot 2 (MokManager, then modsign_stage=post)"
 	ok=0
-	[ "$ks" == 0 ] || mok_keys=3
+	# the kit's key, the kernel key and the expired certificate, the
+	# ECDSA certificate: one request
+	mok_keys=$((1 + 2 * ks + ec))
 	if boot post vmlinuz post "$([ "$rt" == 0 ] || echo modsign_rotate=1)"; then
 		if grep -q "MOKMANAGER enrolled" "$w/run-qemu-post.txt"; then
 			pass "$rel/post/mokmanager-enrolled-the-key"
@@ -796,6 +915,16 @@ run_kernel() { # SERIES [NEXT SERIES]
 		fi
 		[ "$ks" == 0 ] || post_checks+=(kernel-key-enrolled "${EXPIRED_CHECKS[@]}")
 		[ "$rt" == 0 ] || post_checks+=("${POST_ROTATE_CHECKS[@]}")
+		if [ "$ec" == 1 ]; then
+			post_checks+=("${POST_ECDSA_CHECKS[@]}")
+			# the screen listed both keys of the one request
+			if grep -aq "View key 1" "$w/serial-post.log"; then
+				pass "$rel/post/mokmanager-listed-the-ecdsa-cert-too"
+			else
+				flunk "$rel/post/mokmanager-listed-the-ecdsa-cert-too: no 'View key 1' in MokManager's screens"
+				ok=1
+			fi
+		fi
 		check_results post "$w/serial-post.log" "$rel" "${post_checks[@]}" || ok=1
 	else
 		ok=1
