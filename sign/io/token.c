@@ -8,14 +8,18 @@
  */
 #include "token.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sys/socket.h>
@@ -204,21 +208,95 @@ static int peer_is(const struct sockaddr_un *sa, socklen_t len,
 	return i < sizeof(sa->sun_path) ? !path[i] : 1;
 }
 
+/* Shuts down fd if it is a connection to the server's socket
+ * (async-signal-safe). */
+static void shut_if_server(int fd)
+{
+	struct sockaddr_un sa;
+	socklen_t len = sizeof(sa);
+
+	if (getpeername(fd, (struct sockaddr *)&sa, &len) ||
+	    sa.sun_family != AF_UNIX)
+		return;
+	if (peer_is(&sa, len, sock_of_server.path) ||
+	    peer_is(&sa, len, sock_of_server.real))
+		shutdown(fd, SHUT_RDWR);
+}
+
+/*
+ * One shutdown is not enough: p11-kit-client 0.25 (Debian 13) takes the
+ * end of its first connection, in the middle of C_Initialize's handshake,
+ * for a server of an older protocol, and connects again at once with
+ * version 0, and waits on that connection as long. So the first stop
+ * signal also wakes this thread (started with the server noted, every
+ * signal blocked in it), which shuts down every connection to the server
+ * until the process ends, a new one included, every 20 ms.
+ */
+static struct {
+	sem_t wake;
+	volatile sig_atomic_t ready;
+} watchdog;
+
+static void shut_server_connections(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int fd;
+
+	if (!d) {
+		for (fd = 0; fd < sock_of_server.max_fd; fd++)
+			shut_if_server(fd);
+		return;
+	}
+	while ((e = readdir(d)))
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9' &&
+		    (fd = atoi(e->d_name)) != dirfd(d))
+			shut_if_server(fd);
+	closedir(d);
+}
+
+static void *watchdog_run(void *arg)
+{
+	const struct timespec pause = { 0, 20 * 1000 * 1000 };
+
+	(void)arg;
+	while (sem_wait(&watchdog.wake))
+		if (errno != EINTR)
+			return NULL;
+	for (;;) {
+		shut_server_connections();
+		nanosleep(&pause, NULL);
+	}
+	return NULL;
+}
+
+/* Starts the watchdog, once; without it (no thread), token_interrupt's
+ * one shutdown still ends a client that does not connect again. */
+static void watchdog_start(void)
+{
+	sigset_t all, old;
+	pthread_t t;
+
+	if (watchdog.ready || sem_init(&watchdog.wake, 0, 0))
+		return;
+	sigfillset(&all);
+	if (pthread_sigmask(SIG_SETMASK, &all, &old))
+		return;
+	if (!pthread_create(&t, NULL, watchdog_run, NULL)) {
+		pthread_detach(t);
+		watchdog.ready = 1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 void token_interrupt(void)
 {
 	int fd, saved = errno;
 
-	for (fd = 0; fd < sock_of_server.max_fd; fd++) {
-		struct sockaddr_un sa;
-		socklen_t len = sizeof(sa);
-
-		if (getpeername(fd, (struct sockaddr *)&sa, &len) ||
-		    sa.sun_family != AF_UNIX)
-			continue;
-		if (peer_is(&sa, len, sock_of_server.path) ||
-		    peer_is(&sa, len, sock_of_server.real))
-			shutdown(fd, SHUT_RDWR);
-	}
+	for (fd = 0; fd < sock_of_server.max_fd; fd++)
+		shut_if_server(fd);
+	if (watchdog.ready)
+		sem_post(&watchdog.wake);
 	errno = saved;
 }
 
@@ -236,6 +314,7 @@ static void note_server_socket(const char *path)
 	sock_of_server.max_fd = max < 1024  ? 1024 :
 				max > 65536 ? 65536 :
 					      (int)max;
+	watchdog_start();
 }
 
 /* Whether the PKCS#11 module is p11-kit's client, which forwards every

@@ -44,6 +44,9 @@ const char *token_server(void);
  * socket. The call then fails, and p11-kit-client fails every later one.
  * For a server that accepted the connection and never answers (a frozen
  * signing host behind a live SSH forward), when a signal says to stop.
+ * It also wakes a thread that goes on shutting down every connection to
+ * the server until the process ends: p11-kit-client 0.25 connects again
+ * when its first connection ends in C_Initialize's handshake.
  * Async-signal-safe; does nothing for a token on this machine.
  */
 void token_interrupt(void);
