@@ -296,11 +296,36 @@ test_wrong_pin_or_missing_key_touch_nothing() {
 	untouched d
 }
 
+# libp11 0.4.13 (Debian 13's libengine-pkcs11-openssl) waits forever for a
+# session once the server's connection is gone (pkcs11_get_session; fixed
+# in 0.4.14, libp11 commit 967fb11): no signal ends that wait. There the
+# tests of a dead or frozen server mid-batch take modsign's default route,
+# which must then be the provider; elsewhere the engine's, as the others.
+engine_unless_it_hangs() {
+	local v
+	v=$(dpkg-query -W -f='${Version}' libengine-pkcs11-openssl 2>/dev/null) || v=
+	DEFAULT_ROUTE=
+	case "$v" in
+	0.4.13-*)
+		export MODSIGN_PKCS11=auto
+		DEFAULT_ROUTE=1
+		note "farm: libp11 $v waits forever once the server is gone (fixed in 0.4.14): $1 takes modsign's default route, which must be the provider"
+		;;
+	esac
+}
+
+# default_route_is_provider ERR: where engine_unless_it_hangs took the
+# default route, it was the provider's.
+default_route_is_provider() {
+	[ -z "$DEFAULT_ROUTE" ] || expect_file_contains "$1" "through OpenSSL's pkcs11 provider"
+}
+
 # The server dies in the middle of a batch: the batch stops, says so
 # once, and every module is either untouched or signed as with the key
 # file; a second run, with the server back, finishes the job.
 test_server_killed_mid_batch() {
 	local pid rc=0 n changed
+	engine_unless_it_hangs server_killed_mid_batch
 	start_server
 	cp -a "$SHARED/plain" d
 	touch -d 2001-01-01 d/*.ko
@@ -314,6 +339,7 @@ test_server_killed_mid_batch() {
 	kill_server
 	wait "$pid" || rc=$?
 	expect_eq 1 "$rc" "modsign's exit status after the server died"
+	default_route_is_provider err
 	expect_file_contains err "modsign: ERROR: $RURI: the token stopped signing"
 	expect_file_contains err "it is reached through the p11-kit server at $ADDR: check that the server still runs on the signing host"
 	expect_file_contains err "modules are unchanged: run the same command again to sign them"
@@ -468,6 +494,7 @@ test_frozen_server_while_loading_the_key() {
 # no temporary file left.
 test_frozen_server_mid_batch() {
 	local sig pid n changed
+	engine_unless_it_hangs frozen_server_mid_batch
 	for sig in TERM INT; do
 		start_server
 		rm -rf d
@@ -483,6 +510,7 @@ test_frozen_server_mid_batch() {
 		blocked_on_socket "$pid"
 		stopped_within "$sig" "$pid"
 		expect_eq 1 "$RC" "exit status after SIG$sig"
+		default_route_is_provider err
 		n=$(find d -name '*.ko' | wc -l)
 		changed=$(signed_count d)
 		expect_file_contains err "modsign: ERROR: interrupted by SIG$sig: $changed of $n modules signed, the rest unchanged: run the same command again to sign them"
