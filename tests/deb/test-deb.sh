@@ -216,6 +216,16 @@ test_install_and_purge_in_sandbox() {
 	expect_exit 0 sandbox_run test -x /usr/lib/modsign/dkms-sign-file
 	expect_exit 0 sandbox_run test -f /usr/lib/modsign/modsig-lib.sh
 	expect_exit 0 sandbox_run man -w modsign
+	# the installed tools sign with the copy's key: modsign itself, and
+	# DKMS's sign program, which must find the packaged modsign beside it
+	# (an ELF object with a .modinfo section stands for a module)
+	printf 'static const char l[] __attribute__((section(".modinfo"), used)) = "license=GPL";\n' >m.c
+	gcc -c m.c -o a.ko
+	cp a.ko b.ko
+	expect_exit 0 sandbox_run modsign sign "$C1/keys/signing_key.pem" "$C1/keys/signing_key.x509" "$T/a.ko"
+	expect_exit 0 sandbox_run /usr/lib/modsign/dkms-sign-file sha256 "$C1/keys/signing_key.pem" "$C1/keys/signing_key.x509" "$T/b.ko"
+	expect_exit 0 sandbox_run modsign verify --cert "$C1/keys/signing_key.x509" "$T/a.ko" "$T/b.ko"
+	[ "$(grep -c '^OK ' "$T/out")" == 2 ] || fail "modsign verify: $(cat "$T/out")"
 	# no DKMS configuration and no key written on install
 	list_files >installed
 	LC_ALL=C comm -13 before installed | sed 's/ [a-z]$//' >added
