@@ -49,7 +49,7 @@ resolve_kdir = kdir="$(KDIR_FOUND)" && [ -n "$$kdir" ]
 .PHONY: all modules modsign deps keys rotate-keys kernel-keys rotate-kernel-keys \
 	sign sign-kernel verify install enroll enroll-kernel check test-deps \
 	vm-check bench clean help install-tool uninstall-tool dkms-key dkms-key-remove \
-	dkms-install dkms-remove
+	dkms-install dkms-remove deb
 
 all: modules modsign
 
@@ -186,6 +186,26 @@ dkms-install:
 dkms-remove:
 	@$(SCRIPTS)/dkms-install.sh remove
 
+# deb: the kit's tools as a Debian package (docs/debian-package.md):
+# dpkg-buildpackage in a copy of what the package is built from, under
+# build/deb/ (dpkg-buildpackage writes beside the source and into debian/,
+# so the tree stays as it was); the .deb files land in build/. Never keys/.
+DEB_SOURCES = COPYING Makefile README.md debian docs mok-enroll.sh scripts sign
+deb:
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || { \
+		echo "modsign: ERROR: make deb: dpkg-buildpackage or dh is missing: install dpkg-dev and debhelper (scripts/setup.sh test does)" >&2; exit 1; }
+	@rm -rf "$(CURDIR)/build/deb" && mkdir -p "$(CURDIR)/build/deb/modsign"
+	@tar -C "$(CURDIR)" --exclude=sign/build --exclude=sign/modsign -cf - $(DEB_SOURCES) | \
+		tar -C "$(CURDIR)/build/deb/modsign" -xf -
+	@echo "make deb: dpkg-buildpackage -us -uc -b in build/deb/modsign (log: build/deb/build.log)"
+	@cd "$(CURDIR)/build/deb/modsign" && umask 022 && \
+		dpkg-buildpackage -us -uc -b >"$(CURDIR)/build/deb/build.log" 2>&1 || { \
+		tail -n 30 "$(CURDIR)/build/deb/build.log" >&2; \
+		echo "modsign: ERROR: make deb: dpkg-buildpackage failed: its log is build/deb/build.log" >&2; exit 1; }
+	@rm -f "$(CURDIR)"/build/modsign_*.deb "$(CURDIR)"/build/modsign-dbgsym_*.deb
+	@cp "$(CURDIR)"/build/deb/*.deb "$(CURDIR)/build/"
+	@cd "$(CURDIR)/build" && for f in deb/*.deb; do echo "make deb: build/$${f#deb/}"; done
+
 help:
 	@echo 'modsign: build, sign and enroll kernel modules for UEFI Secure Boot'
 	@echo
@@ -222,6 +242,7 @@ help:
 	@echo '  make dkms-install (root) modules/ as a DKMS package, built, signed with the kit key and installed'
 	@echo '                    for every kernel with headers (or KERNELVER="r1 r2"), rebuilt on kernel upgrades'
 	@echo '  make dkms-remove  (root) dkms remove --all of that package, and its /usr/src folder'
+	@echo '  make deb          the kit'"'"'s tools as a Debian package, build/modsign_<version>_<arch>.deb (docs/debian-package.md)'
 	@echo '  make help         this list'
 	@echo
 	@echo 'Variables: KDIR=<kernel build folder> KEY_TYPE=rsa|ecdsa KEY_BITS=2048|3072|4096 KEY_CURVE=P-256|P-384'

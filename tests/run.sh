@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Runs the test suites and adds up their results.
 #
-#   tests/run.sh [SUITE...]    SUITE: docs build faults keys install enroll kernel dkms modsign fuzz openssl4 farm rotate trixie vm
+#   tests/run.sh [SUITE...]    SUITE: docs build faults keys install enroll kernel dkms modsign fuzz openssl4 farm rotate deb trixie vm
 #                              (default: all, in that order)
 #
 # SKIP="SUITE..." (make check SKIP=...) leaves those suites out.
@@ -60,10 +60,11 @@ declare -A suites=(
 	[openssl4]="bash $here/lib/openssl4-root.sh check"
 	[farm]="bash $here/farm/test-farm.sh"
 	[rotate]="bash $here/rotate/test-rotate.sh"
+	[deb]="bash $here/deb/test-deb.sh"
 	[trixie]="bash $here/trixie/test-trixie-host.sh"
 	[vm]="bash $here/vm/test-vm.sh"
 )
-order=(docs build faults keys install enroll kernel dkms modsign fuzz openssl4 farm rotate trixie vm)
+order=(docs build faults keys install enroll kernel dkms modsign fuzz openssl4 farm rotate deb trixie vm)
 [ $# -eq 0 ] || order=("$@")
 for name in ${skip}; do
 	[ -n "${suites[$name]:-}" ] || {
