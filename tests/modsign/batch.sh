@@ -741,6 +741,85 @@ test_sigkill_leaves_whole_modules() {
 	[ "$partial" -gt 0 ] || fail "no kill landed in the middle of a run:$line"
 }
 
+# ---- the phases of a batch (write, sync, rename, sync) ----
+
+# A batch syncs in groups, not per module: a sync (fsync, fdatasync,
+# syncfs) per module and folder made a 4023-module run wait on the disk
+# some 6700 times (issue #25).
+test_batch_syncs_in_groups() {
+	local syncs
+	command -v strace >/dev/null || fail "strace is not installed"
+	plain_tree t
+	expect_exit 0 strace -f -qq -o trace.txt -e trace=fsync,fdatasync,syncfs \
+		"$MODSIGN" sign -j 2 -r t "$KEY" "$CERT"
+	expect_file_contains "$T/out" "modsign: $NPLAIN signed, 0 skipped, 0 failed"
+	syncs=$(grep -cE '(fsync|fdatasync|syncfs)\(' trace.txt || true)
+	note "sync calls for $NPLAIN modules at -j 2: $syncs"
+	[ "$syncs" -le $((NPLAIN / 10)) ] ||
+		fail "$syncs sync calls for $NPLAIN modules (at most $((NPLAIN / 10))): $(sort trace.txt | uniq -c | sort -rn | sed -n 1,5p)"
+	expect_eq "$NPLAIN" "$(check_tree t "$SHARED/plain")" "signed"
+}
+
+# kill_at_call SYSCALL WHEN: a run of sign -j 2 over t killed (SIGKILL,
+# from strace) when it enters its WHEN-th SYSCALL; prints how many
+# temporary files it left
+kill_at_call() {
+	strace -f -qq -o /dev/null -e trace="$1" -e inject="$1:signal=KILL:when=$2" \
+		"$MODSIGN" sign -j 2 -r t "$KEY" "$CERT" >kill.out 2>&1 &&
+		fail "the run was not killed at $1 number $2: $(cat kill.out)"
+	temps t | wc -l
+}
+
+# after_kill WHAT: the next run removes what a killed run left and signs
+# every module
+after_kill() {
+	expect_exit 0 "$MODSIGN" sign -j 2 -r t "$KEY" "$CERT"
+	expect_eq "" "$(temps t)" "temporary files after the next run ($1)"
+	expect_eq "$NPLAIN" "$(check_tree t "$SHARED/plain")" "signed after the next run ($1)"
+}
+
+# Killed once every new module of the group is written, before the first
+# sync: the modules are all the originals, the temporary files are left,
+# and the next run removes them.
+test_sigkill_before_the_sync() {
+	local stale
+	command -v strace >/dev/null || fail "strace is not installed"
+	plain_tree t
+	stale=$(kill_at_call syncfs 1)
+	expect_eq 0 "$(check_tree t "$SHARED/plain")" "modules signed when killed before the first sync"
+	[ "$stale" -gt 0 ] || fail "no temporary file left by a run killed before its first sync: the files were not all written first"
+	note "killed before the first syncfs: $stale temporary files, every module the original"
+	after_kill "killed before the sync"
+	expect_file_contains "$T/out" "removed $stale stale temporary file"
+}
+
+# Killed in the middle of the renames (the new files synced): each module
+# is the original or the signed one, never half of one.
+test_sigkill_among_the_renames() {
+	local stale signed
+	command -v strace >/dev/null || fail "strace is not installed"
+	plain_tree t
+	stale=$(kill_at_call rename 40)
+	signed=$(check_tree t "$SHARED/plain")
+	if [ "$signed" == 0 ] || [ "$signed" -ge "$NPLAIN" ]; then
+		fail "$signed of $NPLAIN signed when killed at the 40th rename"
+	fi
+	note "killed at the 40th rename: $signed signed, $stale temporary files"
+	after_kill "killed among the renames"
+}
+
+# Killed at the last sync (the renames made, not yet synced): every
+# module is already the signed one, nothing is left behind.
+test_sigkill_at_the_last_sync() {
+	local stale
+	command -v strace >/dev/null || fail "strace is not installed"
+	plain_tree t
+	stale=$(kill_at_call syncfs 2)
+	expect_eq 0 "$stale" "temporary files left when killed at the second sync"
+	expect_eq "$NPLAIN" "$(check_tree t "$SHARED/plain")" "signed when killed at the second sync"
+	after_kill "killed at the last sync"
+}
+
 test_sigterm_stops_cleanly() {
 	local pid signed n=0
 	plain_tree ref
