@@ -724,9 +724,10 @@ test_sigkill_leaves_whole_modules() {
 		wait "$pid" 2>/dev/null || true
 		signed=$(check_tree t ref)
 		stale=$(temps t | wc -l)
-		# the bound docs/design.md gives: 16 queued, 16 per
-		# committer, 1 per worker
-		[ "$stale" -le 50 ] || fail "$stale temporary files left at -j 2 (at most 50)"
+		# the bound of sign/io/batch.c: the group the committer
+		# holds, the group being written (64 files each), 1 per
+		# worker
+		[ "$stale" -le 130 ] || fail "$stale temporary files left at -j 2 (at most 130)"
 		[ "$signed" -gt 0 ] && [ "$signed" -lt "$NPLAIN" ] && partial=$((partial + 1))
 		line="$line ${ms}ms:$signed signed/$stale stale"
 		# temporary files are never taken for modules; the next run
@@ -808,16 +809,18 @@ test_sigkill_among_the_renames() {
 	after_kill "killed among the renames"
 }
 
-# Killed at the last sync (the renames made, not yet synced): every
-# module is already the signed one, nothing is left behind.
-test_sigkill_at_the_last_sync() {
-	local stale
+# Killed at the second sync, the first group's renames made but not yet
+# synced: each module is the original or the signed one, and the next
+# run finishes.
+test_sigkill_at_the_second_sync() {
+	local stale signed
 	command -v strace >/dev/null || fail "strace is not installed"
 	plain_tree t
 	stale=$(kill_at_call syncfs 2)
-	expect_eq 0 "$stale" "temporary files left when killed at the second sync"
-	expect_eq "$NPLAIN" "$(check_tree t "$SHARED/plain")" "signed when killed at the second sync"
-	after_kill "killed at the last sync"
+	signed=$(check_tree t "$SHARED/plain")
+	[ "$signed" -gt 0 ] || fail "nothing renamed before the second sync"
+	note "killed at the second syncfs: $signed signed, $stale temporary files"
+	after_kill "killed at the second sync"
 }
 
 test_sigterm_stops_cleanly() {
