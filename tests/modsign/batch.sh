@@ -744,6 +744,12 @@ test_sigkill_leaves_whole_modules() {
 
 # ---- the phases of a batch (write, sync, rename, sync) ----
 
+# under_strace ARGS...: strace ARGS, with LeakSanitizer off in a sanitizer
+# build (it cannot run under a tracer: it traces the process itself)
+under_strace() {
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "$@"
+}
+
 # A batch syncs in groups, not per module: a sync (fsync, fdatasync,
 # syncfs) per module and folder made a 4023-module run wait on the disk
 # some 6700 times (issue #25).
@@ -751,7 +757,7 @@ test_batch_syncs_in_groups() {
 	local syncs
 	command -v strace >/dev/null || fail "strace is not installed"
 	plain_tree t
-	expect_exit 0 strace -f -qq -o trace.txt -e trace=fsync,fdatasync,syncfs \
+	expect_exit 0 under_strace -f -qq -o trace.txt -e trace=fsync,fdatasync,syncfs \
 		"$MODSIGN" sign -j 2 -r t "$KEY" "$CERT"
 	expect_file_contains "$T/out" "modsign: $NPLAIN signed, 0 skipped, 0 failed"
 	syncs=$(grep -cE '^[0-9]+ +(fsync|fdatasync|syncfs)\(' trace.txt || true)
@@ -765,7 +771,7 @@ test_batch_syncs_in_groups() {
 # from strace) when it enters its WHEN-th SYSCALL; prints how many
 # temporary files it left
 kill_at_call() {
-	strace -f -qq -o /dev/null -e trace="$1" -e inject="$1:signal=KILL:when=$2" \
+	under_strace -f -qq -o /dev/null -e trace="$1" -e inject="$1:signal=KILL:when=$2" \
 		"$MODSIGN" sign -j 2 -r t "$KEY" "$CERT" >kill.out 2>&1 &&
 		fail "the run was not killed at $1 number $2: $(cat kill.out)"
 	temps t | wc -l
