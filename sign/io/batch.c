@@ -7,14 +7,16 @@
  *
  *   workers (N)   take the next file, do the work (read, hash, sign,
  *                 write a temporary file), hand the file to the committer
- *   committers (N) each take all the files handed over so far, fsync each,
- *                 rename each over its module, fsync each folder once
+ *   committer (1) takes the files handed over in groups: one syncfs per
+ *                 file system (the new files durable), a rename over each
+ *                 module, one syncfs per file system (the renames durable)
  *   main          reports, in the order the files were given
  *
- * So the disk waits of fsync overlap the CPU work instead of adding to it,
- * and a module is counted done only once its rename is durable. Memory is
- * what the N workers hold for their current file: the committers' queue
- * holds file descriptors, not data.
+ * So the disk waits overlap the CPU work of the next group, there are two
+ * of them per group instead of one per module and folder, and a module is
+ * counted done only once its rename is durable. Memory is what the N
+ * workers hold for their current file: the group holds file descriptors,
+ * not data.
  */
 #include "batch.h"
 
