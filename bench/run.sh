@@ -552,6 +552,7 @@ END {
 }' "$W/disk.runs" >"$W/disk.md"
 
 mkdir -p "$(dirname "$OUT")"
-cat "$W/benchmarks.md" "$W/disk.md" >"$OUT"
+# then the profile, written by hand from perf and strace (bench/profile.md)
+cat "$W/benchmarks.md" "$W/disk.md" "$TOP/bench/profile.md" >"$OUT"
 cat "$OUT"
 log "written to ${OUT#"$TOP/"}"
