@@ -829,6 +829,33 @@ test_sigkill_at_the_second_sync() {
 	after_kill "killed at the second sync"
 }
 
+# A sync that fails (EIO, from strace) before the renames fails the
+# group's modules, which stay the originals with no temporary file left;
+# after the renames, the modules are signed but the run says the crash
+# may bring the old ones back. Either way the run exits 1 and the next
+# run finishes.
+test_sync_error_fails_the_group() {
+	local failed signed
+	command -v strace >/dev/null || fail "strace is not installed"
+	plain_tree t
+	expect_exit 1 under_strace -f -qq -o /dev/null -e trace=syncfs \
+		-e inject=syncfs:error=EIO:when=1 "$MODSIGN" sign -j 2 -r t "$KEY" "$CERT"
+	expect_file_contains "$T/err" "cannot sync its file system: Input/output error; the module is unchanged"
+	failed=$(grep -c "the module is unchanged" "$T/err" || true)
+	signed=$(check_tree t "$SHARED/plain")
+	expect_eq "$NPLAIN" "$((failed + signed))" "failed ($failed) and signed ($signed) modules"
+	expect_file_contains "$T/out" "modsign: $signed signed, 0 skipped, $failed failed"
+	expect_eq "" "$(temps t)" "temporary files after a failed sync"
+	rm -rf t
+	plain_tree t
+	expect_exit 1 under_strace -f -qq -o /dev/null -e trace=syncfs \
+		-e inject=syncfs:error=EIO:when=2 "$MODSIGN" sign -j 2 -r t "$KEY" "$CERT"
+	expect_file_contains "$T/err" "it is signed, but a crash may bring the old module back: run the same command again"
+	expect_eq "$NPLAIN" "$(check_tree t "$SHARED/plain")" "signed when the sync after the renames failed"
+	expect_eq "" "$(temps t)" "temporary files after a failed second sync"
+	after_kill "a failed sync"
+}
+
 test_sigterm_stops_cleanly() {
 	local pid signed n=0
 	plain_tree ref
