@@ -465,6 +465,19 @@ static long fs_of(struct fs_set *fs, struct batch_job *job, struct errbuf *eb)
 	return (long)k;
 }
 
+/* a then b, malloc'ed; NULL when out of memory */
+static char *joined(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = malloc(la + lb + 1);
+
+	if (s) {
+		memcpy(s, a, la);
+		memcpy(s + la, b, lb + 1);
+	}
+	return s;
+}
+
 /*
  * Commits a group of n written temporary files: one syncfs per file
  * system (the new bytes durable), each rename, one syncfs per file system
@@ -496,7 +509,8 @@ static void commit_group(struct batch_job **take, size_t n,
 		for (i = 0; i < n; i++)
 			if (res[i] == BATCH_DONE && fsi[i] == (long)k) {
 				res[i] = BATCH_FAILED;
-				why[i] = strdup(eb.msg);
+				why[i] = joined(eb.msg,
+						"; the module is unchanged");
 			}
 	}
 	/* phase 3: each rename, atomic; a module is the old or the new */
@@ -511,8 +525,9 @@ static void commit_group(struct batch_job **take, size_t n,
 			for (i = 0; i < n; i++)
 				if (res[i] == BATCH_DONE && fsi[i] == (long)k) {
 					res[i] = BATCH_FAILED;
-					why[i] = strdup(
-						"replaced, but the rename may not last a crash: cannot sync its file system");
+					why[i] = joined(
+						eb.msg,
+						"; it is signed, but a crash may bring the old module back: run the same command again");
 				}
 		close(fs->fd[k]);
 	}
