@@ -19,7 +19,7 @@
 #       tree (all .ko.xz), each next to modsign verify -r over the same tree
 #       (both -j $(nproc), both given the certificate built into that
 #       kernel's image); status reads a fake root whose lib/modules/RELEASE
-#       is a link to the cached tree and whose /proc/keys holds that key
+#       is a hard-linked copy of the cached tree and whose /proc/keys holds that key
 #   (g) the disk's floor: `cp -a` of the unsigned tree plus `sync`, next
 #       to (b) and (c) of the same run (issue #25's target: -j N within
 #       1.3x of it), and modsign sign -j N with ECDSA P-256 and P-384 key
@@ -376,7 +376,11 @@ status_root() {
 		source "$env"
 		builtin_cert "$VMLINUZ" "$d/cert.der" || die "no certificate in $VMLINUZ"
 		mkdir -p "$d/root/lib/modules" "$d/root/proc/sys/kernel" "$d/root/boot"
-		ln -s "$MODDIR" "$d/root/lib/modules/$RELEASE"
+		# hard links, not a symbolic link: status resolves every link
+		# inside the root (a link to the host's tree would not be
+		# followed out of it)
+		cp -al "$MODDIR" "$d/root/lib/modules/$RELEASE" 2>/dev/null ||
+			cp -a "$MODDIR" "$d/root/lib/modules/$RELEASE"
 		echo "$RELEASE" >"$d/root/proc/sys/kernel/osrelease"
 		cp "$CONFIG" "$d/root/boot/"
 		skid=$(openssl x509 -inform DER -in "$d/cert.der" -noout -ext subjectKeyIdentifier |
@@ -510,7 +514,7 @@ END {
 	printf "\n## modsign status next to verify -r\n\n"
 	printf "Debian'\''s installed trees as they are (Debian'\''s signatures), both -j %d and\n", jobs
 	printf "given the certificate built into the kernel image; status reads a fake root\n"
-	printf "whose lib/modules/RELEASE links to the tree and whose /proc/keys holds that\n"
+	printf "whose lib/modules/RELEASE is a hard-linked copy of the tree and whose /proc/keys holds that\n"
 	printf "key, and decides every module as `modsign check` would (all load). Medians\n"
 	printf "over the runs; the ratio is taken within each run.\n\n"
 	printf "| case | seconds | modules/s | ms/module | vs verify -r | peak RSS (MiB) |\n"
