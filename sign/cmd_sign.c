@@ -37,7 +37,7 @@ static const char usage[] =
 	"ones too) is removed first, so the result carries exactly one; for the\n"
 	"same key, certificate, hash and module it is byte for byte what the\n"
 	"kernel's scripts/sign-file makes. Each file is replaced atomically\n"
-	"(temporary file, fsync, rename) and keeps its mode. Compressed modules\n"
+	"(temporary file, synced, renamed) and keeps its mode. Compressed modules\n"
 	"(.ko.xz, .ko.zst, .ko.gz) are decompressed, signed and compressed\n"
 	"again the way Kbuild does it.\n"
 	"\n"

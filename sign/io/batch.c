@@ -7,18 +7,22 @@
  *
  *   workers (N)   take the next file, do the work (read, hash, sign,
  *                 write a temporary file), hand the file to the committer
- *   committers (N) each take all the files handed over so far, fsync each,
- *                 rename each over its module, fsync each folder once
+ *   committer (1) takes the files handed over in groups: one syncfs per
+ *                 file system (the new files durable), a rename over each
+ *                 module, one syncfs per file system (the renames durable)
  *   main          reports, in the order the files were given
  *
- * So the disk waits of fsync overlap the CPU work instead of adding to it,
- * and a module is counted done only once its rename is durable. Memory is
- * what the N workers hold for their current file: the committers' queue
- * holds file descriptors, not data.
+ * So the disk waits overlap the CPU work of the next group, there are two
+ * of them per group instead of one per module and folder, and a module is
+ * counted done only once its rename is durable. Memory is what the N
+ * workers hold for their current file: the group holds file descriptors,
+ * not data.
  */
 #include "batch.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <signal.h>
@@ -26,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -284,10 +290,20 @@ int batch_default_jobs(void)
 
 /* ---- the pool ---- */
 
-/* Files waiting for a committer (each committer then holds at most as
- * many): enough to sync them in groups, few enough that a killed run
- * leaves few temporary files behind (at most 16 + 17 per job). */
-#define QUEUE_MAX 16
+/*
+ * The committer takes the files the workers wrote in groups: a group ends
+ * when it holds group_max files (as many as the descriptors allow: each
+ * temporary file stays open, holding its lock, until its rename), or
+ * GROUP_BYTES of new modules (the disk space the temporary files take
+ * beside the modules they replace), or when the workers are done. A
+ * group is synced with one syncfs per file system, renamed, and synced
+ * again: two waits for the disk per group, against one per module and
+ * folder, and every temporary file of a group is made before any old
+ * module is freed (ext4 without a journal scans the inodes freed in the
+ * last minute on each new file).
+ */
+#define GROUP_FILES 64
+#define GROUP_BYTES ((size_t)64 << 20)
 
 struct batch_job {
 	struct batch *b;
@@ -308,8 +324,8 @@ struct batch {
 	size_t n, next, finished;
 	batch_fn fn;
 	void *arg;
-	struct batch_job *queue[QUEUE_MAX];
-	size_t qlen;
+	struct batch_job **queue; /* group_max of them */
+	size_t qlen, qbytes, group_max;
 	int workers_left;
 };
 
@@ -372,13 +388,15 @@ enum batch_result batch_commit(struct batch_job *job, struct pending_replace *r)
 	struct batch *b = job->b;
 
 	pthread_mutex_lock(&b->lock);
-	while (b->qlen == QUEUE_MAX)
+	while (b->qlen == b->group_max || b->qbytes >= GROUP_BYTES)
 		pthread_cond_wait(&b->space_cv, &b->lock);
 	job->pr = *r;
 	job->warnings = r->warnings;
 	job->pr.warnings = NULL;
 	b->queue[b->qlen++] = job;
-	pthread_cond_signal(&b->queue_cv);
+	b->qbytes += r->bytes;
+	if (b->qlen == b->group_max || b->qbytes >= GROUP_BYTES)
+		pthread_cond_signal(&b->queue_cv);
 	pthread_mutex_unlock(&b->lock);
 	r->fd = -1;
 	r->tmp = r->real = r->dir = r->warnings = NULL;
@@ -414,76 +432,161 @@ static void *worker(void *p)
 	}
 }
 
+/* The file systems of a group: one descriptor of a file on each, to sync
+ * it through (dup'ed: it outlives the temporary file's own). */
+struct fs_set {
+	dev_t *dev;
+	int *fd;
+	size_t n;
+};
+
+/* Index in fs of the file system of job's temporary file, added if new;
+ * -1 with the reason in *eb. */
+static long fs_of(struct fs_set *fs, struct batch_job *job, struct errbuf *eb)
+{
+	struct stat st;
+	size_t k;
+
+	if (fstat(job->pr.fd, &st)) {
+		eb_set(eb, "cannot stat %s: %s", job->pr.tmp, strerror(errno));
+		return -1;
+	}
+	for (k = 0; k < fs->n; k++)
+		if (fs->dev[k] == st.st_dev)
+			return (long)k;
+	fs->fd[k] = fcntl(job->pr.fd, F_DUPFD_CLOEXEC, 0);
+	if (fs->fd[k] < 0) {
+		eb_set(eb, "cannot duplicate a descriptor: %s",
+		       strerror(errno));
+		return -1;
+	}
+	fs->dev[k] = st.st_dev;
+	fs->n++;
+	return (long)k;
+}
+
+/* a then b, malloc'ed; NULL when out of memory */
+static char *joined(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = malloc(la + lb + 1);
+
+	if (s) {
+		memcpy(s, a, la);
+		memcpy(s + la, b, lb + 1);
+	}
+	return s;
+}
+
+/*
+ * Commits a group of n written temporary files: one syncfs per file
+ * system (the new bytes durable), each rename, one syncfs per file system
+ * again (the renames durable). A failure fails the files it concerns
+ * (their modules unchanged, or replaced but maybe not durable: the
+ * message says which); the others go on.
+ */
+static void commit_group(struct batch_job **take, size_t n,
+			 enum batch_result *res, char **why, long *fsi,
+			 struct fs_set *fs)
+{
+	struct errbuf eb;
+	size_t i, k;
+
+	fs->n = 0;
+	for (i = 0; i < n; i++) {
+		res[i] = BATCH_DONE;
+		why[i] = NULL;
+		fsi[i] = fs_of(fs, take[i], &eb);
+		if (fsi[i] < 0) {
+			res[i] = BATCH_FAILED;
+			why[i] = strdup(eb.msg);
+		}
+	}
+	/* phase 2: the new files durable, the modules still the old ones */
+	for (k = 0; k < fs->n; k++) {
+		if (!sync_fs(fs->fd[k], &eb))
+			continue;
+		for (i = 0; i < n; i++)
+			if (res[i] == BATCH_DONE && fsi[i] == (long)k) {
+				res[i] = BATCH_FAILED;
+				why[i] = joined(eb.msg,
+						"; the module is unchanged");
+			}
+	}
+	/* phase 3: each rename, atomic; a module is the old or the new */
+	for (i = 0; i < n; i++)
+		if (res[i] == BATCH_DONE && replace_finish(&take[i]->pr, &eb)) {
+			res[i] = BATCH_FAILED;
+			why[i] = strdup(eb.msg);
+		}
+	/* phase 4: the renames durable */
+	for (k = 0; k < fs->n; k++) {
+		if (sync_fs(fs->fd[k], &eb))
+			for (i = 0; i < n; i++)
+				if (res[i] == BATCH_DONE && fsi[i] == (long)k) {
+					res[i] = BATCH_FAILED;
+					why[i] = joined(
+						eb.msg,
+						"; it is signed, but a crash may bring the old module back: run the same command again");
+				}
+		close(fs->fd[k]);
+	}
+	for (i = 0; i < n; i++)
+		replace_abort(&take[i]->pr); /* frees the paths */
+}
+
 static void *committer(void *p)
 {
 	struct batch *b = p;
-	struct batch_job *take[QUEUE_MAX];
-	enum batch_result res[QUEUE_MAX];
-	char *why[QUEUE_MAX];
-	struct errbuf eb;
-	size_t n, i, j;
+	size_t n, i, cap = b->group_max;
+	struct batch_job **take = calloc(cap, sizeof(*take));
+	enum batch_result *res = calloc(cap, sizeof(*res));
+	char **why = calloc(cap, sizeof(*why));
+	long *fsi = calloc(cap, sizeof(*fsi));
+	struct fs_set fs = { calloc(cap, sizeof(dev_t)),
+			     calloc(cap, sizeof(int)), 0 };
 
 	pthread_mutex_lock(&b->lock);
 	for (;;) {
-		while (b->qlen == 0 && b->workers_left > 0)
+		while (b->workers_left > 0 && b->qlen < b->group_max &&
+		       b->qbytes < GROUP_BYTES)
 			pthread_cond_wait(&b->queue_cv, &b->lock);
 		if (b->qlen == 0)
 			break;
 		n = b->qlen;
 		memcpy(take, b->queue, n * sizeof(*take));
 		b->qlen = 0;
+		b->qbytes = 0;
 		pthread_cond_broadcast(&b->space_cv);
 		pthread_mutex_unlock(&b->lock);
 
-		/* All the fsyncs first, then the renames, then each folder
-		 * once. An fsync per file, not one syncfs: that would also
-		 * write out whatever else is dirty on the file system (a
-		 * 400 MB copy made just before, say), and measured slower. */
-		for (i = 0; i < n; i++) {
-			res[i] = BATCH_DONE;
-			why[i] = NULL;
-			if (replace_sync(&take[i]->pr, &eb)) {
-				res[i] = BATCH_FAILED;
-				why[i] = strdup(eb.msg);
+		if (res && why && fsi && fs.dev && fs.fd) {
+			commit_group(take, n, res, why, fsi, &fs);
+		} else {
+			/* no memory for the group's state: the modules stay
+			 * as they were */
+			for (i = 0; i < n; i++) {
+				replace_abort(&take[i]->pr);
+				if (res)
+					res[i] = BATCH_FAILED;
 			}
 		}
-		for (i = 0; i < n; i++)
-			if (res[i] == BATCH_DONE &&
-			    replace_finish(&take[i]->pr, &eb)) {
-				res[i] = BATCH_FAILED;
-				why[i] = strdup(eb.msg);
-			}
-		for (i = 0; i < n; i++) {
-			const char *dir = take[i]->pr.dir;
-
-			if (res[i] != BATCH_DONE || !dir)
-				continue;
-			for (j = 0; j < i; j++)
-				if (res[j] == BATCH_DONE && take[j]->pr.dir &&
-				    !strcmp(take[j]->pr.dir, dir))
-					break;
-			if (j == i && sync_dir(dir, &eb)) {
-				/* the renames in it happened, but may not
-				 * last a crash: say so for each */
-				for (j = i; j < n; j++)
-					if (res[j] == BATCH_DONE &&
-					    take[j]->pr.dir &&
-					    !strcmp(take[j]->pr.dir, dir)) {
-						res[j] = BATCH_FAILED;
-						why[j] = strdup(eb.msg);
-					}
-			}
-		}
-		for (i = 0; i < n; i++)
-			replace_abort(&take[i]->pr); /* frees the paths */
 
 		pthread_mutex_lock(&b->lock);
 		for (i = 0; i < n; i++) {
-			finish_locked(take[i], res[i], why[i]);
-			free(why[i]);
+			finish_locked(take[i], res ? res[i] : BATCH_FAILED,
+				      why ? why[i] : "out of memory");
+			if (why)
+				free(why[i]);
 		}
 	}
 	pthread_mutex_unlock(&b->lock);
+	free(take);
+	free(res);
+	free(why);
+	free(fsi);
+	free(fs.dev);
+	free(fs.fd);
 	return NULL;
 }
 
@@ -539,12 +642,62 @@ size_t batch_job_index(const struct batch_job *job)
 	return (size_t)(job - job->b->jobs);
 }
 
-/* The threads of one run: as many committers as workers, and how many of
+/* The threads of one run: the workers, the committer, and how many of
  * each did start. */
 struct threads {
 	pthread_t *workers, *committers;
 	int started, ncommit;
 };
+
+/* How many descriptors this process has open now (/proc/self/fd), or -1. */
+static long open_descriptors(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	long n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1; /* the one opendir holds */
+}
+
+/*
+ * The most files a group may hold for n files and `jobs` workers: the
+ * descriptors left under RLIMIT_NOFILE (its soft limit raised towards the
+ * hard one), less a margin for what the workers and the committer open
+ * for themselves; at least 16, at most GROUP_FILES and n.
+ */
+static size_t group_max(size_t n, int jobs)
+{
+	struct rlimit rl;
+	long open = open_descriptors(), left;
+	size_t want = n < GROUP_FILES ? n : GROUP_FILES;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 16;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want + 1024) {
+		rlim_t cur = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ||
+					      rl.rlim_max > want + 1024 ?
+				      want + 1024 :
+				      rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			rl.rlim_cur = cur;
+	}
+	if (open < 0)
+		open = 1024;
+	left = rl.rlim_cur == RLIM_INFINITY ?
+		       (long)want :
+		       (long)rl.rlim_cur - open - 64 - 8 * (long)jobs;
+	if (left < 16)
+		left = 16;
+	return (size_t)left < want ? (size_t)left : want;
+}
 
 /* The shared state for n files: the jobs in the order given, the lock and
  * the conditions. Returns -1 when out of memory (nothing to undo then). */
@@ -554,9 +707,14 @@ static int batch_init(struct batch *b, char *const *paths, size_t n, int jobs,
 	pthread_condattr_t ca;
 	size_t k;
 
+	b->group_max = group_max(n, jobs);
+	b->queue = calloc(b->group_max, sizeof(*b->queue));
 	b->jobs = calloc(n, sizeof(*b->jobs));
-	if (!b->jobs)
+	if (!b->jobs || !b->queue) {
+		free(b->queue);
+		b->queue = NULL;
 		return -1;
+	}
 	for (k = 0; k < n; k++) {
 		b->jobs[k].b = b;
 		b->jobs[k].path = paths[k];
@@ -578,6 +736,8 @@ static int batch_init(struct batch *b, char *const *paths, size_t n, int jobs,
 
 static void batch_destroy(struct batch *b)
 {
+	free(b->queue);
+	b->queue = NULL;
 	pthread_cond_destroy(&b->done_cv);
 	pthread_cond_destroy(&b->queue_cv);
 	pthread_cond_destroy(&b->space_cv);
@@ -638,10 +798,9 @@ void batch_signals_restore(void)
  * Returns -1 when not even one committer started. */
 static int start_threads(struct batch *b, int jobs, struct threads *t)
 {
-	/* as many committers as workers: a rename over a module frees the
-	 * old file's blocks, which costs CPU time of its own, and the
-	 * fsyncs of different groups can be under way together */
-	for (t->ncommit = 0; t->ncommit < jobs; t->ncommit++)
+	/* one committer: a group's syncs cover every file of the group,
+	 * and a second one would only wait for the same disk */
+	for (t->ncommit = 0; t->ncommit < 1; t->ncommit++)
 		if (pthread_create(&t->committers[t->ncommit], NULL, committer,
 				   b))
 			break;

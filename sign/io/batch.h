@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * batch.h - many modules in one process: the list of files (named, or found
- * below folders with -r), a pool of worker threads, and as many committer
- * threads that sync and rename the files the workers wrote.
+ * below folders with -r), a pool of worker threads, and a committer thread
+ * that syncs and renames the files the workers wrote, in groups.
  *
  * The main thread only reports: error messages in the order the files were
  * given (so the output does not depend on the timing), a progress line on
@@ -79,9 +79,10 @@ typedef enum batch_result (*batch_fn)(struct batch_job *job, const char *path,
 
 /*
  * batch_commit - from inside a batch_fn: hand over a file written with
- * replace_begin. A committer syncs the files it takes together, renames
- * each over its module, syncs each folder once, and only then counts the
- * job done. Blocks while the committers' queue is full. Returns
+ * replace_begin. The committer takes the files in groups: one syncfs per
+ * file system for the group's files, each renamed over its module, one
+ * syncfs per file system again, and only then counts the jobs done.
+ * Blocks while the group being filled is full. Returns
  * BATCH_PENDING, for the batch_fn to return.
  */
 enum batch_result batch_commit(struct batch_job *job,

@@ -521,6 +521,7 @@ int replace_begin(const char *path, const struct stat *orig,
 
 	r->fd = -1;
 	r->tmp = r->dir = r->warnings = NULL;
+	r->bytes = 0;
 	r->real = realpath(path, NULL);
 	if (!r->real) {
 		eb_set(eb, "cannot resolve the path: %s", strerror(errno));
@@ -566,6 +567,8 @@ int replace_begin(const char *path, const struct stat *orig,
 		eb_set(eb, "cannot write %s: %s", r->tmp, strerror(errno));
 		goto fail;
 	}
+	for (tries = 0; tries < iovcnt; tries++)
+		r->bytes += iov[tries].iov_len;
 	/* No sync_file_range to start the write-back early: measured, it
 	 * only moved that work onto the workers, whose CPU time is the
 	 * scarce one; replace_sync's fsync does it. */
@@ -623,6 +626,15 @@ int sync_dir(const char *dir, struct errbuf *eb)
 		return -1;
 	}
 	close(dfd);
+	return 0;
+}
+
+int sync_fs(int fd, struct errbuf *eb)
+{
+	if (syncfs(fd)) {
+		eb_set(eb, "cannot sync its file system: %s", strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 

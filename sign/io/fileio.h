@@ -97,6 +97,7 @@ struct pending_replace {
 	char *real; /* the target, symbolic links resolved */
 	char *dir; /* the folder both are in */
 	char *warnings; /* NULL, or lines of what could not be kept */
+	size_t bytes; /* how many bytes replace_begin wrote */
 };
 
 int replace_begin(const char *path, const struct stat *orig,
@@ -109,6 +110,10 @@ void replace_abort(struct pending_replace *r);
 void print_warnings(const char *path, const char *warnings);
 /* fsync of a folder, so that a rename in it is durable */
 int sync_dir(const char *dir, struct errbuf *eb);
+/* syncfs(2) of the file system fd is on: every file, folder and rename
+ * on it written to the disk (the disk's cache flushed), in one call.
+ * Returns 0, or -1 with the reason (a write-back error) in *eb. */
+int sync_fs(int fd, struct errbuf *eb);
 
 /*
  * lock_folders - one signing run at a time in a folder: an exclusive
