@@ -394,6 +394,7 @@ def commands_in(text, shell=True):
     and parentheses when TEXT is shell (a code span, a sh block), whole
     otherwise (a line of output). Quoted text is no command."""
     text = re.sub(r"'[^']*'", "'…'", text.split(" #", 1)[0])
+    text = re.sub(r'"[^"]*"', '"…"', text)
     parts = re.split(r"\s*(?:;|&&|\|\||\||\$\(|\(|\))\s*", text) if shell else [text]
     for part in parts:
         words = part.split()
