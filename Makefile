@@ -193,7 +193,7 @@ dkms-remove:
 DEB_SOURCES = COPYING Makefile README.md debian docs mok-enroll.sh scripts sign
 deb:
 	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || { \
-		echo "modsign: ERROR: make deb: dpkg-buildpackage or dh is missing: install dpkg-dev and debhelper (scripts/setup.sh test does)" >&2; exit 1; }
+		echo "modsign: ERROR: make deb: dpkg-buildpackage or dh is missing: install build-essential, dpkg-dev and debhelper (scripts/setup.sh test does)" >&2; exit 1; }
 	@rm -rf "$(CURDIR)/build/deb" && mkdir -p "$(CURDIR)/build/deb/modsign"
 	@tar -C "$(CURDIR)" --exclude=sign/build --exclude=sign/modsign -cf - $(DEB_SOURCES) | \
 		tar -C "$(CURDIR)/build/deb/modsign" -xf -

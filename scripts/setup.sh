@@ -38,8 +38,10 @@ build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
 # p11-kit-modules: p11-kit-client.so), /usr/bin/time for the benchmark's
 # peak memory, and python3 for the JSON of modsign status
 # (tests/modsign/status.sh), and the package's build and its check
-# (debhelper, dpkg-dev: dpkg-buildpackage; lintian: the deb suite; no
-# fakeroot: debian/control says Rules-Requires-Root: no).
+# (build-essential, which dpkg-buildpackage requires of every build,
+# debhelper, dpkg-dev: dpkg-buildpackage; lintian: the deb suite; no
+# fakeroot: debian/control says Rules-Requires-Root: no), and strace, with
+# which the batch tests stop modsign between a batch's sync phases.
 # gcc-12: the compiler Debian 12's kernels (6.1, and 6.12 from
 # bookworm-backports) name in their headers (CC = gcc-12), which the host
 # suites build against on every release (Debian 12's own gcc; on Debian 13
@@ -51,7 +53,7 @@ build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
 test_pkgs=(git linux-headers-amd64 gcc-12 dwarves cpio gzip mmdebstrap
 	busybox-static qemu-system-x86 expect shellcheck clang-format clang
 	softhsm2 p11-kit p11-kit-modules time jq python3
-	debhelper dpkg-dev lintian)
+	build-essential debhelper dpkg-dev lintian strace)
 
 # pkcs11_pkgs PROFILE: what loads pkcs11: keys. OpenSSL's pkcs11 provider
 # (pkcs11-provider, which modsign and 6.12's sign-file use first) where the
