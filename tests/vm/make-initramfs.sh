@@ -85,6 +85,8 @@ fi
 cp "$top/mok-enroll.sh" "$root/opt/modsign/mok-enroll.sh"
 mkdir -p "$root/opt/modsign/scripts"
 cp "$top/scripts/rotate-key.sh" "$root/opt/modsign/scripts/rotate-key.sh"
+# rotate-key.sh's shell library (key types, kernel configs)
+cp "$top/scripts/modsig-lib.sh" "$root/opt/modsign/scripts/modsig-lib.sh"
 cp "$here/guest-init.sh" "$root/init"
 chmod 0755 "$root/init" "$root/opt/modsign/mok-enroll.sh" "$root/opt/modsign/scripts/rotate-key.sh"
 
