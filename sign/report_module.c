@@ -17,24 +17,28 @@
 /* ---- text ---- */
 
 /*
- * An .xz file whose integrity check is not CRC32 (xz's default is CRC64;
+ * A compressed file the kernel's decoder refuses (comp_kernel_ok), such as
+ * an .xz file whose integrity check is not CRC32 (xz's default is CRC64;
  * DKMS 3.0.10 runs plain `xz -f`): kmod 30 decompresses it in user space,
- * but kmod 31 and later hand it to the kernel, whose xz decoder refuses it
- * (seen in the Secure Boot VM on 6.12, and on trixie's 7.3 with kmod 34:
- * EINVAL). Where it is the verdict, the verdict's line says so.
+ * but kmod 31 and later hand it to the kernel, which refuses it (seen in
+ * the Secure Boot VM on 6.12, and on trixie's 7.3 with kmod 34: EINVAL).
+ * Where it is the verdict, the verdict's line says so.
  */
-static void put_kernel_decoder_note(const struct decision *d, struct strbuf *sb)
+static void put_kernel_decoder_note(const struct modfacts *f,
+				    const struct decision *d, struct strbuf *sb)
 {
+	enum comp_type c = comp_by_name(f->container);
+
 	if (d->path != PATH_KMOD)
 		return;
 	put_field(sb, "note:");
-	sb_puts(sb,
-		"its xz check is not CRC32 (xz's default is CRC64), which "
-		"the kernel's own xz decoder refuses (\"decompression failed "
-		"with status 6\", Invalid argument): kmod decompresses it "
-		"here, but where kmod 31 or later hands it to the kernel it "
-		"does not load; modsign sign rewrites it "
-		"as Kbuild does (xz --check=crc32 --lzma2=dict=1MiB)\n");
+	sb_puts(sb, comp_kernel_why(c));
+	sb_puts(sb, " (");
+	sb_puts(sb, comp_kernel_says(c));
+	sb_puts(sb, "): kmod decompresses it here, but where kmod 31 or later "
+		    "hands it to the kernel it does not load; to mend it, ");
+	sb_puts(sb, comp_kernel_fix(c));
+	sb_puts(sb, ", or modsign sign KEY CERT FILE, which writes it so\n");
 }
 
 /* "signature:" (hash, signer, sig_key), and for a signed module the key
@@ -134,7 +138,7 @@ void module_text(const char *name, const struct modfacts *f,
 		put_text(sb, d->path_why);
 		sb_puts(sb, "\n");
 		if (!f->container_kernel_ok)
-			put_kernel_decoder_note(d, sb);
+			put_kernel_decoder_note(f, d, sb);
 	}
 	signature_text(f, d, sb);
 	vermagic_text(f, m, d, sb);

@@ -522,6 +522,18 @@ static int xz_kernel_ok(const uint8_t *data, size_t len)
 	return len >= 8 && data[6] == 0 && data[7] <= 0x01;
 }
 
+/*
+ * The kernel's gzip reader (kernel/module/decompress.c,
+ * module_gzip_header_len) takes the 10-byte header and skips a file name
+ * (FNAME), then inflates raw deflate data from there: an extra field
+ * (FEXTRA), a comment (FCOMMENT), a header CRC (FHCRC) or a reserved flag
+ * is read as deflate data and fails. Its method must be deflate (8).
+ */
+static int gzip_kernel_ok(const uint8_t *data, size_t len)
+{
+	return len >= 10 && data[2] == 8 && !(data[3] & 0xf6);
+}
+
 struct comp_format {
 	enum comp_type type;
 	const char *name;
@@ -533,17 +545,25 @@ struct comp_format {
 			struct errbuf *eb);
 	/* whether the kernel's decompressor takes it as it is; NULL: always */
 	int (*kernel_ok)(const uint8_t *data, size_t len);
+	/* when it does not: why, what the kernel says, how to rewrite it */
+	const char *kernel_why, *kernel_says, *kernel_fix;
 };
 
 /* in the order comp_detect tries them; kept one row per format by hand */
 /* clang-format off */
 static const struct comp_format formats[] = {
 	{ COMP_XZ, "xz", { 0xfd, '7', 'z', 'X', 'Z', 0x00 }, 6,
-	  xz_decompress, xz_compress, xz_kernel_ok },
+	  xz_decompress, xz_compress, xz_kernel_ok,
+	  "its xz check is not CRC32 (xz's default is CRC64), which the kernel's own xz decoder refuses",
+	  "\"decompression failed with status 6\", Invalid argument",
+	  "recompress it with a CRC32 check, as Kbuild does: unxz it, then xz --check=crc32 --lzma2=dict=1MiB the .ko" },
 	{ COMP_ZSTD, "zstd", { 0x28, 0xb5, 0x2f, 0xfd }, 4,
-	  zstd_decompress, zstd_compress, NULL },
+	  zstd_decompress, zstd_compress, NULL, NULL, NULL, NULL },
 	{ COMP_GZIP, "gzip", { 0x1f, 0x8b }, 2,
-	  gzip_decompress, gzip_compress, NULL },
+	  gzip_decompress, gzip_compress, gzip_kernel_ok,
+	  "its gzip header has fields the kernel's own gzip reader does not skip (an extra field, a comment or a header CRC: it skips only a file name)",
+	  "\"decompression failed with status N\", Invalid argument",
+	  "recompress it without them: gunzip it, then gzip the .ko" },
 };
 /* clang-format on */
 
@@ -569,11 +589,42 @@ enum comp_type comp_detect(const uint8_t *data, size_t len)
 	return COMP_NONE;
 }
 
+enum comp_type comp_by_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < ARRAY_SIZE(formats); i++)
+		if (!strcmp(formats[i].name, name))
+			return formats[i].type;
+	return COMP_NONE;
+}
+
 int comp_kernel_ok(enum comp_type c, const uint8_t *data, size_t len)
 {
 	const struct comp_format *f = format_of(c);
 
 	return f && f->kernel_ok ? f->kernel_ok(data, len) : 1;
+}
+
+const char *comp_kernel_why(enum comp_type c)
+{
+	const struct comp_format *f = format_of(c);
+
+	return f && f->kernel_why ? f->kernel_why : "";
+}
+
+const char *comp_kernel_says(enum comp_type c)
+{
+	const struct comp_format *f = format_of(c);
+
+	return f && f->kernel_says ? f->kernel_says : "";
+}
+
+const char *comp_kernel_fix(enum comp_type c)
+{
+	const struct comp_format *f = format_of(c);
+
+	return f && f->kernel_fix ? f->kernel_fix : "";
 }
 
 const char *comp_name(enum comp_type c)

@@ -51,10 +51,21 @@ enum comp_type comp_detect(const uint8_t *data, size_t len);
 /*
  * Whether the kernel's decompressor takes data[0..len) of format c as it
  * is: for xz, a stream whose integrity check is CRC32 or none (the
- * kernel's XZ decoder knows no other; the xz command's default is CRC64).
- * The other formats: always.
+ * kernel's XZ decoder knows no other; the xz command's default is CRC64);
+ * for gzip, a header with no optional field but a file name (the only one
+ * the kernel skips; gzip(1) writes no other). zstd: always.
  */
 int comp_kernel_ok(enum comp_type c, const uint8_t *data, size_t len);
+
+/* For a file comp_kernel_ok() calls unfit: why the kernel refuses it, what
+ * it then says (its log and errno), and how to rewrite it by hand. "" for a
+ * format it always takes. */
+const char *comp_kernel_why(enum comp_type c);
+const char *comp_kernel_says(enum comp_type c);
+const char *comp_kernel_fix(enum comp_type c);
+
+/* The format comp_name() calls name; COMP_NONE for any other. */
+enum comp_type comp_by_name(const char *name);
 
 /* "xz", "zstd", "gzip", or "none". */
 const char *comp_name(enum comp_type c);

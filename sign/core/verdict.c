@@ -1136,38 +1136,46 @@ const char *load_path_name(enum load_path p)
 	}
 }
 
-#define RECOMPRESS_XZ \
-	"recompress it with a CRC32 check, as Kbuild does: unxz it, then xz --check=crc32 --lzma2=dict=1MiB the .ko (modsign sign KEY CERT FILE writes it so while signing), and check it again"
-
 /*
- * A compressed file the kernel's decoder refuses (an xz stream whose
- * check is not CRC32 or none: kernel/module/decompress.c decodes with
- * XZ Embedded, which returns XZ_OPTIONS_ERROR, "decompression failed with
- * status 6", for any other). The kernel decompresses before it looks at
+ * A compressed file the kernel's decoder refuses (comp_kernel_ok: an xz
+ * stream whose check is not CRC32 or none, a gzip header with fields the
+ * kernel does not skip). The kernel decompresses before it looks at
  * anything else, so where kmod hands it the file that is the verdict;
  * where that is unknown, a module that would load is unknown.
  */
+static void say_recompress(struct decision *d, enum comp_type c)
+{
+	snprintf(
+		d->next, sizeof(d->next),
+		"%s (modsign sign KEY CERT FILE writes it so while signing), and check it again",
+		comp_kernel_fix(c));
+}
+
 static void decide_decoder(const struct machine *m, const struct modfacts *f,
 			   struct decision *d)
 {
+	enum comp_type c;
+
 	d->path = load_path(m, f->container, d->path_why, sizeof(d->path_why));
 	if (!f->container || f->container_kernel_ok)
 		return;
+	c = comp_by_name(f->container);
 	if (d->path == PATH_KERNEL) {
 		d->dkms = DKMS_NONE;
 		d->dkms_optional = 0;
 		d->next_alt[0] = '\0';
-		say(d, V_REJECTED, "kernel-decoder", RECOMPRESS_XZ,
-		    "will be rejected: its xz check is not CRC32 (xz's default is CRC64), which the kernel's own xz decoder refuses (\"decompression failed with status 6\", Invalid argument), and %s",
-		    d->path_why);
+		say(d, V_REJECTED, "kernel-decoder", NULL,
+		    "will be rejected: %s (%s), and %s", comp_kernel_why(c),
+		    comp_kernel_says(c), d->path_why);
+		say_recompress(d, c);
 	} else if (d->path == PATH_UNKNOWN &&
 		   (d->v == V_LOAD || d->v == V_LOAD_WARN)) {
 		d->dkms = DKMS_NONE;
 		d->dkms_optional = 0;
 		d->next_alt[0] = '\0';
-		say(d, V_UNKNOWN, "decoder-unknown", RECOMPRESS_XZ,
-		    "unknown: its xz check is not CRC32 (xz's default is CRC64), which the kernel's own xz decoder refuses; %s",
-		    d->path_why);
+		say(d, V_UNKNOWN, "decoder-unknown", NULL, "unknown: %s; %s",
+		    comp_kernel_why(c), d->path_why);
+		say_recompress(d, c);
 	}
 }
 

@@ -697,6 +697,70 @@ test_xz_check_from_the_config() {
 	expect_file_contains "$T/out" "  decoder:     unknown: kmod 34.2-2 (/var/lib/dpkg/status) hands it to the kernel if that decompresses xz modules, which is unknown (the kernel's config is unknown: "
 }
 
+# gzip_with FLAGS IN OUT: IN compressed as a gzip member whose header has
+# the optional fields FLAGS names (extra, comment, hcrc; gzip(1) writes
+# none of them, other tools may), built with Python's zlib
+gzip_with() {
+	/usr/bin/python3 - "$@" <<-'PY'
+		import struct, sys, zlib
+		flags, src, dst = sys.argv[1].split(","), sys.argv[2], sys.argv[3]
+		data = open(src, "rb").read()
+		flg = 0
+		opt = b""
+		if "extra" in flags:
+		    flg |= 0x04
+		    opt += struct.pack("<H", 4) + b"ms\x00\x00"
+		if "comment" in flags:
+		    flg |= 0x10
+		    opt += b"built by a packager\x00"
+		head = bytes([0x1F, 0x8B, 8, flg, 0, 0, 0, 0, 0, 3]) + opt
+		if "hcrc" in flags:
+		    head = bytes([0x1F, 0x8B, 8, flg | 0x02]) + head[4:]
+		    head += struct.pack("<H", zlib.crc32(head) & 0xFFFF)
+		c = zlib.compressobj(9, zlib.DEFLATED, -15)
+		body = c.compress(data) + c.flush()
+		tail = struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
+		open(dst, "wb").write(head + body + tail)
+	PY
+}
+
+# The kernel's gzip reader (kernel/module/decompress.c,
+# module_gzip_header_len) skips a file name and nothing else: a header
+# with an extra field, a comment or a header CRC is read as deflate data
+# and fails. zlib, and so kmod 30, reads them all.
+test_gzip_header_fields_the_kernel_cannot_skip() {
+	local fields
+	sb_root r
+	set_kmod r 34.2-2
+	set_compression r gzip
+	cp "$SHARED/A.ko" plain.ko
+	gzip -k plain.ko
+	check 0 --root r plain.ko.gz
+	expect_line "plain.ko.gz: $LOADS_A"
+	for fields in extra comment hcrc; do
+		gzip_with "$fields" "$SHARED/A.ko" "$fields.ko.gz"
+		cmp <(gzip -dc "$fields.ko.gz") "$SHARED/A.ko" || fail "gzip_with $fields wrote a broken file"
+		check 1 --root r "$fields.ko.gz"
+		expect_line "$fields.ko.gz: will be rejected: its gzip header has fields the kernel's own gzip reader does not skip (an extra field, a comment or a header CRC: it skips only a file name) (\"decompression failed with status N\", Invalid argument), and kmod 34.2-2 (/var/lib/dpkg/status) hands it to the kernel, which decompresses gzip modules (/sys/module/compression)"
+		expect_line "  next step:   recompress it without them: gunzip it, then gzip the .ko (modsign sign KEY CERT FILE writes it so while signing), and check it again"
+	done
+	check 1 --root r --json comment.ko.gz
+	expect_file_contains "$T/out" '"verdict":"rejected","reason":"kernel-decoder"'
+	expect_file_contains "$T/out" '"kernel_decoder_takes_it":false'
+	# kmod 30 decompresses it in user space: it loads, with the note
+	set_kmod r 30+20221128-1
+	check 0 --root r comment.ko.gz
+	expect_line "comment.ko.gz: $LOADS_A"
+	expect_file_contains "$T/out" "  note:        its gzip header has fields the kernel's own gzip reader does not skip"
+	# modsign sign writes a header the kernel reads, although the
+	# signature is the same
+	expect_exit 0 "$MODSIGN" sign "$SHARED/A.key" "$SHARED/A.der" comment.ko.gz
+	set_kmod r 34.2-2
+	check 0 --root r comment.ko.gz
+	expect_line "comment.ko.gz: $LOADS_A"
+	cmp <(gzip -dc comment.ko.gz) "$SHARED/A.ko" || fail "re-signing changed the module"
+}
+
 # Debian's own 6.12 .ko.xz (CRC32) loads through the kernel's decoder.
 test_debian_612_xz_through_the_kernel() {
 	local env612 img612 rel612 conf612 mod612
