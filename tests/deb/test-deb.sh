@@ -219,7 +219,7 @@ test_front_end_help_and_bad_input() {
 # The default key folder: a user's, root's, and root's under sudo (the
 # invoking user's, where root makes no key).
 test_front_end_default_keydir() {
-	local k=$T/x/usr/bin/modsign-kit
+	local k=$T/x/usr/bin/modsign-kit kdir
 	mkdir x h
 	dpkg-deb -x "$DEB" x
 	chmod 755 "$T"
@@ -241,9 +241,70 @@ test_front_end_default_keydir() {
 	[ "$(stat -c '%a %U' h/.local/share/modsign/keys/signing_key.pem)" == "600 nobody" ] ||
 		fail "the user's key: $(stat -c '%a %U' h/.local/share/modsign/keys/signing_key.pem)"
 	[ "$(stat -c %a h/.local/share/modsign/keys)" == 700 ] || fail "the user's key folder is not 0700"
+	# and signs a module of theirs with it, for the host's 6.1 headers (an
+	# ELF object with a .modinfo section stands for a module)
+	kdir=$(find /usr/src -maxdepth 1 -name 'linux-headers-*-amd64' | LC_ALL=C sort | sed -n 1p)
+	[ -n "$kdir" ] || fail "no /usr/src/linux-headers-*-amd64 on the host (scripts/setup.sh test)"
+	printf 'static const char l[] __attribute__((section(".modinfo"), used)) = "license=GPL";\n' >m.c
+	gcc -c m.c -o h/m.ko
+	chown 65534:65534 h/m.ko
+	expect_exit 0 setpriv --reuid=65534 --regid=65534 --clear-groups env -u XDG_DATA_HOME HOME="$T/h" TMPDIR="$T/h" \
+		"$k" sign --kdir "$kdir" "$T/h/m.ko"
+	expect_file_contains out "SIGN    $T/h/m.ko"
+	expect_exit 0 x/usr/bin/modsign verify --cert h/.local/share/modsign/keys/signing_key.x509 h/m.ko
+	expect_file_contains out "OK "
 	# under sudo, with no pair in the user's folder, root makes none there
 	expect_exit 1 env -u MODSIGN_KEYDIR SUDO_USER=nobody HOME=/root "$k" keys
 	expect_file_contains err "root does not make one in nobody's home"
+}
+
+# enroll and rotate through the installed front end, with the enroll
+# suite's fake mokutil (tests/enroll/fake-mokutil): enroll queues the key
+# folder's certificate; rotate's first two steps retire the pair, make a
+# new one and queue it beside the old.
+test_front_end_enroll_and_rotate() {
+	local k=x/usr/bin/modsign-kit
+	mkdir x mok mok/keys
+	dpkg-deb -x "$DEB" x
+	export MOKUTIL=$TOP/tests/enroll/fake-mokutil FAKE_MOK_DIR=$T/mok
+	printf 'one-time\n' >pw
+	expect_exit 1 "$k" --keydir "$T/k" enroll --password-file pw
+	expect_file_contains err "no certificate at $T/k/signing_key.x509: create the pair with 'modsign-kit keys' first"
+	expect_exit 0 "$k" --keydir "$T/k" keys
+	cp k/signing_key.x509 a.der
+	expect_exit 0 "$k" --keydir "$T/k" enroll --password-file pw
+	cmp -s a.der "mok/keys/$(sha256sum <a.der | cut -d' ' -f1).der" || fail "enroll did not import the key folder's certificate: $(ls mok/keys)"
+	expect_exit 0 "$k" --keydir "$T/k" rotate-status
+	expect_file_contains out "no rotation under way"
+	expect_exit 0 "$k" --keydir "$T/k" rotate
+	expect_file_contains out "made the new key"
+	! cmp -s a.der k/signing_key.x509 || fail "rotate kept the old certificate"
+	cmp -s a.der k/retired/*-module/signing_key.x509 || fail "rotate did not retire the old pair: $(find k)"
+	expect_exit 0 "$k" --keydir "$T/k" rotate --password-file pw
+	expect_file_contains out "queuing the new certificate"
+	[ -f "mok/keys/$(sha256sum <k/signing_key.x509 | cut -d' ' -f1).der" ] || fail "rotate did not queue the new certificate"
+	expect_exit 2 "$k" --keydir "$T/k" rotate --frob
+	expect_file_contains err "rotate: unknown argument --frob"
+}
+
+# The bash completion parses and offers the verbs, then a verb's options.
+test_front_end_completion() {
+	local f
+	mkdir x
+	dpkg-deb -x "$DEB" x
+	f=x/usr/share/bash-completion/completions/modsign-kit
+	bash -n "$f" || fail "the completion does not parse"
+	# shellcheck source=scripts/modsign-kit.bash-completion
+	. "$f"
+	COMP_WORDS=(modsign-kit dk) COMP_CWORD=1
+	_modsign_kit
+	expect_eq "dkms-key dkms-key-remove" "${COMPREPLY[*]}" "the verbs after modsign-kit dk"
+	COMP_WORDS=(modsign-kit --keydir /tmp keys --) COMP_CWORD=4
+	_modsign_kit
+	expect_eq "--type --bits --curve --days --help" "${COMPREPLY[*]}" "keys' options"
+	COMP_WORDS=(modsign-kit keys --type '') COMP_CWORD=3
+	_modsign_kit
+	expect_eq "rsa ecdsa" "${COMPREPLY[*]}" "--type's values"
 }
 
 # The man pages render without a warning, and each names every verb and
@@ -546,7 +607,8 @@ test_host_untouched() {
 
 if [ $# -eq 0 ]; then
 	set -- make_deb_builds_into_build tree_stays_clean lintian_clean contents_are_install_tool_files \
-		front_end_runs_installed_scripts front_end_help_and_bad_input front_end_default_keydir man_pages \
+		front_end_runs_installed_scripts front_end_help_and_bad_input front_end_default_keydir \
+		front_end_enroll_and_rotate front_end_completion man_pages \
 		no_key_and_no_build_path version_one_place hardened_and_warnings_as_errors reproducible \
 		install_and_purge_in_sandbox install_remove_purge_debian12 install_remove_purge_debian13 host_untouched
 fi
