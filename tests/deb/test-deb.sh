@@ -446,9 +446,10 @@ test_install_and_purge_in_sandbox() {
 # dkms suite's 6.1 (its headers are the host's; the image's videodev, as
 # installed); Debian 13 an overlay over trixie-root.sh's root (made once,
 # cached under .cache), with trixie's dkms and sid's v4l2loopback-dkms
-# (fetch-debian.sh dkms-trixie). SHARE holds what the roots are given: the
-# .deb, the DKMS packages and a Debian module (6.1's videodev.ko).
-SHARE=$SUITE/share
+# (fetch-debian.sh dkms-trixie). SHARE, one per root, holds what the root
+# is given: the .deb, the DKMS packages and a Debian module (6.1's
+# videodev.ko).
+SHARE=
 BOX=
 
 # in_box CMD...: CMD as root in the current root's overlay (SHARE at its
@@ -560,6 +561,7 @@ test_install_remove_purge_debian12() {
 	IMAGE61=$(sed -n 's/^IMAGE61=//p' "$env")
 	[ -d "/usr/src/linux-headers-$rel61" ] ||
 		fail "the host has no /usr/src/linux-headers-$rel61 (a Debian 12 host has; scripts/setup.sh test)"
+	SHARE=$SUITE/share12
 	small_image "$IMAGE61" "$(sed -n 's/^DEPMOD61=//p' "$env")" "$rel61" "$T/image61" videodev ||
 		fail "cannot make the small 6.1 image"
 	mkdir -p "$SHARE"
@@ -584,6 +586,7 @@ test_install_remove_purge_debian13() {
 	k612=$(sed -n 's/^KDIR_T612=//p' "$renv")
 	r612=$(sed -n 's/^RELEASE_T612=//p' "$renv")
 	r7=$(sed -n 's/^RELEASE_T7=//p' "$renv")
+	SHARE=$SUITE/share13
 	mkdir -p "$SHARE"
 	cp "$DEB" "$SHARE/"
 	share_debs "$(sed -n 's/^DEBS_DIR=//p' "$tenv")" dkms
