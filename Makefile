@@ -141,10 +141,21 @@ clean:
 		$(MODULES_DIR)/Module.symvers $(MODULES_DIR)/modules.order
 
 # The kit on the system: what DKMS runs on a kernel upgrade (docs/dkms.md).
-TOOL_FILES = $(PREFIX)/bin/modsign $(PREFIX)/bin/mok-enroll.sh \
+# modsign-kit (the make targets as one command, no clone needed) runs the
+# scripts below lib/modsign/ as a clone's make does: laid out as in the
+# clone (scripts/, keys/openssl.cnf, and links for mok-enroll.sh,
+# sign/modsign and scripts/modsig-lib.sh), so that they run unchanged.
+KIT_SCRIPTS = make-keys.sh sign-modules.sh kdir.sh dkms-key.sh rotate-key.sh adopt-key.sh
+KIT_LINKS = $(PREFIX)/lib/modsign/mok-enroll.sh $(PREFIX)/lib/modsign/sign/modsign \
+	$(PREFIX)/lib/modsign/scripts/modsig-lib.sh
+TOOL_FILES = $(PREFIX)/bin/modsign $(PREFIX)/bin/mok-enroll.sh $(PREFIX)/bin/modsign-kit \
 	$(PREFIX)/lib/modsign/dkms-sign-file $(PREFIX)/lib/modsign/modsig-lib.sh \
-	$(PREFIX)/share/man/man1/modsign.1 \
-	$(PREFIX)/share/bash-completion/completions/modsign
+	$(addprefix $(PREFIX)/lib/modsign/scripts/,$(KIT_SCRIPTS)) \
+	$(PREFIX)/lib/modsign/keys/openssl.cnf $(KIT_LINKS) \
+	$(PREFIX)/share/man/man1/modsign.1 $(PREFIX)/share/man/man1/modsign-kit.1 \
+	$(PREFIX)/share/man/man1/mok-enroll.sh.1 \
+	$(PREFIX)/share/bash-completion/completions/modsign \
+	$(PREFIX)/share/bash-completion/completions/modsign-kit
 
 # PREFIX goes below DESTDIR, glued to it: it must be absolute with no ..
 # component, or the files land beside DESTDIR (DESTDIR=/d PREFIX=usr is
@@ -157,19 +168,29 @@ check_prefix = @p='$(subst ','\'',$(PREFIX))'; \
 install-tool:
 	$(check_prefix)
 	@$(MAKE) -s -C sign
-	@echo "installing modsign, mok-enroll.sh, dkms-sign-file with modsig-lib.sh, the man page and bash completion below $(DESTDIR)$(PREFIX)"
+	@echo "installing modsign, mok-enroll.sh, modsign-kit with its scripts, dkms-sign-file with modsig-lib.sh, the man pages and bash completions below $(DESTDIR)$(PREFIX)"
 	@install -D -m 0755 "$(CURDIR)/sign/modsign" "$(DESTDIR)$(PREFIX)/bin/modsign"
 	@install -D -m 0755 "$(CURDIR)/mok-enroll.sh" "$(DESTDIR)$(PREFIX)/bin/mok-enroll.sh"
+	@install -D -m 0755 "$(CURDIR)/scripts/modsign-kit" "$(DESTDIR)$(PREFIX)/bin/modsign-kit"
 	@install -D -m 0755 "$(CURDIR)/scripts/dkms-sign-file" "$(DESTDIR)$(PREFIX)/lib/modsign/dkms-sign-file"
 	@install -D -m 0644 "$(CURDIR)/scripts/modsig-lib.sh" "$(DESTDIR)$(PREFIX)/lib/modsign/modsig-lib.sh"
+	@install -d -m 0755 "$(DESTDIR)$(PREFIX)/lib/modsign/scripts" "$(DESTDIR)$(PREFIX)/lib/modsign/sign"
+	@for f in $(KIT_SCRIPTS); do install -m 0755 "$(CURDIR)/scripts/$$f" "$(DESTDIR)$(PREFIX)/lib/modsign/scripts/$$f" || exit 1; done
+	@install -D -m 0644 "$(CURDIR)/keys/openssl.cnf" "$(DESTDIR)$(PREFIX)/lib/modsign/keys/openssl.cnf"
+	@ln -sfn ../modsig-lib.sh "$(DESTDIR)$(PREFIX)/lib/modsign/scripts/modsig-lib.sh"
+	@ln -sfn ../../bin/mok-enroll.sh "$(DESTDIR)$(PREFIX)/lib/modsign/mok-enroll.sh"
+	@ln -sfn ../../../bin/modsign "$(DESTDIR)$(PREFIX)/lib/modsign/sign/modsign"
 	@install -D -m 0644 "$(CURDIR)/docs/modsign.1" "$(DESTDIR)$(PREFIX)/share/man/man1/modsign.1"
+	@install -D -m 0644 "$(CURDIR)/docs/modsign-kit.1" "$(DESTDIR)$(PREFIX)/share/man/man1/modsign-kit.1"
+	@install -D -m 0644 "$(CURDIR)/docs/mok-enroll.sh.1" "$(DESTDIR)$(PREFIX)/share/man/man1/mok-enroll.sh.1"
 	@install -D -m 0644 "$(CURDIR)/scripts/modsign.bash-completion" "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/modsign"
+	@install -D -m 0644 "$(CURDIR)/scripts/modsign-kit.bash-completion" "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/modsign-kit"
 
 uninstall-tool:
 	$(check_prefix)
 	@echo "removing the kit's files below $(DESTDIR)$(PREFIX)"
 	@rm -f $(addprefix "$(DESTDIR),$(addsuffix ",$(TOOL_FILES)))
-	@rmdir "$(DESTDIR)$(PREFIX)/lib/modsign" 2>/dev/null || true
+	@for d in scripts sign keys ""; do rmdir "$(DESTDIR)$(PREFIX)/lib/modsign/$$d" 2>/dev/null || true; done
 
 dkms-key:
 	@KEYDIR="$(KEYDIR)" PREFIX="$(PREFIX)" $(SCRIPTS)/dkms-key.sh install
@@ -190,7 +211,7 @@ dkms-remove:
 # dpkg-buildpackage in a copy of what the package is built from, under
 # build/deb/ (dpkg-buildpackage writes beside the source and into debian/,
 # so the tree stays as it was); the .deb files land in build/. Never keys/.
-DEB_SOURCES = COPYING Makefile README.md debian docs mok-enroll.sh scripts sign
+DEB_SOURCES = COPYING Makefile README.md debian docs keys/openssl.cnf mok-enroll.sh scripts sign
 deb:
 	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || { \
 		echo "modsign: ERROR: make deb: dpkg-buildpackage or dh is missing: install build-essential, dpkg-dev and debhelper (scripts/setup.sh test does)" >&2; exit 1; }
@@ -237,6 +258,7 @@ help:
 	@echo '  make clean        remove build output (never keys)'
 	@echo '  make install-tool install modsign, mok-enroll.sh, the DKMS sign program, man page, completion into PREFIX'
 	@echo '  make uninstall-tool  remove exactly what install-tool installed'
+	@echo '                    (modsign-kit VERB, installed with it, is make VERB without a clone: man modsign-kit)'
 	@echo '  make dkms-key     (root) DKMS signs with the kit key: copy to /var/lib/modsign, drop-in in /etc/dkms/framework.conf.d'
 	@echo '  make dkms-key-remove  (root) remove that drop-in; DKMS signs with its own key again'
 	@echo '  make dkms-install (root) modules/ as a DKMS package, built, signed with the kit key and installed'

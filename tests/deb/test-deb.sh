@@ -5,7 +5,13 @@
 # in its keys/, as a user's clone is; lintian; what the .deb holds and
 # lacks; the same bytes from a second copy at another path; installed and
 # purged with dpkg in tests/dkms/sandbox.sh's overlay sandbox, never on
-# the host (host_untouched compares the host before and after).
+# the host (host_untouched compares the host before and after); modsign-kit
+# (the make targets as one command), its man pages and the docs; and in a
+# Debian 12 root (the host under that overlay) and a Debian 13 root (an
+# overlay over tests/lib/trixie-root.sh's root, which stays as it is): apt
+# install pulling the dependencies, every command, a Debian module signed
+# and verified with a key modsign-kit made, DKMS signing a real *-dkms
+# package with that key, and apt remove and purge leaving the keys.
 #
 # The two builds run once, before the tests, which look at their results.
 # Needs root (the sandbox), dpkg-dev, debhelper and lintian
@@ -42,8 +48,9 @@ trap cleanup EXIT
 host_state() {
 	local p paths=()
 	host_fingerprint
-	for p in /usr/bin/modsign /usr/bin/mok-enroll.sh /usr/lib/modsign /usr/share/doc/modsign \
-		/usr/share/man/man1/modsign.1.gz /usr/share/bash-completion/completions/modsign; do
+	for p in /usr/bin/modsign /usr/bin/mok-enroll.sh /usr/bin/modsign-kit /usr/lib/modsign /usr/share/doc/modsign \
+		/usr/share/man/man1/modsign.1.gz /usr/share/man/man1/modsign-kit.1.gz /usr/share/man/man1/mok-enroll.sh.1.gz \
+		/usr/share/bash-completion/completions/modsign /usr/share/bash-completion/completions/modsign-kit; do
 		[ ! -e "$p" ] || paths+=("$p")
 	done
 	[ "${#paths[@]}" == 0 ] || find "${paths[@]}" -xdev -printf '%p %y %s %T@ %m %l\n' | LC_ALL=C sort
@@ -119,14 +126,207 @@ test_contents_are_install_tool_files() {
 	# and what debhelper adds: the changelog, copyright, lintian's overrides
 	printf '%s\n' /usr/share/doc/modsign/changelog.gz /usr/share/doc/modsign/copyright \
 		/usr/share/lintian/overrides/modsign >>want.unsorted
-	# the man page is compressed in the package, as Debian does
+	# the guides debian/modsign.docs names (compressed or not, as
+	# dh_compress decides by size)
+	sed -e 's,.*/,,' -e 's,^,/usr/share/doc/modsign/,' "$C1/debian/modsign.docs" >docs
+	# the man pages are compressed in the package, as Debian does
 	sed 's,^\(/usr/share/man/.*\.1\)$,\1.gz,' want.unsorted | LC_ALL=C sort >want
-	deb_files "$DEB" >got
+	deb_files "$DEB" >all
+	grep -vE '^/usr/share/doc/modsign/[^/]+\.md(\.gz)?$' all >got || true
 	diff want got >files.diff || fail "the package's files are not install-tool's: $(cat files.diff)"
+	grep -E '^/usr/share/doc/modsign/[^/]+\.md(\.gz)?$' all | sed 's/\.gz$//' | LC_ALL=C sort >docs.got || true
+	LC_ALL=C sort docs >docs.want
+	diff docs.want docs.got >docs.diff || fail "the docs in /usr/share/doc/modsign are not debian/modsign.docs': $(cat docs.diff)"
+	expect_file_contains docs.want /usr/share/doc/modsign/README.md
+	expect_file_contains docs.want /usr/share/doc/modsign/dkms.md
 	dpkg-deb -I "$DEB" >info
-	# no maintainer script: the package runs nothing on install or removal
+	# no maintainer script that does anything on install: postrm only
+	# says what removing the package left (install_remove_purge_*)
 	expect_file_lacks info postinst
 	expect_file_lacks info prerm
+	expect_file_lacks info preinst
+}
+
+# The installed tree: modsign-kit runs the scripts installed under
+# /usr/lib/modsign/scripts, laid out as in a clone (links to the one
+# modsign, mok-enroll.sh and modsig-lib.sh), not copies.
+test_front_end_runs_installed_scripts() {
+	local l
+	mkdir x
+	dpkg-deb -x "$DEB" x
+	for l in usr/lib/modsign/sign/modsign usr/lib/modsign/mok-enroll.sh usr/lib/modsign/scripts/modsig-lib.sh; do
+		[ -L "x/$l" ] || fail "$l is not a link"
+	done
+	[ "x/usr/lib/modsign/sign/modsign" -ef x/usr/bin/modsign ] || fail "lib/modsign/sign/modsign is not /usr/bin/modsign"
+	[ "x/usr/lib/modsign/mok-enroll.sh" -ef x/usr/bin/mok-enroll.sh ] || fail "lib/modsign/mok-enroll.sh is not /usr/bin/mok-enroll.sh"
+	[ "x/usr/lib/modsign/scripts/modsig-lib.sh" -ef x/usr/lib/modsign/modsig-lib.sh ] || fail "two modsig-lib.sh"
+	for l in make-keys.sh sign-modules.sh kdir.sh dkms-key.sh rotate-key.sh adopt-key.sh; do
+		cmp -s "$C1/scripts/$l" "x/usr/lib/modsign/scripts/$l" || fail "scripts/$l is not the clone's"
+	done
+	cmp -s "$C1/keys/openssl.cnf" x/usr/lib/modsign/keys/openssl.cnf || fail "keys/openssl.cnf is not the clone's"
+}
+
+# Every verb's --help, a usage error for each kind of bad input (exit 2),
+# and a key made where --keydir says, with make keys' guarantees.
+test_front_end_help_and_bad_input() {
+	local v k=x/usr/bin/modsign-kit
+	mkdir x
+	dpkg-deb -x "$DEB" x
+	expect_exit 0 "$k" --help
+	expect_file_contains out "Usage: modsign-kit [--keydir DIR] VERB"
+	LC_ALL=C MANWIDTH=250 man -l x/usr/share/man/man1/modsign-kit.1.gz >man.txt 2>&1 || fail "man modsign-kit: $(cat man.txt)"
+	for v in keys sign enroll dkms-key dkms-key-remove rotate rotate-status adopt-key keydir; do
+		expect_exit 0 "$k" "$v" --help
+		expect_file_contains out "Usage: modsign-kit"
+		expect_file_contains out "$v"
+		expect_file_contains man.txt "$v"
+	done
+	expect_exit 2 "$k"
+	expect_file_contains err "modsign: ERROR: no verb given"
+	expect_exit 2 "$k" frobnicate
+	expect_file_contains err "'frobnicate' is not a verb of modsign-kit"
+	expect_exit 2 "$k" --frob keys
+	expect_file_contains err "unknown option --frob"
+	expect_exit 2 "$k" keys --colour red
+	expect_file_contains err "keys: unknown argument --colour"
+	expect_exit 2 "$k" --keydir
+	expect_file_contains err "--keydir needs a folder"
+	expect_exit 2 "$k" sign
+	expect_file_contains err "sign: no module given"
+	expect_exit 2 "$k" sign --signer gpg a.ko
+	expect_file_contains err "--signer gpg: give modsign or sign-file"
+	expect_exit 1 "$k" sign --kdir "$T" nonexistent.ko
+	expect_file_contains err "nonexistent.ko: no such module"
+	expect_exit 2 "$k" dkms-key extra
+	expect_file_contains err "dkms-key takes no arguments"
+	expect_exit 2 env KEY_TYPE=rsa "$k" --keydir "$T/k" keys --type dsa
+	expect_file_contains err "KEY_TYPE=dsa"
+	[ ! -e "$T/k/signing_key.pem" ] || fail "keys --type dsa made a key"
+	expect_exit 0 "$k" --keydir "$T/k" keys --days 30
+	[ "$(stat -c %a k k/signing_key.pem)" == $'700\n600' ] || fail "modes: $(stat -c '%n %a' k k/signing_key.pem)"
+	cp k/signing_key.pem key.before
+	expect_exit 1 "$k" --keydir "$T/k" keys
+	expect_file_contains err "refusing to overwrite a key"
+	cmp -s key.before k/signing_key.pem || fail "keys overwrote the key"
+	# as root, a key folder that is a link is refused (make-keys.sh's rule)
+	mkdir real
+	ln -s real link
+	expect_exit 1 "$k" --keydir "$T/link" keys
+	expect_file_contains err "is a symbolic link"
+	[ -z "$(ls real)" ] || fail "a key was made through the link"
+}
+
+# The default key folder: a user's, root's, and root's under sudo (the
+# invoking user's, where root makes no key).
+test_front_end_default_keydir() {
+	local k=$T/x/usr/bin/modsign-kit kdir
+	mkdir x h
+	dpkg-deb -x "$DEB" x
+	chmod 755 "$T"
+	chown 65534:65534 h
+	expect_exit 0 setpriv --reuid=65534 --regid=65534 --clear-groups env -u XDG_DATA_HOME HOME="$T/h" "$k" keydir
+	expect_eq "$T/h/.local/share/modsign/keys" "$(cat out)" "a user's key folder"
+	expect_exit 0 setpriv --reuid=65534 --regid=65534 --clear-groups env XDG_DATA_HOME="$T/h/xdg" HOME="$T/h" "$k" keydir
+	expect_eq "$T/h/xdg/modsign/keys" "$(cat out)" "a user's key folder with XDG_DATA_HOME"
+	expect_exit 0 env -u SUDO_USER -u MODSIGN_KEYDIR "$k" keydir
+	expect_eq /var/lib/modsign/keys "$(cat out)" "root's key folder"
+	expect_exit 0 env -u MODSIGN_KEYDIR SUDO_USER=nobody "$k" keydir
+	expect_eq "$(getent passwd nobody | cut -d: -f6)/.local/share/modsign/keys" "$(cat out)" "root's key folder under sudo"
+	expect_exit 0 env MODSIGN_KEYDIR="$T/m" SUDO_USER=nobody "$k" keydir
+	expect_eq "$T/m" "$(cat out)" "MODSIGN_KEYDIR"
+	expect_exit 0 env MODSIGN_KEYDIR="$T/m" "$k" --keydir rel keydir
+	expect_eq "$T/rel" "$(cat out)" "--keydir, relative"
+	# a user makes the key in the default folder, private from the start
+	expect_exit 0 setpriv --reuid=65534 --regid=65534 --clear-groups env -u XDG_DATA_HOME HOME="$T/h" "$k" keys
+	[ "$(stat -c '%a %U' h/.local/share/modsign/keys/signing_key.pem)" == "600 nobody" ] ||
+		fail "the user's key: $(stat -c '%a %U' h/.local/share/modsign/keys/signing_key.pem)"
+	[ "$(stat -c %a h/.local/share/modsign/keys)" == 700 ] || fail "the user's key folder is not 0700"
+	# and signs a module of theirs with it, for the host's 6.1 headers (an
+	# ELF object with a .modinfo section stands for a module)
+	kdir=$(find /usr/src -maxdepth 1 -name 'linux-headers-*-amd64' | LC_ALL=C sort | sed -n 1p)
+	[ -n "$kdir" ] || fail "no /usr/src/linux-headers-*-amd64 on the host (scripts/setup.sh test)"
+	printf 'static const char l[] __attribute__((section(".modinfo"), used)) = "license=GPL";\n' >m.c
+	gcc -c m.c -o h/m.ko
+	chown 65534:65534 h/m.ko
+	expect_exit 0 setpriv --reuid=65534 --regid=65534 --clear-groups env -u XDG_DATA_HOME HOME="$T/h" TMPDIR="$T/h" \
+		"$k" sign --kdir "$kdir" "$T/h/m.ko"
+	expect_file_contains out "SIGN    $T/h/m.ko"
+	expect_exit 0 x/usr/bin/modsign verify --cert h/.local/share/modsign/keys/signing_key.x509 h/m.ko
+	expect_file_contains out "OK "
+	# under sudo, with no pair in the user's folder, root makes none there
+	expect_exit 1 env -u MODSIGN_KEYDIR SUDO_USER=nobody HOME=/root "$k" keys
+	expect_file_contains err "root does not make one in nobody's home"
+}
+
+# enroll and rotate through the installed front end, with the enroll
+# suite's fake mokutil (tests/enroll/fake-mokutil): enroll queues the key
+# folder's certificate; rotate's first two steps retire the pair, make a
+# new one and queue it beside the old.
+test_front_end_enroll_and_rotate() {
+	local k=x/usr/bin/modsign-kit
+	mkdir x mok mok/keys
+	dpkg-deb -x "$DEB" x
+	export MOKUTIL=$TOP/tests/enroll/fake-mokutil FAKE_MOK_DIR=$T/mok
+	printf 'one-time\n' >pw
+	expect_exit 1 "$k" --keydir "$T/k" enroll --password-file pw
+	expect_file_contains err "no certificate at $T/k/signing_key.x509: create the pair with 'modsign-kit keys' first"
+	expect_exit 0 "$k" --keydir "$T/k" keys
+	cp k/signing_key.x509 a.der
+	expect_exit 0 "$k" --keydir "$T/k" enroll --password-file pw
+	cmp -s a.der "mok/keys/$(sha256sum <a.der | cut -d' ' -f1).der" || fail "enroll did not import the key folder's certificate: $(ls mok/keys)"
+	expect_exit 0 "$k" --keydir "$T/k" rotate-status
+	expect_file_contains out "no rotation under way"
+	expect_exit 0 "$k" --keydir "$T/k" rotate
+	expect_file_contains out "made the new key"
+	! cmp -s a.der k/signing_key.x509 || fail "rotate kept the old certificate"
+	cmp -s a.der k/retired/*-module/signing_key.x509 || fail "rotate did not retire the old pair: $(find k)"
+	expect_exit 0 "$k" --keydir "$T/k" rotate --password-file pw
+	expect_file_contains out "queuing the new certificate"
+	[ -f "mok/keys/$(sha256sum <k/signing_key.x509 | cut -d' ' -f1).der" ] || fail "rotate did not queue the new certificate"
+	expect_exit 2 "$k" --keydir "$T/k" rotate --frob
+	expect_file_contains err "rotate: unknown argument --frob"
+}
+
+# The bash completion parses and offers the verbs, then a verb's options.
+test_front_end_completion() {
+	local f
+	mkdir x
+	dpkg-deb -x "$DEB" x
+	f=x/usr/share/bash-completion/completions/modsign-kit
+	bash -n "$f" || fail "the completion does not parse"
+	# shellcheck source=scripts/modsign-kit.bash-completion
+	. "$f"
+	COMP_WORDS=(modsign-kit dk) COMP_CWORD=1
+	_modsign_kit
+	expect_eq "dkms-key dkms-key-remove" "${COMPREPLY[*]}" "the verbs after modsign-kit dk"
+	COMP_WORDS=(modsign-kit --keydir /tmp keys --) COMP_CWORD=4
+	_modsign_kit
+	expect_eq "--type --bits --curve --days --help" "${COMPREPLY[*]}" "keys' options"
+	COMP_WORDS=(modsign-kit keys --type '') COMP_CWORD=3
+	_modsign_kit
+	expect_eq "rsa ecdsa" "${COMPREPLY[*]}" "--type's values"
+}
+
+# The man pages render without a warning, and each names every verb and
+# option its command's --help names.
+test_man_pages() {
+	local p opt
+	for p in modsign-kit mok-enroll.sh; do
+		LC_ALL=C MANWIDTH=250 man --warnings -l "$TOP/docs/$p.1" >"$p.txt" 2>"$p.warn" || fail "man $p failed: $(cat "$p.warn")"
+		[ ! -s "$p.warn" ] || fail "man $p warns: $(cat "$p.warn")"
+	done
+	bash "$TOP/mok-enroll.sh" --help >help
+	grep -oE -- '--[a-z-]+' help | LC_ALL=C sort -u >opts
+	[ -s opts ] || fail "mok-enroll.sh --help names no option"
+	while read -r opt; do
+		grep -qF -- "$opt" mok-enroll.sh.txt || fail "mok-enroll.sh(1) lacks $opt"
+	done <opts
+	bash "$TOP/scripts/modsign-kit" --help >help
+	grep -oE -- '--[a-z-]+' help | LC_ALL=C sort -u >opts
+	[ -s opts ] || fail "modsign-kit --help names no option"
+	while read -r opt; do
+		grep -qF -- "$opt" modsign-kit.txt || fail "modsign-kit(1) lacks $opt"
+	done <opts
 }
 
 test_no_key_and_no_build_path() {
@@ -139,7 +339,9 @@ test_no_key_and_no_build_path() {
 		[ -f "$f" ] || fail "the copy has no $f"
 		! grep -rqF -f <(sed -n '2p' "$f") x || fail "a line of $f is in the package"
 	done
-	! grep -rlE -- '-----BEGIN ([A-Z]+ )?PRIVATE KEY-----|-----BEGIN CERTIFICATE-----' x >keys.found ||
+	# a PEM block's first line (adopt-key.sh names the marker inside a
+	# pattern, not at a line's start)
+	! grep -rlE -- '^-----BEGIN ([A-Z]+ )?PRIVATE KEY-----|^-----BEGIN CERTIFICATE-----' x >keys.found ||
 		fail "a key or certificate in the package: $(cat keys.found)"
 	find x -name '*.pem' -o -name '*.key' -o -name '*.x509' -o -name '*.der' >keyfiles
 	[ ! -s keyfiles ] || fail "key-like files in the package: $(cat keyfiles)"
@@ -215,7 +417,8 @@ test_install_and_purge_in_sandbox() {
 	# the sign program a DKMS drop-in names, and its helpers beside it
 	expect_exit 0 sandbox_run test -x /usr/lib/modsign/dkms-sign-file
 	expect_exit 0 sandbox_run test -f /usr/lib/modsign/modsig-lib.sh
-	expect_exit 0 sandbox_run man -w modsign
+	expect_exit 0 sandbox_run man -w modsign modsign-kit mok-enroll.sh
+	expect_exit 0 sandbox_run modsign-kit --help
 	# the installed tools sign with the copy's key: modsign itself, and
 	# DKMS's sign program, which must find the packaged modsign beside it
 	# (an ELF object with a .modinfo section stands for a module)
@@ -229,7 +432,7 @@ test_install_and_purge_in_sandbox() {
 	# no DKMS configuration and no key written on install
 	list_files >installed
 	LC_ALL=C comm -13 before installed | sed 's/ [a-z]$//' >added
-	grep -vE '^/usr/(bin/(modsign|mok-enroll\.sh)|lib/modsign(/.*)?|share/(doc/modsign(/.*)?|lintian/overrides/modsign|man/man1/modsign\.1\.gz|bash-completion/completions/modsign))$' added >stray || true
+	grep -vE '^/usr/(bin/(modsign|modsign-kit|mok-enroll\.sh)|lib/modsign(/.*)?|share/(doc/modsign(/.*)?|lintian/overrides/modsign|man/man1/(modsign|modsign-kit|mok-enroll\.sh)\.1\.gz|bash-completion/completions/(modsign|modsign-kit)))$' added >stray || true
 	[ ! -s stray ] || fail "dpkg -i wrote more than the package's files: $(head -n 20 stray)"
 	sandbox_run dpkg --force-unsafe-io --purge modsign >purge.log 2>&1 || fail "dpkg --purge failed: $(tail -n 20 purge.log)"
 	list_files >after
@@ -237,6 +440,166 @@ test_install_and_purge_in_sandbox() {
 	# shellcheck disable=SC2016 # dpkg-query's own ${Status}
 	sandbox_run dpkg-query -W -f='${Status}\n' modsign >status 2>&1 || true
 	expect_file_lacks status "installed"
+}
+
+# The roots: Debian 12 is the host under sandbox.sh's overlay, with the
+# dkms suite's 6.1 (its headers are the host's; the image's videodev, as
+# installed); Debian 13 an overlay over trixie-root.sh's root (made once,
+# cached under .cache), with trixie's dkms and sid's v4l2loopback-dkms
+# (fetch-debian.sh dkms-trixie). SHARE, one per root, holds what the root
+# is given: the .deb, the DKMS packages and a Debian module (6.1's
+# videodev.ko).
+SHARE=
+BOX=
+
+# in_box CMD...: CMD as root in the current root's overlay (SHARE at its
+# own path: the host's /tmp shows through the Debian 12 overlay, and the
+# Debian 13 one gets it bind-mounted for the command).
+in_box() {
+	if [ "$BOX" == trixie ]; then
+		rootbox_run --bind "$SHARE" "$@"
+	else
+		sandbox_run "$@"
+	fi
+}
+
+# share_debs DIR NAME: the .deb files of DIR in SHARE/NAME.
+share_debs() {
+	mkdir -p "$SHARE/$2"
+	find "$1" -maxdepth 1 -name '*.deb' -exec cp {} "$SHARE/$2/" \;
+}
+
+# kept_state: the keys and DKMS's settings the package must leave alone.
+kept_state() {
+	# shellcheck disable=SC2016 # expanded by the root's shell
+	in_box sh -c 'find /var/lib/modsign /etc/dkms/framework.conf.d -printf "%p %y %s %m %T@\n" | LC_ALL=C sort &&
+		sha256sum /var/lib/modsign/keys/signing_key.* /var/lib/modsign/signing_key.* /etc/dkms/framework.conf.d/modsign.conf'
+}
+
+# deb_flow KDIR KREL: in the current root, what a package user does:
+# apt install pulls the dependencies (mokutil removed first, to be
+# pulled), every command runs, modsign-kit makes root's key and signs a
+# Debian module with it, modsign-kit dkms-key, then a real *-dkms package
+# (SHARE/v4l) installed with dpkg -i, built for KREL and signed with that
+# key; apt remove and purge leave the keys and say what is left.
+deb_flow() {
+	local kdir=$1 krel=$2 c cn signer mod before
+	in_box rm -f /var/lib/man-db/auto-update
+	in_box dpkg --force-unsafe-io -r mokutil >rm-mokutil.log 2>&1 || fail "dpkg -r mokutil: $(tail -n 5 rm-mokutil.log)"
+	! in_box sh -c 'command -v mokutil' >/dev/null || fail "mokutil is still there"
+	in_box apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-unsafe-io \
+		"$SHARE/$(basename "$DEB")" >apt-install.log 2>&1 || fail "apt install: $(tail -n 20 apt-install.log)"
+	expect_file_contains apt-install.log "Setting up mokutil"
+	expect_file_contains apt-install.log "Setting up modsign ($(dpkg-deb -f "$DEB" Version))"
+	note "$BOX: apt install ./$(basename "$DEB") pulled: $(sed -n 's/^Setting up \([^ ]*\) .*/\1/p' apt-install.log | grep -vx modsign | tr '\n' ' ')"
+	# every installed command
+	for c in "modsign --version" "modsign --help" "mok-enroll.sh --help" "modsign-kit --help" \
+		"modsign-kit keys --help" "modsign-kit sign --help" "modsign-kit dkms-key --help" \
+		"modsign-kit rotate --help" "modsign-kit rotate-status --help" \
+		"ls /usr/share/man/man1/modsign.1.gz /usr/share/man/man1/modsign-kit.1.gz /usr/share/man/man1/mok-enroll.sh.1.gz"; do
+		# shellcheck disable=SC2086 # the command's words
+		in_box $c >cmd.out 2>&1 || fail "$c: $(head -c 600 cmd.out)"
+	done
+	# root's key, made by the front end
+	expect_exit 0 in_box modsign-kit keys
+	expect_exit 0 in_box modsign-kit keydir
+	expect_eq /var/lib/modsign/keys "$(cat out)" "root's key folder"
+	expect_eq $'700\n600' "$(in_box stat -c %a /var/lib/modsign/keys /var/lib/modsign/keys/signing_key.pem)" "modes of the key folder and key"
+	cn=$(in_box openssl x509 -inform DER -in /var/lib/modsign/keys/signing_key.x509 -noout -subject -nameopt multiline |
+		sed -n 's/^ *commonName *= //p')
+	[ -n "$cn" ] || fail "no CN in the new certificate"
+	# a Debian module (signed by Debian's key) signed again with it
+	cp "$IMAGE61/kernel/drivers/media/v4l2-core/videodev.ko" "$SHARE/videodev.ko"
+	expect_exit 0 in_box modsign-kit sign --kdir "$kdir" "$SHARE/videodev.ko"
+	expect_file_contains out "RESIGN  $SHARE/videodev.ko"
+	expect_exit 0 in_box modsign verify --cert /var/lib/modsign/keys/signing_key.x509 "$SHARE/videodev.ko"
+	expect_file_contains out "OK "
+	expect_exit 0 in_box /usr/sbin/modinfo -F signer "$SHARE/videodev.ko"
+	expect_eq "$cn" "$(cat out)" "videodev.ko's signer"
+	# DKMS signs with it: dkms, the drop-in, then a real *-dkms package
+	# shellcheck disable=SC2016 # expanded by the root's shell
+	in_box sh -c 'dpkg --force-unsafe-io -i "$1"/*.deb' sh "$SHARE/dkms" >dkms.log 2>&1 ||
+		fail "dpkg -i dkms: $(tail -n 20 dkms.log)"
+	expect_exit 0 in_box modsign-kit dkms-key
+	expect_exit 0 in_box cat /etc/dkms/framework.conf.d/modsign.conf
+	expect_file_contains out 'sign_file="/usr/lib/modsign/dkms-sign-file"'
+	expect_file_contains out 'mok_signing_key="/var/lib/modsign/signing_key.pem"'
+	local t0=$SECONDS
+	# shellcheck disable=SC2016 # expanded by the root's shell
+	in_box env parallel_jobs=1 nice -n 10 sh -c 'dpkg --force-unsafe-io -i "$1"/*.deb' sh "$SHARE/v4l" >v4l.log 2>&1 ||
+		fail "dpkg -i v4l2loopback-dkms: $(tail -n 20 v4l.log)"
+	note "$BOX: dpkg -i v4l2loopback-dkms (built for $krel, signed): $((SECONDS - t0)) s"
+	expect_file_lacks v4l.log "Failed to sign"
+	mod=$(in_box sh -c "ls /usr/lib/modules/$krel/updates/dkms/v4l2loopback.ko*") ||
+		fail "DKMS installed no v4l2loopback for $krel: $(tail -n 20 v4l.log)"
+	expect_exit 0 in_box modsign verify --cert /var/lib/modsign/keys/signing_key.x509 "$mod"
+	expect_file_contains out "OK "
+	signer=$(in_box /usr/sbin/modinfo -F signer "$mod")
+	expect_eq "$cn" "$signer" "the signer of DKMS's $mod"
+	# apt remove, then purge: the keys, DKMS's copy and the drop-in stay
+	before=$(kept_state) || fail "cannot read the keys' state"
+	in_box apt-get remove -y -o Dpkg::Options::=--force-unsafe-io modsign >remove.log 2>&1 ||
+		fail "apt remove: $(tail -n 20 remove.log)"
+	expect_file_contains remove.log "modsign: the package is removed; your keys and DKMS's settings are left as they were"
+	expect_file_contains remove.log "/etc/dkms/framework.conf.d/modsign.conf, the drop-in"
+	expect_file_contains remove.log "/var/lib/modsign (root's key folder"
+	expect_eq "$before" "$(kept_state)" "the keys and the drop-in after apt remove"
+	! in_box test -e /usr/bin/modsign-kit || fail "apt remove left /usr/bin/modsign-kit"
+	in_box apt-get purge -y -o Dpkg::Options::=--force-unsafe-io modsign >purge.log 2>&1 ||
+		fail "apt purge: $(tail -n 20 purge.log)"
+	expect_file_contains purge.log "modsign: the package is purged; your keys and DKMS's settings are left as they were"
+	expect_eq "$before" "$(kept_state)" "the keys and the drop-in after apt purge"
+	# shellcheck disable=SC2016 # dpkg-query's own ${Status}
+	in_box dpkg-query -W -f='${Status}\n' modsign >status 2>&1 || true
+	expect_file_lacks status "installed"
+}
+
+test_install_remove_purge_debian12() {
+	local env rel61
+	env=$(bash "$TOP/tests/lib/fetch-debian.sh" dkms) || fail "fetch-debian.sh dkms failed"
+	rel61=$(sed -n 's/^RELEASE61=//p' "$env")
+	IMAGE61=$(sed -n 's/^IMAGE61=//p' "$env")
+	[ -d "/usr/src/linux-headers-$rel61" ] ||
+		fail "the host has no /usr/src/linux-headers-$rel61 (a Debian 12 host has; scripts/setup.sh test)"
+	SHARE=$SUITE/share12
+	small_image "$IMAGE61" "$(sed -n 's/^DEPMOD61=//p' "$env")" "$rel61" "$T/image61" videodev ||
+		fail "cannot make the small 6.1 image"
+	mkdir -p "$SHARE"
+	cp "$DEB" "$SHARE/"
+	share_debs "$(sed -n 's/^DEPS_DIR=//p' "$env")" dkms
+	cp "$(sed -n 's/^DKMS_DEB=//p' "$env")" "$SHARE/dkms/"
+	mkdir -p "$SHARE/v4l"
+	cp "$(sed -n 's/^V4L2LOOPBACK_DEB=//p' "$env")" "$SHARE/v4l/"
+	BOX=debian12
+	sandbox_start "$SUITE/box12" || fail "cannot make the sandbox"
+	sandbox_layer "/usr/lib/modules/$rel61" "$T/image61/lib/modules/$rel61" || fail "cannot layer 6.1's modules"
+	deb_flow "/usr/src/linux-headers-$rel61" "$rel61"
+	sandbox_stop
+}
+
+test_install_remove_purge_debian13() {
+	local renv tenv root fp k612 r612 r7
+	renv=$(bash "$TOP/tests/lib/trixie-root.sh" env) || fail "tests/lib/trixie-root.sh env failed"
+	tenv=$(bash "$TOP/tests/lib/fetch-debian.sh" dkms-trixie) || fail "fetch-debian.sh dkms-trixie failed"
+	IMAGE61=$(sed -n 's/^IMAGE61=//p' "$(bash "$TOP/tests/lib/fetch-debian.sh" dkms)")
+	root=$(sed -n 's/^ROOT=//p' "$renv")
+	k612=$(sed -n 's/^KDIR_T612=//p' "$renv")
+	r612=$(sed -n 's/^RELEASE_T612=//p' "$renv")
+	r7=$(sed -n 's/^RELEASE_T7=//p' "$renv")
+	SHARE=$SUITE/share13
+	mkdir -p "$SHARE"
+	cp "$DEB" "$SHARE/"
+	share_debs "$(sed -n 's/^DEBS_DIR=//p' "$tenv")" dkms
+	mkdir -p "$SHARE/v4l"
+	cp "$(sed -n 's/^V4L2LOOPBACK_DEB=//p' "$tenv")" "$SHARE/v4l/"
+	fp=$(root_fingerprint "$root")
+	BOX=trixie
+	rootbox_start "$SUITE/box13" "$root" || fail "cannot make the overlay over $root"
+	# one kernel with headers, 6.12, for one DKMS build
+	rootbox_run dpkg --force-unsafe-io -r "linux-headers-$r7" >hdr.log 2>&1 || fail "dpkg -r linux-headers-$r7: $(tail -n 5 hdr.log)"
+	deb_flow "$k612" "$r612"
+	rootbox_stop
+	expect_eq "$fp" "$(root_fingerprint "$root")" "the trixie root after the test"
 }
 
 test_host_untouched() {
@@ -247,7 +610,9 @@ test_host_untouched() {
 
 if [ $# -eq 0 ]; then
 	set -- make_deb_builds_into_build tree_stays_clean lintian_clean contents_are_install_tool_files \
+		front_end_runs_installed_scripts front_end_help_and_bad_input front_end_default_keydir \
+		front_end_enroll_and_rotate front_end_completion man_pages \
 		no_key_and_no_build_path version_one_place hardened_and_warnings_as_errors reproducible \
-		install_and_purge_in_sandbox host_untouched
+		install_and_purge_in_sandbox install_remove_purge_debian12 install_remove_purge_debian13 host_untouched
 fi
 run_tests "$@"

@@ -402,12 +402,28 @@ test_install_tool_and_uninstall() {
 	step kit_tree
 	local want got
 	make -s -C "$KIT" install-tool DESTDIR="$T/root" PREFIX=/usr/local >out 2>&1 || fail "install-tool: $(cat out)"
+	# and modsign-kit's scripts below lib/modsign, laid out as in a clone
+	# (links for mok-enroll.sh, sign/modsign and scripts/modsig-lib.sh)
 	want='usr/local/bin/modsign 755
+usr/local/bin/modsign-kit 755
 usr/local/bin/mok-enroll.sh 755
 usr/local/lib/modsign/dkms-sign-file 755
+usr/local/lib/modsign/keys/openssl.cnf 644
 usr/local/lib/modsign/modsig-lib.sh 644
+usr/local/lib/modsign/mok-enroll.sh 777
+usr/local/lib/modsign/scripts/adopt-key.sh 755
+usr/local/lib/modsign/scripts/dkms-key.sh 755
+usr/local/lib/modsign/scripts/kdir.sh 755
+usr/local/lib/modsign/scripts/make-keys.sh 755
+usr/local/lib/modsign/scripts/modsig-lib.sh 777
+usr/local/lib/modsign/scripts/rotate-key.sh 755
+usr/local/lib/modsign/scripts/sign-modules.sh 755
+usr/local/lib/modsign/sign/modsign 777
 usr/local/share/bash-completion/completions/modsign 644
-usr/local/share/man/man1/modsign.1 644'
+usr/local/share/bash-completion/completions/modsign-kit 644
+usr/local/share/man/man1/modsign-kit.1 644
+usr/local/share/man/man1/modsign.1 644
+usr/local/share/man/man1/mok-enroll.sh.1 644'
 	got=$(cd "$T/root" && find . ! -type d -printf '%P %m\n' | LC_ALL=C sort)
 	expect_eq "$want" "$got" "files install-tool installed"
 	"$T/root/usr/local/bin/modsign" --help >help || fail "the installed modsign does not run"
