@@ -429,10 +429,27 @@ test_deps_names_the_apt_line_when_not_root() {
 	expect_file_contains err "linux-headers-"
 }
 
+# shell_files: every file of the tree that is a bash script, by name
+# (*.sh) or by its first line (modsign-kit, dkms-sign-file, modsign-try,
+# the tests' fakes, .ci/run), so that a new script without .sh is checked
+# too.
+shell_files() {
+	local f first
+	while IFS= read -r f; do
+		[ -f "$f" ] || continue
+		first=
+		IFS= read -r first <"$f" || true
+		if [[ "$f" == *.sh || "$first" == '#!'*bash* ]]; then
+			printf '%s\n' "$f"
+		fi
+	done < <(git ls-files --cached --others --exclude-standard)
+}
+
 test_shell_scripts_are_shellcheck_clean() {
 	cd "$TOP"
 	local files
-	mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.sh' .ci/run scripts/dkms-sign-file)
+	mapfile -t files < <(shell_files)
+	[[ " ${files[*]} " == *" scripts/modsign-kit "* ]] || fail "shell_files misses scripts/modsign-kit: ${files[*]}"
 	# Ten files a shellcheck, one per CPU at once: xargs fails if any does.
 	printf '%s\0' "${files[@]}" | xargs -0 -n 10 -P "$(nproc)" shellcheck -S style -x >"$T/sc" 2>&1 ||
 		fail "shellcheck: $(head -c 1500 "$T/sc")"
@@ -446,8 +463,7 @@ test_shell_scripts_are_shellcheck_clean() {
 test_no_pipeline_reader_stops_early() {
 	cd "$TOP"
 	local files
-	mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.sh' .ci/run \
-		scripts/dkms-sign-file tests/enroll/fake-mokutil tests/rotate/power-cut)
+	mapfile -t files < <(shell_files)
 	[ ${#files[@]} -gt 30 ] || fail "only ${#files[@]} shell files found"
 	bash tests/lib/early-exit-pipes.sh "${files[@]}" >"$T/hits" ||
 		fail "readers that stop early after a pipe: $(head -c 1500 "$T/hits")"
