@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -452,6 +453,15 @@ static int sign_files(struct path_list *files, int jobs, struct sign_ctx *ctx)
 			  atomic_load(&ctx->token_failed)))
 		rc = EXIT_FAILED;
 	unlock_folders(&locks);
+	if (cnt.abandoned) {
+		/* A worker is still in a token call that does not return:
+		 * freeing the key, or OpenSSL's and the PKCS#11 module's exit
+		 * handlers, would wait on what it holds (or free it under
+		 * it). Everything committed is durable, every other module
+		 * unchanged: end here, as after a signal. */
+		fflush(stderr);
+		_exit(EXIT_FAILED);
+	}
 	return rc;
 }
 
