@@ -442,7 +442,6 @@ static int start_signing(const struct signer *s, struct sign_ctx *ctx,
 			 struct sig_template *tmpl)
 {
 	struct errbuf eb;
-
 	int k;
 
 	switch (sig_template_init(tmpl, s->key.pkey, s->cert, s->md, &eb)) {
