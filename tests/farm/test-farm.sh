@@ -703,6 +703,12 @@ test_provider_frozen_server_mid_batch() {
 	provider_signed
 }
 
+# The token stuck in C_Sign, through the provider.
+test_provider_token_stuck_in_sign_after_stop() {
+	use_provider
+	test_token_stuck_in_sign_after_stop
+}
+
 # make sign KEY=pkcs11:... for Debian's 6.12 headers, whose sign-file
 # loads pkcs11: keys through the pkcs11 provider and OSSL_STORE (no ENGINE
 # left): the kernel's own sign-file, through the same provider and server
@@ -751,6 +757,7 @@ if [ $# -eq 0 ]; then
 		token_stuck_in_sign_after_stop \
 		provider_remote_batch_equals_engine provider_wrong_pin_or_missing_key_touch_nothing \
 		provider_server_killed_mid_batch provider_frozen_server_while_loading_the_key \
-		provider_frozen_server_mid_batch provider_make_sign_612_equals_sign_file
+		provider_frozen_server_mid_batch provider_token_stuck_in_sign_after_stop \
+		provider_make_sign_612_equals_sign_file
 fi
 run_tests "$@"
