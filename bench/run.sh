@@ -27,7 +27,11 @@
 #   (f) modsign sign with the key in a SoftHSM2 token, with -j 1 and -j N:
 #       the token on this machine (libsofthsm2.so), and the same token
 #       behind `p11-kit server` on a Unix socket, through p11-kit-client.so
-#       (docs/build-farm.md); next to (b) and (c) of the same run
+#       (docs/build-farm.md), by both routes: libp11's engine, and
+#       OpenSSL's pkcs11 provider (bookworm-backports' pkcs11-provider,
+#       tests/lib/fetch-debian.sh pkcs11-provider); next to (b) and (c) of
+#       the same run (issue #25's target: the remote token at -j N within
+#       1.5x of the key file at -j N)
 #
 # and, from `openssl speed` on this machine, measured in each run, the
 # floor: RSA-2048 sign time x modules + module bytes / SHA-256 throughput
@@ -36,6 +40,9 @@
 # Every signing run starts from a fresh copy of the unsigned tree, after a
 # sync, so that none pays for the previous one's write-back. The outputs of
 # (a), (b) and (c) are compared byte for byte.
+#
+# ONLY=token runs (b), (c) and (f) alone, and rewrites only the section
+# "Keys in a token" of $OUT (its rows and its targets).
 #
 # Environment: RUNS (default 5, at least 3), MODSIGN (default sign/modsign,
 # brought up to date with make first), OUT (default docs/benchmarks.md), BENCH_TMP (where the
@@ -162,6 +169,7 @@ TOKEN_CLIENT=/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so
 TOKEN_SOFTHSM=/usr/lib/softhsm/libsofthsm2.so
 TOKEN_URI="pkcs11:token=bench;object=signer;type=private"
 TOKEN_GROUP=
+TOKEN_PROVIDER=
 
 # token_setup: the bench key imported into a SoftHSM2 token in $W/hsm, and
 # a p11-kit server for it on $W/p11.sock (killed at exit)
@@ -191,20 +199,28 @@ token_setup() {
 		sleep 0.05
 	done
 	[ -S "$W/p11.sock" ] || die "p11-kit server made no socket: $(cat "$W/p11.log")"
+	TOKEN_PROVIDER=$(bash "$TOP/tests/lib/fetch-debian.sh" pkcs11-provider) ||
+		die "cannot fetch pkcs11-provider (tests/lib/fetch-debian.sh pkcs11-provider)"
 }
 
-# token_runs RUN: the four token cases of one run, each compared with
+# token_runs RUN: the six token cases of one run (local: the default
+# route; remote: the engine's and the provider's), each compared with
 # sign-file's bytes in the first run; a line of times to $W/token.runs
 token_runs() {
-	local c j uri
-	for c in local remote; do
+	local c j uri route
+	for c in local remote provider; do
 		for j in 1 "$JOBS"; do
 			uri="$TOKEN_URI?module-path=$TOKEN_SOFTHSM"
 			[ "$c" == local ] || uri="$TOKEN_URI?module-path=$TOKEN_CLIENT"
+			# the local token by modsign's default route; OPENSSL_MODULES
+			# for the provider's alone
+			route=(env MODSIGN_PKCS11=auto)
+			[ "$c" != remote ] || route=(env MODSIGN_PKCS11=engine)
+			[ "$c" != provider ] || route=(env MODSIGN_PKCS11=provider "OPENSSL_MODULES=$TOKEN_PROVIDER")
 			log "run $1/$RUNS: modsign sign -j $j, key in the $c token"
 			fresh_copy
 			P11_KIT_SERVER_ADDRESS=unix:path=$W/p11.sock MODSIGN_PIN=4321 \
-				timed "$c$j" "$MODSIGN" sign -j "$j" -r "$W/tree" "$uri" "$CERT"
+				timed "$c$j" "${route[@]}" "$MODSIGN" sign -j "$j" -r "$W/tree" "$uri" "$CERT"
 			grep -q "modsign: $N signed, 0 skipped, 0 failed" "$W/cmd.out" ||
 				die "$c token -j $j: $(cat "$W/cmd.out")"
 			if [ "$1" == 1 ]; then
@@ -215,7 +231,7 @@ token_runs() {
 	done
 	[ "$1" != 1 ] || rm -rf "$W/by-token"
 	echo "$(last j1) $(last jn) $(last local1) $(last "local$JOBS") $(last remote1) $(last "remote$JOBS")" \
-		>>"$W/token.runs"
+		"$(last provider1) $(last "provider$JOBS") $(cut -d' ' -f1 /proc/loadavg)" >>"$W/token.runs"
 }
 
 # The awk functions every report uses: the median of a[1..k], all of
@@ -244,25 +260,35 @@ function row(name, t, r) {
 {
 	k++
 	f1[k] = $1; fn[k] = $2; l1[k] = $3; ln[k] = $4; r1[k] = $5; rn[k] = $6
+	p1[k] = $7; pn[k] = $8; load[k] = $9
 	l1f[k] = $3 / $1; lnf[k] = $4 / $2; r1f[k] = $5 / $1; rnf[k] = $6 / $2
+	p1f[k] = $7 / $1; pnf[k] = $8 / $2
 }
 END {
 	printf "\n## Keys in a token\n\n"
 	printf "The same key imported into a SoftHSM2 token: on this machine (`module-path=` libsofthsm2.so),\n"
 	printf "and behind `p11-kit server` on a Unix socket, reached through p11-kit-client.so\n"
-	printf "(the remote token of docs/build-farm.md, here without a network in between).\n"
-	printf "The token signs one module at a time (one session); the rest runs on -j workers.\n"
-	printf "Ratios are to the key file at the same -j, in the same run.\n\n"
+	printf "(the remote token of docs/build-farm.md, here without a network in between),\n"
+	printf "through libp11'\''s engine and through OpenSSL'\''s pkcs11 provider (bookworm-backports'\'' 1.0).\n"
+	printf "A local token signs one module at a time (one session). A remote one gets a\n"
+	printf "connection per worker, and the server a p11-kit-remote process per connection,\n"
+	printf "so the signatures are made side by side; the rest runs on -j workers.\n"
+	printf "Ratios are to the key file at the same -j, in the same run.\n"
+	printf "Load average (1 min) at each run: %s.\n\n", all(load, k, "%.2f")
 	printf "| case | seconds | modules/s | ms/module | vs key file |\n| --- | ---: | ---: | ---: | ---: |\n"
 	row("key file, -j 1", f1, 1)
 	row("key file, -j " jobs, fn, 1)
 	row("local SoftHSM2 token, -j 1", l1, median(l1f, k))
 	row("local SoftHSM2 token, -j " jobs, ln, median(lnf, k))
-	row("remote token (p11-kit server), -j 1", r1, median(r1f, k))
-	row("remote token (p11-kit server), -j " jobs, rn, median(rnf, k))
+	row("remote token (p11-kit server), engine, -j 1", r1, median(r1f, k))
+	row("remote token (p11-kit server), engine, -j " jobs, rn, median(rnf, k))
+	row("remote token (p11-kit server), provider, -j 1", p1, median(p1f, k))
+	row("remote token (p11-kit server), provider, -j " jobs, pn, median(pnf, k))
 	printf "\n| target | median | each run | |\n| --- | --- | --- | --- |\n"
-	printf "| remote token at -j %d within 2x of the key file at -j %d | %.2fx | %s | %s |\n",
-		jobs, jobs, median(rnf, k), all(rnf, k, "%.2fx"), yes(median(rnf, k) <= 2)
+	printf "| remote token at -j %d within 1.5x of the key file at -j %d (issue #25), engine | %.2fx | %s | %s |\n",
+		jobs, jobs, median(rnf, k), all(rnf, k, "%.2fx"), yes(median(rnf, k) <= 1.5)
+	printf "| the same, provider | %.2fx | %s | %s |\n",
+		median(pnf, k), all(pnf, k, "%.2fx"), yes(median(pnf, k) <= 1.5)
 }' "$W/token.runs"
 }
 
@@ -272,6 +298,41 @@ last() {
 }
 
 token_setup
+
+# ONLY=token: the key file at -j 1 and -j N next to the token cases, and
+# the section "Keys in a token" of $OUT replaced: its lines up to the next
+# section, or to the rows of the targets that (e) adds to its table
+if [ "${ONLY:-}" == token ]; then
+	[ -f "$OUT" ] || die "ONLY=token rewrites a section of $OUT, which is not there: run make bench"
+	for run in $(seq 1 "$RUNS"); do
+		for j in 1 "$JOBS"; do
+			log "run $run/$RUNS: modsign sign -j $j"
+			fresh_copy
+			name=j1
+			[ "$j" == 1 ] || name=jn
+			timed "$name" "$MODSIGN" sign -j "$j" -r "$W/tree" "$KEY" "$CERT"
+			grep -q "modsign: $N signed, 0 skipped, 0 failed" "$W/cmd.out" || die "-j $j: $(cat "$W/cmd.out")"
+			[ "$run$j" != 11 ] || cp -a "$W/tree" "$W/by-token"
+		done
+		token_runs "$run"
+	done
+	token_report >"$W/token.md"
+	awk -v new="$W/token.md" '
+		/^## Keys in a token$/ {
+			skip = 1
+			while ((getline l < new) > 0)
+				if (l != "" || printed++) print l
+			next
+		}
+		skip && (/^## / || /^\| `modsign status` over/) { skip = 0 }
+		!skip { print }' "$OUT" >"$W/out.md"
+	grep -q '^## Keys in a token$' "$W/out.md" || die "no section 'Keys in a token' in $OUT"
+	cp "$W/out.md" "$OUT"
+	cat "$W/token.md"
+	log "the section 'Keys in a token' of ${OUT#"$TOP/"} rewritten"
+	exit 0
+fi
+
 for run in $(seq 1 "$RUNS"); do
 	log "run $run/$RUNS: sign-file loop"
 	fresh_copy

@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -65,13 +66,31 @@ static const char usage[] =
 
 static const char *const hashes[] = { "sha256", "sha384", "sha512" };
 
-struct sign_ctx {
+/*
+ * A handle on the signing key. A key in a token signs one module at a time
+ * per handle (its PKCS#11 session; through a p11-kit server, its
+ * connection, which the server serves one call at a time): each handle
+ * has its lock. A key reached through a p11-kit server has one handle per
+ * worker (signing_key_load_more), any other key one for all.
+ */
+struct key_handle {
 	EVP_PKEY *key;
+	/* the library context the key was loaded in (its own provider
+	 * instance), made the worker thread's default; NULL: OpenSSL's */
+	OSSL_LIB_CTX *libctx;
+	pthread_mutex_t lock;
+	/* the template of start_signing with this handle's key and lock */
+	struct sig_template tmpl;
+};
+
+struct sign_ctx {
 	X509 *cert;
 	const EVP_MD *md;
-	/* a key in a token signs one module at a time */
+	/* a key in a token signs one module at a time per handle */
 	int serialize;
-	pthread_mutex_t token_lock;
+	struct key_handle *handles;
+	int nhandles;
+	atomic_int next_handle; /* the next worker's */
 	const char *name; /* the key as messages name it (no PIN) */
 	/* the signature of every module but for its value (RSA keys) */
 	const struct sig_template *tmpl;
@@ -93,6 +112,22 @@ static void token_failed(struct sign_ctx *ctx, const char *why)
 	batch_stop();
 }
 
+/* The calling worker's handle: the k-th worker to ask gets handle k (of
+ * nhandles, round), and its library context as its default. */
+static struct key_handle *my_handle(struct sign_ctx *ctx)
+{
+	static _Thread_local struct key_handle *mine;
+
+	if (!mine) {
+		int k = atomic_fetch_add(&ctx->next_handle, 1);
+
+		mine = &ctx->handles[k % ctx->nhandles];
+		if (mine->libctx)
+			OSSL_LIB_CTX_set0_default(mine->libctx);
+	}
+	return mine;
+}
+
 /* Whether buf[0..len) is already base[0..base_len) + der + tail. */
 static int same_signature(const uint8_t *buf, size_t len, size_t base_len,
 			  const uint8_t *der, size_t derlen,
@@ -111,6 +146,7 @@ static enum batch_result sign_one(struct batch_job *job, const char *path,
 	struct file_buf fb;
 	struct trailer t;
 	struct pending_replace pr;
+	struct key_handle *h;
 	enum trailer_status inner, st;
 	enum batch_result res = BATCH_FAILED;
 	uint8_t *der = NULL, *z = NULL, tail[TRAILER_FIXED_LEN];
@@ -127,17 +163,18 @@ static enum batch_result sign_one(struct batch_job *job, const char *path,
 		trailer_explain(st, &t, base_len, eb->msg, sizeof(eb->msg));
 		goto out;
 	}
+	h = my_handle(ctx);
 	if (ctx->tmpl) {
-		/* takes the token's lock itself, for the key operation */
-		r = sig_template_sign(ctx->tmpl, fb.data, base_len, &der,
+		/* takes the handle's lock itself, for the key operation */
+		r = sig_template_sign(&h->tmpl, fb.data, base_len, &der,
 				      &derlen, eb);
 	} else {
 		if (ctx->serialize)
-			pthread_mutex_lock(&ctx->token_lock);
-		r = sig_sign(fb.data, base_len, ctx->key, ctx->cert, ctx->md,
+			pthread_mutex_lock(&h->lock);
+		r = sig_sign(fb.data, base_len, h->key, ctx->cert, ctx->md,
 			     &der, &derlen, eb);
 		if (ctx->serialize)
-			pthread_mutex_unlock(&ctx->token_lock);
+			pthread_mutex_unlock(&h->lock);
 	}
 	if (r && ctx->serialize && batch_stop_signal()) {
 		/* a signal cut the token's call (token_interrupt): the module
@@ -273,6 +310,65 @@ static int parse_args(int argc, char *argv[], const char **hash, int *jobs,
 	return -1;
 }
 
+/* A stop signal came while the key loaded: says so. */
+static void interrupted_loading(const struct signer *s, const char *keyspec)
+{
+	const char *server = token_server();
+
+	modsign_error(
+		"%s: interrupted by %s while loading the key%s%s%s%s; no module was touched",
+		s->name, signal_name(batch_stop_signal()),
+		strncmp(keyspec, URI_PREFIX, strlen(URI_PREFIX)) ?
+			"" :
+			" from the token",
+		server[0] ? " (through the p11-kit server at " : "", server,
+		server[0] ? ")" : "");
+}
+
+/*
+ * The handles on the key for `jobs` workers over n files (jobs 0: the
+ * default): the signer's key first, then, for a key behind a p11-kit
+ * server, one more per further worker, each over its own connection
+ * (those that do not load, or do not match the certificate, are not
+ * used: the others sign for them). Returns how many, or -1 after saying
+ * why (a stop signal while they loaded).
+ */
+static int load_handles(const char *keyspec, struct signer *s, int jobs,
+			size_t n, struct key_handle *h,
+			struct signing_key *more)
+{
+	const char *server;
+	int want = jobs ? jobs : batch_default_jobs(), got = 0, k, nh = 1;
+
+	if ((size_t)want > n)
+		want = (int)n;
+	h[0].key = s->key.pkey;
+	if (s->key.in_token && want > 1) {
+		/* as while the first one loaded: a frozen server */
+		batch_signals_catch(token_interrupt);
+		got = signing_key_load_more(keyspec, &s->key, more, want - 1);
+		batch_signals_restore();
+		if (batch_stop_signal()) {
+			interrupted_loading(s, keyspec);
+			return -1;
+		}
+	}
+	for (k = 0; k < got; k++) {
+		ERR_clear_error();
+		if (X509_check_private_key(s->cert, more[k].pkey) != 1)
+			continue;
+		h[nh].key = more[k].pkey;
+		h[nh++].libctx = more[k].libctx;
+	}
+	ERR_clear_error();
+	server = token_server();
+	if (nh > 1 && server[0])
+		fprintf(stderr,
+			"modsign: %s: %d connections to the p11-kit server at %s, one per worker\n",
+			s->name, nh, server);
+	return nh;
+}
+
 /*
  * Everything that can be wrong with the key is found out before any module
  * is touched: the hash, the key, the certificate, and whether they belong
@@ -307,16 +403,7 @@ static int load_signer(const char *hash, const char *keyspec,
 	r = signing_key_load(keyspec, &s->key, &eb);
 	batch_signals_restore();
 	if (batch_stop_signal()) {
-		const char *server = token_server();
-
-		modsign_error(
-			"%s: interrupted by %s while loading the key%s%s%s%s; no module was touched",
-			s->name, signal_name(batch_stop_signal()),
-			strncmp(keyspec, URI_PREFIX, strlen(URI_PREFIX)) ?
-				"" :
-				" from the token",
-			server[0] ? " (through the p11-kit server at " : "",
-			server, server[0] ? ")" : "");
+		interrupted_loading(s, keyspec);
 		return -1;
 	}
 	if (r) {
@@ -355,11 +442,18 @@ static int start_signing(const struct signer *s, struct sign_ctx *ctx,
 			 struct sig_template *tmpl)
 {
 	struct errbuf eb;
+	int k;
 
 	switch (sig_template_init(tmpl, s->key.pkey, s->cert, s->md, &eb)) {
 	case 0:
-		if (s->key.in_token)
-			tmpl->key_lock = &ctx->token_lock;
+		/* the same bytes for every handle on the key, but for the
+		 * signature value: a copy of the template each */
+		for (k = 0; k < ctx->nhandles; k++) {
+			ctx->handles[k].tmpl = *tmpl;
+			ctx->handles[k].tmpl.key = ctx->handles[k].key;
+			ctx->handles[k].tmpl.key_lock =
+				s->key.in_token ? &ctx->handles[k].lock : NULL;
+		}
 		ctx->tmpl = tmpl;
 		return 0;
 	case 1:
@@ -452,6 +546,15 @@ static int sign_files(struct path_list *files, int jobs, struct sign_ctx *ctx)
 			  atomic_load(&ctx->token_failed)))
 		rc = EXIT_FAILED;
 	unlock_folders(&locks);
+	if (cnt.abandoned) {
+		/* A worker is still in a token call that does not return:
+		 * freeing the key, or OpenSSL's and the PKCS#11 module's exit
+		 * handlers, would wait on what it holds (or free it under
+		 * it). Everything committed is durable, every other module
+		 * unchanged: end here, as after a signal. */
+		fflush(stderr);
+		_exit(EXIT_FAILED);
+	}
 	return rc;
 }
 
@@ -462,7 +565,9 @@ static int sign_main(int argc, char *argv[])
 	struct signer s = { 0 };
 	struct sign_ctx ctx;
 	struct sig_template tmpl = { 0 };
-	int jobs = 0, lock_made = 0, rc;
+	struct key_handle *h = NULL;
+	struct signing_key *more = NULL;
+	int jobs = 0, nh = 0, cap = 0, k, rc;
 
 	rc = parse_args(argc, argv, &hash, &jobs, &trees);
 	if (rc != -1)
@@ -485,15 +590,31 @@ static int sign_main(int argc, char *argv[])
 	if (!files.n)
 		goto out; /* -r found nothing: said above */
 
-	ctx.key = s.key.pkey;
+	/* at most a handle per worker: -j is 1024 at most */
+	cap = files.n < 1024 ? (int)files.n : 1024;
+	h = calloc((size_t)cap, sizeof(*h));
+	more = calloc((size_t)cap, sizeof(*more));
+	if (!h || !more) {
+		modsign_error("out of memory; no module was touched");
+		rc = EXIT_FAILED;
+		goto out;
+	}
+	nh = load_handles(keyspec, &s, jobs, files.n, h, more);
+	if (nh < 0) {
+		rc = EXIT_FAILED;
+		goto out;
+	}
+	for (k = 0; k < nh; k++)
+		pthread_mutex_init(&h[k].lock, NULL);
 	ctx.cert = s.cert;
 	ctx.md = s.md;
 	ctx.serialize = s.key.in_token;
+	ctx.handles = h;
+	ctx.nhandles = nh;
+	atomic_init(&ctx.next_handle, 0);
 	ctx.tmpl = NULL;
 	ctx.name = s.name;
 	atomic_init(&ctx.token_failed, 0);
-	pthread_mutex_init(&ctx.token_lock, NULL);
-	lock_made = 1;
 	if (start_signing(&s, &ctx, &tmpl))
 		rc = EXIT_FAILED;
 	else
@@ -505,8 +626,14 @@ out:
 	EVP_MD_free(s.md);
 	X509_free(s.cert);
 	sig_template_free(&tmpl);
-	if (lock_made)
-		pthread_mutex_destroy(&ctx.token_lock);
+	for (k = 0; k < nh; k++)
+		pthread_mutex_destroy(&h[k].lock);
+	free(h);
+	/* the further handles before the first (its provider is OpenSSL's
+	 * default context's) */
+	for (k = 0; more && k < cap; k++)
+		signing_key_free(&more[k]);
+	free(more);
 	signing_key_free(&s.key);
 	/* the key is gone (libcrypto clears its numbers when it frees
 	 * them): LeakSanitizer's tracer may attach again */

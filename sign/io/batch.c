@@ -327,6 +327,10 @@ struct batch {
 	struct batch_job **queue; /* group_max of them */
 	size_t qlen, qbytes, group_max;
 	int workers_left;
+	/* STOP_DEADLINE passed after a stop with files still under way: the
+	 * committer commits what is queued and ends, batch_commit takes no
+	 * more, and batch_run returns without waiting for the workers */
+	int abandoned;
 };
 
 /* Set by the signal handler, which may run on any thread: a lock-free
@@ -344,6 +348,21 @@ static void (*unblock_fn)(void);
  * signal, before unblock_fn is called: a healthy token signs in
  * milliseconds, even over a network. */
 #define STOP_GRACE 1.0
+
+/*
+ * How long, after a stop (a signal, or batch_stop), the main thread waits
+ * for the files under way before it gives up on them: a worker may be in
+ * a token call that nothing ends (libp11 0.4.13 waits for a session for
+ * ever once its p11-kit server is gone; a hung HSM driver), and a stop
+ * that never ends would leave the user only SIGKILL, with the files
+ * signed so far not committed. Long enough for the unblock of STOP_GRACE
+ * to work and for a large module under way to be compressed and
+ * committed; short enough for someone waiting at a terminal. The files
+ * still under way then are reported unchanged (only the committer
+ * renames, and it has ended), and the caller must end the process without
+ * tearing down what the stuck workers use (batch_counts.abandoned).
+ */
+#define STOP_DEADLINE 5.0
 
 static void on_stop_signal(int sig)
 {
@@ -388,8 +407,15 @@ enum batch_result batch_commit(struct batch_job *job, struct pending_replace *r)
 	struct batch *b = job->b;
 
 	pthread_mutex_lock(&b->lock);
-	while (b->qlen == b->group_max || b->qbytes >= GROUP_BYTES)
+	while (!b->abandoned &&
+	       (b->qlen == b->group_max || b->qbytes >= GROUP_BYTES))
 		pthread_cond_wait(&b->space_cv, &b->lock);
+	if (b->abandoned) {
+		/* the committer has ended: the module stays as it was */
+		pthread_mutex_unlock(&b->lock);
+		replace_abort(r);
+		return BATCH_INTERRUPTED;
+	}
 	job->pr = *r;
 	job->warnings = r->warnings;
 	job->pr.warnings = NULL;
@@ -548,8 +574,8 @@ static void *committer(void *p)
 
 	pthread_mutex_lock(&b->lock);
 	for (;;) {
-		while (b->workers_left > 0 && b->qlen < b->group_max &&
-		       b->qbytes < GROUP_BYTES)
+		while (b->workers_left > 0 && !b->abandoned &&
+		       b->qlen < b->group_max && b->qbytes < GROUP_BYTES)
 			pthread_cond_wait(&b->queue_cv, &b->lock);
 		if (b->qlen == 0)
 			break;
@@ -840,7 +866,7 @@ static void join_threads(const struct threads *t)
 static size_t report_loop(struct batch *b, const char *what,
 			  batch_report_fn report, void *arg, double t0)
 {
-	int tty = isatty(STDERR_FILENO), shown = 0, unblocked = 0;
+	int tty = isatty(STDERR_FILENO), shown = 0, unblocked = 0, stopped;
 	double last = 0, after = progress_after(), stop_seen = 0;
 	size_t reported = 0;
 
@@ -870,17 +896,24 @@ static size_t report_loop(struct batch *b, const char *what,
 		if (b->workers_left == 0 && b->finished == b->next)
 			break;
 		t = now();
+		stopped = atomic_load(&stop_requested);
+		if (stopped && !stop_seen)
+			stop_seen = t;
 		/* a signal, and the files under way do not finish: a worker
 		 * waits for a token that will never answer (a frozen p11-kit
 		 * server), and no signal reaches into that call; the caller's
 		 * unblock makes it fail, so that the run can end */
-		if (atomic_load(&stop_signal) && unblock_fn && !unblocked) {
-			if (!stop_seen)
-				stop_seen = t;
-			else if (t - stop_seen >= STOP_GRACE) {
-				unblock_fn();
-				unblocked = 1;
-			}
+		if (atomic_load(&stop_signal) && unblock_fn && !unblocked &&
+		    t - stop_seen >= STOP_GRACE) {
+			unblock_fn();
+			unblocked = 1;
+		}
+		/* and if that did not end it either: give up on them */
+		if (stopped && t - stop_seen >= STOP_DEADLINE) {
+			b->abandoned = 1;
+			pthread_cond_broadcast(&b->queue_cv);
+			pthread_cond_broadcast(&b->space_cv);
+			break;
 		}
 		if (tty && t - t0 >= after && t - last >= 0.25) {
 			progress(what, b->finished, b->n, t - t0);
@@ -906,15 +939,27 @@ static size_t report_loop(struct batch *b, const char *what,
 static void tally(struct batch *b, size_t reported, batch_report_fn report,
 		  void *arg, struct batch_counts *c)
 {
+	int sig = atomic_load(&stop_signal);
 	size_t k;
 
 	for (k = reported; k < b->n; k++) {
 		if (b->jobs[k].finished)
 			report_job(&b->jobs[k], k, report, arg);
+		else if (b->abandoned && k < b->next)
+			modsign_error(
+				"%s: not finished within %.0f s of %s: a call that does not return (a token that does not answer); the module is unchanged",
+				b->jobs[k].path, STOP_DEADLINE,
+				sig == SIGINT  ? "SIGINT" :
+				sig == SIGTERM ? "SIGTERM" :
+				sig == SIGHUP  ? "SIGHUP" :
+						 "the stop");
 	}
 	for (k = 0; k < b->n; k++) {
-		if (!b->jobs[k].finished ||
-		    b->jobs[k].result == BATCH_INTERRUPTED)
+		if (!b->jobs[k].finished && b->abandoned && k < b->next) {
+			c->failed++;
+			c->abandoned++;
+		} else if (!b->jobs[k].finished ||
+			   b->jobs[k].result == BATCH_INTERRUPTED)
 			c->not_started++;
 		else if (b->jobs[k].result == BATCH_DONE)
 			c->done++;
@@ -933,43 +978,60 @@ int batch_run(char *const *paths, size_t n, int jobs, const char *what,
 	      batch_fn fn, batch_report_fn report, void *arg,
 	      struct batch_counts *c)
 {
-	struct batch b;
+	/* on the heap: given up on (b->abandoned), workers may still hold
+	 * it when this returns */
+	struct batch *b;
 	struct threads t = { NULL, NULL, 0, 0 };
 	struct sigaction old[N_STOP_SIGS];
 	size_t reported;
 	double t0 = now();
-	int ret = -1;
+	int i, ret = -1;
 
 	memset(c, 0, sizeof(*c));
-	memset(&b, 0, sizeof(b));
 	if (n == 0)
 		return 0;
 	if (jobs < 1)
 		jobs = 1;
 	if ((size_t)jobs > n)
 		jobs = (int)n;
+	b = calloc(1, sizeof(*b));
 	t.workers = calloc((size_t)jobs, sizeof(*t.workers));
 	t.committers = calloc((size_t)jobs, sizeof(*t.committers));
-	if (!t.workers || !t.committers ||
-	    batch_init(&b, paths, n, jobs, fn, arg)) {
+	if (!b || !t.workers || !t.committers ||
+	    batch_init(b, paths, n, jobs, fn, arg)) {
 		modsign_error("out of memory for %zu modules", n);
 		goto out_free;
 	}
 	stop_signals_catch(old);
-	if (start_threads(&b, jobs, &t)) {
+	if (start_threads(b, jobs, &t)) {
 		c->not_started = n;
 		goto out_sig;
 	}
-	reported = report_loop(&b, what, report, arg, t0);
+	reported = report_loop(b, what, report, arg, t0);
+	if (b->abandoned) {
+		/* the committer ends once the queue is empty; the workers
+		 * under way are left where they are, with b, its jobs and
+		 * the file names (the caller ends the process) */
+		for (i = 0; i < t.ncommit; i++)
+			pthread_join(t.committers[i], NULL);
+		pthread_mutex_lock(&b->lock);
+		tally(b, reported, report, arg, c);
+		pthread_mutex_unlock(&b->lock);
+		c->seconds = now() - t0;
+		stop_signals_restore(old);
+		return 0;
+	}
 	join_threads(&t);
-	tally(&b, reported, report, arg, c);
+	tally(b, reported, report, arg, c);
 	c->seconds = now() - t0;
 	ret = t.started > 0 ? 0 : -1;
 out_sig:
 	stop_signals_restore(old);
-	batch_destroy(&b);
+	batch_destroy(b);
 out_free:
-	free(b.jobs);
+	if (b)
+		free(b->jobs);
+	free(b);
 	free(t.workers);
 	free(t.committers);
 	return ret;

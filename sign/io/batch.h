@@ -100,6 +100,12 @@ struct batch_counts {
 	double seconds;
 	int interrupted; /* stopped early: a signal, or batch_stop */
 	int stop_signal; /* the SIGINT, SIGTERM or SIGHUP that stopped it, or 0 */
+	/* files still under way (counted in failed) when the batch gave up
+	 * on them, 5 s after a stop: a worker is in a call that does not
+	 * return. Their modules are unchanged; the workers still run, so
+	 * the caller must end the process (fflush, then _exit) without
+	 * freeing what they may use: the key, the paths. */
+	size_t abandoned;
 };
 
 /*
@@ -111,8 +117,10 @@ struct batch_counts {
  *
  * SIGINT, SIGTERM and SIGHUP stop it gently: no new file is started, the
  * files under way are finished; those still under way a second later get
- * the unblock of batch_set_unblock. A second signal (of any of them) ends
- * the process at once, with the signal's default action. Returns 0, or -1
+ * the unblock of batch_set_unblock. Those still under way 5 s after the
+ * stop (a signal, or batch_stop) are given up: reported unchanged, counted
+ * in failed and in abandoned (see batch_counts). A second signal (of any
+ * of them) ends the process at once, with the signal's default action. Returns 0, or -1
  * when the threads could not be started.
  */
 int batch_run(char *const *paths, size_t n, int jobs, const char *what,

@@ -19,8 +19,11 @@
 
 #if !defined(OPENSSL_NO_ENGINE) && OPENSSL_VERSION_MAJOR < 4
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/engine.h>
 #include <openssl/err.h>
 #include <openssl/ui.h>
@@ -69,6 +72,10 @@ static int engine_start(ENGINE *e, const struct uri_parts *u, const char *pin,
 	return 0;
 }
 
+static int engine_key_load_via(const struct uri_parts *u, const char *pin,
+			       int ask, int own, struct signing_key *k,
+			       struct errbuf *eb);
+
 /* Why ENGINE_load_private_key failed: a refused login, or no such key. */
 static void engine_key_error(struct errbuf *eb)
 {
@@ -86,14 +93,71 @@ static void engine_key_error(struct errbuf *eb)
 		       nokey, why);
 }
 
+/*
+ * A pkcs11 engine of its own: ENGINE_by_id returns the one engine of that
+ * name (its state, its PKCS#11 module, loaded once), and OpenSSL's dynamic
+ * engine loads one engine per library and process; so this is a copy of
+ * libp11's engine library (library_copy) from $OPENSSL_ENGINES or
+ * OpenSSL's engines folder, loaded through the dynamic engine, not added
+ * to OpenSSL's list. NULL when it does not load.
+ */
+static ENGINE *engine_own(void)
+{
+	const char *env = getenv("OPENSSL_ENGINES"), *v, *end;
+	char path[4096], so[64];
+	ENGINE *e;
+	int fd, n;
+
+	if (env && *env) {
+		n = snprintf(path, sizeof(path), "%s/pkcs11.so", env);
+	} else {
+		/* ENGINESDIR: "/usr/lib/x86_64-linux-gnu/engines-3" */
+		v = strchr(OpenSSL_version(OPENSSL_ENGINES_DIR), '"');
+		end = v ? strchr(v + 1, '"') : NULL;
+		if (!end)
+			return NULL;
+		n = snprintf(path, sizeof(path), "%.*s/pkcs11.so",
+			     (int)(end - v - 1), v + 1);
+	}
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return NULL;
+	fd = library_copy(path);
+	if (fd < 0)
+		return NULL;
+	snprintf(so, sizeof(so), "/proc/self/fd/%d", fd);
+	e = ENGINE_by_id("dynamic");
+	if (e && (ENGINE_ctrl_cmd_string(e, "SO_PATH", so, 0) != 1 ||
+		  ENGINE_ctrl_cmd_string(e, "ID", "pkcs11", 0) != 1 ||
+		  ENGINE_ctrl_cmd_string(e, "LIST_ADD", "0", 0) != 1 ||
+		  ENGINE_ctrl_cmd_string(e, "LOAD", NULL, 0) != 1)) {
+		ENGINE_free(e);
+		e = NULL;
+	}
+	close(fd);
+	return e;
+}
+
 int engine_key_load(const struct uri_parts *u, const char *pin, int ask,
 		    struct signing_key *k, struct errbuf *eb)
+{
+	return engine_key_load_via(u, pin, ask, 0, k, eb);
+}
+
+int engine_key_load_own(const struct uri_parts *u, const char *pin,
+			struct signing_key *k, struct errbuf *eb)
+{
+	return engine_key_load_via(u, pin, 0, 1, k, eb);
+}
+
+static int engine_key_load_via(const struct uri_parts *u, const char *pin,
+			       int ask, int own, struct signing_key *k,
+			       struct errbuf *eb)
 {
 	ENGINE *e = NULL;
 	int inited = 0, ret = -1;
 
 	ERR_clear_error();
-	e = ENGINE_by_id("pkcs11");
+	e = own ? engine_own() : ENGINE_by_id("pkcs11");
 	OSSL_CHECK(
 		e, eb,
 		"neither OpenSSL's pkcs11 provider nor libp11's pkcs11 engine loads: install pkcs11-provider (Debian 13 and later; Debian 12: bookworm-backports, or OPENSSL_MODULES pointing at the folder of its pkcs11.so), or libengine-pkcs11-openssl");
@@ -145,6 +209,12 @@ int engine_key_load(const struct uri_parts *u, const char *pin, int ask,
 	eb_set(eb,
 	       "this modsign is built without OpenSSL's ENGINE API: a pkcs11: key needs OpenSSL's pkcs11 provider: install pkcs11-provider");
 	return -1;
+}
+
+int engine_key_load_own(const struct uri_parts *u, const char *pin,
+			struct signing_key *k, struct errbuf *eb)
+{
+	return engine_key_load(u, pin, 0, k, eb);
 }
 
 void token_engine_free(void *engine)

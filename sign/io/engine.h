@@ -26,6 +26,15 @@ int engine_built(void);
 int engine_key_load(const struct uri_parts *u, const char *pin, int ask,
 		    struct signing_key *k, struct errbuf *eb);
 
+/*
+ * engine_key_load_own - the same through an engine of its own (its own
+ * libp11 context and PKCS#11 module), not the one of engine_key_load,
+ * which OpenSSL hands out to every caller; the PIN never asked. 0, or -1
+ * with *eb.
+ */
+int engine_key_load_own(const struct uri_parts *u, const char *pin,
+			struct signing_key *k, struct errbuf *eb);
+
 /* Lets go of the engine of a key from engine_key_load (NULL: nothing). */
 void token_engine_free(void *engine);
 

@@ -203,11 +203,25 @@ char *signing_key_display(const char *spec)
 
 void signing_key_free(struct signing_key *k)
 {
+	if (k->libctx) {
+		provider_key_free_own(k);
+		memset(k, 0, sizeof(*k));
+		return;
+	}
 	EVP_PKEY_free(k->pkey);
 	token_engine_free(k->engine);
 	if (k->in_token && !k->engine)
 		provider_release();
 	memset(k, 0, sizeof(*k));
+}
+
+int signing_key_load_more(const char *spec, const struct signing_key *first,
+			  struct signing_key *more, int n)
+{
+	memset(more, 0, (size_t)(n > 0 ? n : 0) * sizeof(*more));
+	if (!first->in_token || n < 1)
+		return 0;
+	return token_key_load_more(spec, first, more, n);
 }
 
 int signing_key_load(const char *spec, struct signing_key *k, struct errbuf *eb)

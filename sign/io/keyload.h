@@ -39,6 +39,10 @@ struct signing_key {
 	/* for a key in a token, how it was reached, for a notice:
 	 * "OpenSSL's pkcs11 provider" or "libp11's pkcs11 engine" */
 	const char *via;
+	/* a key of its own library context (OSSL_LIB_CTX *) and provider
+	 * instance (OSSL_PROVIDER *): signing_key_load_more's, through the
+	 * provider; NULL for the others */
+	void *libctx, *prov;
 };
 
 /*
@@ -53,6 +57,16 @@ struct signing_key {
 int signing_key_load(const char *spec, struct signing_key *k,
 		     struct errbuf *eb);
 void signing_key_free(struct signing_key *k);
+/*
+ * signing_key_load_more - for a key in a token reached through a p11-kit
+ * server (p11-kit-client.so), up to n more handles on the same key, each
+ * over a connection of its own (token_key_load_more), for the workers of
+ * a batch to sign side by side: the server signs one call at a time per
+ * connection. Returns how many were loaded (0 for any other key, or when
+ * the PIN is asked on the terminal); each is freed with signing_key_free.
+ */
+int signing_key_load_more(const char *spec, const struct signing_key *first,
+			  struct signing_key *more, int n);
 
 /* spec with any PIN in it replaced by "***", for messages (malloc'ed) */
 char *signing_key_display(const char *spec);

@@ -95,13 +95,13 @@ static int give_pin(char *buf, int size, int rwflag, void *data)
 
 /* The first object of type want at uri, or NULL (OpenSSL's error queue
  * says why, if anything does). */
-static OSSL_STORE_INFO *store_first(const char *uri, int want,
+static OSSL_STORE_INFO *store_first(OSSL_LIB_CTX *lc, const char *uri, int want,
 				    const UI_METHOD *ui, void *ui_data)
 {
 	OSSL_STORE_CTX *sc;
 	OSSL_STORE_INFO *info = NULL;
 
-	sc = OSSL_STORE_open_ex(uri, NULL, NULL, ui, ui_data, NULL, NULL, NULL);
+	sc = OSSL_STORE_open_ex(uri, lc, NULL, ui, ui_data, NULL, NULL, NULL);
 	if (!sc)
 		return NULL;
 	if (OSSL_STORE_expect(sc, want) != 1)
@@ -141,7 +141,7 @@ static int public_key_there(const char *uri)
 		memcpy(t + 5, "public", 6);
 		memmove(t + 11, t + 12, strlen(t + 12) + 1);
 	}
-	info = store_first(pub, OSSL_STORE_INFO_PUBKEY, ui, &none);
+	info = store_first(NULL, pub, OSSL_STORE_INFO_PUBKEY, ui, &none);
 	there = info != NULL;
 	OSSL_STORE_INFO_free(info);
 out:
@@ -164,7 +164,7 @@ int provider_key_load(const struct uri_parts *u, const char *pin, int ask,
 		ui = UI_UTIL_wrap_read_pem_callback(give_pin, 0);
 		OSSL_CHECK(ui, eb, "out of memory");
 	}
-	info = store_first(u->uri, OSSL_STORE_INFO_PKEY,
+	info = store_first(NULL, u->uri, OSSL_STORE_INFO_PKEY,
 			   ask ? UI_OpenSSL() : ui, ask ? NULL : &pa);
 	/* The PKCS#11 module is loaded now, and its own exit handlers (a C++
 	 * module's destructors: SoftHSM2) would run before libcrypto's,
@@ -200,4 +200,71 @@ int provider_key_load(const struct uri_parts *u, const char *pin, int ask,
 out:
 	UI_destroy_method(ui);
 	return ret;
+}
+
+int provider_key_load_own(const struct uri_parts *u, const char *pin,
+			  struct signing_key *k, struct errbuf *eb)
+{
+	const char *was = getenv("PKCS11_PROVIDER_MODULE");
+	char *keep = was ? strdup(was) : NULL;
+	struct pin_ask pa = { pin, 0 };
+	UI_METHOD *ui = NULL;
+	OSSL_LIB_CTX *lc = NULL;
+	OSSL_PROVIDER *p = NULL;
+	OSSL_STORE_INFO *info = NULL;
+	unsigned char b[1];
+	int ret = -1;
+
+	ERR_clear_error();
+	OSSL_CHECK(!was || keep, eb, "out of memory");
+	lc = OSSL_LIB_CTX_new();
+	ui = UI_UTIL_wrap_read_pem_callback(give_pin, 0);
+	OSSL_CHECK(lc && ui, eb, "out of memory");
+	/* the provider instance of lc reads its PKCS#11 module from the
+	 * environment when it starts: this one's own copy */
+	if (setenv("PKCS11_PROVIDER_MODULE", u->module, 1)) {
+		eb_set(eb, "out of memory");
+		goto out;
+	}
+	/* lc's random generator before its provider, as provider_usable
+	 * does for the default context */
+	OSSL_CHECK(RAND_bytes_ex(lc, b, sizeof(b), 0) == 1 &&
+			   RAND_priv_bytes_ex(lc, b, sizeof(b), 0) == 1,
+		   eb, "cannot start OpenSSL's random generator");
+	p = OSSL_PROVIDER_try_load(lc, "pkcs11", 1);
+	OSSL_CHECK(p, eb, "OpenSSL's pkcs11 provider does not load again");
+	info = store_first(lc, u->uri, OSSL_STORE_INFO_PKEY, ui, &pa);
+	if (info)
+		k->pkey = OSSL_STORE_INFO_get1_PKEY(info);
+	OSSL_CHECK(k->pkey, eb, "no private key at that URI");
+	ERR_clear_error();
+	k->in_token = 1;
+	k->via = "OpenSSL's pkcs11 provider";
+	k->libctx = lc;
+	k->prov = p;
+	lc = NULL;
+	p = NULL;
+	ret = 0;
+out:
+	OSSL_STORE_INFO_free(info);
+	UI_destroy_method(ui);
+	if (p)
+		OSSL_PROVIDER_unload(p);
+	OSSL_LIB_CTX_free(lc);
+	if (keep)
+		setenv("PKCS11_PROVIDER_MODULE", keep, 1);
+	else
+		unsetenv("PKCS11_PROVIDER_MODULE");
+	free(keep);
+	return ret;
+}
+
+void provider_key_free_own(struct signing_key *k)
+{
+	EVP_PKEY_free(k->pkey);
+	k->pkey = NULL;
+	if (k->prov)
+		OSSL_PROVIDER_unload(k->prov);
+	OSSL_LIB_CTX_free(k->libctx);
+	k->prov = k->libctx = NULL;
 }

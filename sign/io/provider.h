@@ -27,6 +27,16 @@ int provider_usable(const char *module);
 int provider_key_load(const struct uri_parts *u, const char *pin, int ask,
 		      struct signing_key *k, struct errbuf *eb);
 
+/*
+ * provider_key_load_own - the same key again, through a provider instance
+ * of its own in a library context of its own (k->libctx, k->prov), told
+ * to use u->module, with the PIN pin (never asked: the first load asked).
+ * So a second copy of a PKCS#11 module (token.c) serves this key alone.
+ * 0, or -1 with *eb. Freed with provider_key_free_own.
+ */
+int provider_key_load_own(const struct uri_parts *u, const char *pin,
+			  struct signing_key *k, struct errbuf *eb);
+void provider_key_free_own(struct signing_key *k);
 /* Unloads the provider, after the last key from it is freed. */
 void provider_release(void);
 

@@ -22,7 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <openssl/crypto.h>
@@ -520,4 +522,88 @@ out:
 		add_server(eb);
 	uri_parts_free(&u);
 	return ret;
+}
+
+int library_copy(const char *path)
+{
+	char buf[65536];
+	ssize_t got;
+	int in, out;
+
+	in = open(path, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	out = memfd_create("modsign-pkcs11-module", MFD_CLOEXEC);
+	while (out >= 0 && (got = read(in, buf, sizeof(buf))) != 0) {
+		ssize_t put = 0, w;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			close(out);
+			out = -1;
+			break;
+		}
+		while (put < got) {
+			w = write(out, buf + put, (size_t)(got - put));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				close(out);
+				out = -1;
+				break;
+			}
+			put += w;
+		}
+	}
+	close(in);
+	return out;
+}
+
+int token_key_load_more(const char *spec, const struct signing_key *first,
+			struct signing_key *more, int n)
+{
+	struct uri_parts u;
+	struct errbuf eb;
+	const char *pin;
+	char *module, path[64];
+	int ask, got = 0;
+
+	memset(&u, 0, sizeof(u));
+	if (!first->in_token || uri_split(spec, &u))
+		goto out;
+	if (!u.module) {
+		const char *env = getenv("MODSIGN_PKCS11_MODULE");
+
+		u.module = env && *env ? strdup(env) : NULL;
+	}
+	/* a token on this machine: its module may share one state between
+	 * copies (SoftHSM2's files); and a PIN asked on the terminal is
+	 * asked once */
+	if (!u.module || !is_p11kit_client(u.module) ||
+	    token_pin(&u, &pin, &ask, &eb) || ask)
+		goto out;
+	module = u.module;
+	for (got = 0; got < n; got++) {
+		int fd = library_copy(module), r;
+
+		if (fd < 0)
+			break;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		u.module = path;
+		r = first->engine ?
+			    engine_key_load_own(&u, pin, &more[got], &eb) :
+			    provider_key_load_own(&u, pin, &more[got], &eb);
+		/* loaded (mapped), or not: the descriptor is not needed */
+		close(fd);
+		if (r) {
+			signing_key_free(&more[got]);
+			break;
+		}
+	}
+	u.module = module;
+out:
+	ERR_clear_error();
+	uri_parts_free(&u);
+	return got;
 }

@@ -32,6 +32,19 @@ int token_uri_nul(const char *spec, char *attr, size_t attr_size);
  */
 int token_key_load(const char *spec, struct signing_key *k, struct errbuf *eb);
 
+/*
+ * token_key_load_more - for a key that token_key_load loaded into first
+ * through p11-kit-client.so, up to n more handles on it (into more[]),
+ * each through its own copy of p11-kit-client.so, so over its own
+ * connection to the p11-kit server (which runs one p11-kit-remote per
+ * connection, signing one call at a time), on first's route (the engine,
+ * or the provider in a library context of its own), with the same PIN.
+ * Nothing for a local token or a PIN asked on the terminal. Returns how
+ * many were loaded; a failure only stops there (the first handle signs
+ * for the rest).
+ */
+int token_key_load_more(const char *spec, const struct signing_key *first,
+			struct signing_key *more, int n);
 /* The p11-kit server the key of token_key_load is reached through
  * (P11_KIT_SERVER_ADDRESS, when the module is p11-kit-client.so), for
  * messages; "" for a token on this machine. */
@@ -50,6 +63,17 @@ const char *token_server(void);
  * Async-signal-safe; does nothing for a token on this machine.
  */
 void token_interrupt(void);
+
+/*
+ * library_copy - a copy in memory (memfd) of the shared library at path,
+ * to be opened as /proc/self/fd/N: a library opened a second time by its
+ * own path is the one already loaded (dlopen), with its state (a PKCS#11
+ * module's connection to its p11-kit server; an OpenSSL engine, which
+ * OpenSSL's dynamic engine loads once per process); a copy is loaded
+ * again, with its own. Returns the descriptor (close it once the library
+ * is open), or -1.
+ */
+int library_copy(const char *path);
 
 /* A URI taken apart by token_key_load, for provider.c and engine.c. */
 struct uri_parts {

@@ -255,6 +255,46 @@ test_remote_batch_equals_file_key() {
 	note "farm: $n modules: key file -j 2 ${tf} s; remote token -j 2 ${t2} s, -j 1 ${t1} s; the same bytes"
 }
 
+# A batch through the remote token at -j 2 signs over two connections
+# (issue #25): `p11-kit server` runs one p11-kit-remote per connection,
+# each signing in turn, so with one connection the second worker waits.
+# Counted while modsign is paused mid-batch (SIGSTOP, then SIGCONT): the
+# server's p11-kit-remote children; -j 1 keeps one. The bytes are the key
+# file's.
+test_remote_one_connection_per_worker() {
+	local j pid n remotes t
+	n=$(find "$SHARED/plain" -name '*.ko' | wc -l)
+	start_server
+	for j in 2 1; do
+		rm -rf "d$j"
+		fresh_modules "d$j"
+		client "$MODSIGN" sign -j "$j" -r "d$j" "$RURI" "$CERT" >out 2>err &
+		pid=$!
+		while [ -z "$(find "d$j" -name '*.ko' -newermt 2001-01-02 | sed -n 1p)" ]; do
+			kill -0 "$pid" 2>/dev/null || fail "-j $j ended before a module was signed: $(cat err)"
+			sleep 0.005
+		done
+		kill -STOP "$pid"
+		remotes=$(pgrep -c -g "$GROUP" -f p11-kit-remote) || remotes=0
+		kill -CONT "$pid"
+		wait "$pid" || fail "-j $j failed: $(cat err)"
+		expect_eq "$j" "$remotes" "p11-kit-remote processes serving modsign -j $j"
+		expect_file_contains out "modsign: $n signed, 0 skipped, 0 failed"
+		same_as_ref "d$j" "-j $j"
+	done
+	cp -a "$SHARED/plain" f
+	t=$(secs "$MODSIGN" sign -j 2 -r f "$KEY" "$CERT")
+	rm -rf d2
+	cp -a "$SHARED/plain" d2
+	note "farm: $n modules at -j 2: key file $t s, remote token $(secs client "$MODSIGN" sign -j 2 -r d2 "$RURI" "$CERT") s"
+}
+
+# The same through the provider.
+test_provider_remote_one_connection_per_worker() {
+	use_provider
+	test_remote_one_connection_per_worker
+}
+
 # No server at the address, or no address: one error naming the socket
 # and what to check; nothing touched.
 test_server_not_running() {
@@ -522,6 +562,59 @@ test_frozen_server_mid_batch() {
 	done
 }
 
+# fake_stuck_module: builds the FAKE PKCS#11 module of
+# fake-stuck-pkcs11.c (SoftHSM2 behind it; C_Sign never returns after
+# $FAKE_STUCK_AFTER signatures) into $T; prints its path.
+fake_stuck_module() {
+	cc -Wall -Wextra -Werror -shared -fPIC -I/usr/include/p11-kit-1 \
+		-o "$T/fake-stuck-pkcs11.so" "$TOP/tests/farm/fake-stuck-pkcs11.c" -ldl \
+		>"$T/cc.log" 2>&1 || fail "cannot build the fake module: $(cat "$T/cc.log")"
+	echo "$T/fake-stuck-pkcs11.so"
+}
+
+# A token call that never returns (issue #25): after the first SIGTERM the
+# batch waits a bounded time for the workers stuck in it, then ends with
+# status 1: the modules signed before are committed (the key file's
+# bytes), every other one is the original, none half written, no
+# temporary file left, and the summary says how many are signed. The
+# FAKE module blocks in C_Sign (a local token: no connection to shut).
+test_token_stuck_in_sign_after_stop() {
+	local fake pid i n changed
+	fake=$(fake_stuck_module)
+	fresh_modules d
+	env --default-signal=INT,TERM SOFTHSM2_CONF="$HSM_CONF" FAKE_STUCK_MODULE="$SOFTHSM" \
+		FAKE_STUCK_AFTER=12 MODSIGN_PIN=4321 "$MODSIGN" sign -j 2 -r d \
+		"$URI?module-path=$fake" "$CERT" >out 2>err &
+	pid=$!
+	# both workers in the fake's C_Sign, or waiting for the token's lock
+	for i in $(seq 100); do
+		[[ "$(cat /proc/"$pid"/task/*/wchan 2>/dev/null | tr '\0' ' ')" == *pause* ]] && break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	for i in $(seq 150); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		fail "still running 15 s after SIGTERM, with a worker stuck in the token's C_Sign"
+	fi
+	RC=0
+	wait "$pid" || RC=$?
+	expect_eq 1 "$RC" "exit status after SIGTERM with a worker stuck in the token"
+	n=$(find d -name '*.ko' | wc -l)
+	changed=$(signed_count d)
+	if [ "$changed" == 0 ] || [ "$changed" == "$n" ]; then
+		fail "$changed of $n signed: the fake did not block mid-batch"
+	fi
+	expect_file_contains err "modsign: ERROR: interrupted by SIGTERM: $changed of $n modules signed, the rest unchanged"
+	expect_file_contains err "not finished within 5 s of SIGTERM: a call that does not return (a token that does not answer); the module is unchanged"
+	expect_eq "" "$(find d -name '.*modsign*')" "temporary files left"
+	note "farm: FAKE token stuck in C_Sign, SIGTERM: ended with $changed of $n signed"
+}
+
 # ---- the same through OpenSSL's pkcs11 provider ----
 
 # use_provider: the rest of the test signs through pkcs11-provider
@@ -610,6 +703,12 @@ test_provider_frozen_server_mid_batch() {
 	provider_signed
 }
 
+# The token stuck in C_Sign, through the provider.
+test_provider_token_stuck_in_sign_after_stop() {
+	use_provider
+	test_token_stuck_in_sign_after_stop
+}
+
 # make sign KEY=pkcs11:... for Debian's 6.12 headers, whose sign-file
 # loads pkcs11: keys through the pkcs11 provider and OSSL_STORE (no ENGINE
 # left): the kernel's own sign-file, through the same provider and server
@@ -651,11 +750,14 @@ test_provider_make_sign_612_equals_sign_file() {
 
 if [ $# -eq 0 ]; then
 	set -- remote_signs_like_the_file_key remote_batch_equals_file_key \
+		remote_one_connection_per_worker provider_remote_one_connection_per_worker \
 		server_not_running wrong_pin_or_missing_key_touch_nothing \
 		server_killed_mid_batch make_sign_with_remote_key dkms_drop_in_with_remote_key \
 		frozen_server_while_loading_the_key frozen_server_mid_batch \
+		token_stuck_in_sign_after_stop \
 		provider_remote_batch_equals_engine provider_wrong_pin_or_missing_key_touch_nothing \
 		provider_server_killed_mid_batch provider_frozen_server_while_loading_the_key \
-		provider_frozen_server_mid_batch provider_make_sign_612_equals_sign_file
+		provider_frozen_server_mid_batch provider_token_stuck_in_sign_after_stop \
+		provider_make_sign_612_equals_sign_file
 fi
 run_tests "$@"

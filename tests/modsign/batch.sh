@@ -433,6 +433,33 @@ test_pkcs11_wrong_pin_touches_nothing() {
 	expect_eq "" "$(temps d)" "temporary files"
 }
 
+# A key behind a p11-kit server (issue #25): at -j 2 each worker signs
+# over its own connection (a copy of p11-kit-client.so, a copy of libp11's
+# engine), the notice says so, the bytes are the key file's, and the
+# sanitizer build finds no leak or error in loading and freeing the copies.
+test_pkcs11_remote_connection_per_worker() {
+	local uri="pkcs11:token=modsign;object=signer;type=private"
+	local client=/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so t=100 group
+	[ -e "$client" ] || fail "$client is missing (apt-get install p11-kit-modules)"
+	token_and_modules 20
+	cp -a d file
+	expect_exit 0 "$MODSIGN" sign -r file "$KEY" "$CERT"
+	setsid p11-kit server -f --provider /usr/lib/softhsm/libsofthsm2.so -n "$T/p11.sock" \
+		"pkcs11:token=modsign" >"$T/server.log" 2>&1 &
+	group=$!
+	while [ ! -S "$T/p11.sock" ] && [ "$t" -gt 0 ]; do
+		t=$((t - 1))
+		sleep 0.05
+	done
+	expect_exit 0 env -u SOFTHSM2_CONF "${P11_ENV[@]}" MODSIGN_PIN=4321 \
+		P11_KIT_SERVER_ADDRESS="unix:path=$T/p11.sock" \
+		"$MODSIGN" sign -j 2 -r d "$uri?module-path=$client" "$CERT"
+	kill -KILL -- "-$group" 2>/dev/null || true
+	wait "$group" 2>/dev/null || true
+	expect_file_contains "$T/err" "2 connections to the p11-kit server at unix:path=$T/p11.sock, one per worker"
+	diff -r file d >/dev/null || fail "the remote token's and the key file's signatures differ"
+}
+
 # A %00 in a URI's value (issue #23): libp11 would decode it and cut the
 # value at the NUL, so token=tk%00evil would sign with the token "tk". Any
 # attribute with one is refused as a usage error, before a PKCS#11 module
