@@ -66,6 +66,8 @@ fi
 # The tree: the kernel's own modules that the tried ones depend on, the
 # tried ones under updates/try/, and depmod (the release's kmod) over them.
 cp -a "$KIT/tree/." "$mods/"
+mkdir -p /boot
+cp "$KIT"/boot/* /boot/
 depmod_out=$(/sbin/depmod -a 2>&1) || echo "TRY-WARN depmod: $depmod_out"
 
 sb=$(mokutil --sb-state 2>&1 | sed -n 1p)
