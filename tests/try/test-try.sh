@@ -160,6 +160,18 @@ test_no_ovmf() {
 	expect_file_lacks "$T/err" "booting"
 }
 
+test_make_try() {
+	expect_exit 2 make -s -C "$TOP" try
+	expect_file_contains "$T/err" "modsign: ERROR: make try: no module: give MODULE=path/to/module.ko"
+	some_cert
+	echo "hello" >"$T/text.ko"
+	expect_exit 2 make -s -C "$TOP" try MODULE="$T/text.ko" CERT="$T/c.der" KERNEL=t7
+	expect_file_contains "$T/err" "modsign-try: ERROR: $T/text.ko: not a module: not an ELF file"
+	fake_module "$T/m.ko" "$(release_61) SMP mod_unload modversions "
+	expect_exit 2 make -s -C "$TOP" try MODULE="$T/m.ko" KEYDIR="$T/nokeys"
+	expect_file_contains "$T/err" "modsign-try: ERROR: $T/nokeys/signing_key.x509: no such file"
+}
+
 # ---- the boots ----
 
 # kit_modules SERIES: the kit's modules built for SERIES' kernel and
