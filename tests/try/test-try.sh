@@ -22,9 +22,10 @@
 #     file the guest gets (initramfs, ESP, variables), and the search finds
 #     one planted there;
 #   loads_<S>: the kit-signed module and Debian's own vivid (which needs
-#     videodev, mc and seven more of the kernel's own modules, brought in by
-#     the release's modprobe), the kernel chosen by their vermagic: exit 0,
-#     the text answer.
+#     videodev, mc and nine more of the kernel's own modules, brought in by
+#     the release's modprobe), the kernel chosen by their vermagic, the
+#     certificate given in a PEM file after its private key (which must
+#     not reach the guest): exit 0, the text answer.
 # mokmanager (on TRY_MOKMANAGER, default the first of TRY_KERNELS, or
 # none): --mokmanager enrolls through shim's MokManager; the signed module
 # loads, the foreign-key one is refused.
@@ -295,8 +296,15 @@ loads() {
 	[ -n "$vivid" ] || fail "no vivid module in $moddir"
 	export MODSIGN_TRY_WORK=$T/work
 	t0=$SECONDS
-	# no --kernel: the vermagic names it
-	expect_exit 0 "$TRY" --cert "$SHARED/keys/signing_key.x509" "$d/signed/hello-1.ko" "$vivid"
+	# no --kernel: the vermagic names it; the certificate in PEM, after
+	# its private key in the same file, which must not reach the guest
+	{ cat "$SHARED/keys/signing_key.pem" &&
+		openssl x509 -inform DER -in "$SHARED/keys/signing_key.x509"; } >"$T/bundle.pem"
+	expect_exit 0 "$TRY" --cert "$T/bundle.pem" "$d/signed/hello-1.ko" "$vivid"
+	local f
+	for f in "$T"/work/*/initrd.img "$T"/work/*/vars.fd; do
+		! leaks "$SHARED/keys/signing_key.pem" "$f" || fail "the private key of --cert's file is in ${f#"$T/"}"
+	done
 	note "try/loads_${s//./}: one boot, 2 modules and $(cat "$T"/work/*/kernel-modules-in-guest) of the kernel's own they need: $((SECONDS - t0)) s"
 	expect_file_contains "$T/out" "($s): Secure Boot on, lockdown integrity, key \"$(openssl x509 -inform DER -in "$SHARED/keys/signing_key.x509" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= //p')\" in MokList, keyring .machine, pre-enrolled in the OVMF variables"
 	expect_file_contains "$T/out" "$d/signed/hello-1.ko: LOADED"
