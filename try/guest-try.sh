@@ -19,7 +19,8 @@
 #   TRY-MODULE {json}   one module: modsign check's verdict, then the load
 #                       through the release's own kmod (modprobe, which
 #                       brings in the kernel's own modules it depends on),
-#                       the kernel's message, the taint before and after
+#                       the kernel's message, the taint before and after,
+#                       the device nodes the load made
 #   TRY-DONE            the guest got to the end
 # then the guest powers off.
 # try.list holds one line per module: NAME<TAB>FILE (FILE under
@@ -54,6 +55,14 @@ finish() {
 # dmesg_new: the kernel's lines since the last dmesg -c, as a JSON array.
 dmesg_new() {
 	dmesg | sed 's/^\[[ 0-9.]*\] //' | jq -R . | jq -cs .
+}
+
+# dev_names: the names in /dev, one a line.
+dev_names() {
+	local f
+	for f in /dev/*; do
+		echo "${f#/dev/}"
+	done
 }
 
 if [ "$step" == enroll ]; then
@@ -97,6 +106,7 @@ while IFS=$'\t' read -r name file; do
 	check=$(modsign check --json --cert "$CERT" "$path" 2>/dev/null | jq -c 'del(.machine)' 2>/dev/null | sed -n 1p)
 	[ -n "$check" ] || check=null
 	taint0=$(cat /proc/sys/kernel/tainted)
+	dev_names >/run/dev-before
 	dmesg -c >/dev/null
 	loaded=false unloaded=false
 	if out=$(/sbin/modprobe "$name" 2>&1); then
@@ -105,14 +115,17 @@ while IFS=$'\t' read -r name file; do
 	sleep 1
 	kmsg=$(dmesg_new)
 	taint1=$(cat /proc/sys/kernel/tainted)
+	# the device nodes the load made (a driver's /dev/video0)
+	devs=$(dev_names | grep -vxF -f /run/dev-before | jq -R . | jq -cs .)
 	if [ "$loaded" == true ] && /sbin/modprobe -r "$name" >/dev/null 2>&1; then
 		unloaded=true
 	fi
 	jq -cn --arg name "$name" --arg file "$file" --argjson loaded "$loaded" \
 		--arg loader "$out" --argjson kmsg "$kmsg" --argjson t0 "$taint0" \
 		--argjson t1 "$taint1" --argjson unloaded "$unloaded" --argjson check "$check" \
+		--argjson devs "$devs" \
 		'{name: $name, file: $file, loaded: $loaded, loader_message: $loader,
-		  kernel_messages: $kmsg, taint_before: $t0, taint_after: $t1,
+		  kernel_messages: $kmsg, taint_before: $t0, taint_after: $t1, devices_added: $devs,
 		  unloaded: $unloaded, check: $check}' | sed 's/^/TRY-MODULE /'
 done <"$KIT/try.list"
 finish

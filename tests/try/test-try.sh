@@ -313,6 +313,7 @@ loads() {
 	expect_file_contains "$T/out" "modsign check said: load (trusted-key), and the kernel agreed"
 	expect_file_contains "$T/out" "videodev: Linux video capture interface"
 	expect_file_contains "$T/out" "V4L2 capture device registered as video0"
+	grep -qE '^    new in /dev: .*\bvideo0\b' "$T/out" || fail "no 'new in /dev: ... video0' line in: $(head -c 1500 "$T/out")"
 	expect_file_contains "$T/out" "modsign-try: every module loaded"
 }
 
