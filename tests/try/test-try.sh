@@ -29,6 +29,11 @@
 # mokmanager (on TRY_MOKMANAGER, default the first of TRY_KERNELS, or
 # none): --mokmanager enrolls through shim's MokManager; the signed module
 # loads, the foreign-key one is refused.
+# v4l2loopback_dkms (on TRY_DKMS, default the first of TRY_KERNELS: 6.1,
+# 6.12 or t7, or none): Debian's DKMS builds backports' v4l2loopback-dkms
+# in the VM suite's sandbox (tests/vm/dkms-payload.sh), signed with the
+# suite's key: it loads through modprobe with videodev and mc and
+# /dev/video0 appears; DKMS's own-key copy is refused.
 # Each boot's seconds are printed as `# ...` lines. ACCEL=kvm is passed on.
 # The test_* functions are called through the harness:
 # shellcheck disable=SC2317
@@ -42,6 +47,8 @@ FETCH=$TOP/tests/lib/fetch-debian.sh
 TRY_KERNELS=${TRY_KERNELS:-6.1 t7}
 read -r first_kernel _ <<<"$TRY_KERNELS"
 TRY_MOKMANAGER=${TRY_MOKMANAGER:-$first_kernel}
+# the kernel of the DKMS-built v4l2loopback test: 6.1, 6.12 or t7, or none
+TRY_DKMS=${TRY_DKMS:-$first_kernel}
 SHARED=$(mktemp -d "${TMPDIR:-/tmp}/modsign-try-suite.XXXXXX")
 export SHARED
 trap 'rm -rf "$SHARED"' EXIT
@@ -350,6 +357,42 @@ test_mokmanager() {
 	pw=$(cat "$T"/work/*/payload/mok-password)
 	! grep -rqaF -- "$pw" "$T"/work/*/serial-*.log "$T"/work/*/run-qemu-*.txt ||
 		fail "the MOK password is in a serial log"
+}
+
+# A third-party module built by Debian's DKMS from its package (the VM
+# suite's tests/vm/dkms-payload.sh: Debian's dkms and backports'
+# v4l2loopback-dkms in a sandbox, or trixie's dkms and sid's package on
+# t7), signed with the suite's key through the kit's DKMS drop-in: it
+# loads through modprobe with videodev and mc, and /dev/video0 appears;
+# the copy DKMS signed with its own key is refused.
+test_v4l2loopback_dkms() {
+	local s=$TRY_DKMS d rel t0 kit self
+	[ "$s" != none ] || return 0
+	kit_modules "$s"
+	d=$SHARED/$s
+	rel=$(sed -n 's/^RELEASE=//p' "$(bash "$FETCH" kernel "$s")")
+	t0=$SECONDS
+	KIT_KEYDIR=$SHARED/keys bash "$TOP/tests/vm/dkms-payload.sh" "$T/dkms" "$d/tree" "$TOP" "$rel" \
+		>"$T/dkms.log" 2>&1 || fail "dkms-payload.sh: $(tail -n 5 "$T/dkms.log")"
+	note "try/v4l2loopback_dkms: DKMS builds in the sandbox: $((SECONDS - t0)) s"
+	kit=$(find "$T/dkms/kit" -name 'v4l2loopback.ko*' | sed -n 1p)
+	self=$(find "$T/dkms/self" -name 'v4l2loopback.ko*' | sed -n 1p)
+	if [ -z "$kit" ] || [ -z "$self" ]; then
+		fail "dkms-payload.sh made no v4l2loopback: $(ls -R "$T/dkms")"
+	fi
+	export MODSIGN_TRY_WORK=$T/work
+	t0=$SECONDS
+	expect_exit 0 "$TRY" --json --kernel "$s" --cert "$SHARED/keys/signing_key.x509" "$kit"
+	note "try/v4l2loopback_dkms: one boot: $((SECONDS - t0)) s"
+	expect_json '.kernels[0].modules[0].result' loaded
+	expect_json '.kernels[0].modules[0].check.verdict' load
+	expect_json '.kernels[0].modules[0].devices_added | index("video0") != null' true
+	expect_json '.kernels[0].modules[0].kernel_messages | any(test("^videodev: Linux video capture interface"))' true
+	expect_json '.kernels[0].kernel_modules_in_guest >= 2' true
+	expect_exit 1 "$TRY" --json --kernel "$s" --cert "$SHARED/keys/signing_key.x509" "$self"
+	expect_json '.kernels[0].modules[0].result' refused
+	expect_json '.kernels[0].modules[0].kernel_messages | any(. == "Loading of module with unavailable key is rejected")' true
+	expect_json '.kernels[0].modules[0].check_agreed' true
 }
 
 run_tests "$@"
