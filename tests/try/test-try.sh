@@ -355,8 +355,9 @@ test_mokmanager() {
 	# the one-time MokManager password is in no log
 	local pw
 	pw=$(cat "$T"/work/*/payload/mok-password)
-	! grep -rqaF -- "$pw" "$T"/work/*/serial-*.log "$T"/work/*/run-qemu-*.txt ||
-		fail "the MOK password is in a serial log"
+	local hits
+	hits=$(grep -haF -- "$pw" "$T"/work/*/serial-*.log "$T"/work/*/run-qemu-*.txt) || hits=
+	[ -z "$hits" ] || fail "the MOK password is in a log: $(tr -d '\r' <<<"$hits" | sed "s/$pw/<password>/g" | cut -c 1-300 | sed -n 1,3p)"
 }
 
 # A third-party module built by Debian's DKMS from its package (the VM
