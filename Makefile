@@ -49,7 +49,7 @@ resolve_kdir = kdir="$(KDIR_FOUND)" && [ -n "$$kdir" ]
 .PHONY: all modules modsign deps keys rotate-keys kernel-keys rotate-kernel-keys \
 	sign sign-kernel verify install enroll enroll-kernel check test-deps \
 	vm-check bench clean help install-tool uninstall-tool dkms-key dkms-key-remove \
-	dkms-install dkms-remove deb
+	dkms-install dkms-remove deb try
 
 all: modules modsign
 
@@ -227,6 +227,15 @@ deb:
 	@cp "$(CURDIR)"/build/deb/*.deb "$(CURDIR)/build/"
 	@cd "$(CURDIR)/build" && for f in deb/*.deb; do echo "make deb: build/$${f#deb/}"; done
 
+# try: will MODULE="a.ko b.ko" load under Secure Boot? Answered by booting
+# Debian's signed kernel in QEMU with CERT (default the kit's,
+# $(KEYDIR)/signing_key.x509) enrolled (try/modsign-try, docs/try.md).
+# KERNEL=6.1|6.12|t6.12|t7|all|<release> (here a series, not sign-kernel's image).
+MODULE ?=
+try:
+	@[ -n "$(MODULE)" ] || { echo "modsign: ERROR: make try: no module: give MODULE=path/to/module.ko (docs/try.md)" >&2; exit 2; }
+	@$(CURDIR)/try/modsign-try $(if $(KERNEL),--kernel "$(KERNEL)") --cert "$(CERT)" $(MODULE)
+
 help:
 	@echo 'modsign: build, sign and enroll kernel modules for UEFI Secure Boot'
 	@echo
@@ -265,6 +274,8 @@ help:
 	@echo '                    for every kernel with headers (or KERNELVER="r1 r2"), rebuilt on kernel upgrades'
 	@echo '  make dkms-remove  (root) dkms remove --all of that package, and its /usr/src folder'
 	@echo '  make deb          the kit'"'"'s tools as a Debian package, build/modsign_<version>_<arch>.deb (docs/debian-package.md)'
+	@echo '  make try MODULE="a.ko ..."  boot Debian'"'"'s signed kernel under Secure Boot in QEMU, CERT enrolled, and tell'
+	@echo '                    whether each module loads (KERNEL=6.1|6.12|t6.12|t7|all; docs/try.md)'
 	@echo '  make help         this list'
 	@echo
 	@echo 'Variables: KDIR=<kernel build folder> KEY_TYPE=rsa|ecdsa KEY_BITS=2048|3072|4096 KEY_CURVE=P-256|P-384'

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Runs the test suites and adds up their results.
 #
-#   tests/run.sh [SUITE...]    SUITE: docs build faults keys install enroll kernel dkms modsign fuzz openssl4 farm rotate deb trixie vm
+#   tests/run.sh [SUITE...]    SUITE: docs build faults keys install enroll kernel dkms modsign fuzz openssl4 farm rotate deb trixie vm try
 #                              (default: all, in that order)
 #
 # SKIP="SUITE..." (make check SKIP=...) leaves those suites out.
@@ -63,8 +63,9 @@ declare -A suites=(
 	[deb]="bash $here/deb/test-deb.sh"
 	[trixie]="bash $here/trixie/test-trixie-host.sh"
 	[vm]="bash $here/vm/test-vm.sh"
+	[try]="bash $here/try/test-try.sh"
 )
-order=(docs build faults keys install enroll kernel dkms modsign fuzz openssl4 farm rotate deb trixie vm)
+order=(docs build faults keys install enroll kernel dkms modsign fuzz openssl4 farm rotate deb trixie vm try)
 [ $# -eq 0 ] || order=("$@")
 for name in ${skip}; do
 	[ -n "${suites[$name]:-}" ] || {

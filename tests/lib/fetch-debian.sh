@@ -40,6 +40,11 @@
 #                                 bookworm itself lacks), unpacked; prints
 #                                 the folder of its pkcs11.so (for
 #                                 OPENSSL_MODULES), not an env file
+#   fetch-debian.sh virt-firmware bookworm-backports' python3-virt-firmware
+#                                 and bookworm's python3-pefile, unpacked
+#                                 (never installed); its env file gives
+#                                 PYTHON (/usr/bin/python3), PYTHONPATH and
+#                                 VIRT_FW_VARS (try/modsign-try)
 #
 # Each prints the path of an env file to source: for a kernel RELEASE, KDIR
 # (headers to build against), VMLINUZ, MODDIR (its /lib/modules/RELEASE) and
@@ -802,6 +807,41 @@ pkcs11_provider_dir() {
 	dirname "$so"
 }
 
+# virt_firmware_env: python3-virt-firmware from bookworm-backports (its
+# virt-fw-vars adds a MOK to a copy of OVMF's variables) and python3-pefile
+# from bookworm, unpacked with dpkg-deb -x under $CACHE/virt-firmware; the
+# other dependencies (python3-cryptography, python3-pkg-resources) are
+# Debian 12's own, so the command runs under /usr/bin/python3 (not a
+# python3 found first on PATH) with PYTHONPATH set to the unpacked modules.
+# Looked up again on FETCH_REFRESH.
+virt_firmware_env() {
+	local dir=$CACHE/virt-firmware env vf pe deb
+	env=$dir/env
+	if [ -e "$env" ] && [ -z "${FETCH_REFRESH:-}" ]; then
+		echo "$env"
+		return
+	fi
+	vf=$(archive_version python3-virt-firmware '^bookworm-backports/')
+	[ -n "$vf" ] || die "bookworm-backports serves no python3-virt-firmware"
+	pe=$(archive_version python3-pefile '^bookworm(-security|-updates)?/')
+	[ -n "$pe" ] || die "bookworm serves no python3-pefile"
+	rm -rf "$dir"
+	download "$dir/debs" "python3-virt-firmware=$vf" "python3-pefile=$pe"
+	mkdir -p "$dir/root"
+	for deb in "$dir"/debs/*.deb; do
+		dpkg-deb -x "$deb" "$dir/root" || die "dpkg-deb -x $deb failed"
+	done
+	[ -e "$dir/root/usr/bin/virt-fw-vars" ] || die "python3-virt-firmware $vf holds no usr/bin/virt-fw-vars"
+	cat >"$dir/env.tmp" <<-EOF
+		PYTHON=/usr/bin/python3
+		PYTHONPATH=$dir/root/usr/lib/python3/dist-packages
+		VIRT_FW_VARS=$dir/root/usr/bin/virt-fw-vars
+		VIRT_FIRMWARE_VERSION=$vf
+	EOF
+	mv "$dir/env.tmp" "$env"
+	echo "$env"
+}
+
 case "${1:-}" in
 kernel) kernel_env "${2:-}" ;;
 boot) boot_env "${2:-bookworm}" ;;
@@ -816,8 +856,9 @@ archive) archive_uri "${2:-debian}" ;;
 dkms) dkms_env ;;
 dkms-trixie) dkms_trixie_env ;;
 pkcs11-provider) pkcs11_provider_dir ;;
+virt-firmware) virt_firmware_env ;;
 *)
-	echo "usage: fetch-debian.sh kernel 6.1|6.12|t6.12|t7 | boot [bookworm|trixie] | userspace trixie | pin t6.12|t7 | archive WORD | dkms | dkms-trixie | pkcs11-provider" >&2
+	echo "usage: fetch-debian.sh kernel 6.1|6.12|t6.12|t7 | boot [bookworm|trixie] | userspace trixie | pin t6.12|t7 | archive WORD | dkms | dkms-trixie | pkcs11-provider | virt-firmware" >&2
 	exit 2
 	;;
 esac

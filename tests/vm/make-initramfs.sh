@@ -16,6 +16,7 @@
 # host's kmod and mokutil, and that release's glibc and libraries replace
 # the host's of the same names (the host's bash, openssl, jq and modsign
 # run on the newer ones).
+# INIT, when set, is another /init than guest-init.sh (try/guest-try.sh).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -87,7 +88,7 @@ mkdir -p "$root/opt/modsign/scripts"
 cp "$top/scripts/rotate-key.sh" "$root/opt/modsign/scripts/rotate-key.sh"
 # rotate-key.sh's shell library (key types, kernel configs)
 cp "$top/scripts/modsig-lib.sh" "$root/opt/modsign/scripts/modsig-lib.sh"
-cp "$here/guest-init.sh" "$root/init"
+cp "${INIT:-$here/guest-init.sh}" "$root/init"
 chmod 0755 "$root/init" "$root/opt/modsign/mok-enroll.sh" "$root/opt/modsign/scripts/rotate-key.sh"
 
 if [ -n "${USERSPACE:-}" ]; then

@@ -1,0 +1,399 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# try/modsign-try (issue #26, docs/try.md): "will my module load under
+# Secure Boot?" answered by booting it.
+#
+# First the wrong questions, which must be refused before anything boots
+# (no QEMU runs in them): no module, an unknown option, a file that is not
+# ELF, an ELF file that is not a module, one without .modinfo, a module
+# for another architecture, a vermagic release no kernel here boots and a
+# --kernel release it cannot fetch (both naming those it can), a
+# certificate that does not parse (and PEM and DER ones that do), no
+# qemu-system-x86_64 on PATH, no OVMF files in OVMF_DIR.
+# Then, on each kernel in TRY_KERNELS (default "6.1 t7": Debian 12's and
+# trixie-backports' 7.x; 6.12 and t6.12 work too), the kit's hello modules
+# built against that kernel's headers (the host's for 6.1 and 6.12, the
+# trixie build root's for t6.12 and t7: tests/lib/trixie-root.sh) and
+# signed with a fresh key (make keys KEYDIR=...), one boot each:
+#   refusals_<S>: the kit-signed module loads; an unsigned, a tampered
+#     and a foreign-key copy are refused with the kernel's message; exit 1;
+#     the JSON fields of docs/try.md; the key pre-enrolled really is in
+#     MokList and the kernel's .machine keyring; the private key is in no
+#     file the guest gets (initramfs, ESP, variables), and the search finds
+#     one planted there;
+#   loads_<S>: the kit-signed module and Debian's own vivid (which needs
+#     videodev, mc and nine more of the kernel's own modules, brought in by
+#     the release's modprobe), the kernel chosen by their vermagic, the
+#     certificate given in a PEM file after its private key (which must
+#     not reach the guest): exit 0, the text answer.
+# mokmanager (on TRY_MOKMANAGER, default the first of TRY_KERNELS, or
+# none): --mokmanager enrolls through shim's MokManager; the signed module
+# loads, the foreign-key one is refused.
+# v4l2loopback_dkms (on TRY_DKMS, default the first of TRY_KERNELS: 6.1,
+# 6.12 or t7, or none): Debian's DKMS builds backports' v4l2loopback-dkms
+# in the VM suite's sandbox (tests/vm/dkms-payload.sh), signed with the
+# suite's key: it loads through modprobe with videodev and mc and
+# /dev/video0 appears; DKMS's own-key copy is refused.
+# Each boot's seconds are printed as `# ...` lines. ACCEL=kvm is passed on.
+# The test_* functions are called through the harness:
+# shellcheck disable=SC2317
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/lib/harness.sh
+. "$here/../lib/harness.sh"
+
+TRY=$TOP/try/modsign-try
+FETCH=$TOP/tests/lib/fetch-debian.sh
+TRY_KERNELS=${TRY_KERNELS:-6.1 t7}
+read -r first_kernel _ <<<"$TRY_KERNELS"
+TRY_MOKMANAGER=${TRY_MOKMANAGER:-$first_kernel}
+# the kernel of the DKMS-built v4l2loopback test: 6.1, 6.12 or t7, or none
+TRY_DKMS=${TRY_DKMS:-$first_kernel}
+SHARED=$(mktemp -d "${TMPDIR:-/tmp}/modsign-try-suite.XXXXXX")
+export SHARED
+trap 'rm -rf "$SHARED"' EXIT
+
+make -s -C "$TOP/sign" >"$SHARED/modsign-build.log" 2>&1 || {
+	cat "$SHARED/modsign-build.log"
+	echo "FAIL try/build-modsign: make -C sign failed"
+	echo "test-try: 0 passed, 1 failed"
+	exit 1
+}
+MODSIGN=$TOP/sign/modsign
+
+# fake_module FILE VERMAGIC [E_MACHINE]: an object file that has what
+# modsign-try asks of a module before it boots (ELF, relocatable, x86-64,
+# .modinfo with a vermagic), with E_MACHINE patched in when given.
+fake_module() {
+	local c=$T/fake.c
+	printf '__attribute__((section(".modinfo"), used)) static const char v[] = "vermagic=%s";\n__attribute__((section(".modinfo"), used)) static const char n[] = "name=fake";\n' \
+		"$2" >"$c"
+	gcc -c -o "$1" "$c" || fail "gcc -c failed"
+	if [ -n "${3:-}" ]; then
+		printf '%b' "\\x$(printf %02x $(($3 & 255)))\\x$(printf %02x $(($3 >> 8)))" |
+			dd of="$1" bs=1 seek=18 conv=notrunc 2>/dev/null
+	fi
+}
+
+# some_cert: a certificate (DER) in $T/c.der, its PEM in $T/c.pem.
+some_cert() {
+	openssl req -new -x509 -nodes -batch -days 2 -subj "/CN=modsign-try test" \
+		-newkey rsa:2048 -keyout "$T/k.pem" -out "$T/c.pem" 2>/dev/null || fail "openssl req failed"
+	openssl x509 -in "$T/c.pem" -outform DER -out "$T/c.der"
+}
+
+# release_61: Debian 12's 6.1 release (fetch-debian.sh kernel 6.1).
+release_61() {
+	sed -n 's/^RELEASE=//p' "$(bash "$FETCH" kernel 6.1)"
+}
+
+test_usage_no_module() {
+	expect_exit 2 "$TRY"
+	expect_file_contains "$T/err" "modsign-try: ERROR: no module: give one or more .ko files"
+}
+
+test_usage_unknown_option() {
+	expect_exit 2 "$TRY" --frobnicate x.ko
+	expect_file_contains "$T/err" "modsign-try: ERROR: --frobnicate: unknown option"
+	expect_exit 2 "$TRY" --timeout soon x.ko
+	expect_file_contains "$T/err" "modsign-try: ERROR: --timeout soon: not a number of seconds"
+	expect_exit 0 "$TRY" --help
+	expect_file_contains "$T/out" "Usage: modsign-try"
+}
+
+test_not_a_module() {
+	echo "hello" >"$T/text.ko"
+	expect_exit 2 "$TRY" "$T/text.ko"
+	expect_file_contains "$T/err" "modsign-try: ERROR: $T/text.ko: not a module: not an ELF file"
+	expect_exit 2 "$TRY" /bin/true
+	expect_file_contains "$T/err" "modsign-try: ERROR: /bin/true: not a module: an ELF file of type"
+	echo 'int f(void) { return 1; }' >"$T/plain.c"
+	gcc -c -o "$T/plain.ko" "$T/plain.c"
+	expect_exit 2 "$TRY" "$T/plain.ko"
+	expect_file_contains "$T/err" "modsign-try: ERROR: $T/plain.ko: not a module: no .modinfo section"
+	expect_exit 2 "$TRY" "$T/missing.ko"
+	expect_file_contains "$T/err" "modsign-try: ERROR: $T/missing.ko: no such file"
+	printf 'not xz' >"$T/bad.ko.xz"
+	expect_exit 2 "$TRY" "$T/bad.ko.xz"
+	expect_file_contains "$T/err" "not a module: it does not decompress with xz"
+}
+
+test_other_architecture() {
+	fake_module "$T/arm.ko" "6.1.0-1-arm64 SMP mod_unload aarch64" 183
+	expect_exit 2 "$TRY" "$T/arm.ko"
+	expect_file_contains "$T/err" "modsign-try: ERROR: $T/arm.ko: a module for another architecture (AArch64, 64-bit): this boots Debian's x86-64 (amd64) kernels only"
+}
+
+test_release_it_cannot_boot() {
+	some_cert
+	fake_module "$T/old.ko" "5.10.0-99-amd64 SMP mod_unload modversions "
+	# PEM and DER certificates both parse: the refusal is the release's
+	expect_exit 2 "$TRY" --cert "$T/c.pem" "$T/old.ko"
+	expect_file_contains "$T/err" "modsign-try: ERROR: $T/old.ko: built for 5.10.0-99-amd64 (its vermagic), which no kernel here boots: the releases it can boot are $(release_61) (6.1), "
+	expect_file_contains "$T/err" "(t7); rebuild it against one, or give --kernel"
+	expect_exit 2 "$TRY" --cert "$T/c.der" --kernel 5.10.0-99-amd64 "$T/old.ko"
+	expect_file_contains "$T/err" "modsign-try: ERROR: --kernel 5.10.0-99-amd64: not a kernel this can fetch: the releases it can boot are $(release_61) (6.1), "
+}
+
+test_bad_certificate() {
+	fake_module "$T/m.ko" "$(release_61) SMP mod_unload modversions "
+	head -c 600 /dev/urandom >"$T/junk.der"
+	expect_exit 2 "$TRY" --cert "$T/junk.der" "$T/m.ko"
+	expect_file_contains "$T/err" "modsign-try: ERROR: $T/junk.der: not a certificate: openssl x509 reads it neither as DER nor as PEM"
+	expect_exit 2 "$TRY" --cert "$T/none.der" "$T/m.ko"
+	expect_file_contains "$T/err" "modsign-try: ERROR: $T/none.der: no such file"
+}
+
+test_no_qemu() {
+	local d f
+	some_cert
+	fake_module "$T/m.ko" "$(release_61) SMP mod_unload modversions "
+	# PATH: every command of the host but QEMU's
+	mkdir -p "$T/bin"
+	for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
+		for f in "$d"/*; do
+			[ -x "$f" ] && [ ! -e "$T/bin/${f##*/}" ] && ln -s "$f" "$T/bin/${f##*/}"
+		done
+	done
+	rm -f "$T/bin/qemu-system-x86_64"
+	expect_exit 1 env PATH="$T/bin" "$TRY" --cert "$T/c.der" "$T/m.ko"
+	expect_file_contains "$T/err" "modsign-try: ERROR: qemu-system-x86_64: not installed: apt-get install qemu-system-x86"
+}
+
+test_no_ovmf() {
+	some_cert
+	fake_module "$T/m.ko" "$(release_61) SMP mod_unload modversions "
+	expect_exit 1 env OVMF_DIR="$T/no-ovmf" "$TRY" --cert "$T/c.der" "$T/m.ko"
+	expect_file_contains "$T/err" "modsign-try: ERROR: $T/no-ovmf/OVMF_CODE_4M.secboot.fd: missing: apt-get install ovmf"
+	expect_file_lacks "$T/err" "booting"
+}
+
+test_make_try() {
+	expect_exit 2 make -s -C "$TOP" try
+	expect_file_contains "$T/err" "modsign: ERROR: make try: no module: give MODULE=path/to/module.ko"
+	some_cert
+	echo "hello" >"$T/text.ko"
+	expect_exit 2 make -s -C "$TOP" try MODULE="$T/text.ko" CERT="$T/c.der" KERNEL=t7
+	expect_file_contains "$T/err" "modsign-try: ERROR: $T/text.ko: not a module: not an ELF file"
+	fake_module "$T/m.ko" "$(release_61) SMP mod_unload modversions "
+	expect_exit 2 make -s -C "$TOP" try MODULE="$T/m.ko" KEYDIR="$T/nokeys"
+	expect_file_contains "$T/err" "modsign-try: ERROR: $T/nokeys/signing_key.x509: no such file"
+}
+
+# ---- the boots ----
+
+# kit_modules SERIES: the kit's modules built for SERIES' kernel and
+# signed with the suite's fresh key ($SHARED/keys, make keys), once per
+# run, in $SHARED/SERIES: signed/, unsigned/, tampered/, foreign/
+# (hello-1 signed, hello-2 unsigned, hello-4 tampered, hello-3 signed by
+# a key nobody enrolled).
+kit_modules() {
+	local s=$1 d=$SHARED/$1 env kdir size
+	[ ! -e "$d/done" ] || return 0
+	rm -rf "$d"
+	mkdir -p "$d"/{signed,unsigned,tampered,foreign}
+	fresh_tree "$d/tree"
+	if [ ! -e "$SHARED/keys/signing_key.pem" ]; then
+		make -C "$d/tree" keys KEYDIR="$SHARED/keys" >"$d/keys.log" 2>&1 || fail "make keys: $(tail -n 3 "$d/keys.log")"
+		openssl req -new -x509 -nodes -batch -days 2 -subj "/CN=modsign-try key nobody enrolled" \
+			-newkey rsa:2048 -keyout "$SHARED/foreign.pem" -outform DER -out "$SHARED/foreign.x509" 2>/dev/null
+	fi
+	if [[ "$s" == t* ]]; then
+		bash "$TOP/tests/lib/trixie-root.sh" make "$s" "$d/tree" modules >"$d/build.log" 2>&1 ||
+			fail "make modules in the trixie root for $s: $(tail -n 5 "$d/build.log")"
+	else
+		env=$(bash "$FETCH" kernel "$s") || fail "fetch-debian.sh kernel $s failed"
+		kdir=$(sed -n 's/^KDIR=//p' "$env")
+		make -C "$d/tree" modules KDIR="$kdir" >"$d/build.log" 2>&1 ||
+			fail "make modules KDIR=$kdir: $(tail -n 5 "$d/build.log")"
+	fi
+	cp "$d/tree/modules/hello-1.ko" "$d/signed/"
+	cp "$d/tree/modules/hello-2.ko" "$d/unsigned/"
+	cp "$d/tree/modules/hello-4.ko" "$d/tampered/"
+	cp "$d/tree/modules/hello-3.ko" "$d/foreign/"
+	"$MODSIGN" sign "$SHARED/keys/signing_key.pem" "$SHARED/keys/signing_key.x509" \
+		"$d/signed/hello-1.ko" "$d/tampered/hello-4.ko" >/dev/null || fail "modsign sign failed"
+	"$MODSIGN" sign "$SHARED/foreign.pem" "$SHARED/foreign.x509" "$d/foreign/hello-3.ko" >/dev/null ||
+		fail "modsign sign (foreign) failed"
+	# one byte of the code changed, the signature kept
+	size=$(stat -c %s "$d/tampered/hello-4.ko")
+	printf 'X' | dd of="$d/tampered/hello-4.ko" bs=1 seek=$((size / 3)) conv=notrunc 2>/dev/null
+	touch "$d/done"
+}
+
+# leaks KEY FILE: KEY's PEM lines or a 48-byte run of its DER (from byte
+# 500 on: the private exponent and primes of an RSA key) are in FILE.
+leaks() {
+	python3 - "$1" "$2" <<-'EOF'
+		import subprocess, sys
+		pem = open(sys.argv[1], "rb").read()
+		der = subprocess.run(["openssl", "pkey", "-in", sys.argv[1], "-outform", "DER"],
+		                     capture_output=True, check=True).stdout
+		data = open(sys.argv[2], "rb").read()
+		lines = [l for l in pem.splitlines() if l and not l.startswith(b"-----")]
+		windows = [der[i:i + 48] for i in range(500, len(der) - 48, 48)]
+		sys.exit(0 if any(x in data for x in lines + windows) else 1)
+	EOF
+}
+
+# json_get FILTER: jq FILTER on the last JSON answer ($T/out).
+json_get() {
+	jq -r "$1" "$T/out"
+}
+
+expect_json() { # FILTER WANT
+	local got
+	got=$(json_get "$1") || fail "jq '$1' failed on: $(head -c 600 "$T/out")"
+	expect_eq "$2" "$got" "$1"
+}
+
+refusals() {
+	local s=$1 d t0 f k rel leaked=''
+	kit_modules "$s"
+	d=$SHARED/$s
+	export MODSIGN_TRY_WORK=$T/work
+	t0=$SECONDS
+	expect_exit 1 "$TRY" --json --kernel "$s" --cert "$SHARED/keys/signing_key.x509" \
+		"$d/signed/hello-1.ko" "$d/unsigned/hello-2.ko" "$d/tampered/hello-4.ko" "$d/foreign/hello-3.ko"
+	note "try/refusals_${s//./}: one boot, pre-enrolled key, 4 modules: $((SECONDS - t0)) s ($(json_get '.kernels[0].boot_seconds') s from QEMU's start)"
+	expect_json '.kernels | length' 1
+	expect_json '.kernels[0].series' "$s"
+	expect_json '.kernels[0].error' null
+	expect_json '.kernels[0].enrollment' pre-enrolled
+	expect_json '.kernels[0].machine.secure_boot' true
+	expect_json '.kernels[0].machine.lockdown' integrity
+	expect_json '.kernels[0].machine.cert_in_mok_list' true
+	expect_json '.kernels[0].machine.cert_in_proc_keys' true
+	expect_json '.kernels[0].machine.cert_keyring' .machine
+	expect_json '.all_loaded' false
+	expect_json '[.kernels[0].modules[].result] | join(" ")' "loaded refused refused refused"
+	expect_json '[.kernels[0].modules[].name] | join(" ")' "hello_1 hello_2 hello_4 hello_3"
+	expect_json '[.kernels[0].modules[].check.verdict] | join(" ")' "load rejected rejected rejected"
+	expect_json '[.kernels[0].modules[].check.reason] | join(" ")' "trusted-key unsigned bad-signature untrusted-key"
+	expect_json '[.kernels[0].modules[].check_agreed] | all' true
+	expect_json '.kernels[0].modules[0].unloaded' true
+	expect_json '.kernels[0].modules[0].kernel_messages | any(. == "hello_1: loaded")' true
+	expect_json '.kernels[0].modules[0].taint_after - .kernels[0].modules[0].taint_before' 4096
+	expect_json '[.kernels[0].modules[1:][].loader_message | test("Key was rejected by service")] | all' true
+	expect_json '.kernels[0].modules[1].kernel_messages | any(. == "Loading of unsigned module is rejected")' true
+	expect_json '.kernels[0].modules[3].kernel_messages | any(. == "Loading of module with unavailable key is rejected")' true
+	expect_json '[.kernels[0].modules[1:][] | .taint_after == .taint_before] | all' true
+	# the private key is in nothing the guest gets; the search finds it
+	# where it was planted
+	rel=$(json_get '.kernels[0].release')
+	for f in "$T/work/$rel/initrd.img" "$T/work/$rel/vars.fd" "$T/work/$rel/esp"/* "$T/work/$rel/esp/EFI/BOOT"/*; do
+		[ -f "$f" ] || continue
+		for k in "$SHARED/keys/signing_key.pem" "$SHARED/foreign.pem"; do
+			! leaks "$k" "$f" || leaked+=" ${k##*/} in ${f#"$T/work/"}"
+		done
+	done
+	[ -z "$leaked" ] || fail "private key found:$leaked"
+	cat "$T/work/$rel/initrd.img" "$SHARED/keys/signing_key.pem" >"$T/planted"
+	leaks "$SHARED/keys/signing_key.pem" "$T/planted" || fail "the key search misses a PEM key planted in the initramfs"
+	{ cat "$T/work/$rel/initrd.img" && openssl pkey -in "$SHARED/keys/signing_key.pem" -outform DER; } >"$T/planted"
+	leaks "$SHARED/keys/signing_key.pem" "$T/planted" || fail "the key search misses a DER key planted in the initramfs"
+}
+
+loads() {
+	local s=$1 d t0 vivid moddir
+	kit_modules "$s"
+	d=$SHARED/$s
+	moddir=$(sed -n 's/^MODDIR=//p' "$(bash "$FETCH" kernel "$s")")
+	vivid=$(find "$moddir/kernel/drivers/media" -name 'vivid.ko*' | sed -n 1p)
+	[ -n "$vivid" ] || fail "no vivid module in $moddir"
+	export MODSIGN_TRY_WORK=$T/work
+	t0=$SECONDS
+	# no --kernel: the vermagic names it; the certificate in PEM, after
+	# its private key in the same file, which must not reach the guest
+	{ cat "$SHARED/keys/signing_key.pem" &&
+		openssl x509 -inform DER -in "$SHARED/keys/signing_key.x509"; } >"$T/bundle.pem"
+	expect_exit 0 "$TRY" --cert "$T/bundle.pem" "$d/signed/hello-1.ko" "$vivid"
+	local f
+	for f in "$T"/work/*/initrd.img "$T"/work/*/vars.fd; do
+		! leaks "$SHARED/keys/signing_key.pem" "$f" || fail "the private key of --cert's file is in ${f#"$T/"}"
+	done
+	note "try/loads_${s//./}: one boot, 2 modules and $(cat "$T"/work/*/kernel-modules-in-guest) of the kernel's own they need: $((SECONDS - t0)) s"
+	expect_file_contains "$T/out" "($s): Secure Boot on, lockdown integrity, key \"$(openssl x509 -inform DER -in "$SHARED/keys/signing_key.x509" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= //p')\" in MokList, keyring .machine, pre-enrolled in the OVMF variables"
+	expect_file_contains "$T/out" "$d/signed/hello-1.ko: LOADED"
+	expect_file_contains "$T/out" "$vivid: LOADED"
+	expect_file_contains "$T/out" "hello_1: loaded"
+	expect_file_contains "$T/out" "modsign check said: load (trusted-key), and the kernel agreed"
+	expect_file_contains "$T/out" "videodev: Linux video capture interface"
+	expect_file_contains "$T/out" "V4L2 capture device registered as video0"
+	grep -qE '^    new in /dev: .*\bvideo0\b' "$T/out" || fail "no 'new in /dev: ... video0' line in: $(head -c 1500 "$T/out")"
+	expect_file_contains "$T/out" "modsign-try: every module loaded"
+}
+
+for s in $TRY_KERNELS; do
+	case "$s" in
+	6.1 | 6.12 | t6.12 | t7) ;;
+	*)
+		echo "test-try: ERROR: TRY_KERNELS: unknown series '$s' (6.1, 6.12, t6.12, t7)" >&2
+		exit 2
+		;;
+	esac
+	eval "test_refusals_${s//./}() { refusals $s; }"
+	eval "test_loads_${s//./}() { loads $s; }"
+done
+
+test_mokmanager() {
+	local s=$TRY_MOKMANAGER d t0
+	[ "$s" != none ] || return 0
+	kit_modules "$s"
+	d=$SHARED/$s
+	export MODSIGN_TRY_WORK=$T/work
+	t0=$SECONDS
+	expect_exit 1 "$TRY" --json --mokmanager --kernel "$s" --cert "$SHARED/keys/signing_key.x509" \
+		"$d/signed/hello-1.ko" "$d/foreign/hello-3.ko"
+	note "try/mokmanager: $s, three boots (enroll, MokManager, tries): $((SECONDS - t0)) s"
+	expect_json '.kernels[0].enrollment' mokmanager
+	expect_json '.kernels[0].enroll_step.exit' 0
+	expect_json '.kernels[0].mokmanager_enrolled' true
+	expect_json '.kernels[0].machine.cert_in_mok_list' true
+	expect_json '[.kernels[0].modules[].result] | join(" ")' "loaded refused"
+	expect_json '[.kernels[0].modules[].check_agreed] | all' true
+	# the one-time MokManager password is in no log
+	local pw
+	pw=$(cat "$T"/work/*/payload/mok-password)
+	local hits
+	hits=$(grep -haF -- "$pw" "$T"/work/*/serial-*.log "$T"/work/*/run-qemu-*.txt) || hits=
+	[ -z "$hits" ] || fail "the MOK password is in a log: $(tr -d '\r' <<<"$hits" | sed "s/$pw/<password>/g" | cut -c 1-300 | sed -n 1,3p)"
+}
+
+# A third-party module built by Debian's DKMS from its package (the VM
+# suite's tests/vm/dkms-payload.sh: Debian's dkms and backports'
+# v4l2loopback-dkms in a sandbox, or trixie's dkms and sid's package on
+# t7), signed with the suite's key through the kit's DKMS drop-in: it
+# loads through modprobe with videodev and mc, and /dev/video0 appears;
+# the copy DKMS signed with its own key is refused.
+test_v4l2loopback_dkms() {
+	local s=$TRY_DKMS d rel t0 kit self
+	[ "$s" != none ] || return 0
+	kit_modules "$s"
+	d=$SHARED/$s
+	rel=$(sed -n 's/^RELEASE=//p' "$(bash "$FETCH" kernel "$s")")
+	t0=$SECONDS
+	KIT_KEYDIR=$SHARED/keys bash "$TOP/tests/vm/dkms-payload.sh" "$T/dkms" "$d/tree" "$TOP" "$rel" \
+		>"$T/dkms.log" 2>&1 || fail "dkms-payload.sh: $(tail -n 5 "$T/dkms.log")"
+	note "try/v4l2loopback_dkms: DKMS builds in the sandbox: $((SECONDS - t0)) s"
+	kit=$(find "$T/dkms/kit" -name 'v4l2loopback.ko*' | sed -n 1p)
+	self=$(find "$T/dkms/self" -name 'v4l2loopback.ko*' | sed -n 1p)
+	if [ -z "$kit" ] || [ -z "$self" ]; then
+		fail "dkms-payload.sh made no v4l2loopback: $(ls -R "$T/dkms")"
+	fi
+	export MODSIGN_TRY_WORK=$T/work
+	t0=$SECONDS
+	expect_exit 0 "$TRY" --json --kernel "$s" --cert "$SHARED/keys/signing_key.x509" "$kit"
+	note "try/v4l2loopback_dkms: one boot: $((SECONDS - t0)) s"
+	expect_json '.kernels[0].modules[0].result' loaded
+	expect_json '.kernels[0].modules[0].check.verdict' load
+	expect_json '.kernels[0].modules[0].devices_added | index("video0") != null' true
+	expect_json '.kernels[0].modules[0].kernel_messages | any(test("^videodev: Linux video capture interface"))' true
+	expect_json '.kernels[0].kernel_modules_in_guest >= 2' true
+	expect_exit 1 "$TRY" --json --kernel "$s" --cert "$SHARED/keys/signing_key.x509" "$self"
+	expect_json '.kernels[0].modules[0].result' refused
+	expect_json '.kernels[0].modules[0].kernel_messages | any(. == "Loading of module with unavailable key is rejected")' true
+	expect_json '.kernels[0].modules[0].check_agreed' true
+}
+
+run_tests "$@"
