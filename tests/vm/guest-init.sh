@@ -365,7 +365,23 @@ not_tainted_unsigned() {
 	}
 }
 
+# from_package: the kit's commands here are the package's (make-initramfs.sh
+# KIT_DEB): /usr/bin/modsign of the version the package says, reached
+# through the kit's paths.
+from_package() {
+	local v
+	v=$(cat "$KIT/from-deb") || return 1
+	if [ "$(readlink -f "$KIT/bin/modsign")" != /usr/bin/modsign ] ||
+		[ "$(readlink -f "$KIT/mok-enroll.sh")" != /usr/bin/mok-enroll.sh ] ||
+		[ "$(readlink -f "$KIT/scripts/rotate-key.sh")" != /usr/lib/modsign/scripts/rotate-key.sh ]; then
+		echo "the kit's paths do not lead to the package's files"
+		return 1
+	fi
+	contains "$(modsign --version 2>&1)" "$v"
+}
+
 stage_pre() {
+	[ ! -e "$KIT/from-deb" ] || check pre/kit-from-package from_package
 	check pre/secure-boot-on secure_boot_on
 	check pre/locked-down locked_down
 	check pre/status-not-enrolled enroll_status not-enrolled

@@ -11,6 +11,7 @@
 # copied to /opt/modsign in the guest (modules, certificate, password file).
 # The archive is left uncompressed so that the suite can search it for the
 # private key.
+# KIT_DEB, when set: the kit's own files come from that package (below).
 # USERSPACE, when set, is another release's kmod and mokutil unpacked with
 # their libraries (fetch-debian.sh userspace trixie): they replace the
 # host's kmod and mokutil, and that release's glibc and libraries replace
@@ -90,6 +91,21 @@ cp "$top/scripts/rotate-key.sh" "$root/opt/modsign/scripts/rotate-key.sh"
 cp "$top/scripts/modsig-lib.sh" "$root/opt/modsign/scripts/modsig-lib.sh"
 cp "${INIT:-$here/guest-init.sh}" "$root/init"
 chmod 0755 "$root/init" "$root/opt/modsign/mok-enroll.sh" "$root/opt/modsign/scripts/rotate-key.sh"
+
+# KIT_DEB, when set, is the kit's Debian package (make deb): it is
+# unpacked over the guest's / as dpkg would, and the guest's kit paths
+# become links to what it installed, so the guest runs the packaged
+# modsign, mok-enroll.sh and rotate-key.sh (test-vm.sh's VM_FROM_DEB).
+# After the chmod above: the links point into the guest, not the host.
+if [ -n "${KIT_DEB:-}" ]; then
+	dpkg-deb -x "$KIT_DEB" "$root"
+	copy_libs "$root/usr/bin/modsign"
+	ln -sfn /usr/bin/modsign "$root/opt/modsign/bin/modsign"
+	ln -sfn /usr/bin/mok-enroll.sh "$root/opt/modsign/mok-enroll.sh"
+	ln -sfn /usr/lib/modsign/scripts/rotate-key.sh "$root/opt/modsign/scripts/rotate-key.sh"
+	ln -sfn /usr/lib/modsign/modsig-lib.sh "$root/opt/modsign/scripts/modsig-lib.sh"
+	dpkg-deb -f "$KIT_DEB" Version >"$root/opt/modsign/from-deb"
+fi
 
 if [ -n "${USERSPACE:-}" ]; then
 	for f in "$USERSPACE/usr/bin/kmod" "$USERSPACE/usr/bin/mokutil"; do

@@ -82,6 +82,10 @@
 # ACCEL=kvm (real hardware only; TCG by default),
 # VM_TIMEOUT (seconds per boot, default 420),
 # VM_DKMS=none (skip the DKMS-built modules: dkms-payload.sh),
+# VM_FROM_DEB (the series whose guest runs the kit's modsign, mok-enroll.sh
+# and rotate-key.sh from its Debian package, make deb, unpacked in the
+# guest, rather than the clone's: default the last of Debian 12's, or
+# none),
 # VM_DKMS_INSTALL (the kernels that also get the kit's own DKMS package,
 # default the last of Debian 12's kernels in VM_KERNELS and t7 if there,
 # or none),
@@ -110,6 +114,9 @@ done
 [[ " $VM_KERNELS " != *" t7 "* ]] || dkms_default+=" t7"
 dkms_default=${dkms_default# }
 VM_DKMS_INSTALL=${VM_DKMS_INSTALL:-${dkms_default:-none}}
+# The kernel whose guest runs the kit from its Debian package (make deb)
+# rather than from the clone: the last of Debian 12's, or none.
+VM_FROM_DEB=${VM_FROM_DEB:-${d12:-none}}
 read -r first_kernel _ <<<"$VM_KERNELS"
 VM_KERNEL_SIGNING=${VM_KERNEL_SIGNING:-$first_kernel}
 # the rotation's boots need the module key to stay out of the kernel boots
@@ -750,7 +757,10 @@ prepare() { # SERIES
 	else
 		kmod_version=$(dpkg-query -W -f='${Version}' kmod)
 	fi
-	USERSPACE=$userspace KMOD_VERSION=$kmod_version bash "$here/make-initramfs.sh" "$w/initrd.img" "$moddir" "$p"
+	local kit_deb=
+	[ "$1" != "$VM_FROM_DEB" ] || kit_deb=$KIT_DEB
+	KIT_DEB=$kit_deb USERSPACE=$userspace KMOD_VERSION=$kmod_version \
+		bash "$here/make-initramfs.sh" "$w/initrd.img" "$moddir" "$p"
 
 	mkdir -p "$w/esp/EFI/BOOT"
 	cp "$shim" "$w/esp/EFI/BOOT/BOOTX64.EFI"
@@ -868,6 +878,7 @@ run_kernel() { # SERIES [NEXT SERIES]
 	fi
 	[ -z "${2:-}" ] || prepare_start "$2"
 	t1=$SECONDS
+	[ "$series" != "$VM_FROM_DEB" ] || pre_checks=(kit-from-package "${pre_checks[@]}")
 	if [ -e "$w/payload/keys/ecdsa.x509" ]; then
 		ec=1
 		pre_checks+=("${PRE_ECDSA_CHECKS[@]}")
@@ -974,6 +985,16 @@ make -s -C "$WORK/tools/sign" >"$WORK/tools/build.log" 2>&1 || {
 	exit 1
 }
 MODSIGN=$WORK/tools/sign/modsign
+KIT_DEB=
+if [[ " $VM_KERNELS " == *" $VM_FROM_DEB "* ]]; then
+	echo "vm: building the kit's Debian package for $VM_FROM_DEB's guest (make deb)"
+	make -s -C "$WORK/tools" deb >"$WORK/tools/deb.log" 2>&1 || {
+		cat "$WORK/tools/deb.log"
+		echo "vm: 0 passed, 1 failed"
+		exit 1
+	}
+	KIT_DEB=$(find "$WORK/tools/build" -maxdepth 1 -name 'modsign_*.deb' | sed -n 1p)
+fi
 FINIT_COMPRESSED=$WORK/tools/finit-compressed
 gcc -O2 -Wall -Wextra -Werror -o "$FINIT_COMPRESSED" "$here/finit-compressed.c" || {
 	echo "vm: 0 passed, 1 failed"
