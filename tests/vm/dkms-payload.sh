@@ -34,6 +34,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
 # shellcheck source=tests/dkms/sandbox.sh
 . "$top/tests/dkms/sandbox.sh"
+# shellcheck source=try/dkms-box.sh
+. "$top/try/dkms-box.sh"
+DKMS_BOX_TOP=$top
 
 out=$1 tree=$2 tools=$3 rel=$4
 
@@ -227,74 +230,28 @@ case "$rel" in
 *+deb13-amd64) die "DKMS on trixie's kernels runs on 7.x only (the upgrade from trixie's 6.12): not $rel" ;;
 esac
 
-envf=$(bash "$top/tests/lib/fetch-debian.sh" dkms) || die "fetch-debian.sh dkms failed"
-denv() {
-	local v
-	v=$(sed -n "s/^$1=//p" "$envf")
-	[ -n "$v" ] || die "$envf has no $1"
-	echo "$v"
-}
-v4l2_deb=$(denv V4L2LOOPBACK_DEB)
-v4l2_version=$(denv V4L2LOOPBACK_VERSION)
-v4l2_version=${v4l2_version%%-*}
-case "$rel" in
-"$(denv RELEASE61)") image=$(denv IMAGE61) depmods=$(denv DEPMOD61) headers= ;;
-"$(denv RELEASE612)") image=$(denv IMAGE612) depmods=$(denv DEPMOD612) headers=$(denv HEADERS612_DIR) ;;
-*) die "no DKMS files for kernel $rel (fetch-debian.sh dkms knows $(denv RELEASE61) and $(denv RELEASE612))" ;;
-esac
-
 box=$(mktemp -d "${TMPDIR:-/tmp}/modsign-vm-dkms.XXXXXX")
-trap 'SANDBOX_DIR=$box sandbox_stop || true; rm -rf "$box.host-before" "$box.host-after" "$box.image"' EXIT
-# What the host must keep (DKMS's, module, header and dpkg files), as the
-# dkms suite's host_untouched compares it.
-host_fingerprint >"$box.host-before"
-# The kernel as installed, with only what v4l2loopback needs (videodev,
-# mc): DKMS's depmod, and the rotation's scan of /lib/modules, then take
-# seconds.
-small_image "$image" "$depmods" "$rel" "$box.image" videodev ||
-	die "cannot make the small image of $rel"
-sandbox_start "$box"
-sandbox_layer "/usr/lib/modules/$rel" "$box.image/lib/modules/$rel"
-no_man_index
-
-# One job and a lower priority: the machine is shared.
-in_box() {
-	sandbox_run env parallel_jobs=1 nice -n 10 "$@"
-}
-
-if ! grep -q '^install ok installed$' <<<"$(dpkg-query -W -f='${Status}\n' dkms 2>/dev/null)"; then
-	# its dependencies first (dkms pre-depends on lsb-release)
-	mapfile -t debs < <(find "$(denv DEPS_DIR)" -name '*.deb')
-	if [ ${#debs[@]} != 0 ]; then
-		in_box dpkg -i "${debs[@]}" >"$box/dpkg.log" 2>&1 ||
-			die "dpkg -i of dkms's dependencies: $(tail -n 20 "$box/dpkg.log")"
-	fi
-	in_box dpkg -i "$(denv DKMS_DEB)" >"$box/dpkg.log" 2>&1 ||
-		die "dpkg -i dkms: $(tail -n 20 "$box/dpkg.log")"
-fi
-if [ -n "$headers" ]; then
-	# Not the host's kernel: its headers, as the upgrade test installs
-	# them (the image's files are layered in, dpkg does not know it).
-	sandbox_run mkdir -p /etc/dkms
-	sandbox_run touch /etc/dkms/no-autoinstall
-	in_box dpkg -i --force-depends "$headers"/*.deb >"$box/headers.log" 2>&1 ||
-		die "dpkg -i headers: $(tail -n 20 "$box/headers.log")"
-	sandbox_run rm /etc/dkms/no-autoinstall
-fi
+trap 'SANDBOX_DIR=$box sandbox_stop || true; rm -rf "$box.image"' EXIT
+# The sandbox with Debian 12's dkms for the kernel, with only what
+# v4l2loopback needs (videodev, mc): try/dkms-box.sh, which modsign-try
+# --dkms shares.
+dkms_box_open "$box" "$rel" videodev || die "$dkms_error"
+v4l2_deb=$(dkms_env_get V4L2LOOPBACK_DEB) || die "$dkms_error"
+v4l2_version=$(dkms_env_get V4L2LOOPBACK_VERSION) || die "$dkms_error"
+v4l2_version=${v4l2_version%%-*}
+image=$dkms_image
 # The package's files, registered with DKMS but not yet built.
 sandbox_run dpkg-deb -x "$v4l2_deb" /
-sandbox_run dkms add "v4l2loopback/$v4l2_version" >"$box/add.log" 2>&1 ||
-	die "dkms add: $(cat "$box/add.log")"
+dkms_box_add "/usr/src/v4l2loopback-$v4l2_version" || die "$dkms_error"
 
 # build_v4l2 DEST: DKMS builds (and signs, and compresses as the kernel's
 # modules are) v4l2loopback; DEST gets the result.
 build_v4l2() {
 	local t0=$SECONDS m
-	in_box dkms build --force -m v4l2loopback -v "$v4l2_version" -k "$rel" \
-		>"$box/build-$1.log" 2>&1 || die "dkms build ($1): $(tail -n 20 "$box/build-$1.log")"
+	dkms_box_build v4l2loopback "$v4l2_version" "$box/build-$1.log" || die "dkms build ($1): $dkms_error"
 	echo "dkms-payload: $rel: dkms build of v4l2loopback ($1) took $((SECONDS - t0)) s"
 	mkdir -p "$out/$1"
-	m=$(sandbox_run sh -c "ls /var/lib/dkms/v4l2loopback/$v4l2_version/$rel/*/module/v4l2loopback.ko*")
+	m=$(dkms_box_built v4l2loopback "$v4l2_version") || die "$dkms_error"
 	sandbox_run cat "$m" >"$out/$1/$(basename "$m")"
 }
 
@@ -339,10 +296,4 @@ for m in drivers/media/mc/mc drivers/media/v4l2-core/videodev; do
 	cp "$image/kernel/$m".ko* "$out/deps/"
 done
 
-host_fingerprint >"$box.host-after"
-if ! cmp -s "$box.host-before" "$box.host-after"; then
-	diff "$box.host-before" "$box.host-after" | sed -n '1,20p' >&2
-	rm -f "$box.host-before" "$box.host-after"
-	die "the host's DKMS, module, header or dpkg files changed while DKMS ran in the sandbox"
-fi
-rm -f "$box.host-before" "$box.host-after"
+dkms_box_host_unchanged || die "$dkms_error"

@@ -1,0 +1,161 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+# Debian's real dkms in the sandbox of tests/dkms/sandbox.sh, for one of
+# Debian 12's kernels (6.1, or bookworm-backports' 6.12): the part that
+# tests/vm/dkms-payload.sh (the VM suite) and modsign-try --dkms share.
+# Nothing reaches the host: its DKMS, module, header and dpkg files are
+# fingerprinted before and compared after.
+#
+#   . tests/dkms/sandbox.sh; . try/dkms-box.sh
+#   dkms_box_open BOX RELEASE [MODULE...]
+#                         BOX a new sandbox (a path that does not exist
+#                         yet), for RELEASE: the installed kernel with only
+#                         the image's MODULEs (and what they need), Debian
+#                         12's dkms (the host's, or fetch-debian.sh dkms's),
+#                         and for 6.12 its headers; sets dkms_image (the
+#                         kernel's whole /lib/modules/RELEASE, unpacked)
+#   dkms_box_add SRC      dkms add of a source tree (a folder with
+#                         dkms.conf, as the sandbox sees it: a host folder,
+#                         or /usr/src/NAME-VERSION from a .deb); sets
+#                         dkms_name and dkms_version from its dkms.conf
+#   dkms_box_build NAME VERSION LOG
+#                         dkms build --force for RELEASE, its output in LOG
+#                         (DKMS signs with the key it makes for itself,
+#                         unless a drop-in says otherwise)
+#   dkms_box_built NAME VERSION
+#                         the paths, in the sandbox, of the modules built
+#   dkms_box_host_unchanged
+#                         the host's files as dkms_box_open found them
+# Each returns 1 with dkms_error set to what went wrong. dkms_env is
+# fetch-debian.sh dkms's env file (the cached packages: V4L2LOOPBACK_DEB...).
+
+# dkms_env_get KEY: KEY's value in dkms_env.
+dkms_env_get() {
+	local v
+	v=$(sed -n "s/^$1=//p" "$dkms_env")
+	[ -n "$v" ] || {
+		dkms_error="$dkms_env has no $1"
+		echo "$dkms_error" >&2
+		return 1
+	}
+	echo "$v"
+}
+
+# dkms_in_box CMD...: one job and a lower priority (the machine is shared).
+dkms_in_box() {
+	sandbox_run env parallel_jobs=1 nice -n 10 "$@"
+}
+
+dkms_box_open() {
+	local box=$1 depmods headers debs
+	dkms_rel=$2
+	shift 2
+	dkms_error=
+	dkms_env=$(bash "$DKMS_BOX_TOP/tests/lib/fetch-debian.sh" dkms) || {
+		dkms_error="fetch-debian.sh dkms failed"
+		return 1
+	}
+	case "$dkms_rel" in
+	"$(dkms_env_get RELEASE61)") dkms_image=$(dkms_env_get IMAGE61) depmods=$(dkms_env_get DEPMOD61) headers= ;;
+	"$(dkms_env_get RELEASE612)") dkms_image=$(dkms_env_get IMAGE612) depmods=$(dkms_env_get DEPMOD612) headers=$(dkms_env_get HEADERS612_DIR) ;;
+	*)
+		dkms_error="no DKMS files for kernel $dkms_rel (fetch-debian.sh dkms knows $(dkms_env_get RELEASE61) and $(dkms_env_get RELEASE612))"
+		return 1
+		;;
+	esac
+	# What the host must keep (DKMS's, module, header and dpkg files), as
+	# the dkms suite's host_untouched compares it.
+	dkms_host_before=$(host_fingerprint)
+	# The kernel as installed, with only the MODULEs: DKMS's depmod, and
+	# a scan of /lib/modules, then take seconds.
+	small_image "$dkms_image" "$depmods" "$dkms_rel" "$box.image" "$@" || {
+		dkms_error="cannot make the small image of $dkms_rel"
+		return 1
+	}
+	sandbox_start "$box" || {
+		dkms_error="cannot start the sandbox in $box (the reason is above)"
+		return 1
+	}
+	sandbox_layer "/usr/lib/modules/$dkms_rel" "$box.image/lib/modules/$dkms_rel"
+	no_man_index
+	if ! grep -q '^install ok installed$' <<<"$(dpkg-query -W -f='${Status}\n' dkms 2>/dev/null)"; then
+		# its dependencies first (dkms pre-depends on lsb-release)
+		mapfile -t debs < <(find "$(dkms_env_get DEPS_DIR)" -name '*.deb')
+		if [ ${#debs[@]} != 0 ]; then
+			dkms_in_box dpkg -i "${debs[@]}" >"$box/dpkg.log" 2>&1 || {
+				dkms_error="dpkg -i of dkms's dependencies: $(tail -n 20 "$box/dpkg.log")"
+				return 1
+			}
+		fi
+		dkms_in_box dpkg -i "$(dkms_env_get DKMS_DEB)" >"$box/dpkg.log" 2>&1 || {
+			dkms_error="dpkg -i dkms: $(tail -n 20 "$box/dpkg.log")"
+			return 1
+		}
+	fi
+	if [ -n "$headers" ]; then
+		# Not the host's kernel: its headers, as the upgrade test installs
+		# them (the image's files are layered in, dpkg does not know it).
+		sandbox_run mkdir -p /etc/dkms
+		sandbox_run touch /etc/dkms/no-autoinstall
+		dkms_in_box dpkg -i --force-depends "$headers"/*.deb >"$box/headers.log" 2>&1 || {
+			dkms_error="dpkg -i headers: $(tail -n 20 "$box/headers.log")"
+			return 1
+		}
+		sandbox_run rm /etc/dkms/no-autoinstall
+	fi
+}
+
+# dkms_conf_get FILE KEY: KEY's value in a dkms.conf, read (not run: DKMS
+# itself sources it, in the sandbox only) from its KEY=value line.
+dkms_conf_get() {
+	sed -n "s/^[[:space:]]*$2=[\"']\{0,1\}\([^\"' #]*\).*/\1/p" "$1" | sed -n '$p'
+}
+
+dkms_box_add() {
+	local src=$1 what
+	sandbox_run cat "$src/dkms.conf" >"$SANDBOX_DIR/dkms.conf" 2>/dev/null || {
+		dkms_error="$src: no dkms.conf"
+		return 1
+	}
+	dkms_name=$(dkms_conf_get "$SANDBOX_DIR/dkms.conf" PACKAGE_NAME)
+	dkms_version=$(dkms_conf_get "$SANDBOX_DIR/dkms.conf" PACKAGE_VERSION)
+	if [ -z "$dkms_name" ] || [ -z "$dkms_version" ] || [[ "$dkms_name$dkms_version" == *'$'* ]]; then
+		dkms_error="$src/dkms.conf: no plain PACKAGE_NAME=... and PACKAGE_VERSION=... lines"
+		return 1
+	fi
+	# a package's files are in /usr/src/NAME-VERSION already
+	what=$src
+	[ "$src" != "/usr/src/$dkms_name-$dkms_version" ] || what=$dkms_name/$dkms_version
+	sandbox_run dkms add "$what" >"$SANDBOX_DIR/add.log" 2>&1 || {
+		dkms_error="dkms add: $(cat "$SANDBOX_DIR/add.log")"
+		return 1
+	}
+}
+
+dkms_box_build() {
+	dkms_in_box dkms build --force -m "$1" -v "$2" -k "$dkms_rel" >"$3" 2>&1 || {
+		local make_log
+		make_log=$(sandbox_run sh -c "tail -n 30 /var/lib/dkms/$1/$2/build/make.log" 2>/dev/null) || make_log=
+		dkms_error="dkms build of $1 $2 for $dkms_rel: $(tail -n 20 "$3")"
+		[ -z "$make_log" ] || dkms_error+=$'\n'"make.log's end:"$'\n'"$make_log"
+		return 1
+	}
+}
+
+dkms_box_built() {
+	# shellcheck disable=SC2016 # expanded by the sandbox's shell
+	sandbox_run sh -c 'ls /var/lib/dkms/"$1"/"$2"/"$3"/*/module/*.ko*' sh "$1" "$2" "$dkms_rel" 2>/dev/null || {
+		dkms_error="DKMS built no module for $dkms_rel (/var/lib/dkms/$1/$2/$dkms_rel/*/module/ is empty)"
+		return 1
+	}
+}
+
+dkms_box_host_unchanged() {
+	local after
+	after=$(host_fingerprint)
+	if [ "$after" != "$dkms_host_before" ]; then
+		dkms_error="the host's DKMS, module, header or dpkg files changed while DKMS ran in the sandbox:"
+		dkms_error+=$'\n'$(diff <(echo "$dkms_host_before") <(echo "$after") | sed -n '1,20p') || true
+		return 1
+	fi
+}
