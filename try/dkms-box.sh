@@ -8,9 +8,10 @@
 #
 #   . tests/dkms/sandbox.sh; . try/dkms-box.sh
 #   dkms_box_open BOX RELEASE [MODULE...]
-#                         BOX a new sandbox (a path that does not exist
-#                         yet), for RELEASE: the installed kernel with only
-#                         the image's MODULEs (and what they need), Debian
+#                         BOX a new sandbox (an empty or missing folder),
+#                         for RELEASE: the installed kernel with only the
+#                         image's MODULEs (and what they need; default
+#                         videodev), Debian
 #                         12's dkms (the host's, or fetch-debian.sh dkms's),
 #                         and for 6.12 its headers; sets dkms_image (the
 #                         kernel's whole /lib/modules/RELEASE, unpacked)
@@ -68,6 +69,9 @@ dkms_box_open() {
 	dkms_host_before=$(host_fingerprint)
 	# The kernel as installed, with only the MODULEs: DKMS's depmod, and
 	# a scan of /lib/modules, then take seconds.
+	# (at least one: depmod writes an empty modules.dep for none, which
+	# small_image refuses; videodev, what v4l2loopback needs, by default)
+	[ $# -gt 0 ] || set -- videodev
 	small_image "$dkms_image" "$depmods" "$dkms_rel" "$box.image" "$@" || {
 		dkms_error="cannot make the small image of $dkms_rel"
 		return 1
