@@ -233,8 +233,8 @@ deb:
 # KERNEL=6.1|6.12|t6.12|t7|all|<release> (here a series, not sign-kernel's image).
 MODULE ?=
 try:
-	@[ -n "$(MODULE)" ] || { echo "modsign: ERROR: make try: no module: give MODULE=path/to/module.ko (docs/try.md)" >&2; exit 2; }
-	@$(CURDIR)/try/modsign-try $(if $(KERNEL),--kernel "$(KERNEL)") --cert "$(CERT)" $(MODULE)
+	@[ -n "$(MODULE)$(DKMS)" ] || { echo "modsign: ERROR: make try: no module: give MODULE=path/to/module.ko or DKMS=foo-dkms.deb (docs/try.md)" >&2; exit 2; }
+	@$(CURDIR)/try/modsign-try $(if $(KERNEL),--kernel "$(KERNEL)") --cert "$(CERT)" $(foreach d,$(DKMS),--dkms "$(d)") $(MODULE)
 
 help:
 	@echo 'modsign: build, sign and enroll kernel modules for UEFI Secure Boot'
@@ -275,7 +275,8 @@ help:
 	@echo '  make dkms-remove  (root) dkms remove --all of that package, and its /usr/src folder'
 	@echo '  make deb          the kit'"'"'s tools as a Debian package, build/modsign_<version>_<arch>.deb (docs/debian-package.md)'
 	@echo '  make try MODULE="a.ko ..."  boot Debian'"'"'s signed kernel under Secure Boot in QEMU, CERT enrolled, and tell'
-	@echo '                    whether each module loads (KERNEL=6.1|6.12|t6.12|t7|all; docs/try.md)'
+	@echo '                    whether each module loads (KERNEL=6.1|6.12|t6.12|t7|all; DKMS="foo-dkms.deb dir"'
+	@echo '                    builds DKMS packages in a sandbox, signs them with KEYDIR'"'"'s key and tries them too; docs/try.md)'
 	@echo '  make help         this list'
 	@echo
 	@echo 'Variables: KDIR=<kernel build folder> KEY_TYPE=rsa|ecdsa KEY_BITS=2048|3072|4096 KEY_CURVE=P-256|P-384'

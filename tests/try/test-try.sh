@@ -178,7 +178,7 @@ test_no_ovmf() {
 
 test_make_try() {
 	expect_exit 2 make -s -C "$TOP" try
-	expect_file_contains "$T/err" "modsign: ERROR: make try: no module: give MODULE=path/to/module.ko"
+	expect_file_contains "$T/err" "modsign: ERROR: make try: no module: give MODULE=path/to/module.ko or DKMS=foo-dkms.deb"
 	some_cert
 	echo "hello" >"$T/text.ko"
 	expect_exit 2 make -s -C "$TOP" try MODULE="$T/text.ko" CERT="$T/c.der" KERNEL=t7
@@ -186,6 +186,10 @@ test_make_try() {
 	fake_module "$T/m.ko" "$(release_61) SMP mod_unload modversions "
 	expect_exit 2 make -s -C "$TOP" try MODULE="$T/m.ko" KEYDIR="$T/nokeys"
 	expect_file_contains "$T/err" "modsign-try: ERROR: $T/nokeys/signing_key.x509: no such file"
+	# DKMS= alone is a question too: each is given as --dkms
+	echo "hello" >"$T/text-dkms.deb"
+	expect_exit 2 make -s -C "$TOP" try DKMS="$T/text-dkms.deb" CERT="$T/c.der"
+	expect_file_contains "$T/err" "modsign-try: ERROR: $T/text-dkms.deb: not a .deb"
 }
 
 # ---- the boots ----
