@@ -46,6 +46,7 @@ build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
 # bookworm-backports) name in their headers (CC = gcc-12), which the host
 # suites build against on every release (Debian 12's own gcc; on Debian 13
 # a second one beside gcc 14).
+# libp11-kit-dev: p11-kit/pkcs11.h, for the farm suite's fake PKCS#11 module.
 # python3-cryptography and python3-pkg-resources: what virt-fw-vars needs
 # (modsign-try pre-enrolls a MOK with it; python3-virt-firmware itself is
 # fetched into .cache from bookworm-backports by fetch-debian.sh).
@@ -57,7 +58,7 @@ test_pkgs=(git linux-headers-amd64 gcc-12 dwarves cpio gzip mmdebstrap
 	busybox-static qemu-system-x86 expect shellcheck clang-format clang
 	softhsm2 p11-kit p11-kit-modules time jq python3
 	build-essential debhelper dpkg-dev lintian strace
-	python3-cryptography python3-pkg-resources)
+	python3-cryptography python3-pkg-resources libp11-kit-dev)
 
 # pkcs11_pkgs PROFILE: what loads pkcs11: keys. OpenSSL's pkcs11 provider
 # (pkcs11-provider, which modsign and 6.12's sign-file use first) where the

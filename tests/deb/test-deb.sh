@@ -556,11 +556,15 @@ deb_flow() {
 }
 
 test_install_remove_purge_debian12() {
-	local env rel61
+	local env rel61 headers61
 	env=$(bash "$TOP/tests/lib/fetch-debian.sh" dkms) || fail "fetch-debian.sh dkms failed"
 	rel61=$(sed -n 's/^RELEASE61=//p' "$env")
 	IMAGE61=$(sed -n 's/^IMAGE61=//p' "$env")
-	[ -d "/usr/src/linux-headers-$rel61" ] ||
+	# on a host that is not Debian 12 (the trixie suite's root), the
+	# sandbox is made to look like one with 6.1 (its headers installed
+	# there, the host's kernels hidden), as the dkms suite does
+	headers61=$(sed -n 's/^HEADERS61_DIR=//p' "$env")
+	[ "$headers61" != none ] || [ -d "/usr/src/linux-headers-$rel61" ] ||
 		fail "the host has no /usr/src/linux-headers-$rel61 (a Debian 12 host has; scripts/setup.sh test)"
 	SHARE=$SUITE/share12
 	small_image "$IMAGE61" "$(sed -n 's/^DEPMOD61=//p' "$env")" "$rel61" "$T/image61" videodev ||
@@ -574,6 +578,7 @@ test_install_remove_purge_debian12() {
 	BOX=debian12
 	sandbox_start "$SUITE/box12" || fail "cannot make the sandbox"
 	sandbox_layer "/usr/lib/modules/$rel61" "$T/image61/lib/modules/$rel61" || fail "cannot layer 6.1's modules"
+	sandbox_as_debian12 "$headers61" "$rel61" || fail "cannot make the sandbox a Debian 12 with 6.1"
 	deb_flow "/usr/src/linux-headers-$rel61" "$rel61"
 	sandbox_stop
 }
