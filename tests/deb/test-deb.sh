@@ -219,7 +219,7 @@ test_front_end_help_and_bad_input() {
 # The default key folder: a user's, root's, and root's under sudo (the
 # invoking user's, where root makes no key).
 test_front_end_default_keydir() {
-	local k=$T/x/usr/bin/modsign-kit kdir
+	local k=$T/x/usr/bin/modsign-kit kdir f
 	mkdir x h
 	dpkg-deb -x "$DEB" x
 	chmod 755 "$T"
@@ -285,6 +285,51 @@ test_front_end_enroll_and_rotate() {
 	[ -f "mok/keys/$(sha256sum <k/signing_key.x509 | cut -d' ' -f1).der" ] || fail "rotate did not queue the new certificate"
 	expect_exit 2 "$k" --keydir "$T/k" rotate --frob
 	expect_file_contains err "rotate: unknown argument --frob"
+}
+
+# The scripts' messages that say what to run name the command the user
+# ran (issue #27): `modsign-kit VERB` with its options (--keydir, --type,
+# --kdir, ...), never `make VERB`, which a package user cannot run. In a
+# clone the same messages name make (the keys, rotate and build suites).
+test_front_end_messages_name_modsign_kit() {
+	local k=$T/x/usr/bin/modsign-kit kdir f
+	mkdir x u
+	dpkg-deb -x "$DEB" x
+	chmod 755 "$T"
+	chown 65534:65534 u
+	# no key pair: rotate, dkms-key (root, which stops before writing)
+	expect_exit 1 "$k" --keydir "$T/none" rotate
+	expect_file_contains err "there is no key to rotate; make one with 'modsign-kit --keydir $T/none keys'"
+	expect_exit 1 "$k" --keydir "$T/none" dkms-key
+	expect_file_contains err "no key at $T/none/signing_key.pem: create it with 'modsign-kit --keydir $T/none keys' first"
+	# a pair there: keys refuses, rotate-status, adopt-key refuses
+	expect_exit 0 "$k" --keydir "$T/k" keys
+	expect_exit 1 "$k" --keydir "$T/k" keys
+	expect_file_contains err "refusing to overwrite a key; run 'modsign-kit --keydir $T/k rotate' to retire the pair"
+	expect_exit 0 "$k" --keydir "$T/k" rotate-status
+	expect_file_contains out "no rotation under way; 'modsign-kit --keydir $T/k rotate' starts one"
+	expect_exit 0 "$k" --keydir "$T/k2" keys
+	expect_exit 1 "$k" --keydir "$T/k" adopt-key "$T/k2"
+	expect_file_contains err "then run modsign-kit --keydir $T/k adopt-key again. Or adopt into another folder with --keydir DIR"
+	# steps that need root, run by a user
+	expect_exit 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$k" --keydir "$T/k" dkms-key
+	expect_file_contains err "modsign-kit --keydir $T/k dkms-key needs root: run sudo modsign-kit --keydir $T/k dkms-key"
+	expect_exit 0 setpriv --reuid=65534 --regid=65534 --clear-groups "$k" --keydir "$T/u" keys
+	expect_exit 0 setpriv --reuid=65534 --regid=65534 --clear-groups "$k" --keydir "$T/u" rotate
+	expect_file_contains out "next: 'sudo modsign-kit --keydir $T/u rotate' queues it"
+	expect_exit 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$k" --keydir "$T/u" rotate
+	expect_file_contains err "needs root: run 'sudo modsign-kit --keydir $T/u rotate'"
+	# an ECDSA key for Debian 12's 6.1: the make variables as options
+	kdir=$(find /usr/src -maxdepth 1 -name 'linux-headers-*-amd64' | LC_ALL=C sort | sed -n 1p)
+	[ -n "$kdir" ] || fail "no /usr/src/linux-headers-*-amd64 on the host (scripts/setup.sh test)"
+	printf 'static const char l[] __attribute__((section(".modinfo"), used)) = "license=GPL";\n' >m.c
+	gcc -c m.c -o m.ko
+	expect_exit 0 "$k" --keydir "$T/e" keys --type ecdsa
+	expect_exit 1 "$k" --keydir "$T/e" sign --kdir "$kdir" m.ko
+	expect_file_contains err "modsign-kit --keydir <folder> keys (RSA is the default), then modsign-kit --keydir <folder> sign --kdir $kdir, and enroll that certificate too (modsign-kit --keydir <folder> enroll)"
+	for f in err out; do
+		expect_file_lacks "$f" "make "
+	done
 }
 
 # The bash completion parses and offers the verbs, then a verb's options.
@@ -612,7 +657,7 @@ test_host_untouched() {
 if [ $# -eq 0 ]; then
 	set -- make_deb_builds_into_build tree_stays_clean lintian_clean contents_are_install_tool_files \
 		front_end_runs_installed_scripts front_end_help_and_bad_input front_end_default_keydir \
-		front_end_enroll_and_rotate front_end_completion man_pages \
+		front_end_enroll_and_rotate front_end_messages_name_modsign_kit front_end_completion man_pages \
 		no_key_and_no_build_path version_one_place hardened_and_warnings_as_errors reproducible \
 		install_and_purge_in_sandbox install_remove_purge_debian12 install_remove_purge_debian13 host_untouched
 fi
