@@ -219,7 +219,7 @@ test_front_end_help_and_bad_input() {
 # The default key folder: a user's, root's, and root's under sudo (the
 # invoking user's, where root makes no key).
 test_front_end_default_keydir() {
-	local k=$T/x/usr/bin/modsign-kit kdir f
+	local k=$T/x/usr/bin/modsign-kit kdir
 	mkdir x h
 	dpkg-deb -x "$DEB" x
 	chmod 755 "$T"
@@ -310,8 +310,11 @@ test_front_end_messages_name_modsign_kit() {
 	expect_file_contains out "no rotation under way; 'modsign-kit --keydir $T/k rotate' starts one"
 	expect_exit 0 "$k" --keydir "$T/k2" keys
 	expect_exit 1 "$k" --keydir "$T/k" adopt-key "$T/k2"
-	expect_file_contains err "then run modsign-kit --keydir $T/k adopt-key again. Or adopt into another folder with --keydir DIR"
-	# steps that need root, run by a user
+	expect_file_contains err "then run modsign-kit --keydir $T/k adopt-key again. Or adopt into another folder with --keydir ..."
+	# steps that need root, run by a user (the enroll suite's fake mokutil)
+	mkdir mok
+	chown 65534:65534 mok
+	export MOKUTIL=$TOP/tests/enroll/fake-mokutil FAKE_MOK_DIR=$T/mok
 	expect_exit 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$k" --keydir "$T/k" dkms-key
 	expect_file_contains err "modsign-kit --keydir $T/k dkms-key needs root: run sudo modsign-kit --keydir $T/k dkms-key"
 	expect_exit 0 setpriv --reuid=65534 --regid=65534 --clear-groups "$k" --keydir "$T/u" keys
