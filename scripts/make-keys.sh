@@ -55,7 +55,7 @@ module)
 	certs=("$KEYDIR/signing_key.x509")
 	profile=module_signing
 	what="module-signing"
-	rotate_target="make rotate-keys"
+	rotate_target=$(kit_cmd rotate-keys)
 	;;
 kernel)
 	key=$KEYDIR/kernel_key.pem
@@ -220,7 +220,7 @@ adopt() {
 		[ "$made_keydir" != 1 ] || from=$(dirname "$KEYDIR")
 		owner=$(stat -c %u:%g -- "$from")
 		if [ "${owner%%:*}" != 0 ]; then
-			echo "Giving the pair to $(id -nu "${owner%%:*}" 2>/dev/null || echo "uid ${owner%%:*}"), the owner of $from, so that 'make sign' as that user can read it"
+			echo "Giving the pair to $(id -nu "${owner%%:*}" 2>/dev/null || echo "uid ${owner%%:*}"), the owner of $from, so that '$(kit_cmd sign)' as that user can read it"
 			chown -h "$owner" "$tmp/key" "$tmp/der" "$tmp/pem"
 			[ "$made_keydir" != 1 ] || chown -h "$owner" "$KEYDIR"
 		fi
@@ -240,7 +240,7 @@ create | ensure | rotate | adopt)
 	if [ "$EUID" == 0 ]; then
 		for d in "$KEYDIR" "$KEYDIR/retired"; do
 			[ ! -L "$d" ] ||
-				die "$d is a symbolic link (to $(readlink -- "$d")): run as root, the kit does not follow links in the key folder; make it a real folder, or set KEYDIR to the real path"
+				die "$d is a symbolic link (to $(readlink -- "$d")): run as root, the kit does not follow links in the key folder; make it a real folder, or set $(kit_opt KEYDIR) to the real path"
 		done
 	fi
 	if [ ! -d "$KEYDIR" ]; then
