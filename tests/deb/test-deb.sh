@@ -478,6 +478,12 @@ test_install_and_purge_in_sandbox() {
 	expect_exit 0 sandbox_run /usr/lib/modsign/dkms-sign-file sha256 "$C1/keys/signing_key.pem" "$C1/keys/signing_key.x509" "$T/b.ko"
 	expect_exit 0 sandbox_run modsign verify --cert "$C1/keys/signing_key.x509" "$T/a.ko" "$T/b.ko"
 	[ "$(grep -c '^OK ' "$T/out")" == 2 ] || fail "modsign verify: $(cat "$T/out")"
+	# what DKMS's sign program tells a package user to run is modsign-kit's
+	# (dpkg lists it); the clone's still names the clone's make (#27)
+	expect_exit 1 sandbox_run /usr/lib/modsign/dkms-sign-file sha256 "$T/none.pem" "$C1/keys/signing_key.x509" "$T/b.ko"
+	expect_file_contains "$T/err" "does not exist, so $T/b.ko is NOT signed and will not load with Secure Boot on; run 'sudo modsign-kit dkms-key', then rebuild the module"
+	expect_exit 1 sandbox_run "$C1/scripts/dkms-sign-file" sha256 "$T/none.pem" "$C1/keys/signing_key.x509" "$T/b.ko"
+	expect_file_contains "$T/err" "run 'sudo make dkms-key' in the modsign clone, then rebuild the module"
 	# no DKMS configuration and no key written on install
 	list_files >installed
 	LC_ALL=C comm -13 before installed | sed 's/ [a-z]$//' >added
