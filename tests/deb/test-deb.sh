@@ -200,7 +200,7 @@ test_front_end_help_and_bad_input() {
 	expect_exit 2 "$k" dkms-key extra
 	expect_file_contains err "dkms-key takes no arguments"
 	expect_exit 2 env KEY_TYPE=rsa "$k" --keydir "$T/k" keys --type dsa
-	expect_file_contains err "KEY_TYPE=dsa"
+	expect_file_contains err "modsign: ERROR: --type dsa: the kernel checks module signatures made with RSA or ECDSA keys: give --type rsa (the default) or --type ecdsa"
 	[ ! -e "$T/k/signing_key.pem" ] || fail "keys --type dsa made a key"
 	expect_exit 0 "$k" --keydir "$T/k" keys --days 30
 	[ "$(stat -c %a k k/signing_key.pem)" == $'700\n600' ] || fail "modes: $(stat -c '%n %a' k k/signing_key.pem)"
@@ -332,7 +332,17 @@ test_front_end_messages_name_modsign_kit() {
 	expect_file_contains err "modsign-kit --keydir <folder> keys (RSA is the default), then modsign-kit --keydir <folder> sign --kdir $kdir, and enroll that certificate too (modsign-kit --keydir <folder> enroll)"
 	for f in err out; do
 		expect_file_lacks "$f" "make "
+		expect_file_lacks "$f" "KEYDIR"
 	done
+	# the make variables a message names are modsign-kit's options
+	expect_exit 1 "$k" sign --kdir "$T/nokdir" m.ko
+	expect_file_contains err "modsign: ERROR: --kdir $T/nokdir is not a kernel build folder (no Makefile and .config there): point --kdir at installed headers"
+	expect_exit 1 "$k" --keydir "$T/d" keys --days 0
+	expect_file_contains err "modsign: ERROR: --days 0: give the validity as a whole number of days"
+	mkdir real
+	ln -s real link
+	expect_exit 1 "$k" --keydir "$T/link" keys
+	expect_file_contains err "make it a real folder, or set --keydir to the real path"
 }
 
 # The bash completion parses and offers the verbs, then a verb's options.
