@@ -260,7 +260,7 @@ new_key_type() {
 	local t no
 	if [ -z "${KEY_TYPE:-}" ] && t=$(key_type "$1") && [[ "$t" == "ecdsa P-"* ]]; then
 		export KEY_TYPE=ecdsa KEY_CURVE=${KEY_CURVE:-${t#ecdsa }}
-		say "the old key is ECDSA ${t#ecdsa }: so is the new one (KEY_TYPE=rsa for an RSA key)"
+		say "the old key is ECDSA ${t#ecdsa }: so is the new one ($(kit_opt KEY_TYPE=rsa) for an RSA key)"
 	fi
 	[ "${KEY_TYPE:-}" == ecdsa ] || return 0
 	mapfile -t no < <(no_ecdsa_kernels "$ROOT/")
