@@ -334,6 +334,12 @@ test_front_end_messages_name_modsign_kit() {
 		expect_file_lacks "$f" "make "
 		expect_file_lacks "$f" "KEYDIR"
 	done
+	# a module with a damaged signature trailer: rebuilt by the user, not
+	# by the clone's make clean all
+	cp m.ko bad.ko
+	printf '\0\0\2\0\0\0\0\0\377\377\377\377~Module signature appended~\n' >>bad.ko
+	expect_exit 1 "$k" --keydir "$T/k" sign --kdir "$kdir" bad.ko
+	expect_file_contains err "bad.ko: its signature trailer is damaged: rebuild the module and sign again"
 	# the make variables a message names are modsign-kit's options
 	expect_exit 1 "$k" sign --kdir "$T/nokdir" m.ko
 	expect_file_contains err "modsign: ERROR: --kdir $T/nokdir is not a kernel build folder (no Makefile and .config there): point --kdir at installed headers"
