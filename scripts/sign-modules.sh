@@ -366,7 +366,7 @@ sign_one() {
 	in_len=$size
 	while has_sig "$work/in.ko"; do
 		trailer "$work/in.ko" ||
-			die "$mod: its signature trailer is damaged: rebuild the module ('make clean all') and sign again"
+			die "$mod: its signature trailer is damaged: rebuild the module$([ -n "${MODSIGN_KIT_CMD:-}" ] || echo " ('make clean all')") and sign again"
 		truncate -s "$body_len" "$work/in.ko"
 		in_len=$body_len
 		what=RESIGN
