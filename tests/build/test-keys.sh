@@ -633,4 +633,14 @@ test_ecdsa_rotate_keys_keeps_the_type_and_curve() {
 	expect_file_lacks "$T/out" "ECDSA"
 }
 
+# A module whose signature trailer is damaged: in a clone, rebuild it with
+# make clean all (through modsign-kit, the user's module: tests/deb).
+test_damaged_trailer_names_make_clean_all() {
+	expect_exit 0 make -s -C "$SUITE/tree" keys KEYDIR="$T/k"
+	cp "$(find "$SUITE/tree/modules" -name '*.ko' | LC_ALL=C sort | sed -n 1p)" bad.ko
+	printf '\0\0\2\0\0\0\0\0\377\377\377\377~Module signature appended~\n' >>bad.ko
+	expect_exit 1 "$SUITE/tree/scripts/sign-modules.sh" "$KDIR" "$T/k/signing_key.pem" "$T/k/signing_key.x509" "$T/bad.ko"
+	expect_file_contains "$T/err" "$T/bad.ko: its signature trailer is damaged: rebuild the module ('make clean all') and sign again"
+}
+
 run_tests "$@"
