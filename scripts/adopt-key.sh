@@ -19,6 +19,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/modsig-lib.sh
+. "$HERE/scripts/modsig-lib.sh" # kit_cmd: what to run, in make's or modsign-kit's words
 KEYDIR=${KEYDIR:-$HERE/keys}
 MOKUTIL=${MOKUTIL:-mokutil}
 MODULE_OID=1.3.6.1.4.1.2312.16.1.2
@@ -30,7 +32,7 @@ die() {
 
 usage() {
 	echo "modsign: ERROR: $*" >&2
-	echo "usage: make adopt-key FROM=DIR | make adopt-key FROM=KEYFILE CERT=CERTFILE" >&2
+	echo "usage: $(kit_cmd adopt-key FROM=DIR) | $(kit_cmd adopt-key FROM=KEYFILE CERT=CERTFILE)" >&2
 	exit 2
 }
 
@@ -50,7 +52,7 @@ from_dir() {
 	local dir=${1%/} l k c who keys=() half=()
 	[ -n "$dir" ] || dir=/
 	[[ -x "$dir" && -r "$dir" ]] ||
-		die "cannot look into $dir (owner $(stat -c %U -- "$dir"), mode $(stat -c %a -- "$dir")): run it as root: sudo make adopt-key FROM=$dir"
+		die "cannot look into $dir (owner $(stat -c %U -- "$dir"), mode $(stat -c %a -- "$dir")): run it as root: sudo $(kit_cmd adopt-key FROM="$dir")"
 	for l in "${LAYOUTS[@]}"; do
 		read -r k c who <<<"$l"
 		if [ -e "$dir/$k" ] && [ -e "$dir/$c" ]; then
@@ -64,10 +66,10 @@ from_dir() {
 	1) key=${keys[0]} ;;
 	0)
 		[ ${#half[@]} == 0 ] ||
-			die "$dir holds ${half[0]}: the key and its certificate belong together; restore the missing one, or name both: make adopt-key FROM=KEYFILE CERT=CERTFILE"
-		die "$dir holds none of the pairs adopt-key knows: mok.key + mok.pub (DKMS, /var/lib/dkms), MOK.priv + MOK.der (Ubuntu, /var/lib/shim-signed/mok), signing_key.pem + signing_key.x509 (the kit's keys/); for another pair: make adopt-key FROM=KEYFILE CERT=CERTFILE"
+			die "$dir holds ${half[0]}: the key and its certificate belong together; restore the missing one, or name both: $(kit_cmd adopt-key FROM=KEYFILE CERT=CERTFILE)"
+		die "$dir holds none of the pairs adopt-key knows: mok.key + mok.pub (DKMS, /var/lib/dkms), MOK.priv + MOK.der (Ubuntu, /var/lib/shim-signed/mok), signing_key.pem + signing_key.x509 (the kit's keys/); for another pair: $(kit_cmd adopt-key FROM=KEYFILE CERT=CERTFILE)"
 		;;
-	*) die "$dir holds more than one pair (keys ${keys[*]}): name the one to adopt: make adopt-key FROM=KEYFILE CERT=CERTFILE" ;;
+	*) die "$dir holds more than one pair (keys ${keys[*]}): name the one to adopt: $(kit_cmd adopt-key FROM=KEYFILE CERT=CERTFILE)" ;;
 	esac
 }
 
@@ -91,7 +93,7 @@ readable() {
 	[ "$size" -le "$MAX_BYTES" ] ||
 		die "$1 is $size bytes: too large to be $2 (a key or certificate, even RSA-8192 in PEM, is a few KiB; adopt-key reads none over 64 KiB): name the key and certificate files themselves; nothing was changed"
 	[ -r "$1" ] ||
-		die "cannot read $1 (owner $(stat -c %U -- "$1"), mode $(stat -c %a -- "$1")): run it as that user or as root: sudo make adopt-key ..."
+		die "cannot read $1 (owner $(stat -c %U -- "$1"), mode $(stat -c %a -- "$1")): run it as that user or as root: sudo $(kit_cmd adopt-key ...)"
 }
 
 # encrypted KEY: KEY is an encrypted private key, PEM (both of OpenSSL's
@@ -112,7 +114,7 @@ check_pair() {
 	b=$(openssl x509 -in "$cert" -noout -pubkey 2>/dev/null) ||
 		die "$cert is not an X.509 certificate (PEM or DER) (FROM names the key, CERT the certificate)"
 	if encrypted "$key"; then
-		die "$key is protected by a passphrase, and the kit signs without asking for one: DKMS signs during 'apt install' and kernel upgrades, where nobody can type it, and 'make sign' runs sign-file, which cannot prompt. Write a copy without the passphrase (openssl asks for it once), adopt the copy, then delete it: (umask 077 && openssl pkey -in $key -out $key.nopass.pem) && make adopt-key FROM=$key.nopass.pem CERT=$cert && rm $key.nopass.pem; nothing was changed"
+		die "$key is protected by a passphrase, and the kit signs without asking for one: DKMS signs during 'apt install' and kernel upgrades, where nobody can type it, and '$(kit_cmd sign)' runs sign-file, which cannot prompt. Write a copy without the passphrase (openssl asks for it once), adopt the copy, then delete it: (umask 077 && openssl pkey -in $key -out $key.nopass.pem) && $(kit_cmd adopt-key FROM="$key.nopass.pem" CERT="$cert") && rm $key.nopass.pem; nothing was changed"
 	fi
 	a=$(openssl pkey -in "$key" -passin pass: -pubout 2>/dev/null) ||
 		die "$key is not a private key openssl can read (PEM or DER) (FROM names the key, CERT the certificate); nothing was changed"
@@ -141,7 +143,7 @@ check_keydir() {
 		exit 0
 	fi
 	old=$KEYDIR/retired/$(date +%Y%m%d-%H%M%S)-module
-	die "$KEYDIR already holds ${there[*]}: adopt-key never overwrites a key. If that key's certificate is the one enrolled, keep it and adopt nothing. Otherwise move the pair aside first (modules signed with it can still be checked there): mkdir -p $old && mv ${there[*]} $old/, then run make adopt-key again. Or adopt into another folder with KEYDIR=...; nothing was changed"
+	die "$KEYDIR already holds ${there[*]}: adopt-key never overwrites a key. If that key's certificate is the one enrolled, keep it and adopt nothing. Otherwise move the pair aside first (modules signed with it can still be checked there): mkdir -p $old && mv ${there[*]} $old/, then run $(kit_cmd adopt-key) again. Or adopt into another folder with $(kit_opt KEYDIR=...); nothing was changed"
 }
 
 # field TEXT NAME: the value under "NAME:" in openssl's text of a
@@ -171,26 +173,26 @@ report() {
 	say "  $alg, ${bits:-?} bits; valid until $end; extended key usage: ${eku:-none}; basic constraints: ${bc:-none}"
 
 	[[ "$eku" == *"Code Signing"* ]] ||
-		lacks+=("codeSigning in its extended key usage: kernels that require it of a module's signer, such as SUSE's ('PKCS7: ... key is not CodeSigning'), refuse the modules it signs; Debian's and Ubuntu's do not check ('make sign' notes this once per run)")
+		lacks+=("codeSigning in its extended key usage: kernels that require it of a module's signer, such as SUSE's ('PKCS7: ... key is not CodeSigning'), refuse the modules it signs; Debian's and Ubuntu's do not check ('$(kit_cmd sign)' notes this once per run)")
 	[[ "$eku" == *"$MODULE_OID"* ]] ||
-		lacks+=("the module-signing OID $MODULE_OID: shim does not refuse this key for boot images, so once it is enrolled, whoever gets hold of the private key can sign a bootloader or kernel this machine boots (a key made by 'make keys' cannot)")
+		lacks+=("the module-signing OID $MODULE_OID: shim does not refuse this key for boot images, so once it is enrolled, whoever gets hold of the private key can sign a bootloader or kernel this machine boots (a key made by '$(kit_cmd keys)' cannot)")
 	[[ "$bc" != *"CA:TRUE"* ]] ||
 		lacks+=("CA:FALSE: it is marked as a certificate authority (CA:TRUE, as DKMS makes its key), so it may vouch for other certificates; the kit's key only signs")
 	[ -z "$ku" ] || [[ "$ku" == *"Digital Signature"* ]] ||
 		lacks+=("digitalSignature in its key usage ($ku): checks that honour the extension refuse it for signatures")
 	if [ "$alg" != rsaEncryption ] && [ "$alg" != id-ecPublicKey ]; then
-		lacks+=("an RSA or ECDSA key ($alg): the types 'make keys' makes (RSA unless KEY_TYPE=ecdsa)")
+		lacks+=("an RSA or ECDSA key ($alg): the types '$(kit_cmd keys)' makes (RSA unless $(kit_opt KEY_TYPE=ecdsa))")
 	elif [ "$alg" != rsaEncryption ]; then
-		lacks+=("an RSA key ($alg): kernels without CONFIG_CRYPTO_ECDSA, such as Debian 12's 6.1, refuse the modules an ECDSA key signs, and 'make sign' and DKMS's sign program refuse to sign for them; 'make keys' makes RSA unless KEY_TYPE=ecdsa")
+		lacks+=("an RSA key ($alg): kernels without CONFIG_CRYPTO_ECDSA, such as Debian 12's 6.1, refuse the modules an ECDSA key signs, and '$(kit_cmd sign)' and DKMS's sign program refuse to sign for them; '$(kit_cmd keys)' makes RSA unless $(kit_opt KEY_TYPE=ecdsa)")
 	elif [ "$bits" != 2048 ] && [ "$bits" != 3072 ] && [ "$bits" != 4096 ]; then
-		lacks+=("2048, 3072 or 4096 bits (it has ${bits:-an unknown number of}): the sizes 'make keys' makes")
+		lacks+=("2048, 3072 or 4096 bits (it has ${bits:-an unknown number of}): the sizes '$(kit_cmd keys)' makes")
 	fi
 	now=$(date +%s)
 	end_s=$(date -d "$end" +%s 2>/dev/null) || end_s=$now
 	if [ "$end_s" -le "$now" ]; then
-		lacks+=("validity: it expired on $end; 'make sign' warns about it on every run, and tools that check dates refuse it")
+		lacks+=("validity: it expired on $end; '$(kit_cmd sign)' warns about it on every run, and tools that check dates refuse it")
 	elif [ "$end_s" -le $((now + 365 * 24 * 3600)) ]; then
-		lacks+=("a long validity: it expires on $end, within a year ('make keys' makes 100 years)")
+		lacks+=("a long validity: it expires on $end, within a year ('$(kit_cmd keys)' makes 100 years)")
 	fi
 
 	if [ ${#lacks[@]} == 0 ]; then
@@ -236,8 +238,8 @@ KEYDIR=$KEYDIR "$HERE/scripts/make-keys.sh" adopt "$key" "$cert" | sed 's/^/adop
 state=$(enrollment "$KEYDIR/signing_key.x509")
 say "enrollment: $state"
 case $state in
-enrolled*) say "the certificate is enrolled: no new enrollment is needed; 'make sign' signs with this key from now on" ;;
-pending*) say "its enrollment is queued: confirm it in MokManager at the next boot; 'make sign' signs with this key from now on" ;;
-not-enrolled*) say "enroll the certificate ('sudo make enroll', then reboot and confirm it in MokManager) before modules signed with it can load under Secure Boot" ;;
+enrolled*) say "the certificate is enrolled: no new enrollment is needed; '$(kit_cmd sign)' signs with this key from now on" ;;
+pending*) say "its enrollment is queued: confirm it in MokManager at the next boot; '$(kit_cmd sign)' signs with this key from now on" ;;
+not-enrolled*) say "enroll the certificate ('sudo $(kit_cmd enroll)', then reboot and confirm it in MokManager) before modules signed with it can load under Secure Boot" ;;
 *) say "check on the machine that boots with Secure Boot: ./mok-enroll.sh --status --cert $KEYDIR/signing_key.x509" ;;
 esac

@@ -48,8 +48,8 @@ say() {
 	echo "dkms-key: $*"
 }
 
-need_root() {
-	[ "$EUID" == 0 ] || die "$1 needs root: run sudo make $2"
+need_root() { # VERB
+	[ "$EUID" == 0 ] || die "$(kit_cmd "$1") needs root: run sudo $(kit_cmd "$1")"
 }
 
 # enrollment CERT: one word or sentence on whether CERT is a MOK.
@@ -108,11 +108,11 @@ report_existing() {
 # check_key: the kit's pair exists, is not passphrase-protected, and matches.
 check_key() {
 	local a b
-	[ -f "$KEY" ] || die "no key at $KEY: create it with 'make keys' first (as the user who owns the clone)"
-	[ -f "$CERT" ] || die "no certificate at $CERT: create the pair with 'make keys' first"
+	[ -f "$KEY" ] || die "no key at $KEY: create it with '$(kit_cmd keys)' first (as $(if [ -n "${MODSIGN_KIT_CMD:-}" ]; then echo "the user, without sudo"; else echo "the user who owns the clone"; fi))"
+	[ -f "$CERT" ] || die "no certificate at $CERT: create the pair with '$(kit_cmd keys)' first"
 	if grep -q ENCRYPTED "$KEY" || ! openssl pkey -in "$KEY" -passin pass: -noout >/dev/null 2>&1; then
 		if grep -q ENCRYPTED "$KEY"; then
-			die "$KEY is protected by a passphrase, and DKMS cannot use such a key: it signs during 'apt install' and kernel upgrades, where nobody can type a passphrase, and DKMS 3.0.10 passes none (the module would stay unsigned without a word). Use a key without a passphrase (make rotate-keys, or openssl pkey -in KEY -out NEW), kept root-only as this target does; nothing was changed"
+			die "$KEY is protected by a passphrase, and DKMS cannot use such a key: it signs during 'apt install' and kernel upgrades, where nobody can type a passphrase, and DKMS 3.0.10 passes none (the module would stay unsigned without a word). Use a key without a passphrase ($(kit_cmd rotate-keys), or openssl pkey -in KEY -out NEW), kept root-only as this target does; nothing was changed"
 		fi
 		die "$KEY is not a private key openssl can read; nothing was changed"
 	fi
@@ -131,7 +131,7 @@ check_ecdsa() {
 	[[ "$t" == ecdsa\ * ]] || return 0
 	mapfile -t no < <(no_ecdsa_kernels "$ROOT")
 	[ ${#no[@]} == 0 ] ||
-		die "$CERT is an ECDSA ${t#ecdsa } key, and these kernels cannot check ECDSA signatures (no CONFIG_CRYPTO_ECDSA in their config): $(printf '%s, ' "${no[@]}" | sed 's/, $//'); DKMS signs for every kernel, and those would refuse the modules ('Key was rejected by service'). Give DKMS an RSA key: make keys KEYDIR=<folder> (RSA is the default), enroll it (make enroll KEYDIR=<folder>), then sudo make dkms-key KEYDIR=<folder>; nothing was changed"
+		die "$CERT is an ECDSA ${t#ecdsa } key, and these kernels cannot check ECDSA signatures (no CONFIG_CRYPTO_ECDSA in their config): $(printf '%s, ' "${no[@]}" | sed 's/, $//'); DKMS signs for every kernel, and those would refuse the modules ('Key was rejected by service'). Give DKMS an RSA key: $(kit_cmd keys KEYDIR='<folder>') (RSA is the default), enroll it ($(kit_cmd enroll KEYDIR='<folder>')), then sudo $(kit_cmd dkms-key KEYDIR='<folder>'); nothing was changed"
 }
 
 # put SRC DEST MODE: DEST becomes a root-owned copy of SRC with MODE,
@@ -175,7 +175,7 @@ check_prefix() {
 do_install() {
 	local conf
 	check_prefix
-	need_root "make dkms-key" dkms-key
+	need_root dkms-key
 	check_key
 	[ -x "$SIGNER" ] ||
 		die "the kit is not installed: $SIGNER is missing; run 'sudo make install-tool' first (PREFIX=$PREFIX)"
@@ -208,11 +208,11 @@ CONF
 	fi
 	put "$conf" "$DKMS_DROPIN" 0644
 	rm -f "$conf"
-	say "DKMS now signs with $DEST_KEY. Modules DKMS built before keep their old signature (dkms autoinstall --force skips them): rebuild each with 'dkms build --force MODULE/VERSION -k KERNEL' then 'dkms install --force MODULE/VERSION -k KERNEL' (docs/dkms.md has a loop for all). Enroll the certificate with 'make enroll' if it is not enrolled yet."
+	say "DKMS now signs with $DEST_KEY. Modules DKMS built before keep their old signature (dkms autoinstall --force skips them): rebuild each with 'dkms build --force MODULE/VERSION -k KERNEL' then 'dkms install --force MODULE/VERSION -k KERNEL' (docs/dkms.md has a loop for all). Enroll the certificate with '$(kit_cmd enroll)' if it is not enrolled yet."
 }
 
 do_remove() {
-	need_root "make dkms-key-remove" dkms-key-remove
+	need_root dkms-key-remove
 	if [ -e "$DKMS_DROPIN" ]; then
 		say "removing $DKMS_DROPIN"
 		rm -f "$DKMS_DROPIN"

@@ -55,7 +55,7 @@ module)
 	certs=("$KEYDIR/signing_key.x509")
 	profile=module_signing
 	what="module-signing"
-	rotate_target="make rotate-keys"
+	rotate_target=$(kit_cmd rotate-keys)
 	;;
 kernel)
 	key=$KEYDIR/kernel_key.pem
@@ -78,10 +78,10 @@ key_choice() {
 	case "$KEY_TYPE" in
 	'' | rsa)
 		[ -z "$KEY_CURVE" ] ||
-			usage_die "KEY_CURVE=$KEY_CURVE is for ECDSA keys: give KEY_TYPE=ecdsa with it, or leave KEY_CURVE out for an RSA key"
+			usage_die "$(kit_opt "KEY_CURVE=$KEY_CURVE") is for ECDSA keys: give $(kit_opt KEY_TYPE=ecdsa) with it, or leave $(kit_opt KEY_CURVE) out for an RSA key"
 		case "$KEY_BITS" in
 		2048 | 3072 | 4096) ;;
-		*) die "KEY_BITS=$KEY_BITS: the kernel takes RSA keys of 2048, 3072 or 4096 bits" ;;
+		*) die "$(kit_opt "KEY_BITS=$KEY_BITS"): the kernel takes RSA keys of 2048, 3072 or 4096 bits" ;;
 		esac
 		newkey=(-newkey "rsa:$KEY_BITS") md=-sha256 desc="a $KEY_BITS-bit RSA"
 		;;
@@ -91,12 +91,12 @@ key_choice() {
 		case "${KEY_CURVE:-P-256}" in
 		P-256) md=-sha256 ;;
 		P-384) md=-sha384 ;;
-		*) usage_die "KEY_CURVE=$KEY_CURVE: the kit makes ECDSA keys on the curves P-256 (the default) and P-384, which every kernel with CONFIG_CRYPTO_ECDSA checks; give one of those" ;;
+		*) usage_die "$(kit_opt "KEY_CURVE=$KEY_CURVE"): the kit makes ECDSA keys on the curves P-256 (the default) and P-384, which every kernel with CONFIG_CRYPTO_ECDSA checks; give one of those" ;;
 		esac
 		newkey=(-newkey ec -pkeyopt "ec_paramgen_curve:${KEY_CURVE:-P-256}" -pkeyopt ec_param_enc:named_curve)
 		desc="an ECDSA ${KEY_CURVE:-P-256}"
 		;;
-	*) usage_die "KEY_TYPE=$KEY_TYPE: the kernel checks module signatures made with RSA or ECDSA keys: give KEY_TYPE=rsa (the default) or KEY_TYPE=ecdsa" ;;
+	*) usage_die "$(kit_opt "KEY_TYPE=$KEY_TYPE"): the kernel checks module signatures made with RSA or ECDSA keys: give $(kit_opt KEY_TYPE=rsa) (the default) or $(kit_opt KEY_TYPE=ecdsa)" ;;
 	esac
 }
 
@@ -105,11 +105,11 @@ key_choice() {
 if [ "${1:-}" == rotate ] && [ -z "$KEY_TYPE" ] && [ -f "${certs[0]}" ] &&
 	t=$(key_type "${certs[0]}") && [[ "$t" == "ecdsa P-"* ]]; then
 	KEY_TYPE=ecdsa KEY_CURVE=${KEY_CURVE:-${t#ecdsa }}
-	echo "The current pair is ECDSA ${t#ecdsa }: so is the new one (KEY_TYPE=rsa for an RSA pair)"
+	echo "The current pair is ECDSA ${t#ecdsa }: so is the new one ($(kit_opt KEY_TYPE=rsa) for an RSA pair)"
 fi
 [ "${1:-}" == adopt ] || key_choice
 [[ "$KEY_DAYS" =~ ^[1-9][0-9]{0,5}$ ]] ||
-	die "KEY_DAYS=$KEY_DAYS: give the validity as a whole number of days"
+	die "$(kit_opt "KEY_DAYS=$KEY_DAYS"): give the validity as a whole number of days"
 command -v openssl >/dev/null ||
 	die "openssl is not installed: apt-get install openssl"
 
@@ -220,7 +220,7 @@ adopt() {
 		[ "$made_keydir" != 1 ] || from=$(dirname "$KEYDIR")
 		owner=$(stat -c %u:%g -- "$from")
 		if [ "${owner%%:*}" != 0 ]; then
-			echo "Giving the pair to $(id -nu "${owner%%:*}" 2>/dev/null || echo "uid ${owner%%:*}"), the owner of $from, so that 'make sign' as that user can read it"
+			echo "Giving the pair to $(id -nu "${owner%%:*}" 2>/dev/null || echo "uid ${owner%%:*}"), the owner of $from, so that '$(kit_cmd sign)' as that user can read it"
 			chown -h "$owner" "$tmp/key" "$tmp/der" "$tmp/pem"
 			[ "$made_keydir" != 1 ] || chown -h "$owner" "$KEYDIR"
 		fi
@@ -240,7 +240,7 @@ create | ensure | rotate | adopt)
 	if [ "$EUID" == 0 ]; then
 		for d in "$KEYDIR" "$KEYDIR/retired"; do
 			[ ! -L "$d" ] ||
-				die "$d is a symbolic link (to $(readlink -- "$d")): run as root, the kit does not follow links in the key folder; make it a real folder, or set KEYDIR to the real path"
+				die "$d is a symbolic link (to $(readlink -- "$d")): run as root, the kit does not follow links in the key folder; make it a real folder, or set $(kit_opt KEYDIR) to the real path"
 		done
 	fi
 	if [ ! -d "$KEYDIR" ]; then

@@ -19,6 +19,62 @@ case ":$PATH:" in
 *) PATH=$PATH:/usr/sbin:/sbin ;;
 esac
 
+# kit_cmd VERB [NAME=VALUE | WORD]...: the command a message tells the
+# user to run, in the words of the way they ran the kit. In a clone: `make
+# VERB NAME=VALUE...` as given. Under modsign-kit, which exports
+# MODSIGN_KIT_CMD (its name) and, when given --keydir, MODSIGN_KIT_KEYDIR:
+# `modsign-kit [--keydir DIR] VERB` with the make variables as its options
+# (KEYDIR= --keydir, KEY_TYPE= --type, KEY_BITS= --bits, KEY_CURVE=
+# --curve, KEY_DAYS= --days, KDIR= --kdir, MOK_PASSWORD_FILE=
+# --password-file, AGAIN=1 --again, FROM= and CERT= its arguments), and
+# rotate for rotate-keys (its first step retires the pair and makes a new
+# one). Other words are kept as they are.
+kit_cmd() {
+	local verb=$1 a keydir='' opts=''
+	shift
+	if [ -z "${MODSIGN_KIT_CMD:-}" ]; then
+		echo "make $verb${*:+ $*}"
+		return 0
+	fi
+	[ "$verb" != rotate-keys ] || verb=rotate
+	[ -z "${MODSIGN_KIT_KEYDIR:-}" ] || keydir=$(printf ' --keydir %q' "$MODSIGN_KIT_KEYDIR")
+	for a in "$@"; do
+		case $a in
+		KEYDIR=*) keydir=" $(kit_opt "$a")" ;;
+		KEY_TYPE=* | KEY_BITS=* | KEY_CURVE=* | KEY_DAYS=* | KDIR=* | MOK_PASSWORD_FILE=*) opts+=" $(kit_opt "$a")" ;;
+		AGAIN=1) opts+=" --again" ;;
+		FROM=* | CERT=*) opts+=" ${a#*=}" ;;
+		*) opts+=" $a" ;;
+		esac
+	done
+	echo "$MODSIGN_KIT_CMD$keydir $verb$opts"
+}
+
+# kit_opt NAME[=VALUE]: how a message names a make variable the user sets:
+# NAME[=VALUE] in a clone, modsign-kit's option (--keydir, --type, ...)
+# [and VALUE] under modsign-kit.
+kit_opt() {
+	local name=${1%%=*} opt
+	if [ -z "${MODSIGN_KIT_CMD:-}" ]; then
+		echo "$1"
+		return 0
+	fi
+	case $name in
+	KEYDIR) opt=--keydir ;;
+	KEY_TYPE) opt=--type ;;
+	KEY_BITS) opt=--bits ;;
+	KEY_CURVE) opt=--curve ;;
+	KEY_DAYS) opt=--days ;;
+	KDIR) opt=--kdir ;;
+	MOK_PASSWORD_FILE) opt=--password-file ;;
+	*) opt=$name ;;
+	esac
+	case $1 in
+	*=*) echo "$opt ${1#*=}" ;;
+	*) echo "$opt" ;;
+	esac
+}
+
 # has_sig FILE: the file ends with the signature magic.
 has_sig() {
 	tail -c 28 "$1" | cmp -s - <(printf '%s\n' "$MODSIG_MAGIC")

@@ -94,7 +94,7 @@ get() {
 
 # bad_state WHAT: the state file is refused.
 bad_state() {
-	die "$STATE $*. make rotate wrote no such thing: someone edited it. Nothing was changed; fix or remove that line (each NAME=VALUE line and its form: docs/key-rotation.md), or move $STATE aside if no rotation is under way, then run again"
+	die "$STATE $*. $(kit_cmd rotate) wrote no such thing: someone edited it. Nothing was changed; fix or remove that line (each NAME=VALUE line and its form: docs/key-rotation.md), or move $STATE aside if no rotation is under way, then run again"
 }
 
 # load_state: STATE_TEXT from the state file, every line checked: a
@@ -124,7 +124,7 @@ load_state() {
 		old_fp | new_fp) form='a SHA-256 fingerprint (32 hexadecimal pairs joined by colons)' ;;
 		old_cn | new_cn) form='a certificate name, printable ASCII' ;;
 		started | finished) form='a UTC time, YYYY-MM-DDTHH:MM:SSZ' ;;
-		*) bad_state "line $n: $name= is not a name make rotate writes" ;;
+		*) bad_state "line $n: $name= is not a name $(kit_cmd rotate) writes" ;;
 		esac
 		case $name in
 		step) [[ $value =~ ^(new|made|queued|resigned|deleting|done)$ ]] ;;
@@ -152,7 +152,7 @@ check_places() {
 	for d in "$KEYDIR/retired" ${STATE_TEXT:+"$(old_dir)"}; do
 		[ "$d" != "$KEYDIR/" ] || continue
 		if [ -L "$d" ]; then
-			die "$d is a symbolic link (to $(readlink -- "$d")): make rotate keeps the old keys in $KEYDIR/retired/ and follows no link out of $KEYDIR. Nothing was changed; put a folder of that name in its place (move what it holds into it), then run again"
+			die "$d is a symbolic link (to $(readlink -- "$d")): $(kit_cmd rotate) keeps the old keys in $KEYDIR/retired/ and follows no link out of $KEYDIR. Nothing was changed; put a folder of that name in its place (move what it holds into it), then run again"
 		fi
 		[ -e "$d" ] || continue
 		[ -d "$d" ] || die "$d is not a folder: move it aside, then run again; nothing was changed"
@@ -239,7 +239,7 @@ mok() { # ARG...: mok-enroll.sh, with the password file when there is one
 }
 
 need_root() {
-	[ "$EUID" == 0 ] || die "this step ($1) needs root: run 'sudo make rotate'"
+	[ "$EUID" == 0 ] || die "this step ($1) needs root: run 'sudo $(kit_cmd rotate)'"
 }
 
 # kernels: the releases in $ROOT/lib/modules, one a line.
@@ -260,12 +260,12 @@ new_key_type() {
 	local t no
 	if [ -z "${KEY_TYPE:-}" ] && t=$(key_type "$1") && [[ "$t" == "ecdsa P-"* ]]; then
 		export KEY_TYPE=ecdsa KEY_CURVE=${KEY_CURVE:-${t#ecdsa }}
-		say "the old key is ECDSA ${t#ecdsa }: so is the new one (KEY_TYPE=rsa for an RSA key)"
+		say "the old key is ECDSA ${t#ecdsa }: so is the new one ($(kit_opt KEY_TYPE=rsa) for an RSA key)"
 	fi
 	[ "${KEY_TYPE:-}" == ecdsa ] || return 0
 	mapfile -t no < <(no_ecdsa_kernels "$ROOT/")
 	[ ${#no[@]} == 0 ] ||
-		die "the new key would be ECDSA, and these kernels cannot check ECDSA signatures (no CONFIG_CRYPTO_ECDSA in their config): $(printf '%s, ' "${no[@]}" | sed 's/, $//'); every module the new key signed would be refused there ('Key was rejected by service'). Rotate to an RSA key: sudo make rotate KEY_TYPE=rsa${2:-}"
+		die "the new key would be ECDSA, and these kernels cannot check ECDSA signatures (no CONFIG_CRYPTO_ECDSA in their config): $(printf '%s, ' "${no[@]}" | sed 's/, $//'); every module the new key signed would be refused there ('Key was rejected by service'). Rotate to an RSA key: sudo $(kit_cmd rotate KEY_TYPE=rsa)${2:-}"
 }
 
 # ---------------------------------------------------------------------------
@@ -275,10 +275,10 @@ new_key_type() {
 step_new() {
 	local old_fp old_dir
 	if [ ! -f "$KEY" ] || [ ! -f "$CERT" ]; then
-		die "there is no key pair in $KEYDIR to rotate: make one with 'make keys' (no rotation needed)"
+		die "there is no key pair in $KEYDIR to rotate: make one with '$(kit_cmd keys)' (no rotation needed)"
 	fi
 	old_fp=$(fingerprint "$CERT")
-	[ -n "$old_fp" ] || die "$CERT is not a certificate openssl can read: restore it, or start again with 'make rotate-keys'"
+	[ -n "$old_fp" ] || die "$CERT is not a certificate openssl can read: restore it, or start again with '$(kit_cmd rotate-keys)'"
 	new_key_type "$CERT" "; nothing was changed"
 	old_dir=retired/$(date +%Y%m%d-%H%M%S)-module
 	put "step=new" "old_fp=$old_fp" "old=$old_dir" "old_cn=$(subject "$CERT")" "started=$(date -u +%FT%TZ)"
@@ -323,7 +323,7 @@ resume_new() {
 	fi
 	put "step=made" "new_fp=$cur" "new_cn=$(subject "$CERT")"
 	say "made the new key: $KEY, $CERT ($(subject "$CERT"))"
-	say "next: 'sudo make rotate' queues it for enrollment beside the old one"
+	say "next: 'sudo $(kit_cmd rotate)' queues it for enrollment beside the old one"
 }
 
 # keep_old_pair: in the old pair's folder (in_old_dir), a hard link to each
@@ -355,9 +355,9 @@ step_made() {
 	esac
 	put step=queued
 	if [ "$st" == enrolled ]; then
-		say "the new certificate is enrolled already: run 'sudo make rotate' again to re-sign"
+		say "the new certificate is enrolled already: run 'sudo $(kit_cmd rotate)' again to re-sign"
 	else
-		say "next: reboot; in MokManager choose Enroll MOK, Continue, Yes and the password; then run 'sudo make rotate' again"
+		say "next: reboot; in MokManager choose Enroll MOK, Continue, Yes and the password; then run 'sudo $(kit_cmd rotate)' again"
 	fi
 }
 
@@ -375,10 +375,10 @@ step_queued() {
 	st=$(mok_state "$CERT")
 	case $st in
 	enrolled*) ;;
-	pending) die "the new certificate is not enrolled yet: it waits in MokManager's enrollment request. Reboot, confirm it (Enroll MOK, Continue, Yes, the password), then run 'sudo make rotate' again; nothing was re-signed" ;;
+	pending) die "the new certificate is not enrolled yet: it waits in MokManager's enrollment request. Reboot, confirm it (Enroll MOK, Continue, Yes, the password), then run 'sudo $(kit_cmd rotate)' again; nothing was re-signed" ;;
 	*)
 		put step=made
-		die "the new certificate is not enrolled and no longer waits in the enrollment request (MokManager's question was not confirmed?): run 'sudo make rotate' again to queue it; nothing was re-signed"
+		die "the new certificate is not enrolled and no longer waits in the enrollment request (MokManager's question was not confirmed?): run 'sudo $(kit_cmd rotate)' again to queue it; nothing was re-signed"
 		;;
 	esac
 	[ -f "$KEY" ] || die "the new private key $KEY is not here: re-signing needs it; run this step where keys/ is"
@@ -389,7 +389,7 @@ step_queued() {
 	resign_installed "$old"
 	put step=resigned
 	say "every module the old key signed is signed by the new one and verified"
-	say "next: 'sudo make rotate' queues the old certificate's deletion (refused while a module still needs it)"
+	say "next: 'sudo $(kit_cmd rotate)' queues the old certificate's deletion (refused while a module still needs it)"
 }
 
 # signed_by CERT FILE...|-r DIR: the files the certificate's key signed.
@@ -457,18 +457,18 @@ rebuild_dkms() {
 	done
 	[ ${#rebuild[@]} != 0 ] || return 0
 	[ -f "$DKMS_DROPIN" ] ||
-		die "DKMS built modules signed by the old key, but its drop-in $DKMS_DROPIN is gone: run 'sudo make dkms-key' (it points DKMS at the new key), then 'sudo make rotate' again"
+		die "DKMS built modules signed by the old key, but its drop-in $DKMS_DROPIN is gone: run 'sudo $(kit_cmd dkms-key)' (it points DKMS at the new key), then 'sudo $(kit_cmd rotate)' again"
 	dkms_key_copy
 	for item in "${rebuild[@]}"; do
 		read -r mv k d <<<"$item"
 		say "DKMS rebuilds $mv for $k with the new key"
 		"$DKMS" build --force "$mv" -k "$k" </dev/null >/dev/null ||
-			die "dkms build --force $mv -k $k failed: its module is still the one the old key signed; fix the build and run 'sudo make rotate' again"
+			die "dkms build --force $mv -k $k failed: its module is still the one the old key signed; fix the build and run 'sudo $(kit_cmd rotate)' again"
 		"$DKMS" install --force "$mv" -k "$k" </dev/null >/dev/null ||
-			die "dkms install --force $mv -k $k failed; run 'sudo make rotate' again"
+			die "dkms install --force $mv -k $k failed; run 'sudo $(kit_cmd rotate)' again"
 		# DKMS 3.0.10 exits 0 when its sign_file fails: check the result
 		"$MODSIGN" verify --cert "$CERT" -r "$d" >/dev/null 2>&1 ||
-			die "DKMS rebuilt $mv for $k, but its module in $d does not verify with the new certificate (its signing failed: see DKMS's messages above); fix that and run 'sudo make rotate' again"
+			die "DKMS rebuilt $mv for $k, but its module in $d does not verify with the new certificate (its signing failed: see DKMS's messages above); fix that and run 'sudo $(kit_cmd rotate)' again"
 	done
 }
 
@@ -505,7 +505,7 @@ dkms_key_copy() {
 	fi
 	KEYDIR=$KEYDIR DKMS_KEY_DIR=$DKMS_KEY_DIR DKMS_DROPIN=$DKMS_DROPIN \
 		"$HERE/scripts/dkms-key.sh" install >/dev/null ||
-		die "make dkms-key could not give DKMS the new key"
+		die "$(kit_cmd dkms-key) could not give DKMS the new key"
 }
 
 # Every other module under /lib/modules/*/ that A signed (the kit's
@@ -544,7 +544,7 @@ step_resigned() {
 		esac
 	done
 	if [ ${#needs[@]} != 0 ]; then
-		die "refusing to queue the old key's deletion: these installed modules are signed by it and would stop loading: $(printf '%s; ' "${needs[@]}")re-sign each with the new key ('modsign sign $KEY $CERT FILE') or remove it, then run 'sudo make rotate' again"
+		die "refusing to queue the old key's deletion: these installed modules are signed by it and would stop loading: $(printf '%s; ' "${needs[@]}")re-sign each with the new key ('modsign sign $KEY $CERT FILE') or remove it, then run 'sudo $(kit_cmd rotate)' again"
 	fi
 	st=$(mok_state "$old")
 	case $st in
@@ -553,7 +553,7 @@ step_resigned() {
 	*) say "the old certificate is not enrolled ($st): nothing to delete" ;;
 	esac
 	put step=deleting
-	say "next: reboot; in MokManager choose Delete MOK, Continue, Yes and the password; then run 'sudo make rotate' to finish"
+	say "next: reboot; in MokManager choose Delete MOK, Continue, Yes and the password; then run 'sudo $(kit_cmd rotate)' to finish"
 }
 
 # ---------------------------------------------------------------------------
@@ -567,7 +567,7 @@ step_deleting() {
 	enrolled+deleting) die "the old certificate is still enrolled: its deletion waits in MokManager's request; reboot and confirm it (Delete MOK)" ;;
 	enrolled)
 		put step=resigned
-		die "the old certificate is still enrolled and its deletion request is gone (MokManager's question was not confirmed?): run 'sudo make rotate' again to queue it"
+		die "the old certificate is still enrolled and its deletion request is gone (MokManager's question was not confirmed?): run 'sudo $(kit_cmd rotate)' again to queue it"
 		;;
 	esac
 	st=$(mok_state "$CERT")
@@ -578,8 +578,8 @@ step_deleting() {
 
 where() {
 	case $(get step) in
-	"") echo "no rotation under way; 'make rotate' starts one" ;;
-	new) echo "making the new key (stopped half way: 'make rotate' finishes it)" ;;
+	"") echo "no rotation under way; '$(kit_cmd rotate)' starts one" ;;
+	new) echo "making the new key (stopped half way: '$(kit_cmd rotate)' finishes it)" ;;
 	made) echo "new key made ($(get new_cn)); next: queue it for enrollment" ;;
 	queued) echo "new key queued for enrollment beside the old; next: reboot and confirm in MokManager, then re-sign" ;;
 	resigned) echo "modules re-signed with the new key; next: queue the old key's deletion" ;;
@@ -604,11 +604,11 @@ esac
 
 # One rotation run at a time (on keys/retired/: make-keys.sh locks keys/
 # itself, and this run calls it). Busybox (the test VM) has no flock.
-[ -d "$KEYDIR" ] || die "$KEYDIR does not exist: there is no key to rotate; make one with 'make keys'"
+[ -d "$KEYDIR" ] || die "$KEYDIR does not exist: there is no key to rotate; make one with '$(kit_cmd keys)'"
 # run as root in a user's clone, a keys/ that is a link would lead root's
 # mkdir, ln and chown into whatever folder it names
 if [ "$EUID" == 0 ] && [ -L "$KEYDIR" ]; then
-	die "$KEYDIR is a symbolic link (to $(readlink -- "$KEYDIR")): run as root, make rotate follows no link for the key folder. Nothing was changed; make it a real folder, or set KEYDIR to the folder it points to"
+	die "$KEYDIR is a symbolic link (to $(readlink -- "$KEYDIR")): run as root, $(kit_cmd rotate) follows no link for the key folder. Nothing was changed; make it a real folder, or set $(kit_opt KEYDIR) to the folder it points to"
 fi
 KEYS_REAL=$(cd -P -- "$KEYDIR" && pwd)
 load_state
@@ -631,7 +631,7 @@ resigned) step_resigned ;;
 deleting) step_deleting ;;
 done)
 	[ "${AGAIN:-}" == 1 ] || {
-		say "nothing to do; to rotate again: make rotate AGAIN=1"
+		say "nothing to do; to rotate again: $(kit_cmd rotate AGAIN=1)"
 		exit 0
 	}
 	in_old_dir mv -n -- "$KEYS_REAL/rotation.state" rotation.state

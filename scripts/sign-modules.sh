@@ -93,9 +93,9 @@ if [ -n "$token" ]; then
 		export MODSIGN_PIN
 	fi
 else
-	[ -r "$key" ] || die "$key: cannot read the private key: run 'make keys' first"
+	[ -r "$key" ] || die "$key: cannot read the private key: run '$(kit_cmd keys)' first"
 fi
-[ -r "$cert" ] || die "$cert: cannot read the certificate: run 'make keys' first"
+[ -r "$cert" ] || die "$cert: cannot read the certificate: run '$(kit_cmd keys)' first"
 openssl x509 -inform DER -in "$cert" -noout 2>/dev/null ||
 	die "$cert: not a DER X.509 certificate"
 for tool in getfattr setfattr flock; do
@@ -111,7 +111,7 @@ if (((8#$mode) & 8#044)); then
 fi
 not_after=$(openssl x509 -inform DER -in "$cert" -noout -enddate | cut -d= -f2)
 if ! openssl x509 -inform DER -in "$cert" -noout -checkend 0 >/dev/null; then
-	warn "$cert expired on $not_after: tools that check dates refuse it; make a new key with 'make rotate' (docs/key-rotation.md) and enroll it"
+	warn "$cert expired on $not_after: tools that check dates refuse it; make a new key with '$(kit_cmd rotate)' (docs/key-rotation.md) and enroll it"
 elif ! openssl x509 -inform DER -in "$cert" -noout -checkend 2592000 >/dev/null; then
 	# within 30 days: time to make and enroll the next key (whole days
 	# left, rounded up, as modsign status counts them)
@@ -120,16 +120,16 @@ elif ! openssl x509 -inform DER -in "$cert" -noout -checkend 2592000 >/dev/null;
 		days=$(((na - $(date +%s) + 86399) / 86400))
 		left=" (in $days day$([ "$days" == 1 ] || echo s))"
 	fi
-	warn "$cert expires on $not_after$left: make a new key with 'make rotate' (docs/key-rotation.md) and enroll it before then"
+	warn "$cert expires on $not_after$left: make a new key with '$(kit_cmd rotate)' (docs/key-rotation.md) and enroll it before then"
 fi
 not_before=$(openssl x509 -inform DER -in "$cert" -noout -startdate | cut -d= -f2)
 if nb=$(date -d "$not_before" +%s 2>/dev/null) && [ "$nb" -gt "$(date +%s)" ]; then
-	warn "$cert is not valid before $not_before: check this machine's clock, or make a new pair ('make rotate-keys')"
+	warn "$cert is not valid before $not_before: check this machine's clock, or make a new pair ('$(kit_cmd rotate-keys)')"
 fi
 eku=$(openssl x509 -inform DER -in "$cert" -noout -ext extendedKeyUsage 2>/dev/null) || eku=
 if [[ "$eku" == *"Extended Key Usage"* ]] &&
 	! grep -qE 'Code Signing|1\.3\.6\.1\.4\.1\.2312\.16\.1\.2' <<<"$eku"; then
-	warn "$cert has an extendedKeyUsage ($(sed -n '2{s/^ *//;p}' <<<"$eku")) that lists neither codeSigning nor the module-signing OID 1.3.6.1.4.1.2312.16.1.2: it was made for something else, and checks that honour the extension refuse it for modules; make a module key ('make rotate-keys')"
+	warn "$cert has an extendedKeyUsage ($(sed -n '2{s/^ *//;p}' <<<"$eku")) that lists neither codeSigning nor the module-signing OID 1.3.6.1.4.1.2312.16.1.2: it was made for something else, and checks that honour the extension refuse it for modules; make a module key ('$(kit_cmd rotate-keys)')"
 elif [[ "$eku" != *"Code Signing"* ]]; then
 	# The kit's profile before codeSigning was added (the module OID
 	# alone), or no extended key usage at all (DKMS's own key): a note,
@@ -139,7 +139,7 @@ elif [[ "$eku" != *"Code Signing"* ]]; then
 	else
 		has="no extended key usage at all, as DKMS's own key"
 	fi
-	echo "modsign: notice: $cert lacks the codeSigning extended key usage (it has $has): kernels that require codeSigning of a module's signer, such as SUSE's ('PKCS7: ... key is not CodeSigning'), refuse the modules it signs; Debian's and Ubuntu's do not check, so there nothing needs to change. To move to a certificate with codeSigning: 'make rotate-keys' (the old pair stays in $(dirname "$cert")/retired/), then enroll the new certificate ('sudo make enroll', reboot) and sign again ('make sign')" >&2
+	echo "modsign: notice: $cert lacks the codeSigning extended key usage (it has $has): kernels that require codeSigning of a module's signer, such as SUSE's ('PKCS7: ... key is not CodeSigning'), refuse the modules it signs; Debian's and Ubuntu's do not check, so there nothing needs to change. To move to a certificate with codeSigning: '$(kit_cmd rotate-keys)' (the old pair stays in $(dirname "$cert")/retired/), then enroll the new certificate ('sudo $(kit_cmd enroll)', reboot) and sign again ('$(kit_cmd sign)')" >&2
 fi
 
 # An ECDSA key, for a kernel that cannot check ECDSA signatures (Debian
@@ -158,7 +158,7 @@ if kt=$(key_type "$cert") && [[ "$kt" == ecdsa\ * ]]; then
 	if [ -z "$kconf" ]; then
 		warn "$cert is an ECDSA ${kt#ecdsa } key, and $kdir has no .config nor include/config/auto.conf to tell whether that kernel can check ECDSA signatures (CONFIG_CRYPTO_ECDSA): signing all the same; a kernel without it refuses these modules"
 	elif why=$(ecdsa_unfit "$cert" "$kconf" "the kernel of $kdir"); then
-		die "$why. Sign for that kernel with an RSA key, kept in a key folder of its own: make keys KEYDIR=<folder> (RSA is the default), then make sign KDIR=$kdir KEYDIR=<folder>, and enroll that certificate too (make enroll KEYDIR=<folder>); no module was touched"
+		die "$why. Sign for that kernel with an RSA key, kept in a key folder of its own: $(kit_cmd keys KEYDIR='<folder>') (RSA is the default), then $(kit_cmd sign KDIR="$kdir" KEYDIR='<folder>'), and enroll that certificate too ($(kit_cmd enroll KEYDIR='<folder>')); no module was touched"
 	fi
 fi
 
@@ -366,7 +366,7 @@ sign_one() {
 	in_len=$size
 	while has_sig "$work/in.ko"; do
 		trailer "$work/in.ko" ||
-			die "$mod: its signature trailer is damaged: rebuild the module ('make clean all') and sign again"
+			die "$mod: its signature trailer is damaged: rebuild the module$([ -n "${MODSIGN_KIT_CMD:-}" ] || echo " ('make clean all')") and sign again"
 		truncate -s "$body_len" "$work/in.ko"
 		in_len=$body_len
 		what=RESIGN

@@ -197,6 +197,8 @@ test_existing_keys_are_refused_and_unchanged() {
 	expect_file_contains "$T/err" "$T/keys already holds $T/keys/signing_key.pem $T/keys/signing_key.x509: adopt-key never overwrites a key"
 	expect_file_contains "$T/err" "mkdir -p $T/keys/retired/"
 	expect_file_contains "$T/err" "mv $T/keys/signing_key.pem $T/keys/signing_key.x509 $T/keys/retired/"
+	# in a clone, make's words (modsign-kit's through modsign-kit: tests/deb)
+	expect_file_contains "$T/err" "then run make adopt-key again. Or adopt into another folder with KEYDIR=...; nothing was changed"
 	sha256sum -c --quiet before || fail "adopt-key changed the pair"
 	# Half a pair is refused as well.
 	rm "$T/keys/signing_key.pem"
@@ -336,6 +338,7 @@ test_as_root_links_in_keydir_are_not_followed() {
 	ln -s "$T/victim" keys
 	expect_exit 1 env KEYDIR="$T/keys" "$SUITE/tree/scripts/make-keys.sh" create
 	expect_file_contains "$T/err" "$T/keys is a symbolic link"
+	expect_file_contains "$T/err" "make it a real folder, or set KEYDIR to the real path"
 	expect_eq "755 0" "$(stat -c '%a %u' victim)" "the link's target after make keys"
 	expect_eq "" "$(ls -A victim)" "files in the link's target"
 	rm keys
@@ -525,6 +528,7 @@ test_ecdsa_sign_is_refused_for_a_kernel_without_crypto_ecdsa() {
 			SIGNER="$signer" MODSIGN="$TOP/sign/modsign" sign
 		expect_file_contains "$T/err" "modsign: ERROR: $T/ec/signing_key.x509 is an ECDSA P-256 key, and the kernel of $KDIR cannot check ECDSA signatures (CONFIG_CRYPTO_ECDSA is not set in $KDIR/.config)"
 		expect_file_contains "$T/err" "make keys KEYDIR="
+		expect_file_contains "$T/err" "make keys KEYDIR=<folder> (RSA is the default), then make sign KDIR=$KDIR KEYDIR=<folder>, and enroll that certificate too (make enroll KEYDIR=<folder>)"
 		expect_file_contains "$T/err" "no module was touched"
 		expect_file_lacks "$T/out" "SIGN"
 		sha256sum -c --quiet before || fail "a module changed ($signer)"
@@ -627,6 +631,16 @@ test_ecdsa_rotate_keys_keeps_the_type_and_curve() {
 	expect_exit 0 make -s -C "$SUITE/tree" rotate-keys KEYDIR="$T/k"
 	expect_eq "rsaEncryption  sha256WithRSAEncryption" "$(key_algo "$T/k/signing_key.x509")" "RSA pair rotated"
 	expect_file_lacks "$T/out" "ECDSA"
+}
+
+# A module whose signature trailer is damaged: in a clone, rebuild it with
+# make clean all (through modsign-kit, the user's module: tests/deb).
+test_damaged_trailer_names_make_clean_all() {
+	expect_exit 0 make -s -C "$SUITE/tree" keys KEYDIR="$T/k"
+	cp "$(find "$SUITE/tree/modules" -name '*.ko' | LC_ALL=C sort | sed -n 1p)" bad.ko
+	printf '\0\0\2\0\0\0\0\0\377\377\377\377~Module signature appended~\n' >>bad.ko
+	expect_exit 1 "$SUITE/tree/scripts/sign-modules.sh" "$KDIR" "$T/k/signing_key.pem" "$T/k/signing_key.x509" "$T/bad.ko"
+	expect_file_contains "$T/err" "$T/bad.ko: its signature trailer is damaged: rebuild the module ('make clean all') and sign again"
 }
 
 run_tests "$@"

@@ -200,7 +200,7 @@ test_front_end_help_and_bad_input() {
 	expect_exit 2 "$k" dkms-key extra
 	expect_file_contains err "dkms-key takes no arguments"
 	expect_exit 2 env KEY_TYPE=rsa "$k" --keydir "$T/k" keys --type dsa
-	expect_file_contains err "KEY_TYPE=dsa"
+	expect_file_contains err "modsign: ERROR: --type dsa: the kernel checks module signatures made with RSA or ECDSA keys: give --type rsa (the default) or --type ecdsa"
 	[ ! -e "$T/k/signing_key.pem" ] || fail "keys --type dsa made a key"
 	expect_exit 0 "$k" --keydir "$T/k" keys --days 30
 	[ "$(stat -c %a k k/signing_key.pem)" == $'700\n600' ] || fail "modes: $(stat -c '%n %a' k k/signing_key.pem)"
@@ -285,6 +285,70 @@ test_front_end_enroll_and_rotate() {
 	[ -f "mok/keys/$(sha256sum <k/signing_key.x509 | cut -d' ' -f1).der" ] || fail "rotate did not queue the new certificate"
 	expect_exit 2 "$k" --keydir "$T/k" rotate --frob
 	expect_file_contains err "rotate: unknown argument --frob"
+}
+
+# The scripts' messages that say what to run name the command the user
+# ran (issue #27): `modsign-kit VERB` with its options (--keydir, --type,
+# --kdir, ...), never `make VERB`, which a package user cannot run. In a
+# clone the same messages name make (the keys, rotate and build suites).
+test_front_end_messages_name_modsign_kit() {
+	local k=$T/x/usr/bin/modsign-kit kdir f
+	mkdir x u
+	dpkg-deb -x "$DEB" x
+	chmod 755 "$T"
+	chown 65534:65534 u
+	# no key pair: rotate, dkms-key (root, which stops before writing)
+	expect_exit 1 "$k" --keydir "$T/none" rotate
+	expect_file_contains err "there is no key to rotate; make one with 'modsign-kit --keydir $T/none keys'"
+	expect_exit 1 "$k" --keydir "$T/none" dkms-key
+	expect_file_contains err "no key at $T/none/signing_key.pem: create it with 'modsign-kit --keydir $T/none keys' first"
+	# a pair there: keys refuses, rotate-status, adopt-key refuses
+	expect_exit 0 "$k" --keydir "$T/k" keys
+	expect_exit 1 "$k" --keydir "$T/k" keys
+	expect_file_contains err "refusing to overwrite a key; run 'modsign-kit --keydir $T/k rotate' to retire the pair"
+	expect_exit 0 "$k" --keydir "$T/k" rotate-status
+	expect_file_contains out "no rotation under way; 'modsign-kit --keydir $T/k rotate' starts one"
+	expect_exit 0 "$k" --keydir "$T/k2" keys
+	expect_exit 1 "$k" --keydir "$T/k" adopt-key "$T/k2"
+	expect_file_contains err "then run modsign-kit --keydir $T/k adopt-key again. Or adopt into another folder with --keydir ..."
+	# steps that need root, run by a user (the enroll suite's fake mokutil)
+	mkdir mok
+	chown 65534:65534 mok
+	export MOKUTIL=$TOP/tests/enroll/fake-mokutil FAKE_MOK_DIR=$T/mok
+	expect_exit 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$k" --keydir "$T/k" dkms-key
+	expect_file_contains err "modsign-kit --keydir $T/k dkms-key needs root: run sudo modsign-kit --keydir $T/k dkms-key"
+	expect_exit 0 setpriv --reuid=65534 --regid=65534 --clear-groups "$k" --keydir "$T/u" keys
+	expect_exit 0 setpriv --reuid=65534 --regid=65534 --clear-groups "$k" --keydir "$T/u" rotate
+	expect_file_contains out "next: 'sudo modsign-kit --keydir $T/u rotate' queues it"
+	expect_exit 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$k" --keydir "$T/u" rotate
+	expect_file_contains err "needs root: run 'sudo modsign-kit --keydir $T/u rotate'"
+	# an ECDSA key for Debian 12's 6.1: the make variables as options
+	kdir=$(find /usr/src -maxdepth 1 -name 'linux-headers-*-amd64' | LC_ALL=C sort | sed -n 1p)
+	[ -n "$kdir" ] || fail "no /usr/src/linux-headers-*-amd64 on the host (scripts/setup.sh test)"
+	printf 'static const char l[] __attribute__((section(".modinfo"), used)) = "license=GPL";\n' >m.c
+	gcc -c m.c -o m.ko
+	expect_exit 0 "$k" --keydir "$T/e" keys --type ecdsa
+	expect_exit 1 "$k" --keydir "$T/e" sign --kdir "$kdir" m.ko
+	expect_file_contains err "modsign-kit --keydir <folder> keys (RSA is the default), then modsign-kit --keydir <folder> sign --kdir $kdir, and enroll that certificate too (modsign-kit --keydir <folder> enroll)"
+	for f in err out; do
+		expect_file_lacks "$f" "make "
+		expect_file_lacks "$f" "KEYDIR"
+	done
+	# a module with a damaged signature trailer: rebuilt by the user, not
+	# by the clone's make clean all
+	cp m.ko bad.ko
+	printf '\0\0\2\0\0\0\0\0\377\377\377\377~Module signature appended~\n' >>bad.ko
+	expect_exit 1 "$k" --keydir "$T/k" sign --kdir "$kdir" bad.ko
+	expect_file_contains err "bad.ko: its signature trailer is damaged: rebuild the module and sign again"
+	# the make variables a message names are modsign-kit's options
+	expect_exit 1 "$k" sign --kdir "$T/nokdir" m.ko
+	expect_file_contains err "modsign: ERROR: --kdir $T/nokdir is not a kernel build folder (no Makefile and .config there): point --kdir at installed headers"
+	expect_exit 1 "$k" --keydir "$T/d" keys --days 0
+	expect_file_contains err "modsign: ERROR: --days 0: give the validity as a whole number of days"
+	mkdir real
+	ln -s real link
+	expect_exit 1 "$k" --keydir "$T/link" keys
+	expect_file_contains err "make it a real folder, or set --keydir to the real path"
 }
 
 # The bash completion parses and offers the verbs, then a verb's options.
@@ -430,6 +494,12 @@ test_install_and_purge_in_sandbox() {
 	expect_exit 0 sandbox_run /usr/lib/modsign/dkms-sign-file sha256 "$C1/keys/signing_key.pem" "$C1/keys/signing_key.x509" "$T/b.ko"
 	expect_exit 0 sandbox_run modsign verify --cert "$C1/keys/signing_key.x509" "$T/a.ko" "$T/b.ko"
 	[ "$(grep -c '^OK ' "$T/out")" == 2 ] || fail "modsign verify: $(cat "$T/out")"
+	# what DKMS's sign program tells a package user to run is modsign-kit's
+	# (dpkg lists it); the clone's still names the clone's make (#27)
+	expect_exit 1 sandbox_run /usr/lib/modsign/dkms-sign-file sha256 "$T/none.pem" "$C1/keys/signing_key.x509" "$T/b.ko"
+	expect_file_contains "$T/err" "does not exist, so $T/b.ko is NOT signed and will not load with Secure Boot on; run 'sudo modsign-kit dkms-key', then rebuild the module"
+	expect_exit 1 sandbox_run "$C1/scripts/dkms-sign-file" sha256 "$T/none.pem" "$C1/keys/signing_key.x509" "$T/b.ko"
+	expect_file_contains "$T/err" "run 'sudo make dkms-key' in the modsign clone, then rebuild the module"
 	# no DKMS configuration and no key written on install
 	list_files >installed
 	LC_ALL=C comm -13 before installed | sed 's/ [a-z]$//' >added
@@ -617,7 +687,7 @@ test_host_untouched() {
 if [ $# -eq 0 ]; then
 	set -- make_deb_builds_into_build tree_stays_clean lintian_clean contents_are_install_tool_files \
 		front_end_runs_installed_scripts front_end_help_and_bad_input front_end_default_keydir \
-		front_end_enroll_and_rotate front_end_completion man_pages \
+		front_end_enroll_and_rotate front_end_messages_name_modsign_kit front_end_completion man_pages \
 		no_key_and_no_build_path version_one_place hardened_and_warnings_as_errors reproducible \
 		install_and_purge_in_sandbox install_remove_purge_debian12 install_remove_purge_debian13 host_untouched
 fi

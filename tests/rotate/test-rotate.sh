@@ -454,6 +454,23 @@ test_sudo_leaves_the_clone_to_its_owner() {
 	expect_file_contains "$T/all" "re-signing 1 module(s) in $T/tree/modules as nobody"
 }
 
+# In a clone the steps' messages name make's targets (through modsign-kit
+# they name modsign-kit's verbs: tests/deb, front_end_messages_name_modsign_kit).
+test_messages_name_make_in_a_clone() {
+	setup
+	bash "$T/tree/scripts/rotate-key.sh" status >"$T/out" 2>&1 || fail "rotate-key.sh status: $(cat "$T/out")"
+	expect_file_contains "$T/out" "no rotation under way; 'make rotate' starts one"
+	rot_ok
+	expect_file_contains "$T/out" "next: 'sudo make rotate' queues it for enrollment"
+	# the next step, run by the clone's user, needs root
+	chmod 0755 "$T"
+	chown -R nobody:nogroup "$T/tree" "$T/mok"
+	setpriv --reuid=65534 --regid=65534 --clear-groups bash "$T/tree/scripts/rotate-key.sh" next >"$T/out" 2>"$T/err" &&
+		fail "a user queued the new certificate: $(cat "$T/out")"
+	expect_file_contains "$T/err" "this step (queue the new certificate) needs root: run 'sudo make rotate'"
+	expect_eq made "$(step)"
+}
+
 # The state file is written by whoever owns keys/, and sudo make rotate
 # reads it as root: every value is checked before it is used, and nothing
 # follows a path it names out of keys/ (issue #23). Each bad state file is
