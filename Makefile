@@ -2,6 +2,10 @@
 # through MOK, and prove in a Secure Boot VM that the kernel loads them.
 # `make help` lists the targets.
 
+# modsign-kit's markers (scripts/modsign-kit): a clone's messages name make
+# targets even in a shell that has them set.
+unexport MODSIGN_KIT_CMD MODSIGN_KIT_KEYDIR
+
 # Kernel build folder. Empty: /lib/modules/$(uname -r)/build, else the newest
 # /usr/src/linux-headers-* (scripts/kdir.sh says which and why).
 KDIR ?=
