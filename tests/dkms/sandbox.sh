@@ -154,8 +154,8 @@ host_fingerprint() {
 # own kernels' folders hidden (whiteouts in the upper layer, after the 6.1
 # layer is in place) and 6.1's headers installed from HEADERS61_DIR
 # (fetch-debian.sh dkms; "none" on Debian 12, which has them: nothing to
-# do). Their dependencies (linux-compiler-gcc-12-x86) are not installed:
-# gcc-12 is (scripts/setup.sh test).
+# do), with the compiler package they name (linux-compiler-gcc-12-x86: it
+# needs only gcc-12, which scripts/setup.sh test installs).
 sandbox_as_debian12() {
 	local dir=$1 rel=$2 d debs
 	[ "$dir" != none ] || return 0

@@ -624,12 +624,19 @@ dkms_env() {
 	download "$dir/headers-$rel612" "$hdr=$ver612" "$common=$ver612" "$kbuild=$ver612"
 	[ "${#deps[@]}" == 0 ] || APT_RELEASE=$(deps_release) download "$dir/deps" "${deps[@]}"
 	# On a host without 6.1's headers (not Debian 12), the sandbox
-	# installs them, as Debian 12 would have them installed.
+	# installs them, as Debian 12 would have them installed, with the
+	# compiler package they name (linux-compiler-gcc-12-x86, which needs
+	# only gcc-12), so that dpkg's state has no unmet dependency and apt
+	# works in the sandbox.
 	local headers61=none
 	if [ ! -d "/usr/src/linux-headers-$rel61" ]; then
-		local parts
+		local parts v61 compiler
 		headers61=$dir/headers-$rel61
-		mapfile -t parts < <(headers_parts "linux-headers-$rel61" "$(sed -n 's/^VERSION=//p' "$env61")")
+		v61=$(sed -n 's/^VERSION=//p' "$env61")
+		mapfile -t parts < <(headers_parts "linux-headers-$rel61" "$v61")
+		compiler=$(apt_private apt-cache show "linux-headers-$rel61=$v61" | sed -n 's/^Depends: //p' |
+			sed -n 1p | tr ',' '\n' | sed -n 's/^ *\(linux-compiler-[^ ]*\).*/\1/p')
+		[ -z "$compiler" ] || parts+=("$compiler=$v61")
 		download "$headers61" "${parts[@]}"
 	fi
 	local image61 image612
