@@ -534,11 +534,16 @@ BOX=
 # in_box CMD...: CMD as root in the current root's overlay (SHARE at its
 # own path: the host's /tmp shows through the Debian 12 overlay, and the
 # Debian 13 one gets it bind-mounted for the command).
+# The box's root is root logged in as root: under `sudo make check` (or
+# setup.sh as-root) the caller's SUDO_* would make modsign-kit take the
+# invoking user's key folder (seen in the trixie suite, whose user runs
+# make check through sudo).
 in_box() {
+	local clean=(env -u SUDO_USER -u SUDO_UID -u SUDO_GID -u SUDO_COMMAND)
 	if [ "$BOX" == trixie ]; then
-		rootbox_run --bind "$SHARE" "$@"
+		rootbox_run --bind "$SHARE" "${clean[@]}" "$@"
 	else
-		sandbox_run "$@"
+		sandbox_run "${clean[@]}" "$@"
 	fi
 }
 
