@@ -176,6 +176,14 @@ test_no_ovmf() {
 	expect_file_lacks "$T/err" "booting"
 }
 
+# trixie_root: the trixie build root; trixie_release T612|T7: its release.
+trixie_root() {
+	sed -n 's/^ROOT=//p' "$(bash "$TOP/tests/lib/trixie-root.sh" env)"
+}
+trixie_release() {
+	sed -n "s/^RELEASE_$1=//p" "$(bash "$TOP/tests/lib/trixie-root.sh" env)"
+}
+
 test_make_try() {
 	expect_exit 2 make -s -C "$TOP" try
 	expect_file_contains "$T/err" "modsign: ERROR: make try: no module: give MODULE=path/to/module.ko or DKMS=foo-dkms.deb"
@@ -325,7 +333,16 @@ loads() {
 	# its private key in the same file, which must not reach the guest
 	{ cat "$SHARED/keys/signing_key.pem" &&
 		openssl x509 -inform DER -in "$SHARED/keys/signing_key.x509"; } >"$T/bundle.pem"
-	expect_exit 0 "$TRY" --cert "$T/bundle.pem" "$d/signed/hello-1.ko" "$vivid"
+	# on Debian 13's kernels, sid's v4l2loopback-dkms too (fetch-debian.sh
+	# dkms-trixie), built by trixie's dkms in the trixie root's overlay
+	# and signed with the bundle's key: --dkms in the same boot
+	local dkms=() deb=''
+	if [[ "$s" == t* ]]; then
+		deb=$(sed -n 's/^V4L2LOOPBACK_DEB=//p' "$(bash "$FETCH" dkms-trixie)")
+		[ -f "$deb" ] || fail "fetch-debian.sh dkms-trixie gave no V4L2LOOPBACK_DEB"
+		dkms=(--key "$SHARED/keys/signing_key.pem" --dkms "$deb")
+	fi
+	expect_exit 0 "$TRY" --cert "$T/bundle.pem" "${dkms[@]}" "$d/signed/hello-1.ko" "$vivid"
 	local f
 	for f in "$T"/work/*/initrd.img "$T"/work/*/vars.fd; do
 		! leaks "$SHARED/keys/signing_key.pem" "$f" || fail "the private key of --cert's file is in ${f#"$T/"}"
@@ -340,6 +357,23 @@ loads() {
 	expect_file_contains "$T/out" "V4L2 capture device registered as video0"
 	grep -qE '^    new in /dev: .*\bvideo0\b' "$T/out" || fail "no 'new in /dev: ... video0' line in: $(head -c 1500 "$T/out")"
 	expect_file_contains "$T/out" "modsign-try: every module loaded"
+	[ -n "$deb" ] || return 0
+	local rel kept
+	rel=$(sed -n 's/^RELEASE=//p' "$(bash "$FETCH" kernel "$s")")
+	kept=$T/work/dkms/$rel/v4l2loopback/v4l2loopback.ko.xz
+	expect_file_contains "$T/out" "DKMS package v4l2loopback $(sed -n 's/^V4L2LOOPBACK_VERSION=//p' "$(bash "$FETCH" dkms-trixie)" | sed 's/-.*//') ($deb): built for $rel in "
+	expect_file_contains "$T/out" "$kept: LOADED"
+	# v4l2loopback's own lines: videodev and mc loaded for it (vivid's
+	# were unloaded with it), and its video0
+	awk -v f="$kept: LOADED" '$0 == f { on = 1; next } /^  [^ ]/ { on = 0 } on' "$T/out" >"$T/v4l2.txt"
+	expect_file_contains "$T/v4l2.txt" "videodev: Linux video capture interface"
+	grep -qE '^    new in /dev: .*\bvideo0\b' "$T/v4l2.txt" || fail "no 'new in /dev: ... video0' line for v4l2loopback in: $(head -c 1500 "$T/out")"
+	expect_file_contains "$T/v4l2.txt" "modsign check said: load (trusted-key), and the kernel agreed"
+	# the form trixie's dkms gave it: .ko.xz with the CRC32 check the
+	# kernel's decoder reads; signed with the suite's key
+	expect_eq CRC32 "$(xz --robot --list "$kept" | awk -F'\t' '$1 == "file" { print $7 }')" "the xz check of $kept"
+	expect_eq "$(openssl x509 -inform DER -in "$SHARED/keys/signing_key.x509" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= //p')" \
+		"$(modinfo -F signer "$kept")" "the signer of $kept"
 }
 
 for s in $TRY_KERNELS; do
@@ -424,21 +458,42 @@ test_dkms_wrong_key() {
 	# a key without --dkms: modules are tried as given
 	expect_exit 2 "$TRY" --key "$T/k.pem" --cert "$T/c.der" "$TOP/modules/hello-1.c"
 	expect_file_contains "$T/err" "modsign-try: ERROR: --key: only with --dkms (modules are tried as they are given)"
-	expect_exit 2 "$TRY" --dkms "$TOP/modules" --cert "$T/c.der" --key "$T/k.pem" --kernel t7
-	expect_file_contains "$T/err" "modsign-try: ERROR: --kernel t7: --dkms builds for one of Debian 12's kernels: 6.1 (the default) or 6.12"
+	# one kernel per run: DKMS builds for it, and the modules are its
+	expect_exit 2 "$TRY" --dkms "$TOP/modules" --cert "$T/c.der" --key "$T/k.pem" --kernel all
+	expect_file_contains "$T/err" "modsign-try: ERROR: --kernel all: --dkms builds for one kernel: give --kernel 6.1, 6.12, t6.12 or t7 (one run for each)"
+	expect_exit 2 "$TRY" --dkms "$TOP/modules" --cert "$T/c.der" --key "$T/k.pem" --kernel 5.10.0-99-amd64
+	expect_file_contains "$T/err" "modsign-try: ERROR: --kernel 5.10.0-99-amd64: not a kernel this can fetch: the releases it can boot are $(release_61) (6.1), "
+	fake_module "$T/m61.ko" "$(release_61) SMP mod_unload modversions "
+	fake_module "$T/m7.ko" "$(trixie_release T7) SMP preempt mod_unload modversions "
+	expect_exit 2 "$TRY" --dkms "$TOP/modules" --cert "$T/c.der" --key "$T/k.pem" "$T/m61.ko" "$T/m7.ko"
+	expect_file_contains "$T/err" "modsign-try: ERROR: --dkms: builds for one kernel, and the modules given are for 2 (6.1 t7): give --kernel, or try them in separate runs"
 }
 
 # A DKMS source tree whose build fails: the error, with the end of DKMS's
 # make.log, before anything boots (the sandbox and its dkms, no QEMU).
 test_dkms_build_fails() {
+	dkms_build_fails 6.1 "$(release_61)"
+}
+
+# The same on Debian 13's 7.x: trixie's dkms in an overlay over the
+# trixie build root; the root is unchanged after.
+test_dkms_build_fails_t7() {
+	local fp
+	fp=$(find "$(trixie_root)" -xdev -printf '%p %y %s %T@ %m %l\n' | LC_ALL=C sort | sha256sum)
+	dkms_build_fails t7 "$(trixie_release T7)"
+	expect_eq "$fp" "$(find "$(trixie_root)" -xdev -printf '%p %y %s %T@ %m %l\n' | LC_ALL=C sort | sha256sum)" "the trixie root's fingerprint"
+}
+
+# dkms_build_fails SERIES RELEASE
+dkms_build_fails() {
 	some_cert
 	mkdir -p "$T/broken"
 	printf '%s\n' 'PACKAGE_NAME="broken"' 'PACKAGE_VERSION="1.0"' 'MAKE[0]="make"' \
 		'BUILT_MODULE_NAME[0]="broken"' 'DEST_MODULE_LOCATION[0]="/updates/dkms"' >"$T/broken/dkms.conf"
 	printf 'all:\n\t@echo "broken: this build fails on purpose"; exit 1\n' >"$T/broken/Makefile"
 	export MODSIGN_TRY_WORK=$T/work
-	expect_exit 1 "$TRY" --dkms "$T/broken" --cert "$T/c.der" --key "$T/k.pem"
-	expect_file_contains "$T/err" "modsign-try: ERROR: $T/broken: dkms build of broken 1.0 for $(release_61): "
+	expect_exit 1 "$TRY" --dkms "$T/broken" --cert "$T/c.der" --key "$T/k.pem" --kernel "$1"
+	expect_file_contains "$T/err" "modsign-try: ERROR: $T/broken: dkms build of broken 1.0 for $2: "
 	expect_file_contains "$T/err" "broken: this build fails on purpose"
 	expect_file_lacks "$T/err" "booting"
 }
