@@ -71,11 +71,13 @@ MODSIGN=$TOP/sign/modsign
 
 # fake_module FILE VERMAGIC [E_MACHINE]: an object file that has what
 # modsign-try asks of a module before it boots (ELF, relocatable, x86-64,
-# .modinfo with a vermagic), with E_MACHINE patched in when given.
+# .modinfo with a vermagic, FILE's name), with E_MACHINE patched in when
+# given.
 fake_module() {
 	local c=$T/fake.c
-	printf '__attribute__((section(".modinfo"), used)) static const char v[] = "vermagic=%s";\n__attribute__((section(".modinfo"), used)) static const char n[] = "name=fake";\n' \
-		"$2" >"$c"
+	local name=${1##*/}
+	printf '__attribute__((section(".modinfo"), used)) static const char v[] = "vermagic=%s";\n__attribute__((section(".modinfo"), used)) static const char n[] = "name=%s";\n' \
+		"$2" "${name%%.*}" >"$c"
 	gcc -c -o "$1" "$c" || fail "gcc -c failed"
 	if [ -n "${3:-}" ]; then
 		printf '%b' "\\x$(printf %02x $(($3 & 255)))\\x$(printf %02x $(($3 >> 8)))" |
