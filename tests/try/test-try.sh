@@ -25,14 +25,20 @@
 #     videodev, mc and nine more of the kernel's own modules, brought in by
 #     the release's modprobe), the kernel chosen by their vermagic, the
 #     certificate given in a PEM file after its private key (which must
-#     not reach the guest): exit 0, the text answer.
+#     not reach the guest): exit 0, the text answer; on Debian 13's kernels
+#     (t6.12, t7) sid's v4l2loopback-dkms too, in the same boot (--dkms
+#     beside the modules: their kernel): trixie's dkms builds it in the
+#     trixie root's overlay, it is kept as .ko.xz with CRC32, signed with
+#     the suite's key, and loads with videodev and mc, making video0.
 # mokmanager (on TRY_MOKMANAGER, default the first of TRY_KERNELS, or
 # none): --mokmanager enrolls through shim's MokManager; the signed module
 # loads, the foreign-key one is refused.
 # --dkms: a file that is not a .deb, a .deb that is not a -dkms package or
 # has no dkms.conf, a folder without dkms.conf, a key that is not the
-# certificate's, a kernel --dkms does not build for (no QEMU in these);
-# a DKMS tree whose build fails (the sandbox's DKMS, make.log's end).
+# certificate's, --kernel all, a --kernel release it cannot fetch, modules
+# of two kernels (no QEMU in these); a DKMS tree whose build fails (the
+# sandbox's DKMS, make.log's end), on 6.1 and on t7 (trixie's dkms in the
+# trixie root's overlay, the root unchanged after).
 # v4l2loopback_dkms (on TRY_DKMS, default the first of TRY_KERNELS when it
 # is 6.1 or 6.12, or none): modsign-try --dkms builds backports'
 # v4l2loopback-dkms and the kit's modules/ tree with Debian's DKMS in the
