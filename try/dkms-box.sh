@@ -84,7 +84,7 @@ dkms_box_run() {
 		binds+=("$1" "$2")
 		shift 2
 	done
-	if [ "$dkms_box_kind" == trixie ]; then
+	if [ "${dkms_box_kind:-}" == trixie ]; then
 		rootbox_run "${binds[@]}" "$@"
 	else
 		sandbox_run "$@"
@@ -93,7 +93,7 @@ dkms_box_run() {
 
 # dkms_box_dir: the box's own folder (its logs).
 dkms_box_dir() {
-	if [ "$dkms_box_kind" == trixie ]; then
+	if [ "${dkms_box_kind:-}" == trixie ]; then
 		echo "$ROOTBOX_DIR"
 	else
 		echo "$SANDBOX_DIR"
@@ -101,7 +101,7 @@ dkms_box_dir() {
 }
 
 dkms_box_close() {
-	if [ "$dkms_box_kind" == trixie ]; then
+	if [ "${dkms_box_kind:-}" == trixie ]; then
 		rootbox_stop
 	else
 		sandbox_stop
@@ -262,7 +262,7 @@ dkms_box_add() {
 	dir=$(dkms_box_dir)
 	# a host folder is bind-mounted in the trixie box for dkms add, which
 	# copies it to /usr/src/NAME-VERSION
-	[ "$dkms_box_kind" != trixie ] || [[ "$src" == /usr/src/* ]] || bind=(--bind "$src")
+	[ "${dkms_box_kind:-}" != trixie ] || [[ "$src" == /usr/src/* ]] || bind=(--bind "$src")
 	dkms_box_run "${bind[@]}" cat "$src/dkms.conf" >"$dir/dkms.conf" 2>/dev/null || {
 		dkms_error="$src: no dkms.conf"
 		return 1
@@ -308,7 +308,7 @@ dkms_box_host_unchanged() {
 		dkms_error+=$'\n'$(diff <(echo "$dkms_host_before") <(echo "$after") | sed -n '1,20p') || true
 		return 1
 	fi
-	if [ "$dkms_box_kind" == trixie ] && [ "$dkms_root_before" != "$(root_fingerprint "$dkms_trixie_root")" ]; then
+	if [ "${dkms_box_kind:-}" == trixie ] && [ "$dkms_root_before" != "$(root_fingerprint "$dkms_trixie_root")" ]; then
 		dkms_error="the trixie root $dkms_trixie_root changed while DKMS ran in its overlay"
 		return 1
 	fi
