@@ -356,7 +356,7 @@ one_boot() {
 	expect_file_contains "$T/text" "$vivid: LOADED"
 	expect_file_contains "$T/text" "hello_1: loaded"
 	expect_file_contains "$T/text" "modsign check said: load (trusted-key), and the kernel agreed"
-	awk -v f="$vivid: LOADED" '$0 == f { on = 1; next } /^  [^ ]/ { on = 0 } on' "$T/text" >"$T/vivid.txt"
+	awk -v f="  $vivid: LOADED" '$0 == f { on = 1; next } /^  [^ ]/ { on = 0 } on' "$T/text" >"$T/vivid.txt"
 	expect_file_contains "$T/vivid.txt" "videodev: Linux video capture interface"
 	expect_file_contains "$T/vivid.txt" "V4L2 capture device registered as video0"
 	grep -qE '^    new in /dev: .*\bvideo0\b' "$T/vivid.txt" || fail "no 'new in /dev: ... video0' line for vivid in: $(head -c 1500 "$T/text")"
@@ -368,7 +368,7 @@ one_boot() {
 	expect_file_contains "$T/text" "$kept: LOADED"
 	# v4l2loopback's own lines: videodev and mc loaded for it (vivid's
 	# were unloaded with it), and its video0
-	awk -v f="$kept: LOADED" '$0 == f { on = 1; next } /^  [^ ]/ { on = 0 } on' "$T/text" >"$T/v4l2.txt"
+	awk -v f="  $kept: LOADED" '$0 == f { on = 1; next } /^  [^ ]/ { on = 0 } on' "$T/text" >"$T/v4l2.txt"
 	expect_file_contains "$T/v4l2.txt" "videodev: Linux video capture interface"
 	grep -qE '^    new in /dev: .*\bvideo0\b' "$T/v4l2.txt" || fail "no 'new in /dev: ... video0' line for v4l2loopback in: $(head -c 1500 "$T/text")"
 	expect_file_contains "$T/v4l2.txt" "modsign check said: load (trusted-key), and the kernel agreed"
