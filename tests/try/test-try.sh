@@ -10,29 +10,33 @@
 # --kernel release it cannot fetch (both naming those it can), a
 # certificate that does not parse (and PEM and DER ones that do), no
 # qemu-system-x86_64 on PATH, no OVMF files in OVMF_DIR.
-# Then, on each kernel in TRY_KERNELS (default "6.1 t7": Debian 12's and
-# trixie-backports' 7.x; 6.12 and t6.12 work too), the kit's hello modules
-# built against that kernel's headers (the host's for 6.1 and 6.12, the
-# trixie build root's for t6.12 and t7: tests/lib/trixie-root.sh) and
-# signed with a fresh key (make keys KEYDIR=...), one boot each:
-#   refusals_<S>: the kit-signed module loads; an unsigned, a tampered
-#     and a foreign-key copy are refused with the kernel's message; exit 1;
-#     the JSON fields of docs/try.md; the key pre-enrolled really is in
-#     MokList and the kernel's .machine keyring; the private key is in no
-#     file the guest gets (initramfs, ESP, variables), and the search finds
-#     one planted there;
-#   loads_<S>: the kit-signed module and Debian's own vivid (which needs
-#     videodev, mc and nine more of the kernel's own modules, brought in by
-#     the release's modprobe), the kernel chosen by their vermagic, the
-#     certificate given in a PEM file after its private key (which must
-#     not reach the guest): exit 0, the text answer.
+# Then, on each kernel in TRY_KERNELS (default "6.1 6.12 t6.12 t7": every
+# kernel modsign-try boots), the kit's hello modules built against that
+# kernel's headers (the host's for 6.1 and 6.12, the trixie build root's
+# for t6.12 and t7: tests/lib/trixie-root.sh) and signed with a fresh key
+# (make keys KEYDIR=...), one run and one boot each, kernel_<S>: the
+# kit-signed module and Debian's own vivid (which needs videodev, mc and
+# nine more of the kernel's own modules, brought in by the release's
+# modprobe) load; an unsigned, a tampered and a foreign-key copy are
+# refused with the kernel's message; exit 1; the kernel chosen by their
+# vermagic; the JSON fields of docs/try.md (WORK/answer.json) and the
+# text answer; the key pre-enrolled really is in MokList and the kernel's
+# .machine keyring; the certificate given in a PEM file after its private
+# key, and the private keys are in no file the guest gets (initramfs, ESP,
+# variables), and the search finds one planted there. On Debian 13's
+# kernels (t6.12, t7), sid's v4l2loopback-dkms too, in the same boot
+# (--dkms beside the modules: their kernel): trixie's dkms builds it in
+# the trixie root's overlay, it is kept as .ko.xz with CRC32, signed with
+# the suite's key, and loads with videodev and mc, making video0.
 # mokmanager (on TRY_MOKMANAGER, default the first of TRY_KERNELS, or
 # none): --mokmanager enrolls through shim's MokManager; the signed module
 # loads, the foreign-key one is refused.
 # --dkms: a file that is not a .deb, a .deb that is not a -dkms package or
 # has no dkms.conf, a folder without dkms.conf, a key that is not the
-# certificate's, a kernel --dkms does not build for (no QEMU in these);
-# a DKMS tree whose build fails (the sandbox's DKMS, make.log's end).
+# certificate's, --kernel all, a --kernel release it cannot fetch, modules
+# of two kernels (no QEMU in these); a DKMS tree whose build fails (the
+# sandbox's DKMS, make.log's end), on 6.1 and on t7 (trixie's dkms in the
+# trixie root's overlay, the root unchanged after).
 # v4l2loopback_dkms (on TRY_DKMS, default the first of TRY_KERNELS when it
 # is 6.1 or 6.12, or none): modsign-try --dkms builds backports'
 # v4l2loopback-dkms and the kit's modules/ tree with Debian's DKMS in the
@@ -49,7 +53,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 TRY=$TOP/try/modsign-try
 FETCH=$TOP/tests/lib/fetch-debian.sh
-TRY_KERNELS=${TRY_KERNELS:-6.1 t7}
+TRY_KERNELS=${TRY_KERNELS:-6.1 6.12 t6.12 t7}
 read -r first_kernel _ <<<"$TRY_KERNELS"
 TRY_MOKMANAGER=${TRY_MOKMANAGER:-$first_kernel}
 # the kernel of the --dkms test: 6.1 or 6.12, or none
@@ -71,11 +75,13 @@ MODSIGN=$TOP/sign/modsign
 
 # fake_module FILE VERMAGIC [E_MACHINE]: an object file that has what
 # modsign-try asks of a module before it boots (ELF, relocatable, x86-64,
-# .modinfo with a vermagic), with E_MACHINE patched in when given.
+# .modinfo with a vermagic, FILE's name), with E_MACHINE patched in when
+# given.
 fake_module() {
 	local c=$T/fake.c
-	printf '__attribute__((section(".modinfo"), used)) static const char v[] = "vermagic=%s";\n__attribute__((section(".modinfo"), used)) static const char n[] = "name=fake";\n' \
-		"$2" >"$c"
+	local name=${1##*/}
+	printf '__attribute__((section(".modinfo"), used)) static const char v[] = "vermagic=%s";\n__attribute__((section(".modinfo"), used)) static const char n[] = "name=%s";\n' \
+		"$2" "${name%%.*}" >"$c"
 	gcc -c -o "$1" "$c" || fail "gcc -c failed"
 	if [ -n "${3:-}" ]; then
 		printf '%b' "\\x$(printf %02x $(($3 & 255)))\\x$(printf %02x $(($3 >> 8)))" |
@@ -176,6 +182,14 @@ test_no_ovmf() {
 	expect_file_lacks "$T/err" "booting"
 }
 
+# trixie_root: the trixie build root; trixie_release T612|T7: its release.
+trixie_root() {
+	sed -n 's/^ROOT=//p' "$(bash "$TOP/tests/lib/trixie-root.sh" env)"
+}
+trixie_release() {
+	sed -n "s/^RELEASE_$1=//p" "$(bash "$TOP/tests/lib/trixie-root.sh" env)"
+}
+
 test_make_try() {
 	expect_exit 2 make -s -C "$TOP" try
 	expect_file_contains "$T/err" "modsign: ERROR: make try: no module: give MODULE=path/to/module.ko or DKMS=foo-dkms.deb"
@@ -265,15 +279,39 @@ expect_json() { # FILTER WANT
 	expect_eq "$2" "$got" "$1"
 }
 
-refusals() {
-	local s=$1 d t0 f k rel leaked=''
+# one_boot SERIES: the kit's four hello modules (signed, unsigned,
+# tampered, foreign-key) and Debian's own vivid, and on Debian 13's
+# kernels sid's v4l2loopback-dkms built by trixie's dkms, in one run and
+# one boot: no --kernel (the vermagic names it), the certificate in PEM
+# after its private key in the same file (which must not reach the
+# guest), the text answer on standard output and the JSON in
+# WORK/answer.json.
+one_boot() {
+	local s=$1 d t0 f k rel leaked='' vivid moddir dkms=() deb='' n=5
 	kit_modules "$s"
 	d=$SHARED/$s
+	moddir=$(sed -n 's/^MODDIR=//p' "$(bash "$FETCH" kernel "$s")")
+	vivid=$(find "$moddir/kernel/drivers/media" -name 'vivid.ko*' | sed -n 1p)
+	[ -n "$vivid" ] || fail "no vivid module in $moddir"
+	{ cat "$SHARED/keys/signing_key.pem" &&
+		openssl x509 -inform DER -in "$SHARED/keys/signing_key.x509"; } >"$T/bundle.pem"
+	# on Debian 13's kernels, sid's v4l2loopback-dkms too (fetch-debian.sh
+	# dkms-trixie), built by trixie's dkms in the trixie root's overlay
+	# and signed with the bundle's key: --dkms in the same boot
+	if [[ "$s" == t* ]]; then
+		deb=$(sed -n 's/^V4L2LOOPBACK_DEB=//p' "$(bash "$FETCH" dkms-trixie)")
+		[ -f "$deb" ] || fail "fetch-debian.sh dkms-trixie gave no V4L2LOOPBACK_DEB"
+		dkms=(--key "$SHARED/keys/signing_key.pem" --dkms "$deb")
+		n=6
+	fi
 	export MODSIGN_TRY_WORK=$T/work
 	t0=$SECONDS
-	expect_exit 1 "$TRY" --json --kernel "$s" --cert "$SHARED/keys/signing_key.x509" \
-		"$d/signed/hello-1.ko" "$d/unsigned/hello-2.ko" "$d/tampered/hello-4.ko" "$d/foreign/hello-3.ko"
-	note "try/refusals_${s//./}: one boot, pre-enrolled key, 4 modules: $((SECONDS - t0)) s ($(json_get '.kernels[0].boot_seconds') s from QEMU's start)"
+	expect_exit 1 "$TRY" --cert "$T/bundle.pem" "${dkms[@]}" \
+		"$d/signed/hello-1.ko" "$d/unsigned/hello-2.ko" "$d/tampered/hello-4.ko" "$d/foreign/hello-3.ko" "$vivid"
+	cp "$T/out" "$T/text"
+	cp "$T/work/answer.json" "$T/out"
+	note "try/kernel_${s//./}: one boot, pre-enrolled key, $n modules and $(json_get '.kernels[0].kernel_modules_in_guest') of the kernel's own they need: $((SECONDS - t0)) s ($(json_get '.kernels[0].boot_seconds') s from QEMU's start${deb:+, $(json_get '.dkms[0].build_seconds') s of DKMS build})"
+	# the refusals (JSON)
 	expect_json '.kernels | length' 1
 	expect_json '.kernels[0].series' "$s"
 	expect_json '.kernels[0].error' null
@@ -284,19 +322,20 @@ refusals() {
 	expect_json '.kernels[0].machine.cert_in_proc_keys' true
 	expect_json '.kernels[0].machine.cert_keyring' .machine
 	expect_json '.all_loaded' false
-	expect_json '[.kernels[0].modules[].result] | join(" ")' "loaded refused refused refused"
-	expect_json '[.kernels[0].modules[].name] | join(" ")' "hello_1 hello_2 hello_4 hello_3"
-	expect_json '[.kernels[0].modules[].check.verdict] | join(" ")' "load rejected rejected rejected"
-	expect_json '[.kernels[0].modules[].check.reason] | join(" ")' "trusted-key unsigned bad-signature untrusted-key"
+	expect_json '.kernels[0].modules | length' "$n"
+	expect_json '[.kernels[0].modules[0:5][].result] | join(" ")' "loaded refused refused refused loaded"
+	expect_json '[.kernels[0].modules[0:5][].name] | join(" ")' "hello_1 hello_2 hello_4 hello_3 vivid"
+	expect_json '[.kernels[0].modules[0:4][].check.verdict] | join(" ")' "load rejected rejected rejected"
+	expect_json '[.kernels[0].modules[0:4][].check.reason] | join(" ")' "trusted-key unsigned bad-signature untrusted-key"
 	expect_json '[.kernels[0].modules[].check_agreed] | all' true
 	expect_json '.kernels[0].modules[0].unloaded' true
 	expect_json '.kernels[0].modules[0].kernel_messages | any(. == "hello_1: loaded")' true
 	expect_json '.kernels[0].modules[0].taint_after - .kernels[0].modules[0].taint_before' 4096
-	expect_json '[.kernels[0].modules[1:][].loader_message | test("Key was rejected by service")] | all' true
+	expect_json '[.kernels[0].modules[1:4][].loader_message | test("Key was rejected by service")] | all' true
 	expect_json '.kernels[0].modules[1].kernel_messages | any(. == "Loading of unsigned module is rejected")' true
 	expect_json '.kernels[0].modules[3].kernel_messages | any(. == "Loading of module with unavailable key is rejected")' true
-	expect_json '[.kernels[0].modules[1:][] | .taint_after == .taint_before] | all' true
-	# the private key is in nothing the guest gets; the search finds it
+	expect_json '[.kernels[0].modules[1:4][] | .taint_after == .taint_before] | all' true
+	# the private keys are in nothing the guest gets; the search finds one
 	# where it was planted
 	rel=$(json_get '.kernels[0].release')
 	for f in "$T/work/$rel/initrd.img" "$T/work/$rel/vars.fd" "$T/work/$rel/esp"/* "$T/work/$rel/esp/EFI/BOOT"/*; do
@@ -310,36 +349,40 @@ refusals() {
 	leaks "$SHARED/keys/signing_key.pem" "$T/planted" || fail "the key search misses a PEM key planted in the initramfs"
 	{ cat "$T/work/$rel/initrd.img" && openssl pkey -in "$SHARED/keys/signing_key.pem" -outform DER; } >"$T/planted"
 	leaks "$SHARED/keys/signing_key.pem" "$T/planted" || fail "the key search misses a DER key planted in the initramfs"
-}
-
-loads() {
-	local s=$1 d t0 vivid moddir
-	kit_modules "$s"
-	d=$SHARED/$s
-	moddir=$(sed -n 's/^MODDIR=//p' "$(bash "$FETCH" kernel "$s")")
-	vivid=$(find "$moddir/kernel/drivers/media" -name 'vivid.ko*' | sed -n 1p)
-	[ -n "$vivid" ] || fail "no vivid module in $moddir"
-	export MODSIGN_TRY_WORK=$T/work
-	t0=$SECONDS
-	# no --kernel: the vermagic names it; the certificate in PEM, after
-	# its private key in the same file, which must not reach the guest
-	{ cat "$SHARED/keys/signing_key.pem" &&
-		openssl x509 -inform DER -in "$SHARED/keys/signing_key.x509"; } >"$T/bundle.pem"
-	expect_exit 0 "$TRY" --cert "$T/bundle.pem" "$d/signed/hello-1.ko" "$vivid"
-	local f
-	for f in "$T"/work/*/initrd.img "$T"/work/*/vars.fd; do
+	# the loads (the text answer)
+	expect_file_contains "$T/text" "($s): Secure Boot on, lockdown integrity, key \"$(openssl x509 -inform DER -in "$SHARED/keys/signing_key.x509" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= //p')\" in MokList, keyring .machine, pre-enrolled in the OVMF variables"
+	expect_file_contains "$T/text" "$d/signed/hello-1.ko: LOADED"
+	expect_file_contains "$T/text" "$d/unsigned/hello-2.ko: REFUSED ("
+	expect_file_contains "$T/text" "$vivid: LOADED"
+	expect_file_contains "$T/text" "hello_1: loaded"
+	expect_file_contains "$T/text" "modsign check said: load (trusted-key), and the kernel agreed"
+	awk -v f="  $vivid: LOADED" '$0 == f { on = 1; next } /^  [^ ]/ { on = 0 } on' "$T/text" >"$T/vivid.txt"
+	expect_file_contains "$T/vivid.txt" "videodev: Linux video capture interface"
+	expect_file_contains "$T/vivid.txt" "V4L2 capture device registered as video0"
+	grep -qE '^    new in /dev: .*\bvideo0\b' "$T/vivid.txt" || fail "no 'new in /dev: ... video0' line for vivid in: $(head -c 1500 "$T/text")"
+	expect_file_contains "$T/text" "modsign-try: not every module loaded"
+	[ -n "$deb" ] || return 0
+	local kept
+	kept=$T/work/dkms/$rel/v4l2loopback/v4l2loopback.ko.xz
+	expect_file_contains "$T/text" "DKMS package v4l2loopback $(sed -n 's/^V4L2LOOPBACK_VERSION=//p' "$(bash "$FETCH" dkms-trixie)" | sed 's/-.*//') ($deb): built for $rel in "
+	expect_file_contains "$T/text" "$kept: LOADED"
+	# v4l2loopback's own lines: loaded through modprobe, which brings the
+	# videodev and mc it needs (the kernel's own; on Debian 13's kernels
+	# they stay loaded after vivid's unload, so no videodev line here),
+	# and its video0
+	expect_eq videodev "$(modinfo -F depends "$kept")" "what $kept depends on"
+	awk -v f="  $kept: LOADED" '$0 == f { on = 1; next } /^  [^ ]/ { on = 0 } on' "$T/text" >"$T/v4l2.txt"
+	expect_file_contains "$T/v4l2.txt" "v4l2-loopback driver version "
+	grep -qE '^    new in /dev: .*\bvideo0\b' "$T/v4l2.txt" || fail "no 'new in /dev: ... video0' line for v4l2loopback in: $(head -c 1500 "$T/text")"
+	expect_file_contains "$T/v4l2.txt" "modsign check said: load (trusted-key), and the kernel agreed"
+	# the form trixie's dkms gave it: .ko.xz with the CRC32 check the
+	# kernel's decoder reads; signed with the suite's key
+	expect_eq CRC32 "$(xz --robot --list "$kept" | awk -F'\t' '$1 == "file" { print $7 }')" "the xz check of $kept"
+	expect_eq "$(openssl x509 -inform DER -in "$SHARED/keys/signing_key.x509" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= //p')" \
+		"$(modinfo -F signer "$kept")" "the signer of $kept"
+	for f in "$T/work/$rel/initrd.img" "$T/work/$rel/vars.fd"; do
 		! leaks "$SHARED/keys/signing_key.pem" "$f" || fail "the private key of --cert's file is in ${f#"$T/"}"
 	done
-	note "try/loads_${s//./}: one boot, 2 modules and $(cat "$T"/work/*/kernel-modules-in-guest) of the kernel's own they need: $((SECONDS - t0)) s"
-	expect_file_contains "$T/out" "($s): Secure Boot on, lockdown integrity, key \"$(openssl x509 -inform DER -in "$SHARED/keys/signing_key.x509" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= //p')\" in MokList, keyring .machine, pre-enrolled in the OVMF variables"
-	expect_file_contains "$T/out" "$d/signed/hello-1.ko: LOADED"
-	expect_file_contains "$T/out" "$vivid: LOADED"
-	expect_file_contains "$T/out" "hello_1: loaded"
-	expect_file_contains "$T/out" "modsign check said: load (trusted-key), and the kernel agreed"
-	expect_file_contains "$T/out" "videodev: Linux video capture interface"
-	expect_file_contains "$T/out" "V4L2 capture device registered as video0"
-	grep -qE '^    new in /dev: .*\bvideo0\b' "$T/out" || fail "no 'new in /dev: ... video0' line in: $(head -c 1500 "$T/out")"
-	expect_file_contains "$T/out" "modsign-try: every module loaded"
 }
 
 for s in $TRY_KERNELS; do
@@ -350,8 +393,7 @@ for s in $TRY_KERNELS; do
 		exit 2
 		;;
 	esac
-	eval "test_refusals_${s//./}() { refusals $s; }"
-	eval "test_loads_${s//./}() { loads $s; }"
+	eval "test_kernel_${s//./}() { one_boot $s; }"
 done
 
 test_mokmanager() {
@@ -424,21 +466,42 @@ test_dkms_wrong_key() {
 	# a key without --dkms: modules are tried as given
 	expect_exit 2 "$TRY" --key "$T/k.pem" --cert "$T/c.der" "$TOP/modules/hello-1.c"
 	expect_file_contains "$T/err" "modsign-try: ERROR: --key: only with --dkms (modules are tried as they are given)"
-	expect_exit 2 "$TRY" --dkms "$TOP/modules" --cert "$T/c.der" --key "$T/k.pem" --kernel t7
-	expect_file_contains "$T/err" "modsign-try: ERROR: --kernel t7: --dkms builds for one of Debian 12's kernels: 6.1 (the default) or 6.12"
+	# one kernel per run: DKMS builds for it, and the modules are its
+	expect_exit 2 "$TRY" --dkms "$TOP/modules" --cert "$T/c.der" --key "$T/k.pem" --kernel all
+	expect_file_contains "$T/err" "modsign-try: ERROR: --kernel all: --dkms builds for one kernel: give --kernel 6.1, 6.12, t6.12 or t7 (one run for each)"
+	expect_exit 2 "$TRY" --dkms "$TOP/modules" --cert "$T/c.der" --key "$T/k.pem" --kernel 5.10.0-99-amd64
+	expect_file_contains "$T/err" "modsign-try: ERROR: --kernel 5.10.0-99-amd64: not a kernel this can fetch: the releases it can boot are $(release_61) (6.1), "
+	fake_module "$T/m61.ko" "$(release_61) SMP mod_unload modversions "
+	fake_module "$T/m7.ko" "$(trixie_release T7) SMP preempt mod_unload modversions "
+	expect_exit 2 "$TRY" --dkms "$TOP/modules" --cert "$T/c.der" --key "$T/k.pem" "$T/m61.ko" "$T/m7.ko"
+	expect_file_contains "$T/err" "modsign-try: ERROR: --dkms: builds for one kernel, and the modules given are for 2 (6.1 t7): give --kernel, or try them in separate runs"
 }
 
 # A DKMS source tree whose build fails: the error, with the end of DKMS's
 # make.log, before anything boots (the sandbox and its dkms, no QEMU).
 test_dkms_build_fails() {
+	dkms_build_fails 6.1 "$(release_61)"
+}
+
+# The same on Debian 13's 7.x: trixie's dkms in an overlay over the
+# trixie build root; the root is unchanged after.
+test_dkms_build_fails_t7() {
+	local fp
+	fp=$(find "$(trixie_root)" -xdev -printf '%p %y %s %T@ %m %l\n' | LC_ALL=C sort | sha256sum)
+	dkms_build_fails t7 "$(trixie_release T7)"
+	expect_eq "$fp" "$(find "$(trixie_root)" -xdev -printf '%p %y %s %T@ %m %l\n' | LC_ALL=C sort | sha256sum)" "the trixie root's fingerprint"
+}
+
+# dkms_build_fails SERIES RELEASE
+dkms_build_fails() {
 	some_cert
 	mkdir -p "$T/broken"
 	printf '%s\n' 'PACKAGE_NAME="broken"' 'PACKAGE_VERSION="1.0"' 'MAKE[0]="make"' \
 		'BUILT_MODULE_NAME[0]="broken"' 'DEST_MODULE_LOCATION[0]="/updates/dkms"' >"$T/broken/dkms.conf"
 	printf 'all:\n\t@echo "broken: this build fails on purpose"; exit 1\n' >"$T/broken/Makefile"
 	export MODSIGN_TRY_WORK=$T/work
-	expect_exit 1 "$TRY" --dkms "$T/broken" --cert "$T/c.der" --key "$T/k.pem"
-	expect_file_contains "$T/err" "modsign-try: ERROR: $T/broken: dkms build of broken 1.0 for $(release_61): "
+	expect_exit 1 "$TRY" --dkms "$T/broken" --cert "$T/c.der" --key "$T/k.pem" --kernel "$1"
+	expect_file_contains "$T/err" "modsign-try: ERROR: $T/broken: dkms build of broken 1.0 for $2: "
 	expect_file_contains "$T/err" "broken: this build fails on purpose"
 	expect_file_lacks "$T/err" "booting"
 }

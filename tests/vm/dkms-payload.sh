@@ -63,56 +63,35 @@ die() {
 # build, as on Debian 12: KIT_PACKAGE's make dkms-install and ROTATE_OUT's
 # re-signing step, with dkms 3.2.2 (ROTATE_ARCHIVED: see there).
 trixie_dkms() {
-	local renv tenv root rel612 hdr ver tbox fp t0 m keydir
+	local renv tenv rel612 hdr ver tbox t0 m keydir
 	renv=$(bash "$top/tests/lib/trixie-root.sh" env) || die "tests/lib/trixie-root.sh env failed"
-	tenv=$(bash "$top/tests/lib/fetch-debian.sh" dkms-trixie) || die "fetch-debian.sh dkms-trixie failed"
 	tget() {
 		local v
 		v=$(sed -n "s/^$1=//p" "$2")
 		[ -n "$v" ] || die "$2 has no $1"
 		echo "$v"
 	}
-	root=$(tget ROOT "$renv")
 	rel612=$(tget RELEASE_T612 "$renv")
 	hdr=linux-headers-$rel
-	ver=$(tget V4L2LOOPBACK_VERSION "$tenv")
-	ver=${ver%%-*}
 	keydir=${KIT_KEYDIR:-$tree/keys}
 	tbox=$(mktemp -d "${TMPDIR:-/tmp}/modsign-vm-tdkms.XXXXXX")
 	trap 'ROOTBOX_DIR=$tbox rootbox_stop || true' EXIT
-	fp=$(root_fingerprint "$root")
-	rmdir "$tbox"
-	rootbox_start "$tbox" "$root"
 	tin() {
 		rootbox_run "$@"
 	}
-	local debs v4l hdeb
-	debs=$(tget DEBS_DIR "$tenv")
+	t0=$SECONDS
+	# The overlay over the trixie root (its fingerprint taken), the two
+	# kernels as installed with only what v4l2loopback needs (videodev,
+	# mc, in Debian's .ko.xz) and their depmod, trixie's dkms installed:
+	# try/dkms-box.sh, which modsign-try --dkms shares. make dkms-install
+	# finds what DKMS installed with modinfo -k, which reads modules.dep.
+	dkms_trixie_open "$tbox" "$rel612" "$rel" || die "$dkms_error"
+	tenv=$dkms_trixie_env
+	ver=$(tget V4L2LOOPBACK_VERSION "$tenv")
+	ver=${ver%%-*}
+	local v4l hdeb
 	v4l=$(tget V4L2LOOPBACK_DEB "$tenv")
 	hdeb=$(tget HEADERS_T7_DEB "$tenv")
-	t0=$SECONDS
-	# The two kernels as installed, with only what v4l2loopback needs
-	# (videodev, mc, in Debian's .ko.xz): dkms 3.2.2 compresses a module
-	# as the installed kernel's modules are (it looks for *.ko.xz under
-	# /lib/modules/R), and DKMS's depmod then takes seconds. depmod
-	# writes modules.dep, as linux-image's postinst does: dkms 3.2.2
-	# runs no depmod for a kernel without one ("Skipping depmod",
-	# its do_depmod), and make dkms-install finds what DKMS installed
-	# with modinfo -k, which reads it.
-	local s mdir images=()
-	for s in t6.12 t7; do
-		mdir=$(sed -n 's/^MODDIR=//p' "$(bash "$top/tests/lib/fetch-debian.sh" kernel "$s")")
-		[ -d "$mdir/kernel" ] || die "fetch-debian.sh kernel $s gave no modules"
-		images+=("$mdir")
-		# shellcheck disable=SC2016 # expanded by the sandbox's shell
-		tin --bind "$mdir" sh -c 'd=$1 r=$2 && shift 2 && cd "$d" && for m in "$@"; do mkdir -p "/usr/lib/modules/$r/${m%/*}" && cp "$m" "/usr/lib/modules/$r/$m" || exit 1; done && depmod -a "$r"' \
-			sh "$mdir" "$(basename "$mdir")" kernel/drivers/media/mc/mc.ko.xz kernel/drivers/media/v4l2-core/videodev.ko.xz ||
-			die "cannot copy $s's videodev and mc into the overlay, or depmod failed"
-	done
-	tin rm -f /var/lib/man-db/auto-update
-	# shellcheck disable=SC2016 # expanded by the sandbox's shell
-	tin --bind "$debs" sh -c 'dpkg -i "$1"/*.deb' sh "$debs" >"$tbox/dpkg.log" 2>&1 ||
-		die "dpkg -i dkms: $(tail -n 20 "$tbox/dpkg.log")"
 	tin dpkg -r "$hdr" >"$tbox/remove.log" 2>&1 ||
 		die "dpkg -r $hdr: $(tail -n 20 "$tbox/remove.log")"
 	tin --bind "$tools" make -s -C "$tools" install-tool >"$tbox/install-tool.log" 2>&1 ||
@@ -211,11 +190,11 @@ trixie_dkms() {
 		die "make dkms-key left no key in the overlay's /var/lib/modsign: where did it go?"
 	[ -z "${TDKMS_KEEP_LOGS:-}" ] || cp "$tbox"/*.log "$TDKMS_KEEP_LOGS/"
 	for m in drivers/media/mc/mc drivers/media/v4l2-core/videodev; do
-		cp "${images[1]}/kernel/$m".ko* "$out/deps/"
+		cp "${dkms_trixie_images[1]}/kernel/$m".ko* "$out/deps/"
 	done
 	rootbox_stop
 	trap - EXIT
-	[ "$fp" == "$(root_fingerprint "$root")" ] || die "the trixie root changed while DKMS ran in its overlay"
+	dkms_box_host_unchanged || die "$dkms_error"
 	echo "dkms-payload: $rel: the trixie root unchanged, the overlay thrown away"
 }
 case "$rel" in
