@@ -196,22 +196,23 @@ blocked_on_socket() {
 	fail "modsign never waited on the token's socket (wchan: $state)"
 }
 
-# stopped_within SIG PID: sends SIG to PID, which must end within 5 s;
-# sets RC to its exit status and STOP_SECS to the seconds it took.
+# stopped_within SIG PID [SECONDS]: sends SIG to PID, which must end within
+# SECONDS (default 5); sets RC to its exit status and STOP_SECS to the
+# seconds it took.
 # (env --default-signal in the command that started PID: a shell starts
 # background jobs with SIGINT ignored; env, not the function client, so
 # that PID is modsign itself.)
 stopped_within() {
-	local i s=${EPOCHREALTIME/./}
+	local i s=${EPOCHREALTIME/./} limit=${3:-5}
 	kill -"$1" "$2"
-	for i in $(seq 50); do
+	for i in $(seq $((limit * 10))); do
 		kill -0 "$2" 2>/dev/null || break
 		sleep 0.1
 	done
 	if kill -0 "$2" 2>/dev/null; then
 		kill -KILL "$2" 2>/dev/null || true
 		wait "$2" || true
-		fail "still running 5 s after the first SIG$1"
+		fail "still running $limit s after the first SIG$1"
 	fi
 	RC=0
 	wait "$2" || RC=$?
@@ -591,18 +592,8 @@ test_token_stuck_in_sign_after_stop() {
 		[[ "$(cat /proc/"$pid"/task/*/wchan 2>/dev/null | tr '\0' ' ')" == *pause* ]] && break
 		sleep 0.1
 	done
-	kill -TERM "$pid"
-	for i in $(seq 150); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" || true
-		fail "still running 15 s after SIGTERM, with a worker stuck in the token's C_Sign"
-	fi
-	RC=0
-	wait "$pid" || RC=$?
+	# with a worker stuck in the token's C_Sign
+	stopped_within TERM "$pid" 15
 	expect_eq 1 "$RC" "exit status after SIGTERM with a worker stuck in the token"
 	n=$(find d -name '*.ko' | wc -l)
 	changed=$(signed_count d)
