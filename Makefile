@@ -149,15 +149,21 @@ clean:
 # scripts below lib/modsign/ as a clone's make does: laid out as in the
 # clone (scripts/, keys/openssl.cnf, and links for mok-enroll.sh,
 # sign/modsign and scripts/modsig-lib.sh), so that they run unchanged.
-KIT_SCRIPTS = make-keys.sh sign-modules.sh kdir.sh dkms-key.sh rotate-key.sh adopt-key.sh
+# modsign-try runs from lib/modsign/try/ with the VM parts in lib/modsign/vm/
+# (as in the clone); setup.sh readies the trixie build root of --dkms.
+KIT_SCRIPTS = make-keys.sh sign-modules.sh kdir.sh dkms-key.sh rotate-key.sh adopt-key.sh setup.sh
+TRY_FILES = modsign-try guest-try.sh dkms-box.sh
+VM_FILES = fetch-debian.sh trixie-root.sh in-root.sh cache.sh make-initramfs.sh run-qemu.exp sandbox.sh
 KIT_LINKS = $(PREFIX)/lib/modsign/mok-enroll.sh $(PREFIX)/lib/modsign/sign/modsign \
-	$(PREFIX)/lib/modsign/scripts/modsig-lib.sh
+	$(PREFIX)/lib/modsign/scripts/modsig-lib.sh $(PREFIX)/bin/modsign-try
 TOOL_FILES = $(PREFIX)/bin/modsign $(PREFIX)/bin/mok-enroll.sh $(PREFIX)/bin/modsign-kit \
 	$(PREFIX)/lib/modsign/dkms-sign-file $(PREFIX)/lib/modsign/modsig-lib.sh \
 	$(addprefix $(PREFIX)/lib/modsign/scripts/,$(KIT_SCRIPTS)) \
+	$(addprefix $(PREFIX)/lib/modsign/try/,$(TRY_FILES)) \
+	$(addprefix $(PREFIX)/lib/modsign/vm/,$(VM_FILES)) \
 	$(PREFIX)/lib/modsign/keys/openssl.cnf $(KIT_LINKS) \
 	$(PREFIX)/share/man/man1/modsign.1 $(PREFIX)/share/man/man1/modsign-kit.1 \
-	$(PREFIX)/share/man/man1/mok-enroll.sh.1 \
+	$(PREFIX)/share/man/man1/mok-enroll.sh.1 $(PREFIX)/share/man/man1/modsign-try.1 \
 	$(PREFIX)/share/bash-completion/completions/modsign \
 	$(PREFIX)/share/bash-completion/completions/modsign-kit
 
@@ -172,14 +178,20 @@ check_prefix = @p='$(subst ','\'',$(PREFIX))'; \
 install-tool:
 	$(check_prefix)
 	@$(MAKE) -s -C sign
-	@echo "installing modsign, mok-enroll.sh, modsign-kit with its scripts, dkms-sign-file with modsig-lib.sh, the man pages and bash completions below $(DESTDIR)$(PREFIX)"
+	@echo "installing modsign, mok-enroll.sh, modsign-kit with its scripts, modsign-try with its VM parts, dkms-sign-file with modsig-lib.sh, the man pages and bash completions below $(DESTDIR)$(PREFIX)"
 	@install -D -m 0755 "$(CURDIR)/sign/modsign" "$(DESTDIR)$(PREFIX)/bin/modsign"
 	@install -D -m 0755 "$(CURDIR)/mok-enroll.sh" "$(DESTDIR)$(PREFIX)/bin/mok-enroll.sh"
 	@install -D -m 0755 "$(CURDIR)/scripts/modsign-kit" "$(DESTDIR)$(PREFIX)/bin/modsign-kit"
 	@install -D -m 0755 "$(CURDIR)/scripts/dkms-sign-file" "$(DESTDIR)$(PREFIX)/lib/modsign/dkms-sign-file"
 	@install -D -m 0644 "$(CURDIR)/scripts/modsig-lib.sh" "$(DESTDIR)$(PREFIX)/lib/modsign/modsig-lib.sh"
-	@install -d -m 0755 "$(DESTDIR)$(PREFIX)/lib/modsign/scripts" "$(DESTDIR)$(PREFIX)/lib/modsign/sign"
+	@install -d -m 0755 "$(DESTDIR)$(PREFIX)/lib/modsign/scripts" "$(DESTDIR)$(PREFIX)/lib/modsign/sign" \
+		"$(DESTDIR)$(PREFIX)/lib/modsign/try" "$(DESTDIR)$(PREFIX)/lib/modsign/vm"
 	@for f in $(KIT_SCRIPTS); do install -m 0755 "$(CURDIR)/scripts/$$f" "$(DESTDIR)$(PREFIX)/lib/modsign/scripts/$$f" || exit 1; done
+	@# programs (#!) 0755, the files only sourced 0644
+	@for f in $(addprefix try/,$(TRY_FILES)) $(addprefix vm/,$(VM_FILES)); do \
+		m=0644; [ "$$(head -c 2 "$(CURDIR)/$$f")" != '#!' ] || m=0755; \
+		install -m $$m "$(CURDIR)/$$f" "$(DESTDIR)$(PREFIX)/lib/modsign/$$f" || exit 1; done
+	@ln -sfn ../lib/modsign/try/modsign-try "$(DESTDIR)$(PREFIX)/bin/modsign-try"
 	@install -D -m 0644 "$(CURDIR)/keys/openssl.cnf" "$(DESTDIR)$(PREFIX)/lib/modsign/keys/openssl.cnf"
 	@ln -sfn ../modsig-lib.sh "$(DESTDIR)$(PREFIX)/lib/modsign/scripts/modsig-lib.sh"
 	@ln -sfn ../../bin/mok-enroll.sh "$(DESTDIR)$(PREFIX)/lib/modsign/mok-enroll.sh"
@@ -187,6 +199,7 @@ install-tool:
 	@install -D -m 0644 "$(CURDIR)/docs/modsign.1" "$(DESTDIR)$(PREFIX)/share/man/man1/modsign.1"
 	@install -D -m 0644 "$(CURDIR)/docs/modsign-kit.1" "$(DESTDIR)$(PREFIX)/share/man/man1/modsign-kit.1"
 	@install -D -m 0644 "$(CURDIR)/docs/mok-enroll.sh.1" "$(DESTDIR)$(PREFIX)/share/man/man1/mok-enroll.sh.1"
+	@install -D -m 0644 "$(CURDIR)/docs/modsign-try.1" "$(DESTDIR)$(PREFIX)/share/man/man1/modsign-try.1"
 	@install -D -m 0644 "$(CURDIR)/scripts/modsign.bash-completion" "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/modsign"
 	@install -D -m 0644 "$(CURDIR)/scripts/modsign-kit.bash-completion" "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/modsign-kit"
 
@@ -194,7 +207,7 @@ uninstall-tool:
 	$(check_prefix)
 	@echo "removing the kit's files below $(DESTDIR)$(PREFIX)"
 	@rm -f $(addprefix "$(DESTDIR),$(addsuffix ",$(TOOL_FILES)))
-	@for d in scripts sign keys ""; do rmdir "$(DESTDIR)$(PREFIX)/lib/modsign/$$d" 2>/dev/null || true; done
+	@for d in scripts sign keys try vm ""; do rmdir "$(DESTDIR)$(PREFIX)/lib/modsign/$$d" 2>/dev/null || true; done
 
 dkms-key:
 	@KEYDIR="$(KEYDIR)" PREFIX="$(PREFIX)" $(SCRIPTS)/dkms-key.sh install

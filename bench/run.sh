@@ -6,7 +6,7 @@
 #   bench/run.sh            (make bench)   writes docs/benchmarks.md
 #
 # The modules are Debian 12's own: all of the 6.1 linux-image package
-# (tests/lib/fetch-debian.sh; downloaded once, cached), copied to a
+# (vm/fetch-debian.sh; downloaded once, cached), copied to a
 # temporary folder and stripped of Debian's signatures with modsign strip.
 # A throwaway RSA-2048 key signs them with sha256. In one run, RUNS times
 # each (median reported):
@@ -29,7 +29,7 @@
 #       behind `p11-kit server` on a Unix socket, through p11-kit-client.so
 #       (docs/build-farm.md), by both routes: libp11's engine, and
 #       OpenSSL's pkcs11 provider (bookworm-backports' pkcs11-provider,
-#       tests/lib/fetch-debian.sh pkcs11-provider); next to (b) and (c) of
+#       vm/fetch-debian.sh pkcs11-provider); next to (b) and (c) of
 #       the same run (issue #25's target: the remote token at -j N within
 #       1.5x of the key file at -j N)
 #
@@ -80,8 +80,8 @@ fi
 for tool in openssl /usr/bin/time awk sort xz zstd; do
 	command -v "$tool" >/dev/null || die "$tool is missing (package: ${tool##*/})"
 done
-env_file=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.1) ||
-	die "cannot fetch Debian's 6.1 kernel (tests/lib/fetch-debian.sh kernel 6.1)"
+env_file=$(bash "$TOP/vm/fetch-debian.sh" kernel 6.1) ||
+	die "cannot fetch Debian's 6.1 kernel (vm/fetch-debian.sh kernel 6.1)"
 # shellcheck disable=SC1090
 source "$env_file"
 SIGN_FILE=$KDIR/scripts/sign-file
@@ -199,8 +199,8 @@ token_setup() {
 		sleep 0.05
 	done
 	[ -S "$W/p11.sock" ] || die "p11-kit server made no socket: $(cat "$W/p11.log")"
-	TOKEN_PROVIDER=$(bash "$TOP/tests/lib/fetch-debian.sh" pkcs11-provider) ||
-		die "cannot fetch pkcs11-provider (tests/lib/fetch-debian.sh pkcs11-provider)"
+	TOKEN_PROVIDER=$(bash "$TOP/vm/fetch-debian.sh" pkcs11-provider) ||
+		die "cannot fetch pkcs11-provider (vm/fetch-debian.sh pkcs11-provider)"
 }
 
 # token_runs RUN: the six token cases of one run (local: the default
@@ -430,8 +430,8 @@ builtin_cert() {
 status_root() {
 	local d=$W/st-$1 env skid
 	mkdir -p "$d"
-	env=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel "$1") ||
-		die "cannot fetch Debian's $1 kernel (tests/lib/fetch-debian.sh kernel $1)"
+	env=$(bash "$TOP/vm/fetch-debian.sh" kernel "$1") ||
+		die "cannot fetch Debian's $1 kernel (vm/fetch-debian.sh kernel $1)"
 	(
 		# shellcheck disable=SC1090
 		source "$env"

@@ -30,7 +30,7 @@ build_pkgs=(make gcc libc6-dev openssl kmod libssl-dev pkg-config
 	liblzma-dev libzstd-dev zlib1g-dev
 	mokutil sbsigntool attr xz-utils zstd)
 # test: the fetcher and the 6.12 build (dwarves: pahole for BTF), the
-# trixie build root (mmdebstrap: tests/lib/trixie-root.sh), the VM
+# trixie build root (mmdebstrap: vm/trixie-root.sh), the VM
 # (qemu, expect, busybox, cpio, xz, jq), lint, and modsign's fuzzers (clang,
 # and libFuzzer from the libclang-rt-N-dev of that clang: clang_rt_pkg
 # adds it), a real PKCS#11 token (SoftHSM2), the same

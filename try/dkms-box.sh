@@ -4,17 +4,17 @@
 # tests/vm/dkms-payload.sh (the VM suite) and modsign-try --dkms share.
 # Two kinds of box, by the kernel:
 #   Debian 12's (6.1, or bookworm-backports' 6.12): Debian 12's dkms in
-#     the sandbox of tests/dkms/sandbox.sh (overlays over the host);
+#     the sandbox of vm/sandbox.sh (overlays over the host);
 #   Debian 13's (t6.12, or trixie-backports' 7.x, t7): trixie's dkms
 #     (fetch-debian.sh dkms-trixie) in an overlay over the trixie build
-#     root (tests/lib/trixie-root.sh, rootbox_* of sandbox.sh), whose
+#     root (vm/trixie-root.sh, rootbox_* of sandbox.sh), whose
 #     headers of both kernels are installed; the root is fingerprinted
 #     before and compared after, and the overlay's upper folder is
 #     thrown away.
 # Nothing reaches the host: its DKMS, module, header and dpkg files are
 # fingerprinted before and compared after.
 #
-#   . tests/dkms/sandbox.sh; . try/dkms-box.sh
+#   . vm/sandbox.sh; . try/dkms-box.sh
 #   dkms_box_open BOX RELEASE [MODULE...]
 #                         BOX a new sandbox (an empty or missing folder),
 #                         for RELEASE: on Debian 12's, the installed
@@ -130,11 +130,11 @@ dkms_trixie_open() {
 	paths=("$@")
 	[ ${#paths[@]} -gt 0 ] || paths=(kernel/drivers/media/mc/mc.ko.xz kernel/drivers/media/v4l2-core/videodev.ko.xz)
 	dkms_box_kind=trixie dkms_error='' dkms_rel=${rels[-1]} dkms_trixie_images=()
-	renv=$(bash "$DKMS_BOX_TOP/tests/lib/trixie-root.sh" env) || {
-		dkms_error="tests/lib/trixie-root.sh env failed"
+	renv=$(bash "$DKMS_BOX_TOP/vm/trixie-root.sh" env) || {
+		dkms_error="vm/trixie-root.sh env failed"
 		return 1
 	}
-	dkms_trixie_env=$(bash "$DKMS_BOX_TOP/tests/lib/fetch-debian.sh" dkms-trixie) || {
+	dkms_trixie_env=$(bash "$DKMS_BOX_TOP/vm/fetch-debian.sh" dkms-trixie) || {
 		dkms_error="fetch-debian.sh dkms-trixie failed"
 		return 1
 	}
@@ -161,7 +161,7 @@ dkms_trixie_open() {
 			dkms_error="no trixie kernel $r in the trixie root"
 			return 1
 		}
-		mdir=$(sed -n 's/^MODDIR=//p' "$(bash "$DKMS_BOX_TOP/tests/lib/fetch-debian.sh" kernel "$s")")
+		mdir=$(sed -n 's/^MODDIR=//p' "$(bash "$DKMS_BOX_TOP/vm/fetch-debian.sh" kernel "$s")")
 		[ -d "$mdir/kernel" ] || {
 			dkms_error="fetch-debian.sh kernel $s gave no modules"
 			return 1
@@ -194,7 +194,7 @@ dkms_box_open() {
 		return
 	fi
 	dkms_box_kind=host
-	dkms_env=$(bash "$DKMS_BOX_TOP/tests/lib/fetch-debian.sh" dkms) || {
+	dkms_env=$(bash "$DKMS_BOX_TOP/vm/fetch-debian.sh" dkms) || {
 		dkms_error="fetch-debian.sh dkms failed"
 		return 1
 	}

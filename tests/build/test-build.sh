@@ -16,7 +16,7 @@ trap 'rm -rf "$SUITE"' EXIT
 export SUITE
 # kenv SERIES NAME: a value from the kernel's fetch-debian.sh env file.
 kenv() {
-	sed -n "s/^$2=//p" "$(bash "$TOP/tests/lib/fetch-debian.sh" kernel "$1")"
+	sed -n "s/^$2=//p" "$(bash "$TOP/vm/fetch-debian.sh" kernel "$1")"
 }
 KDIR61=$(kenv 6.1 KDIR)
 REL61=$(kenv 6.1 RELEASE)
@@ -205,7 +205,7 @@ test_moved_cache_paths_follow() {
 	echo "include $PWD/old/kernels/x/headers/usr/src/y/Makefile" >old/kernels/x/headers/usr/src/linux-headers-x/Makefile
 	echo "$PWD/old" >old/.where
 	mv old new
-	expect_exit 0 env MODSIGN_CACHE="$PWD/new" bash "$TOP/tests/lib/fetch-debian.sh" archive debian
+	expect_exit 0 env MODSIGN_CACHE="$PWD/new" bash "$TOP/vm/fetch-debian.sh" archive debian
 	expect_eq "MODDIR=$PWD/new/kernels/x/image" "$(cat new/kernels/x/env)" "env file"
 	expect_eq "include $PWD/new/kernels/x/headers/usr/src/y/Makefile" \
 		"$(cat new/kernels/x/headers/usr/src/linux-headers-x/Makefile)" "headers' Makefile"

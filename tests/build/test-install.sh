@@ -16,11 +16,11 @@ set -euo pipefail
 
 SUITE=$(mktemp -d "${TMPDIR:-/tmp}/modsign-install.XXXXXX")
 trap 'rm -rf "$SUITE"' EXIT
-env612=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.12)
+env612=$(bash "$TOP/vm/fetch-debian.sh" kernel 6.12)
 KDIR612=$(sed -n 's/^KDIR=//p' "$env612")
 REL612=$(sed -n 's/^RELEASE=//p' "$env612")
 CONFIG612=$(sed -n 's/^CONFIG=//p' "$env612")
-KDIR61=$(sed -n 's/^KDIR=//p' "$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.1)")
+KDIR61=$(sed -n 's/^KDIR=//p' "$(bash "$TOP/vm/fetch-debian.sh" kernel 6.1)")
 [ -d "$KDIR612" ] && [ -f "$CONFIG612" ] && [ -d "$KDIR61" ] || exit 1
 export SUITE KDIR612 REL612 CONFIG612 KDIR61
 

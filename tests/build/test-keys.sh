@@ -19,7 +19,7 @@ set -euo pipefail
 
 SUITE=$(mktemp -d "${TMPDIR:-/tmp}/modsign-keys.XXXXXX")
 trap 'rm -rf "$SUITE"' EXIT
-env61=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.1)
+env61=$(bash "$TOP/vm/fetch-debian.sh" kernel 6.1)
 KDIR=$(sed -n 's/^KDIR=//p' "$env61")
 MODDIR=$(sed -n 's/^MODDIR=//p' "$env61")
 [ -d "$KDIR" ] && [ -d "$MODDIR" ] || exit 1
@@ -425,7 +425,7 @@ test_huge_or_special_files_are_refused_at_once() {
 # kdir612: the 6.12 headers' folder (fetched once, by the tests that need it).
 kdir612() {
 	local env
-	env=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.12) || fail "cannot fetch the 6.12 headers"
+	env=$(bash "$TOP/vm/fetch-debian.sh" kernel 6.12) || fail "cannot fetch the 6.12 headers"
 	sed -n 's/^KDIR=//p' "$env"
 }
 

@@ -16,7 +16,7 @@ set -euo pipefail
 
 SUITE=$(mktemp -d "${TMPDIR:-/tmp}/modsign-faults.XXXXXX")
 trap 'rm -rf "$SUITE"' EXIT
-env61=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.1)
+env61=$(bash "$TOP/vm/fetch-debian.sh" kernel 6.1)
 KDIR=$(sed -n 's/^KDIR=//p' "$env61")
 MODDIR=$(sed -n 's/^MODDIR=//p' "$env61")
 [ -d "$KDIR" ] && [ -d "$MODDIR" ] || exit 1

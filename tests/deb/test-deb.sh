@@ -4,11 +4,11 @@
 # from a fresh copy of the tree that is a git repository with a key pair
 # in its keys/, as a user's clone is; lintian; what the .deb holds and
 # lacks; the same bytes from a second copy at another path; installed and
-# purged with dpkg in tests/dkms/sandbox.sh's overlay sandbox, never on
+# purged with dpkg in vm/sandbox.sh's overlay sandbox, never on
 # the host (host_untouched compares the host before and after); modsign-kit
 # (the make targets as one command), its man pages and the docs; and in a
 # Debian 12 root (the host under that overlay) and a Debian 13 root (an
-# overlay over tests/lib/trixie-root.sh's root, which stays as it is): apt
+# overlay over vm/trixie-root.sh's root, which stays as it is): apt
 # install pulling the dependencies, every command, a Debian module signed
 # and verified with a key modsign-kit made, DKMS signing a real *-dkms
 # package with that key, and apt remove and purge leaving the keys.
@@ -19,8 +19,8 @@
 set -euo pipefail
 # shellcheck source=tests/lib/harness.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
-# shellcheck source=tests/dkms/sandbox.sh
-. "$TOP/tests/dkms/sandbox.sh"
+# shellcheck source=vm/sandbox.sh
+. "$TOP/vm/sandbox.sh"
 
 suite_error() {
 	echo "deb: ERROR: $*" >&2
@@ -246,7 +246,7 @@ test_front_end_default_keydir() {
 	# (6.1's headers, whose config lacks CRYPTO_ECDSA: the host's on Debian
 	# 12, unpacked in the cache on another release)
 	local env61
-	env61=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.1) || fail "fetch-debian.sh kernel 6.1 failed"
+	env61=$(bash "$TOP/vm/fetch-debian.sh" kernel 6.1) || fail "fetch-debian.sh kernel 6.1 failed"
 	kdir=$(sed -n 's/^KDIR=//p' "$env61")
 	[ -d "$kdir" ] || fail "no 6.1 headers at '$kdir' (fetch-debian.sh kernel 6.1)"
 	printf 'static const char l[] __attribute__((section(".modinfo"), used)) = "license=GPL";\n' >m.c
@@ -330,7 +330,7 @@ test_front_end_messages_name_modsign_kit() {
 	# (6.1's headers, whose config lacks CRYPTO_ECDSA: the host's on Debian
 	# 12, unpacked in the cache on another release)
 	local env61
-	env61=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.1) || fail "fetch-debian.sh kernel 6.1 failed"
+	env61=$(bash "$TOP/vm/fetch-debian.sh" kernel 6.1) || fail "fetch-debian.sh kernel 6.1 failed"
 	kdir=$(sed -n 's/^KDIR=//p' "$env61")
 	[ -d "$kdir" ] || fail "no 6.1 headers at '$kdir' (fetch-debian.sh kernel 6.1)"
 	printf 'static const char l[] __attribute__((section(".modinfo"), used)) = "license=GPL";\n' >m.c
@@ -643,7 +643,7 @@ deb_flow() {
 
 test_install_remove_purge_debian12() {
 	local env rel61 headers61
-	env=$(bash "$TOP/tests/lib/fetch-debian.sh" dkms) || fail "fetch-debian.sh dkms failed"
+	env=$(bash "$TOP/vm/fetch-debian.sh" dkms) || fail "fetch-debian.sh dkms failed"
 	rel61=$(sed -n 's/^RELEASE61=//p' "$env")
 	IMAGE61=$(sed -n 's/^IMAGE61=//p' "$env")
 	# on a host that is not Debian 12 (the trixie suite's root), the
@@ -671,9 +671,9 @@ test_install_remove_purge_debian12() {
 
 test_install_remove_purge_debian13() {
 	local renv tenv root fp k612 r612 r7
-	renv=$(bash "$TOP/tests/lib/trixie-root.sh" env) || fail "tests/lib/trixie-root.sh env failed"
-	tenv=$(bash "$TOP/tests/lib/fetch-debian.sh" dkms-trixie) || fail "fetch-debian.sh dkms-trixie failed"
-	IMAGE61=$(sed -n 's/^IMAGE61=//p' "$(bash "$TOP/tests/lib/fetch-debian.sh" dkms)")
+	renv=$(bash "$TOP/vm/trixie-root.sh" env) || fail "vm/trixie-root.sh env failed"
+	tenv=$(bash "$TOP/vm/fetch-debian.sh" dkms-trixie) || fail "fetch-debian.sh dkms-trixie failed"
+	IMAGE61=$(sed -n 's/^IMAGE61=//p' "$(bash "$TOP/vm/fetch-debian.sh" dkms)")
 	root=$(sed -n 's/^ROOT=//p' "$renv")
 	k612=$(sed -n 's/^KDIR_T612=//p' "$renv")
 	r612=$(sed -n 's/^RELEASE_T612=//p' "$renv")

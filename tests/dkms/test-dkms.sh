@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# DKMS as a user meets it, in a sandbox (tests/dkms/sandbox.sh): Debian's
+# DKMS as a user meets it, in a sandbox (vm/sandbox.sh): Debian's
 # real dkms and bookworm-backports' real v4l2loopback-dkms installed with
 # dpkg -i, whose maintainer scripts run DKMS; then a kernel upgrade, where
 # installing 6.12's headers runs Debian's /etc/kernel/header_postinst.d/dkms
@@ -14,8 +14,8 @@
 set -euo pipefail
 # shellcheck source=tests/lib/harness.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
-# shellcheck source=tests/dkms/sandbox.sh
-. "$TOP/tests/dkms/sandbox.sh"
+# shellcheck source=vm/sandbox.sh
+. "$TOP/vm/sandbox.sh"
 
 suite_error() {
 	echo "dkms: ERROR: $*" >&2
@@ -24,7 +24,7 @@ suite_error() {
 }
 
 [ "$EUID" == 0 ] || suite_error "the DKMS suite needs root (mount namespaces, overlayfs, dpkg -i in the sandbox)"
-ENVF=$(bash "$TOP/tests/lib/fetch-debian.sh" dkms) || suite_error "fetch-debian.sh dkms failed"
+ENVF=$(bash "$TOP/vm/fetch-debian.sh" dkms) || suite_error "fetch-debian.sh dkms failed"
 # denv NAME: a value from the env file.
 denv() {
 	local v

@@ -228,8 +228,8 @@ PY
 # is the number of modules in the 6.1 or the 6.12 image the suites fetch.
 test_claims_module_counts() {
 	local env61 env612 n61 n612 got
-	env61=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.1) || fail "cannot fetch Debian's 6.1 kernel"
-	env612=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.12) || fail "cannot fetch bookworm-backports' 6.12 kernel"
+	env61=$(bash "$TOP/vm/fetch-debian.sh" kernel 6.1) || fail "cannot fetch Debian's 6.1 kernel"
+	env612=$(bash "$TOP/vm/fetch-debian.sh" kernel 6.12) || fail "cannot fetch bookworm-backports' 6.12 kernel"
 	# shellcheck source=/dev/null
 	n61=$(. "$env61" && find "$MODDIR" -name '*.ko*' | wc -l)
 	# shellcheck source=/dev/null

@@ -435,10 +435,10 @@ test_make_sign_with_remote_key() {
 # v4l2loopback for 6.1 in the DKMS suite's sandbox.
 test_dkms_drop_in_with_remote_key() {
 	[ "$EUID" == 0 ] || fail "needs root (the DKMS sandbox)"
-	# shellcheck source=tests/dkms/sandbox.sh
-	source "$TOP/tests/dkms/sandbox.sh"
+	# shellcheck source=vm/sandbox.sh
+	source "$TOP/vm/sandbox.sh"
 	local envf deb v4l ver src rel61 image61 depmod61 deps debs=() t
-	envf=$(bash "$TOP/tests/lib/fetch-debian.sh" dkms) || fail "fetch-debian.sh dkms failed"
+	envf=$(bash "$TOP/vm/fetch-debian.sh" dkms) || fail "fetch-debian.sh dkms failed"
 	deb=$(sed -n 's/^DKMS_DEB=//p' "$envf")
 	v4l=$(sed -n 's/^V4L2LOOPBACK_DEB=//p' "$envf")
 	deps=$(sed -n 's/^DEPS_DIR=//p' "$envf")
@@ -614,8 +614,8 @@ test_token_stuck_in_sign_after_stop() {
 # Each test runs in its own subshell: the exports end with it.
 use_provider() {
 	local dir
-	dir=$(bash "$TOP/tests/lib/fetch-debian.sh" pkcs11-provider) ||
-		fail "cannot fetch pkcs11-provider (tests/lib/fetch-debian.sh pkcs11-provider)"
+	dir=$(bash "$TOP/vm/fetch-debian.sh" pkcs11-provider) ||
+		fail "cannot fetch pkcs11-provider (vm/fetch-debian.sh pkcs11-provider)"
 	export OPENSSL_MODULES=$dir MODSIGN_PKCS11=provider
 }
 
@@ -707,7 +707,7 @@ test_provider_token_stuck_in_sign_after_stop() {
 # reference, and modsign's bytes are its bytes.
 test_provider_make_sign_612_equals_sign_file() {
 	local env kdir signfile hash t m n=0
-	env=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.12) || fail "cannot fetch Debian's 6.12 headers"
+	env=$(bash "$TOP/vm/fetch-debian.sh" kernel 6.12) || fail "cannot fetch Debian's 6.12 headers"
 	kdir=$(sed -n 's/^KDIR=//p' "$env")
 	signfile=$kdir/scripts/sign-file
 	[ -x "$signfile" ] || fail "$signfile is missing"

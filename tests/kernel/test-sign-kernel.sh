@@ -7,7 +7,7 @@ set -euo pipefail
 # shellcheck source=tests/lib/harness.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 
-VMLINUZ=$(sed -n 's/^VMLINUZ=//p' "$(bash "$TOP/tests/lib/fetch-debian.sh" kernel 6.1)")
+VMLINUZ=$(sed -n 's/^VMLINUZ=//p' "$(bash "$TOP/vm/fetch-debian.sh" kernel 6.1)")
 export VMLINUZ
 
 # keyed_tree: a fresh tree with both key pairs.

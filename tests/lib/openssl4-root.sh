@@ -47,15 +47,15 @@ log() {
 	echo "openssl4-root: $*" >&2
 }
 
-# shellcheck source=tests/lib/in-root.sh
-. "$here/in-root.sh"
+# shellcheck source=vm/in-root.sh
+. "$TOP/vm/in-root.sh"
 
 # make_root: a new root, made beside the old one and renamed over it when
 # complete.
 make_root() {
 	local tmp mirror t0=$SECONDS v
 	command -v mmdebstrap >/dev/null || die "mmdebstrap is not installed (scripts/setup.sh test installs it)"
-	mirror=$(bash "$here/fetch-debian.sh" archive debian)
+	mirror=$(bash "$TOP/vm/fetch-debian.sh" archive debian)
 	tmp=$DIR/root.new
 	rm -rf "$tmp"
 	mkdir -p "$DIR"

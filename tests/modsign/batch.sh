@@ -9,7 +9,7 @@
 # check` passes its ASan+UBSan build). Modules come from Debian's 6.1 kernel
 # package (uncompressed, their signatures stripped here) and from the 6.12
 # kernel of bookworm-backports (every module .ko.xz), both fetched and cached
-# by tests/lib/fetch-debian.sh. Keys and the SoftHSM2 token are made at test
+# by vm/fetch-debian.sh. Keys and the SoftHSM2 token are made at test
 # time in temporary folders. Figures go to standard output as `# ...` lines.
 # The test_* functions and their helpers are called through the harness:
 # shellcheck disable=SC2317
@@ -527,11 +527,11 @@ PMODSIGN=${MODSIGN_NOSAN:-$MODSIGN}
 
 # provider_dir: the folder of pkcs11-provider's pkcs11.so for
 # OPENSSL_MODULES: bookworm-backports' package, unpacked under .cache by
-# tests/lib/fetch-debian.sh (Debian 12 has none of its own; never
+# vm/fetch-debian.sh (Debian 12 has none of its own; never
 # installed on the host)
 provider_dir() {
-	bash "$TOP/tests/lib/fetch-debian.sh" pkcs11-provider ||
-		fail "cannot fetch pkcs11-provider (tests/lib/fetch-debian.sh pkcs11-provider)"
+	bash "$TOP/vm/fetch-debian.sh" pkcs11-provider ||
+		fail "cannot fetch pkcs11-provider (vm/fetch-debian.sh pkcs11-provider)"
 }
 
 # The provider finds its PKCS#11 module, the PIN and the key as the engine

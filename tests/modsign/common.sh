@@ -25,11 +25,11 @@ suite_error() {
 }
 
 # fetch_kernel SERIES: sources the env file of Debian's SERIES kernel
-# (tests/lib/fetch-debian.sh downloads it once and caches it).
+# (vm/fetch-debian.sh downloads it once and caches it).
 fetch_kernel() {
 	local env_file
-	env_file=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel "$1") ||
-		suite_error "cannot fetch Debian's $1 kernel (tests/lib/fetch-debian.sh kernel $1)"
+	env_file=$(bash "$TOP/vm/fetch-debian.sh" kernel "$1") ||
+		suite_error "cannot fetch Debian's $1 kernel (vm/fetch-debian.sh kernel $1)"
 	# shellcheck disable=SC1090
 	source "$env_file"
 }

@@ -7,7 +7,7 @@
 #
 # MODSIGN names the binary under test (default sign/modsign; `make -C sign
 # check` passes its ASan+UBSan build). The kernel package comes from
-# tests/lib/fetch-debian.sh (downloaded once, cached). Keys are made here, at
+# vm/fetch-debian.sh (downloaded once, cached). Keys are made here, at
 # test time, in a temporary folder that is removed at exit: none is ever
 # committed. Timings go to standard output as `# time: ...` lines.
 # The test_* functions and their helpers are called through the harness:

@@ -30,8 +30,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$here/../.." && pwd)
-# shellcheck source=tests/dkms/sandbox.sh
-. "$TOP/tests/dkms/sandbox.sh"
+# shellcheck source=vm/sandbox.sh
+. "$TOP/vm/sandbox.sh"
 # shellcheck source=tests/lib/harness.sh
 . "$TOP/tests/lib/harness.sh"
 
@@ -94,8 +94,8 @@ before=$(host_state | sha256sum)
 t0=$SECONDS
 rm -rf "$WORK"
 mkdir -p "$WORK"
-mirror=$(bash "$TOP/tests/lib/fetch-debian.sh" archive debian)
-security=$(bash "$TOP/tests/lib/fetch-debian.sh" archive debian-security)
+mirror=$(bash "$TOP/vm/fetch-debian.sh" archive debian)
+security=$(bash "$TOP/vm/fetch-debian.sh" archive debian-security)
 # shellcheck disable=SC2016 # the hooks' $1 is the root, set by mmdebstrap
 if mmdebstrap --variant=important --mode=root --quiet \
 	--keyring=/usr/share/keyrings/debian-archive-keyring.gpg \

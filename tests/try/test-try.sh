@@ -13,7 +13,7 @@
 # Then, on each kernel in TRY_KERNELS (default "6.1 6.12 t6.12 t7": every
 # kernel modsign-try boots), the kit's hello modules built against that
 # kernel's headers (the host's for 6.1 and 6.12, the trixie build root's
-# for t6.12 and t7: tests/lib/trixie-root.sh) and signed with a fresh key
+# for t6.12 and t7: vm/trixie-root.sh) and signed with a fresh key
 # (make keys KEYDIR=...), one run and one boot each, kernel_<S>: the
 # kit-signed module and Debian's own vivid (which needs videodev, mc and
 # nine more of the kernel's own modules, brought in by the release's
@@ -52,7 +52,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../lib/harness.sh"
 
 TRY=$TOP/try/modsign-try
-FETCH=$TOP/tests/lib/fetch-debian.sh
+FETCH=$TOP/vm/fetch-debian.sh
 TRY_KERNELS=${TRY_KERNELS:-6.1 6.12 t6.12 t7}
 read -r first_kernel _ <<<"$TRY_KERNELS"
 TRY_MOKMANAGER=${TRY_MOKMANAGER:-$first_kernel}
@@ -184,10 +184,10 @@ test_no_ovmf() {
 
 # trixie_root: the trixie build root; trixie_release T612|T7: its release.
 trixie_root() {
-	sed -n 's/^ROOT=//p' "$(bash "$TOP/tests/lib/trixie-root.sh" env)"
+	sed -n 's/^ROOT=//p' "$(bash "$TOP/vm/trixie-root.sh" env)"
 }
 trixie_release() {
-	sed -n "s/^RELEASE_$1=//p" "$(bash "$TOP/tests/lib/trixie-root.sh" env)"
+	sed -n "s/^RELEASE_$1=//p" "$(bash "$TOP/vm/trixie-root.sh" env)"
 }
 
 test_make_try() {
@@ -231,7 +231,7 @@ kit_modules() {
 	fresh_tree "$d/tree"
 	suite_keys
 	if [[ "$s" == t* ]]; then
-		bash "$TOP/tests/lib/trixie-root.sh" make "$s" "$d/tree" modules >"$d/build.log" 2>&1 ||
+		bash "$TOP/vm/trixie-root.sh" make "$s" "$d/tree" modules >"$d/build.log" 2>&1 ||
 			fail "make modules in the trixie root for $s: $(tail -n 5 "$d/build.log")"
 	else
 		env=$(bash "$FETCH" kernel "$s") || fail "fetch-debian.sh kernel $s failed"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The DKMS part of the Secure Boot VM's payload: Debian's real dkms builds
 # bookworm-backports' real v4l2loopback-dkms for one kernel, in a sandbox
-# (tests/dkms/sandbox.sh: nothing reaches the host), twice:
+# (vm/sandbox.sh: nothing reaches the host), twice:
 #   self/  signed with the key DKMS makes for itself (no kit drop-in), the
 #          key nobody enrolled: the kernel must reject it;
 #   kit/   signed with the kit's key through `make dkms-key` (the kit's
@@ -32,8 +32,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-# shellcheck source=tests/dkms/sandbox.sh
-. "$top/tests/dkms/sandbox.sh"
+# shellcheck source=vm/sandbox.sh
+. "$top/vm/sandbox.sh"
 # shellcheck source=try/dkms-box.sh
 . "$top/try/dkms-box.sh"
 DKMS_BOX_TOP=$top
@@ -46,7 +46,7 @@ die() {
 }
 
 # Debian 13's 7.x kernel (t7): trixie's own dkms 3.2.2 in an overlay over
-# the trixie build root (tests/lib/trixie-root.sh; the root stays as it
+# the trixie build root (vm/trixie-root.sh; the root stays as it
 # is, the overlay's upper folder is thrown away), and a kernel upgrade as
 # Debian makes it: the t7 headers package is removed, the kit's drop-in
 # set (make install-tool, make dkms-key: the key folder is bind-mounted
@@ -64,7 +64,7 @@ die() {
 # re-signing step, with dkms 3.2.2 (ROTATE_ARCHIVED: see there).
 trixie_dkms() {
 	local renv tenv rel612 hdr ver tbox t0 m keydir
-	renv=$(bash "$top/tests/lib/trixie-root.sh" env) || die "tests/lib/trixie-root.sh env failed"
+	renv=$(bash "$top/vm/trixie-root.sh" env) || die "vm/trixie-root.sh env failed"
 	tget() {
 		local v
 		v=$(sed -n "s/^$1=//p" "$2")

@@ -48,7 +48,7 @@
 # Debian 13's kernels are the series t6.12 (trixie's 6.12) and t7
 # (trixie-backports' newest 7.x), in the default list after Debian 12's. Their
 # modules are built and signed by the kit's make sign inside the trixie
-# build root (tests/lib/trixie-root.sh: their headers need gcc 14), with
+# build root (vm/trixie-root.sh: their headers need gcc 14), with
 # the tree bind-mounted there, so the key stays on the host's side; the
 # host signs the rest (foreign key, compressed copies) with modsign instead
 # of sign-file. They boot through trixie's own shim, MokManager and grub,
@@ -307,7 +307,7 @@ host_sign() {
 # host, or for trixie's kernels in the trixie root.
 kit_make() {
 	if trixie "$1"; then
-		bash "$TOP/tests/lib/trixie-root.sh" make "$1" "$w/tree" "${@:2}"
+		bash "$TOP/vm/trixie-root.sh" make "$1" "$w/tree" "${@:2}"
 	else
 		make -C "$w/tree" KDIR="$kdir" "${@:2}"
 	fi
@@ -327,7 +327,7 @@ boot() {
 		}
 	EOF
 	# shellcheck disable=SC2046  # qemu_cmd prints words without spaces in them
-	out=$(MOK_PASSWORD=$password MOK_KEYS=$mok_keys expect "$here/run-qemu.exp" \
+	out=$(MOK_PASSWORD=$password MOK_KEYS=$mok_keys expect "$TOP/vm/run-qemu.exp" \
 		"$w/serial-$name.log" "$VM_TIMEOUT" $(qemu_cmd "$w/vars.fd" "$w/esp")) || rc=$?
 	echo "$out" >"$w/run-qemu-$name.txt"
 	[ "$rc" == 0 ] || {
@@ -563,7 +563,7 @@ ecdsa_copy() {
 
 prepare() { # SERIES
 	local env kdir moddir vmlinuz config m benv=$boot_env userspace=''
-	env=$(bash "$TOP/tests/lib/fetch-debian.sh" kernel "$1")
+	env=$(bash "$TOP/vm/fetch-debian.sh" kernel "$1")
 	rel=$(sed -n 's/^RELEASE=//p' "$env")
 	kdir=$(sed -n 's/^KDIR=//p' "$env")
 	moddir=$(sed -n 's/^MODDIR=//p' "$env")
@@ -577,9 +577,9 @@ prepare() { # SERIES
 		! grep -qE '^CONFIG_CRYPTO_ECDSA=[ym]$' "$config" || ecdsa=kit
 	fi
 	if trixie "$1"; then
-		benv=$(bash "$TOP/tests/lib/fetch-debian.sh" boot trixie)
-		userspace=$(sed -n 's/^ROOT=//p' "$(bash "$TOP/tests/lib/fetch-debian.sh" userspace trixie)")
-		bash "$TOP/tests/lib/trixie-root.sh" env >/dev/null || return 1
+		benv=$(bash "$TOP/vm/fetch-debian.sh" boot trixie)
+		userspace=$(sed -n 's/^ROOT=//p' "$(bash "$TOP/vm/fetch-debian.sh" userspace trixie)")
+		bash "$TOP/vm/trixie-root.sh" env >/dev/null || return 1
 	fi
 	local shim mokmanager grub ovmf_vars
 	shim=$(sed -n 's/^SHIM=//p' "$benv")
@@ -753,14 +753,14 @@ prepare() { # SERIES
 	# modsign check and status decide compressed modules by it
 	local kmod_version
 	if [ -n "$userspace" ]; then
-		kmod_version=$(sed -n 's/^KMOD_VERSION=//p' "$(bash "$TOP/tests/lib/fetch-debian.sh" userspace trixie)")
+		kmod_version=$(sed -n 's/^KMOD_VERSION=//p' "$(bash "$TOP/vm/fetch-debian.sh" userspace trixie)")
 	else
 		kmod_version=$(dpkg-query -W -f='${Version}' kmod)
 	fi
 	local kit_deb=
 	[ "$1" != "$VM_FROM_DEB" ] || kit_deb=$KIT_DEB
-	KIT_DEB=$kit_deb USERSPACE=$userspace KMOD_VERSION=$kmod_version \
-		bash "$here/make-initramfs.sh" "$w/initrd.img" "$moddir" "$p"
+	KIT_DEB=$kit_deb USERSPACE=$userspace KMOD_VERSION=$kmod_version INIT=$here/guest-init.sh \
+		bash "$TOP/vm/make-initramfs.sh" "$w/initrd.img" "$moddir" "$p"
 
 	mkdir -p "$w/esp/EFI/BOOT"
 	cp "$shim" "$w/esp/EFI/BOOT/BOOTX64.EFI"
@@ -967,7 +967,7 @@ run_kernel() { # SERIES [NEXT SERIES]
 	timings+=("$rel: $((SECONDS - t0)) s (waiting for build+sign $((t1 - t0)) s, boot 1 (and 0) $((t2 - t1)) s, MokManager+boot 2 $((t3 - t2)) s, kernel signing boots $((t4 - t3)) s, rotation boots $((SECONDS - t4)) s)")
 }
 
-boot_env=$(bash "$TOP/tests/lib/fetch-debian.sh" boot)
+boot_env=$(bash "$TOP/vm/fetch-debian.sh" boot)
 OVMF_CODE=$(sed -n 's/^OVMF_CODE=//p' "$boot_env")
 command -v expect >/dev/null || {
 	echo "vm: ERROR: expect is not installed (apt-get install expect)"

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Downloads and caches the Debian packages the tests boot and build against,
-# under $TOP/.cache (git-ignored). Nothing is installed on the host: packages
+# Downloads and caches the Debian packages that modsign-try and the tests
+# boot and build against, in the cache of vm/cache.sh (a clone's .cache,
+# git-ignored; an installed kit's /var/cache/modsign or ~/.cache/modsign). Nothing is installed on the host: packages
 # are fetched with `apt-get download` through a private apt state and
 # unpacked with `dpkg -x`, so the host's /boot, bootloader and dpkg database
 # are never touched. A second run downloads nothing.
 #
 #   fetch-debian.sh kernel 6.1    Debian 12's kernel, the version of the
 #                                 installed linux-headers-amd64 (on a host
-#                                 that is not Debian 12: bookworm's newest,
-#                                 with its headers unpacked, as for 6.12)
+#                                 that is not Debian 12 or lacks it:
+#                                 bookworm's newest, with its headers
+#                                 unpacked, as for 6.12)
 #   fetch-debian.sh kernel 6.12   the kernel of bookworm-backports
 #   fetch-debian.sh kernel t6.12  Debian 13's (trixie's) kernel
 #   fetch-debian.sh kernel t7     the newest 7.x of trixie-backports
@@ -20,8 +22,10 @@
 #                                 trixie's kmod and mokutil with every
 #                                 library they need (glibc included),
 #                                 unpacked, for a guest's user space
-#   fetch-debian.sh pin t6.12|t7  prints "HEADERS-PACKAGE VERSION" of that
-#                                 trixie kernel, downloading nothing
+#   fetch-debian.sh pin SERIES    prints "HEADERS-PACKAGE VERSION" of that
+#                                 kernel (6.1, 6.12, t6.12, t7), downloading
+#                                 no kernel (its release is the headers'
+#                                 package name without linux-headers-)
 #   fetch-debian.sh archive debian|debian-security
 #                                 the host's archive address (Debian's
 #                                 own if the host names none)
@@ -49,7 +53,7 @@
 # Each prints the path of an env file to source: for a kernel RELEASE, KDIR
 # (headers to build against), VMLINUZ, MODDIR (its /lib/modules/RELEASE) and
 # CONFIG (a trixie kernel has no KDIR: its headers, built with gcc 14, are
-# installed in the trixie build root of tests/lib/trixie-root.sh, and
+# installed in the trixie build root of vm/trixie-root.sh, and
 # HEADERS names their package); for userspace ROOT, KMOD and MOKUTIL; for boot OVMF_CODE, OVMF_VARS, SHIM, MOKMANAGER, GRUB; for dkms
 # DKMS_DEB, DKMS_VERSION, V4L2LOOPBACK_DEB, V4L2LOOPBACK_VERSION, DEPS_DIR
 # (dependencies missing on the host, maybe none), HEADERS612_DIR (kbuild,
@@ -71,8 +75,10 @@
 # bookworm's.
 set -euo pipefail
 
-TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-CACHE=${MODSIGN_CACHE:-$TOP/.cache}
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=vm/cache.sh
+. "$TOP/vm/cache.sh"
+CACHE=$(cache_dir "$TOP")
 APTDIR=$CACHE/apt
 APTDIR_TRIXIE=$CACHE/apt-trixie
 # unstable (sid), for the one package trixie serves too old
@@ -250,19 +256,11 @@ first_dep() {
 kernel_env() {
 	local series=$1 hdrpkg version abi dir env image installed=
 	case "$series" in
-	6.1)
-		if host_is_bookworm; then
-			grep -q 'ok installed' <<<"$(dpkg-query -W -f='${Status}' linux-headers-amd64 2>/dev/null)" ||
-				die "linux-headers-amd64 is not installed (apt-get install linux-headers-amd64)"
-			hdrpkg=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | first_dep)
-			version=$(dpkg-query -W -f='${Version}' "$hdrpkg")
+	6.1 | 6.12)
+		read -r hdrpkg version <<<"$(debian12_pin "$series")"
+		if [ "$series" == 6.1 ] && host_61_headers; then
 			installed=yes
-		else
-			read -r hdrpkg version <<<"$(bookworm_pin 6.1 '^bookworm(-security|-updates)?/')"
 		fi
-		;;
-	6.12)
-		read -r hdrpkg version <<<"$(bookworm_pin 6.12 '^bookworm-backports/')"
 		;;
 	t6.12 | t7)
 		trixie_kernel_env "$series"
@@ -300,6 +298,32 @@ kernel_env() {
 		mv "$dir/env.tmp" "$env"
 	fi
 	echo "$env"
+}
+
+# host_61_headers: Debian 12's linux-headers-amd64 is installed on this
+# Debian 12 host (its 6.1 is then the one to build against and boot).
+host_61_headers() {
+	host_is_bookworm &&
+		grep -q 'ok installed' <<<"$(dpkg-query -W -f='${Status}' linux-headers-amd64 2>/dev/null)"
+}
+
+# debian12_pin 6.1|6.12: "HEADERS VERSION" of that kernel, downloading no
+# kernel: 6.1 is the installed linux-headers-amd64's on a Debian 12 host
+# that has it, else bookworm's newest (its headers are then unpacked into
+# the cache); 6.12 is bookworm-backports' newest.
+debian12_pin() {
+	local hdrpkg
+	case "$1" in
+	6.1)
+		if host_61_headers; then
+			hdrpkg=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | first_dep)
+			echo "$hdrpkg $(dpkg-query -W -f='${Version}' "$hdrpkg")"
+		else
+			bookworm_pin 6.1 '^bookworm(-security|-updates)?/'
+		fi
+		;;
+	6.12) bookworm_pin 6.12 '^bookworm-backports/' ;;
+	esac
 }
 
 # headers_parts HEADERS VERSION: HEADERS=VERSION and the two packages it
@@ -753,7 +777,7 @@ userspace_env() {
 dkms_trixie_env() {
 	local dir=$CACHE/dkms-trixie env renv root hdr hver v4l_v inst
 	env=$dir/env
-	renv=$(bash "$TOP/tests/lib/trixie-root.sh" env) || die "the trixie root is not there (tests/lib/trixie-root.sh env)"
+	renv=$(bash "$TOP/vm/trixie-root.sh" env) || die "the trixie root is not there (vm/trixie-root.sh env)"
 	root=$(sed -n 's/^ROOT=//p' "$renv")
 	hdr=linux-headers-$(sed -n 's/^RELEASE_T7=//p' "$renv")
 	hver=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Version}' "$hdr") ||
@@ -855,8 +879,9 @@ boot) boot_env "${2:-bookworm}" ;;
 userspace) userspace_env "${2:-}" ;;
 pin)
 	case "${2:-}" in
+	6.1 | 6.12) debian12_pin "$2" ;;
 	t6.12 | t7) trixie_pin "$2" ;;
-	*) die "pin takes t6.12 or t7" ;;
+	*) die "pin takes 6.1, 6.12, t6.12 or t7" ;;
 	esac
 	;;
 archive) archive_uri "${2:-debian}" ;;
@@ -865,7 +890,7 @@ dkms-trixie) dkms_trixie_env ;;
 pkcs11-provider) pkcs11_provider_dir ;;
 virt-firmware) virt_firmware_env ;;
 *)
-	echo "usage: fetch-debian.sh kernel 6.1|6.12|t6.12|t7 | boot [bookworm|trixie] | userspace trixie | pin t6.12|t7 | archive WORD | dkms | dkms-trixie | pkcs11-provider | virt-firmware" >&2
+	echo "usage: fetch-debian.sh kernel 6.1|6.12|t6.12|t7 | boot [bookworm|trixie] | userspace trixie | pin 6.1|6.12|t6.12|t7 | archive WORD | dkms | dkms-trixie | pkcs11-provider | virt-firmware" >&2
 	exit 2
 	;;
 esac

@@ -3,7 +3,7 @@
 # Builds the guest's initramfs: busybox-static, the real bash, kmod, mokutil,
 # openssl and jq with their libraries, efivarfs from the kernel package, the
 # kit's mok-enroll.sh, scripts/rotate-key.sh and public certificates, the
-# test modules, and guest-init.sh as /init.
+# test modules, and INIT as /init.
 #
 #   make-initramfs.sh OUT.cpio MODDIR PAYLOAD
 #
@@ -17,11 +17,12 @@
 # host's kmod and mokutil, and that release's glibc and libraries replace
 # the host's of the same names (the host's bash, openssl, jq and modsign
 # run on the newer ones).
-# INIT, when set, is another /init than guest-init.sh (try/guest-try.sh).
+# INIT (required) is the guest's /init: tests/vm/guest-init.sh for the VM
+# suite, try/guest-try.sh for modsign-try.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-top=$(cd "$here/../.." && pwd)
+top=$(cd "$here/.." && pwd)
 out=$1 moddir=$2 payload=$3
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/modsign-initramfs.XXXXXX")
@@ -89,7 +90,11 @@ mkdir -p "$root/opt/modsign/scripts"
 cp "$top/scripts/rotate-key.sh" "$root/opt/modsign/scripts/rotate-key.sh"
 # rotate-key.sh's shell library (key types, kernel configs)
 cp "$top/scripts/modsig-lib.sh" "$root/opt/modsign/scripts/modsig-lib.sh"
-cp "${INIT:-$here/guest-init.sh}" "$root/init"
+[ -n "${INIT:-}" ] || {
+	echo "make-initramfs: ERROR: INIT is not set: the guest's /init (tests/vm/guest-init.sh, try/guest-try.sh)" >&2
+	exit 2
+}
+cp "$INIT" "$root/init"
 chmod 0755 "$root/init" "$root/opt/modsign/mok-enroll.sh" "$root/opt/modsign/scripts/rotate-key.sh"
 
 # KIT_DEB, when set, is the kit's Debian package (make deb): it is

@@ -32,8 +32,10 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-TOP=$(cd "$here/../.." && pwd)
-CACHE=${MODSIGN_CACHE:-$TOP/.cache}
+TOP=$(cd "$here/.." && pwd)
+# shellcheck source=vm/cache.sh
+. "$here/cache.sh"
+CACHE=$(cache_dir "$TOP")
 DIR=$CACHE/trixie-root
 ROOT=$DIR/root
 SERIES=(t6.12 t7)
@@ -53,7 +55,7 @@ var() {
 	echo "${v//./}"
 }
 
-# shellcheck source=tests/lib/in-root.sh
+# shellcheck source=vm/in-root.sh
 . "$here/in-root.sh"
 
 # wanted_pin: "SERIES HEADERS VERSION" for each series, one a line.

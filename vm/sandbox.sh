@@ -13,7 +13,7 @@
 # and vanish with its last process; what was written stays in the upper
 # folders, so the next sandbox_run in the same folder sees it.
 #
-#   . tests/dkms/sandbox.sh
+#   . vm/sandbox.sh
 #   sandbox_start DIR                 make DIR a new, empty sandbox
 #   sandbox_layer TARGET LOWER...     from the next run on, the LOWER
 #                                     folders (read-only to us, e.g. an
@@ -215,7 +215,7 @@ no_man_index() {
 }
 
 # A sandbox over a whole root folder instead of the host: the trixie build
-# root (tests/lib/trixie-root.sh), for trixie's own dkms. Each rootbox_run
+# root (vm/trixie-root.sh), for trixie's own dkms. Each rootbox_run
 # mounts, in a private mount namespace, an overlay whose lower layer is
 # the root (read-only to us) and whose upper layer is DIR/upper, then
 # chroots into it with /proc and /dev; the root itself is never written,
