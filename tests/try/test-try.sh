@@ -28,6 +28,12 @@
 # (--dkms beside the modules: their kernel): trixie's dkms builds it in
 # the trixie root's overlay, it is kept as .ko.xz with CRC32, signed with
 # the suite's key, and loads with videodev and mc, making video0.
+# installed_as_a_user: make install-tool's layout (the package's) run by
+# nobody: its cache is the user's XDG cache (root's /var/cache/modsign, a
+# clone's .cache), its default certificate modsign-kit's, the package
+# lists fetched as nobody, nothing written into the installed files. On
+# TRY_USER's kernel (default 6.12), kernel_<S> runs that installed
+# modsign-try as nobody, with a cache of its own.
 # mokmanager (on TRY_MOKMANAGER, default the first of TRY_KERNELS, or
 # none): --mokmanager enrolls through shim's MokManager; the signed module
 # loads, the foreign-key one is refused.
@@ -61,9 +67,25 @@ case "$first_kernel" in
 6.1 | 6.12) TRY_DKMS=${TRY_DKMS:-$first_kernel} ;;
 *) TRY_DKMS=${TRY_DKMS:-none} ;;
 esac
+# the kernel whose boot runs the installed modsign-try as the user nobody
+# (default 6.12 when in TRY_KERNELS, else none)
+case " $TRY_KERNELS " in
+*" 6.12 "*) TRY_USER=${TRY_USER:-6.12} ;;
+*) TRY_USER=${TRY_USER:-none} ;;
+esac
 SHARED=$(mktemp -d "${TMPDIR:-/tmp}/modsign-try-suite.XXXXXX")
-export SHARED
-trap 'rm -rf "$SHARED"' EXIT
+# the installed kit (installed_try), which every user can read
+INST=$(mktemp -d /tmp/modsign-try-inst.XXXXXX)
+chmod 0755 "$INST"
+export SHARED INST
+trap 'rm -rf "$SHARED" "$INST"' EXIT
+# the suite's own cache (the tree's .cache, or MODSIGN_CACHE)
+# shellcheck source=vm/cache.sh
+. "$TOP/vm/cache.sh"
+CACHE=$(cache_dir "$TOP")
+# a command as the user nobody, with no cache chosen for it
+AS_NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups
+	env -u MODSIGN_CACHE -u MODSIGN_TRY_WORK -u XDG_CACHE_HOME -u XDG_DATA_HOME -u MODSIGN_KEYDIR)
 
 make -s -C "$TOP/sign" >"$SHARED/modsign-build.log" 2>&1 || {
 	cat "$SHARED/modsign-build.log"
@@ -94,6 +116,24 @@ some_cert() {
 	openssl req -new -x509 -nodes -batch -days 2 -subj "/CN=modsign-try test" \
 		-newkey rsa:2048 -keyout "$T/k.pem" -out "$T/c.pem" 2>/dev/null || fail "openssl req failed"
 	openssl x509 -in "$T/c.pem" -outform DER -out "$T/c.der"
+}
+
+# installed_try: make install-tool PREFIX=/usr into INST (the layout of
+# the Debian package, whose rules run it), once per run.
+installed_try() {
+	[ ! -x "$INST/usr/bin/modsign-try" ] || return 0
+	make -s -C "$TOP" install-tool DESTDIR="$INST" PREFIX=/usr >"$SHARED/install.log" 2>&1 ||
+		fail "make install-tool: $(tail -n 5 "$SHARED/install.log")"
+}
+
+# user_dir: U, a new folder of nobody's under /tmp (which nobody can
+# reach, unlike the test's own), removed when the test ends (called as
+# is, not in $(...), for the trap to be the test's).
+user_dir() {
+	U=$(mktemp -d /tmp/modsign-try-user.XXXXXX)
+	chmod 0755 "$U"
+	chown nobody: "$U"
+	trap 'rm -rf "$U"' EXIT
 }
 
 # release_61: Debian 12's 6.1 release (fetch-debian.sh kernel 6.1).
@@ -180,6 +220,43 @@ test_no_ovmf() {
 	expect_exit 1 env OVMF_DIR="$T/no-ovmf" "$TRY" --cert "$T/c.der" "$T/m.ko"
 	expect_file_contains "$T/err" "modsign-try: ERROR: $T/no-ovmf/OVMF_CODE_4M.secboot.fd: missing: apt-get install ovmf"
 	expect_file_lacks "$T/err" "booting"
+}
+
+# The installed modsign-try (make install-tool's layout, as the package's)
+# run by a user: its cache is the user's XDG cache (root's is
+# /var/cache/modsign, a clone's its .cache), its default certificate
+# modsign-kit's key folder, and the package lists it needs to name the
+# kernels it can boot are fetched there as that user; nothing is written
+# into the installed files.
+test_installed_as_a_user() {
+	local u stamp
+	installed_try
+	user_dir
+	u=$U
+	stamp=$T/stamp
+	touch "$stamp"
+	fake_module "$u/old.ko" "5.10.0-99-amd64 SMP mod_unload modversions "
+	some_cert
+	cp "$T/c.pem" "$u/c.pem"
+	chown -R nobody: "$u"
+	expect_exit 0 env -u MODSIGN_CACHE "$INST/usr/bin/modsign-try" --help
+	expect_file_contains "$T/out" "Downloads are cached in /var/cache/modsign (MODSIGN_CACHE)."
+	expect_exit 0 env -u MODSIGN_CACHE "$TRY" --help
+	expect_file_contains "$T/out" "Downloads are cached in $TOP/.cache (MODSIGN_CACHE)."
+	expect_exit 0 "${AS_NOBODY[@]}" HOME="$u/home" XDG_CACHE_HOME="$u/xdg" "$INST/usr/bin/modsign-try" --help
+	expect_file_contains "$T/out" "Downloads are cached in $u/xdg/modsign (MODSIGN_CACHE)."
+	# no certificate: the kit's, where modsign-kit keeps it
+	expect_exit 2 "${AS_NOBODY[@]}" HOME="$u/home" "$INST/usr/bin/modsign-try" "$u/old.ko"
+	expect_file_contains "$T/err" "modsign-try: ERROR: $u/home/.local/share/modsign/keys/signing_key.x509: no such file: modsign-kit keys (the kit's key), or give --cert CERT"
+	# the releases it can boot, from package lists nobody fetched
+	expect_exit 2 "${AS_NOBODY[@]}" HOME="$u/home" "$INST/usr/bin/modsign-try" --cert "$u/c.pem" "$u/old.ko"
+	expect_file_contains "$T/err" "modsign-try: ERROR: $u/old.ko: built for 5.10.0-99-amd64 (its vermagic), which no kernel here boots: the releases it can boot are $(release_61) (6.1), "
+	expect_file_contains "$T/err" "(t7); rebuild it against one, or give --kernel"
+	for f in apt/lists/.updated apt-trixie/lists/.updated kernels/t7.pin; do
+		[ -e "$u/home/.cache/modsign/$f" ] || fail "no $f in nobody's cache $u/home/.cache/modsign"
+	done
+	expect_eq nobody "$(stat -c %U "$u/home/.cache/modsign/apt/lists")" "the owner of nobody's package lists"
+	expect_eq "" "$(find "$INST" -newer "$stamp")" "what changed in the installed files"
 }
 
 # trixie_root: the trixie build root; trixie_release T612|T7: its release.
@@ -288,13 +365,32 @@ expect_json() { # FILTER WANT
 # WORK/answer.json.
 one_boot() {
 	local s=$1 d t0 f k rel leaked='' vivid moddir dkms=() deb='' n=5
+	local run=("$TRY") work=$T/work bundle=$T/bundle.pem u env
 	kit_modules "$s"
 	d=$SHARED/$s
-	moddir=$(sed -n 's/^MODDIR=//p' "$(bash "$FETCH" kernel "$s")")
+	env=$(bash "$FETCH" kernel "$s")
+	moddir=$(sed -n 's/^MODDIR=//p' "$env")
 	vivid=$(find "$moddir/kernel/drivers/media" -name 'vivid.ko*' | sed -n 1p)
 	[ -n "$vivid" ] || fail "no vivid module in $moddir"
+	# on TRY_USER's kernel: the installed modsign-try, run by the user
+	# nobody, with its own cache in its home (the kernel and the boot
+	# chain linked from the suite's cache, the rest fetched by nobody),
+	# the modules and answer in a folder of nobody's
+	if [ "$s" == "$TRY_USER" ]; then
+		user_dir
+		u=$U
+		mkdir -p "$u/mods" "$u/home/.cache/modsign/kernels"
+		cp -r "$d"/{signed,unsigned,tampered,foreign} "$u/mods/"
+		d=$u/mods work=$u/work bundle=$u/bundle.pem
+		cp "$CACHE"/kernels/*.pin "$u/home/.cache/modsign/kernels/"
+		ln -s "$(dirname "$env")" "$u/home/.cache/modsign/kernels/"
+		ln -s "$CACHE/boot" "$u/home/.cache/modsign/boot"
+		installed_try
+		run=("${AS_NOBODY[@]}" -C "$u" HOME="$u/home" MODSIGN_TRY_WORK="$work" "$INST/usr/bin/modsign-try")
+	fi
 	{ cat "$SHARED/keys/signing_key.pem" &&
-		openssl x509 -inform DER -in "$SHARED/keys/signing_key.x509"; } >"$T/bundle.pem"
+		openssl x509 -inform DER -in "$SHARED/keys/signing_key.x509"; } >"$bundle"
+	[ -z "${u:-}" ] || chown -R -h nobody: "$u"
 	# on Debian 13's kernels, sid's v4l2loopback-dkms too (fetch-debian.sh
 	# dkms-trixie), built by trixie's dkms in the trixie root's overlay
 	# and signed with the bundle's key: --dkms in the same boot
@@ -304,13 +400,13 @@ one_boot() {
 		dkms=(--key "$SHARED/keys/signing_key.pem" --dkms "$deb")
 		n=6
 	fi
-	export MODSIGN_TRY_WORK=$T/work
+	export MODSIGN_TRY_WORK=$work
 	t0=$SECONDS
-	expect_exit 1 "$TRY" --cert "$T/bundle.pem" "${dkms[@]}" \
+	expect_exit 1 "${run[@]}" --cert "$bundle" "${dkms[@]}" \
 		"$d/signed/hello-1.ko" "$d/unsigned/hello-2.ko" "$d/tampered/hello-4.ko" "$d/foreign/hello-3.ko" "$vivid"
 	cp "$T/out" "$T/text"
-	cp "$T/work/answer.json" "$T/out"
-	note "try/kernel_${s//./}: one boot, pre-enrolled key, $n modules and $(json_get '.kernels[0].kernel_modules_in_guest') of the kernel's own they need: $((SECONDS - t0)) s ($(json_get '.kernels[0].boot_seconds') s from QEMU's start${deb:+, $(json_get '.dkms[0].build_seconds') s of DKMS build})"
+	cp "$work/answer.json" "$T/out"
+	note "try/kernel_${s//./}: ${u:+the installed modsign-try as nobody, }one boot, pre-enrolled key, $n modules and $(json_get '.kernels[0].kernel_modules_in_guest') of the kernel's own they need: $((SECONDS - t0)) s ($(json_get '.kernels[0].boot_seconds') s from QEMU's start${deb:+, $(json_get '.dkms[0].build_seconds') s of DKMS build})"
 	# the refusals (JSON)
 	expect_json '.kernels | length' 1
 	expect_json '.kernels[0].series' "$s"
@@ -338,16 +434,16 @@ one_boot() {
 	# the private keys are in nothing the guest gets; the search finds one
 	# where it was planted
 	rel=$(json_get '.kernels[0].release')
-	for f in "$T/work/$rel/initrd.img" "$T/work/$rel/vars.fd" "$T/work/$rel/esp"/* "$T/work/$rel/esp/EFI/BOOT"/*; do
+	for f in "$work/$rel/initrd.img" "$work/$rel/vars.fd" "$work/$rel/esp"/* "$work/$rel/esp/EFI/BOOT"/*; do
 		[ -f "$f" ] || continue
 		for k in "$SHARED/keys/signing_key.pem" "$SHARED/foreign.pem"; do
-			! leaks "$k" "$f" || leaked+=" ${k##*/} in ${f#"$T/work/"}"
+			! leaks "$k" "$f" || leaked+=" ${k##*/} in ${f#"$work/"}"
 		done
 	done
 	[ -z "$leaked" ] || fail "private key found:$leaked"
-	cat "$T/work/$rel/initrd.img" "$SHARED/keys/signing_key.pem" >"$T/planted"
+	cat "$work/$rel/initrd.img" "$SHARED/keys/signing_key.pem" >"$T/planted"
 	leaks "$SHARED/keys/signing_key.pem" "$T/planted" || fail "the key search misses a PEM key planted in the initramfs"
-	{ cat "$T/work/$rel/initrd.img" && openssl pkey -in "$SHARED/keys/signing_key.pem" -outform DER; } >"$T/planted"
+	{ cat "$work/$rel/initrd.img" && openssl pkey -in "$SHARED/keys/signing_key.pem" -outform DER; } >"$T/planted"
 	leaks "$SHARED/keys/signing_key.pem" "$T/planted" || fail "the key search misses a DER key planted in the initramfs"
 	# the loads (the text answer)
 	expect_file_contains "$T/text" "($s): Secure Boot on, lockdown integrity, key \"$(openssl x509 -inform DER -in "$SHARED/keys/signing_key.x509" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= //p')\" in MokList, keyring .machine, pre-enrolled in the OVMF variables"
@@ -363,7 +459,7 @@ one_boot() {
 	expect_file_contains "$T/text" "modsign-try: not every module loaded"
 	[ -n "$deb" ] || return 0
 	local kept
-	kept=$T/work/dkms/$rel/v4l2loopback/v4l2loopback.ko.xz
+	kept=$work/dkms/$rel/v4l2loopback/v4l2loopback.ko.xz
 	expect_file_contains "$T/text" "DKMS package v4l2loopback $(sed -n 's/^V4L2LOOPBACK_VERSION=//p' "$(bash "$FETCH" dkms-trixie)" | sed 's/-.*//') ($deb): built for $rel in "
 	expect_file_contains "$T/text" "$kept: LOADED"
 	# v4l2loopback's own lines: loaded through modprobe, which brings the
@@ -380,7 +476,7 @@ one_boot() {
 	expect_eq CRC32 "$(xz --robot --list "$kept" | awk -F'\t' '$1 == "file" { print $7 }')" "the xz check of $kept"
 	expect_eq "$(openssl x509 -inform DER -in "$SHARED/keys/signing_key.x509" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= //p')" \
 		"$(modinfo -F signer "$kept")" "the signer of $kept"
-	for f in "$T/work/$rel/initrd.img" "$T/work/$rel/vars.fd"; do
+	for f in "$work/$rel/initrd.img" "$work/$rel/vars.fd"; do
 		! leaks "$SHARED/keys/signing_key.pem" "$f" || fail "the private key of --cert's file is in ${f#"$T/"}"
 	done
 }
