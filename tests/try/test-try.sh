@@ -256,6 +256,8 @@ test_installed_as_a_user() {
 		[ -e "$u/home/.cache/modsign/$f" ] || fail "no $f in nobody's cache $u/home/.cache/modsign"
 	done
 	expect_eq nobody "$(stat -c %U "$u/home/.cache/modsign/apt/lists")" "the owner of nobody's package lists"
+	# naming the releases downloaded no kernel (pins only)
+	expect_eq "" "$(find "$u/home/.cache/modsign/kernels" -mindepth 1 -type d)" "kernels downloaded to name the releases"
 	expect_eq "" "$(find "$INST" -newer "$stamp")" "what changed in the installed files"
 }
 
