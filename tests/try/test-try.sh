@@ -33,7 +33,8 @@
 # clone's .cache), its default certificate modsign-kit's, the package
 # lists fetched as nobody, nothing written into the installed files. On
 # TRY_USER's kernel (default 6.12), kernel_<S> runs that installed
-# modsign-try as nobody, with a cache of its own.
+# modsign-try as nobody, with a cache of its own; on TRY_INSTALLED's
+# (default t6.12) as root on the suite's cache, with its --dkms.
 # mokmanager (on TRY_MOKMANAGER, default the first of TRY_KERNELS, or
 # none): --mokmanager enrolls through shim's MokManager; the signed module
 # loads, the foreign-key one is refused.
@@ -72,6 +73,12 @@ esac
 case " $TRY_KERNELS " in
 *" 6.12 "*) TRY_USER=${TRY_USER:-6.12} ;;
 *) TRY_USER=${TRY_USER:-none} ;;
+esac
+# the kernel whose boot (with --dkms) runs the installed copy as root
+# (default t6.12 when in TRY_KERNELS, else none)
+case " $TRY_KERNELS " in
+*" t6.12 "*) TRY_INSTALLED=${TRY_INSTALLED:-t6.12} ;;
+*) TRY_INSTALLED=${TRY_INSTALLED:-none} ;;
 esac
 SHARED=$(mktemp -d "${TMPDIR:-/tmp}/modsign-try-suite.XXXXXX")
 # the installed kit (installed_try), which every user can read
@@ -367,7 +374,7 @@ expect_json() { # FILTER WANT
 # WORK/answer.json.
 one_boot() {
 	local s=$1 d t0 f k rel leaked='' vivid moddir dkms=() deb='' n=5
-	local run=("$TRY") work=$T/work bundle=$T/bundle.pem u env
+	local run=("$TRY") work=$T/work bundle=$T/bundle.pem u env who=''
 	kit_modules "$s"
 	d=$SHARED/$s
 	env=$(bash "$FETCH" kernel "$s")
@@ -389,6 +396,12 @@ one_boot() {
 		ln -s "$CACHE/boot" "$u/home/.cache/modsign/boot"
 		installed_try
 		run=("${AS_NOBODY[@]}" -C "$u" HOME="$u/home" MODSIGN_TRY_WORK="$work" "$INST/usr/bin/modsign-try")
+		who='the installed modsign-try as nobody, '
+	elif [ "$s" == "$TRY_INSTALLED" ]; then
+		# the installed copy as root, on the suite's cache (--dkms too)
+		installed_try
+		run=(env MODSIGN_CACHE="$CACHE" "$INST/usr/bin/modsign-try")
+		who='the installed modsign-try as root, '
 	fi
 	{ cat "$SHARED/keys/signing_key.pem" &&
 		openssl x509 -inform DER -in "$SHARED/keys/signing_key.x509"; } >"$bundle"
@@ -408,7 +421,7 @@ one_boot() {
 		"$d/signed/hello-1.ko" "$d/unsigned/hello-2.ko" "$d/tampered/hello-4.ko" "$d/foreign/hello-3.ko" "$vivid"
 	cp "$T/out" "$T/text"
 	cp "$work/answer.json" "$T/out"
-	note "try/kernel_${s//./}: ${u:+the installed modsign-try as nobody, }one boot, pre-enrolled key, $n modules and $(json_get '.kernels[0].kernel_modules_in_guest') of the kernel's own they need: $((SECONDS - t0)) s ($(json_get '.kernels[0].boot_seconds') s from QEMU's start${deb:+, $(json_get '.dkms[0].build_seconds') s of DKMS build})"
+	note "try/kernel_${s//./}: ${who}one boot, pre-enrolled key, $n modules and $(json_get '.kernels[0].kernel_modules_in_guest') of the kernel's own they need: $((SECONDS - t0)) s ($(json_get '.kernels[0].boot_seconds') s from QEMU's start${deb:+, $(json_get '.dkms[0].build_seconds') s of DKMS build})"
 	# the refusals (JSON)
 	expect_json '.kernels | length' 1
 	expect_json '.kernels[0].series' "$s"
