@@ -268,6 +268,26 @@ test_installed_as_a_user() {
 	expect_eq "" "$(find "$INST" -newer "$stamp")" "what changed in the installed files"
 }
 
+# ACCEL: kvm or tcg, else a wrong question; unset, KVM where /dev/kvm is
+# usable and /proc/cpuinfo (here MODSIGN_TRY_CPUINFO, a file of ours)
+# has no hypervisor flag, else TCG. --help says which; nothing boots.
+test_accelerator() {
+	local kvm=TCG
+	some_cert
+	fake_module "$T/m.ko" "$(release_61) SMP mod_unload modversions "
+	expect_exit 2 env ACCEL=hvf "$TRY" --cert "$T/c.der" "$T/m.ko"
+	expect_file_contains "$T/err" "modsign-try: ERROR: ACCEL=hvf: not an accelerator this knows: kvm or tcg (or leave it unset)"
+	printf 'flags\t\t: fpu vme de pse hypervisor lahf_lm\n' >"$T/guest-cpuinfo"
+	printf 'flags\t\t: fpu vme de pse lahf_lm\n' >"$T/bare-cpuinfo"
+	[ ! -w /dev/kvm ] || kvm=KVM
+	expect_exit 0 env -u ACCEL MODSIGN_TRY_CPUINFO="$T/guest-cpuinfo" "$TRY" --help
+	expect_file_contains "$T/out" "QEMU runs with TCG (ACCEL=kvm or tcg;"
+	expect_exit 0 env -u ACCEL MODSIGN_TRY_CPUINFO="$T/bare-cpuinfo" "$TRY" --help
+	expect_file_contains "$T/out" "QEMU runs with $kvm (ACCEL=kvm or tcg;"
+	expect_exit 0 env ACCEL=tcg MODSIGN_TRY_CPUINFO="$T/bare-cpuinfo" "$TRY" --help
+	expect_file_contains "$T/out" "QEMU runs with TCG (ACCEL=kvm or tcg;"
+}
+
 # trixie_root: the trixie build root; trixie_release T612|T7: its release.
 trixie_root() {
 	sed -n 's/^ROOT=//p' "$(bash "$TOP/vm/trixie-root.sh" env)"
@@ -427,6 +447,8 @@ one_boot() {
 	expect_json '.kernels[0].series' "$s"
 	expect_json '.kernels[0].error' null
 	expect_json '.kernels[0].enrollment' pre-enrolled
+	expect_json '.kernels[0].accel | IN("kvm", "tcg")' true
+	expect_file_contains "$T/text" " s under $(json_get '.kernels[0].accel | ascii_upcase')"
 	expect_json '.kernels[0].machine.secure_boot' true
 	expect_json '.kernels[0].machine.lockdown' integrity
 	expect_json '.kernels[0].machine.cert_in_mok_list' true
