@@ -247,11 +247,12 @@ deb:
 # try: will MODULE="a.ko b.ko" load under Secure Boot? Answered by booting
 # Debian's signed kernel in QEMU with CERT (default the kit's,
 # $(KEYDIR)/signing_key.x509) enrolled (try/modsign-try, docs/try.md).
-# KERNEL=6.1|6.12|t6.12|t7|all|<release> (here a series, not sign-kernel's image).
+# KERNEL=6.1|6.12|t6.12|t7|all|<release> (here a series, not sign-kernel's
+# image); KERNELS=all reads as well.
 MODULE ?=
 try:
 	@[ -n "$(MODULE)$(DKMS)" ] || { echo "modsign: ERROR: make try: no module: give MODULE=path/to/module.ko or DKMS=foo-dkms.deb (docs/try.md)" >&2; exit 2; }
-	@$(CURDIR)/try/modsign-try $(if $(KERNEL),--kernel "$(KERNEL)") --cert "$(CERT)" $(foreach d,$(DKMS),--dkms "$(d)") $(MODULE)
+	@$(CURDIR)/try/modsign-try $(if $(KERNEL)$(KERNELS),--kernel "$(or $(KERNEL),$(KERNELS))") --cert "$(CERT)" $(foreach d,$(DKMS),--dkms "$(d)") $(MODULE)
 
 help:
 	@echo 'modsign: build, sign and enroll kernel modules for UEFI Secure Boot'

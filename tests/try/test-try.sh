@@ -306,6 +306,9 @@ test_make_try() {
 	fake_module "$T/m.ko" "$(release_61) SMP mod_unload modversions "
 	expect_exit 2 make -s -C "$TOP" try MODULE="$T/m.ko" KEYDIR="$T/nokeys"
 	expect_file_contains "$T/err" "modsign-try: ERROR: $T/nokeys/signing_key.x509: no such file"
+	# KERNELS= is KERNEL='s other spelling
+	expect_exit 2 make -s -C "$TOP" try MODULE="$T/m.ko" CERT="$T/c.der" KERNELS=5.10.0-99-amd64
+	expect_file_contains "$T/err" "modsign-try: ERROR: --kernel 5.10.0-99-amd64: not a kernel this can fetch"
 	# DKMS= alone is a question too: each is given as --dkms
 	echo "hello" >"$T/text-dkms.deb"
 	expect_exit 2 make -s -C "$TOP" try DKMS="$T/text-dkms.deb" CERT="$T/c.der"
