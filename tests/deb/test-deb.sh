@@ -180,8 +180,8 @@ test_try_package_contents() {
 	[ -s "$TRYDEB" ] || fail "no build/modsign-try_*.deb"
 	dpkg-deb -c "$TRYDEB" | awk '{ m = $1; p = $6; sub(/^\./, "", p); if (p !~ /\/$/) print m, p ($7 == "->" ? " " $8 : "") }' |
 		LC_ALL=C sort >got
-	# debhelper's changelog, copyright (and a compressed try.md, as
-	# dh_compress decides by size)
+	# debhelper's changelog, copyright, lintian's overrides (and a
+	# compressed try.md, as dh_compress decides by size)
 	sed -i -E 's,^(-rw-r--r-- /usr/share/doc/modsign-try/try\.md)\.gz$,\1,' got
 	LC_ALL=C sort >want <<-'EOF'
 		lrwxrwxrwx /usr/bin/modsign-try ../lib/modsign/try/modsign-try
@@ -199,6 +199,7 @@ test_try_package_contents() {
 		-rw-r--r-- /usr/share/doc/modsign-try/changelog.gz
 		-rw-r--r-- /usr/share/doc/modsign-try/copyright
 		-rw-r--r-- /usr/share/doc/modsign-try/try.md
+		-rw-r--r-- /usr/share/lintian/overrides/modsign-try
 	EOF
 	diff want got >files.diff || fail "modsign-try's package is not the installed layout: $(cat files.diff)"
 	mkdir x
