@@ -811,6 +811,18 @@ test_try_install_purge_debian12() {
 	# shellcheck disable=SC2016 # dpkg-query's own ${Status}
 	expect_eq "install ok installed" "$(in_box dpkg-query -W -f='${Status}' modsign)" "modsign after purging modsign-try"
 	expect_exit 0 in_box modsign --version
+	# a mount inside the cache (a sandbox of a modsign-try still running)
+	# is not followed, and the purge does not fail for it: it says so
+	in_box dpkg --force-unsafe-io -i "$SHARE/$(basename "$TRYDEB")" >reinstall.log 2>&1 ||
+		fail "dpkg -i modsign-try again: $(tail -n 20 reinstall.log)"
+	# shellcheck disable=SC2016 # expanded by the box's shell
+	expect_exit 0 in_box sh -c 'mkdir -p /var/cache/modsign/m && mount -t tmpfs modsign-test /var/cache/modsign/m &&
+		echo x >/var/cache/modsign/m/f && echo y >/var/cache/modsign/a &&
+		dpkg --force-unsafe-io --purge modsign-try && test -f /var/cache/modsign/m/f && ! test -e /var/cache/modsign/a'
+	expect_file_contains "$T/out" "modsign-try: could not remove all of /var/cache/modsign"
+	# shellcheck disable=SC2016 # dpkg-query's own ${Status}
+	in_box dpkg-query -W -f='${Status}\n' modsign-try >status 2>&1 || true
+	expect_file_lacks status "installed"
 	sandbox_stop
 }
 
