@@ -228,7 +228,7 @@ dkms-remove:
 # dpkg-buildpackage in a copy of what the package is built from, under
 # build/deb/ (dpkg-buildpackage writes beside the source and into debian/,
 # so the tree stays as it was); the .deb files land in build/. Never keys/.
-DEB_SOURCES = COPYING Makefile README.md debian docs keys/openssl.cnf mok-enroll.sh scripts sign
+DEB_SOURCES = COPYING Makefile README.md debian docs keys/openssl.cnf mok-enroll.sh scripts sign try vm
 deb:
 	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || { \
 		echo "modsign: ERROR: make deb: dpkg-buildpackage or dh is missing: install build-essential, dpkg-dev and debhelper (scripts/setup.sh test does)" >&2; exit 1; }
@@ -240,7 +240,7 @@ deb:
 		dpkg-buildpackage -us -uc -b >"$(CURDIR)/build/deb/build.log" 2>&1 || { \
 		tail -n 30 "$(CURDIR)/build/deb/build.log" >&2; \
 		echo "modsign: ERROR: make deb: dpkg-buildpackage failed: its log is build/deb/build.log" >&2; exit 1; }
-	@rm -f "$(CURDIR)"/build/modsign_*.deb "$(CURDIR)"/build/modsign-dbgsym_*.deb
+	@rm -f "$(CURDIR)"/build/modsign_*.deb "$(CURDIR)"/build/modsign-dbgsym_*.deb "$(CURDIR)"/build/modsign-try_*.deb
 	@cp "$(CURDIR)"/build/deb/*.deb "$(CURDIR)/build/"
 	@cd "$(CURDIR)/build" && for f in deb/*.deb; do echo "make deb: build/$${f#deb/}"; done
 

@@ -50,6 +50,7 @@ host_state() {
 	host_fingerprint
 	for p in /usr/bin/modsign /usr/bin/mok-enroll.sh /usr/bin/modsign-kit /usr/lib/modsign /usr/share/doc/modsign \
 		/usr/share/man/man1/modsign.1.gz /usr/share/man/man1/modsign-kit.1.gz /usr/share/man/man1/mok-enroll.sh.1.gz \
+		/usr/bin/modsign-try /usr/share/doc/modsign-try /usr/share/man/man1/modsign-try.1.gz /var/cache/modsign \
 		/usr/share/bash-completion/completions/modsign /usr/share/bash-completion/completions/modsign-kit; do
 		[ ! -e "$p" ] || paths+=("$p")
 	done
@@ -79,7 +80,9 @@ for n in 1 2; do
 done
 C1=$SUITE/clone1
 DEB=$(find "$C1/build" -maxdepth 1 -name 'modsign_*.deb' 2>/dev/null | sed -n 1p) || DEB=
-export C1 DEB
+# modsign-try's own package (issue #26), so that signing needs no QEMU
+TRYDEB=$(find "$C1/build" -maxdepth 1 -name 'modsign-try_*.deb' 2>/dev/null | sed -n 1p) || TRYDEB=
+export C1 DEB TRYDEB
 
 test_make_deb_builds_into_build() {
 	local rc
@@ -89,6 +92,11 @@ test_make_deb_builds_into_build() {
 	[ -s "$DEB" ] || fail "no build/modsign_*.deb in the copy: $(ls "$C1/build")"
 	expect_eq "modsign_$(dpkg-parsechangelog -l "$C1/debian/changelog" -S Version)_$(dpkg --print-architecture).deb" \
 		"$(basename "$DEB")" "the package's file name"
+	[ -s "$TRYDEB" ] || fail "no build/modsign-try_*.deb in the copy: $(ls "$C1/build")"
+	expect_eq "modsign-try_$(dpkg-parsechangelog -l "$C1/debian/changelog" -S Version)_amd64.deb" \
+		"$(basename "$TRYDEB")" "modsign-try's file name"
+	# the globs of the suites that take modsign's package find it alone
+	expect_eq "$DEB" "$(find "$C1/build" -maxdepth 1 -name 'modsign_*.deb')" "build/modsign_*.deb"
 	# nothing written beside the tree, as dpkg-buildpackage does by itself
 	ls "$SUITE" >siblings
 	expect_file_lacks siblings .deb
@@ -109,6 +117,9 @@ test_lintian_clean() {
 	local changes
 	changes=$(find "$C1/build/deb" -maxdepth 1 -name 'modsign_*.changes' | sed -n 1p)
 	[ -n "$changes" ] || fail "no .changes in build/deb"
+	# both packages: modsign and modsign-try
+	expect_file_contains "$changes" " $(basename "$DEB")"
+	expect_file_contains "$changes" " modsign-try_"
 	lintian "$changes" >lint.out 2>&1 || fail "lintian exited non-zero: $(head -c 800 lint.out)"
 	if grep -E '^(E|W): ' lint.out >bad; then
 		fail "lintian: $(cat bad)"
@@ -120,9 +131,18 @@ deb_files() {
 	dpkg-deb --fsys-tarfile "$1" | tar -tf - | sed -e 's,^\./,/,' -e '/\/$/d' | LC_ALL=C sort
 }
 
+# TRY_FILES: what modsign-try's package holds of install-tool's files
+# (bin/modsign-try, lib/modsign/try/, lib/modsign/vm/, its man page), an
+# ERE for grep
+TRY_FILES='^/usr/(bin/modsign-try|lib/modsign/(try|vm)/.*|share/man/man1/modsign-try\.1(\.gz)?)$'
+
 test_contents_are_install_tool_files() {
 	make -C "$C1" -s install-tool PREFIX=/usr DESTDIR="$T/dest" >/dev/null
-	(cd "$T/dest" && find . ! -type d | sed 's,^\.,,') >want.unsorted
+	# install-tool's files but modsign-try's (test_try_package_contents)
+	(cd "$T/dest" && find . ! -type d | sed 's,^\.,,') >installed
+	grep -E "$TRY_FILES" installed >try.files || fail "install-tool installed none of modsign-try's files"
+	grep -vE "$TRY_FILES" installed >want.unsorted || true
+	expect_file_contains want.unsorted /usr/lib/modsign/scripts/setup.sh
 	# and what debhelper adds: the changelog, copyright, lintian's overrides
 	printf '%s\n' /usr/share/doc/modsign/changelog.gz /usr/share/doc/modsign/copyright \
 		/usr/share/lintian/overrides/modsign >>want.unsorted
@@ -145,6 +165,62 @@ test_contents_are_install_tool_files() {
 	expect_file_lacks info postinst
 	expect_file_lacks info prerm
 	expect_file_lacks info preinst
+	# none of modsign-try's files, nor a folder of its own
+	deb_files "$DEB" >all
+	! grep -E "$TRY_FILES" all >stray || fail "modsign's package holds modsign-try's files: $(cat stray)"
+	dpkg-deb -c "$DEB" >listing
+	expect_file_lacks listing ./usr/lib/modsign/try/
+	expect_file_lacks listing ./usr/lib/modsign/vm/
+}
+
+# modsign-try's package: exactly the installed layout (names, modes, the
+# link in bin/ resolving inside the package), its docs and postrm.
+test_try_package_contents() {
+	local f
+	[ -s "$TRYDEB" ] || fail "no build/modsign-try_*.deb"
+	dpkg-deb -c "$TRYDEB" | awk '{ m = $1; p = $6; sub(/^\./, "", p); if (p !~ /\/$/) print m, p ($7 == "->" ? " " $8 : "") }' |
+		LC_ALL=C sort >got
+	# debhelper's changelog, copyright, lintian's overrides (and a
+	# compressed try.md, as dh_compress decides by size)
+	sed -i -E 's,^(-rw-r--r-- /usr/share/doc/modsign-try/try\.md)\.gz$,\1,' got
+	LC_ALL=C sort >want <<-'EOF'
+		lrwxrwxrwx /usr/bin/modsign-try ../lib/modsign/try/modsign-try
+		-rwxr-xr-x /usr/lib/modsign/try/modsign-try
+		-rwxr-xr-x /usr/lib/modsign/try/guest-try.sh
+		-rw-r--r-- /usr/lib/modsign/try/dkms-box.sh
+		-rwxr-xr-x /usr/lib/modsign/vm/fetch-debian.sh
+		-rwxr-xr-x /usr/lib/modsign/vm/trixie-root.sh
+		-rw-r--r-- /usr/lib/modsign/vm/in-root.sh
+		-rw-r--r-- /usr/lib/modsign/vm/cache.sh
+		-rwxr-xr-x /usr/lib/modsign/vm/make-initramfs.sh
+		-rwxr-xr-x /usr/lib/modsign/vm/run-qemu.exp
+		-rw-r--r-- /usr/lib/modsign/vm/sandbox.sh
+		-rw-r--r-- /usr/share/man/man1/modsign-try.1.gz
+		-rw-r--r-- /usr/share/doc/modsign-try/changelog.gz
+		-rw-r--r-- /usr/share/doc/modsign-try/copyright
+		-rw-r--r-- /usr/share/doc/modsign-try/try.md
+		-rw-r--r-- /usr/share/lintian/overrides/modsign-try
+	EOF
+	diff want got >files.diff || fail "modsign-try's package is not the installed layout: $(cat files.diff)"
+	mkdir x
+	dpkg-deb -x "$TRYDEB" x
+	# the link resolves inside the package, to the clone's program; the
+	# parts are the clone's
+	[ x/usr/bin/modsign-try -ef x/usr/lib/modsign/try/modsign-try ] ||
+		fail "bin/modsign-try leads to $(readlink -f x/usr/bin/modsign-try)"
+	for f in try/modsign-try try/guest-try.sh try/dkms-box.sh vm/fetch-debian.sh vm/trixie-root.sh vm/in-root.sh \
+		vm/cache.sh vm/make-initramfs.sh vm/run-qemu.exp vm/sandbox.sh; do
+		cmp -s "$C1/$f" "x/usr/lib/modsign/$f" || fail "lib/modsign/$f is not the clone's $f"
+	done
+	cmp -s "$C1/docs/try.md" <(zcat -f x/usr/share/doc/modsign-try/try.md*) || fail "try.md is not the clone's docs/try.md"
+	# its postrm (purge removes root's cache), and nothing run on install
+	dpkg-deb -I "$TRYDEB" >info
+	expect_file_contains info postrm
+	expect_file_lacks info postinst
+	expect_file_lacks info preinst
+	expect_file_lacks info prerm
+	# Architecture amd64 (the guest gets the host's x86-64 programs)
+	expect_eq amd64 "$(dpkg-deb -f "$TRYDEB" Architecture)" "modsign-try's Architecture"
 }
 
 # The installed tree: modsign-kit runs the scripts installed under
@@ -439,6 +515,27 @@ test_version_one_place() {
 	expect_eq "pkcs11-provider | libengine-pkcs11-openssl" "$(dpkg-deb -f "$DEB" Suggests)" Suggests
 }
 
+# modsign-try's relations: what it runs on the host and copies into the
+# guest (docs/debian-package.md says why each), the one modsign it was
+# built with; what only some options need, recommended or suggested.
+test_try_package_relations() {
+	local v p
+	[ -s "$TRYDEB" ] || fail "no build/modsign-try_*.deb"
+	v=$(dpkg-deb -f "$DEB" Version)
+	dpkg-deb -f "$TRYDEB" Depends | tr ',' '\n' | sed 's/^ *//' >deps
+	expect_file_contains deps "modsign (= $v)"
+	for p in qemu-system-x86 expect cpio jq busybox-static binutils kmod openssl mokutil python3 \
+		python3-cryptography python3-pkg-resources xz-utils apt debian-archive-keyring mount; do
+		grep -qx "$p" deps || fail "modsign-try does not depend on $p: $(cat deps)"
+	done
+	expect_eq "mmdebstrap" "$(dpkg-deb -f "$TRYDEB" Recommends)" "modsign-try's Recommends"
+	expect_eq "ovmf, zstd" "$(dpkg-deb -f "$TRYDEB" Suggests)" "modsign-try's Suggests"
+	# modsign itself does not pull QEMU
+	dpkg-deb -f "$DEB" Depends Recommends Suggests >modsign.rel
+	expect_file_lacks modsign.rel qemu
+	expect_file_lacks modsign.rel modsign-try
+}
+
 test_hardened_and_warnings_as_errors() {
 	grep -E '^(cc|gcc) .* -c -o build/obj/modsign\.o' "$C1/build/deb/build.log" >cc || fail "no compile line of modsign.c in the build log"
 	for w in -Wall -Wextra -Werror -D_FORTIFY_SOURCE= -fstack-protector-strong; do
@@ -464,6 +561,7 @@ test_reproducible() {
 		n=$((n + 1))
 	done
 	[ "$n" -ge 1 ] || fail "no .deb to compare"
+	[ -f "$SUITE/clone2/build/$(basename "$TRYDEB")" ] || fail "no modsign-try_*.deb compared"
 	note "reproducible: $n .deb files equal, byte for byte, from two copies at two paths"
 }
 
@@ -669,6 +767,65 @@ test_install_remove_purge_debian12() {
 	sandbox_stop
 }
 
+# modsign-try in the Debian 12 box (the host under the overlay, which has
+# QEMU and the rest): apt installs both packages, the installed command
+# answers wrong questions before anything boots (exit 2), and apt purge
+# removes root's cache, saying so, and leaves modsign installed.
+test_try_install_purge_debian12() {
+	[ -s "$TRYDEB" ] || fail "no build/modsign-try_*.deb"
+	SHARE=$SUITE/sharet12
+	mkdir -p "$SHARE"
+	cp "$DEB" "$TRYDEB" "$SHARE/"
+	BOX=debian12
+	sandbox_start "$SUITE/boxt12" || fail "cannot make the sandbox"
+	no_man_index || fail "cannot switch man-db's index off"
+	local t0=$SECONDS
+	in_box apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-unsafe-io \
+		"$SHARE/$(basename "$DEB")" "$SHARE/$(basename "$TRYDEB")" >apt-install.log 2>&1 ||
+		fail "apt install: $(tail -n 20 apt-install.log)"
+	note "debian12: apt install ./modsign_*.deb ./modsign-try_*.deb: $((SECONDS - t0)) s"
+	expect_file_contains apt-install.log "Setting up modsign-try ($(dpkg-deb -f "$TRYDEB" Version))"
+	expect_exit 0 in_box modsign-try --help
+	expect_eq "Downloads are cached in /var/cache/modsign (MODSIGN_CACHE)." "$(sed -n '$p' "$T/out")" "the last line of modsign-try --help"
+	expect_exit 0 in_box man -w modsign-try
+	expect_exit 2 in_box modsign-try /bin/true
+	expect_file_contains "$T/err" "/bin/true"
+	expect_file_contains "$T/err" "not a module"
+	# an ELF object with a .modinfo section and a vermagic stands for a
+	# module: the certificate is what is wrong
+	printf 'static const char l[] __attribute__((section(".modinfo"), used)) = "license=GPL\\0vermagic=6.1.0-1-amd64 SMP preempt mod_unload modversions \\0name=m";\n' >m.c
+	gcc -c m.c -o "$SHARE/m.ko"
+	expect_exit 2 in_box modsign-try --cert /nonexistent "$SHARE/m.ko"
+	expect_file_contains "$T/err" "modsign-try: ERROR: /nonexistent: no such file"
+	# root's cache, with a download in it
+	in_box mkdir -p /var/cache/modsign/kernels
+	in_box sh -c 'echo data >/var/cache/modsign/kernels/a.deb'
+	in_box apt-get remove -y -o Dpkg::Options::=--force-unsafe-io modsign-try >remove.log 2>&1 ||
+		fail "apt remove modsign-try: $(tail -n 20 remove.log)"
+	expect_exit 0 in_box test -f /var/cache/modsign/kernels/a.deb
+	in_box apt-get purge -y -o Dpkg::Options::=--force-unsafe-io modsign-try >purge.log 2>&1 ||
+		fail "apt purge modsign-try: $(tail -n 20 purge.log)"
+	expect_file_contains purge.log "modsign-try: removed /var/cache/modsign"
+	! in_box test -e /var/cache/modsign || fail "apt purge modsign-try left /var/cache/modsign"
+	! in_box test -e /usr/bin/modsign-try || fail "apt purge modsign-try left /usr/bin/modsign-try"
+	# shellcheck disable=SC2016 # dpkg-query's own ${Status}
+	expect_eq "install ok installed" "$(in_box dpkg-query -W -f='${Status}' modsign)" "modsign after purging modsign-try"
+	expect_exit 0 in_box modsign --version
+	# a mount inside the cache (a sandbox of a modsign-try still running)
+	# is not followed, and the purge does not fail for it: it says so
+	in_box dpkg --force-unsafe-io -i "$SHARE/$(basename "$TRYDEB")" >reinstall.log 2>&1 ||
+		fail "dpkg -i modsign-try again: $(tail -n 20 reinstall.log)"
+	# shellcheck disable=SC2016 # expanded by the box's shell
+	expect_exit 0 in_box sh -c 'mkdir -p /var/cache/modsign/m && mount -t tmpfs modsign-test /var/cache/modsign/m &&
+		echo x >/var/cache/modsign/m/f && echo y >/var/cache/modsign/a &&
+		dpkg --force-unsafe-io --purge modsign-try && test -f /var/cache/modsign/m/f && ! test -e /var/cache/modsign/a'
+	expect_file_contains "$T/out" "modsign-try: could not remove all of /var/cache/modsign"
+	# shellcheck disable=SC2016 # dpkg-query's own ${Status}
+	in_box dpkg-query -W -f='${Status}\n' modsign-try >status 2>&1 || true
+	expect_file_lacks status "installed"
+	sandbox_stop
+}
+
 test_install_remove_purge_debian13() {
 	local renv tenv root fp k612 r612 r7
 	renv=$(bash "$TOP/vm/trixie-root.sh" env) || fail "vm/trixie-root.sh env failed"
@@ -690,8 +847,47 @@ test_install_remove_purge_debian13() {
 	# one kernel with headers, 6.12, for one DKMS build
 	rootbox_run dpkg --force-unsafe-io -r "linux-headers-$r7" >hdr.log 2>&1 || fail "dpkg -r linux-headers-$r7: $(tail -n 5 hdr.log)"
 	deb_flow "$k612" "$r612"
+	try_flow_debian13
 	rootbox_stop
 	expect_eq "$fp" "$(root_fingerprint "$root")" "the trixie root after the test"
+}
+
+# try_flow_debian13: in the Debian 13 root, modsign installed again,
+# then apt resolves every dependency of modsign-try from trixie, and
+# installs it.
+try_flow_debian13() {
+	local t0
+	[ -s "$TRYDEB" ] || fail "no build/modsign-try_*.deb"
+	cp "$TRYDEB" "$SHARE/"
+	in_box apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-unsafe-io \
+		"$SHARE/$(basename "$DEB")" >apt-install2.log 2>&1 || fail "apt install modsign again: $(tail -n 20 apt-install2.log)"
+	t0=$SECONDS
+	in_box apt-get install --simulate --no-install-recommends "$SHARE/$(basename "$TRYDEB")" >try-sim.log 2>&1 ||
+		fail "apt-get install --simulate ./modsign-try: $(tail -n 20 try-sim.log)"
+	note "trixie: apt-get install --simulate ./$(basename "$TRYDEB"): $((SECONDS - t0)) s, $(grep -c '^Inst ' try-sim.log) packages"
+	expect_file_contains try-sim.log "Inst modsign-try ("
+	expect_file_contains try-sim.log "Conf modsign-try ("
+	expect_file_lacks try-sim.log "Inst modsign ("
+	# every other package from Debian 13's archive
+	grep '^Inst ' try-sim.log | grep -v '^Inst modsign-try ' >inst || true
+	[ -s inst ] || fail "apt would install no dependency: $(cat try-sim.log)"
+	! grep -v 'Debian[-A-Za-z]*:13' inst >other || fail "not from trixie: $(cat other)"
+	# and installed for real (about 20 s: 36 MB from the archive), so
+	# that the command runs on Debian 13's python3, qemu and the rest
+	t0=$SECONDS
+	in_box apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-unsafe-io \
+		"$SHARE/$(basename "$TRYDEB")" >try-install.log 2>&1 || fail "apt install ./modsign-try: $(tail -n 20 try-install.log)"
+	note "trixie: apt install ./$(basename "$TRYDEB"): $((SECONDS - t0)) s"
+	expect_exit 0 in_box modsign-try --help
+	expect_eq "Downloads are cached in /var/cache/modsign (MODSIGN_CACHE)." "$(sed -n '$p' "$T/out")" "the last line of modsign-try --help"
+	expect_exit 2 in_box modsign-try /bin/true
+	expect_file_contains "$T/err" "not a module"
+	# what its checks of the tools ask for, there now (the Depends suffice)
+	# shellcheck disable=SC2016 # expanded by the root's shell
+	expect_exit 0 in_box sh -c 'for t in qemu-system-x86_64 expect cpio depmod modinfo readelf jq mokutil openssl xz; do
+		command -v "$t" >/dev/null || { echo "no $t"; exit 1; }; done'
+	expect_exit 0 in_box /usr/bin/python3 -c 'import cryptography, pkg_resources'
+	expect_exit 0 in_box /bin/busybox --list
 }
 
 test_host_untouched() {
@@ -701,10 +897,12 @@ test_host_untouched() {
 }
 
 if [ $# -eq 0 ]; then
-	set -- make_deb_builds_into_build tree_stays_clean lintian_clean contents_are_install_tool_files \
+	set -- make_deb_builds_into_build tree_stays_clean lintian_clean contents_are_install_tool_files try_package_contents \
 		front_end_runs_installed_scripts front_end_help_and_bad_input front_end_default_keydir \
 		front_end_enroll_and_rotate front_end_messages_name_modsign_kit front_end_completion man_pages \
 		no_key_and_no_build_path version_one_place hardened_and_warnings_as_errors reproducible \
-		install_and_purge_in_sandbox install_remove_purge_debian12 install_remove_purge_debian13 host_untouched
+		try_package_relations \
+		install_and_purge_in_sandbox install_remove_purge_debian12 try_install_purge_debian12 \
+		install_remove_purge_debian13 host_untouched
 fi
 run_tests "$@"

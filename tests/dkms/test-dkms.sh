@@ -403,9 +403,12 @@ test_install_tool_and_uninstall() {
 	local want got
 	make -s -C "$KIT" install-tool DESTDIR="$T/root" PREFIX=/usr/local >out 2>&1 || fail "install-tool: $(cat out)"
 	# and modsign-kit's scripts below lib/modsign, laid out as in a clone
-	# (links for mok-enroll.sh, sign/modsign and scripts/modsig-lib.sh)
+	# (links for mok-enroll.sh, sign/modsign and scripts/modsig-lib.sh);
+	# modsign-try with its VM parts in lib/modsign/try and vm, and
+	# bin/modsign-try a link to it
 	want='usr/local/bin/modsign 755
 usr/local/bin/modsign-kit 755
+usr/local/bin/modsign-try 777
 usr/local/bin/mok-enroll.sh 755
 usr/local/lib/modsign/dkms-sign-file 755
 usr/local/lib/modsign/keys/openssl.cnf 644
@@ -417,11 +420,23 @@ usr/local/lib/modsign/scripts/kdir.sh 755
 usr/local/lib/modsign/scripts/make-keys.sh 755
 usr/local/lib/modsign/scripts/modsig-lib.sh 777
 usr/local/lib/modsign/scripts/rotate-key.sh 755
+usr/local/lib/modsign/scripts/setup.sh 755
 usr/local/lib/modsign/scripts/sign-modules.sh 755
 usr/local/lib/modsign/sign/modsign 777
+usr/local/lib/modsign/try/dkms-box.sh 644
+usr/local/lib/modsign/try/guest-try.sh 755
+usr/local/lib/modsign/try/modsign-try 755
+usr/local/lib/modsign/vm/cache.sh 644
+usr/local/lib/modsign/vm/fetch-debian.sh 755
+usr/local/lib/modsign/vm/in-root.sh 644
+usr/local/lib/modsign/vm/make-initramfs.sh 755
+usr/local/lib/modsign/vm/run-qemu.exp 755
+usr/local/lib/modsign/vm/sandbox.sh 644
+usr/local/lib/modsign/vm/trixie-root.sh 755
 usr/local/share/bash-completion/completions/modsign 644
 usr/local/share/bash-completion/completions/modsign-kit 644
 usr/local/share/man/man1/modsign-kit.1 644
+usr/local/share/man/man1/modsign-try.1 644
 usr/local/share/man/man1/modsign.1 644
 usr/local/share/man/man1/mok-enroll.sh.1 644'
 	got=$(cd "$T/root" && find . ! -type d -printf '%P %m\n' | LC_ALL=C sort)
@@ -430,6 +445,7 @@ usr/local/share/man/man1/mok-enroll.sh.1 644'
 	expect_file_contains help "Usage: modsign COMMAND"
 	cmp -s "$KIT/scripts/dkms-sign-file" "$T/root/usr/local/lib/modsign/dkms-sign-file" || fail "dkms-sign-file differs"
 	bash -n "$T/root/usr/local/share/bash-completion/completions/modsign" || fail "the completion does not parse"
+	expect_eq ../lib/modsign/try/modsign-try "$(readlink "$T/root/usr/local/bin/modsign-try")" "the link bin/modsign-try"
 	make -s -C "$KIT" uninstall-tool DESTDIR="$T/root" PREFIX=/usr/local >out 2>&1 || fail "uninstall-tool: $(cat out)"
 	got=$(cd "$T/root" && find . ! -type d -printf '%P\n')
 	expect_eq "" "$got" "files left after uninstall-tool"
