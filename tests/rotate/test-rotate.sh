@@ -510,6 +510,7 @@ mok_signing_key=\"$T/dk/signing_key.pem\"
 mok_certificate=\"$T/dk/signing_key.x509\"
 sign_file=\"$T/usr/lib/modsign/dkms-sign-file\"" "$(cat "$T/etc/modsign.conf")" "the drop-in in a clone"
 	# no modsign at the step that asks modsign status
+	reboot
 	to_step resigned
 	rot "${kitcmd[@]}" MODSIGN="$T/none/modsign"
 	expect_eq 1 "$(cat "$T/rc")" "exit status without modsign"
