@@ -194,10 +194,12 @@ do_install() {
 	put "$KEY" "$DEST_KEY" 0600
 	put "$CERT" "$DEST_CERT" 0644
 	conf=$(mktemp)
+	# the command that wrote it, as run (make's target in a clone,
+	# modsign-kit's verb through it), without a --keydir
 	cat >"$conf" <<CONF
-# Written by modsign's 'make dkms-key' (scripts/dkms-key.sh): DKMS signs
+# Written by modsign's '$(MODSIGN_KIT_KEYDIR='' kit_cmd dkms-key)' (scripts/dkms-key.sh): DKMS signs
 # the modules it builds with the kit's key, through the kit's sign program.
-# 'make dkms-key-remove' deletes this file. See docs/dkms.md.
+# '$(MODSIGN_KIT_KEYDIR='' kit_cmd dkms-key-remove)' deletes this file. See docs/dkms.md.
 mok_signing_key="$DEST_KEY"
 mok_certificate="$DEST_CERT"
 sign_file="$SIGNER"

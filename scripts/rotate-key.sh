@@ -213,7 +213,7 @@ put() {
 		umask 022
 		set -C
 		{
-			echo "# modsign key rotation (scripts/rotate-key.sh); make rotate reads and writes it"
+			echo "# modsign key rotation (scripts/rotate-key.sh); $(MODSIGN_KIT_KEYDIR='' kit_cmd rotate) reads and writes it"
 			[ -z "$STATE_TEXT" ] || printf '%s\n' "$STATE_TEXT"
 		} >"$tmp"
 	) || die "cannot write $tmp"
@@ -531,7 +531,11 @@ step_resigned() {
 	local old k out line needs=() st
 	old=$(old_dir)/signing_key.x509
 	[ -f "$old" ] || die "the old certificate $old is missing: put it back (its deletion request needs it)"
-	command -v "$MODSIGN" >/dev/null || die "modsign is not built: run 'make modsign' (or 'sudo make install-tool')"
+	if ! command -v "$MODSIGN" >/dev/null; then
+		# through modsign-kit the kit is installed: no make to run
+		[ -z "${MODSIGN_KIT_CMD:-}" ] || die "modsign is missing ($MODSIGN): the kit is not installed whole; install it again (the modsign package, or 'sudo make install-tool' in a clone of the kit)"
+		die "modsign is not built: run 'make modsign' (or 'sudo make install-tool')"
+	fi
 	for k in $(kernels); do
 		out=$("$MODSIGN" status ${ROOT:+--root "$ROOT"} --release "$k" --removing "$old" 2>&1) || true
 		# docs/status.md: "if MOK loses NAME (key id ID), these N modules

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "kitwhere.h"
 #include "modsign.h"
 #include "report_machine.h"
 #include "report_module.h"
@@ -144,6 +145,8 @@ static int check_main(int argc, char *argv[])
 		return EXIT_FAILED;
 	}
 	rc = check_args(argc, argv, &o);
+	if (rc == -1 && kit_where_detect())
+		rc = EXIT_USAGE;
 	if (rc != -1) {
 		free(o.certs);
 		return rc;

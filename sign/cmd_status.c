@@ -26,6 +26,8 @@
 #include "batch.h"
 #include "fileio.h"
 #include "keyload.h"
+#include "kitwhere.h"
+#include "kitwords.h"
 #include "modsign.h"
 #include "report_machine.h"
 #include "report_module.h"
@@ -799,8 +801,8 @@ static int read_removing(struct status_opts *o)
 			ERR_clear_error();
 			rc = modsign_usage_error(
 				"status",
-				"--removing %s: %s: give the certificate (DER or PEM) of the key whose removal from MOK to weigh, such as keys/signing_key.x509",
-				path, eb.msg);
+				"--removing %s: %s: give the certificate (DER or PEM) of the key whose removal from MOK to weigh, such as %s",
+				path, eb.msg, kit_step(STEP_KIT_CERT));
 		}
 		for (j = 0; rc == -1 && j < sk_X509_num(certs); j++) {
 			struct cert_id c;
@@ -930,6 +932,8 @@ static int status_main(int argc, char *argv[])
 		goto out_free;
 	}
 	rc = status_args(argc, argv, &o);
+	if (rc == -1 && kit_where_detect())
+		rc = EXIT_USAGE;
 	if (rc == -1)
 		rc = read_removing(&o);
 	if (rc != -1)

@@ -16,6 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include "kitwords.h"
 #include "report_machine.h"
 #include "rootfs.h"
 #include "sysstate.h"
@@ -737,8 +738,8 @@ static void key_warning(const char *name, const uint8_t *id, size_t id_len,
 	else
 		sb_printf(sb, ") expires on %s (in %d day%s)", date, days,
 			  days == 1 ? "" : "s");
-	sb_puts(sb,
-		": make a new key with 'make rotate' (docs/key-rotation.md)\n");
+	sb_printf(sb, ": make a new key with '%s' (docs/key-rotation.md)\n",
+		  kit_step(STEP_ROTATE));
 }
 
 /* a certificate's key id as /proc/keys shows it: SKID, else serial */

@@ -26,6 +26,7 @@
 #include <openssl/err.h>
 
 #include "compress.h"
+#include "kitwords.h"
 #include "sysparse.h"
 
 #define ENROLLED_BUT_NOT_LOADED                                             \
@@ -718,16 +719,16 @@ void dkms_advise(const struct machine *m, const struct modfacts *f,
 		snprintf(rel, sizeof(rel), "%.*s", (int)rlen, f->vermagic);
 	snprintf(
 		d->next, sizeof(d->next),
-		"%shave DKMS sign with the kit's key: sudo make dkms-key (in the kit's clone; the kit must be installed: sudo make install-tool), then sudo dkms build --force -m %s -v %s -k %s and sudo dkms install --force -m %s -v %s -k %s",
-		d->dkms_optional ? "optional: " : "", pk, ver, rel, pk, ver,
-		rel);
+		"%shave DKMS sign with the kit's key: %s, then sudo dkms build --force -m %s -v %s -k %s and sudo dkms install --force -m %s -v %s -k %s",
+		d->dkms_optional ? "optional: " : "", kit_step(STEP_DKMS_KEY),
+		pk, ver, rel, pk, ver, rel);
 	d->next_alt[0] = '\0';
 	if (d->dkms == DKMS_UNSIGNED)
 		return;
 	snprintf(
 		d->next_alt, sizeof(d->next_alt),
-		"enroll DKMS's key as the kit's: sudo make adopt-key FROM=" DKMS_TREE
-		", then sudo make enroll and reboot%s",
+		"enroll DKMS's key as the kit's: %s and reboot%s",
+		kit_step(STEP_ADOPT_DKMS),
 		d->dkms == DKMS_KEY_NAME && m->dkms.status == LIST_OK ?
 			", then rebuild it with dkms as above (it was signed with an older DKMS key)" :
 			"");
@@ -832,10 +833,11 @@ static int decide_vermagic(const struct machine *m, const struct modfacts *f,
 		    "will be rejected: built for %.*s, running %s", (int)rlen,
 		    f->vermagic, m->release);
 	}
-	snprintf(
-		d->next, sizeof(d->next),
-		"rebuild it for the running kernel: make clean sign KDIR=/lib/modules/%s/build",
-		m->has_release ? m->release : "RELEASE");
+	snprintf(d->next, sizeof(d->next),
+		 "rebuild it for the running kernel: ");
+	kit_step_fill(d->next + strlen(d->next),
+		      sizeof(d->next) - strlen(d->next), STEP_REBUILD,
+		      m->has_release ? m->release : "RELEASE");
 	return 1;
 }
 
@@ -852,7 +854,7 @@ static void decide_bad_signature(const struct policy *p,
 
 	say(d, p->checks == TRI_YES ? V_REJECTED : V_UNKNOWN,
 	    damaged ? "damaged-signature" : "bad-signature",
-	    damaged ? "make clean sign" : "make sign", "%s: %s%s",
+	    kit_step(damaged ? STEP_RESIGN : STEP_SIGN), "%s: %s%s",
 	    p->checks == TRI_YES ? "will be rejected" : "unknown", what,
 	    p->checks == TRI_YES ?
 		    "" :
@@ -887,15 +889,23 @@ static int decide_untrusted(const struct machine *m, const struct policy *p,
 	if (p->enforced == TRI_NO) {
 		say(d, V_LOAD_WARN, reason, NULL,
 		    "will load with a warning (taints the kernel): %s", what);
-		snprintf(
-			d->next, sizeof(d->next), "optional: %s",
-			f->sig != MODSIG_SIGNED ?
-				"make sign, so that it loads without tainting the kernel" :
-			d->image_newer ?
-				REBOOT_INTO_IMAGE :
-			d->pending ?
-				"reboot and confirm the key in MokManager, so that it loads without tainting the kernel" :
-				"make enroll and reboot, so that it loads without tainting the kernel");
+		if (f->sig != MODSIG_SIGNED)
+			snprintf(
+				d->next, sizeof(d->next),
+				"optional: %s, so that it loads without tainting the kernel",
+				kit_step(STEP_SIGN));
+		else if (d->image_newer)
+			snprintf(d->next, sizeof(d->next), "optional: %s",
+				 REBOOT_INTO_IMAGE);
+		else if (d->pending)
+			snprintf(
+				d->next, sizeof(d->next),
+				"optional: reboot and confirm the key in MokManager, so that it loads without tainting the kernel");
+		else
+			snprintf(
+				d->next, sizeof(d->next),
+				"optional: %s and reboot, so that it loads without tainting the kernel",
+				kit_step(STEP_ENROLL));
 		d->dkms_optional = 1;
 		dkms_advise(m, f, d);
 		return 1;
@@ -912,16 +922,16 @@ static int decide_untrusted(const struct machine *m, const struct policy *p,
 		    "unknown: %s, and whether this kernel enforces module signatures is unknown (%.200s)",
 		    what, p->why);
 	if (f->sig != MODSIG_SIGNED)
-		snprintf(d->next, sizeof(d->next), "make sign");
+		snprintf(d->next, sizeof(d->next), "%s", kit_step(STEP_SIGN));
 	else if (d->image_newer)
 		snprintf(d->next, sizeof(d->next), "%s", REBOOT_INTO_IMAGE);
 	else if (d->enrolled)
 		snprintf(d->next, sizeof(d->next), "%s",
 			 ENROLLED_BUT_NOT_LOADED);
 	else
-		snprintf(
-			d->next, sizeof(d->next),
-			"make enroll, then reboot and confirm the key in MokManager");
+		snprintf(d->next, sizeof(d->next),
+			 "%s, then reboot and confirm the key in MokManager",
+			 kit_step(STEP_ENROLL));
 	dkms_advise(m, f, d);
 	return 0;
 }
@@ -945,9 +955,14 @@ static int decide_trust_unsure(const struct machine *m, const struct policy *p,
 	say(d, V_UNKNOWN, "trust-unknown",
 	    m->keys.status != KEYS_OK ?
 		    "run modsign check as root on the machine that will load it (only root sees the kernel's keyrings in /proc/keys)" :
-		    "give the signer's certificate: modsign check --cert CERT FILE (the kit's is keys/signing_key.x509)",
+		    NULL,
 	    "unknown: signed by %s; whether this kernel trusts that key is unknown",
 	    signer);
+	if (m->keys.status == KEYS_OK)
+		snprintf(
+			d->next, sizeof(d->next),
+			"give the signer's certificate: modsign check --cert CERT FILE (the kit's is %s)",
+			kit_step(STEP_KIT_CERT));
 	return 0;
 }
 
@@ -1005,10 +1020,14 @@ static void check_release_known(const struct machine *m, struct decision *d)
 
 /* ---- ECDSA signatures ---- */
 
-#define NO_ECDSA_NEXT                                                                 \
-	"sign it with an RSA key for this kernel: make keys KEYDIR=<folder> (RSA is " \
-	"the default), make sign KDIR=<this kernel's headers> KEYDIR=<folder>, "      \
-	"then make enroll KEYDIR=<folder> and reboot"
+/* the next step for an ECDSA signature this kernel cannot check, with
+ * "optional: " (a taint) or not */
+static void no_ecdsa_next(struct decision *d, const char *optional)
+{
+	snprintf(d->next, sizeof(d->next),
+		 "%ssign it with an RSA key for this kernel: %s and reboot",
+		 optional, kit_step(STEP_RSA_KEY));
+}
 
 /* The signature is ECDSA: what the kernel's PKCS#7 parser names
  * ecdsa-with-SHA* (make keys KEY_TYPE=ecdsa, trixie's own keys). */
@@ -1034,17 +1053,19 @@ static int decide_no_ecdsa(const struct machine *m, const struct policy *p,
 		"signed by %s with an ECDSA key, which this kernel cannot check (CONFIG_CRYPTO_ECDSA is not set in %.300s)",
 		signer, m->config_src);
 	if (p->enforced == TRI_NO) {
-		say(d, V_LOAD_WARN, "no-ecdsa", "optional: " NO_ECDSA_NEXT,
+		say(d, V_LOAD_WARN, "no-ecdsa", NULL,
 		    "will load with a warning (taints the kernel): %s", what);
+		no_ecdsa_next(d, "optional: ");
 		return 1;
 	}
 	if (p->enforced == TRI_YES)
-		say(d, V_REJECTED, "no-ecdsa", NO_ECDSA_NEXT,
-		    "will be rejected: %s", what);
+		say(d, V_REJECTED, "no-ecdsa", NULL, "will be rejected: %s",
+		    what);
 	else
-		say(d, V_UNKNOWN, "enforcement-unknown", NO_ECDSA_NEXT,
+		say(d, V_UNKNOWN, "enforcement-unknown", NULL,
 		    "unknown: %s, and whether this kernel enforces module signatures is unknown (%.200s)",
 		    what, p->why);
+	no_ecdsa_next(d, "");
 	return 0;
 }
 

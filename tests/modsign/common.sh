@@ -7,8 +7,9 @@
 # SIGN_FILE, its scripts/sign-file). What goes wrong here ends the run with
 # `<suite>: ERROR: ...`, the suite named after its file as the harness does.
 # Also the helpers more than one suite uses: suite_error, fetch_kernel,
-# need_tools, make_pair, strip_plain, plain_tree, vmlinuz_payload and
-# builtin_cert, and the fake roots of fakeroot.sh.
+# need_tools, make_pair, strip_plain, plain_tree, vmlinuz_payload,
+# builtin_cert, installed_modsign and run_from, and the fake roots of
+# fakeroot.sh.
 
 # shellcheck source=tests/lib/harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
@@ -123,6 +124,25 @@ builtin_cert() {
 		cut -d: -f1 | awk -v cn="$cn" '$1 < cn && $1 > cn - 1024')
 	rm -f "$bin" "$out.try"
 	fail "no DER certificate found before the CN in the kernel of $img"
+}
+
+# installed_modsign: sets INSTALLED to modsign as `make install-tool
+# DESTDIR=$SHARED/inst PREFIX=/usr` installs it (made once a run). Run from
+# there, with no clone around it, its next steps name modsign-kit's verbs.
+installed_modsign() {
+	INSTALLED=$SHARED/inst/usr/bin/modsign
+	[ ! -x "$INSTALLED" ] || return 0
+	make -s -C "$TOP" install-tool DESTDIR="$SHARED/inst" PREFIX=/usr >"$T/install.log" 2>&1 ||
+		fail "make install-tool: $(tail -n 5 "$T/install.log")"
+	[ -x "$INSTALLED" ] || fail "make install-tool installed no $INSTALLED"
+}
+
+# run_from DIR: a copy of $MODSIGN as DIR/modsign, its path in $MODSIGN;
+# tests whose words depend on where modsign runs (clone or installed).
+run_from() {
+	mkdir -p "$1"
+	cp "$MODSIGN" "$1/modsign"
+	MODSIGN=$(cd "$1" && pwd)/modsign
 }
 
 MODSIGN=${MODSIGN:-$TOP/sign/modsign}

@@ -830,4 +830,35 @@ test_expiry_warnings() {
 		"$(json_get 'tuple(x for n in ("E10", "EX", "E100", "built-in key") for k in d["machine"]["key_list"] if k["name"].endswith(n) for x in (k["expires_in_days"], k["expiry_warning"])) + tuple(k["origins"] for k in d["machine"]["key_list"] if k["name"].endswith("built-in key"))')"
 }
 
+# Installed (make install-tool, the package), the next steps and the
+# expiry warning name modsign-kit's verbs, not make's targets; a copy of
+# the tested build in a /usr/bin too (verdicts.sh has the rule).
+test_installed_names_modsign_kit() {
+	local bin
+	installed_modsign
+	pair E10 "modsign status key E10" 10
+	sb_root r
+	set_keys r "$CN_A" "$SHARED/A.der" "modsign status key E10" "$SHARED/E10.der"
+	set_moklist r "$SHARED/A.der" "$SHARED/E10.der"
+	put r updates u.ko unsigned
+	put r updates b.ko B
+	put r kernel a.ko A
+	run_from "$T/usr/bin"
+	for bin in "$INSTALLED" "$MODSIGN"; do
+		MODSIGN=$bin status 1 --root r
+		expect_line "    next step: modsign-kit sign MODULE.ko"
+		expect_line "    next step: sudo modsign-kit enroll, then reboot and confirm the key in MokManager"
+		expect_file_contains "$T/out" "(in 10 days): make a new key with 'sudo modsign-kit rotate' (docs/key-rotation.md)"
+		expect_file_lacks "$T/out" "'make "
+		expect_file_lacks "$T/out" "step: make "
+		MODSIGN=$bin status 1 --root r --json
+		expect_eq "modsign-kit sign MODULE.ko" "$(json_get 'm["u"]["next"]')"
+		agree
+	done
+	# the clone's words stay
+	MODSIGN_ADVICE=clone status 1 --root r
+	expect_line "    next step: make sign"
+	expect_file_contains "$T/out" "(in 10 days): make a new key with 'make rotate' (docs/key-rotation.md)"
+}
+
 run_tests "$@"

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "keymatch.h"
+#include "kitwords.h"
 #include "machine.h"
 #include "sysparse.h"
 #include "trailer.h"
@@ -642,6 +643,52 @@ TEST(verdict_ecdsa)
 	free(rsa.p);
 }
 
+/* ---- the words of the next steps: a clone's make, or modsign-kit ---- */
+
+TEST(kit_words)
+{
+	struct machine m;
+	struct result r;
+	struct buf mod = module_for("6.1.0-test");
+	char buf[512];
+	int s;
+
+	for (s = 0; s < STEP_COUNT; s++) {
+		const char *c = kit_step_at(KIT_CLONE, (enum kit_step)s);
+		const char *i = kit_step_at(KIT_INSTALLED, (enum kit_step)s);
+
+		check(c && *c && i && *i, "step %d has no words", s);
+		if (!c || !i)
+			continue;
+		check(strstr(i, "modsign-kit") && !strstr(i, "make ") &&
+			      !strstr(i, "KDIR=") && !strstr(i, "KEYDIR="),
+		      "installed step %d: %s", s, i);
+		check(s == STEP_KIT_CERT || strstr(c, "make "),
+		      "clone step %d: %s", s, c);
+	}
+	check(kit_words_where() == KIT_CLONE, "the clone's words by default");
+	kit_step_fill(buf, sizeof(buf), STEP_REBUILD, "6.1.0-x");
+	check(!strcmp(buf, "make clean sign KDIR=/lib/modules/6.1.0-x/build"),
+	      "clone rebuild: %s", buf);
+	kit_step_fill(buf, 20, STEP_REBUILD, "6.1.0-x");
+	check(strlen(buf) == 19, "cut to its buffer: %s", buf);
+
+	sb_machine(&m);
+	kit_words_set(KIT_INSTALLED);
+	kit_step_fill(buf, sizeof(buf), STEP_REBUILD, "6.1.0-x");
+	check(!strcmp(buf,
+		      "build it against /lib/modules/6.1.0-x/build, then modsign-kit sign --kdir /lib/modules/6.1.0-x/build MODULE.ko"),
+	      "installed rebuild: %s", buf);
+	judge(&m, &mod, &r);
+	EXPECT(r, V_REJECTED, "will be rejected: unsigned",
+	       "modsign-kit sign MODULE.ko");
+	kit_words_set(KIT_CLONE);
+	judge(&m, &mod, &r);
+	EXPECT(r, V_REJECTED, "will be rejected: unsigned", "make sign");
+	machine_free(&m);
+	free(mod.p);
+}
+
 int main(void)
 {
 	struct errbuf eb;
@@ -667,6 +714,7 @@ int main(void)
 	RUN(verdict_bad_and_damaged);
 	RUN(verdict_kernel_decoder);
 	RUN(verdict_ecdsa);
+	RUN(kit_words);
 
 	cert_id_free(&W.ca);
 	cert_id_free(&W.cb);

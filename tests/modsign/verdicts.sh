@@ -988,6 +988,123 @@ test_dkms_foreign_key_unchanged() {
 	expect_file_lacks "$T/out" "  dkms:"
 }
 
+# ---- the next steps in the words of where modsign runs ----
+
+# In a clone (sign/modsign, or a build below sign/, beside the clone's
+# Makefile and scripts/modsign-kit) the next steps name make's targets, as
+# every test above shows; installed (make install-tool, the package) they
+# name modsign-kit's verbs: a package user has no Makefile.
+
+# kit_words_cases: the verdicts whose next steps name the kit's commands,
+# run with $MODSIGN; every output appended to $T/all.
+kit_words_cases() {
+	local rel612=6.12.95+deb12-amd64
+	: >"$T/all"
+	sb_root r
+	cp "$SHARED/unsigned.ko" u.ko
+	cp "$SHARED/B.ko" b.ko
+	check 1 --root r u.ko b.ko
+	cat "$T/out" >>"$T/all"
+	expect_line "  next step:   modsign-kit sign MODULE.ko"
+	expect_line "  next step:   sudo modsign-kit enroll, then reboot and confirm the key in MokManager"
+	check 1 --root r --json u.ko
+	cat "$T/out" >>"$T/all"
+	expect_file_contains "$T/out" '"next":"modsign-kit sign MODULE.ko"'
+	# DKMS's own key
+	cp "$SHARED/D.ko" crc7.ko
+	check 1 --root r crc7.ko
+	cat "$T/out" >>"$T/all"
+	expect_line "  next step:   have DKMS sign with the kit's key: sudo modsign-kit dkms-key, then sudo dkms build --force -m <package> -v <version> -k $RELEASE and sudo dkms install --force -m <package> -v <version> -k $RELEASE"
+	expect_line "  or:          enroll DKMS's key as the kit's: sudo modsign-kit adopt-key /var/lib/dkms, then sudo modsign-kit enroll and reboot"
+	# no MOK list to tell a key from another of its name: the certificate
+	cp "$SHARED/A2.ko" a2.ko
+	rm r/sys/firmware/efi/efivars/MokListRT-*
+	check 1 --root r a2.ko
+	cat "$T/out" >>"$T/all"
+	expect_line "  next step:   give the signer's certificate: modsign check --cert CERT FILE (the kit's is signing_key.x509 in the folder that modsign-kit keydir prints)"
+	# another kernel
+	sb_root r3
+	echo "$rel612" >r3/proc/sys/kernel/osrelease
+	cp "$SHARED/A.ko" a.ko
+	check 1 --root r3 a.ko
+	cat "$T/out" >>"$T/all"
+	expect_line "  next step:   rebuild it for the running kernel: build it against /lib/modules/$rel612/build, then modsign-kit sign --kdir /lib/modules/$rel612/build MODULE.ko"
+	# not enforced: optional
+	open_root r2
+	check 0 --root r2 u.ko b.ko
+	cat "$T/out" >>"$T/all"
+	expect_line "  next step:   optional: modsign-kit sign MODULE.ko, so that it loads without tainting the kernel"
+	expect_line "  next step:   optional: sudo modsign-kit enroll and reboot, so that it loads without tainting the kernel"
+	# a damaged signature
+	cp "$SHARED/A.ko" d.ko
+	n=$(stat -c %s d.ko)
+	l=$(od -An -tu1 -j $((n - 32)) -N4 d.ko | awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }')
+	printf '\004' | dd of=d.ko bs=1 seek=$((n - 40 - l)) conv=notrunc status=none
+	check 1 --root r2 d.ko
+	cat "$T/out" >>"$T/all"
+	expect_line "  next step:   build the module again against the kernel's headers, then modsign-kit sign --kdir <the kernel's headers> MODULE.ko"
+	# an ECDSA key on a kernel without CONFIG_CRYPTO_ECDSA
+	openssl req -new -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -sha256 -days 30 \
+		-subj "/CN=modsign verdicts key EC" -addext "subjectKeyIdentifier=hash" -keyout ec.key -outform DER -out ec.der 2>/dev/null ||
+		fail "openssl cannot make an EC pair"
+	cp "$SHARED/unsigned.ko" e.ko
+	"$SIGN_FILE" sha256 ec.key ec.der e.ko
+	sb_root r4
+	set_moklist r4 "$SHARED/A.der" ec.der
+	check 1 --root r4 e.ko
+	cat "$T/out" >>"$T/all"
+	expect_line "  next step:   sign it with an RSA key for this kernel: modsign-kit --keydir <folder> keys (RSA is the default), modsign-kit --keydir <folder> sign --kdir <this kernel's headers> MODULE.ko, then sudo modsign-kit --keydir <folder> enroll and reboot"
+	# and nothing of make's
+	expect_file_lacks "$T/all" "make "
+	expect_file_lacks "$T/all" "KDIR="
+	expect_file_lacks "$T/all" "KEYDIR="
+}
+
+# modsign as make install-tool installs it (PREFIX=/usr), and a copy of the
+# tested build in such a /usr/bin
+test_installed_names_modsign_kit() {
+	installed_modsign
+	MODSIGN=$INSTALLED kit_words_cases
+	run_from "$T/usr/bin"
+	kit_words_cases
+}
+
+# Where modsign runs decides, by its own executable (/proc/self/exe, so a
+# link to it does not count): below a folder sign/ beside a Makefile and
+# scripts/modsign-kit it is a clone's; anywhere else installed.
+# MODSIGN_ADVICE=clone|installed overrides it (for tests).
+test_clone_or_installed_by_where_it_runs() {
+	local tested=$MODSIGN d
+	cp "$SHARED/unsigned.ko" u.ko
+	sb_root r
+	mkdir -p clone/scripts half/scripts
+	touch clone/Makefile clone/scripts/modsign-kit half/Makefile
+	for d in clone/sign clone/sign/build/asan; do
+		MODSIGN=$tested
+		run_from "$d"
+		check 1 --root r u.ko
+		expect_line "  next step:   make sign"
+		MODSIGN_ADVICE=installed check 1 --root r u.ko
+		expect_line "  next step:   modsign-kit sign MODULE.ko"
+	done
+	# no scripts/modsign-kit: not the kit's clone; installed, and a link
+	# to it from a clone's sign/
+	for d in half/sign usr/bin; do
+		MODSIGN=$tested
+		run_from "$d"
+		check 1 --root r u.ko
+		expect_line "  next step:   modsign-kit sign MODULE.ko"
+		MODSIGN_ADVICE=clone check 1 --root r u.ko
+		expect_line "  next step:   make sign"
+	done
+	ln -s "$T/usr/bin/modsign" clone/sign/linked
+	MODSIGN=$T/clone/sign/linked
+	check 1 --root r u.ko
+	expect_line "  next step:   modsign-kit sign MODULE.ko"
+	MODSIGN_ADVICE=packaged check 2 --root r u.ko
+	expect_file_contains "$T/err" "modsign: ERROR: MODSIGN_ADVICE=packaged: give clone or installed (the words of the next steps), or unset it"
+}
+
 # ---- output for scripts, and the command line ----
 
 test_json() {

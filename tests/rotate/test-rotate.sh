@@ -474,6 +474,52 @@ test_messages_name_make_in_a_clone() {
 	expect_eq made "$(step)"
 }
 
+# The files the kit writes name the command that reads them: make's
+# targets in a clone (the same bytes as before), modsign-kit's verbs
+# through modsign-kit (MODSIGN_KIT_CMD, which it sets; its --keydir left
+# out): the state file's header, and the DKMS drop-in dkms-key.sh writes
+# (for make dkms-key, modsign-kit dkms-key and the rotation's DKMS step).
+# And a modsign missing at the re-signed step is named for where it can be.
+test_files_name_the_command_that_reads_them() {
+	local kitcmd=(MODSIGN_KIT_CMD=modsign-kit MODSIGN_KIT_KEYDIR="$T/tree/keys")
+	setup
+	rot_ok "${kitcmd[@]}"
+	expect_eq "# modsign key rotation (scripts/rotate-key.sh); modsign-kit rotate reads and writes it" \
+		"$(sed -n 1p "$KEYDIR/rotation.state")" "the state file's header through modsign-kit"
+	rot_ok
+	expect_eq "# modsign key rotation (scripts/rotate-key.sh); make rotate reads and writes it" \
+		"$(sed -n 1p "$KEYDIR/rotation.state")" "the state file's header in a clone"
+	# the drop-in
+	mkdir -p "$T/usr/lib/modsign"
+	printf '#!/bin/sh\nexit 0\n' >"$T/usr/lib/modsign/dkms-sign-file"
+	chmod 0755 "$T/usr/lib/modsign/dkms-sign-file"
+	env "${kitcmd[@]}" DKMS_KEY_DIR="$T/dk" DKMS_DROPIN="$T/etc/modsign.conf" PREFIX="$T/usr" \
+		bash "$T/tree/scripts/dkms-key.sh" install >"$T/out" 2>&1 || fail "dkms-key.sh install: $(cat "$T/out")"
+	expect_eq "# Written by modsign's 'modsign-kit dkms-key' (scripts/dkms-key.sh): DKMS signs
+# the modules it builds with the kit's key, through the kit's sign program.
+# 'modsign-kit dkms-key-remove' deletes this file. See docs/dkms.md.
+mok_signing_key=\"$T/dk/signing_key.pem\"
+mok_certificate=\"$T/dk/signing_key.x509\"
+sign_file=\"$T/usr/lib/modsign/dkms-sign-file\"" "$(cat "$T/etc/modsign.conf")" "the drop-in through modsign-kit"
+	DKMS_KEY_DIR="$T/dk" DKMS_DROPIN="$T/etc/modsign.conf" PREFIX="$T/usr" \
+		bash "$T/tree/scripts/dkms-key.sh" install >"$T/out" 2>&1 || fail "dkms-key.sh install: $(cat "$T/out")"
+	expect_eq "# Written by modsign's 'make dkms-key' (scripts/dkms-key.sh): DKMS signs
+# the modules it builds with the kit's key, through the kit's sign program.
+# 'make dkms-key-remove' deletes this file. See docs/dkms.md.
+mok_signing_key=\"$T/dk/signing_key.pem\"
+mok_certificate=\"$T/dk/signing_key.x509\"
+sign_file=\"$T/usr/lib/modsign/dkms-sign-file\"" "$(cat "$T/etc/modsign.conf")" "the drop-in in a clone"
+	# no modsign at the step that asks modsign status
+	reboot
+	to_step resigned
+	rot "${kitcmd[@]}" MODSIGN="$T/none/modsign"
+	expect_eq 1 "$(cat "$T/rc")" "exit status without modsign"
+	expect_file_contains "$T/err" "modsign: ERROR: modsign is missing ($T/none/modsign): the kit is not installed whole; install it again (the modsign package, or 'sudo make install-tool' in a clone of the kit)"
+	expect_file_lacks "$T/err" "make modsign"
+	rot MODSIGN="$T/none/modsign"
+	expect_file_contains "$T/err" "modsign: ERROR: modsign is not built: run 'make modsign' (or 'sudo make install-tool')"
+}
+
 # The state file is written by whoever owns keys/, and sudo make rotate
 # reads it as root: every value is checked before it is used, and nothing
 # follows a path it names out of keys/ (issue #23). Each bad state file is

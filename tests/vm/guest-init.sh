@@ -819,7 +819,7 @@ stage_post_dkms() {
 		"Key was rejected by service" "Loading of module with unavailable key is rejected"
 	check post/dkms/check-agrees-dkms-own-key verdict_agrees "$self" v4l2loopback \
 		"will be rejected: signed by DKMS module signing key (DKMS's own key), which this kernel does not trust"
-	check post/dkms/check-says-what-to-run check_said "$self" "make dkms-key"
+	check post/dkms/check-says-what-to-run check_said "$self" "sudo modsign-kit dkms-key"
 	check post/dkms/check-agrees-kit-key verdict_agrees "$kit" v4l2loopback \
 		"will load: signed by $cn, a key this kernel trusts"
 	check post/dkms/loads-v4l2loopback insmod "$kit"
