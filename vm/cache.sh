@@ -11,11 +11,17 @@
 cache_dir() {
 	if [ -n "${MODSIGN_CACHE:-}" ]; then
 		echo "$MODSIGN_CACHE"
-	elif [ -f "$1/Makefile" ] && [ -d "$1/tests" ]; then
+	elif kit_is_clone "$1"; then
 		echo "$1/.cache"
 	elif [ "$(id -u)" == 0 ]; then
 		echo /var/cache/modsign
 	else
 		echo "${XDG_CACHE_HOME:-${HOME:?HOME is not set: set MODSIGN_CACHE}/.cache}/modsign"
 	fi
+}
+
+# kit_is_clone TOP: TOP is a clone of the kit (its Makefile and tests/),
+# not an installed kit (PREFIX/lib/modsign, which has neither).
+kit_is_clone() {
+	[ -f "$1/Makefile" ] && [ -d "$1/tests" ]
 }
